@@ -1,0 +1,29 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import type { Logger } from 'pino';
+import { registerErrorHandling } from './errors.js';
+import type { Platform } from './platform.js';
+import { healthRoutes } from './routes/health.js';
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{8,100}$/;
+const bodyLimitBytes = 1024 * 1024;
+
+/** The control plane's HTTP surface: one Fastify app, one plugin per resource under /api/v1. */
+export async function buildApi(platform: Platform, log: Logger) {
+  const app = Fastify({
+    // pino's Logger is Fastify's logger; typing it as the base keeps plugins' instance types plain.
+    loggerInstance: log as FastifyBaseLogger,
+    bodyLimit: bodyLimitBytes,
+    // A caller's own request id is kept when it is sane, so its logs and ours line up.
+    genReqId: (request) => {
+      const offered = request.headers['x-request-id'];
+      return typeof offered === 'string' && requestIdPattern.test(offered) ? offered : `req_${randomUUID()}`;
+    },
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  registerErrorHandling(app);
+  await app.register(healthRoutes, { prefix: '/api/v1', platform });
+  return app;
+}

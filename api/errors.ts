@@ -1,0 +1,58 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { apiErrorStatus, type ApiErrorCode } from '../contracts/index.js';
+
+interface ProblemOptions {
+  details?: unknown;
+  headers?: Record<string, string>;
+  /** Only for statuses the code table cannot express (413, 415 from the HTTP layer). */
+  status?: number;
+}
+
+/** An error a route throws on purpose; the error handler turns it into the contract's ApiError. */
+export class ApiProblem extends Error {
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly options: ProblemOptions = {},
+  ) {
+    super(message);
+    this.name = 'ApiProblem';
+  }
+}
+
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: ApiProblem) {
+  const { details, headers = {}, status } = problem.options;
+  return reply
+    .code(status ?? apiErrorStatus[problem.code])
+    .headers(headers)
+    .send({
+      success: false,
+      error: {
+        code: problem.code,
+        message: problem.message,
+        ...(details === undefined ? {} : { details }),
+        request_id: request.id,
+      },
+    });
+}
+
+/** One place turns every failure into the envelope: typed problems, validation, the unexpected. */
+export function registerErrorHandling(app: FastifyInstance) {
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, new ApiProblem('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`)),
+  );
+  app.setErrorHandler((error: FastifyError | ApiProblem, request, reply) => {
+    if (error instanceof ApiProblem) return sendProblem(request, reply, error);
+    if (error.validation) {
+      return sendProblem(request, reply, new ApiProblem('VALIDATION_ERROR', error.message, { details: error.validation }));
+    }
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      // Fastify's own client errors: malformed JSON, a body too large, an unknown content type.
+      const problem = new ApiProblem('VALIDATION_ERROR', error.message, { status: error.statusCode });
+      return sendProblem(request, reply, problem);
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    const problem = new ApiProblem('INTERNAL_ERROR', 'Something went wrong on our side; the request id identifies it in the logs.');
+    return sendProblem(request, reply, problem);
+  });
+}

@@ -1,0 +1,109 @@
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Config } from '../config/env.js';
+import { assertPortFree } from '../engines/ports.js';
+import { startEmbeddedPostgres, type RunningPostgres } from '../engines/postgres.js';
+import { startTemporalDevServer, type RunningTemporal } from '../engines/temporal.js';
+import { loadTemporalDevConfig } from '../engines/temporal-config.js';
+import { onShutdown } from './lifecycle.js';
+import { createLogger } from './logger.js';
+import { supervise, type SupervisedProcess } from './supervisor.js';
+
+const apiReadyTimeoutMs = 120_000;
+
+/**
+ * `syntra dev`: the whole platform on one machine with one command. Engines without a URL in the
+ * environment are started embedded under SYNTRA_DATA_DIR (kept across runs); the API and the
+ * worker run as supervised child processes so either can crash or be killed on its own.
+ */
+export async function runDev(config: Config): Promise<void> {
+  const began = performance.now();
+  const log = createLogger(config, 'dev');
+  const temporalDev = await loadTemporalDevConfig(path.resolve(config.SYNTRA_TEMPORAL_CONFIG));
+
+  await assertPortFree(config.PORT, 'Syntra API (PORT)', config.HOST);
+  if (!config.DATABASE_URL) await assertPortFree(config.SYNTRA_POSTGRES_PORT, 'embedded PostgreSQL (SYNTRA_POSTGRES_PORT)');
+
+  const engines: { postgres?: RunningPostgres; temporal?: RunningTemporal } = {};
+  const children: SupervisedProcess[] = [];
+  const stopAll = async () => {
+    await Promise.all(children.map((child) => child.stop()));
+    await Promise.all([engines.temporal?.stop(), engines.postgres?.stop()]);
+  };
+  onShutdown(log, stopAll);
+
+  const started = await Promise.allSettled([
+    config.DATABASE_URL
+      ? undefined
+      : startEmbeddedPostgres({ dir: path.join(config.dataDir, 'postgres'), port: config.SYNTRA_POSTGRES_PORT, database: 'syntra', log })
+          .then((postgres) => (engines.postgres = postgres)),
+    config.TEMPORAL_ADDRESS
+      ? undefined
+      : startTemporalDevServer(temporalDev, { dataDir: config.dataDir, toolsDir: config.toolsDir, persistent: true }, log)
+          .then((temporal) => (engines.temporal = temporal)),
+  ]);
+  const failure = started.find((result) => result.status === 'rejected');
+  if (failure) {
+    await stopAll();
+    throw failure.reason;
+  }
+
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    SYNTRA_DATA_DIR: config.dataDir,
+    SYNTRA_TOOLS_DIR: config.toolsDir,
+    DATABASE_URL: engines.postgres?.url ?? config.DATABASE_URL,
+    TEMPORAL_ADDRESS: engines.temporal?.address ?? config.TEMPORAL_ADDRESS,
+    TEMPORAL_WEB_URL: config.TEMPORAL_WEB_URL ?? engines.temporal?.uiUrl ?? undefined,
+    SYNTRA_MANAGED_ENGINES: [engines.postgres && 'postgres', engines.temporal && 'temporal'].filter(Boolean).join(','),
+  };
+  children.push(supervise('api', childEnv, log), supervise('worker', childEnv, log));
+
+  const apiUrl = `http://${config.HOST}:${config.PORT}/api/v1`;
+  try {
+    await waitForHealthy(`${apiUrl}/health`, apiReadyTimeoutMs);
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  const temporalWeb = childEnv.TEMPORAL_WEB_URL;
+  const namespace = config.TEMPORAL_NAMESPACE ?? temporalDev.namespace;
+  const lines = [
+    `Syntra is up in ${((performance.now() - began) / 1000).toFixed(1)} s`,
+    `  API           ${apiUrl}`,
+    `  Health        ${apiUrl}/health`,
+    `  Temporal      ${childEnv.TEMPORAL_ADDRESS} (namespace ${namespace})`,
+    ...(temporalWeb ? [`  Temporal Web  ${temporalWeb}/namespaces/${namespace}/workflows`] : []),
+    `  PostgreSQL    ${engines.postgres ? 'embedded' : 'external'} (${redactPassword(childEnv.DATABASE_URL ?? '')})`,
+    `  ClickHouse    ${config.CLICKHOUSE_URL ? `external (${redactPassword(config.CLICKHOUSE_URL)})` : `embedded chDB (${path.join(config.dataDir, 'clickhouse')})`}`,
+    `  Data          ${config.dataDir}`,
+    'Press Ctrl-C to stop.',
+  ];
+  process.stdout.write(`\n${lines.join('\n')}\n\n`);
+}
+
+async function waitForHealthy(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+      if (response.ok) return;
+      last = `${response.status} ${await response.text()}`;
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`The API did not report healthy at ${url} within ${timeoutMs} ms (last: ${last})`);
+}
+
+function redactPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}

@@ -1,0 +1,58 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, environmentVariables, loadConfig, type Config } from '../config/env.js';
+import { PortInUseError } from '../engines/ports.js';
+import { findOrInstallTemporalCli } from '../engines/temporal-cli.js';
+import { runApi } from './api.js';
+import { runDev } from './dev.js';
+import { createLogger } from './logger.js';
+import { runWorker } from './worker.js';
+
+const commands: Record<string, { summary: string; run(config: Config, supervised: boolean): Promise<void> }> = {
+  dev: { summary: 'start PostgreSQL, ClickHouse, Temporal, the API and the worker', run: (config) => runDev(config) },
+  api: { summary: 'run the API process alone (needs DATABASE_URL and TEMPORAL_ADDRESS)', run: (config, supervised) => runApi(config, { supervised }) },
+  worker: { summary: 'run the Temporal worker alone (needs TEMPORAL_ADDRESS)', run: (config, supervised) => runWorker(config, { supervised }) },
+  setup: {
+    summary: 'install the tools Syntra needs locally (the Temporal CLI)',
+    run: async (config) => {
+      const cli = await findOrInstallTemporalCli(config.toolsDir, createLogger(config, 'setup'));
+      process.stdout.write(`Temporal CLI: ${cli}\n`);
+    },
+  },
+  env: {
+    summary: 'list the environment variables Syntra reads',
+    run: async () => {
+      for (const [name, { doc }] of Object.entries(environmentVariables)) process.stdout.write(`${name.padEnd(24)} ${doc}\n`);
+    },
+  },
+};
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, { summary }]) => `  ${name.padEnd(8)} ${summary}`);
+  return `Usage: syntra <command>\n\nCommands:\n${lines.join('\n')}\n`;
+}
+
+async function main(): Promise<number> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { supervised: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+  });
+  const command = positionals[0] ? commands[positionals[0]] : undefined;
+  if (values.help || !command) {
+    process.stdout.write(usage());
+    return values.help ? 0 : 2;
+  }
+  await command.run(loadConfig(), values.supervised);
+  return 0;
+}
+
+main().then(
+  (code) => {
+    if (code !== 0) process.exit(code);
+  },
+  (error: unknown) => {
+    // Problems a person can fix get one clear line; anything else keeps its stack.
+    if (error instanceof ConfigError || error instanceof PortInUseError) process.stderr.write(`syntra: ${error.message}\n`);
+    else process.stderr.write(`syntra: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

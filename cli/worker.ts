@@ -1,0 +1,48 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import type { Config } from '../config/env.js';
+import { loadTemporalDevConfig } from '../engines/temporal-config.js';
+import { createLogger } from './logger.js';
+import { exitWithParent } from './lifecycle.js';
+
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/**
+ * `syntra worker`: polls the task queues named in temporal-dev.yaml. The workflow code is bundled
+ * once and shared by the workers of every queue. The SDK's runtime handles SIGINT/SIGTERM by
+ * draining the workers, after which `run()` resolves.
+ */
+export async function runWorker(config: Config, options: { supervised: boolean }): Promise<void> {
+  const log = createLogger(config, 'worker');
+  if (options.supervised) exitWithParent(log);
+  if (!config.TEMPORAL_ADDRESS) throw new Error('TEMPORAL_ADDRESS is not set: start the platform with `syntra dev`, or point it at Temporal');
+  const temporalDev = await loadTemporalDevConfig(path.resolve(config.SYNTRA_TEMPORAL_CONFIG));
+  const namespace = config.TEMPORAL_NAMESPACE ?? temporalDev.namespace;
+
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger(log) });
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  try {
+    const workers = await Promise.all(
+      Object.values(temporalDev.task_queues).map((taskQueue) =>
+        Worker.create({ connection, namespace, taskQueue, workflowBundle }),
+      ),
+    );
+    log.info({ namespace, taskQueues: temporalDev.task_queues }, 'worker polling');
+    await Promise.all(workers.map((worker) => worker.run()));
+  } finally {
+    await connection.close();
+  }
+}
+
+function quietBundlerLogger(log: ReturnType<typeof createLogger>) {
+  const child = log.child({ component: 'workflow-bundler' });
+  return {
+    trace: () => undefined,
+    debug: () => undefined,
+    info: (message: string) => child.debug(message),
+    warn: (message: string, meta?: Record<string, unknown>) => child.warn(meta ?? {}, message),
+    error: (message: string, meta?: Record<string, unknown>) => child.error(meta ?? {}, message),
+    log: () => undefined,
+  };
+}

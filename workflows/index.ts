@@ -1,0 +1,4 @@
+// The workflow registry: every workflow the worker runs is exported from this module, which
+// `syntra worker` bundles for Temporal's deterministic sandbox. Only deterministic code belongs
+// under workflows/ (no I/O, no Date.now, no Math.random); activities do the I/O.
+export {};
