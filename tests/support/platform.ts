@@ -1,0 +1,50 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { inject } from 'vitest';
+import { buildApi } from '../../api/app.js';
+import { openPlatform, type Platform } from '../../api/platform.js';
+import { loadConfig, type Config } from '../../config/env.js';
+import { freshDatabaseUrl } from './postgres.js';
+
+/** A config pointing at this run's test engines, with a private database and data folder. */
+export async function testConfig(label: string, overrides: Record<string, string> = {}) {
+  const database = await freshDatabaseUrl(label);
+  const dataDir = await mkdtemp(path.join(tmpdir(), `syntra-${label}-`));
+  const config: Config = loadConfig({
+    SYNTRA_DATA_DIR: dataDir,
+    SYNTRA_TOOLS_DIR: inject('toolsDir'),
+    DATABASE_URL: database.url,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+    LOG_LEVEL: 'warn',
+    ...overrides,
+  });
+  return {
+    config,
+    cleanup: async () => {
+      await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The API as the real process builds it, driven with `app.inject` (no socket needed). */
+export async function startTestApi(label: string) {
+  const { config, cleanup } = await testConfig(label);
+  const log = pino({ level: 'warn' });
+  const platform: Platform = await openPlatform(config, log);
+  const app = await buildApi(platform, log);
+  await app.ready();
+  return {
+    app,
+    platform,
+    config,
+    close: async () => {
+      await app.close();
+      await platform.close();
+      await cleanup();
+    },
+  };
+}
