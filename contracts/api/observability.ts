@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { IsoDateTime, JsonObject, NonNegativeInt, PositiveInt, StringMap, Uuid } from '../primitives.js';
+import {
+  Breadcrumb,
+  ErrorContext,
+  MetricType,
+  SpanStatusCode,
+  StackFrame,
+  TraceId,
+  TraceSpan,
+} from '../telemetry/records.js';
+
+export const IssueStatus = z.enum(['unresolved', 'resolved', 'ignored', 'regressed']);
+export type IssueStatus = z.infer<typeof IssueStatus>;
+
+export const IssueSeverity = z.enum(['critical', 'high', 'medium', 'low']);
+export type IssueSeverity = z.infer<typeof IssueSeverity>;
+
+/** An issue: the `error_groups` row. */
+export const ErrorGroup = z.object({
+  id: Uuid,
+  service_id: Uuid,
+  fingerprint: z.string().min(1),
+  title: z.string(),
+  exception_type: z.string().nullable(),
+  status: IssueStatus,
+  severity: IssueSeverity,
+  first_seen_at: IsoDateTime,
+  last_seen_at: IsoDateTime,
+  event_count: PositiveInt,
+  user_count: NonNegativeInt,
+  assigned_to: Uuid.nullable(),
+  ai_analysis: JsonObject.nullable().describe('Shaped by the AI endpoints, outside this contract'),
+  ai_analyzed_at: IsoDateTime.nullable(),
+  resolved_at: IsoDateTime.nullable(),
+  created_at: IsoDateTime,
+});
+export type ErrorGroup = z.infer<typeof ErrorGroup>;
+
+/**
+ * One occurrence of an issue: the `error_events` row. The contract calls it `ErrorEvent`, a name
+ * the telemetry record the agent sends already has, with another shape.
+ */
+export const IssueEvent = z.object({
+  id: Uuid,
+  error_group_id: Uuid,
+  deployment_id: Uuid.nullable(),
+  stack_trace: z.array(StackFrame),
+  breadcrumbs: z.array(Breadcrumb).nullable(),
+  context: ErrorContext.nullable(),
+  environment: z.string().nullable(),
+  release: z.string().nullable(),
+  user_id_hash: z.string().nullable(),
+  timestamp: IsoDateTime,
+  created_at: IsoDateTime,
+});
+export type IssueEvent = z.infer<typeof IssueEvent>;
+
+export const TraceSummary = z.object({
+  trace_id: TraceId,
+  service_id: Uuid,
+  root_operation: z.string().describe('operation_name of the span without a parent'),
+  start_time: IsoDateTime,
+  duration_ms: z.number().nonnegative(),
+  span_count: PositiveInt,
+  error_count: NonNegativeInt.describe('Spans whose status is error'),
+  status: SpanStatusCode.describe("The root span's status"),
+});
+export type TraceSummary = z.infer<typeof TraceSummary>;
+
+/** `GET /traces/:traceId`: the summary and every span, in start order. */
+export const Trace = TraceSummary.extend({ spans: z.array(TraceSpan) });
+export type Trace = z.infer<typeof Trace>;
+
+// min/max/sum/count rather than a stored average: averages do not merge (ARCHITECTURE correction 2).
+export const MetricBucket = z.object({
+  timestamp: IsoDateTime.describe('Start of the interval'),
+  min: z.number(),
+  max: z.number(),
+  avg: z.number().describe('sum / count'),
+  sum: z.number(),
+  count: PositiveInt,
+});
+export type MetricBucket = z.infer<typeof MetricBucket>;
+
+export const MetricSeries = z.object({
+  name: z.string().min(1),
+  type: MetricType,
+  service_id: Uuid.nullable(),
+  server_id: Uuid.nullable(),
+  labels: StringMap,
+  points: z.array(MetricBucket),
+});
+export type MetricSeries = z.infer<typeof MetricSeries>;

@@ -1,0 +1,199 @@
+import { z } from 'zod';
+import { jsonSchemaOptions, toJsonSchema, type JsonSchema } from '../json-schema.js';
+import { LogEntry, TraceSpan } from '../telemetry/records.js';
+import { CONTROL_PLANE_VERSION } from '../version.js';
+import { HealthCheckConfig } from '../websocket/health-check.js';
+import { ApiError, apiErrorStatus, apiResponse, ResponseMeta, type ApiErrorCode } from './envelope.js';
+import { DependencyHealth, HealthReport } from './health.js';
+import { ErrorGroup, IssueEvent, MetricSeries, Trace, TraceSummary } from './observability.js';
+import {
+  CreateProject,
+  CreateServer,
+  CreateServerResult,
+  CreateService,
+  DeployRequest,
+  PutEnvVars,
+  RollbackRequest,
+  ScaleRequest,
+  UpdateIssue,
+  UpdateProject,
+  UpdateServer,
+  UpdateService,
+} from './requests.js';
+import {
+  Deployment,
+  DeploymentDetail,
+  EnvVar,
+  Project,
+  ProjectWithServices,
+  Server,
+  Service,
+  ServiceWithDeployments,
+} from './resources.js';
+import { apiRoutes, routeErrorCodes, type ApiRoute, type ApiTag } from './routes.js';
+
+/** Named in `components.schemas` and referenced by `$ref` wherever they appear. */
+const componentSchemas = {
+  ApiError,
+  ResponseMeta,
+  Server,
+  Project,
+  ProjectWithServices,
+  Service,
+  ServiceWithDeployments,
+  Deployment,
+  DeploymentDetail,
+  EnvVar,
+  ErrorGroup,
+  IssueEvent,
+  TraceSummary,
+  Trace,
+  TraceSpan,
+  MetricSeries,
+  LogEntry,
+  HealthReport,
+  DependencyHealth,
+  HealthCheckConfig,
+  CreateServer,
+  CreateServerResult,
+  UpdateServer,
+  CreateProject,
+  UpdateProject,
+  CreateService,
+  UpdateService,
+  DeployRequest,
+  RollbackRequest,
+  ScaleRequest,
+  PutEnvVars,
+  UpdateIssue,
+} satisfies Record<string, z.ZodType>;
+
+const tagDescriptions: Record<ApiTag, string> = {
+  servers: 'Machines running the Syntra agent',
+  projects: 'Groups of services, usually one repository',
+  services: 'Deployable units and their lifecycle',
+  deployments: 'Rollouts of a service version',
+  env: 'Environment variables, encrypted at rest',
+  observability: 'Issues, traces, logs and metrics reported by agents',
+  health: 'The control plane itself',
+};
+
+const errorDescriptions: Record<ApiErrorCode, string> = {
+  VALIDATION_ERROR: 'The request does not match its schema; error.details lists each fault with its path',
+  UNAUTHORIZED: 'No valid API token or session',
+  FORBIDDEN: "The caller's role does not allow this",
+  NOT_FOUND: "No such resource in the caller's organization",
+  CONFLICT: 'Clashes with an existing resource or with the current state',
+  UNPROCESSABLE: 'Well-formed, but not possible for this resource',
+  RATE_LIMITED: 'Too many requests; retry after the Retry-After header',
+  INTERNAL_ERROR: 'Failed on the server side; error.request_id identifies it in the logs',
+  SERVICE_UNAVAILABLE: 'A dependency is down; error.details carries the health report',
+};
+
+const schemaRef = (id: string) => `#/components/schemas/${id}`;
+const jsonContent = (schema: JsonSchema) => ({ 'application/json': { schema } });
+
+// Registry output repeats `$schema` and `$id` in every schema; OpenAPI keys them by name instead.
+function withoutSchemaKeywords({ $schema: _schema, $id: _id, ...schema }: JsonSchema): JsonSchema {
+  return schema;
+}
+
+function parameters(route: ApiRoute) {
+  const locations = [
+    ['path', route.params],
+    ['query', route.query],
+  ] as const;
+  return locations.flatMap(([location, object]) => {
+    if (!object) return [];
+    const { properties, required } = toJsonSchema(object) as { properties: Record<string, JsonSchema>; required?: string[] };
+    return Object.entries(properties).map(([name, { description, ...schema }]) => ({
+      name,
+      in: location,
+      required: required?.includes(name) ?? false,
+      ...(typeof description === 'string' ? { description } : {}),
+      schema,
+    }));
+  });
+}
+
+/** The OpenAPI 3.1 document of the REST API: a pure function of the route registry. */
+export function buildOpenApiDocument(routes: readonly ApiRoute[] = apiRoutes) {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(componentSchemas)) registry.add(schema, { id });
+
+  // Bodies and envelopes that are not components are converted in the same pass, so their
+  // references to components resolve, and are then moved inline into the operation.
+  const inlineIds = new Map<ApiRoute, { body?: string; response?: string }>();
+  for (const route of routes) {
+    const ids: { body?: string; response?: string } = {};
+    if (route.body) {
+      const known = registry.get(route.body)?.id;
+      ids.body = known ?? `${route.operationId}.body`;
+      if (!known) registry.add(route.body, { id: ids.body });
+    }
+    if (route.response) {
+      ids.response = `${route.operationId}.response`;
+      registry.add(apiResponse(route.response), { id: ids.response });
+    }
+    inlineIds.set(route, ids);
+  }
+
+  const converted = z.toJSONSchema(registry, { ...jsonSchemaOptions, uri: schemaRef }).schemas;
+  const componentIds = new Set(Object.keys(componentSchemas));
+  const schemaFor = (id: string): JsonSchema =>
+    componentIds.has(id) ? { $ref: schemaRef(id) } : withoutSchemaKeywords(converted[id]!);
+
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const ids = inlineIds.get(route)!;
+    const responses: Record<string, unknown> = {
+      [route.successStatus]: ids.response
+        ? { description: 'Success', content: jsonContent(schemaFor(ids.response)) }
+        : { description: 'No content' },
+    };
+    for (const code of routeErrorCodes(route)) responses[apiErrorStatus[code]] = { $ref: `#/components/responses/${code}` };
+    const routeParameters = parameters(route);
+    (paths[route.path] ??= {})[route.method.toLowerCase()] = {
+      operationId: route.operationId,
+      summary: route.summary,
+      tags: [...route.tags],
+      ...(route.public ? { security: [] } : {}),
+      ...(routeParameters.length > 0 ? { parameters: routeParameters } : {}),
+      ...(ids.body ? { requestBody: { required: true, content: jsonContent(schemaFor(ids.body)) } } : {}),
+      responses,
+    };
+  }
+
+  const schemas = Object.fromEntries(
+    [...componentIds].map((id) => [id, withoutSchemaKeywords(converted[id]!)]),
+  );
+  const errorResponses = Object.fromEntries(
+    Object.entries(errorDescriptions).map(([code, description]) => [
+      code,
+      { description, content: jsonContent({ $ref: schemaRef('ApiError') }) },
+    ]),
+  );
+
+  return {
+    openapi: '3.1.0',
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    info: {
+      title: 'Syntra API',
+      version: CONTROL_PLANE_VERSION,
+      description: 'REST API of the Syntra control plane. Every body is JSON in the ApiResponse or ApiError envelope.',
+    },
+    tags: Object.entries(tagDescriptions).map(([name, description]) => ({ name, description })),
+    security: [{ bearerAuth: [] }, { sessionCookie: [] }],
+    paths,
+    components: {
+      schemas,
+      responses: errorResponses,
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', description: 'API token: syn_<type>_<random>' },
+        sessionCookie: { type: 'apiKey', in: 'cookie', name: 'next-auth.session-token' },
+      },
+    },
+  };
+}
+
+export type OpenApiDocument = ReturnType<typeof buildOpenApiDocument>;

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { EnvVarName, Hostname, NonNegativeInt, Port, PositiveInt, Uuid } from '../primitives.js';
+import { CpuLimit, ImageReference, MemoryLimit } from '../websocket/deploy.js';
+import { HealthCheckConfig } from '../websocket/health-check.js';
+import { ServiceType } from './resources.js';
+import { ServiceSource, ServiceSourceChange } from './source.js';
+
+/*
+ * Optional fields carry no defaults here: the columns have them (contract section 3.1), so a
+ * body that leaves a field out means "whatever the table says".
+ */
+
+const Name = z.string().trim().min(1).max(255);
+const Tags = z.array(z.string().trim().min(1).max(64));
+
+export const CreateServer = z.object({ name: Name, tags: Tags.optional() });
+export type CreateServer = z.infer<typeof CreateServer>;
+
+export const UpdateServer = CreateServer.partial();
+export type UpdateServer = z.infer<typeof UpdateServer>;
+
+export const CreateServerResult = z.object({
+  server_id: Uuid,
+  install_command: z.string().min(1).describe('Run on the server to install and start the agent'),
+  token: z.string().min(1).describe('Agent token, shown once: only its hash is stored'),
+});
+export type CreateServerResult = z.infer<typeof CreateServerResult>;
+
+export const CreateProject = z.object({
+  name: Name,
+  description: z.string().optional(),
+  git_repo_url: z.url().optional(),
+  git_branch: z.string().min(1).max(255).optional(),
+});
+export type CreateProject = z.infer<typeof CreateProject>;
+
+export const UpdateProject = CreateProject.partial();
+export type UpdateProject = z.infer<typeof UpdateProject>;
+
+const ServiceSettings = z.object({
+  name: Name,
+  server_id: Uuid,
+  type: ServiceType.optional(),
+  port: Port,
+  replicas: PositiveInt.optional(),
+  cpu_limit: CpuLimit.optional(),
+  memory_limit: MemoryLimit.optional(),
+  env_vars: z.record(EnvVarName, z.string()).optional(),
+  domains: z.array(Hostname).optional(),
+  health_check: HealthCheckConfig.optional(),
+  auto_deploy: z.boolean().optional(),
+});
+
+export const CreateService = z.intersection(ServiceSettings, ServiceSource);
+export type CreateService = z.infer<typeof CreateService>;
+
+/*
+ * Partial<Service> of the contract, less what has its own endpoint or cannot change in place:
+ * env vars (PUT /env), replicas (POST /scale), the server (a move is a new service).
+ */
+export const UpdateService = z.intersection(
+  ServiceSettings.omit({ server_id: true, env_vars: true, replicas: true })
+    .extend({ health_check: HealthCheckConfig.nullable().describe('null turns health checking off') })
+    .partial(),
+  ServiceSourceChange,
+);
+export type UpdateService = z.infer<typeof UpdateService>;
+
+export const DeployRequest = z.object({
+  git_ref: z.string().min(1).optional().describe('Commit SHA or branch'),
+  image_tag: ImageReference.shape.tag.optional().describe('For services whose source_type is image'),
+});
+export type DeployRequest = z.infer<typeof DeployRequest>;
+
+export const RollbackRequest = z.object({
+  deployment_id: Uuid.describe('The earlier deployment to return to'),
+});
+export type RollbackRequest = z.infer<typeof RollbackRequest>;
+
+export const ScaleRequest = z.object({ replicas: NonNegativeInt });
+export type ScaleRequest = z.infer<typeof ScaleRequest>;
+
+/** `PUT /services/:serviceId/env` replaces the whole set, so a key may appear only once. */
+export const PutEnvVars = z
+  .object({
+    variables: z.array(
+      z.object({
+        key: EnvVarName,
+        value: z.string(),
+        is_secret: z.boolean().optional().describe('Defaults to false'),
+      }),
+    ),
+  })
+  .superRefine(({ variables }, ctx) => {
+    const seen = new Set<string>();
+    variables.forEach(({ key }, index) => {
+      if (seen.has(key)) {
+        ctx.addIssue({ code: 'custom', message: `duplicate key ${key}`, path: ['variables', index, 'key'] });
+      }
+      seen.add(key);
+    });
+  });
+export type PutEnvVars = z.infer<typeof PutEnvVars>;
+
+export const UpdateIssue = z.object({
+  status: z.enum(['unresolved', 'resolved', 'ignored']).optional().describe('regressed is set only by ingest'),
+  assigned_to: Uuid.nullable().optional().describe('A user id; null unassigns'),
+});
+export type UpdateIssue = z.infer<typeof UpdateIssue>;

@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { EnvVarName, Hostname, IpAddress, IsoDateTime, NonNegativeInt, Port, Uuid } from '../primitives.js';
+import { CpuLimit, MemoryLimit } from '../websocket/deploy.js';
+import { HealthCheckConfig } from '../websocket/health-check.js';
+import { AgentRuntime, CpuArch } from '../websocket/session.js';
+import { ServiceSourceView } from './source.js';
+
+/*
+ * Resources mirror the PostgreSQL tables of contract section 3.1, column for column, minus
+ * secrets (agent_token_hash, env_vars_encrypted) and integration internals (git_installation_id).
+ */
+
+const timestamps = { created_at: IsoDateTime, updated_at: IsoDateTime };
+
+export const ServerStatus = z.enum(['online', 'offline', 'updating', 'error']);
+export type ServerStatus = z.infer<typeof ServerStatus>;
+
+export const Server = z.object({
+  id: Uuid,
+  org_id: Uuid,
+  name: z.string().min(1),
+  hostname: z.string().nullable(),
+  public_ip: IpAddress.nullable(),
+  private_ip: IpAddress.nullable(),
+  runtime: AgentRuntime,
+  runtime_version: z.string().nullable(),
+  status: ServerStatus,
+  agent_version: z.string().nullable(),
+  os_name: z.string().nullable(),
+  os_version: z.string().nullable(),
+  arch: CpuArch.nullable(),
+  cpu_cores: NonNegativeInt.nullable(),
+  memory_mb: NonNegativeInt.nullable(),
+  disk_gb: NonNegativeInt.nullable(),
+  last_heartbeat_at: IsoDateTime.nullable(),
+  tags: z.array(z.string()),
+  ...timestamps,
+});
+export type Server = z.infer<typeof Server>;
+
+export const Project = z.object({
+  id: Uuid,
+  org_id: Uuid,
+  name: z.string().min(1),
+  slug: z.string().min(1),
+  description: z.string().nullable(),
+  git_repo_url: z.string().nullable(),
+  git_branch: z.string().nullable(),
+  git_provider: z.string().nullable().describe('github, gitlab, bitbucket'),
+  ...timestamps,
+});
+export type Project = z.infer<typeof Project>;
+
+export const ServiceType = z.enum(['app', 'database', 'worker', 'cron']);
+export type ServiceType = z.infer<typeof ServiceType>;
+
+export const DeploymentStatus = z.enum([
+  'queued',
+  'building',
+  'pushing',
+  'deploying',
+  'running',
+  'failed',
+  'rolled_back',
+  'cancelled',
+]);
+export type DeploymentStatus = z.infer<typeof DeploymentStatus>;
+
+export const TriggerType = z.enum(['manual', 'git_push', 'workflow', 'rollback', 'api', 'schedule']);
+export type TriggerType = z.infer<typeof TriggerType>;
+
+export const Deployment = z.object({
+  id: Uuid,
+  service_id: Uuid,
+  status: DeploymentStatus,
+  git_commit_sha: z.string().regex(/^[0-9a-f]{40}$/).nullable(),
+  git_commit_message: z.string().nullable(),
+  git_branch: z.string().nullable(),
+  image_digest: z.string().nullable(),
+  build_duration_ms: NonNegativeInt.nullable(),
+  deploy_duration_ms: NonNegativeInt.nullable(),
+  triggered_by: Uuid.nullable().describe('The user; null for git pushes, schedules and workflows'),
+  trigger_type: TriggerType,
+  error_message: z.string().nullable(),
+  rollback_from_id: Uuid.nullable(),
+  created_at: IsoDateTime,
+  started_at: IsoDateTime.nullable(),
+  finished_at: IsoDateTime.nullable(),
+});
+export type Deployment = z.infer<typeof Deployment>;
+
+/** `GET /deployments/:deploymentId`: the deployment with its build logs. */
+export const DeploymentDetail = Deployment.extend({ build_logs: z.string().nullable() });
+export type DeploymentDetail = z.infer<typeof DeploymentDetail>;
+
+const ServiceFields = z.object({
+  id: Uuid,
+  project_id: Uuid,
+  server_id: Uuid,
+  name: z.string().min(1),
+  type: ServiceType,
+  port: Port.nullable(),
+  replicas: NonNegativeInt,
+  cpu_limit: CpuLimit.nullable(),
+  memory_limit: MemoryLimit.nullable(),
+  domains: z.array(Hostname),
+  health_check: HealthCheckConfig.nullable(),
+  auto_deploy: z.boolean(),
+  current_deployment_id: Uuid.nullable(),
+  ...timestamps,
+});
+
+/** The table's dockerfile_path, build_context, image_name and image_tag read back as `source_config`. */
+export const Service = z.intersection(ServiceFields, ServiceSourceView);
+export type Service = z.infer<typeof Service>;
+
+/** `GET /services/:serviceId`: the service with its recent deployments, newest first. */
+export const ServiceWithDeployments = z.intersection(Service, z.object({ recent_deployments: z.array(Deployment) }));
+export type ServiceWithDeployments = z.infer<typeof ServiceWithDeployments>;
+
+/** `GET /projects/:projectId`: the project with its services. */
+export const ProjectWithServices = Project.extend({ services: z.array(Service) });
+export type ProjectWithServices = z.infer<typeof ProjectWithServices>;
+
+export const EnvVar = z.object({
+  key: EnvVarName,
+  value: z.string(),
+  is_secret: z.boolean(),
+});
+export type EnvVar = z.infer<typeof EnvVar>;

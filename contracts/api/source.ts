@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { ImageReference, RegistryAuth } from '../websocket/deploy.js';
+
+export const SourceType = z.enum(['dockerfile', 'nixpacks', 'image', 'docker_compose']);
+export type SourceType = z.infer<typeof SourceType>;
+
+// Relative, and never climbing out of the repository: the builder runs on the user's server.
+const RepositoryPath = z
+  .string()
+  .regex(/^(?!\/)(?!(?:.*\/)?\.\.(?:\/|$)).+$/)
+  .describe('Relative to the repository root');
+
+const ImageSourceConfig = z.object({
+  image: ImageReference,
+  registry_auth: RegistryAuth.optional().describe('Absent for public images'),
+});
+
+function sourceVariant<Type extends SourceType, Config extends z.ZodObject>(sourceType: Type, sourceConfig: Config) {
+  return z.object({ source_type: z.literal(sourceType), source_config: sourceConfig });
+}
+
+const imageSource = sourceVariant('image', ImageSourceConfig);
+const dockerfileSource = sourceVariant(
+  'dockerfile',
+  z.object({
+    dockerfile_path: RepositoryPath.optional().describe('Defaults to "./Dockerfile"'),
+    build_context: RepositoryPath.optional().describe('Defaults to "."'),
+  }),
+);
+const nixpacksSource = sourceVariant('nixpacks', z.object({}));
+const dockerComposeSource = sourceVariant('docker_compose', z.object({ compose_file: RepositoryPath }));
+
+/*
+ * The contract puts `source_type` beside `source_config` in the body; a union on it picks the
+ * shape of `source_config`, so a mismatch is reported at `source_config.<field>`.
+ */
+export const ServiceSource = z.discriminatedUnion('source_type', [
+  imageSource,
+  dockerfileSource,
+  nixpacksSource,
+  dockerComposeSource,
+]);
+export type ServiceSource = z.infer<typeof ServiceSource>;
+export type SourceConfig = ServiceSource['source_config'];
+
+/** How a service's source reads back: the registry password is write-only. */
+export const ServiceSourceView = z.discriminatedUnion('source_type', [
+  sourceVariant('image', ImageSourceConfig.extend({ registry_auth: RegistryAuth.omit({ password: true }).optional() })),
+  dockerfileSource,
+  nixpacksSource,
+  dockerComposeSource,
+]);
+export type ServiceSourceView = z.infer<typeof ServiceSourceView>;
+
+/** A PATCH changes the source with both fields together, or leaves both out. */
+export const ServiceSourceChange = z.discriminatedUnion('source_type', [
+  imageSource,
+  dockerfileSource,
+  nixpacksSource,
+  dockerComposeSource,
+  z.object({ source_type: z.undefined().optional(), source_config: z.undefined().optional() }),
+]);
+export type ServiceSourceChange = z.infer<typeof ServiceSourceChange>;

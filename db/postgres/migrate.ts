@@ -1,0 +1,37 @@
+import { type Kysely, type Migration, Migrator } from 'kysely';
+import type { Database } from './database.js';
+import * as contractSchema from './migrations/0001_contract_schema.js';
+import * as commandOutbox from './migrations/0002_command_outbox.js';
+
+/**
+ * Listed by hand rather than read from the folder (FileMigrationProvider), so the same migrations
+ * run under tsx and from a bundle. Kysely runs them in the alphabetical order of these names.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_contract_schema': contractSchema,
+  '0002_command_outbox': commandOutbox,
+};
+
+/**
+ * Brings the database up to the latest migration and returns the names applied by this call
+ * (none when it was already current).
+ *
+ * Safe to call from several processes at once: kysely's migrator holds a PostgreSQL advisory lock
+ * while it reads the applied list and runs what is missing, and the later caller finds nothing
+ * left to do. All pending migrations run in one transaction, so a failure leaves none applied.
+ */
+export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results.find((result) => result.status === 'Error');
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      failed
+        ? `PostgreSQL migration ${failed.migrationName} failed, so none of this run was applied: ${reason}`
+        : `PostgreSQL migrations could not start: ${reason}`,
+      { cause: error },
+    );
+  }
+  return results.map((result) => result.migrationName);
+}

@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { apiErrorStatus, apiRoutes, buildOpenApiDocument, routeErrorCodes, type ApiRoute } from '../../contracts/index.js';
+
+const routes: readonly ApiRoute[] = apiRoutes;
+
+/** Contract section 2.3 (servers to observability), in its own `:param` notation, plus the health check. */
+const contractEndpoints = [
+  'GET /api/v1/servers',
+  'GET /api/v1/servers/:serverId',
+  'POST /api/v1/servers',
+  'PATCH /api/v1/servers/:serverId',
+  'DELETE /api/v1/servers/:serverId',
+  'GET /api/v1/servers/:serverId/metrics',
+  'GET /api/v1/projects',
+  'POST /api/v1/projects',
+  'GET /api/v1/projects/:projectId',
+  'PATCH /api/v1/projects/:projectId',
+  'DELETE /api/v1/projects/:projectId',
+  'GET /api/v1/projects/:projectId/services',
+  'POST /api/v1/projects/:projectId/services',
+  'GET /api/v1/services/:serviceId',
+  'PATCH /api/v1/services/:serviceId',
+  'DELETE /api/v1/services/:serviceId',
+  'POST /api/v1/services/:serviceId/deploy',
+  'POST /api/v1/services/:serviceId/rollback',
+  'POST /api/v1/services/:serviceId/restart',
+  'POST /api/v1/services/:serviceId/scale',
+  'GET /api/v1/services/:serviceId/logs',
+  'GET /api/v1/services/:serviceId/deployments',
+  'GET /api/v1/deployments/:deploymentId',
+  'POST /api/v1/deployments/:deploymentId/cancel',
+  'GET /api/v1/services/:serviceId/env',
+  'PUT /api/v1/services/:serviceId/env',
+  'DELETE /api/v1/services/:serviceId/env/:key',
+  'GET /api/v1/projects/:projectId/issues',
+  'GET /api/v1/issues/:issueId',
+  'PATCH /api/v1/issues/:issueId',
+  'GET /api/v1/issues/:issueId/events',
+  'GET /api/v1/services/:serviceId/traces',
+  'GET /api/v1/traces/:traceId',
+  'GET /api/v1/services/:serviceId/metrics',
+  'GET /api/v1/health',
+];
+
+const endpointOf = (route: ApiRoute) => `${route.method} ${route.path.replaceAll(/\{(\w+)\}/g, ':$1')}`;
+
+describe('the route registry', () => {
+  it('holds exactly the endpoints of contract section 2.3 and the health check', () => {
+    expect(routes.map(endpointOf).sort()).toEqual([...contractEndpoints].sort());
+  });
+
+  it('gives every route a unique operationId', () => {
+    const ids = routes.map((route) => route.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it.each(routes.map((route) => [endpointOf(route), route] as const))('%s declares exactly its path parameters', (_, route) => {
+    const inPath = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
+    expect(Object.keys(route.params?.shape ?? {})).toEqual(inPath);
+  });
+
+  it('answers 204 exactly when there is no body to send', () => {
+    for (const route of routes) expect(route.successStatus === 204, route.operationId).toBe(route.response === null);
+  });
+
+  it('lists the errors a route can answer from what it takes', () => {
+    const byId = (id: string) => routes.find((route) => route.operationId === id)!;
+    expect(routeErrorCodes(byId('listProjects'))).toEqual([
+      'VALIDATION_ERROR',
+      'UNAUTHORIZED',
+      'FORBIDDEN',
+      'RATE_LIMITED',
+      'INTERNAL_ERROR',
+    ]);
+    expect(routeErrorCodes(byId('createService'))).toEqual([
+      'VALIDATION_ERROR',
+      'UNAUTHORIZED',
+      'FORBIDDEN',
+      'NOT_FOUND',
+      'CONFLICT',
+      'UNPROCESSABLE',
+      'RATE_LIMITED',
+      'INTERNAL_ERROR',
+    ]);
+    expect(routeErrorCodes(byId('getHealth'))).toEqual(['INTERNAL_ERROR', 'SERVICE_UNAVAILABLE']);
+  });
+});
+
+describe('the OpenAPI document', () => {
+  const document = buildOpenApiDocument();
+
+  it('is OpenAPI 3.1 with every route under its path and method', () => {
+    expect(document.openapi).toBe('3.1.0');
+    for (const route of routes) {
+      expect(document.paths[route.path]?.[route.method.toLowerCase()], endpointOf(route)).toMatchObject({
+        operationId: route.operationId,
+      });
+    }
+  });
+
+  it('resolves every $ref to a component', () => {
+    const refs = [...JSON.stringify(document).matchAll(/"\$ref":"#\/components\/(schemas|responses)\/([^"]+)"/g)];
+    expect(refs.length).toBeGreaterThan(0);
+    for (const [, kind, name] of refs) {
+      expect(document.components[kind as 'schemas' | 'responses'], `${kind}/${name}`).toHaveProperty([name!]);
+    }
+  });
+
+  it('answers each error status with the ApiError envelope', () => {
+    const operation = document.paths['/api/v1/services/{serviceId}/deploy']?.post as { responses: Record<string, unknown> };
+    expect(Object.keys(operation.responses)).toEqual(['201', '400', '401', '403', '404', '422', '429', '500']);
+    expect(document.components.responses.NOT_FOUND?.content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/ApiError',
+    });
+    expect(Object.keys(document.components.responses)).toEqual(Object.keys(apiErrorStatus));
+  });
+
+  it('describes query strings as parameters with their defaults, optional when defaulted', () => {
+    const operation = document.paths['/api/v1/servers']?.get as { parameters: unknown[] };
+    expect(operation.parameters).toContainEqual({
+      name: 'per_page',
+      in: 'query',
+      required: false,
+      schema: { default: 20, type: 'integer', minimum: 1, maximum: 100 },
+    });
+  });
+
+  it('leaves the health check open to callers without credentials', () => {
+    expect(document.paths['/api/v1/health']?.get).toMatchObject({ security: [] });
+    expect(document.security).toEqual([{ bearerAuth: [] }, { sessionCookie: [] }]);
+  });
+});
