@@ -2,15 +2,13 @@ import { parseArgs } from 'node:util';
 import { ConfigError, environmentVariables, loadConfig, type Config } from '../config/env.js';
 import { PortInUseError } from '../engines/ports.js';
 import { findOrInstallTemporalCli } from '../engines/temporal-cli.js';
-import { runApi } from './api.js';
-import { runDev } from './dev.js';
 import { createLogger } from './logger.js';
-import { runWorker } from './worker.js';
 
+// Each command loads only its own modules: the worker never imports the engines, and start-up stays short.
 const commands: Record<string, { summary: string; run(config: Config, supervised: boolean): Promise<void> }> = {
-  dev: { summary: 'start PostgreSQL, ClickHouse, Temporal, the API and the worker', run: (config) => runDev(config) },
-  api: { summary: 'run the API process alone (needs DATABASE_URL and TEMPORAL_ADDRESS)', run: (config, supervised) => runApi(config, { supervised }) },
-  worker: { summary: 'run the Temporal worker alone (needs TEMPORAL_ADDRESS)', run: (config, supervised) => runWorker(config, { supervised }) },
+  dev: { summary: 'start PostgreSQL, ClickHouse, Temporal, the API and the worker', run: async (config) => (await import('./dev.js')).runDev(config) },
+  api: { summary: 'run the API process alone (needs DATABASE_URL and TEMPORAL_ADDRESS)', run: async (config, supervised) => (await import('./api.js')).runApi(config, { supervised }) },
+  worker: { summary: 'run the Temporal worker alone (needs TEMPORAL_ADDRESS)', run: async (config, supervised) => (await import('./worker.js')).runWorker(config, { supervised }) },
   setup: {
     summary: 'install the tools Syntra needs locally (the Temporal CLI)',
     run: async (config) => {

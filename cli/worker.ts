@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type { Config } from '../config/env.js';
 import { loadTemporalDevConfig } from '../engines/temporal-config.js';
 import { createLogger } from './logger.js';
@@ -10,8 +10,8 @@ export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', impo
 
 /**
  * `syntra worker`: polls the task queues named in temporal-dev.yaml. The workflow code is bundled
- * once and shared by the workers of every queue. The SDK's runtime handles SIGINT/SIGTERM by
- * draining the workers, after which `run()` resolves.
+ * once and shared by the workers of every queue. SIGINT/SIGTERM drain the workers (in-flight
+ * tasks finish or are handed back to Temporal), after which `run()` resolves and the process exits 0.
  */
 export async function runWorker(config: Config, options: { supervised: boolean }): Promise<void> {
   const log = createLogger(config, 'worker');
@@ -20,6 +20,8 @@ export async function runWorker(config: Config, options: { supervised: boolean }
   const temporalDev = await loadTemporalDevConfig(path.resolve(config.SYNTRA_TEMPORAL_CONFIG));
   const namespace = config.TEMPORAL_NAMESPACE ?? temporalDev.namespace;
 
+  // Shutdown is ours to drive (below), so the SDK's own signal handling is switched off.
+  Runtime.install({ shutdownSignals: [] });
   const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger(log) });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
@@ -28,6 +30,9 @@ export async function runWorker(config: Config, options: { supervised: boolean }
         Worker.create({ connection, namespace, taskQueue, workflowBundle }),
       ),
     );
+    const drain = () => workers.forEach((worker) => worker.getState() === 'RUNNING' && worker.shutdown());
+    process.once('SIGINT', drain);
+    process.once('SIGTERM', drain);
     log.info({ namespace, taskQueues: temporalDev.task_queues }, 'worker polling');
     await Promise.all(workers.map((worker) => worker.run()));
   } finally {

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { temporal as temporalProto } from '@temporalio/proto';
+import protos from '@temporalio/proto';
 import type { FastifyPluginAsync } from 'fastify';
 import { CONTROL_PLANE_VERSION, type DependencyHealth, type HealthReport } from '../../contracts/index.js';
 import { clickhouseVersion } from '../../db/clickhouse/migrate.js';
@@ -26,7 +26,7 @@ export const healthRoutes: FastifyPluginAsync<{ platform: Platform }> = async (a
           service.describeTaskQueue({
             namespace: temporal.namespace,
             taskQueue: { name: temporal.taskQueues.operations },
-            taskQueueType: temporalProto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+            taskQueueType: protos.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
           }),
         ]);
         return {

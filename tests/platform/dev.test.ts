@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,6 +22,8 @@ describe('syntra dev', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'syntra-dev-'));
+    // PostgreSQL runs as the `postgres` user when tests run as root; it must reach its folder.
+    await chmod(dataDir, 0o755);
     ports = { api: await freePort(), postgres: await freePort(), temporal: await freePort(), http: await freePort(), metrics: await freePort(), ui: await freePort() };
     const yaml = await loadTemporalDevConfig('temporal-dev.yaml');
     const yamlFile = path.join(dataDir, 'temporal-dev.yaml');

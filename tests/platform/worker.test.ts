@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
-import { temporal as temporalProto } from '@temporalio/proto';
+import protos from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTemporalDevConfig } from '../../engines/temporal-config.js';
 import { testConfig } from '../support/platform.js';
@@ -29,7 +29,7 @@ describe('syntra worker', () => {
       const answer = await connection.workflowService.describeTaskQueue({
         namespace: env.config.TEMPORAL_NAMESPACE!,
         taskQueue: { name: taskQueue },
-        taskQueueType: temporalProto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        taskQueueType: protos.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
       });
       return answer.pollers?.length ?? 0;
     };
