@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type { Config } from '../config/env.js';
 import { loadTemporalDevConfig } from '../engines/temporal-config.js';
 import { createLogger } from './logger.js';
@@ -20,8 +20,9 @@ export async function runWorker(config: Config, options: { supervised: boolean }
   const temporalDev = await loadTemporalDevConfig(path.resolve(config.SYNTRA_TEMPORAL_CONFIG));
   const namespace = config.TEMPORAL_NAMESPACE ?? temporalDev.namespace;
 
-  // Shutdown is ours to drive (below), so the SDK's own signal handling is switched off.
-  Runtime.install({ shutdownSignals: [] });
+  // Shutdown is ours to drive (below), so the SDK's own signal handling is switched off; its
+  // per-state chatter goes through pino at our level instead of the SDK's console logger.
+  Runtime.install({ shutdownSignals: [], logger: sdkLogger(log) });
   const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger(log) });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
@@ -38,6 +39,14 @@ export async function runWorker(config: Config, options: { supervised: boolean }
   } finally {
     await connection.close();
   }
+}
+
+function sdkLogger(log: ReturnType<typeof createLogger>) {
+  const child = log.child({ component: 'temporal-sdk' });
+  return new DefaultLogger('WARN', ({ level, message, meta }) => {
+    const method = level === 'ERROR' ? 'error' : 'warn';
+    child[method](meta ?? {}, message);
+  });
 }
 
 function quietBundlerLogger(log: ReturnType<typeof createLogger>) {
