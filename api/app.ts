@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { Logger } from 'pino';
 import { registerErrorHandling } from './errors.js';
+import { registerAgentGateway } from './gateway/plugin.js';
 import type { Platform } from './platform.js';
 import { healthRoutes } from './routes/health.js';
 
@@ -25,5 +26,6 @@ export async function buildApi(platform: Platform, log: Logger) {
   });
   registerErrorHandling(app);
   await app.register(healthRoutes, { prefix: '/api/v1', platform });
+  await registerAgentGateway(app, platform);
   return app;
 }

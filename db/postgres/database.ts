@@ -104,6 +104,10 @@ export interface ServersTable {
   memory_mb: number | null;
   disk_gb: number | null;
   last_heartbeat_at: Timestamp | null;
+  /** The agent's last heartbeat payload: usage and each service's container states (0004). */
+  last_heartbeat: Json | null;
+  /** The protocol version negotiated with the connected agent (0004). */
+  protocol_version: string | null;
   tags: Generated<string[] | null>;
   created_at: Defaulted<Timestamp | null>;
   updated_at: Defaulted<Timestamp | null>;

@@ -2,6 +2,7 @@ import { type Kysely, type Migration, Migrator } from 'kysely';
 import type { Database } from './database.js';
 import * as contractSchema from './migrations/0001_contract_schema.js';
 import * as commandOutbox from './migrations/0002_command_outbox.js';
+import * as agentPresence from './migrations/0004_agent_presence.js';
 
 /**
  * Listed by hand rather than read from the folder (FileMigrationProvider), so the same migrations
@@ -10,6 +11,7 @@ import * as commandOutbox from './migrations/0002_command_outbox.js';
 export const migrations: Record<string, Migration> = {
   '0001_contract_schema': contractSchema,
   '0002_command_outbox': commandOutbox,
+  '0004_agent_presence': agentPresence,
 };
 
 /**

@@ -63,6 +63,9 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     tags: "text[] DEFAULT '{}'::text[]",
     created_at: now,
     updated_at: now,
+    // 0004_agent_presence
+    last_heartbeat: 'jsonb',
+    protocol_version: varchar(10),
   },
   projects: {
     id: uuidKey,
@@ -332,6 +335,7 @@ export const expectedEnums: Record<string, string[]> = {
 export const expectedIndexes: Record<string, string> = {
   idx_servers_org: 'servers (org_id)',
   idx_servers_status: 'servers (status)',
+  idx_servers_agent_token_hash: 'servers (agent_token_hash)',
   idx_projects_org: 'projects (org_id)',
   idx_services_project: 'services (project_id)',
   idx_services_server: 'services (server_id)',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { type Kysely, Migrator, NO_MIGRATIONS, sql } from 'kysely';
 import pg from 'pg';
@@ -17,7 +18,7 @@ import {
   expectedTriggers,
 } from './postgres-contract-inventory.js';
 
-const allMigrations = ['0001_contract_schema', '0002_command_outbox'];
+const allMigrations = Object.keys(migrations);
 const notifyWaitMs = 5_000;
 
 describe('a database migrated to the latest schema', () => {
@@ -235,7 +236,8 @@ async function insertServer(db: Kysely<Database>, label: string, createdAt?: Dat
     .values({
       org_id: org.id,
       name: `${label}-1`,
-      agent_token_hash: 'a'.repeat(64),
+      // Agent token hashes are unique (0004): derive a distinct one per fixture.
+      agent_token_hash: createHash('sha256').update(label).digest('hex'),
       public_ip: '203.0.113.7',
       tags: ['edge', 'eu'],
       ...(createdAt ? { created_at: createdAt, updated_at: createdAt } : {}),

@@ -1,0 +1,24 @@
+import { EventEmitter } from 'node:events';
+import type {
+  AlertPayload,
+  CommandResponsePayload,
+  DeployStatusPayload,
+  LogStreamPayload,
+  TelemetryBatchPayload,
+} from '../../contracts/index.js';
+
+/**
+ * What agents report, after validation, for whoever consumes it in this process (workflow
+ * signals, socket.io rooms, telemetry ingest). Each event names the server it came from.
+ */
+export interface AgentEventMap {
+  deploy_status: [serverId: string, payload: DeployStatusPayload];
+  command_response: [serverId: string, payload: CommandResponsePayload];
+  alert: [serverId: string, payload: AlertPayload];
+  log_stream: [serverId: string, payload: LogStreamPayload];
+  telemetry_batch: [serverId: string, payload: TelemetryBatchPayload];
+  server_online: [serverId: string];
+  server_offline: [serverId: string];
+}
+
+export class AgentEvents extends EventEmitter<AgentEventMap> {}

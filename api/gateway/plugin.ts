@@ -1,0 +1,109 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { WebSocketServer } from 'ws';
+import { DEFAULT_AGENT_CONFIG, Semver } from '../../contracts/index.js';
+import { markServerOffline, markSilentServersOffline, serverByAgentTokenHash } from '../../db/queries/server-presence.js';
+import { hashToken, tokenKind, tokenMatchesHash } from '../auth/tokens.js';
+import type { Platform } from '../platform.js';
+import { AgentEvents } from './events.js';
+import { listenForCommands } from './outbox-listener.js';
+import { AgentSession, closeCodes, maxAgentMessageBytes } from './session.js';
+
+export const agentGatewayPath = '/agent/ws';
+/** A server is offline after this many heartbeat intervals without one (the issue's "three"). */
+const missedHeartbeatsAllowed = 3;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    agentGateway: AgentGateway;
+  }
+}
+
+export interface AgentGateway {
+  events: AgentEvents;
+  /** The live session of a server held by this process, if any. */
+  session(serverId: string): AgentSession | undefined;
+}
+
+/**
+ * The agents' WebSocket endpoint. Authentication happens on the HTTP upgrade, before a socket
+ * exists: a wrong token gets a plain 401 and no session. One live session per server: a new
+ * connection replaces the old one. Commands reach agents from the PostgreSQL outbox, on NOTIFY.
+ */
+export async function registerAgentGateway(app: FastifyInstance, platform: Platform): Promise<void> {
+  const { db, config } = platform;
+  const log = app.log.child({ component: 'agent-gateway' });
+  const events = new AgentEvents();
+  const sessions = new Map<string, AgentSession>();
+  const agentConfig = DEFAULT_AGENT_CONFIG;
+  // ws closes the socket on frames above maxPayload; the session refuses big ones itself and stays up.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * maxAgentMessageBytes });
+
+  app.decorate('agentGateway', { events, session: (serverId: string) => sessions.get(serverId) });
+
+  const upgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (new URL(request.url ?? '/', 'http://gateway').pathname !== agentGatewayPath) return refuse(socket, 404, 'Not Found');
+    const token = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
+    const agentVersion = request.headers['x-agent-version'];
+    if (!token || tokenKind(token) !== 'agt') return refuse(socket, 401, 'Unauthorized');
+    const server = await serverByAgentTokenHash(db, hashToken(token));
+    if (!server || !tokenMatchesHash(token, server.agent_token_hash)) return refuse(socket, 401, 'Unauthorized');
+    if (typeof agentVersion !== 'string' || !Semver.safeParse(agentVersion).success) return refuse(socket, 400, 'Bad Request');
+
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      const session = new AgentSession(server, ws, agentVersion, { db, events, log, agentConfig });
+      const previous = sessions.get(server.id);
+      sessions.set(server.id, session);
+      previous?.close(closeCodes.replaced, 'replaced by a newer connection');
+      log.info({ serverId: server.id, agentVersion }, 'agent connected');
+      ws.on('error', (error) => log.warn({ err: error, serverId: server.id }, 'agent socket error'));
+      ws.on('close', () => {
+        if (sessions.get(server.id) !== session) return;
+        sessions.delete(server.id);
+        log.info({ serverId: server.id }, 'agent disconnected');
+        markServerOffline(db, server.id).then(
+          () => events.emit('server_offline', server.id),
+          (error: unknown) => log.error({ err: error }, 'could not mark server offline'),
+        );
+      });
+    });
+  };
+  app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgrade(request, socket, head).catch((error: unknown) => {
+      log.error({ err: error }, 'agent upgrade failed');
+      refuse(socket, 500, 'Internal Server Error');
+    });
+  });
+
+  const listener = listenForCommands(
+    config.DATABASE_URL!,
+    (serverId) => {
+      if (serverId) sessions.get(serverId)?.deliverPending();
+      else for (const session of sessions.values()) session.deliverPending();
+    },
+    log,
+  );
+  await listener.ready;
+
+  const sweepIntervalMs = agentConfig.heartbeat_interval_seconds * 1000;
+  const sweep = setInterval(() => {
+    markSilentServersOffline(db, agentConfig.heartbeat_interval_seconds * missedHeartbeatsAllowed).then(
+      (ids) => ids.forEach((id) => events.emit('server_offline', id)),
+      (error: unknown) => log.error({ err: error }, 'offline sweep failed'),
+    );
+  }, sweepIntervalMs);
+  sweep.unref();
+
+  app.addHook('onClose', async () => {
+    clearInterval(sweep);
+    await listener.close();
+    for (const session of sessions.values()) session.close(closeCodes.shuttingDown, 'control plane stopping');
+    wss.close();
+  });
+}
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  if (socket.writable) socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  socket.destroy();
+}

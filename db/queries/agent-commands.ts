@@ -1,0 +1,74 @@
+import type { Kysely } from 'kysely';
+import type { AgentCommandRow, Database } from '../postgres/database.js';
+
+/**
+ * The durable outbox of commands for agents. Writers (workflow activities, the API) enqueue;
+ * the gateway holding the server's socket delivers, woken by the table's NOTIFY or by the
+ * agent's next hello. `request_id` makes enqueueing idempotent: a retried activity re-enqueues
+ * nothing and gets the existing row back.
+ */
+export async function enqueueAgentCommand(
+  db: Kysely<Database>,
+  command: { serverId: string; requestId: string; type: string; payload: unknown; expiresAt?: Date },
+): Promise<AgentCommandRow> {
+  const inserted = await db
+    .insertInto('agent_commands')
+    .values({
+      server_id: command.serverId,
+      request_id: command.requestId,
+      type: command.type,
+      payload: JSON.stringify(command.payload),
+      expires_at: command.expiresAt ?? null,
+    })
+    .onConflict((conflict) => conflict.column('request_id').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  return inserted ?? (await commandByRequestId(db, command.requestId))!;
+}
+
+export async function commandByRequestId(db: Kysely<Database>, requestId: string): Promise<AgentCommandRow | undefined> {
+  return db.selectFrom('agent_commands').selectAll().where('request_id', '=', requestId).executeTakeFirst();
+}
+
+/** Commands not yet handed to the agent, oldest first; expired ones are marked and skipped. */
+export async function takePendingCommands(db: Kysely<Database>, serverId: string): Promise<AgentCommandRow[]> {
+  await db
+    .updateTable('agent_commands')
+    .set({ status: 'expired' })
+    .where('server_id', '=', serverId)
+    .where('status', '=', 'pending')
+    .where('expires_at', '<', new Date())
+    .execute();
+  return db
+    .selectFrom('agent_commands')
+    .selectAll()
+    .where('server_id', '=', serverId)
+    .where('status', '=', 'pending')
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
+export async function markCommandSent(db: Kysely<Database>, id: string): Promise<void> {
+  await db.updateTable('agent_commands').set({ status: 'sent', sent_at: new Date() }).where('id', '=', id).where('status', '=', 'pending').execute();
+}
+
+/**
+ * Records the agent's answer. Only a command of this server is matched, so one agent cannot
+ * answer another's commands; a repeated answer changes nothing.
+ */
+export async function recordCommandResponse(
+  db: Kysely<Database>,
+  serverId: string,
+  requestId: string,
+  response: unknown,
+): Promise<AgentCommandRow | undefined> {
+  return db
+    .updateTable('agent_commands')
+    .set({ status: 'answered', answered_at: new Date(), response: JSON.stringify(response) })
+    .where('server_id', '=', serverId)
+    .where('request_id', '=', requestId)
+    .where('status', 'in', ['pending', 'sent'])
+    .returningAll()
+    .executeTakeFirst();
+}

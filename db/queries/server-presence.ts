@@ -1,0 +1,67 @@
+import { sql, type Kysely } from 'kysely';
+import type { AgentHelloPayload, HeartbeatPayload } from '../../contracts/index.js';
+import type { Database, ServerRow } from '../postgres/database.js';
+
+/** The server an agent token belongs to (by the token's SHA-256 hash; the index makes it one probe). */
+export async function serverByAgentTokenHash(db: Kysely<Database>, tokenHash: string): Promise<ServerRow | undefined> {
+  return db.selectFrom('servers').selectAll().where('agent_token_hash', '=', tokenHash).executeTakeFirst();
+}
+
+/** An agent said hello: record its machine's facts and mark the server online. */
+export async function recordAgentHello(
+  db: Kysely<Database>,
+  serverId: string,
+  hello: AgentHelloPayload,
+  agentVersion: string,
+  protocolVersion: string,
+): Promise<ServerRow> {
+  return db
+    .updateTable('servers')
+    .set({
+      status: 'online',
+      hostname: hello.network.hostname,
+      public_ip: hello.network.public_ip,
+      private_ip: hello.network.private_ip,
+      runtime: hello.runtime,
+      runtime_version: hello.runtime_version,
+      agent_version: agentVersion,
+      protocol_version: protocolVersion,
+      os_name: hello.os.name,
+      os_version: hello.os.version,
+      arch: hello.arch,
+      cpu_cores: hello.resources.cpu_cores,
+      memory_mb: Math.round(hello.resources.memory_total_mb),
+      disk_gb: Math.round(hello.resources.disk_total_gb),
+      last_heartbeat_at: new Date(),
+    })
+    .where('id', '=', serverId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function recordHeartbeat(db: Kysely<Database>, serverId: string, heartbeat: HeartbeatPayload): Promise<void> {
+  await db
+    .updateTable('servers')
+    .set({ status: 'online', last_heartbeat_at: new Date(), last_heartbeat: JSON.stringify(heartbeat) })
+    .where('id', '=', serverId)
+    .execute();
+}
+
+export async function markServerOffline(db: Kysely<Database>, serverId: string): Promise<void> {
+  await db.updateTable('servers').set({ status: 'offline' }).where('id', '=', serverId).where('status', '=', 'online').execute();
+}
+
+/**
+ * Servers whose agent missed its heartbeats (silent for longer than the allowance) go offline.
+ * Returns the ids it changed, so the caller can announce them.
+ */
+export async function markSilentServersOffline(db: Kysely<Database>, silenceAllowedSeconds: number): Promise<string[]> {
+  const rows = await db
+    .updateTable('servers')
+    .set({ status: 'offline' })
+    .where('status', '=', 'online')
+    .where('last_heartbeat_at', '<', sql<Date>`NOW() - make_interval(secs => ${silenceAllowedSeconds})`)
+    .returning('id')
+    .execute();
+  return rows.map((row) => row.id);
+}
