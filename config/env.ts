@@ -68,6 +68,10 @@ export const environmentVariables = {
       .pipe(z.array(z.enum(['postgres', 'temporal']))),
     doc: 'Set by `syntra dev` for the processes it starts: engines it embeds although their URL is set. Reported by /api/v1/health.',
   },
+  SYNTRA_AGENT_HEARTBEAT_SECONDS: {
+    schema: z.coerce.number().int().min(1).max(3600).default(30),
+    doc: 'Heartbeat interval handed to agents in hello_ack; a server is offline after three missed intervals.',
+  },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     doc: 'pino log level of every Syntra process.',

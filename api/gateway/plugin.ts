@@ -36,7 +36,7 @@ export async function registerAgentGateway(app: FastifyInstance, platform: Platf
   const log = app.log.child({ component: 'agent-gateway' });
   const events = new AgentEvents();
   const sessions = new Map<string, AgentSession>();
-  const agentConfig = DEFAULT_AGENT_CONFIG;
+  const agentConfig = { ...DEFAULT_AGENT_CONFIG, heartbeat_interval_seconds: config.SYNTRA_AGENT_HEARTBEAT_SECONDS };
   // ws closes the socket on frames above maxPayload; the session refuses big ones itself and stays up.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * maxAgentMessageBytes });
 

@@ -31,8 +31,8 @@ export async function testConfig(label: string, overrides: Record<string, string
 }
 
 /** The API as the real process builds it, driven with `app.inject` (no socket needed). */
-export async function startTestApi(label: string) {
-  const { config, cleanup } = await testConfig(label);
+export async function startTestApi(label: string, overrides: Record<string, string> = {}) {
+  const { config, cleanup } = await testConfig(label, overrides);
   const log = pino({ level: 'warn' });
   const platform: Platform = await openPlatform(config, log);
   const app = await buildApi(platform, log);
