@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -35,6 +35,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   await stopStaleProcess(path.join(dataDir, 'postmaster.pid'), 'postgres', options.log);
   await assertPortFree(options.port, 'embedded PostgreSQL');
 
+  const runsAsRoot = process.getuid?.() === 0;
+  if (runsAsRoot) await assertReachableByOthers(options.dir);
   const password = await clusterPassword(options.dir);
   const recentLog: string[] = [];
   const EmbeddedPostgres = await loadEmbeddedPostgres();
@@ -46,7 +48,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     authMethod: 'scram-sha-256',
     persistent: true,
     // PostgreSQL refuses to run as root; the library then runs it as a `postgres` system user.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: runsAsRoot,
     postgresFlags: [
       '-h', '127.0.0.1',
       '-c', 'unix_socket_directories=',
@@ -93,6 +95,16 @@ async function loadEmbeddedPostgres() {
     }
   }
   return EmbeddedPostgres;
+}
+
+/** PostgreSQL then runs as the `postgres` user, who must be able to walk down to its folder. */
+async function assertReachableByOthers(dir: string): Promise<void> {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    if (((await stat(current)).mode & 0o001) === 0) {
+      throw new Error(`PostgreSQL runs as the "postgres" user and cannot enter ${current}: allow it with chmod o+x ${current}, or choose another SYNTRA_DATA_DIR`);
+    }
+    if (current === path.dirname(current)) return;
+  }
 }
 
 function connectionUrl(password: string, port: number, database: string): string {
