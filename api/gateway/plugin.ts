@@ -7,6 +7,7 @@ import { markServerOffline, markSilentServersOffline, serverByAgentTokenHash } f
 import { hashToken, tokenKind, tokenMatchesHash } from '../auth/tokens.js';
 import type { Platform } from '../platform.js';
 import { AgentEvents } from './events.js';
+import { HeartbeatWriter } from './heartbeat-writer.js';
 import { listenForCommands } from './outbox-listener.js';
 import { AgentSession, closeCodes, maxAgentMessageBytes } from './session.js';
 
@@ -36,6 +37,7 @@ export async function registerAgentGateway(app: FastifyInstance, platform: Platf
   const log = app.log.child({ component: 'agent-gateway' });
   const events = new AgentEvents();
   const sessions = new Map<string, AgentSession>();
+  const heartbeats = new HeartbeatWriter(db, log);
   const agentConfig = { ...DEFAULT_AGENT_CONFIG, heartbeat_interval_seconds: config.SYNTRA_AGENT_HEARTBEAT_SECONDS };
   // ws closes the socket on frames above maxPayload; the session refuses big ones itself and stays up.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * maxAgentMessageBytes });
@@ -52,7 +54,7 @@ export async function registerAgentGateway(app: FastifyInstance, platform: Platf
     if (typeof agentVersion !== 'string' || !Semver.safeParse(agentVersion).success) return refuse(socket, 400, 'Bad Request');
 
     wss.handleUpgrade(request, socket, head, (ws) => {
-      const session = new AgentSession(server, ws, agentVersion, { db, events, log, agentConfig });
+      const session = new AgentSession(server, ws, agentVersion, { db, events, log, agentConfig, heartbeats });
       const previous = sessions.get(server.id);
       sessions.set(server.id, session);
       previous?.close(closeCodes.replaced, 'replaced by a newer connection');
@@ -62,7 +64,8 @@ export async function registerAgentGateway(app: FastifyInstance, platform: Platf
         if (sessions.get(server.id) !== session) return;
         sessions.delete(server.id);
         log.info({ serverId: server.id }, 'agent disconnected');
-        markServerOffline(db, server.id).then(
+        // Flush first: a buffered heartbeat written after this would flip the server back online.
+        heartbeats.flush().then(() => markServerOffline(db, server.id)).then(
           () => events.emit('server_offline', server.id),
           (error: unknown) => log.error({ err: error }, 'could not mark server offline'),
         );
@@ -98,6 +101,7 @@ export async function registerAgentGateway(app: FastifyInstance, platform: Platf
   app.addHook('onClose', async () => {
     clearInterval(sweep);
     await listener.close();
+    await heartbeats.close();
     for (const session of sessions.values()) session.close(closeCodes.shuttingDown, 'control plane stopping');
     wss.close();
   });

@@ -17,9 +17,10 @@ import {
   type PendingDeployment,
 } from '../../contracts/index.js';
 import { markCommandSent, recordCommandResponse, takePendingCommands } from '../../db/queries/agent-commands.js';
-import { recordAgentHello, recordHeartbeat } from '../../db/queries/server-presence.js';
+import { recordAgentHello } from '../../db/queries/server-presence.js';
 import type { Database, ServerRow } from '../../db/postgres/database.js';
 import type { AgentEvents } from './events.js';
+import type { HeartbeatWriter } from './heartbeat-writer.js';
 
 /** Above this a message is refused unread (telemetry batches are the largest legitimate ones). */
 export const maxAgentMessageBytes = 8 * 1024 * 1024;
@@ -32,6 +33,7 @@ export interface SessionDeps {
   events: AgentEvents;
   log: Logger;
   agentConfig: AgentConfig;
+  heartbeats: HeartbeatWriter;
 }
 
 type Rejection = { code: string; message: string; details?: unknown };
@@ -118,7 +120,7 @@ export class AgentSession {
       case 'agent_hello':
         return this.hello(message);
       case 'heartbeat':
-        return recordHeartbeat(db, this.server.id, message.payload);
+        return this.deps.heartbeats.record(this.server.id, message.payload);
       case 'command_response':
         await recordCommandResponse(db, this.server.id, message.payload.request_id, message.payload);
         events.emit('command_response', this.server.id, message.payload);

@@ -39,12 +39,18 @@ export async function recordAgentHello(
     .executeTakeFirstOrThrow();
 }
 
-export async function recordHeartbeat(db: Kysely<Database>, serverId: string, heartbeat: HeartbeatPayload): Promise<void> {
-  await db
-    .updateTable('servers')
-    .set({ status: 'online', last_heartbeat_at: new Date(), last_heartbeat: JSON.stringify(heartbeat) })
-    .where('id', '=', serverId)
-    .execute();
+/**
+ * Stores many agents' latest heartbeats in one statement: at thousands of agents, one UPDATE per
+ * heartbeat is what saturates PostgreSQL first.
+ */
+export async function recordHeartbeats(db: Kysely<Database>, heartbeats: { serverId: string; receivedAt: Date; heartbeat: HeartbeatPayload }[]): Promise<void> {
+  if (heartbeats.length === 0) return;
+  const rows = sql.join(
+    heartbeats.map(({ serverId, receivedAt, heartbeat }) => sql`(${serverId}::uuid, ${receivedAt}::timestamptz, ${JSON.stringify(heartbeat)}::jsonb)`),
+  );
+  await sql`UPDATE servers SET status = 'online', last_heartbeat_at = beat.received_at, last_heartbeat = beat.heartbeat
+    FROM (VALUES ${rows}) AS beat(id, received_at, heartbeat)
+    WHERE servers.id = beat.id`.execute(db);
 }
 
 export async function markServerOffline(db: Kysely<Database>, serverId: string): Promise<void> {
