@@ -1,10 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { Logger } from 'pino';
+import { registerAuth } from './auth/plugin.js';
 import { registerErrorHandling } from './errors.js';
 import { registerAgentGateway } from './gateway/plugin.js';
 import type { Platform } from './platform.js';
+import { registerRateLimit } from './rate-limit.js';
+import { auditLogRoutes } from './routes/audit-logs.js';
+import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
+import { memberRoutes } from './routes/members.js';
+import { openApiRoutes } from './routes/openapi.js';
+import { projectRoutes } from './routes/projects.js';
+import { serverRoutes } from './routes/servers.js';
+import { tokenRoutes } from './routes/tokens.js';
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{8,100}$/;
 const bodyLimitBytes = 1024 * 1024;
@@ -26,6 +35,19 @@ export async function buildApi(platform: Platform, log: Logger) {
   });
   registerErrorHandling(app);
   await app.register(healthRoutes, { prefix: '/api/v1', platform });
+  registerAuth(app, platform.db);
+  registerRateLimit(
+    app,
+    { perIpPerMinute: platform.config.SYNTRA_RATE_LIMIT_IP_PER_MINUTE, perCallerPerMinute: platform.config.SYNTRA_RATE_LIMIT_CALLER_PER_MINUTE },
+    new Set(['/api/v1/health']),
+  );
+  await app.register(openApiRoutes);
+  await app.register(authRoutes, { platform });
+  await app.register(serverRoutes, { platform });
+  await app.register(projectRoutes, { platform });
+  await app.register(tokenRoutes, { platform });
+  await app.register(memberRoutes, { platform });
+  await app.register(auditLogRoutes, { platform });
   await registerAgentGateway(app, platform);
   return app;
 }

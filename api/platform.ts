@@ -9,6 +9,7 @@ import type { Database } from '../db/postgres/database.js';
 import { migrateToLatest } from '../db/postgres/migrate.js';
 import { openClickHouse, type ClickHouseHandle } from '../engines/clickhouse.js';
 import { loadTemporalDevConfig, type TemporalDevConfig } from '../engines/temporal-config.js';
+import { bootstrapOwner } from './auth/bootstrap.js';
 
 /** What every API request may reach: the stores and Temporal, opened and migrated once. */
 export interface Platform {
@@ -34,6 +35,7 @@ export async function openPlatform(config: Config, log: Logger): Promise<Platfor
   const db = createDb(config.DATABASE_URL, { log });
   const applied = await migrateToLatest(db);
   if (applied.length > 0) log.info({ migrations: applied }, 'PostgreSQL migrations applied');
+  await bootstrapOwner(db, config, log);
 
   const clickhouse = await openClickHouse({ url: config.CLICKHOUSE_URL, dataDir: config.dataDir });
   await migrateClickHouse(clickhouse.client);

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { tokenKind } from '../api/auth/tokens.js';
 
 /**
  * Every environment variable Syntra reads, in one place. Each entry documents itself; `syntra env`
@@ -72,6 +73,34 @@ export const environmentVariables = {
     schema: z.coerce.number().int().min(1).max(3600).default(30),
     doc: 'Heartbeat interval handed to agents in hello_ack; a server is offline after three missed intervals.',
   },
+  SYNTRA_PUBLIC_URL: {
+    schema: optionalUrl(['http:', 'https:']),
+    doc: 'URL at which users and agents reach this control plane (install commands, login links). Unset: http://HOST:PORT.',
+  },
+  SYNTRA_OWNER_EMAIL: {
+    schema: z.string().trim().toLowerCase().regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address').default('owner@localhost'),
+    doc: 'Email of the owner account created at the very first start (ignored afterwards).',
+  },
+  SYNTRA_ORG_NAME: {
+    schema: z.string().trim().min(1).max(255).default('Default'),
+    doc: 'Name of the organization created at the very first start (ignored afterwards).',
+  },
+  SYNTRA_BOOTSTRAP_TOKEN: {
+    schema: z
+      .string()
+      .trim()
+      .refine((token) => tokenKind(token) === 'usr', 'must be a user token: syn_usr_ followed by 43 base64url characters')
+      .optional(),
+    doc: 'At the very first start, becomes the owner\'s API token (for automation and CI); only its hash is stored. Ignored afterwards.',
+  },
+  SYNTRA_RATE_LIMIT_IP_PER_MINUTE: {
+    schema: z.coerce.number().int().min(0).default(3000),
+    doc: 'REST requests per minute one IP address may make (bursts up to the same number); 0 turns the limit off.',
+  },
+  SYNTRA_RATE_LIMIT_CALLER_PER_MINUTE: {
+    schema: z.coerce.number().int().min(0).default(1200),
+    doc: 'REST requests per minute one API token or browser session may make (bursts up to the same number); 0 turns the limit off.',
+  },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     doc: 'pino log level of every Syntra process.',
@@ -84,6 +113,8 @@ export type Config = { [K in keyof Variables]: z.output<Variables[K]['schema']> 
   dataDir: string;
   /** SYNTRA_TOOLS_DIR resolved against the working directory. */
   toolsDir: string;
+  /** SYNTRA_PUBLIC_URL, or http://HOST:PORT, without a trailing slash. */
+  publicUrl: string;
 };
 
 export class ConfigError extends Error {
@@ -106,6 +137,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     else problems.push({ variable: name, message: parsed.error.issues.map((i) => i.message).join('; ') });
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  const config = values as Omit<Config, 'dataDir' | 'toolsDir'>;
-  return { ...config, dataDir: path.resolve(config.SYNTRA_DATA_DIR), toolsDir: path.resolve(config.SYNTRA_TOOLS_DIR) };
+  const config = values as Omit<Config, 'dataDir' | 'toolsDir' | 'publicUrl'>;
+  return {
+    ...config,
+    dataDir: path.resolve(config.SYNTRA_DATA_DIR),
+    toolsDir: path.resolve(config.SYNTRA_TOOLS_DIR),
+    publicUrl: (config.SYNTRA_PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/+$/, ''),
+  };
 }

@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import pino from 'pino';
 import type { TestProject } from 'vitest/node';
@@ -16,13 +16,37 @@ declare module 'vitest' {
   }
 }
 
-/** Test engines live apart from a developer's `.syntra/`, on ports of their own, started once per run. */
-export const testDataDir = path.resolve('.syntra-test');
+/**
+ * Test engines live apart from a developer's `.syntra/`, on ports of their own, started once per
+ * run, in a folder per run so two runs at once never pull each other's cluster away.
+ */
+const testRoot = path.resolve('.syntra-test');
+export const testDataDir = path.join(testRoot, `run-${process.pid}`);
+
+/** Folders of runs whose process is gone (killed before teardown) are removed. */
+async function removeAbandonedRuns(): Promise<void> {
+  const entries = await readdir(testRoot).catch(() => [] as string[]);
+  for (const entry of entries) {
+    const pid = Number(/^run-(\d+)$/.exec(entry)?.[1]);
+    if (!pid || isAlive(pid)) continue;
+    await rm(path.join(testRoot, entry), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export default async function setup(project: TestProject) {
   const log = pino({ level: process.env.TEST_ENGINE_LOG_LEVEL ?? 'warn' });
   const toolsDir = path.resolve(process.env.SYNTRA_TOOLS_DIR ?? '.tools');
-  await rm(testDataDir, { recursive: true, force: true });
+  await removeAbandonedRuns();
+  await mkdir(testDataDir, { recursive: true, mode: 0o755 });
 
   const [postgres, temporal] = await Promise.all([
     startEmbeddedPostgres({
@@ -50,5 +74,6 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     await Promise.all([temporal.stop(), postgres.stop()]);
+    await rm(testDataDir, { recursive: true, force: true });
   };
 }

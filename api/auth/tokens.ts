@@ -18,7 +18,12 @@ export interface IssuedToken {
 
 export function issueToken(kind: TokenKind): IssuedToken {
   const token = `syn_${kind}_${randomBytes(randomBytesPerToken).toString('base64url')}`;
-  return { token, hash: hashToken(token), prefix: token.slice(0, prefixLength) };
+  return { token, hash: hashToken(token), prefix: tokenPrefix(token) };
+}
+
+/** The first characters, which `api_tokens.token_prefix` keeps so a person can recognise a token. */
+export function tokenPrefix(token: string): string {
+  return token.slice(0, prefixLength);
 }
 
 export function hashToken(token: string): string {

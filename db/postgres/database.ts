@@ -257,6 +257,32 @@ export interface ApiTokensTable {
   last_used_at: Timestamp | null;
   expires_at: Timestamp | null;
   created_at: Defaulted<Timestamp | null>;
+  /** Set for `syn_prj_` tokens: the one project the token reaches (0003). */
+  project_id: Generated<string | null>;
+}
+
+/** A browser session (0003). */
+export interface SessionsTable {
+  /** SHA-256 hex of the secret in the session cookie. */
+  id: string;
+  user_id: string;
+  org_id: string;
+  /** SHA-256 hex of the session's CSRF token, which mutations send as `X-CSRF-Token`. */
+  csrf_token_hash: string;
+  expires_at: Timestamp;
+  created_at: Defaulted<Timestamp>;
+  last_seen_at: Defaulted<Timestamp>;
+}
+
+/** A one-time sign-in link, such as the one printed at the first start (0003). */
+export interface LoginLinksTable {
+  /** SHA-256 hex of the link's secret. */
+  token_hash: string;
+  user_id: string;
+  org_id: string;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: Defaulted<Timestamp>;
 }
 
 export interface AuditLogsTable {
@@ -327,6 +353,8 @@ export interface Database {
   alerts: AlertsTable;
   alert_incidents: AlertIncidentsTable;
   api_tokens: ApiTokensTable;
+  sessions: SessionsTable;
+  login_links: LoginLinksTable;
   audit_logs: AuditLogsTable;
   workflows: WorkflowsTable;
   workflow_runs: WorkflowRunsTable;
@@ -382,6 +410,12 @@ export type AlertIncidentUpdate = Updateable<AlertIncidentsTable>;
 export type ApiTokenRow = Selectable<ApiTokensTable>;
 export type NewApiToken = Insertable<ApiTokensTable>;
 export type ApiTokenUpdate = Updateable<ApiTokensTable>;
+
+export type SessionRow = Selectable<SessionsTable>;
+export type NewSession = Insertable<SessionsTable>;
+
+export type LoginLinkRow = Selectable<LoginLinksTable>;
+export type NewLoginLink = Insertable<LoginLinksTable>;
 
 export type AuditLogRow = Selectable<AuditLogsTable>;
 export type NewAuditLog = Insertable<AuditLogsTable>;

@@ -2,6 +2,7 @@ import { type Kysely, type Migration, Migrator } from 'kysely';
 import type { Database } from './database.js';
 import * as contractSchema from './migrations/0001_contract_schema.js';
 import * as commandOutbox from './migrations/0002_command_outbox.js';
+import * as auth from './migrations/0003_auth.js';
 import * as agentPresence from './migrations/0004_agent_presence.js';
 
 /**
@@ -11,6 +12,7 @@ import * as agentPresence from './migrations/0004_agent_presence.js';
 export const migrations: Record<string, Migration> = {
   '0001_contract_schema': contractSchema,
   '0002_command_outbox': commandOutbox,
+  '0003_auth': auth,
   '0004_agent_presence': agentPresence,
 };
 

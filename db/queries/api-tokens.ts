@@ -32,3 +32,29 @@ export async function insertApiToken(db: Kysely<Database>, token: NewApiToken): 
 export async function touchApiToken(db: Kysely<Database>, id: string, at: Date): Promise<void> {
   await db.updateTable('api_tokens').set({ last_used_at: at }).where('id', '=', id).execute();
 }
+
+/** A member's own tokens in one organization, newest first. */
+export async function listApiTokens(db: Kysely<Database>, userId: string, orgId: string): Promise<ApiTokenRow[]> {
+  return db
+    .selectFrom('api_tokens')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('org_id', '=', orgId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .execute();
+}
+
+export async function deleteApiToken(
+  db: Kysely<Database>,
+  owner: { userId: string; orgId: string },
+  id: string,
+): Promise<{ name: string } | undefined> {
+  return db
+    .deleteFrom('api_tokens')
+    .where('id', '=', id)
+    .where('user_id', '=', owner.userId)
+    .where('org_id', '=', owner.orgId)
+    .returning('name')
+    .executeTakeFirst();
+}

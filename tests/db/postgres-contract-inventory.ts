@@ -201,6 +201,26 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     last_used_at: timestamp,
     expires_at: timestamp,
     created_at: now,
+    // 0003_auth
+    project_id: 'uuid',
+  },
+  // 0003_auth
+  sessions: {
+    id: varchar(64, ' NOT NULL'),
+    user_id: 'uuid NOT NULL',
+    org_id: 'uuid NOT NULL',
+    csrf_token_hash: varchar(64, ' NOT NULL'),
+    expires_at: requiredTimestamp,
+    created_at: 'timestamp with time zone NOT NULL DEFAULT now()',
+    last_seen_at: 'timestamp with time zone NOT NULL DEFAULT now()',
+  },
+  login_links: {
+    token_hash: varchar(64, ' NOT NULL'),
+    user_id: 'uuid NOT NULL',
+    org_id: 'uuid NOT NULL',
+    expires_at: requiredTimestamp,
+    used_at: timestamp,
+    created_at: 'timestamp with time zone NOT NULL DEFAULT now()',
   },
   audit_logs: {
     id: uuidKey,
@@ -305,6 +325,13 @@ export const expectedKeys: Record<string, string[]> = {
     'PRIMARY KEY (id)',
     references('user_id', 'users', cascade),
     references('org_id', 'organizations', cascade),
+    references('project_id', 'projects', cascade),
+  ],
+  sessions: ['PRIMARY KEY (id)', references('user_id', 'users', cascade), references('org_id', 'organizations', cascade)],
+  login_links: [
+    'PRIMARY KEY (token_hash)',
+    references('user_id', 'users', cascade),
+    references('org_id', 'organizations', cascade),
   ],
   audit_logs: ['PRIMARY KEY (id)', references('org_id', 'organizations', cascade), references('user_id', 'users')],
   workflows: ['PRIMARY KEY (id)', references('project_id', 'projects', cascade)],
@@ -351,6 +378,7 @@ export const expectedIndexes: Record<string, string> = {
   idx_alert_incidents_alert: 'alert_incidents (alert_id)',
   idx_alert_incidents_status: 'alert_incidents (status)',
   idx_api_tokens_hash: 'api_tokens (token_hash)',
+  idx_sessions_expires: 'sessions (expires_at)',
   idx_audit_logs_org: 'audit_logs (org_id, created_at DESC)',
   idx_agent_commands_server_status: 'agent_commands (server_id, status, created_at)',
 };

@@ -72,8 +72,9 @@ describe('syntra dev', () => {
 
     const second = await startDev(env);
     try {
-      const rows = await withDevDatabase(env, ports.postgres, (db) => db.query(`SELECT email FROM users`));
-      expect(rows.rows).toEqual([{ email: 'kept@example.com' }]);
+      // The owner bootstrapped by the first start, the row written since, and no second owner.
+      const rows = await withDevDatabase(env, ports.postgres, (db) => db.query(`SELECT email FROM users ORDER BY created_at`));
+      expect(rows.rows).toEqual([{ email: 'owner@localhost' }, { email: 'kept@example.com' }]);
     } finally {
       expect(await stopDev(second.child)).toBe(0);
     }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { inject } from 'vitest';
 import { buildApi } from '../../api/app.js';
+import { issueToken } from '../../api/auth/tokens.js';
 import { openPlatform, type Platform } from '../../api/platform.js';
 import { loadConfig, type Config } from '../../config/env.js';
 import { freshDatabaseUrl } from './postgres.js';
@@ -30,9 +31,13 @@ export async function testConfig(label: string, overrides: Record<string, string
   };
 }
 
-/** The API as the real process builds it, driven with `app.inject` (no socket needed). */
+/**
+ * The API as the real process builds it, driven with `app.inject` (no socket needed). Its first
+ * start bootstraps the owner with `ownerToken` as SYNTRA_BOOTSTRAP_TOKEN.
+ */
 export async function startTestApi(label: string, overrides: Record<string, string> = {}) {
-  const { config, cleanup } = await testConfig(label, overrides);
+  const ownerToken = overrides.SYNTRA_BOOTSTRAP_TOKEN ?? issueToken('usr').token;
+  const { config, cleanup } = await testConfig(label, { SYNTRA_BOOTSTRAP_TOKEN: ownerToken, ...overrides });
   const log = pino({ level: 'warn' });
   const platform: Platform = await openPlatform(config, log);
   const app = await buildApi(platform, log);
@@ -41,6 +46,7 @@ export async function startTestApi(label: string, overrides: Record<string, stri
     app,
     platform,
     config,
+    ownerToken,
     close: async () => {
       await app.close();
       await platform.close();

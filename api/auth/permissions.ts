@@ -1,0 +1,108 @@
+import type { OrgRole } from '../../db/postgres/database.js';
+import type { Scope } from '../../db/queries/scope.js';
+import { ApiProblem } from '../errors.js';
+
+/**
+ * Who may do what. `docs/rbac.md` shows the same matrix as a table; a test walks every cell, so
+ * the two cannot drift apart unnoticed.
+ */
+export const actions = [
+  'read',
+  'project.create',
+  'project.update',
+  'project.delete',
+  'service.create',
+  'service.update',
+  'service.delete',
+  'server.create',
+  'server.update',
+  'server.delete',
+  'deploy',
+  'rollback',
+  'scale',
+  'restart',
+  'exec',
+  'secrets.read',
+  'env.write',
+  'members.read',
+  'members.manage',
+  'tokens.manage',
+  'audit.read',
+] as const;
+export type Action = (typeof actions)[number];
+
+export const roles = ['owner', 'admin', 'developer', 'viewer'] as const satisfies readonly OrgRole[];
+
+const developerActions: readonly Action[] = [
+  'read',
+  'project.create',
+  'project.update',
+  'service.create',
+  'service.update',
+  'service.delete',
+  'deploy',
+  'rollback',
+  'scale',
+  'restart',
+  'exec',
+  'secrets.read',
+  'env.write',
+  'members.read',
+  'tokens.manage',
+];
+
+/*
+ * Owner and admin differ only in what the members endpoints let them do to each other (an admin
+ * can neither grant nor remove the owner role), not in this matrix. Every role may manage its
+ * own API tokens: a token never carries more than its creator's role, so that grants nothing new.
+ */
+export const permissionMatrix: Record<OrgRole, ReadonlySet<Action>> = {
+  owner: new Set(actions),
+  admin: new Set(actions),
+  developer: new Set(developerActions),
+  viewer: new Set<Action>(['read', 'members.read', 'tokens.manage']),
+};
+
+/**
+ * What a project-scoped token may never do, whatever its creator's role: these act on the whole
+ * organization, and such a token is meant to reach one project (CI deploying it).
+ */
+export const organizationActions: ReadonlySet<Action> = new Set<Action>([
+  'project.create',
+  'project.delete',
+  'server.create',
+  'server.update',
+  'server.delete',
+  'members.read',
+  'members.manage',
+  'tokens.manage',
+  'audit.read',
+]);
+
+/** The authenticated party of a request; `request.caller` once the auth hook has run. */
+export interface Caller {
+  userId: string;
+  orgId: string;
+  role: OrgRole;
+  /** Set for project-scoped tokens (`syn_prj_`): every query is narrowed to this project. */
+  projectId?: string;
+  /** The API token used, when authenticated by one. */
+  tokenId?: string;
+  via: 'token' | 'session';
+}
+
+export function scopeOf(caller: Caller): Scope {
+  return caller.projectId ? { orgId: caller.orgId, projectId: caller.projectId } : { orgId: caller.orgId };
+}
+
+export function isAllowed(caller: Caller, action: Action): boolean {
+  if (caller.projectId && organizationActions.has(action)) return false;
+  return permissionMatrix[caller.role].has(action);
+}
+
+/** Throws 403 FORBIDDEN unless the caller's role (and token scope) allows the action. */
+export function authorize(caller: Caller, action: Action): void {
+  if (isAllowed(caller, action)) return;
+  const who = caller.projectId ? `a project-scoped token (role ${caller.role})` : `the ${caller.role} role`;
+  throw new ApiProblem('FORBIDDEN', `${who} may not ${action}`);
+}

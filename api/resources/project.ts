@@ -1,0 +1,19 @@
+import type { Project } from '../../contracts/index.js';
+import type { ProjectRow } from '../../db/postgres/database.js';
+import { isoTimestamp } from './timestamps.js';
+
+/** A `projects` row as the contract's `Project`; the GitHub App installation id stays inside. */
+export function projectResource(row: ProjectRow): Project {
+  return {
+    id: row.id,
+    org_id: row.org_id,
+    name: row.name,
+    slug: row.slug,
+    description: row.description,
+    git_repo_url: row.git_repo_url,
+    git_branch: row.git_branch,
+    git_provider: row.git_provider,
+    created_at: isoTimestamp(row.created_at, 'projects.created_at'),
+    updated_at: isoTimestamp(row.updated_at, 'projects.updated_at'),
+  };
+}

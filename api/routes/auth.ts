@@ -1,0 +1,128 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { API_PREFIX, type ApiRoute, Uuid } from '../../contracts/index.js';
+import { membership } from '../../db/queries/organizations.js';
+import { consumeLoginLink, deleteExpiredSessions, deleteSession, insertSession } from '../../db/queries/sessions.js';
+import type { Database } from '../../db/postgres/database.js';
+import { recordAudit } from '../audit.js';
+import { type Caller, roles } from '../auth/permissions.js';
+import { verifyApiToken } from '../auth/plugin.js';
+import {
+  clearSessionCookie,
+  csrfTokenFor,
+  newSessionSecret,
+  sessionLifetimeHours,
+  sessionSecretFrom,
+  setSessionCookie,
+} from '../auth/session-cookie.js';
+import { hashToken } from '../auth/tokens.js';
+import { ApiProblem } from '../errors.js';
+import type { Platform } from '../platform.js';
+import { defineRoute } from '../routing.js';
+
+/*
+ * Sign-in for the browser. The contract has no auth endpoints, so their schemas live here, in the
+ * registry's shape, ready to move into contracts/api/routes.ts.
+ */
+
+export const AuthIdentity = z.object({
+  user: z.object({ id: Uuid, email: z.string(), name: z.string().nullable() }),
+  organization: z.object({ id: Uuid, name: z.string(), slug: z.string() }),
+  role: z.enum(roles),
+  csrf_token: z
+    .string()
+    .nullable()
+    .describe('Send as X-CSRF-Token with every mutation made with the session cookie; null when signed in by token'),
+});
+export type AuthIdentity = z.infer<typeof AuthIdentity>;
+
+export const LoginRequest = z.object({ token: z.string().min(1).describe('A user token, syn_usr_…') });
+
+export const authRoutesSpec = {
+  login: {
+    method: 'POST', path: `${API_PREFIX}/auth/login`, operationId: 'login',
+    summary: 'Exchange a user token for a session cookie', tags: [], body: LoginRequest, response: AuthIdentity,
+    successStatus: 200, public: true,
+  },
+  logout: {
+    method: 'POST', path: `${API_PREFIX}/auth/logout`, operationId: 'logout', summary: 'End the session',
+    tags: [], response: null, successStatus: 204,
+  },
+  me: {
+    method: 'GET', path: `${API_PREFIX}/auth/me`, operationId: 'getMe', summary: 'Who the caller is, and their role',
+    tags: [], response: AuthIdentity, successStatus: 200,
+  },
+} as const satisfies Record<string, ApiRoute>;
+
+export const loginLinkPath = `${API_PREFIX}/auth/link/:token`;
+
+export const authRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app, { platform }) => {
+  const { db } = platform;
+
+  // A JSON body keeps cross-site forms out: they cannot send application/json without CORS.
+  defineRoute(app, authRoutesSpec.login, {}, async ({ body, request, reply }) => {
+    const token = await verifyApiToken(db, body.token);
+    if (token.project_id) throw new ApiProblem('UNAUTHORIZED', 'Project tokens cannot sign in; use a user token (syn_usr_)');
+    const caller: Caller = { userId: token.user_id, orgId: token.member_org_id, role: token.role, tokenId: token.id, via: 'token' };
+    const csrfToken = await startSession(db, request, reply, caller, 'auth.login');
+    return identity(db, caller, csrfToken);
+  });
+
+  defineRoute(app, authRoutesSpec.logout, { permission: null }, async ({ caller, request, reply }) => {
+    const secret = sessionSecretFrom(request);
+    if (caller.via !== 'session' || !secret) return;
+    await db.transaction().execute(async (trx) => {
+      await deleteSession(trx, hashToken(secret));
+      await recordAudit(trx, request, caller, { action: 'auth.logout', resourceType: 'session' });
+    });
+    clearSessionCookie(request, reply);
+  });
+
+  defineRoute(app, authRoutesSpec.me, { permission: null }, async ({ caller, request }) => {
+    const secret = caller.via === 'session' ? sessionSecretFrom(request) : undefined;
+    return identity(db, caller, secret ? csrfTokenFor(secret) : null);
+  });
+
+  // The URL carries the link's secret: 'warn' keeps this route's request lines out of the logs.
+  app.get<{ Params: { token: string } }>(loginLinkPath, { logLevel: 'warn' }, async (request, reply) => {
+    const link = await consumeLoginLink(db, hashToken(request.params.token), new Date());
+    if (!link) throw new ApiProblem('UNAUTHORIZED', 'This login link is invalid, already used or expired');
+    const member = await membership(db, link.user_id, link.org_id);
+    if (!member) throw new ApiProblem('UNAUTHORIZED', 'This login link belongs to someone who is no longer a member');
+    const caller: Caller = { userId: link.user_id, orgId: link.org_id, role: member.role, via: 'session' };
+    await startSession(db, request, reply, caller, 'auth.login_link');
+    return reply.redirect('/', 302);
+  });
+};
+
+/** Opens a session for the caller, sets its cookie, and returns the session's CSRF token. */
+async function startSession(
+  db: Kysely<Database>,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  caller: Caller,
+  action: string,
+): Promise<string> {
+  const session = newSessionSecret();
+  const now = new Date();
+  await db.transaction().execute(async (trx) => {
+    await deleteExpiredSessions(trx, now);
+    await insertSession(trx, {
+      id: session.id,
+      user_id: caller.userId,
+      org_id: caller.orgId,
+      csrf_token_hash: session.csrfTokenHash,
+      expires_at: new Date(now.getTime() + sessionLifetimeHours * 3600 * 1000),
+    });
+    await recordAudit(trx, request, caller, { action, resourceType: 'session' });
+  });
+  setSessionCookie(request, reply, session.secret);
+  return session.csrfToken;
+}
+
+async function identity(db: Kysely<Database>, caller: Caller, csrfToken: string | null): Promise<AuthIdentity> {
+  const member = await membership(db, caller.userId, caller.orgId);
+  if (!member) throw new ApiProblem('UNAUTHORIZED', 'No longer a member of this organization');
+  return { ...member, csrf_token: csrfToken };
+}

@@ -1,0 +1,80 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { deleteServer, insertServer, listServers, serverById, updateServer } from '../../db/queries/servers.js';
+import { recordAudit } from '../audit.js';
+import { scopeOf } from '../auth/permissions.js';
+import { issueToken } from '../auth/tokens.js';
+import { ApiProblem } from '../errors.js';
+import type { Platform } from '../platform.js';
+import { serverResource } from '../resources/server.js';
+import { defineRoute, registryRoute, WithMeta } from '../routing.js';
+
+/** What a user runs on a new server: the agent, pointed at this control plane with its token. */
+export function agentInstallCommand(publicUrl: string, agentToken: string): string {
+  return `npx syntra agent --url ${publicUrl} --token ${agentToken}`;
+}
+
+const notFound = (serverId: string) => new ApiProblem('NOT_FOUND', `No server ${serverId} in this organization`);
+
+/** Servers: the machines that run agents. Registering one mints its agent token, shown once. */
+export const serverRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app, { platform }) => {
+  const { db, config } = platform;
+
+  defineRoute(app, registryRoute('listServers'), { permission: 'read' }, async ({ query, caller }) => {
+    const status = query.status === 'all' ? undefined : query.status;
+    const page = await listServers(db, scopeOf(caller), { page: query.page, perPage: query.per_page, status });
+    return new WithMeta(page.rows.map(serverResource), { total: page.total, page: query.page, per_page: query.per_page });
+  });
+
+  defineRoute(app, registryRoute('getServer'), { permission: 'read' }, async ({ params, caller }) => {
+    const server = await serverById(db, scopeOf(caller), params.serverId);
+    if (!server) throw notFound(params.serverId);
+    return serverResource(server);
+  });
+
+  defineRoute(app, registryRoute('createServer'), { permission: 'server.create' }, async ({ body, caller, request }) => {
+    const agentToken = issueToken('agt');
+    const server = await db.transaction().execute(async (trx) => {
+      const row = await insertServer(trx, {
+        org_id: caller.orgId,
+        name: body.name,
+        agent_token_hash: agentToken.hash,
+        ...(body.tags ? { tags: body.tags } : {}),
+      });
+      await recordAudit(trx, request, caller, {
+        action: 'server.create',
+        resourceType: 'server',
+        resourceId: row.id,
+        details: { name: row.name },
+      });
+      return row;
+    });
+    return {
+      server_id: server.id,
+      install_command: agentInstallCommand(config.publicUrl, agentToken.token),
+      token: agentToken.token,
+    };
+  });
+
+  defineRoute(app, registryRoute('updateServer'), { permission: 'server.update' }, async ({ params, body, caller, request }) => {
+    const server = await db.transaction().execute(async (trx) => {
+      const row = await updateServer(trx, scopeOf(caller), params.serverId, body);
+      if (!row) throw notFound(params.serverId);
+      await recordAudit(trx, request, caller, { action: 'server.update', resourceType: 'server', resourceId: row.id, details: { changes: body } });
+      return row;
+    });
+    return serverResource(server);
+  });
+
+  defineRoute(app, registryRoute('deleteServer'), { permission: 'server.delete' }, async ({ params, caller, request }) => {
+    await db.transaction().execute(async (trx) => {
+      const deleted = await deleteServer(trx, scopeOf(caller), params.serverId);
+      if (!deleted) throw notFound(params.serverId);
+      await recordAudit(trx, request, caller, {
+        action: 'server.delete',
+        resourceType: 'server',
+        resourceId: params.serverId,
+        details: { name: deleted.name },
+      });
+    });
+  });
+};

@@ -1,0 +1,118 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { API_PREFIX, type ApiRoute, IsoDateTime, Uuid } from '../../contracts/index.js';
+import type { ApiTokenRow } from '../../db/postgres/database.js';
+import { deleteApiToken, insertApiToken, listApiTokens } from '../../db/queries/api-tokens.js';
+import { projectById } from '../../db/queries/projects.js';
+import { recordAudit } from '../audit.js';
+import { issueToken } from '../auth/tokens.js';
+import { ApiProblem } from '../errors.js';
+import type { Platform } from '../platform.js';
+import { isoTimestamp, isoTimestampOrNull } from '../resources/timestamps.js';
+import { defineRoute } from '../routing.js';
+
+/*
+ * A member's own API tokens (ARCHITECTURE correction 5: the contract has no endpoints for them).
+ * Schemas live here in the registry's shape, ready to move into contracts/api.
+ */
+
+export const ApiToken = z.object({
+  id: Uuid,
+  name: z.string().min(1),
+  token_prefix: z.string().describe('The first characters, to recognise the token'),
+  project_id: Uuid.nullable().describe('Set for project-scoped tokens (syn_prj_)'),
+  last_used_at: IsoDateTime.nullable(),
+  expires_at: IsoDateTime.nullable(),
+  created_at: IsoDateTime,
+});
+export type ApiToken = z.infer<typeof ApiToken>;
+
+export const CreateApiToken = z.object({
+  name: z.string().trim().min(1).max(255),
+  project_id: Uuid.optional().describe('Makes a project-scoped token (syn_prj_) that reaches only this project'),
+  expires_at: IsoDateTime.optional().describe('Absent: never expires'),
+});
+
+export const CreatedApiToken = ApiToken.extend({ token: z.string().describe('Shown once: only its hash is stored') });
+
+const TokenParams = z.object({ tokenId: Uuid });
+
+export const tokenRoutesSpec = {
+  list: {
+    method: 'GET', path: `${API_PREFIX}/tokens`, operationId: 'listApiTokens', summary: "List the caller's API tokens",
+    tags: [], response: z.array(ApiToken), successStatus: 200,
+  },
+  create: {
+    method: 'POST', path: `${API_PREFIX}/tokens`, operationId: 'createApiToken', summary: 'Create an API token, shown once',
+    tags: [], body: CreateApiToken, response: CreatedApiToken, successStatus: 201, errors: ['UNPROCESSABLE'],
+  },
+  delete: {
+    method: 'DELETE', path: `${API_PREFIX}/tokens/{tokenId}`, operationId: 'deleteApiToken', summary: 'Revoke an API token',
+    tags: [], params: TokenParams, response: null, successStatus: 204,
+  },
+} as const satisfies Record<string, ApiRoute>;
+
+function apiTokenResource(row: ApiTokenRow): ApiToken {
+  return {
+    id: row.id,
+    name: row.name,
+    token_prefix: row.token_prefix,
+    project_id: row.project_id,
+    last_used_at: isoTimestampOrNull(row.last_used_at),
+    expires_at: isoTimestampOrNull(row.expires_at),
+    created_at: isoTimestamp(row.created_at, 'api_tokens.created_at'),
+  };
+}
+
+/** Every member manages their own tokens; a token acts with its creator's role (docs/rbac.md). */
+export const tokenRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app, { platform }) => {
+  const { db } = platform;
+
+  defineRoute(app, tokenRoutesSpec.list, { permission: 'tokens.manage' }, async ({ caller }) =>
+    (await listApiTokens(db, caller.userId, caller.orgId)).map(apiTokenResource),
+  );
+
+  defineRoute(app, tokenRoutesSpec.create, { permission: 'tokens.manage' }, async ({ body, caller, request }) => {
+    if (body.expires_at && new Date(body.expires_at) <= new Date()) {
+      throw new ApiProblem('UNPROCESSABLE', 'expires_at is in the past', { details: [{ path: 'body.expires_at', message: 'must be in the future' }] });
+    }
+    if (body.project_id && !(await projectById(db, { orgId: caller.orgId }, body.project_id))) {
+      throw new ApiProblem('UNPROCESSABLE', `No project ${body.project_id} in this organization`, {
+        details: [{ path: 'body.project_id', message: 'no such project' }],
+      });
+    }
+    const issued = issueToken(body.project_id ? 'prj' : 'usr');
+    const row = await db.transaction().execute(async (trx) => {
+      const inserted = await insertApiToken(trx, {
+        user_id: caller.userId,
+        org_id: caller.orgId,
+        name: body.name,
+        token_hash: issued.hash,
+        token_prefix: issued.prefix,
+        project_id: body.project_id ?? null,
+        expires_at: body.expires_at ?? null,
+      });
+      await recordAudit(trx, request, caller, {
+        action: 'token.create',
+        resourceType: 'api_token',
+        resourceId: inserted.id,
+        details: { name: inserted.name, token_prefix: inserted.token_prefix, project_id: inserted.project_id },
+      });
+      return inserted;
+    });
+    return { ...apiTokenResource(row), token: issued.token };
+  });
+
+  defineRoute(app, tokenRoutesSpec.delete, { permission: 'tokens.manage' }, async ({ params, caller, request }) => {
+    await db.transaction().execute(async (trx) => {
+      const deleted = await deleteApiToken(trx, caller, params.tokenId);
+      if (!deleted) throw new ApiProblem('NOT_FOUND', `No token ${params.tokenId} of yours in this organization`);
+      await recordAudit(trx, request, caller, {
+        action: 'token.delete',
+        resourceType: 'api_token',
+        resourceId: params.tokenId,
+        details: { name: deleted.name },
+      });
+    });
+  });
+};
