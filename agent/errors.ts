@@ -23,7 +23,7 @@ export function toCommandError(error: unknown, fallbackCode: string): CommandErr
       ? { code: error.code, message: error.message }
       : { code: error.code, message: error.message, details: error.details };
   }
-  return { code: fallbackCode, message: error instanceof Error ? error.message : String(error) };
+  return { code: fallbackCode, message: messageOf(error) };
 }
 
 /** Docker Engine answers "no such container" with HTTP 404; callers treat it as already gone. */
@@ -34,4 +34,8 @@ export function isNotFound(error: unknown): boolean {
 /** Docker answers 304 when a container is already in the requested state (started, stopped). */
 export function isNotModified(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { statusCode?: unknown }).statusCode === 304;
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -3,12 +3,23 @@ import { ConfigError, environmentVariables, loadConfig, type Config } from '../c
 import { PortInUseError } from '../engines/ports.js';
 import { findOrInstallTemporalCli } from '../engines/temporal-cli.js';
 import { createLogger } from './logger.js';
+import { UsageError } from './usage-error.js';
 
 // Each command loads only its own modules: the worker never imports the engines, and start-up stays short.
-const commands: Record<string, { summary: string; run(config: Config, supervised: boolean): Promise<void> }> = {
+type Flags = { url?: string | undefined; token?: string | undefined };
+const commands: Record<string, { summary: string; run(config: Config, supervised: boolean, flags: Flags): Promise<void> }> = {
   dev: { summary: 'start PostgreSQL, ClickHouse, Temporal, the API and the worker', run: async (config) => (await import('./dev.js')).runDev(config) },
   api: { summary: 'run the API process alone (needs DATABASE_URL and TEMPORAL_ADDRESS)', run: async (config, supervised) => (await import('./api.js')).runApi(config, { supervised }) },
   worker: { summary: 'run the Temporal worker alone (needs TEMPORAL_ADDRESS)', run: async (config, supervised) => (await import('./worker.js')).runWorker(config, { supervised }) },
+  agent: {
+    summary: 'run the agent on this server (--url <control plane> --token <agent token>)',
+    run: async (config, _supervised, values) =>
+      (await import('./agent.js')).runAgentCommand({
+        url: values.url ?? process.env.SYNTRA_AGENT_URL,
+        token: values.token ?? process.env.SYNTRA_AGENT_TOKEN,
+        logLevel: config.LOG_LEVEL,
+      }),
+  },
   setup: {
     summary: 'install the tools Syntra needs locally (the Temporal CLI)',
     run: async (config) => {
@@ -32,14 +43,19 @@ function usage(): string {
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { supervised: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    options: {
+      supervised: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+      url: { type: 'string' },
+      token: { type: 'string' },
+    },
   });
   const command = positionals[0] ? commands[positionals[0]] : undefined;
   if (values.help || !command) {
     process.stdout.write(usage());
     return values.help ? 0 : 2;
   }
-  await command.run(loadConfig(), values.supervised);
+  await command.run(loadConfig(), values.supervised, { url: values.url, token: values.token });
   return 0;
 }
 
@@ -49,7 +65,7 @@ main().then(
   },
   (error: unknown) => {
     // Problems a person can fix get one clear line; anything else keeps its stack.
-    if (error instanceof ConfigError || error instanceof PortInUseError) process.stderr.write(`syntra: ${error.message}\n`);
+    if (error instanceof ConfigError || error instanceof PortInUseError || error instanceof UsageError) process.stderr.write(`syntra: ${error.message}\n`);
     else process.stderr.write(`syntra: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);
   },

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { AgentError, isNotFound, isNotModified } from '../errors.js';
+import { AgentError, isNotFound, isNotModified, messageOf } from '../errors.js';
 import { LABEL, replicaIndex, slug } from './docker.js';
 import { decodeLogBuffer } from './log-frames.js';
 import { projectNetworkName } from './network.js';
@@ -163,8 +163,4 @@ export async function recentLogLines(docker: Docker, containerId: string, tail: 
     if (isNotFound(error)) return [];
     throw error;
   }
-}
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

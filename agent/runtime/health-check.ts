@@ -1,9 +1,9 @@
 import net from 'node:net';
 import type Docker from 'dockerode';
 import type { HealthCheckConfig } from '../../contracts/index.js';
-import { AgentError } from '../errors.js';
+import { AgentError, messageOf } from '../errors.js';
 import { raceAbort, sleep } from '../timing.js';
-import { inspectReplica, messageOf } from './containers.js';
+import { inspectReplica } from './containers.js';
 import { runInContainer } from './exec.js';
 
 /* Without a configured check, "healthy" means the process is still up after this long. */
@@ -37,7 +37,9 @@ function probeAddress(target: HealthTarget, port: number): { host: string; port:
   throw new Error('the container has no published port and no network address (is it running?)');
 }
 
-async function probeHttp(check: Extract<HealthCheckConfig, { type: 'http' }>, target: HealthTarget): Promise<Omit<ProbeResult, 'timestamp' | 'response_time_ms'>> {
+type ProbeOutcome = Omit<ProbeResult, 'timestamp' | 'response_time_ms'>;
+
+async function probeHttp(check: Extract<HealthCheckConfig, { type: 'http' }>, target: HealthTarget): Promise<ProbeOutcome> {
   const { host, port } = probeAddress(target, check.port ?? target.servicePort);
   const response = await fetch(`http://${host}:${port}${check.path ?? '/'}`, {
     redirect: 'manual',
@@ -51,7 +53,7 @@ async function probeHttp(check: Extract<HealthCheckConfig, { type: 'http' }>, ta
     : { is_healthy: false, status_code: response.status, error: `HTTP ${response.status} from ${check.path ?? '/'}` };
 }
 
-async function probeTcp(check: Extract<HealthCheckConfig, { type: 'tcp' }>, target: HealthTarget): Promise<Omit<ProbeResult, 'timestamp' | 'response_time_ms'>> {
+async function probeTcp(check: Extract<HealthCheckConfig, { type: 'tcp' }>, target: HealthTarget): Promise<ProbeOutcome> {
   const { host, port } = probeAddress(target, check.port ?? target.servicePort);
   await new Promise<void>((resolve, reject) => {
     const socket = net.connect({ host, port, timeout: check.timeout_seconds * 1000 });
@@ -72,7 +74,7 @@ async function probeExec(
   docker: Docker,
   check: Extract<HealthCheckConfig, { type: 'exec' }>,
   target: HealthTarget,
-): Promise<Omit<ProbeResult, 'timestamp' | 'response_time_ms'>> {
+): Promise<ProbeOutcome> {
   const result = await runInContainer(docker, target.containerId, { command: check.command, timeoutSeconds: check.timeout_seconds });
   if (result.exit_code === 0) return { is_healthy: true };
   const output = (result.stderr || result.stdout).trim().slice(-200);
@@ -85,7 +87,11 @@ export async function probeOnce(docker: Docker, check: HealthCheckConfig, target
   const timestamp = new Date().toISOString();
   try {
     const outcome =
-      check.type === 'http' ? await probeHttp(check, target) : check.type === 'tcp' ? await probeTcp(check, target) : await probeExec(docker, check, target);
+      check.type === 'http'
+        ? await probeHttp(check, target)
+        : check.type === 'tcp'
+          ? await probeTcp(check, target)
+          : await probeExec(docker, check, target);
     return { ...outcome, timestamp, response_time_ms: Math.round(performance.now() - started) };
   } catch (error) {
     return { is_healthy: false, timestamp, response_time_ms: Math.round(performance.now() - started), error: messageOf(error) };

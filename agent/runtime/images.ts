@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { ImageReference, RegistryAuth } from '../../contracts/index.js';
-import { AgentError } from '../errors.js';
+import { AgentError, messageOf } from '../errors.js';
 import { imageReference } from './service-spec.js';
 
 /* Docker reports per-layer download and extraction; downloading is most of the wait. */
@@ -89,7 +89,7 @@ export async function pullImage(
     if (failure) throw new Error(failure.error);
   } catch (error) {
     if (options.signal.aborted) throw options.signal.reason;
-    throw new AgentError('PULL_FAILED', `Pulling ${reference} failed: ${error instanceof Error ? error.message : String(error)}`);
+    throw new AgentError('PULL_FAILED', `Pulling ${reference} failed: ${messageOf(error).trim()}`);
   }
   options.onProgress(1);
   if (image.digest !== undefined) await verifyDigest(docker, reference, image);
@@ -105,7 +105,8 @@ async function verifyDigest(docker: Docker, reference: string, image: ImageRefer
   if (!digests.includes(image.digest!)) {
     throw new AgentError(
       'DIGEST_MISMATCH',
-      `${reference} has digest ${digests.join(', ') || '(none)'}, but the deploy pins ${image.digest}: the tag was moved or the registry served another image`,
+      `${reference} has digest ${digests.join(', ') || '(none)'}, but the deploy pins ${image.digest}: ` +
+        'the tag was moved or the registry served another image',
       { expected: image.digest, actual: digests },
     );
   }

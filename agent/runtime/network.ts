@@ -39,5 +39,6 @@ export async function removeProjectNetworkIfUnused(docker: Docker, projectName: 
   const network = docker.getNetwork(found.Id);
   const inspected = (await network.inspect()) as Docker.NetworkInspectInfo;
   if (Object.keys(inspected.Containers ?? {}).length > 0) return;
+  // A container may join between the inspect and the remove; Docker then refuses, and the network stays.
   await network.remove().catch(() => undefined);
 }

@@ -98,12 +98,15 @@ export async function registerAgentGateway(app: FastifyInstance, platform: Platf
   }, sweepIntervalMs);
   sweep.unref();
 
+  // Sockets go first (preClose): the HTTP server's close waits for every connection, upgraded ones included.
+  app.addHook('preClose', async () => {
+    for (const session of sessions.values()) session.close(closeCodes.shuttingDown, 'control plane stopping');
+    wss.close();
+  });
   app.addHook('onClose', async () => {
     clearInterval(sweep);
     await listener.close();
     await heartbeats.close();
-    for (const session of sessions.values()) session.close(closeCodes.shuttingDown, 'control plane stopping');
-    wss.close();
   });
 }
 

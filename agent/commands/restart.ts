@@ -1,0 +1,38 @@
+import type { RestartPayload } from '../../contracts/index.js';
+import type { AgentContext } from '../context.js';
+import { inspectReplica, type Replica } from '../runtime/containers.js';
+import { replicaEndpoints, type ReplicaEndpoint } from './deploy-reporter.js';
+import { serve, unserve, waitHealthy } from './rollout.js';
+
+/* Bounds the wait for a restarted replica's health check (its own retries usually end it sooner). */
+const RESTART_HEALTH_WAIT_MS = 120_000;
+
+export interface RestartResult {
+  endpoint: string | null;
+  replicas: ReplicaEndpoint[];
+}
+
+/**
+ * Restarts the service's containers one at a time, each out of rotation until its health check
+ * passes again, so a service with two or more replicas keeps answering throughout. Stopped
+ * replicas are started. Docker assigns a new host port on every start; the endpoint stays.
+ */
+export async function restartService(context: AgentContext, payload: RestartPayload): Promise<RestartResult> {
+  return context.services.exclusive(payload.service_id, async () => {
+    const state = await context.services.load(payload.service_id);
+    state.stopped = false;
+    const restarted: Replica[] = [];
+    const current = (await context.services.replicas(payload.service_id)).filter(
+      (replica) => replica.deploymentId === state.spec.deployment_id,
+    );
+    for (const replica of current) {
+      await unserve(state, replica);
+      await context.docker.getContainer(replica.containerId).restart({ t: payload.timeout_seconds });
+      const fresh = await inspectReplica(context.docker, replica.containerId);
+      await waitHealthy(context, state, fresh, AbortSignal.timeout(RESTART_HEALTH_WAIT_MS));
+      serve(state, fresh);
+      restarted.push(fresh);
+    }
+    return { endpoint: state.proxy?.endpoint ?? null, replicas: replicaEndpoints(restarted) };
+  });
+}

@@ -1,0 +1,251 @@
+import { randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
+import {
+  DEFAULT_AGENT_CONFIG,
+  fromServerProtocolId,
+  HelloAckPayload,
+  PingPayload,
+  toAgentProtocolId,
+  toServerProtocolId,
+  type AgentConfig,
+  type AgentMessage,
+} from '../contracts/index.js';
+import { DEFAULT_SUPERVISOR_OPTIONS, Supervisor } from './alerts.js';
+import { createCommandDispatcher, type CommandDispatcher } from './commands/index.js';
+import type { AgentContext, OutboundMessage } from './context.js';
+import { messageOf } from './errors.js';
+import { collectHello } from './facts.js';
+import { UsageSampler } from './usage.js';
+import { AGENT_VERSION } from './version.js';
+
+export const AGENT_WS_PATH = '/agent/ws';
+export const RECONNECT_INITIAL_DELAY_MS = 1_000;
+export const RECONNECT_MAX_DELAY_MS = 30_000;
+/* A control plane that accepts the socket but never answers the hello is as good as down. */
+const HELLO_ACK_TIMEOUT_MS = 15_000;
+/* While disconnected, outcomes are kept for the next session (bounded: the oldest go first). */
+const OFFLINE_QUEUE_MAX_MESSAGES = 1_000;
+const QUEUED_WHILE_OFFLINE: ReadonlySet<OutboundMessage['type']> = new Set(['command_response', 'deploy_status', 'alert']);
+/*
+ * The install command carries only URL and token: the gateway knows the server by its token and
+ * names it in hello_ack. Until then the hello carries the nil UUID's ids.
+ */
+const UNKNOWN_SERVER_UUID = '00000000-0000-0000-0000-000000000000';
+
+export interface AgentConnectionOptions {
+  /** The control plane's base URL (http(s) or ws(s)); the agent connects to `<url>/agent/ws`. */
+  url: string;
+  token: string;
+  /** The server's UUID when known; otherwise learnt from the first `hello_ack`. */
+  serverId?: string | undefined;
+  context: AgentContext;
+  reconnectInitialDelayMs?: number;
+  reconnectMaxDelayMs?: number;
+}
+
+/** `<base>/agent/ws` with the scheme turned into ws/wss. */
+export function agentSocketUrl(base: string): string {
+  const url = new URL(base);
+  url.protocol = url.protocol === 'https:' || url.protocol === 'wss:' ? 'wss:' : 'ws:';
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}${AGENT_WS_PATH}`;
+  return url.toString();
+}
+
+/**
+ * The agent's session with the control plane: hello → hello_ack (config, pending deploys) →
+ * heartbeats, pings answered, commands run through the dispatcher with their answers sent back.
+ * A lost connection is retried forever with exponential backoff and jitter, and commands already
+ * running finish: their outcomes wait in a bounded queue for the next session.
+ */
+export class AgentConnection {
+  private socket: WebSocket | null = null;
+  private ready = false;
+  private stopped = true;
+  private attempt = 0;
+  private config: AgentConfig = DEFAULT_AGENT_CONFIG;
+  private serverUuid: string;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private readonly offlineQueue: OutboundMessage[] = [];
+  private readonly dispatcher: CommandDispatcher;
+  private readonly supervisor: Supervisor;
+  private readonly usage: UsageSampler;
+
+  constructor(private readonly options: AgentConnectionOptions) {
+    this.serverUuid = options.serverId ?? UNKNOWN_SERVER_UUID;
+    const emit = (message: OutboundMessage) => this.emit(message);
+    this.dispatcher = createCommandDispatcher(options.context, emit);
+    this.supervisor = new Supervisor(options.context, emit, {
+      ...DEFAULT_SUPERVISOR_OPTIONS,
+      serverId: () => toServerProtocolId(this.serverUuid),
+    });
+    this.usage = new UsageSampler(options.context.docker, options.context.services);
+  }
+
+  private get log() {
+    return this.options.context.log;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.supervisor.start();
+    this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.endSession();
+    this.socket?.close(1001, 'agent stopping');
+    this.socket = null;
+    await this.supervisor.stop();
+  }
+
+  /** Sends a message now, or keeps an outcome for the next session while disconnected. */
+  emit(message: OutboundMessage): void {
+    if (this.ready && this.socket?.readyState === WebSocket.OPEN) {
+      this.send(message);
+      return;
+    }
+    if (!QUEUED_WHILE_OFFLINE.has(message.type)) return;
+    this.offlineQueue.push(message);
+    if (this.offlineQueue.length > OFFLINE_QUEUE_MAX_MESSAGES) this.offlineQueue.shift();
+  }
+
+  private send(message: OutboundMessage): void {
+    const framed = { id: randomUUID(), timestamp: new Date().toISOString(), ...message } as AgentMessage;
+    this.socket?.send(JSON.stringify(framed));
+  }
+
+  private connect(): void {
+    const socket = new WebSocket(agentSocketUrl(this.options.url), {
+      headers: { Authorization: `Bearer ${this.options.token}`, 'X-Agent-Version': AGENT_VERSION },
+    });
+    this.socket = socket;
+    const helloTimeout = setTimeout(() => {
+      this.log.warn('no hello_ack in time; reconnecting');
+      socket.terminate();
+    }, HELLO_ACK_TIMEOUT_MS);
+    socket.on('open', () => {
+      collectHello(this.options.context.docker, this.serverUuid).then(
+        (hello) => {
+          const message = { id: randomUUID(), timestamp: new Date().toISOString(), type: 'agent_hello', payload: hello };
+          if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+        },
+        (error: unknown) => {
+          this.log.error(`could not describe this machine for agent_hello: ${messageOf(error)}`);
+          socket.close(1011, 'agent_hello failed');
+        },
+      );
+    });
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) return this.log.warn('ignored a binary frame: the protocol is JSON text');
+      let raw: unknown;
+      try {
+        raw = JSON.parse(data.toString());
+      } catch {
+        return this.log.warn('ignored a frame that is not JSON');
+      }
+      if (this.onSessionMessage(raw, helloTimeout)) return;
+      if (!this.ready) return this.log.warn('ignored a command that arrived before hello_ack');
+      void this.dispatcher.handleCommand(raw);
+    });
+    socket.on('unexpected-response', (_request, response) => {
+      this.log.warn({ status: response.statusCode }, 'the control plane refused the connection');
+    });
+    socket.on('error', (error) => this.log.warn(`agent socket error: ${error.message}`));
+    socket.on('close', () => {
+      clearTimeout(helloTimeout);
+      if (this.socket !== socket) return;
+      this.endSession();
+      this.socket = null;
+      this.scheduleReconnect();
+    });
+  }
+
+  /** Handles hello_ack, ping, pong and telemetry_ack; false for anything else (a command). */
+  private onSessionMessage(raw: unknown, helloTimeout: NodeJS.Timeout): boolean {
+    const type = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
+    const payload = typeof raw === 'object' && raw !== null ? (raw as { payload?: unknown }).payload : undefined;
+    switch (type) {
+      case 'hello_ack': {
+        clearTimeout(helloTimeout);
+        const ack = HelloAckPayload.safeParse(payload);
+        if (!ack.success) {
+          this.log.error({ issues: ack.error.issues }, 'malformed hello_ack');
+          this.socket?.close(1002, 'malformed hello_ack');
+        } else if (!ack.data.accepted) {
+          this.log.error({ reason: ack.data.reason }, 'the control plane refused this agent');
+        } else if (!this.ready) {
+          this.beginSession(ack.data);
+        }
+        return true;
+      }
+      case 'ping': {
+        const ping = PingPayload.safeParse(payload);
+        if (ping.success && this.ready) this.send({ type: 'pong', payload: { nonce: ping.data.nonce, sent_at: new Date().toISOString() } });
+        return true;
+      }
+      // Nothing to do: pongs answer nothing we track, and this agent sends no telemetry batches yet.
+      case 'pong':
+      case 'telemetry_ack':
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private beginSession(ack: HelloAckPayload): void {
+    this.ready = true;
+    this.attempt = 0;
+    this.config = ack.config;
+    this.serverUuid = fromServerProtocolId(ack.server_id);
+    this.log.level = ack.config.log_level;
+    this.log.info({ serverName: ack.server_name, protocol: ack.protocol_version ?? '1.0' }, 'connected to the control plane');
+    for (const message of this.offlineQueue.splice(0)) this.send(message);
+    for (const deployment of ack.pending_deployments) {
+      void this.dispatcher.handleCommand({ id: randomUUID(), type: 'deploy', timestamp: new Date().toISOString(), payload: deployment });
+    }
+    this.heartbeatLoop();
+  }
+
+  /* Scheduled after each heartbeat is sent, so a slow `docker stats` never stacks heartbeats up. */
+  private heartbeatLoop(): void {
+    const socket = this.socket;
+    this.usage.heartbeat(toAgentProtocolId(this.serverUuid)).then(
+      (heartbeat) => {
+        if (!this.ready || this.socket !== socket) return;
+        this.send({ type: 'heartbeat', payload: heartbeat });
+        this.supervisor.checkResources(heartbeat.resources);
+        this.heartbeatTimer = setTimeout(() => this.heartbeatLoop(), this.config.heartbeat_interval_seconds * 1000);
+      },
+      (error: unknown) => {
+        this.log.warn(`could not measure the heartbeat: ${messageOf(error)}`);
+        if (this.ready && this.socket === socket) {
+          this.heartbeatTimer = setTimeout(() => this.heartbeatLoop(), this.config.heartbeat_interval_seconds * 1000);
+        }
+      },
+    );
+  }
+
+  /* Log follows write to this socket only; running commands keep going and queue their outcome. */
+  private endSession(): void {
+    this.ready = false;
+    if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+    this.dispatcher.close();
+  }
+
+  /** 1 s, 2 s, 4 s … capped at 30 s, each drawn at random from its upper half so agents do not reconnect in step. */
+  private scheduleReconnect(): void {
+    if (this.stopped) return;
+    const initial = this.options.reconnectInitialDelayMs ?? RECONNECT_INITIAL_DELAY_MS;
+    const max = this.options.reconnectMaxDelayMs ?? RECONNECT_MAX_DELAY_MS;
+    const ceiling = Math.min(initial * 2 ** this.attempt, max);
+    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+    this.attempt += 1;
+    this.log.info({ delayMs: Math.round(delay) }, 'reconnecting');
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  }
+}

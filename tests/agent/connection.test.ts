@@ -1,0 +1,123 @@
+import type { IncomingMessage } from 'node:http';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { AgentConnection } from '../../agent/connection.js';
+import { ServiceRegistry } from '../../agent/runtime/service-registry.js';
+import { AGENT_VERSION } from '../../agent/version.js';
+import { DEFAULT_AGENT_CONFIG, parseAgentMessage, type AgentMessage } from '../../contracts/index.js';
+import { ensureDockerd } from '../support/docker.js';
+import { envelope } from './harness.js';
+
+const SERVER_UUID = crypto.randomUUID();
+const TOKEN = 'agt_test-token';
+
+/** A stand-in for the gateway: records each connection's headers and every message, validated. */
+async function fakeControlPlane() {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/agent/ws' });
+  await new Promise((resolve) => wss.once('listening', resolve));
+  const connections: { socket: WebSocket; request: IncomingMessage; messages: AgentMessage[]; invalid: unknown[]; at: number }[] = [];
+  wss.on('connection', (socket, request) => {
+    const connection = { socket, request, messages: [] as AgentMessage[], invalid: [] as unknown[], at: Date.now() };
+    connections.push(connection);
+    socket.on('message', (data) => {
+      const parsed = parseAgentMessage(JSON.parse(data.toString()));
+      if (parsed.success) connection.messages.push(parsed.data);
+      else connection.invalid.push(parsed.error.issues);
+    });
+  });
+  const port = (wss.address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${port}`, connections, close: () => new Promise((resolve) => wss.close(resolve)) };
+}
+
+async function until<T>(probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function sendFrame(socket: WebSocket, type: string, payload: unknown) {
+  socket.send(JSON.stringify(envelope(type, payload)));
+}
+
+let agent: AgentConnection | undefined;
+let controlPlane: Awaited<ReturnType<typeof fakeControlPlane>> | undefined;
+
+afterEach(async () => {
+  await agent?.stop();
+  await controlPlane?.close();
+});
+
+describe('agent connection', () => {
+  it('says hello with its token and version, runs pending deploys, sends heartbeats, answers pings and commands, and reconnects', async () => {
+    const docker = await ensureDockerd();
+    controlPlane = await fakeControlPlane();
+    // Not runAgent: it would adopt every Syntra container on this machine, including those of
+    // test files running in parallel, and its supervisor would restart the ones they stop.
+    const services = new ServiceRegistry(docker);
+    agent = new AgentConnection({ url: controlPlane.url, token: TOKEN, context: { docker, services, log: pino({ level: 'silent' }) } });
+    agent.start();
+
+    const first = await until(() => controlPlane!.connections[0]);
+    expect(first.request.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(first.request.headers['x-agent-version']).toBe(AGENT_VERSION);
+    const hello = await until(() => first.messages.find((message) => message.type === 'agent_hello'));
+    expect(hello.payload).toMatchObject({ protocol_version: '1.1', min_supported: '1.0', runtime: 'docker' });
+
+    // A pending deploy from an unreachable registry: it must run, report, and fail fast with PULL_FAILED.
+    const pending = {
+      request_id: 'pending-1',
+      deployment_id: crypto.randomUUID(),
+      service_id: crypto.randomUUID(),
+      service_name: 'web',
+      project_name: 'agent-connection-test',
+      image: { registry: '127.0.0.1:1', repository: 'nothing/here', tag: 'v1' },
+      registry_auth: null,
+      config: { port: 8080, replicas: 1, env_vars: {}, labels: {} },
+      networking: { domains: [], internal_hostname: 'web.internal', expose_port: false },
+      strategy: 'rolling',
+      rollback_on_failure: false,
+      timeout_seconds: 30,
+    };
+    sendFrame(first.socket, 'hello_ack', {
+      server_id: `srv_${SERVER_UUID.replaceAll('-', '')}`,
+      accepted: true,
+      server_name: 'test-server',
+      org_id: crypto.randomUUID(),
+      config: { ...DEFAULT_AGENT_CONFIG, heartbeat_interval_seconds: 1, log_level: 'error' },
+      pending_deployments: [pending],
+      protocol_version: '1.1',
+    });
+
+    const heartbeats = () => first.messages.filter((message) => message.type === 'heartbeat');
+    await until(() => (heartbeats().length >= 2 ? true : undefined), 20_000);
+    expect(heartbeats()[0]!.payload).toMatchObject({ agent_id: `agt_${SERVER_UUID.replaceAll('-', '')}` });
+
+    const failed = await until(() =>
+      first.messages.find((message) => message.type === 'deploy_status' && message.payload.status === 'failed'),
+    );
+    expect(failed.payload).toMatchObject({ deployment_id: pending.deployment_id, error: { code: 'PULL_FAILED' } });
+    await until(() => first.messages.find((m) => m.type === 'command_response' && m.payload.request_id === 'pending-1'));
+
+    sendFrame(first.socket, 'ping', { nonce: 'n-1', sent_at: new Date().toISOString() });
+    const pong = await until(() => first.messages.find((message) => message.type === 'pong'));
+    expect(pong.payload.nonce).toBe('n-1');
+
+    sendFrame(first.socket, 'scale', { request_id: 'bad-1', service_id: 'nope', replicas: 1, strategy: 'immediate' });
+    const rejected = await until(() => first.messages.find((m) => m.type === 'command_response' && m.payload.request_id === 'bad-1'));
+    expect(rejected.payload).toMatchObject({ success: false, error: { code: 'INVALID_COMMAND' } });
+    expect(first.invalid).toEqual([]);
+
+    const droppedAt = Date.now();
+    first.socket.terminate();
+    const second = await until(() => controlPlane!.connections[1]);
+    await until(() => second.messages.find((message) => message.type === 'agent_hello'));
+    // The first retry waits between half and all of the 1 s initial delay.
+    expect(second.at - droppedAt).toBeGreaterThanOrEqual(450);
+    expect(second.at - droppedAt).toBeLessThan(5_000);
+  });
+});
