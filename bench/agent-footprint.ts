@@ -2,6 +2,7 @@
 // process connected to a control plane, against a bare Node.js process holding one idle
 // WebSocket to the same control plane, both sampled over the same window.
 // Usage: npx tsx bench/agent-footprint.ts [sampleSeconds=60]
+// AGENT_ENTRY=dist/syntra-agent.mjs (npm run build:agent) measures the standalone agent build instead of the TypeScript sources run through tsx.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -21,7 +22,8 @@ const { server, token } = await createServer(controlPlane.db, controlPlane.orgId
 // A server of its own: one live session per server, so sharing a token would evict the agent.
 const baselineServer = await createServer(controlPlane.db, controlPlane.orgId, 'footprint-baseline');
 
-const agent = spawn(process.execPath, ['bin/syntra.js', 'agent', '--url', controlPlane.url, '--token', token], {
+const agentEntry = process.env.AGENT_ENTRY ?? 'bin/syntra.js';
+const agent = spawn(process.execPath, [agentEntry, 'agent', '--url', controlPlane.url, '--token', token], {
   env: { ...process.env, LOG_LEVEL: 'warn' },
   stdio: ['ignore', 'ignore', 'inherit'],
 });
@@ -62,7 +64,7 @@ const cpuPercent = (i: number) => ((after[i]!.cpuTicks - before[i]!.cpuTicks) / 
 const rssMb = (i: number) => after[i]!.rssKb / 1024;
 
 console.log(`idle for ${sampleSeconds} s with ${services} running containers (heartbeat every 30 s)`);
-console.log(`agent:    RSS ${rssMb(0).toFixed(1)} MB, CPU ${cpuPercent(0).toFixed(2)} %`);
+console.log(`agent (${agentEntry}): RSS ${rssMb(0).toFixed(1)} MB, CPU ${cpuPercent(0).toFixed(2)} %`);
 console.log(`baseline: RSS ${rssMb(1).toFixed(1)} MB, CPU ${cpuPercent(1).toFixed(2)} % (bare node + one idle WebSocket)`);
 console.log(`ratio:    RSS ${(rssMb(0) / rssMb(1)).toFixed(2)}x`);
 
