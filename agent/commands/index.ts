@@ -1,4 +1,5 @@
 import {
+  COMMAND_MESSAGE_TYPES,
   CONTROL_PLANE_MESSAGE_TYPES,
   parseControlPlaneMessage,
   type CommandResponsePayload,
@@ -14,23 +15,11 @@ import { restartService } from './restart.js';
 import { scaleService } from './scale.js';
 import { stopService } from './stop.js';
 
-/** The control-plane messages that are commands (answered by `command_response`); the rest are session traffic. */
-export const COMMAND_TYPES = [
-  'deploy',
-  'stop',
-  'scale',
-  'restart',
-  'exec',
-  'logs_subscribe',
-  'logs_unsubscribe',
-  'update_agent',
-  'configure_health_check',
-] as const satisfies readonly ControlPlaneMessage['type'][];
-type CommandType = (typeof COMMAND_TYPES)[number];
+type CommandType = (typeof COMMAND_MESSAGE_TYPES)[number];
 type Command = Extract<ControlPlaneMessage, { type: CommandType }>;
 
 function isCommand(message: ControlPlaneMessage): message is Command {
-  return (COMMAND_TYPES as readonly string[]).includes(message.type);
+  return (COMMAND_MESSAGE_TYPES as readonly string[]).includes(message.type);
 }
 
 /* command_response.request_id must be 1–255 characters; a frame without one is still answered. */
@@ -103,7 +92,7 @@ export function createCommandDispatcher(context: AgentContext, emit: Emit): Comm
 
   function unknownCommand(requestId: string, type: string, message: string): CommandResponsePayload {
     context.log.warn({ requestId, type }, message);
-    return answer({ request_id: requestId, success: false, error: { code: 'UNKNOWN_COMMAND', message, details: { type, commands: COMMAND_TYPES } } });
+    return answer({ request_id: requestId, success: false, error: { code: 'UNKNOWN_COMMAND', message, details: { type, commands: COMMAND_MESSAGE_TYPES } } });
   }
 
   async function handleCommand(raw: unknown): Promise<CommandResponsePayload> {

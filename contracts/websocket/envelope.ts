@@ -18,8 +18,8 @@ export const AGENT_MESSAGE_TYPES = [
   'pong',
 ] as const;
 
-export const CONTROL_PLANE_MESSAGE_TYPES = [
-  'hello_ack',
+/** The control-plane messages that are commands, each answered by a `command_response`. */
+export const COMMAND_MESSAGE_TYPES = [
   'deploy',
   'stop',
   'scale',
@@ -29,10 +29,9 @@ export const CONTROL_PLANE_MESSAGE_TYPES = [
   'logs_unsubscribe',
   'update_agent',
   'configure_health_check',
-  'ping',
-  'pong',
-  'telemetry_ack',
 ] as const;
+
+export const CONTROL_PLANE_MESSAGE_TYPES = ['hello_ack', ...COMMAND_MESSAGE_TYPES, 'ping', 'pong', 'telemetry_ack'] as const;
 
 export type AgentMessageType = (typeof AGENT_MESSAGE_TYPES)[number];
 export type ControlPlaneMessageType = (typeof CONTROL_PLANE_MESSAGE_TYPES)[number];
