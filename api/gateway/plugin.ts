@@ -45,7 +45,10 @@ export async function registerAgentGateway(app: FastifyInstance, platform: Platf
   app.decorate('agentGateway', { events, session: (serverId: string) => sessions.get(serverId) });
 
   const upgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (new URL(request.url ?? '/', 'http://gateway').pathname !== agentGatewayPath) return refuse(socket, 404, 'Not Found');
+    if (new URL(request.url ?? '/', 'http://gateway').pathname !== agentGatewayPath) {
+      // Other upgrade listeners (socket.io) own other paths; refuse only when nobody else listens.
+      return app.server.listenerCount('upgrade') === 1 ? refuse(socket, 404, 'Not Found') : undefined;
+    }
     const token = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
     const agentVersion = request.headers['x-agent-version'];
     if (!token || tokenKind(token) !== 'agt') return refuse(socket, 401, 'Unauthorized');
