@@ -30,5 +30,6 @@ export * from './api/observability.js';
 export * from './api/requests.js';
 export * from './api/queries.js';
 export * from './api/health.js';
+export * from './api/access.js';
 export * from './api/routes.js';
 export * from './api/openapi.js';

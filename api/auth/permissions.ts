@@ -1,6 +1,7 @@
 import type { OrgRole } from '../../db/postgres/database.js';
 import type { Scope } from '../../db/queries/scope.js';
 import { ApiProblem } from '../errors.js';
+import { MemberRole } from '../../contracts/index.js';
 
 /**
  * Who may do what. `docs/rbac.md` shows the same matrix as a table; a test walks every cell, so
@@ -31,7 +32,8 @@ export const actions = [
 ] as const;
 export type Action = (typeof actions)[number];
 
-export const roles = ['owner', 'admin', 'developer', 'viewer'] as const satisfies readonly OrgRole[];
+/** The roles, from the contract (most powerful first); the database enum `org_role` has the same labels. */
+export const roles = MemberRole.options satisfies readonly OrgRole[];
 
 const developerActions: readonly Action[] = [
   'read',

@@ -1,12 +1,11 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import { z } from 'zod';
-import { API_PREFIX, type ApiRoute, Uuid } from '../../contracts/index.js';
+import { API_PREFIX, type AuthIdentity } from '../../contracts/index.js';
 import { membership } from '../../db/queries/organizations.js';
 import { consumeLoginLink, deleteExpiredSessions, deleteSession, insertSession } from '../../db/queries/sessions.js';
 import type { Database } from '../../db/postgres/database.js';
 import { recordAudit } from '../audit.js';
-import { type Caller, roles } from '../auth/permissions.js';
+import type { Caller } from '../auth/permissions.js';
 import { verifyApiToken } from '../auth/plugin.js';
 import {
   clearSessionCookie,
@@ -19,41 +18,9 @@ import {
 import { hashToken } from '../auth/tokens.js';
 import { ApiProblem } from '../errors.js';
 import type { Platform } from '../platform.js';
-import { defineRoute } from '../routing.js';
+import { defineRoute, registryRoute } from '../routing.js';
 
-/*
- * Sign-in for the browser. The contract has no auth endpoints, so their schemas live here, in the
- * registry's shape, ready to move into contracts/api/routes.ts.
- */
-
-export const AuthIdentity = z.object({
-  user: z.object({ id: Uuid, email: z.string(), name: z.string().nullable() }),
-  organization: z.object({ id: Uuid, name: z.string(), slug: z.string() }),
-  role: z.enum(roles),
-  csrf_token: z
-    .string()
-    .nullable()
-    .describe('Send as X-CSRF-Token with every mutation made with the session cookie; null when signed in by token'),
-});
-export type AuthIdentity = z.infer<typeof AuthIdentity>;
-
-export const LoginRequest = z.object({ token: z.string().min(1).describe('A user token, syn_usr_…') });
-
-export const authRoutesSpec = {
-  login: {
-    method: 'POST', path: `${API_PREFIX}/auth/login`, operationId: 'login',
-    summary: 'Exchange a user token for a session cookie', tags: [], body: LoginRequest, response: AuthIdentity,
-    successStatus: 200, public: true,
-  },
-  logout: {
-    method: 'POST', path: `${API_PREFIX}/auth/logout`, operationId: 'logout', summary: 'End the session',
-    tags: [], response: null, successStatus: 204,
-  },
-  me: {
-    method: 'GET', path: `${API_PREFIX}/auth/me`, operationId: 'getMe', summary: 'Who the caller is, and their role',
-    tags: [], response: AuthIdentity, successStatus: 200,
-  },
-} as const satisfies Record<string, ApiRoute>;
+/* Sign-in for the browser (ARCHITECTURE correction 5: the contract has no auth endpoints). */
 
 export const loginLinkPath = `${API_PREFIX}/auth/link/:token`;
 
@@ -61,7 +28,7 @@ export const authRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app
   const { db } = platform;
 
   // A JSON body keeps cross-site forms out: they cannot send application/json without CORS.
-  defineRoute(app, authRoutesSpec.login, {}, async ({ body, request, reply }) => {
+  defineRoute(app, registryRoute('login'), {}, async ({ body, request, reply }) => {
     const token = await verifyApiToken(db, body.token);
     if (token.project_id) throw new ApiProblem('UNAUTHORIZED', 'Project tokens cannot sign in; use a user token (syn_usr_)');
     const caller: Caller = { userId: token.user_id, orgId: token.member_org_id, role: token.role, tokenId: token.id, via: 'token' };
@@ -69,7 +36,7 @@ export const authRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app
     return identity(db, caller, csrfToken);
   });
 
-  defineRoute(app, authRoutesSpec.logout, { permission: null }, async ({ caller, request, reply }) => {
+  defineRoute(app, registryRoute('logout'), { permission: null }, async ({ caller, request, reply }) => {
     const secret = sessionSecretFrom(request);
     if (caller.via !== 'session' || !secret) return;
     await db.transaction().execute(async (trx) => {
@@ -79,7 +46,7 @@ export const authRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app
     clearSessionCookie(request, reply);
   });
 
-  defineRoute(app, authRoutesSpec.me, { permission: null }, async ({ caller, request }) => {
+  defineRoute(app, registryRoute('getMe'), { permission: null }, async ({ caller, request }) => {
     const secret = caller.via === 'session' ? sessionSecretFrom(request) : undefined;
     return identity(db, caller, secret ? csrfTokenFor(secret) : null);
   });

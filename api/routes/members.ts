@@ -1,6 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { z } from 'zod';
-import { API_PREFIX, type ApiRoute, IsoDateTime, Uuid } from '../../contracts/index.js';
+import type { Member } from '../../contracts/index.js';
 import type { OrgRole } from '../../db/postgres/database.js';
 import {
   deleteMember,
@@ -14,60 +13,16 @@ import {
 } from '../../db/queries/members.js';
 import { recordAudit } from '../audit.js';
 import { createLoginLink, loginLinkUrl } from '../auth/login-links.js';
-import { type Caller, roles } from '../auth/permissions.js';
+import type { Caller } from '../auth/permissions.js';
 import { ApiProblem } from '../errors.js';
 import type { Platform } from '../platform.js';
 import { isoTimestampOrNull } from '../resources/timestamps.js';
-import { defineRoute } from '../routing.js';
+import { defineRoute, registryRoute } from '../routing.js';
 
 /*
  * Organization members and their roles (ARCHITECTURE correction 5: the contract has no endpoints
- * for them). Schemas live here in the registry's shape, ready to move into contracts/api.
+ * for them).
  */
-
-const Role = z.enum(roles);
-
-export const Member = z.object({
-  user_id: Uuid,
-  email: z.string(),
-  name: z.string().nullable(),
-  role: Role,
-  invited_by: Uuid.nullable(),
-  invited_at: IsoDateTime.nullable(),
-  accepted_at: IsoDateTime.nullable(),
-});
-export type Member = z.infer<typeof Member>;
-
-// Loose on purpose: a self-hosted owner may well be `owner@localhost`, which z.email() refuses.
-// Lower-cased, so one person cannot become two users by capitalisation.
-const Email = z.string().trim().toLowerCase().regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address').max(255);
-
-export const AddMember = z.object({ email: Email, role: Role, name: z.string().trim().min(1).max(255).optional() });
-export const AddedMember = Member.extend({
-  login_url: z.string().describe('One-time sign-in link for the new member, valid 24 hours; Syntra sends no email'),
-});
-export const UpdateMember = z.object({ role: Role });
-const MemberParams = z.object({ userId: Uuid });
-
-export const memberRoutesSpec = {
-  list: {
-    method: 'GET', path: `${API_PREFIX}/members`, operationId: 'listMembers', summary: "The organization's members",
-    tags: [], response: z.array(Member), successStatus: 200,
-  },
-  add: {
-    method: 'POST', path: `${API_PREFIX}/members`, operationId: 'addMember', summary: 'Add a member with a role',
-    tags: [], body: AddMember, response: AddedMember, successStatus: 201, errors: ['CONFLICT'],
-  },
-  update: {
-    method: 'PATCH', path: `${API_PREFIX}/members/{userId}`, operationId: 'updateMember', summary: "Change a member's role",
-    tags: [], params: MemberParams, body: UpdateMember, response: Member, successStatus: 200, errors: ['UNPROCESSABLE'],
-  },
-  remove: {
-    method: 'DELETE', path: `${API_PREFIX}/members/{userId}`, operationId: 'removeMember',
-    summary: 'Remove a member, revoking their tokens and sessions', tags: [], params: MemberParams, response: null,
-    successStatus: 204, errors: ['UNPROCESSABLE'],
-  },
-} as const satisfies Record<string, ApiRoute>;
 
 function memberResource(row: MemberRow): Member {
   return {
@@ -94,11 +49,11 @@ const lastOwner = () => new ApiProblem('UNPROCESSABLE', 'The organization needs 
 export const memberRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app, { platform }) => {
   const { db, config } = platform;
 
-  defineRoute(app, memberRoutesSpec.list, { permission: 'members.read' }, async ({ caller }) =>
+  defineRoute(app, registryRoute('listMembers'), { permission: 'members.read' }, async ({ caller }) =>
     (await listMembers(db, caller.orgId)).map(memberResource),
   );
 
-  defineRoute(app, memberRoutesSpec.add, { permission: 'members.manage' }, async ({ body, caller, request }) => {
+  defineRoute(app, registryRoute('addMember'), { permission: 'members.manage' }, async ({ body, caller, request }) => {
     assertMayTouchOwnerRole(caller, body.role);
     const { member, linkSecret } = await db.transaction().execute(async (trx) => {
       const userId = await userIdForEmail(trx, body.email, body.name ?? null);
@@ -115,7 +70,7 @@ export const memberRoutes: FastifyPluginAsync<{ platform: Platform }> = async (a
     return { ...memberResource(member), login_url: loginLinkUrl(config.publicUrl, linkSecret) };
   });
 
-  defineRoute(app, memberRoutesSpec.update, { permission: 'members.manage' }, async ({ params, body, caller, request }) => {
+  defineRoute(app, registryRoute('updateMember'), { permission: 'members.manage' }, async ({ params, body, caller, request }) => {
     const member = await db.transaction().execute(async (trx) => {
       const owners = await lockOwners(trx, caller.orgId);
       const current = await memberById(trx, caller.orgId, params.userId);
@@ -134,7 +89,7 @@ export const memberRoutes: FastifyPluginAsync<{ platform: Platform }> = async (a
     return memberResource(member);
   });
 
-  defineRoute(app, memberRoutesSpec.remove, { permission: 'members.manage' }, async ({ params, caller, request }) => {
+  defineRoute(app, registryRoute('removeMember'), { permission: 'members.manage' }, async ({ params, caller, request }) => {
     await db.transaction().execute(async (trx) => {
       const owners = await lockOwners(trx, caller.orgId);
       const current = await memberById(trx, caller.orgId, params.userId);

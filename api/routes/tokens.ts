@@ -1,6 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { z } from 'zod';
-import { API_PREFIX, type ApiRoute, IsoDateTime, Uuid } from '../../contracts/index.js';
+import type { ApiToken } from '../../contracts/index.js';
 import type { ApiTokenRow } from '../../db/postgres/database.js';
 import { deleteApiToken, insertApiToken, listApiTokens } from '../../db/queries/api-tokens.js';
 import { projectById } from '../../db/queries/projects.js';
@@ -9,48 +8,9 @@ import { issueToken } from '../auth/tokens.js';
 import { ApiProblem } from '../errors.js';
 import type { Platform } from '../platform.js';
 import { isoTimestamp, isoTimestampOrNull } from '../resources/timestamps.js';
-import { defineRoute } from '../routing.js';
+import { defineRoute, registryRoute } from '../routing.js';
 
-/*
- * A member's own API tokens (ARCHITECTURE correction 5: the contract has no endpoints for them).
- * Schemas live here in the registry's shape, ready to move into contracts/api.
- */
-
-export const ApiToken = z.object({
-  id: Uuid,
-  name: z.string().min(1),
-  token_prefix: z.string().describe('The first characters, to recognise the token'),
-  project_id: Uuid.nullable().describe('Set for project-scoped tokens (syn_prj_)'),
-  last_used_at: IsoDateTime.nullable(),
-  expires_at: IsoDateTime.nullable(),
-  created_at: IsoDateTime,
-});
-export type ApiToken = z.infer<typeof ApiToken>;
-
-export const CreateApiToken = z.object({
-  name: z.string().trim().min(1).max(255),
-  project_id: Uuid.optional().describe('Makes a project-scoped token (syn_prj_) that reaches only this project'),
-  expires_at: IsoDateTime.optional().describe('Absent: never expires'),
-});
-
-export const CreatedApiToken = ApiToken.extend({ token: z.string().describe('Shown once: only its hash is stored') });
-
-const TokenParams = z.object({ tokenId: Uuid });
-
-export const tokenRoutesSpec = {
-  list: {
-    method: 'GET', path: `${API_PREFIX}/tokens`, operationId: 'listApiTokens', summary: "List the caller's API tokens",
-    tags: [], response: z.array(ApiToken), successStatus: 200,
-  },
-  create: {
-    method: 'POST', path: `${API_PREFIX}/tokens`, operationId: 'createApiToken', summary: 'Create an API token, shown once',
-    tags: [], body: CreateApiToken, response: CreatedApiToken, successStatus: 201, errors: ['UNPROCESSABLE'],
-  },
-  delete: {
-    method: 'DELETE', path: `${API_PREFIX}/tokens/{tokenId}`, operationId: 'deleteApiToken', summary: 'Revoke an API token',
-    tags: [], params: TokenParams, response: null, successStatus: 204,
-  },
-} as const satisfies Record<string, ApiRoute>;
+/* A member's own API tokens (ARCHITECTURE correction 5: the contract has no endpoints for them). */
 
 function apiTokenResource(row: ApiTokenRow): ApiToken {
   return {
@@ -68,11 +28,11 @@ function apiTokenResource(row: ApiTokenRow): ApiToken {
 export const tokenRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app, { platform }) => {
   const { db } = platform;
 
-  defineRoute(app, tokenRoutesSpec.list, { permission: 'tokens.manage' }, async ({ caller }) =>
+  defineRoute(app, registryRoute('listApiTokens'), { permission: 'tokens.manage' }, async ({ caller }) =>
     (await listApiTokens(db, caller.userId, caller.orgId)).map(apiTokenResource),
   );
 
-  defineRoute(app, tokenRoutesSpec.create, { permission: 'tokens.manage' }, async ({ body, caller, request }) => {
+  defineRoute(app, registryRoute('createApiToken'), { permission: 'tokens.manage' }, async ({ body, caller, request }) => {
     if (body.expires_at && new Date(body.expires_at) <= new Date()) {
       throw new ApiProblem('UNPROCESSABLE', 'expires_at is in the past', { details: [{ path: 'body.expires_at', message: 'must be in the future' }] });
     }
@@ -103,7 +63,7 @@ export const tokenRoutes: FastifyPluginAsync<{ platform: Platform }> = async (ap
     return { ...apiTokenResource(row), token: issued.token };
   });
 
-  defineRoute(app, tokenRoutesSpec.delete, { permission: 'tokens.manage' }, async ({ params, caller, request }) => {
+  defineRoute(app, registryRoute('deleteApiToken'), { permission: 'tokens.manage' }, async ({ params, caller, request }) => {
     await db.transaction().execute(async (trx) => {
       const deleted = await deleteApiToken(trx, caller, params.tokenId);
       if (!deleted) throw new ApiProblem('NOT_FOUND', `No token ${params.tokenId} of yours in this organization`);

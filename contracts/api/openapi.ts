@@ -3,6 +3,16 @@ import { jsonSchemaOptions, toJsonSchema, type JsonSchema } from '../json-schema
 import { LogEntry, TraceSpan } from '../telemetry/records.js';
 import { CONTROL_PLANE_VERSION } from '../version.js';
 import { HealthCheckConfig } from '../websocket/health-check.js';
+import {
+  AddMember,
+  ApiToken,
+  AuditLogEntry,
+  AuthIdentity,
+  CreateApiToken,
+  LoginRequest,
+  Member,
+  UpdateMember,
+} from './access.js';
 import { ApiError, apiErrorStatus, apiResponse, ResponseMeta, type ApiErrorCode } from './envelope.js';
 import { DependencyHealth, HealthReport } from './health.js';
 import { ErrorGroup, IssueEvent, MetricSeries, Trace, TraceSummary } from './observability.js';
@@ -66,6 +76,14 @@ const componentSchemas = {
   ScaleRequest,
   PutEnvVars,
   UpdateIssue,
+  AuthIdentity,
+  LoginRequest,
+  ApiToken,
+  CreateApiToken,
+  Member,
+  AddMember,
+  UpdateMember,
+  AuditLogEntry,
 } satisfies Record<string, z.ZodType>;
 
 const tagDescriptions: Record<ApiTag, string> = {
@@ -76,6 +94,10 @@ const tagDescriptions: Record<ApiTag, string> = {
   env: 'Environment variables, encrypted at rest',
   observability: 'Issues, traces, logs and metrics reported by agents',
   health: 'The control plane itself',
+  auth: 'Browser sign-in: sessions opened with a user token',
+  tokens: "The caller's own API tokens",
+  members: "The organization's members and their roles",
+  audit: 'Who did what in the organization',
 };
 
 const errorDescriptions: Record<ApiErrorCode, string> = {

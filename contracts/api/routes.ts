@@ -1,5 +1,20 @@
 import { z } from 'zod';
 import { LogEntry } from '../telemetry/records.js';
+import {
+  AddedMember,
+  AddMember,
+  ApiToken,
+  AuditLogEntry,
+  AuditLogQuery,
+  AuthIdentity,
+  CreateApiToken,
+  CreatedApiToken,
+  LoginRequest,
+  Member,
+  MemberParams,
+  TokenParams,
+  UpdateMember,
+} from './access.js';
 import { apiErrorStatus, type ApiErrorCode } from './envelope.js';
 import { HealthReport } from './health.js';
 import { ErrorGroup, IssueEvent, MetricSeries, Trace, TraceSummary } from './observability.js';
@@ -54,7 +69,18 @@ import {
 export const API_PREFIX = '/api/v1';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-export type ApiTag = 'servers' | 'projects' | 'services' | 'deployments' | 'env' | 'observability' | 'health';
+export type ApiTag =
+  | 'servers'
+  | 'projects'
+  | 'services'
+  | 'deployments'
+  | 'env'
+  | 'observability'
+  | 'health'
+  | 'auth'
+  | 'tokens'
+  | 'members'
+  | 'audit';
 
 export interface ApiRoute {
   method: HttpMethod;
@@ -259,6 +285,62 @@ export const apiRoutes = [
     method: 'GET', path: v1('/health'), operationId: 'getHealth',
     summary: 'Control plane health and each dependency (503 with the report while one is down)',
     tags: ['health'], response: HealthReport, successStatus: 200, errors: ['SERVICE_UNAVAILABLE'], public: true,
+  },
+
+  // Auth (not in the contract: ARCHITECTURE correction 5)
+  {
+    method: 'POST', path: v1('/auth/login'), operationId: 'login',
+    summary: 'Exchange a user token for a session cookie', tags: ['auth'], body: LoginRequest, response: AuthIdentity,
+    successStatus: 200, public: true,
+  },
+  {
+    method: 'POST', path: v1('/auth/logout'), operationId: 'logout', summary: 'End the session',
+    tags: ['auth'], response: null, successStatus: 204,
+  },
+  {
+    method: 'GET', path: v1('/auth/me'), operationId: 'getMe', summary: 'Who the caller is, and their role',
+    tags: ['auth'], response: AuthIdentity, successStatus: 200,
+  },
+
+  // API tokens (not in the contract: ARCHITECTURE correction 5)
+  {
+    method: 'GET', path: v1('/tokens'), operationId: 'listApiTokens', summary: "List the caller's API tokens",
+    tags: ['tokens'], response: z.array(ApiToken), successStatus: 200,
+  },
+  {
+    method: 'POST', path: v1('/tokens'), operationId: 'createApiToken', summary: 'Create an API token, shown once',
+    tags: ['tokens'], body: CreateApiToken, response: CreatedApiToken, successStatus: 201, errors: ['UNPROCESSABLE'],
+  },
+  {
+    method: 'DELETE', path: v1('/tokens/{tokenId}'), operationId: 'deleteApiToken', summary: 'Revoke an API token',
+    tags: ['tokens'], params: TokenParams, response: null, successStatus: 204,
+  },
+
+  // Members (not in the contract: ARCHITECTURE correction 5)
+  {
+    method: 'GET', path: v1('/members'), operationId: 'listMembers', summary: "The organization's members",
+    tags: ['members'], response: z.array(Member), successStatus: 200,
+  },
+  {
+    method: 'POST', path: v1('/members'), operationId: 'addMember', summary: 'Add a member with a role',
+    tags: ['members'], body: AddMember, response: AddedMember, successStatus: 201, errors: ['CONFLICT'],
+  },
+  {
+    method: 'PATCH', path: v1('/members/{userId}'), operationId: 'updateMember', summary: "Change a member's role",
+    tags: ['members'], params: MemberParams, body: UpdateMember, response: Member, successStatus: 200,
+    errors: ['UNPROCESSABLE'],
+  },
+  {
+    method: 'DELETE', path: v1('/members/{userId}'), operationId: 'removeMember',
+    summary: 'Remove a member, revoking their tokens and sessions', tags: ['members'], params: MemberParams,
+    response: null, successStatus: 204, errors: ['UNPROCESSABLE'],
+  },
+
+  // Audit log (not in the contract: ARCHITECTURE correction 5)
+  {
+    method: 'GET', path: v1('/audit-logs'), operationId: 'listAuditLogs',
+    summary: "The organization's audit log, newest first", tags: ['audit'], query: AuditLogQuery,
+    response: z.array(AuditLogEntry), successStatus: 200,
   },
 ] as const satisfies readonly ApiRoute[];
 

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AddedMember } from '../../api/routes/members.js';
-import { apiResponse } from '../../contracts/index.js';
+import { AddedMember, apiResponse } from '../../contracts/index.js';
 import { addMember, bearer, bootstrappedOrganization } from '../support/auth.js';
 import { startTestApi } from '../support/platform.js';
 

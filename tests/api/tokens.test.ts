@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken, tokenKind } from '../../api/auth/tokens.js';
-import { CreatedApiToken } from '../../api/routes/tokens.js';
-import { apiResponse } from '../../contracts/index.js';
+import { CreatedApiToken, apiResponse } from '../../contracts/index.js';
 import { addMember, bearer, bootstrappedOrganization, otherOrganization } from '../support/auth.js';
 import { startTestApi } from '../support/platform.js';
 

@@ -42,11 +42,35 @@ const contractEndpoints = [
   'GET /api/v1/health',
 ];
 
+/** The control plane's own endpoints beyond the contract (ARCHITECTURE correction 5): auth, tokens, members, audit. */
+const accessEndpoints = [
+  'POST /api/v1/auth/login',
+  'POST /api/v1/auth/logout',
+  'GET /api/v1/auth/me',
+  'GET /api/v1/tokens',
+  'POST /api/v1/tokens',
+  'DELETE /api/v1/tokens/:tokenId',
+  'GET /api/v1/members',
+  'POST /api/v1/members',
+  'PATCH /api/v1/members/:userId',
+  'DELETE /api/v1/members/:userId',
+  'GET /api/v1/audit-logs',
+];
+
 const endpointOf = (route: ApiRoute) => `${route.method} ${route.path.replaceAll(/\{(\w+)\}/g, ':$1')}`;
 
 describe('the route registry', () => {
-  it('holds exactly the endpoints of contract section 2.3 and the health check', () => {
-    expect(routes.map(endpointOf).sort()).toEqual([...contractEndpoints].sort());
+  it('holds exactly the endpoints of contract section 2.3, the health check and the access endpoints', () => {
+    expect(routes.map(endpointOf).sort()).toEqual([...contractEndpoints, ...accessEndpoints].sort());
+  });
+
+  it('keeps the access endpoints apart from the contract\'s, under their own tags', () => {
+    const accessTags = new Set(['auth', 'tokens', 'members', 'audit']);
+    for (const route of routes) {
+      const isAccess = accessEndpoints.includes(endpointOf(route));
+      expect(route.tags.length, route.operationId).toBeGreaterThan(0);
+      for (const tag of route.tags) expect(accessTags.has(tag), `${route.operationId} tagged ${tag}`).toBe(isAccess);
+    }
   });
 
   it('gives every route a unique operationId', () => {
@@ -83,6 +107,7 @@ describe('the route registry', () => {
       'INTERNAL_ERROR',
     ]);
     expect(routeErrorCodes(byId('getHealth'))).toEqual(['INTERNAL_ERROR', 'SERVICE_UNAVAILABLE']);
+    expect(routeErrorCodes(byId('login'))).toEqual(['VALIDATION_ERROR', 'INTERNAL_ERROR']);
   });
 });
 
@@ -127,6 +152,8 @@ describe('the OpenAPI document', () => {
 
   it('leaves the health check open to callers without credentials', () => {
     expect(document.paths['/api/v1/health']?.get).toMatchObject({ security: [] });
+    expect(document.paths['/api/v1/auth/login']?.post).toMatchObject({ security: [] });
+    expect(document.paths['/api/v1/auth/me']?.get).not.toHaveProperty('security');
     expect(document.security).toEqual([{ bearerAuth: [] }, { sessionCookie: [] }]);
   });
 });
