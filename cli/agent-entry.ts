@@ -7,8 +7,8 @@ import { UsageError } from './usage-error.js';
 
 const { values } = parseArgs({ allowPositionals: true, options: { url: { type: 'string' }, token: { type: 'string' } } });
 runAgentCommand({
-  url: values.url ?? process.env.SYNTRA_AGENT_URL,
-  token: values.token ?? process.env.SYNTRA_AGENT_TOKEN,
+  url: values.url,
+  token: values.token,
   logLevel: process.env.LOG_LEVEL ?? 'info',
 }).catch((error: unknown) => {
   process.stderr.write(`syntra-agent: ${error instanceof UsageError ? error.message : error instanceof Error ? error.stack : String(error)}\n`);

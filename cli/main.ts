@@ -15,8 +15,8 @@ const commands: Record<string, { summary: string; run(config: Config, supervised
     summary: 'run the agent on this server (--url <control plane> --token <agent token>)',
     run: async (config, _supervised, values) =>
       (await import('./agent.js')).runAgentCommand({
-        url: values.url ?? process.env.SYNTRA_AGENT_URL,
-        token: values.token ?? process.env.SYNTRA_AGENT_TOKEN,
+        url: values.url,
+        token: values.token,
         logLevel: config.LOG_LEVEL,
       }),
   },

@@ -4,6 +4,7 @@ import pino from 'pino';
 import type { TestProject } from 'vitest/node';
 import { freePort } from '../engines/ports.js';
 import { startEmbeddedPostgres } from '../engines/postgres.js';
+import { isAlive } from '../engines/stale-process.js';
 import { startTemporalDevServer } from '../engines/temporal.js';
 import { loadTemporalDevConfig } from '../engines/temporal-config.js';
 
@@ -30,15 +31,6 @@ async function removeAbandonedRuns(): Promise<void> {
     const pid = Number(/^run-(\d+)$/.exec(entry)?.[1]);
     if (!pid || isAlive(pid)) continue;
     await rm(path.join(testRoot, entry), { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
