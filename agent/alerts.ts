@@ -3,7 +3,6 @@ import type { AlertPayload, HeartbeatPayload } from '../contracts/index.js';
 import type { AgentContext, Emit } from './context.js';
 import { messageOf } from './errors.js';
 import { startReplica, type Replica } from './runtime/containers.js';
-import { managedFilter } from './runtime/docker.js';
 import { probeOnce } from './runtime/health-check.js';
 import type { ServiceState } from './runtime/service-registry.js';
 import { healthTarget } from './commands/rollout.js';
@@ -201,7 +200,7 @@ export class Supervisor {
 
   /* Per-container bookkeeping would otherwise grow with every container ever deployed. */
   private async forgetRemovedContainers(): Promise<void> {
-    const existing = new Set((await this.context.docker.listContainers({ all: true, filters: managedFilter() })).map((c) => c.Id));
+    const existing = new Set((await this.context.docker.listContainers({ all: true, filters: this.context.services.ownedFilter() })).map((c) => c.Id));
     for (const book of [this.crashes, this.restartAt, this.lastProbeAt, this.failures]) {
       for (const containerId of book.keys()) if (!existing.has(containerId)) book.delete(containerId);
     }

@@ -204,10 +204,20 @@ export class AgentConnection {
     this.log.level = ack.config.log_level;
     this.log.info({ serverName: ack.server_name, protocol: ack.protocol_version ?? '1.0' }, 'connected to the control plane');
     for (const message of this.offlineQueue.splice(0)) this.send(message);
-    for (const deployment of ack.pending_deployments) {
-      void this.dispatcher.handleCommand({ id: randomUUID(), type: 'deploy', timestamp: new Date().toISOString(), payload: deployment });
-    }
-    this.heartbeatLoop();
+    const socket = this.socket;
+    // The server's running services are taken back before anything reports on or changes them.
+    // Without Docker the agent still stays online, so the control plane sees it and its errors;
+    // the next session tries again.
+    this.options.context.services
+      .attach(this.serverUuid)
+      .catch((error: unknown) => this.log.error(`could not take back this server's containers from Docker: ${messageOf(error)}`))
+      .then(() => {
+        if (!this.ready || this.socket !== socket) return;
+        for (const deployment of ack.pending_deployments) {
+          void this.dispatcher.handleCommand({ id: randomUUID(), type: 'deploy', timestamp: new Date().toISOString(), payload: deployment });
+        }
+        this.heartbeatLoop();
+      });
   }
 
   /* Scheduled after each heartbeat is sent, so a slow `docker stats` never stacks heartbeats up. */

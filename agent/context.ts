@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { AgentMessage } from '../contracts/index.js';
+import type { AgentRelease } from './release/self-update.js';
 import type { ServiceRegistry } from './runtime/service-registry.js';
 
 /** What every command handler works with: the Docker Engine, the agent's service memory, a logger. */
@@ -8,6 +9,8 @@ export interface AgentContext {
   docker: Docker;
   services: ServiceRegistry;
   log: Logger;
+  /** Set when the agent runs from a release bundle, which `update_agent` can replace. */
+  release?: AgentRelease;
 }
 
 type WithoutEnvelope<Message> = Message extends unknown ? Omit<Message, 'id' | 'timestamp'> : never;

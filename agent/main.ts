@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { AgentConnection } from './connection.js';
+import { relaunch } from './release/self-update.js';
 import type { AgentContext } from './context.js';
 import { connectDocker } from './runtime/docker.js';
 import { ServiceRegistry } from './runtime/service-registry.js';
@@ -11,6 +12,8 @@ export interface RunAgentOptions {
   token: string;
   /** The server's UUID, if known; otherwise the control plane names it in `hello_ack`. */
   serverId?: string;
+  /** The release bundle this process runs from, which `update_agent` may replace; absent when run from source. */
+  bundlePath?: string;
   log: Logger;
 }
 
@@ -20,20 +23,24 @@ export interface RunningAgent {
 }
 
 /**
- * Starts the agent: takes back the services already running on this server (from their
- * container labels), then keeps a session with the control plane until `stop`.
+ * Starts the agent: keeps a session with the control plane until `stop`, and takes back the
+ * services already running for its server (from their container labels).
  */
 export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> {
   const docker = connectDocker();
   const context: AgentContext = { docker, services: new ServiceRegistry(docker), log: options.log };
-  await context.services.loadAll();
+  const { bundlePath } = options;
+  if (bundlePath) {
+    // Deferred so the update's command_response is sent before the session closes.
+    context.release = { path: bundlePath, restart: () => setImmediate(() => void stop().finally(() => relaunch(bundlePath))) };
+  }
+  // A known server takes its services back now; otherwise the first hello_ack names the server.
+  if (options.serverId) await context.services.attach(options.serverId);
   const connection = new AgentConnection({ url: options.url, token: options.token, serverId: options.serverId, context });
   connection.start();
-  return {
-    context,
-    async stop() {
-      await connection.stop();
-      await context.services.close();
-    },
-  };
+  async function stop() {
+    await connection.stop();
+    await context.services.close();
+  }
+  return { context, stop };
 }

@@ -1,7 +1,7 @@
 import { readFile, statfs } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import type { HeartbeatPayload, ServiceStatus } from '../contracts/index.js';
-import { LABEL, managedFilter } from './runtime/docker.js';
+import { LABEL } from './runtime/docker.js';
 import type { ServiceRegistry } from './runtime/service-registry.js';
 import { sleep } from './timing.js';
 
@@ -134,7 +134,7 @@ export class UsageSampler {
 
   /** One status per managed container; stats are read once (not streamed) for running ones. */
   async serviceStatuses(): Promise<ServiceStatus[]> {
-    const containers = await this.docker.listContainers({ all: true, filters: managedFilter() });
+    const containers = await this.docker.listContainers({ all: true, filters: this.services.ownedFilter() });
     const statuses = await Promise.all(
       containers.map(async (summary): Promise<ServiceStatus | null> => {
         const serviceId = summary.Labels[LABEL.serviceId];

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { Logger } from 'pino';
+import { agentReleaseRoutes } from './agent-release/routes.js';
+import { AgentReleaseStore } from './agent-release/store.js';
 import { registerAuth } from './auth/plugin.js';
 import { registerErrorHandling } from './errors.js';
 import { registerAgentGateway } from './gateway/plugin.js';
@@ -43,7 +45,9 @@ export async function buildApi(platform: Platform, log: Logger) {
   );
   await app.register(openApiRoutes);
   await app.register(authRoutes, { platform });
-  await app.register(serverRoutes, { platform });
+  const releases = new AgentReleaseStore(platform.config.dataDir);
+  await app.register(agentReleaseRoutes, { platform, releases });
+  await app.register(serverRoutes, { platform, releases });
   await app.register(projectRoutes, { platform });
   await app.register(tokenRoutes, { platform });
   await app.register(memberRoutes, { platform });

@@ -9,6 +9,8 @@ export interface AgentArguments {
   /** From --token; SYNTRA_AGENT_TOKEN when absent. */
   token: string | undefined;
   logLevel: string;
+  /** Set by the release bundle's entry: the file it runs from, which updates replace. */
+  bundlePath?: string;
 }
 
 /**
@@ -25,6 +27,6 @@ export async function runAgentCommand(flags: AgentArguments): Promise<void> {
   if (!args.token?.startsWith('syn_agt_')) {
     throw new UsageError('syntra agent needs --token (or SYNTRA_AGENT_TOKEN): the syn_agt_… token shown when the server was added');
   }
-  const agent = await runAgent({ url: args.url, token: args.token, log });
+  const agent = await runAgent({ url: args.url, token: args.token, bundlePath: args.bundlePath, log });
   onShutdown(log, () => agent.stop());
 }

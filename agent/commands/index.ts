@@ -11,6 +11,7 @@ import { configureHealthCheck } from './configure-health-check.js';
 import { deploy } from './deploy.js';
 import { execInService } from './exec.js';
 import { LogSubscriptions } from './logs.js';
+import { updateAgent } from '../release/self-update.js';
 import { restartService } from './restart.js';
 import { scaleService } from './scale.js';
 import { stopService } from './stop.js';
@@ -73,11 +74,7 @@ export function createCommandDispatcher(context: AgentContext, emit: Emit): Comm
       case 'configure_health_check':
         return configureHealthCheck(context, command.payload);
       case 'update_agent':
-        // This agent runs from source under tsx: there is no binary to swap. Say so instead of pretending.
-        throw new AgentError(
-          'UPDATE_NOT_SUPPORTED',
-          `This agent runs from source and cannot replace itself with release ${command.payload.version}; update it where it is installed`,
-        );
+        return updateAgent(context, command.payload);
     }
   }
 

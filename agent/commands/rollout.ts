@@ -21,7 +21,7 @@ export function healthTarget(state: ServiceState, replica: Replica): HealthTarge
 }
 
 export async function createAndStart(context: AgentContext, state: ServiceState, index: number): Promise<Replica> {
-  const containerId = await createReplica(context.docker, state.spec, index);
+  const containerId = await createReplica(context.docker, state.spec, index, context.services.ownerLabels());
   try {
     return await startReplica(context.docker, containerId);
   } catch (error) {

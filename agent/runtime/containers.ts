@@ -59,7 +59,7 @@ export function containerName(spec: ServiceSpec, replica: number): string {
  * service's internal hostname. Restart policy "no": the agent itself restarts crashed
  * containers so it can count the restarts and raise a crash-loop alert.
  */
-export async function createReplica(docker: Docker, spec: ServiceSpec, replica: number): Promise<string> {
+export async function createReplica(docker: Docker, spec: ServiceSpec, replica: number, ownerLabels: Record<string, string>): Promise<string> {
   const network = projectNetworkName(spec.project_name);
   const containerPort = `${spec.config.port}/tcp`;
   try {
@@ -69,6 +69,7 @@ export async function createReplica(docker: Docker, spec: ServiceSpec, replica: 
       Env: Object.entries(spec.config.env_vars).map(([name, value]) => `${name}=${value}`),
       Labels: {
         ...spec.config.labels,
+        ...ownerLabels,
         [LABEL.managed]: 'true',
         [LABEL.serviceId]: spec.service_id,
         [LABEL.deploymentId]: spec.deployment_id,

@@ -11,6 +11,8 @@ export const LABEL = {
   deploymentId: 'syntra.deployment_id',
   project: 'syntra.project',
   replica: 'syntra.replica',
+  /** The server (as the control plane knows it) whose agent owns the container. */
+  serverId: 'syntra.server_id',
   /** The service's deploy spec without secret values, to run more replicas after an agent restart. */
   spec: 'syntra.spec',
 } as const;
@@ -30,15 +32,16 @@ export function slug(text: string): string {
 }
 
 /** Label filter for `listContainers` / `listNetworks`: managed by Syntra, optionally one service only. */
-export function managedFilter(serviceId?: string): { label: string[] } {
+export function managedFilter(match: { serviceId?: string; serverId?: string } = {}): { label: string[] } {
   const label = [`${LABEL.managed}=true`];
-  if (serviceId !== undefined) label.push(`${LABEL.serviceId}=${serviceId}`);
+  if (match.serviceId !== undefined) label.push(`${LABEL.serviceId}=${match.serviceId}`);
+  if (match.serverId !== undefined) label.push(`${LABEL.serverId}=${match.serverId}`);
   return { label };
 }
 
 /** Containers of one service (running or not), oldest replica first. */
 export async function listServiceContainers(docker: Docker, serviceId: string): Promise<Docker.ContainerInfo[]> {
-  const containers = await docker.listContainers({ all: true, filters: managedFilter(serviceId) });
+  const containers = await docker.listContainers({ all: true, filters: managedFilter({ serviceId }) });
   return containers.sort((a, b) => replicaIndex(a.Labels) - replicaIndex(b.Labels) || a.Created - b.Created);
 }
 

@@ -30,8 +30,37 @@ export interface ServiceState {
 export class ServiceRegistry {
   private readonly states = new Map<string, ServiceState>();
   private readonly queues = new Map<string, Promise<unknown>>();
+  private attached = false;
 
-  constructor(private readonly docker: Docker) {}
+  /*
+   * Several agents may share one Docker Engine (two control planes, or tests): each adopts,
+   * supervises and reports only the containers labelled with its own server.
+   */
+  constructor(
+    private readonly docker: Docker,
+    private serverId: string | null = null,
+  ) {}
+
+  /**
+   * Binds the registry to its server once the control plane has named it, and on the first
+   * binding takes back that server's services from Docker (after an agent restart).
+   */
+  async attach(serverId: string): Promise<void> {
+    if (this.serverId === serverId && this.attached) return;
+    this.serverId = serverId;
+    await this.loadAll();
+    this.attached = true;
+  }
+
+  /** Labels every container this agent creates carries, so that only it adopts them again. */
+  ownerLabels(): Record<string, string> {
+    return this.serverId === null ? {} : { [LABEL.serverId]: this.serverId };
+  }
+
+  /** The Docker filter for this agent's own containers. */
+  ownedFilter(): { label: string[] } {
+    return managedFilter(this.serverId === null ? {} : { serverId: this.serverId });
+  }
 
   async exclusive<T>(serviceId: string, work: () => Promise<T>): Promise<T> {
     const previous = this.queues.get(serviceId) ?? Promise.resolve();
@@ -75,7 +104,7 @@ export class ServiceRegistry {
 
   /** Rebuilds every service found in Docker, so that after an agent restart the supervisor watches them all again. */
   async loadAll(): Promise<void> {
-    const containers = await this.docker.listContainers({ all: true, filters: managedFilter() });
+    const containers = await this.docker.listContainers({ all: true, filters: this.ownedFilter() });
     const serviceIds = new Set(containers.map((container) => container.Labels[LABEL.serviceId]).filter((id): id is string => !!id));
     // A service whose label this agent cannot read is left alone rather than stopping the start-up.
     for (const serviceId of serviceIds) await this.load(serviceId).catch(() => undefined);

@@ -1,22 +1,28 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
+import { enqueueAgentCommand } from '../../db/queries/agent-commands.js';
 import { deleteServer, insertServer, listServers, serverById, updateServer } from '../../db/queries/servers.js';
 import { recordAudit } from '../audit.js';
 import { scopeOf } from '../auth/permissions.js';
 import { issueToken } from '../auth/tokens.js';
+import type { AgentReleaseStore } from '../agent-release/store.js';
 import { ApiProblem } from '../errors.js';
 import type { Platform } from '../platform.js';
 import { serverResource } from '../resources/server.js';
 import { defineRoute, registryRoute, WithMeta } from '../routing.js';
 
-/** What a user runs on a new server: the agent, pointed at this control plane with its token. */
+/**
+ * What a user runs on a new server: this control plane's install script, which fetches the
+ * agent's release bundle, checks it and starts `syntra agent --url … --token …`.
+ */
 export function agentInstallCommand(publicUrl: string, agentToken: string): string {
-  return `npx syntra agent --url ${publicUrl} --token ${agentToken}`;
+  return `curl -fsSL ${publicUrl}/agent/install.sh | sh -s -- --url ${publicUrl} --token ${agentToken}`;
 }
 
 const notFound = (serverId: string) => new ApiProblem('NOT_FOUND', `No server ${serverId} in this organization`);
 
 /** Servers: the machines that run agents. Registering one mints its agent token, shown once. */
-export const serverRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app, { platform }) => {
+export const serverRoutes: FastifyPluginAsync<{ platform: Platform; releases: AgentReleaseStore }> = async (app, { platform, releases }) => {
   const { db, config } = platform;
 
   defineRoute(app, registryRoute('listServers'), { permission: 'read' }, async ({ query, caller }) => {
@@ -53,6 +59,28 @@ export const serverRoutes: FastifyPluginAsync<{ platform: Platform }> = async (a
       install_command: agentInstallCommand(config.publicUrl, agentToken.token),
       token: agentToken.token,
     };
+  });
+
+  defineRoute(app, registryRoute('updateServerAgent'), { permission: 'server.update' }, async ({ params, caller, request }) => {
+    const server = await serverById(db, scopeOf(caller), params.serverId);
+    if (!server) throw notFound(params.serverId);
+    const bundle = await releases.current();
+    const payload = {
+      request_id: `update-agent-${randomUUID()}`,
+      version: bundle.version,
+      download_url: `${config.publicUrl}/agent/syntra-agent.mjs`,
+      sha256: bundle.sha256,
+    };
+    await db.transaction().execute(async (trx) => {
+      await enqueueAgentCommand(trx, { serverId: server.id, requestId: payload.request_id, type: 'update_agent', payload });
+      await recordAudit(trx, request, caller, {
+        action: 'server.agent_update',
+        resourceType: 'server',
+        resourceId: server.id,
+        details: { from: server.agent_version, to: bundle.version },
+      });
+    });
+    return payload;
   });
 
   defineRoute(app, registryRoute('updateServer'), { permission: 'server.update' }, async ({ params, body, caller, request }) => {

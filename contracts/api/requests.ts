@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EnvVarName, Hostname, NonNegativeInt, Port, PositiveInt, Uuid } from '../primitives.js';
+import { EnvVarName, Hostname, NonNegativeInt, Port, PositiveInt, Semver, Uuid } from '../primitives.js';
 import { CpuLimit, ImageReference, MemoryLimit } from '../websocket/deploy.js';
 import { HealthCheckConfig } from '../websocket/health-check.js';
 import { ServiceType } from './resources.js';
@@ -25,6 +25,15 @@ export const CreateServerResult = z.object({
   token: z.string().min(1).describe('Agent token, shown once: only its hash is stored'),
 });
 export type CreateServerResult = z.infer<typeof CreateServerResult>;
+
+/** The `update_agent` command queued for a server's agent: delivered now, or when it next connects. */
+export const AgentUpdateQueued = z.object({
+  request_id: z.string().min(1).describe("The command's id; its command_response answers with the same"),
+  version: Semver.describe('The release the agent will run'),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).describe('Checksum the agent verifies before switching'),
+  download_url: z.url(),
+});
+export type AgentUpdateQueued = z.infer<typeof AgentUpdateQueued>;
 
 export const CreateProject = z.object({
   name: Name,

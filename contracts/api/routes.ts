@@ -37,6 +37,7 @@ import {
   TraceQuery,
 } from './queries.js';
 import {
+  AgentUpdateQueued,
   CreateProject,
   CreateServer,
   CreateServerResult,
@@ -94,7 +95,7 @@ export interface ApiRoute {
   body?: z.ZodType;
   /** The `data` of the success envelope; null when the route answers 204 without a body. */
   response: z.ZodType | null;
-  successStatus: 200 | 201 | 204;
+  successStatus: 200 | 201 | 202 | 204;
   /** Codes this route answers beyond those every route of its kind can (see `routeErrorCodes`). */
   errors?: readonly ApiErrorCode[];
   /** Answers without authentication. */
@@ -117,6 +118,11 @@ export const apiRoutes = [
   {
     method: 'GET', path: v1('/servers/{serverId}'), operationId: 'getServer', summary: 'Get a server',
     tags: ['servers'], params: ServerParams, response: Server, successStatus: 200,
+  },
+  {
+    method: 'POST', path: v1('/servers/{serverId}/agent/update'), operationId: 'updateServerAgent',
+    summary: "Update the server's agent to this control plane's release (it verifies the checksum and restarts)",
+    tags: ['servers'], params: ServerParams, response: AgentUpdateQueued, successStatus: 202,
   },
   {
     method: 'PATCH', path: v1('/servers/{serverId}'), operationId: 'updateServer', summary: 'Rename or retag a server',

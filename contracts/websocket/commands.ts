@@ -56,8 +56,9 @@ export type ExecResponseData = z.infer<typeof ExecResponseData>;
 export const UpdateAgentPayload = z.object({
   request_id: RequestId,
   version: Semver,
-  // `protocol` does not reach JSON Schema; the pattern carries the https-only rule there.
-  download_url: z.url({ protocol: /^https$/ }).meta({ pattern: '^https://' }),
+  // Integrity rests on `sha256`, which arrives over the authenticated session, so a control plane
+  // served over plain HTTP can update its agents too. `protocol` does not reach JSON Schema; the pattern does.
+  download_url: z.url({ protocol: /^https?$/ }).meta({ pattern: '^https?://' }),
   sha256: z.string().regex(/^[0-9a-f]{64}$/).describe('Checksum of the download; the agent refuses a mismatch'),
 });
 export type UpdateAgentPayload = z.infer<typeof UpdateAgentPayload>;

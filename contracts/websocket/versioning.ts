@@ -123,3 +123,37 @@ export function checkAgentCompatibility(agentVersion: string, controlPlaneVersio
   }
   return { ok: true };
 }
+
+/**
+ * The oldest agent release `update_agent` may install: older ones predate the protocol range
+ * this code base speaks. Agents refuse an update below it, whatever the control plane asks.
+ */
+export const MINIMUM_AGENT_VERSION = '0.1.0';
+
+/**
+ * Semver precedence (semver.org §11): negative when `a` comes before `b`. A pre-release comes
+ * before its release (0.1.0-rc.1 < 0.1.0); build metadata is ignored. Throws on a malformed version.
+ */
+export function compareSemver(a: string, b: string): number {
+  const [coreA, coreB] = [parseSemverCore(a), parseSemverCore(b)];
+  if (!coreA || !coreB) throw new TypeError(`malformed semver: ${JSON.stringify(coreA ? b : a)}`);
+  const byCore = compareNumbers(coreA, coreB);
+  if (byCore !== 0) return byCore;
+  const [preA, preB] = [preRelease(a), preRelease(b)];
+  if (preA.length === 0 || preB.length === 0) return preB.length - preA.length;
+  for (let i = 0; i < Math.min(preA.length, preB.length); i++) {
+    const [x, y] = [preA[i]!, preB[i]!];
+    if (x === y) continue;
+    const [numericX, numericY] = [/^\d+$/.test(x), /^\d+$/.test(y)];
+    if (numericX && numericY) return Number(x) - Number(y);
+    if (numericX !== numericY) return numericX ? -1 : 1;
+    return x < y ? -1 : 1;
+  }
+  return preA.length - preB.length;
+}
+
+function preRelease(version: string): string[] {
+  const withoutBuild = version.split('+', 1)[0]!;
+  const dash = withoutBuild.indexOf('-');
+  return dash === -1 ? [] : withoutBuild.slice(dash + 1).split('.');
+}

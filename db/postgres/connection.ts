@@ -14,7 +14,8 @@ export function createDb(url: string, options: DbOptions = {}): Kysely<Database>
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
   const log = options.log;
   // An idle client whose connection drops emits 'error' on the pool; unhandled, that kills the process.
-  pool.on('error', (error) => log?.error({ err: error }, 'idle PostgreSQL connection failed'));
+  // Not the error object itself: pg hangs the whole client on it, connection parameters included.
+  pool.on('error', (error: Error & { code?: string }) => log?.error({ code: error.code }, `idle PostgreSQL connection failed: ${error.message}`));
   return new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
     // Parameters are never logged: they carry token hashes and encrypted env vars.

@@ -70,7 +70,7 @@ describe('after an agent restart', () => {
     const services = new ServiceRegistry(harness.docker);
     const restartedAgent = { ...harness.context, services };
     try {
-      await services.loadAll();
+      await services.attach(harness.serverId);
       const state = services.find(serviceId)!;
       expect(state.spec.config.env_vars).toEqual({ GREETING: 'syntra' });
       expect(state.healthCheck).toEqual(HTTP_HEALTH_CHECK);

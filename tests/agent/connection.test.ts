@@ -56,8 +56,6 @@ describe('agent connection', () => {
   it('says hello with its token and version, runs pending deploys, sends heartbeats, answers pings and commands, and reconnects', async () => {
     const docker = await ensureDockerd();
     controlPlane = await fakeControlPlane();
-    // Not runAgent: it would adopt every Syntra container on this machine, including those of
-    // test files running in parallel, and its supervisor would restart the ones they stop.
     const services = new ServiceRegistry(docker);
     agent = new AgentConnection({ url: controlPlane.url, token: TOKEN, context: { docker, services, log: pino({ level: 'silent' }) } });
     agent.start();

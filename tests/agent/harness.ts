@@ -22,7 +22,9 @@ export const HTTP_HEALTH_CHECK: HealthCheckConfig = {
 /** An agent context of its own per test file, and everything it created removed afterwards. */
 export async function agentHarness(registry: TestRegistry) {
   const docker: Docker = await ensureDockerd();
-  const context: AgentContext = { docker, services: new ServiceRegistry(docker), log: pino({ level: 'silent' }) };
+  // A server of its own, so that no other test file's agent adopts what this one creates.
+  const serverId = randomUUID();
+  const context: AgentContext = { docker, services: new ServiceRegistry(docker, serverId), log: pino({ level: 'silent' }) };
   const projectName = `agent-test-${randomUUID().slice(0, 8)}`;
   const serviceIds: string[] = [];
 
@@ -57,6 +59,7 @@ export async function agentHarness(registry: TestRegistry) {
   return {
     context,
     docker,
+    serverId,
     projectName,
     deployPayload,
     /** Collects every deploy_status a handler reports. */

@@ -47,6 +47,11 @@ const routes: MutatingRoute[] = [
     call: (api, headers, id) => api.app.inject({ method: 'DELETE', url: `/api/v1/servers/${id}`, headers }),
   },
   {
+    name: 'POST /servers/:id/agent/update',
+    prepare: newServer,
+    call: (api, headers, id) => api.app.inject({ method: 'POST', url: `/api/v1/servers/${id}/agent/update`, headers }),
+  },
+  {
     name: 'POST /projects',
     prepare: async () => '',
     call: (api, headers) => api.app.inject({ method: 'POST', url: '/api/v1/projects', headers, payload: { name: unique('p') } }),
@@ -99,6 +104,7 @@ const expected: Record<string, Record<OrgRole, number>> = {
   'POST /servers': { owner: 201, admin: 201, developer: 403, viewer: 403 },
   'PATCH /servers/:id': { owner: 200, admin: 200, developer: 403, viewer: 403 },
   'DELETE /servers/:id': { owner: 204, admin: 204, developer: 403, viewer: 403 },
+  'POST /servers/:id/agent/update': { owner: 202, admin: 202, developer: 403, viewer: 403 },
   'POST /projects': { owner: 201, admin: 201, developer: 201, viewer: 403 },
   'PATCH /projects/:id': { owner: 200, admin: 200, developer: 200, viewer: 403 },
   'DELETE /projects/:id': { owner: 204, admin: 204, developer: 403, viewer: 403 },

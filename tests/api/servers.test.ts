@@ -27,7 +27,9 @@ describe('servers', () => {
     expect(response.statusCode).toBe(201);
     const { data } = apiResponse(CreateServerResult).parse(response.json());
     expect(tokenKind(data.token)).toBe('agt');
-    expect(data.install_command).toBe(`npx syntra agent --url https://syntra.example.com --token ${data.token}`);
+    expect(data.install_command).toBe(
+      `curl -fsSL https://syntra.example.com/agent/install.sh | sh -s -- --url https://syntra.example.com --token ${data.token}`,
+    );
 
     const row = await api.platform.db.selectFrom('servers').selectAll().where('id', '=', data.server_id).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ org_id: orgId, name: 'web-1', tags: ['eu', 'prod'], status: 'offline' });

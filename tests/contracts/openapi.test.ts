@@ -57,11 +57,14 @@ const accessEndpoints = [
   'GET /api/v1/audit-logs',
 ];
 
+/** Beyond the contract: the agent's own lifecycle (docs/contract-corrections.md). */
+const agentLifecycleEndpoints = ['POST /api/v1/servers/:serverId/agent/update'];
+
 const endpointOf = (route: ApiRoute) => `${route.method} ${route.path.replaceAll(/\{(\w+)\}/g, ':$1')}`;
 
 describe('the route registry', () => {
-  it('holds exactly the endpoints of contract section 2.3, the health check and the access endpoints', () => {
-    expect(routes.map(endpointOf).sort()).toEqual([...contractEndpoints, ...accessEndpoints].sort());
+  it('holds exactly the endpoints of contract section 2.3, the health check, the access and agent lifecycle endpoints', () => {
+    expect(routes.map(endpointOf).sort()).toEqual([...contractEndpoints, ...accessEndpoints, ...agentLifecycleEndpoints].sort());
   });
 
   it('keeps the access endpoints apart from the contract\'s, under their own tags', () => {

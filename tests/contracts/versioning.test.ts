@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   checkAgentCompatibility,
+  compareSemver,
   CONTROL_PLANE_VERSION,
   negotiateProtocol,
   PROTOCOL_VERSIONS,
@@ -115,5 +116,23 @@ describe('agent and control plane compatibility (contract 4.3)', () => {
 
   it('this control plane accepts the agents released with it', () => {
     expect(checkAgentCompatibility('0.1.0', CONTROL_PLANE_VERSION)).toEqual({ ok: true });
+  });
+});
+
+describe('semver precedence (what update_agent compares against the minimum release)', () => {
+  it('orders releases by their numbers, not as text', () => {
+    expect(compareSemver('0.10.0', '0.9.9')).toBeGreaterThan(0);
+    expect(compareSemver('1.0.0', '1.0.0')).toBe(0);
+    expect(compareSemver('0.0.9', '0.1.0')).toBeLessThan(0);
+  });
+
+  it('puts a pre-release before its release and orders pre-releases by their identifiers', () => {
+    const ordered = ['1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0-rc.1', '1.0.0'];
+    for (let i = 1; i < ordered.length; i++) expect(compareSemver(ordered[i - 1]!, ordered[i]!), `${ordered[i - 1]} < ${ordered[i]}`).toBeLessThan(0);
+  });
+
+  it('ignores build metadata and refuses a malformed version', () => {
+    expect(compareSemver('1.0.0+build.5', '1.0.0')).toBe(0);
+    expect(() => compareSemver('1.0', '1.0.0')).toThrow(/malformed semver/);
   });
 });

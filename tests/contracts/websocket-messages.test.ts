@@ -86,7 +86,7 @@ const faults: Fault[] = [
   { type: 'exec', fault: 'an empty command', path: ['payload', 'command'], value: [] },
   { type: 'logs_subscribe', fault: 'since is not a timestamp', path: ['payload', 'since'], value: 'yesterday' },
   { type: 'logs_unsubscribe', fault: 'subscription_id is missing', path: ['payload', 'subscription_id'], value: REMOVE },
-  { type: 'update_agent', fault: 'a download over plain http', path: ['payload', 'download_url'], value: 'http://get.syntra.dev/agent' },
+  { type: 'update_agent', fault: 'a download that is not over HTTP(S)', path: ['payload', 'download_url'], value: 'ftp://get.syntra.dev/agent' },
   { type: 'update_agent', fault: 'a truncated sha256', path: ['payload', 'sha256'], value: '2c26b46b68ffc68f' },
   { type: 'configure_health_check', fault: 'an exec check without a command', path: ['payload', 'health_check', 'command'], value: REMOVE },
   { type: 'ping', fault: 'an empty nonce', path: ['payload', 'nonce'], value: '' },
