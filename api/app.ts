@@ -6,16 +6,27 @@ import { AgentReleaseStore } from './agent-release/store.js';
 import { registerAuth } from './auth/plugin.js';
 import { registerErrorHandling } from './errors.js';
 import { registerAgentGateway } from './gateway/plugin.js';
+import { registerLiveUpdates } from './live/plugin.js';
+import { forwardAgentReports } from './gateway/signals.js';
+import { temporalClient } from './durable-operations.js';
 import type { Platform } from './platform.js';
 import { registerRateLimit } from './rate-limit.js';
+import { alertRoutes } from './routes/alerts.js';
 import { auditLogRoutes } from './routes/audit-logs.js';
 import { authRoutes } from './routes/auth.js';
+import { deploymentRoutes } from './routes/deployments.js';
+import { envVarRoutes } from './routes/env-vars.js';
 import { healthRoutes } from './routes/health.js';
+import { incidentRoutes } from './routes/incidents.js';
 import { memberRoutes } from './routes/members.js';
+import { observabilityRoutes } from './routes/observability/index.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { projectRoutes } from './routes/projects.js';
 import { serverRoutes } from './routes/servers.js';
+import { serviceOperationRoutes } from './routes/service-operations.js';
+import { serviceRoutes } from './routes/services.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { workflowDefinitionRoutes } from './routes/workflow-definitions.js';
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{8,100}$/;
 const bodyLimitBytes = 1024 * 1024;
@@ -37,7 +48,7 @@ export async function buildApi(platform: Platform, log: Logger) {
   });
   registerErrorHandling(app);
   await app.register(healthRoutes, { prefix: '/api/v1', platform });
-  registerAuth(app, platform.db);
+  await registerAuth(app, platform.db, platform.config.DATABASE_URL!);
   registerRateLimit(
     app,
     { perIpPerMinute: platform.config.SYNTRA_RATE_LIMIT_IP_PER_MINUTE, perCallerPerMinute: platform.config.SYNTRA_RATE_LIMIT_CALLER_PER_MINUTE },
@@ -49,9 +60,19 @@ export async function buildApi(platform: Platform, log: Logger) {
   await app.register(agentReleaseRoutes, { platform, releases });
   await app.register(serverRoutes, { platform, releases });
   await app.register(projectRoutes, { platform });
+  await app.register(serviceRoutes, { platform });
+  await app.register(envVarRoutes, { platform });
+  await app.register(serviceOperationRoutes, { platform });
+  await app.register(deploymentRoutes, { platform });
   await app.register(tokenRoutes, { platform });
   await app.register(memberRoutes, { platform });
   await app.register(auditLogRoutes, { platform });
+  await app.register(observabilityRoutes, { platform });
+  await app.register(alertRoutes, { platform });
+  await app.register(incidentRoutes, { platform });
+  await app.register(workflowDefinitionRoutes, { platform });
   await registerAgentGateway(app, platform);
+  await registerLiveUpdates(app, platform);
+  forwardAgentReports(app.agentGateway.events, platform.db, temporalClient(platform), app.log);
   return app;
 }

@@ -36,6 +36,9 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
     });
 }
 
+/* character_not_in_repertoire, untranslatable_character: the input's fault, not ours. */
+const postgresRejectedText = new Set(['22021', '22P05']);
+
 /** One place turns every failure into the envelope: typed problems, validation, the unexpected. */
 export function registerErrorHandling(app: FastifyInstance) {
   app.setNotFoundHandler((request, reply) =>
@@ -50,6 +53,10 @@ export function registerErrorHandling(app: FastifyInstance) {
       // Fastify's own client errors: malformed JSON, a body too large, an unknown content type.
       const problem = new ApiProblem('VALIDATION_ERROR', error.message, { status: error.statusCode });
       return sendProblem(request, reply, problem);
+    }
+    if (postgresRejectedText.has((error as { code?: unknown }).code as string)) {
+      // PostgreSQL text cannot hold NUL (or bytes invalid in UTF-8); zod lets both through.
+      return sendProblem(request, reply, new ApiProblem('VALIDATION_ERROR', 'Text may not contain NUL characters or invalid UTF-8'));
     }
     request.log.error({ err: error }, 'unhandled error');
     const problem = new ApiProblem('INTERNAL_ERROR', 'Something went wrong on our side; the request id identifies it in the logs.');

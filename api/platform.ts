@@ -10,12 +10,16 @@ import { migrateToLatest } from '../db/postgres/migrate.js';
 import { openClickHouse, type ClickHouseHandle } from '../engines/clickhouse.js';
 import { loadTemporalDevConfig, type TemporalDevConfig } from '../engines/temporal-config.js';
 import { bootstrapOwner } from './auth/bootstrap.js';
+import type { SecretCipher } from './secrets/cipher.js';
+import { openSecretCipher } from './secrets/open-cipher.js';
 
 /** What every API request may reach: the stores and Temporal, opened and migrated once. */
 export interface Platform {
   config: Config;
   db: Kysely<Database>;
   clickhouse: ClickHouseHandle;
+  /** Seals and opens env vars and registry passwords; its master key was checked against the database. */
+  secrets: SecretCipher;
   temporal: {
     connection: Connection;
     address: string;
@@ -35,6 +39,10 @@ export async function openPlatform(config: Config, log: Logger): Promise<Platfor
   const db = createDb(config.DATABASE_URL, { log });
   const applied = await migrateToLatest(db);
   if (applied.length > 0) log.info({ migrations: applied }, 'PostgreSQL migrations applied');
+  const secrets = await openSecretCipher(db, config, log).catch(async (error: unknown) => {
+    await db.destroy();
+    throw error;
+  });
   await bootstrapOwner(db, config, log);
 
   const clickhouse = await openClickHouse({ url: config.CLICKHOUSE_URL, dataDir: config.dataDir });
@@ -45,6 +53,7 @@ export async function openPlatform(config: Config, log: Logger): Promise<Platfor
     config,
     db,
     clickhouse,
+    secrets,
     temporal: {
       connection,
       address: config.TEMPORAL_ADDRESS,

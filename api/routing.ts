@@ -35,9 +35,28 @@ export class WithMeta<Data> {
   ) {}
 }
 
+/**
+ * The success envelope already serialized, for a handler that caches its whole answer (see the
+ * project list): sending it costs no serialization. Made only by `serializedEnvelope`, so its
+ * shape is the same envelope `defineRoute` sends.
+ */
+export class SerializedEnvelope<Data> {
+  private declare readonly data: Data;
+  constructor(readonly json: string) {}
+}
+
+function envelope(data: unknown, meta: ResponseMeta | undefined) {
+  return { success: true, data: data ?? null, ...(meta ? { meta } : {}) };
+}
+
+export function serializedEnvelope<Data>(result: Data | WithMeta<Data>): SerializedEnvelope<Data> {
+  const [data, meta] = result instanceof WithMeta ? [result.data, result.meta] : [result, undefined];
+  return new SerializedEnvelope(JSON.stringify(envelope(data, meta)));
+}
+
 export type RouteHandler<R extends ApiRoute> = (
   call: RouteCall<R>,
-) => Promise<ResponseData<R> | WithMeta<ResponseData<R>>>;
+) => Promise<ResponseData<R> | WithMeta<ResponseData<R>> | SerializedEnvelope<ResponseData<R>>>;
 
 /**
  * `permission` is required on every authenticated route so that forgetting it is a type error;
@@ -110,8 +129,9 @@ export function defineRoute<R extends ApiRoute>(
       const call = { ...input, caller, request, reply } as RouteCall<R>;
       const result = await handler(call);
       if (route.successStatus === 204) return reply.code(204).send();
+      if (result instanceof SerializedEnvelope) return reply.code(route.successStatus).type('application/json; charset=utf-8').send(result.json);
       const [data, meta] = result instanceof WithMeta ? [result.data, result.meta] : [result, undefined];
-      return reply.code(route.successStatus).send({ success: true, data: data ?? null, ...(meta ? { meta } : {}) });
+      return reply.code(route.successStatus).send(envelope(data, meta));
     },
   });
 }

@@ -1,7 +1,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import { openSecretCipher } from '../api/secrets/open-cipher.js';
 import type { Config } from '../config/env.js';
+import { createDb } from '../db/postgres/connection.js';
+import { migrateToLatest } from '../db/postgres/migrate.js';
 import { loadTemporalDevConfig } from '../engines/temporal-config.js';
 import { createLogger } from './logger.js';
 import { exitWithParent } from './lifecycle.js';
@@ -17,6 +21,7 @@ export async function runWorker(config: Config, options: { supervised: boolean }
   const log = createLogger(config, 'worker');
   if (options.supervised) exitWithParent(log);
   if (!config.TEMPORAL_ADDRESS) throw new Error('TEMPORAL_ADDRESS is not set: start the platform with `syntra dev`, or point it at Temporal');
+  if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set: activities record deployments in PostgreSQL');
   const temporalDev = await loadTemporalDevConfig(path.resolve(config.SYNTRA_TEMPORAL_CONFIG));
   const namespace = config.TEMPORAL_NAMESPACE ?? temporalDev.namespace;
 
@@ -24,11 +29,15 @@ export async function runWorker(config: Config, options: { supervised: boolean }
   // per-state chatter goes through pino at our level instead of the SDK's console logger.
   Runtime.install({ shutdownSignals: [], logger: sdkLogger(log) });
   const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger(log) });
+  // Migrating is safe beside the API's own (kysely's migrator holds a lock): the worker may start first.
+  const db = createDb(config.DATABASE_URL, { log });
+  await migrateToLatest(db);
+  const activities = createActivities({ db, secrets: await openSecretCipher(db, config, log) });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
     const workers = await Promise.all(
       Object.values(temporalDev.task_queues).map((taskQueue) =>
-        Worker.create({ connection, namespace, taskQueue, workflowBundle }),
+        Worker.create({ connection, namespace, taskQueue, workflowBundle, activities }),
       ),
     );
     const drain = () => workers.forEach((worker) => worker.getState() === 'RUNNING' && worker.shutdown());
@@ -38,6 +47,7 @@ export async function runWorker(config: Config, options: { supervised: boolean }
     await Promise.all(workers.map((worker) => worker.run()));
   } finally {
     await connection.close();
+    await db.destroy();
   }
 }
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { tokenKind } from '../api/auth/tokens.js';
+import { parseMasterKey } from '../api/secrets/master-key.js';
 
 /**
  * Every environment variable Syntra reads, in one place. Each entry documents itself; `syntra env`
@@ -92,6 +93,14 @@ export const environmentVariables = {
       .refine((token) => tokenKind(token) === 'usr', 'must be a user token: syn_usr_ followed by 43 base64url characters')
       .optional(),
     doc: 'At the very first start, becomes the owner\'s API token (for automation and CI); only its hash is stored. Ignored afterwards.',
+  },
+  SYNTRA_MASTER_KEY: {
+    schema: z
+      .string()
+      .trim()
+      .refine((key) => parseMasterKey(key) !== null, 'must be 32 bytes written as 64 hex digits or base64 (openssl rand -base64 32)')
+      .optional(),
+    doc: 'AES-256-GCM key sealing env vars and registry passwords: 32 bytes as hex or base64. Unset: SYNTRA_DATA_DIR/master.key, generated (mode 600) at the first start. Must stay the same for the life of the database: a different key stops start-up.',
   },
   SYNTRA_RATE_LIMIT_IP_PER_MINUTE: {
     schema: z.coerce.number().int().min(0).default(3000),

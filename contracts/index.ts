@@ -31,5 +31,8 @@ export * from './api/requests.js';
 export * from './api/queries.js';
 export * from './api/health.js';
 export * from './api/access.js';
+export * from './api/cron.js';
+export * from './api/automation.js';
 export * from './api/routes.js';
 export * from './api/openapi.js';
+export * from './live.js';

@@ -1,4 +1,9 @@
 // The workflow registry: every workflow the worker runs is exported from this module, which
 // `syntra worker` bundles for Temporal's deterministic sandbox. Only deterministic code belongs
 // under workflows/ (no I/O, no Date.now, no Math.random); activities do the I/O.
-export {};
+export { deployService } from './deploy.js';
+export { rollbackService } from './rollback.js';
+export { scaleService } from './scale.js';
+export { restartService } from './restart.js';
+export { stopService } from './stop.js';
+export { serviceOperations } from './service-queue.js';

@@ -29,6 +29,9 @@ export const actions = [
   'members.manage',
   'tokens.manage',
   'audit.read',
+  'issues.manage',
+  'alerts.manage',
+  'workflows.manage',
 ] as const;
 export type Action = (typeof actions)[number];
 
@@ -51,6 +54,9 @@ const developerActions: readonly Action[] = [
   'env.write',
   'members.read',
   'tokens.manage',
+  'issues.manage',
+  'alerts.manage',
+  'workflows.manage',
 ];
 
 /*

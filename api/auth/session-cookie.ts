@@ -38,7 +38,7 @@ export function csrfTokenFor(secret: string): string {
   return createHmac('sha256', secret).update('syntra-csrf').digest('base64url');
 }
 
-export function sessionSecretFrom(request: FastifyRequest): string | undefined {
+export function sessionSecretFrom(request: Pick<FastifyRequest, 'headers'>): string | undefined {
   const header = request.headers.cookie;
   if (!header) return undefined;
   for (const pair of header.split(';')) {

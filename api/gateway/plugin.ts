@@ -4,11 +4,11 @@ import type { FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
 import { DEFAULT_AGENT_CONFIG, Semver } from '../../contracts/index.js';
 import { markServerOffline, markSilentServersOffline, serverByAgentTokenHash } from '../../db/queries/server-presence.js';
+import { listenToChannel } from '../../db/postgres/notifications.js';
 import { hashToken, tokenKind, tokenMatchesHash } from '../auth/tokens.js';
 import type { Platform } from '../platform.js';
 import { AgentEvents } from './events.js';
 import { HeartbeatWriter } from './heartbeat-writer.js';
-import { listenForCommands } from './outbox-listener.js';
 import { AgentSession, closeCodes, maxAgentMessageBytes } from './session.js';
 
 export const agentGatewayPath = '/agent/ws';
@@ -82,11 +82,13 @@ export async function registerAgentGateway(app: FastifyInstance, platform: Platf
     });
   });
 
-  const listener = listenForCommands(
+  // The outbox's NOTIFY names the server; after a reconnect every session re-reads its queue.
+  const listener = listenToChannel(
     config.DATABASE_URL!,
-    (serverId) => {
-      if (serverId) sessions.get(serverId)?.deliverPending();
-      else for (const session of sessions.values()) session.deliverPending();
+    'agent_commands',
+    {
+      onNotification: (serverId) => sessions.get(serverId)?.deliverPending(),
+      onConnected: () => sessions.forEach((session) => session.deliverPending()),
     },
     log,
   );

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Hostname, type HealthCheckConfig, type Service, type ServiceSourceView } from '../../contracts/index.js';
+import { HealthCheckConfig, Hostname, type Service, type ServiceSourceView } from '../../contracts/index.js';
 import type { ServiceRow } from '../../db/postgres/database.js';
 import { isoTimestamp } from './timestamps.js';
 
@@ -9,8 +9,10 @@ import { isoTimestamp } from './timestamps.js';
  * - `image_name` is `registry/repository`; Docker's rule decides whether the first segment is a
  *   registry (it has a dot or a port, or is `localhost`), otherwise the registry is docker.io.
  * - `docker_compose` keeps its compose file in `dockerfile_path`, the table's one file column.
- * - A health check is an HTTP check on `health_check_path`; no path means no check.
- * The registry password is never read back (write-only, contract).
+ * - The health check is the `health_check` JSONB (0005) when set; otherwise, as in the
+ *   contract's columns, an HTTP check on `health_check_path`, and no path means no check.
+ * The registry password is never read back (write-only, contract); its username is.
+ * `service-columns.ts` is the other direction: a request's fields as columns.
  */
 
 const defaultRegistry = 'docker.io';
@@ -29,7 +31,14 @@ function sourceOf(row: ServiceRow): ServiceSourceView {
     case 'image':
       return {
         source_type: 'image',
-        source_config: { image: { ...splitImageName(row.image_name ?? ''), tag: row.image_tag ?? 'latest' } },
+        source_config: {
+          image: {
+            ...splitImageName(row.image_name ?? ''),
+            tag: row.image_tag ?? 'latest',
+            ...(row.image_digest ? { digest: row.image_digest } : {}),
+          },
+          ...(row.registry_username ? { registry_auth: { username: row.registry_username } } : {}),
+        },
       };
     case 'dockerfile':
       return {
@@ -47,6 +56,8 @@ function sourceOf(row: ServiceRow): ServiceSourceView {
 }
 
 function healthCheckOf(row: ServiceRow): HealthCheckConfig | null {
+  const stored = HealthCheckConfig.safeParse(row.health_check);
+  if (stored.success) return stored.data;
   if (!row.health_check_path) return null;
   return {
     type: 'http',

@@ -6,7 +6,6 @@ import { consumeLoginLink, deleteExpiredSessions, deleteSession, insertSession }
 import type { Database } from '../../db/postgres/database.js';
 import { recordAudit } from '../audit.js';
 import type { Caller } from '../auth/permissions.js';
-import { verifyApiToken } from '../auth/plugin.js';
 import {
   clearSessionCookie,
   csrfTokenFor,
@@ -29,7 +28,7 @@ export const authRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app
 
   // A JSON body keeps cross-site forms out: they cannot send application/json without CORS.
   defineRoute(app, registryRoute('login'), {}, async ({ body, request, reply }) => {
-    const token = await verifyApiToken(db, body.token);
+    const token = await app.authenticator.verifyApiToken(body.token);
     if (token.project_id) throw new ApiProblem('UNAUTHORIZED', 'Project tokens cannot sign in; use a user token (syn_usr_)');
     const caller: Caller = { userId: token.user_id, orgId: token.member_org_id, role: token.role, tokenId: token.id, via: 'token' };
     const csrfToken = await startSession(db, request, reply, caller, 'auth.login');
@@ -43,6 +42,8 @@ export const authRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app
       await deleteSession(trx, hashToken(secret));
       await recordAudit(trx, request, caller, { action: 'auth.logout', resourceType: 'session' });
     });
+    // This process forgets at once; the others hear `auth_changed`.
+    app.authenticator.revoked();
     clearSessionCookie(request, reply);
   });
 

@@ -86,6 +86,8 @@ export const memberRoutes: FastifyPluginAsync<{ platform: Platform }> = async (a
       });
       return { ...current, role: body.role };
     });
+    // This process forgets at once; the others hear `auth_changed`.
+    app.authenticator.revoked();
     return memberResource(member);
   });
 
@@ -104,5 +106,6 @@ export const memberRoutes: FastifyPluginAsync<{ platform: Platform }> = async (a
         details: { email: current.email, role: current.role },
       });
     });
+    app.authenticator.revoked();
   });
 };

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { CreateProject, UpdateProject } from '../../contracts/index.js';
+import type { CreateProject, Project, UpdateProject } from '../../contracts/index.js';
 import type { ProjectUpdate } from '../../db/postgres/database.js';
 import {
   deleteProject,
@@ -12,12 +12,13 @@ import {
 } from '../../db/queries/projects.js';
 import { isUniqueViolation } from '../../db/queries/unique-violation.js';
 import { recordAudit } from '../audit.js';
+import { followChannel, NotifiedCache } from '../notified-cache.js';
 import { scopeOf } from '../auth/permissions.js';
 import { ApiProblem } from '../errors.js';
 import type { Platform } from '../platform.js';
 import { projectResource } from '../resources/project.js';
 import { serviceResource } from '../resources/service.js';
-import { defineRoute, registryRoute, WithMeta } from '../routing.js';
+import { defineRoute, registryRoute, type SerializedEnvelope, serializedEnvelope, WithMeta } from '../routing.js';
 import { slugify } from '../slug.js';
 
 const gitProviders: Record<string, string> = { 'github.com': 'github', 'gitlab.com': 'gitlab', 'bitbucket.org': 'bitbucket' };
@@ -47,9 +48,21 @@ function projectChange(body: UpdateProject | CreateProject): ProjectUpdate {
 export const projectRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app, { platform }) => {
   const { db } = platform;
 
+  /*
+   * The most read answer of all (every page of the UI starts with it), kept serialized per scope
+   * and page until `projects_changed` says otherwise.
+   */
+  const lists = new NotifiedCache<SerializedEnvelope<Project[]>>();
+  await followChannel(app, platform.config.DATABASE_URL!, 'projects_changed', [lists]);
+
   defineRoute(app, registryRoute('listProjects'), { permission: 'read' }, async ({ query, caller }) => {
-    const page = await listProjects(db, scopeOf(caller), { page: query.page, perPage: query.per_page });
-    return new WithMeta(page.rows.map(projectResource), { total: page.total, page: query.page, per_page: query.per_page });
+    const scope = scopeOf(caller);
+    const key = `${scope.orgId}/${scope.projectId ?? '*'}/${query.page}/${query.per_page}`;
+    const list = await lists.through(key, async () => {
+      const page = await listProjects(db, scope, { page: query.page, perPage: query.per_page });
+      return serializedEnvelope(new WithMeta(page.rows.map(projectResource), { total: page.total, page: query.page, per_page: query.per_page }));
+    });
+    return list!;
   });
 
   defineRoute(app, registryRoute('createProject'), { permission: 'project.create' }, async ({ body, caller, request }) => {
@@ -65,6 +78,8 @@ export const projectRoutes: FastifyPluginAsync<{ platform: Platform }> = async (
       });
       return row;
     });
+    // This process's next list shows the change at once; the others hear `projects_changed`.
+    lists.clear();
     return projectResource(project);
   });
 
@@ -87,7 +102,9 @@ export const projectRoutes: FastifyPluginAsync<{ platform: Platform }> = async (
         return row;
       });
     try {
-      return projectResource(await update());
+      const updated = projectResource(await update());
+      lists.clear();
+      return updated;
     } catch (error) {
       // Two renames racing to one slug: the check above passed for both, the constraint stops one.
       if (slug && isUniqueViolation(error)) throw slugConflict(slug);
@@ -106,5 +123,6 @@ export const projectRoutes: FastifyPluginAsync<{ platform: Platform }> = async (
         details: { name: deleted.name },
       });
     });
+    lists.clear();
   });
 };

@@ -74,5 +74,7 @@ export const tokenRoutes: FastifyPluginAsync<{ platform: Platform }> = async (ap
         details: { name: deleted.name },
       });
     });
+    // This process forgets at once; the others hear `auth_changed`.
+    app.authenticator.revoked();
   });
 };

@@ -40,6 +40,7 @@ export async function startBenchControlPlane(environment: Record<string, string>
   const org = await platform.db.insertInto('organizations').values({ name: 'bench', slug: 'bench', owner_id: owner.id }).returning('id').executeTakeFirstOrThrow();
   return {
     url,
+    platform,
     db: platform.db,
     orgId: org.id,
     dir,

@@ -13,6 +13,21 @@ import {
   Member,
   UpdateMember,
 } from './access.js';
+import {
+  AlertChannel,
+  AlertChannelInput,
+  AlertCondition,
+  AlertIncident,
+  AlertRule,
+  CreateAlertRule,
+  CreateWorkflow,
+  UpdateAlertRule,
+  UpdateWorkflow,
+  Workflow,
+  WorkflowDefinition,
+  WorkflowRun,
+  WorkflowStep,
+} from './automation.js';
 import { ApiError, apiErrorStatus, apiResponse, ResponseMeta, type ApiErrorCode } from './envelope.js';
 import { DependencyHealth, HealthReport } from './health.js';
 import { ErrorGroup, IssueEvent, MetricSeries, Trace, TraceSummary } from './observability.js';
@@ -84,6 +99,19 @@ const componentSchemas = {
   AddMember,
   UpdateMember,
   AuditLogEntry,
+  AlertRule,
+  AlertCondition,
+  AlertChannel,
+  AlertChannelInput,
+  CreateAlertRule,
+  UpdateAlertRule,
+  AlertIncident,
+  Workflow,
+  WorkflowDefinition,
+  WorkflowStep,
+  CreateWorkflow,
+  UpdateWorkflow,
+  WorkflowRun,
 } satisfies Record<string, z.ZodType>;
 
 const tagDescriptions: Record<ApiTag, string> = {
@@ -98,6 +126,8 @@ const tagDescriptions: Record<ApiTag, string> = {
   tokens: "The caller's own API tokens",
   members: "The organization's members and their roles",
   audit: 'Who did what in the organization',
+  alerts: 'Alert rules, their notification channels and the incidents they open',
+  workflows: 'DAG workflow definitions and their runs',
 };
 
 const errorDescriptions: Record<ApiErrorCode, string> = {

@@ -19,11 +19,17 @@ export const Pagination = z.object({
 });
 export type Pagination = z.infer<typeof Pagination>;
 
+/* ClickHouse's DateTime64 spans 1900–2299; telemetry predates neither 1970 nor that end. */
+const QueryInstant = IsoDateTime.refine((value) => {
+  const year = new Date(value).getUTCFullYear();
+  return year >= 1970 && year <= 2299;
+}, 'must fall between 1970 and 2299');
+
 const timeRange = {
-  from: IsoDateTime.optional(),
-  to: IsoDateTime.optional(),
+  from: QueryInstant.optional(),
+  to: QueryInstant.optional(),
 };
-const cursor = z.string().min(1).optional().describe('meta.cursor of the previous page');
+const cursor = z.string().min(1).max(200).optional().describe('meta.cursor of the previous page');
 
 export const ServerListQuery = Pagination.extend({
   status: z.enum(['online', 'offline', 'all']).default('all'),
@@ -40,6 +46,8 @@ export const ServiceMetricsQuery = z.object({
   ...timeRange,
   metrics: z
     .string()
+    // Percent-encoded, 1,000 characters stay within Node's 16 KiB limit on a request's head.
+    .max(1000)
     .transform((list) => list.split(',').map((name) => name.trim()).filter(Boolean))
     .optional()
     .describe('Comma-separated metric names; absent means all'),
@@ -49,8 +57,8 @@ export type ServiceMetricsQuery = z.infer<typeof ServiceMetricsQuery>;
 
 export const LogQuery = z.object({
   ...timeRange,
-  level: z.enum(['debug', 'info', 'warn', 'error']).optional(),
-  search: z.string().min(1).optional(),
+  level: z.enum(['debug', 'info', 'warn', 'error']).optional().describe('This level and the more severe ones'),
+  search: z.string().min(1).max(200).optional().describe('Text the message contains, any case'),
   limit: limit(DEFAULT_LOG_LIMIT, MAX_LOG_LIMIT),
   cursor,
 });
@@ -62,27 +70,49 @@ export const DeploymentListQuery = z.object({
 });
 export type DeploymentListQuery = z.infer<typeof DeploymentListQuery>;
 
+export const IssueSort = z.enum(['last_seen', 'first_seen', 'event_count', 'user_count']);
+export type IssueSort = z.infer<typeof IssueSort>;
+
 export const IssueListQuery = Pagination.extend({
   status: IssueStatus.optional(),
   service_id: Uuid.optional(),
   ...timeRange,
+  search: z.string().trim().min(1).max(200).optional().describe('Words in the title or exception type, any case'),
+  sort: IssueSort.default('last_seen').describe('Largest or most recent first'),
 });
 export type IssueListQuery = z.infer<typeof IssueListQuery>;
 
 export const IssueEventListQuery = z.object({
   limit: limit(DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
-  cursor,
+  cursor: Uuid.optional().describe('meta.cursor of the previous page: the id of its last event'),
 });
 export type IssueEventListQuery = z.infer<typeof IssueEventListQuery>;
 
+export const TRACE_SEARCH_DEFAULT_HOURS = 24;
+/** Far beyond any real trace (about 31 years), and far below what nanoseconds in a UInt64 hold. */
+const MAX_TRACE_DURATION_MS = 1e12;
+const DurationMs = z.coerce.number().nonnegative().max(MAX_TRACE_DURATION_MS).optional();
+
 export const TraceQuery = z.object({
   ...timeRange,
-  min_duration_ms: z.coerce.number().nonnegative().optional(),
-  status: z.enum(['ok', 'error']).optional(),
-  operation: z.string().min(1).optional(),
+  from: timeRange.from.describe(`Absent: ${TRACE_SEARCH_DEFAULT_HOURS} hours before \`to\` (or now), which bounds the scan`),
+  min_duration_ms: DurationMs,
+  max_duration_ms: DurationMs,
+  status: z.enum(['ok', 'error']).optional().describe('error: some span of the trace failed; ok: none did'),
+  operation: z.string().min(1).max(1000).optional().describe("The root span's operation name, exactly"),
   limit: limit(DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
 });
 export type TraceQuery = z.infer<typeof TraceQuery>;
+
+/** Secret values are masked unless the caller asks to see them and holds `secrets.read`. */
+export const EnvVarListQuery = z.object({
+  reveal: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((reveal) => reveal === 'true')
+    .describe('true: secret values in clear (needs the secrets.read permission, else 403)'),
+});
+export type EnvVarListQuery = z.infer<typeof EnvVarListQuery>;
 
 export const ServerParams = z.object({ serverId: Uuid });
 export const ProjectParams = z.object({ projectId: Uuid });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EnvVarName, Hostname, NonNegativeInt, Port, PositiveInt, Semver, Uuid } from '../primitives.js';
-import { CpuLimit, ImageReference, MemoryLimit } from '../websocket/deploy.js';
+import { CpuLimit, DeployStrategy, ImageReference, MemoryLimit } from '../websocket/deploy.js';
 import { HealthCheckConfig } from '../websocket/health-check.js';
 import { ServiceType } from './resources.js';
 import { ServiceSource, ServiceSourceChange } from './source.js';
@@ -78,6 +78,10 @@ export type UpdateService = z.infer<typeof UpdateService>;
 export const DeployRequest = z.object({
   git_ref: z.string().min(1).optional().describe('Commit SHA or branch'),
   image_tag: ImageReference.shape.tag.optional().describe('For services whose source_type is image'),
+  // Beyond the contract: the agent's deploy command has these, and the service has no columns for them.
+  strategy: DeployStrategy.optional().describe('Defaults to "rolling"'),
+  rollback_on_failure: z.boolean().optional().describe('Return to the last running deployment if this one fails; defaults to false'),
+  timeout_seconds: PositiveInt.max(3600).optional().describe('For the agent to finish the rollout; defaults to 300'),
 });
 export type DeployRequest = z.infer<typeof DeployRequest>;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { EnvVarName, Hostname, IpAddress, IsoDateTime, NonNegativeInt, Port, Uuid } from '../primitives.js';
-import { CpuLimit, MemoryLimit } from '../websocket/deploy.js';
+import { EnvVarName, ErrorCode, Hostname, IpAddress, IsoDateTime, NonNegativeInt, Percent, Port, Uuid } from '../primitives.js';
+import { AgentDeploymentStatus, CpuLimit, DeployPayload, DeploymentPhase, MemoryLimit } from '../websocket/deploy.js';
 import { HealthCheckConfig } from '../websocket/health-check.js';
 import { AgentRuntime, CpuArch } from '../websocket/session.js';
 import { ServiceSourceView } from './source.js';
@@ -89,8 +89,54 @@ export const Deployment = z.object({
 });
 export type Deployment = z.infer<typeof Deployment>;
 
-/** `GET /deployments/:deploymentId`: the deployment with its build logs. */
-export const DeploymentDetail = Deployment.extend({ build_logs: z.string().nullable() });
+/**
+ * What a deployment deployed, kept with it so a rollback redeploys exactly that: the agent's
+ * `deploy` payload less what belongs to one attempt (ids) or is secret (env values, registry
+ * password), which are read from the service when the command is sent.
+ */
+export const DeploymentSpec = DeployPayload.pick({
+  service_name: true,
+  project_name: true,
+  image: true,
+  networking: true,
+  strategy: true,
+  rollback_on_failure: true,
+  timeout_seconds: true,
+}).extend({ config: DeployPayload.shape.config.omit({ env_vars: true }) });
+export type DeploymentSpec = z.infer<typeof DeploymentSpec>;
+
+/** One progress report of the agent, or one status change made by the control plane. */
+export const DeploymentEvent = z.object({
+  id: Uuid,
+  source: z.enum(['agent', 'control_plane']),
+  status: z.union([DeploymentStatus, AgentDeploymentStatus]).describe("The agent's rollout status, or the deployment's own"),
+  phase: DeploymentPhase.nullable(),
+  progress_percent: Percent.nullable(),
+  message: z.string(),
+  logs: z.array(z.string()),
+  container_id: z.string().nullable(),
+  error_code: ErrorCode.nullable(),
+  at: IsoDateTime,
+});
+export type DeploymentEvent = z.infer<typeof DeploymentEvent>;
+
+/**
+ * `GET /deployments/:deploymentId`: the deployment with its build logs, what it deployed, its
+ * progress reports, and the Temporal workflow that runs it (with a link into Temporal Web when
+ * the control plane knows its address).
+ */
+export const DeploymentDetail = Deployment.extend({
+  build_logs: z.string().nullable(),
+  spec: DeploymentSpec.nullable().describe('Null only for deployments recorded before specs were kept'),
+  events: z.array(DeploymentEvent).describe('Oldest first'),
+  workflow: z
+    .object({
+      id: z.string().min(1),
+      namespace: z.string().min(1),
+      web_url: z.url().nullable().describe('The run in Temporal Web'),
+    })
+    .nullable(),
+});
 export type DeploymentDetail = z.infer<typeof DeploymentDetail>;
 
 const ServiceFields = z.object({
@@ -124,7 +170,7 @@ export type ProjectWithServices = z.infer<typeof ProjectWithServices>;
 
 export const EnvVar = z.object({
   key: EnvVarName,
-  value: z.string(),
+  value: z.string().describe('A secret\'s value reads "********" unless revealed'),
   is_secret: z.boolean(),
 });
 export type EnvVar = z.infer<typeof EnvVar>;

@@ -15,12 +15,30 @@ import {
   TokenParams,
   UpdateMember,
 } from './access.js';
+import {
+  AlertIncident,
+  AlertListQuery,
+  AlertParams,
+  AlertRule,
+  CreateAlertRule,
+  CreateWorkflow,
+  IncidentListQuery,
+  IncidentParams,
+  UpdateAlertRule,
+  UpdateWorkflow,
+  Workflow,
+  WorkflowParams,
+  WorkflowRun,
+  WorkflowRunListQuery,
+  WorkflowRunParams,
+} from './automation.js';
 import { apiErrorStatus, type ApiErrorCode } from './envelope.js';
 import { HealthReport } from './health.js';
 import { ErrorGroup, IssueEvent, MetricSeries, Trace, TraceSummary } from './observability.js';
 import {
   DeploymentListQuery,
   DeploymentParams,
+  EnvVarListQuery,
   EnvVarParams,
   IssueEventListQuery,
   IssueListQuery,
@@ -81,7 +99,9 @@ export type ApiTag =
   | 'auth'
   | 'tokens'
   | 'members'
-  | 'audit';
+  | 'audit'
+  | 'alerts'
+  | 'workflows';
 
 export interface ApiRoute {
   method: HttpMethod;
@@ -236,8 +256,8 @@ export const apiRoutes = [
   // Environment variables
   {
     method: 'GET', path: v1('/services/{serviceId}/env'), operationId: 'listEnvVars',
-    summary: "List a service's environment variables", tags: ['env'], params: ServiceParams,
-    response: z.array(EnvVar), successStatus: 200,
+    summary: "List a service's environment variables, secret values masked", tags: ['env'], params: ServiceParams,
+    query: EnvVarListQuery, response: z.array(EnvVar), successStatus: 200,
   },
   {
     method: 'PUT', path: v1('/services/{serviceId}/env'), operationId: 'putEnvVars',
@@ -297,7 +317,7 @@ export const apiRoutes = [
   {
     method: 'POST', path: v1('/auth/login'), operationId: 'login',
     summary: 'Exchange a user token for a session cookie', tags: ['auth'], body: LoginRequest, response: AuthIdentity,
-    successStatus: 200, public: true,
+    successStatus: 200, public: true, errors: ['UNAUTHORIZED'],
   },
   {
     method: 'POST', path: v1('/auth/logout'), operationId: 'logout', summary: 'End the session',
@@ -347,6 +367,80 @@ export const apiRoutes = [
     method: 'GET', path: v1('/audit-logs'), operationId: 'listAuditLogs',
     summary: "The organization's audit log, newest first", tags: ['audit'], query: AuditLogQuery,
     response: z.array(AuditLogEntry), successStatus: 200,
+  },
+
+  // Alert rules and incidents (not in the contract: ARCHITECTURE correction 5)
+  {
+    method: 'GET', path: v1('/alerts'), operationId: 'listAlertRules', summary: "The organization's alert rules",
+    tags: ['alerts'], query: AlertListQuery, response: z.array(AlertRule), successStatus: 200,
+  },
+  {
+    method: 'POST', path: v1('/alerts'), operationId: 'createAlertRule',
+    summary: 'Create an alert rule for a project or a service', tags: ['alerts'], body: CreateAlertRule,
+    response: AlertRule, successStatus: 201, errors: ['UNPROCESSABLE'],
+  },
+  {
+    method: 'GET', path: v1('/alerts/{alertId}'), operationId: 'getAlertRule', summary: 'Get an alert rule',
+    tags: ['alerts'], params: AlertParams, response: AlertRule, successStatus: 200,
+  },
+  {
+    method: 'PATCH', path: v1('/alerts/{alertId}'), operationId: 'updateAlertRule',
+    summary: "Change an alert rule's name, condition, channels or state", tags: ['alerts'], params: AlertParams,
+    body: UpdateAlertRule, response: AlertRule, successStatus: 200,
+  },
+  {
+    method: 'DELETE', path: v1('/alerts/{alertId}'), operationId: 'deleteAlertRule',
+    summary: 'Delete an alert rule and its incidents', tags: ['alerts'], params: AlertParams, response: null,
+    successStatus: 204,
+  },
+  {
+    method: 'GET', path: v1('/incidents'), operationId: 'listIncidents', summary: 'Alert incidents, newest first',
+    tags: ['alerts'], query: IncidentListQuery, response: z.array(AlertIncident), successStatus: 200,
+  },
+  {
+    method: 'GET', path: v1('/incidents/{incidentId}'), operationId: 'getIncident', summary: 'Get an alert incident',
+    tags: ['alerts'], params: IncidentParams, response: AlertIncident, successStatus: 200,
+  },
+  {
+    method: 'POST', path: v1('/incidents/{incidentId}/acknowledge'), operationId: 'acknowledgeIncident',
+    summary: 'Acknowledge a firing incident', tags: ['alerts'], params: IncidentParams, response: AlertIncident,
+    successStatus: 200, errors: ['CONFLICT'],
+  },
+
+  // DAG workflows (not in the contract: ARCHITECTURE correction 5)
+  {
+    method: 'GET', path: v1('/projects/{projectId}/workflows'), operationId: 'listWorkflows',
+    summary: "A project's workflow definitions", tags: ['workflows'], params: ProjectParams, query: Pagination,
+    response: z.array(Workflow), successStatus: 200,
+  },
+  {
+    method: 'POST', path: v1('/projects/{projectId}/workflows'), operationId: 'createWorkflow',
+    summary: 'Define a DAG workflow', tags: ['workflows'], params: ProjectParams, body: CreateWorkflow,
+    response: Workflow, successStatus: 201, errors: ['UNPROCESSABLE'],
+  },
+  {
+    method: 'GET', path: v1('/workflows/{workflowId}'), operationId: 'getWorkflow', summary: 'Get a workflow definition',
+    tags: ['workflows'], params: WorkflowParams, response: Workflow, successStatus: 200,
+  },
+  {
+    method: 'PATCH', path: v1('/workflows/{workflowId}'), operationId: 'updateWorkflow',
+    summary: 'Change a workflow definition or its schedule', tags: ['workflows'], params: WorkflowParams,
+    body: UpdateWorkflow, response: Workflow, successStatus: 200, errors: ['UNPROCESSABLE'],
+  },
+  {
+    method: 'DELETE', path: v1('/workflows/{workflowId}'), operationId: 'deleteWorkflow',
+    summary: 'Delete a workflow definition and its run history', tags: ['workflows'], params: WorkflowParams,
+    response: null, successStatus: 204, errors: ['CONFLICT'],
+  },
+  {
+    method: 'GET', path: v1('/workflows/{workflowId}/runs'), operationId: 'listWorkflowRuns',
+    summary: "A workflow's runs, newest first", tags: ['workflows'], params: WorkflowParams,
+    query: WorkflowRunListQuery, response: z.array(WorkflowRun), successStatus: 200,
+  },
+  {
+    method: 'GET', path: v1('/workflow-runs/{runId}'), operationId: 'getWorkflowRun',
+    summary: 'Get a workflow run with its step results', tags: ['workflows'], params: WorkflowRunParams,
+    response: WorkflowRun, successStatus: 200,
   },
 ] as const satisfies readonly ApiRoute[];
 

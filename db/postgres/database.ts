@@ -113,6 +113,20 @@ export interface ServicesTable {
   current_deployment_id: string | null;
   created_at: Defaulted<Timestamp | null>;
   updated_at: Defaulted<Timestamp | null>;
+  /** Of an image source with registry credentials (0005); the password is sealed like the env vars. */
+  registry_username: string | null;
+  registry_password_encrypted: Buffer | null;
+  /** The whole `HealthCheckConfig` (0005); the `health_check_*` columns hold only an HTTP check. */
+  health_check: Json | null;
+  /** The digest an image source pins (0005). */
+  image_digest: string | null;
+}
+
+/** One sealed known value per master key version (0005): proves at start-up that the key is right. */
+export interface MasterKeyChecksTable {
+  key_version: number;
+  check_value: Buffer;
+  created_at: Defaulted<Timestamp>;
 }
 
 export interface DeploymentsTable {
@@ -133,6 +147,27 @@ export interface DeploymentsTable {
   created_at: Defaulted<Timestamp | null>;
   started_at: Timestamp | null;
   finished_at: Timestamp | null;
+  /** What it deployed, as the contract's `DeploymentSpec` (0007); null only for rows older than 0007. */
+  spec: Json | null;
+  /** The Temporal workflow running it (0007). */
+  workflow_id: string | null;
+}
+
+/** An agent's progress report or a control-plane status change of a deployment (0007). */
+export interface DeploymentEventsTable {
+  id: Generated<string>;
+  deployment_id: string;
+  service_id: string;
+  org_id: string;
+  source: 'agent' | 'control_plane';
+  status: string;
+  phase: string | null;
+  progress_percent: number | null;
+  message: string;
+  logs: Defaulted<Json>;
+  container_id: string | null;
+  error_code: string | null;
+  at: Defaulted<Timestamp>;
 }
 
 export interface ErrorGroupsTable {
@@ -318,6 +353,8 @@ export interface Database {
   workflows: WorkflowsTable;
   workflow_runs: WorkflowRunsTable;
   agent_commands: AgentCommandsTable;
+  deployment_events: DeploymentEventsTable;
+  master_key_checks: MasterKeyChecksTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -386,6 +423,9 @@ export type WorkflowUpdate = Updateable<WorkflowsTable>;
 export type WorkflowRunRow = Selectable<WorkflowRunsTable>;
 export type NewWorkflowRun = Insertable<WorkflowRunsTable>;
 export type WorkflowRunUpdate = Updateable<WorkflowRunsTable>;
+
+export type DeploymentEventRow = Selectable<DeploymentEventsTable>;
+export type NewDeploymentEvent = Insertable<DeploymentEventsTable>;
 
 export type AgentCommandRow = Selectable<AgentCommandsTable>;
 export type NewAgentCommand = Insertable<AgentCommandsTable>;

@@ -4,6 +4,10 @@ import * as contractSchema from './migrations/0001_contract_schema.js';
 import * as commandOutbox from './migrations/0002_command_outbox.js';
 import * as auth from './migrations/0003_auth.js';
 import * as agentPresence from './migrations/0004_agent_presence.js';
+import * as serviceSecrets from './migrations/0005_service_secrets.js';
+import * as automationIndexes from './migrations/0006_automation_indexes.js';
+import * as durableOperations from './migrations/0007_durable_operations.js';
+import * as changeNotifications from './migrations/0008_change_notifications.js';
 
 /**
  * Listed by hand rather than read from the folder (FileMigrationProvider), so the same migrations
@@ -14,6 +18,10 @@ export const migrations: Record<string, Migration> = {
   '0002_command_outbox': commandOutbox,
   '0003_auth': auth,
   '0004_agent_presence': agentPresence,
+  '0005_service_secrets': serviceSecrets,
+  '0006_automation_indexes': automationIndexes,
+  '0007_durable_operations': durableOperations,
+  '0008_change_notifications': changeNotifications,
 };
 
 /**

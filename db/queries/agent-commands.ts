@@ -72,3 +72,35 @@ export async function recordCommandResponse(
     .returningAll()
     .executeTakeFirst();
 }
+
+/**
+ * Takes back a command its agent has not received yet; true when it was still pending. A
+ * workflow that gives up waiting withdraws its command, so an agent coming back later never
+ * runs what the control plane already reported as failed.
+ */
+export async function withdrawPendingCommand(db: Kysely<Database>, requestId: string): Promise<boolean> {
+  const row = await db
+    .updateTable('agent_commands')
+    .set({ status: 'cancelled' })
+    .where('request_id', '=', requestId)
+    .where('status', '=', 'pending')
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The `<step>` of a workflow's deploy command (`<workflow id>:<step>`, see workflows/command-ids.ts). */
+export const deployStep = (deploymentId: string) => `deploy-${deploymentId}`;
+
+/** The newest `deploy` command of a deployment on a server: whose workflow its reports belong to. */
+export async function latestDeployCommand(db: Kysely<Database>, serverId: string, deploymentId: string): Promise<AgentCommandRow | undefined> {
+  return db
+    .selectFrom('agent_commands')
+    .selectAll()
+    .where('server_id', '=', serverId)
+    .where('type', '=', 'deploy')
+    .where('request_id', 'like', `%:${deployStep(deploymentId)}`)
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}

@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, Kysely } from 'kysely';
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { Database, NewProject, ProjectRow, ProjectUpdate, ServiceRow } from '../postgres/database.js';
 import { type Page, type PageRequest, pageOffset, type Scope } from './scope.js';
 
@@ -9,13 +9,22 @@ function inScope(scope: Scope) {
   };
 }
 
+/** One round trip: the page and, beside each row, the count of all matches (a page past the end asks again). */
 export async function listProjects(db: Kysely<Database>, scope: Scope, page: PageRequest): Promise<Page<ProjectRow>> {
   const query = db.selectFrom('projects').where(inScope(scope));
-  const [rows, count] = await Promise.all([
-    query.selectAll().orderBy('projects.created_at').orderBy('projects.id').limit(page.perPage).offset(pageOffset(page)).execute(),
-    query.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
-  ]);
-  return { rows, total: Number(count.total) };
+  const rows = await query
+    .selectAll()
+    .select(sql<string>`count(*) over ()`.as('total'))
+    .orderBy('projects.created_at')
+    .orderBy('projects.id')
+    .limit(page.perPage)
+    .offset(pageOffset(page))
+    .execute();
+  if (rows.length === 0) {
+    const count = await query.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow();
+    return { rows: [], total: Number(count.total) };
+  }
+  return { rows: rows.map(({ total: _total, ...row }) => row), total: Number(rows[0]!.total) };
 }
 
 export async function projectById(db: Kysely<Database>, scope: Scope, id: string): Promise<ProjectRow | undefined> {

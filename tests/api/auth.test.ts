@@ -52,6 +52,8 @@ describe('authentication', () => {
       const { user, token } = await addMember(db, org.id, 'developer');
       expect((await listServers(bearer(token))).statusCode).toBe(200);
       await db.deleteFrom('org_members').where('user_id', '=', user.id).execute();
+      // Straight in the database, so the API hears of it by NOTIFY (auth_changed) a moment later.
+      await expect.poll(async () => (await listServers(bearer(token))).statusCode, { timeout: 5_000, interval: 20 }).toBe(401);
       expectUnauthorized(await listServers(bearer(token)));
     });
 

@@ -126,6 +126,14 @@ describe('projects', () => {
     expect(badPage.json().error.details[0].path).toBe('query.page');
   });
 
+  it('answers 400, not 500, for text PostgreSQL cannot store (a NUL character), and stores nothing', async () => {
+    const response = await createProject({ name: 'nul', description: 'before\u0000after' });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error).toMatchObject({ code: 'VALIDATION_ERROR', message: expect.stringContaining('NUL') });
+    const stored = await api.platform.db.selectFrom('projects').select('id').where('name', '=', 'nul').execute();
+    expect(stored).toEqual([]);
+  });
+
   it("answers 404 for an unknown project and for another organization's", async () => {
     const other = await otherOrganization(api.platform.db, 'projects-hidden');
     const { data: theirs } = (await createProject({ name: 'Hidden' }, bearer(other.ownerToken))).json();

@@ -24,6 +24,45 @@ const newServer = async (api: Api, owner: Record<string, string>) =>
 const newProject = async (api: Api, owner: Record<string, string>) =>
   (await api.app.inject({ method: 'POST', url: '/api/v1/projects', headers: owner, payload: { name: unique('p') } })).json().data.id as string;
 
+/** The server each prepared project's services go on, created by the same owner. */
+const serverOfProject = new Map<string, string>();
+const newProjectWithServer = async (api: Api, owner: Record<string, string>) => {
+  const projectId = await newProject(api, owner);
+  serverOfProject.set(projectId, await newServer(api, owner));
+  return projectId;
+};
+const serviceBody = (serverId: string | undefined) => ({ name: unique('svc'), server_id: serverId, port: 80, source_type: 'nixpacks', source_config: {} });
+const newService = async (api: Api, owner: Record<string, string>) => {
+  const projectId = await newProjectWithServer(api, owner);
+  const url = `/api/v1/projects/${projectId}/services`;
+  const service = await api.app.inject({ method: 'POST', url, headers: owner, payload: { ...serviceBody(serverOfProject.get(projectId)), env_vars: { KEY: 'v' } } });
+  return service.json().data.id as string;
+};
+
+const newIssue = async (api: Api, owner: Record<string, string>) => {
+  const serviceId = await newService(api, owner);
+  const now = new Date().toISOString();
+  const issue = { service_id: serviceId, fingerprint: unique('f'), title: 'TypeError', first_seen_at: now, last_seen_at: now };
+  return (await api.platform.db.insertInto('error_groups').values(issue).returning('id').executeTakeFirstOrThrow()).id;
+};
+const latencyRule = (projectId: string) => ({
+  name: unique('a'),
+  project_id: projectId,
+  condition: { type: 'latency', percentile: 95, threshold_ms: 500, window_minutes: 5 },
+  channels: [{ type: 'slack', webhook_url: 'https://hooks.slack.com/services/T/B/x' }],
+});
+const newAlert = async (api: Api, owner: Record<string, string>) =>
+  (await api.app.inject({ method: 'POST', url: '/api/v1/alerts', headers: owner, payload: latencyRule(await newProject(api, owner)) })).json().data.id as string;
+const newIncident = async (api: Api, owner: Record<string, string>) => {
+  const incident = { alert_id: await newAlert(api, owner), message: 'p95 above 500 ms' };
+  return (await api.platform.db.insertInto('alert_incidents').values(incident).returning('id').executeTakeFirstOrThrow()).id;
+};
+const waitDefinition = { nodes: [{ id: 'pause', step: { type: 'wait', seconds: 5 } }], edges: [] };
+const newWorkflow = async (api: Api, owner: Record<string, string>) => {
+  const url = `/api/v1/projects/${await newProject(api, owner)}/workflows`;
+  return (await api.app.inject({ method: 'POST', url, headers: owner, payload: { name: unique('w'), definition: waitDefinition } })).json().data.id as string;
+};
+
 const newMember = async (api: Api, owner: Record<string, string>) =>
   (await api.app.inject({ method: 'POST', url: '/api/v1/members', headers: owner, payload: { email: `${unique('m')}@example.com`, role: 'developer' } })).json()
     .data.user_id as string;
@@ -67,6 +106,33 @@ const routes: MutatingRoute[] = [
     call: (api, headers, id) => api.app.inject({ method: 'DELETE', url: `/api/v1/projects/${id}`, headers }),
   },
   {
+    name: 'POST /projects/:id/services',
+    prepare: newProjectWithServer,
+    call: (api, headers, id) =>
+      api.app.inject({ method: 'POST', url: `/api/v1/projects/${id}/services`, headers, payload: serviceBody(serverOfProject.get(id)) }),
+  },
+  {
+    name: 'PATCH /services/:id',
+    prepare: newService,
+    call: (api, headers, id) => api.app.inject({ method: 'PATCH', url: `/api/v1/services/${id}`, headers, payload: { port: 81 } }),
+  },
+  {
+    name: 'DELETE /services/:id',
+    prepare: newService,
+    call: (api, headers, id) => api.app.inject({ method: 'DELETE', url: `/api/v1/services/${id}`, headers }),
+  },
+  {
+    name: 'PUT /services/:id/env',
+    prepare: newService,
+    call: (api, headers, id) =>
+      api.app.inject({ method: 'PUT', url: `/api/v1/services/${id}/env`, headers, payload: { variables: [{ key: 'KEY', value: 'w', is_secret: true }] } }),
+  },
+  {
+    name: 'DELETE /services/:id/env/:key',
+    prepare: newService,
+    call: (api, headers, id) => api.app.inject({ method: 'DELETE', url: `/api/v1/services/${id}/env/KEY`, headers }),
+  },
+  {
     name: 'POST /tokens',
     prepare: async () => '',
     call: (api, headers) => api.app.inject({ method: 'POST', url: '/api/v1/tokens', headers, payload: { name: unique('t') } }),
@@ -97,6 +163,47 @@ const routes: MutatingRoute[] = [
     prepare: async () => '',
     call: (api, headers) => api.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers }),
   },
+  {
+    name: 'PATCH /issues/:id',
+    prepare: newIssue,
+    call: (api, headers, id) => api.app.inject({ method: 'PATCH', url: `/api/v1/issues/${id}`, headers, payload: { status: 'resolved' } }),
+  },
+  {
+    name: 'POST /alerts',
+    prepare: newProject,
+    call: (api, headers, id) => api.app.inject({ method: 'POST', url: '/api/v1/alerts', headers, payload: latencyRule(id) }),
+  },
+  {
+    name: 'PATCH /alerts/:id',
+    prepare: newAlert,
+    call: (api, headers, id) => api.app.inject({ method: 'PATCH', url: `/api/v1/alerts/${id}`, headers, payload: { is_active: false } }),
+  },
+  {
+    name: 'DELETE /alerts/:id',
+    prepare: newAlert,
+    call: (api, headers, id) => api.app.inject({ method: 'DELETE', url: `/api/v1/alerts/${id}`, headers }),
+  },
+  {
+    name: 'POST /incidents/:id/acknowledge',
+    prepare: newIncident,
+    call: (api, headers, id) => api.app.inject({ method: 'POST', url: `/api/v1/incidents/${id}/acknowledge`, headers }),
+  },
+  {
+    name: 'POST /projects/:id/workflows',
+    prepare: newProject,
+    call: (api, headers, id) =>
+      api.app.inject({ method: 'POST', url: `/api/v1/projects/${id}/workflows`, headers, payload: { name: unique('w'), definition: waitDefinition } }),
+  },
+  {
+    name: 'PATCH /workflows/:id',
+    prepare: newWorkflow,
+    call: (api, headers, id) => api.app.inject({ method: 'PATCH', url: `/api/v1/workflows/${id}`, headers, payload: { cron_expression: '@hourly' } }),
+  },
+  {
+    name: 'DELETE /workflows/:id',
+    prepare: newWorkflow,
+    call: (api, headers, id) => api.app.inject({ method: 'DELETE', url: `/api/v1/workflows/${id}`, headers }),
+  },
 ];
 
 /** The expected status of every cell, written from docs/rbac.md. */
@@ -108,12 +215,25 @@ const expected: Record<string, Record<OrgRole, number>> = {
   'POST /projects': { owner: 201, admin: 201, developer: 201, viewer: 403 },
   'PATCH /projects/:id': { owner: 200, admin: 200, developer: 200, viewer: 403 },
   'DELETE /projects/:id': { owner: 204, admin: 204, developer: 403, viewer: 403 },
+  'POST /projects/:id/services': { owner: 201, admin: 201, developer: 201, viewer: 403 },
+  'PATCH /services/:id': { owner: 200, admin: 200, developer: 200, viewer: 403 },
+  'DELETE /services/:id': { owner: 204, admin: 204, developer: 204, viewer: 403 },
+  'PUT /services/:id/env': { owner: 200, admin: 200, developer: 200, viewer: 403 },
+  'DELETE /services/:id/env/:key': { owner: 204, admin: 204, developer: 204, viewer: 403 },
   'POST /tokens': { owner: 201, admin: 201, developer: 201, viewer: 201 },
   'DELETE /tokens/:id': { owner: 204, admin: 204, developer: 204, viewer: 204 },
   'POST /members': { owner: 201, admin: 201, developer: 403, viewer: 403 },
   'PATCH /members/:id': { owner: 200, admin: 200, developer: 403, viewer: 403 },
   'DELETE /members/:id': { owner: 204, admin: 204, developer: 403, viewer: 403 },
   'POST /auth/logout': { owner: 204, admin: 204, developer: 204, viewer: 204 },
+  'PATCH /issues/:id': { owner: 200, admin: 200, developer: 200, viewer: 403 },
+  'POST /alerts': { owner: 201, admin: 201, developer: 201, viewer: 403 },
+  'PATCH /alerts/:id': { owner: 200, admin: 200, developer: 200, viewer: 403 },
+  'DELETE /alerts/:id': { owner: 204, admin: 204, developer: 204, viewer: 403 },
+  'POST /incidents/:id/acknowledge': { owner: 200, admin: 200, developer: 200, viewer: 403 },
+  'POST /projects/:id/workflows': { owner: 201, admin: 201, developer: 201, viewer: 403 },
+  'PATCH /workflows/:id': { owner: 200, admin: 200, developer: 200, viewer: 403 },
+  'DELETE /workflows/:id': { owner: 204, admin: 204, developer: 204, viewer: 403 },
 };
 
 describe('role-based access', () => {

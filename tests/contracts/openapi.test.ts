@@ -60,17 +60,36 @@ const accessEndpoints = [
 /** Beyond the contract: the agent's own lifecycle (docs/contract-corrections.md). */
 const agentLifecycleEndpoints = ['POST /api/v1/servers/:serverId/agent/update'];
 
+/** Beyond the contract too (ARCHITECTURE correction 5): alert rules, incidents and DAG workflows. */
+const automationEndpoints = [
+  'GET /api/v1/alerts',
+  'POST /api/v1/alerts',
+  'GET /api/v1/alerts/:alertId',
+  'PATCH /api/v1/alerts/:alertId',
+  'DELETE /api/v1/alerts/:alertId',
+  'GET /api/v1/incidents',
+  'GET /api/v1/incidents/:incidentId',
+  'POST /api/v1/incidents/:incidentId/acknowledge',
+  'GET /api/v1/projects/:projectId/workflows',
+  'POST /api/v1/projects/:projectId/workflows',
+  'GET /api/v1/workflows/:workflowId',
+  'PATCH /api/v1/workflows/:workflowId',
+  'DELETE /api/v1/workflows/:workflowId',
+  'GET /api/v1/workflows/:workflowId/runs',
+  'GET /api/v1/workflow-runs/:runId',
+];
+
 const endpointOf = (route: ApiRoute) => `${route.method} ${route.path.replaceAll(/\{(\w+)\}/g, ':$1')}`;
 
 describe('the route registry', () => {
   it('holds exactly the endpoints of contract section 2.3, the health check, the access and agent lifecycle endpoints', () => {
-    expect(routes.map(endpointOf).sort()).toEqual([...contractEndpoints, ...accessEndpoints, ...agentLifecycleEndpoints].sort());
+    expect(routes.map(endpointOf).sort()).toEqual([...contractEndpoints, ...accessEndpoints, ...agentLifecycleEndpoints, ...automationEndpoints].sort());
   });
 
-  it('keeps the access endpoints apart from the contract\'s, under their own tags', () => {
-    const accessTags = new Set(['auth', 'tokens', 'members', 'audit']);
+  it('keeps the access and automation endpoints apart from the contract\'s, under their own tags', () => {
+    const accessTags = new Set(['auth', 'tokens', 'members', 'audit', 'alerts', 'workflows']);
     for (const route of routes) {
-      const isAccess = accessEndpoints.includes(endpointOf(route));
+      const isAccess = [...accessEndpoints, ...automationEndpoints].includes(endpointOf(route));
       expect(route.tags.length, route.operationId).toBeGreaterThan(0);
       for (const tag of route.tags) expect(accessTags.has(tag), `${route.operationId} tagged ${tag}`).toBe(isAccess);
     }

@@ -104,6 +104,11 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     current_deployment_id: 'uuid',
     created_at: now,
     updated_at: now,
+    // 0005_service_secrets
+    registry_username: varchar(255),
+    registry_password_encrypted: 'bytea',
+    health_check: 'jsonb',
+    image_digest: varchar(100),
   },
   deployments: {
     id: uuidKey,
@@ -123,6 +128,9 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     created_at: now,
     started_at: timestamp,
     finished_at: timestamp,
+    // 0007_durable_operations
+    spec: 'jsonb',
+    workflow_id: varchar(255),
   },
   error_groups: {
     id: uuidKey,
@@ -254,6 +262,28 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     step_results: "jsonb DEFAULT '{}'::jsonb",
     started_at: now,
     finished_at: timestamp,
+  },
+  // 0005_service_secrets
+  master_key_checks: {
+    key_version: 'smallint NOT NULL',
+    check_value: 'bytea NOT NULL',
+    created_at: 'timestamp with time zone NOT NULL DEFAULT now()',
+  },
+  // 0007_durable_operations
+  deployment_events: {
+    id: 'uuid NOT NULL DEFAULT gen_random_uuid()',
+    deployment_id: 'uuid NOT NULL',
+    service_id: 'uuid NOT NULL',
+    org_id: 'uuid NOT NULL',
+    source: varchar(20, ' NOT NULL'),
+    status: varchar(30, ' NOT NULL'),
+    phase: varchar(30),
+    progress_percent: 'smallint',
+    message: 'text NOT NULL',
+    logs: "jsonb NOT NULL DEFAULT '[]'::jsonb",
+    container_id: varchar(255),
+    error_code: varchar(100),
+    at: 'timestamp with time zone NOT NULL DEFAULT clock_timestamp()',
   },
   agent_commands: {
     id: 'uuid NOT NULL DEFAULT gen_random_uuid()',

@@ -77,6 +77,13 @@ export const expectedKeys: Record<string, string[]> = {
     references('triggered_by', 'users'),
   ],
   agent_commands: ['PRIMARY KEY (id)', 'UNIQUE (request_id)', references('server_id', 'servers', cascade)],
+  master_key_checks: ['PRIMARY KEY (key_version)'],
+  deployment_events: [
+    'PRIMARY KEY (id)',
+    references('deployment_id', 'deployments', cascade),
+    references('service_id', 'services', cascade),
+    references('org_id', 'organizations', cascade),
+  ],
 };
 
 export const expectedEnums: Record<string, string[]> = {
@@ -102,6 +109,7 @@ export const expectedIndexes: Record<string, string> = {
   idx_projects_org: 'projects (org_id)',
   idx_services_project: 'services (project_id)',
   idx_services_server: 'services (server_id)',
+  idx_services_project_name: 'services (project_id, lower((name)::text))',
   idx_deployments_service: 'deployments (service_id)',
   idx_deployments_status: 'deployments (status)',
   idx_deployments_created: 'deployments (created_at DESC)',
@@ -117,6 +125,15 @@ export const expectedIndexes: Record<string, string> = {
   idx_sessions_expires: 'sessions (expires_at)',
   idx_audit_logs_org: 'audit_logs (org_id, created_at DESC)',
   idx_agent_commands_server_status: 'agent_commands (server_id, status, created_at)',
+  idx_error_events_group_timestamp: 'error_events (error_group_id, "timestamp" DESC, id DESC)',
+  idx_error_groups_service_last_seen: 'error_groups (service_id, last_seen_at DESC)',
+  idx_alerts_org: 'alerts (org_id, created_at)',
+  idx_alerts_project: 'alerts (project_id)',
+  idx_alert_incidents_alert_fired: 'alert_incidents (alert_id, fired_at DESC)',
+  idx_workflows_project: 'workflows (project_id, created_at)',
+  idx_workflow_runs_workflow: 'workflow_runs (workflow_id, started_at DESC)',
+  idx_deployments_service_created: 'deployments (service_id, created_at DESC)',
+  idx_deployment_events_deployment: 'deployment_events (deployment_id, at)',
 };
 
 const updatedAtTrigger = (table: string) =>
@@ -132,12 +149,15 @@ export const expectedTriggers: Record<string, string> = {
   update_workflows_updated_at: updatedAtTrigger('workflows'),
   agent_commands_notify:
     'CREATE TRIGGER agent_commands_notify AFTER INSERT ON public.agent_commands FOR EACH ROW EXECUTE FUNCTION notify_agent_command()',
+  deployment_events_notify:
+    'CREATE TRIGGER deployment_events_notify AFTER INSERT ON public.deployment_events FOR EACH ROW EXECUTE FUNCTION notify_deployment_event()',
 };
 
 /** Functions as `name: return type / language`. */
 export const expectedFunctions: Record<string, string> = {
   update_updated_at: 'trigger / plpgsql',
   notify_agent_command: 'trigger / plpgsql',
+  notify_deployment_event: 'trigger / plpgsql',
 };
 
 export const expectedExtensions = ['pgcrypto', 'uuid-ossp'];

@@ -1,5 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { issueToken } from '../../api/auth/tokens.js';
+import type { SecretCipher } from '../../api/secrets/cipher.js';
+import { sealRegistryPassword } from '../../api/secrets/registry-credentials.js';
+import type { HealthCheckConfig } from '../../contracts/index.js';
 import type { Database } from '../../db/postgres/database.js';
 
 /** An organization with its owner, written straight to the database. */
@@ -19,4 +23,49 @@ export async function createServer(db: Kysely<Database>, orgId: string, name: st
     .returningAll()
     .executeTakeFirstOrThrow();
   return { server, token: agentToken.token };
+}
+
+/** A project of `orgId`; its slug (the agent's Docker network is `syntra-<slug>`) gets a random suffix. */
+export async function createProject(db: Kysely<Database>, orgId: string, name: string) {
+  const slug = `${name}-${randomUUID().slice(0, 8)}`;
+  return db.insertInto('projects').values({ org_id: orgId, name: slug, slug }).returningAll().executeTakeFirstOrThrow();
+}
+
+/**
+ * An image service, written straight to the database as the services routes would store it:
+ * the registry password sealed with the platform's cipher, the health check whole in `health_check`.
+ */
+export async function createService(
+  db: Kysely<Database>,
+  cipher: SecretCipher,
+  service: {
+    projectId: string;
+    serverId: string;
+    name: string;
+    image: { registry: string; repository: string; tag: string };
+    registryAuth?: { username: string; password: string };
+    port: number;
+    replicas?: number;
+    healthCheck?: HealthCheckConfig;
+  },
+) {
+  const row = await db
+    .insertInto('services')
+    .values({
+      project_id: service.projectId,
+      server_id: service.serverId,
+      name: service.name,
+      source_type: 'image',
+      image_name: `${service.image.registry}/${service.image.repository}`,
+      image_tag: service.image.tag,
+      port: service.port,
+      replicas: service.replicas ?? 1,
+      health_check: service.healthCheck ? JSON.stringify(service.healthCheck) : null,
+      registry_username: service.registryAuth?.username ?? null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  if (!service.registryAuth) return row;
+  const sealed = sealRegistryPassword(cipher, row.id, service.registryAuth.password);
+  return db.updateTable('services').set({ registry_password_encrypted: sealed }).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
 }

@@ -1,0 +1,101 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { Kysely } from 'kysely';
+import {
+  CommandResponsePayload,
+  DeploymentSpec,
+  type RestartPayload,
+  type ScalePayload,
+  type StopPayload,
+} from '../contracts/index.js';
+import type { SecretCipher } from '../api/secrets/cipher.js';
+import { registryAuthOf } from '../api/secrets/registry-credentials.js';
+import { decryptedEnv } from '../api/secrets/service-env.js';
+import { serviceResource } from '../api/resources/service.js';
+import { commandByRequestId, enqueueAgentCommand, withdrawPendingCommand } from '../db/queries/agent-commands.js';
+import type { Database } from '../db/postgres/database.js';
+import { deploymentById, serviceWithProject } from '../db/queries/deployments.js';
+import type { CommandOutcome } from '../workflows/operations.js';
+import { deployPayloadOf } from './deploy-payload.js';
+
+/*
+ * Activities that talk to agents, through the durable outbox only: a command is a row, delivered
+ * by whichever gateway holds the agent's socket (at once, or when the agent says hello again).
+ * Enqueueing is idempotent by `request_id`, so a retried activity never sends a command twice.
+ */
+
+export type ServiceCommand =
+  | { type: 'scale'; payload: ScalePayload }
+  | { type: 'restart'; payload: RestartPayload }
+  | { type: 'stop'; payload: StopPayload };
+
+export interface CommandState {
+  /** The agent has it (sent, or already answered). */
+  delivered: boolean;
+  /** Its answer, if the gateway recorded one. */
+  outcome: CommandOutcome | null;
+}
+
+export function dispatchActivities({ db, secrets }: { db: Kysely<Database>; secrets: SecretCipher }) {
+  return {
+    /**
+     * Queues the `deploy` of a deployment's recorded spec on its service's server. The command
+     * expires unsent after the deploy's timeout: an agent back after that must not run it.
+     */
+    async sendDeploy(command: { deploymentId: string; requestId: string }): Promise<void> {
+      const deployment = await deploymentById(db, command.deploymentId);
+      const found = deployment && (await serviceWithProject(db, deployment.service_id));
+      if (!deployment?.spec || !found) {
+        throw ApplicationFailure.nonRetryable(`Deployment ${command.deploymentId} or its service is gone, or it records no spec`, 'NOT_FOUND');
+      }
+      const spec = DeploymentSpec.parse(deployment.spec);
+      const { service } = found;
+      // Credentials are the service's; they open the registry the service names now, not another.
+      const current = serviceResource(service);
+      const sameRegistry = current.source_type === 'image' && current.source_config.image.registry === spec.image.registry;
+      const registryAuth = sameRegistry ? registryAuthOf(secrets, service) : null;
+      const payload = deployPayloadOf(
+        spec,
+        { requestId: command.requestId, deploymentId: deployment.id, serviceId: service.id },
+        { envVars: await decryptedEnv(db, secrets, service.id), registryAuth },
+      );
+      await enqueueAgentCommand(db, {
+        serverId: service.server_id,
+        requestId: command.requestId,
+        type: 'deploy',
+        payload,
+        expiresAt: new Date(Date.now() + spec.timeout_seconds * 1000),
+      });
+    },
+
+    async sendCommand(command: ServiceCommand & { serverId: string; expiresInSeconds: number }): Promise<void> {
+      await enqueueAgentCommand(db, {
+        serverId: command.serverId,
+        requestId: command.payload.request_id,
+        type: command.type,
+        payload: command.payload,
+        expiresAt: new Date(Date.now() + command.expiresInSeconds * 1000),
+      });
+    },
+
+    /** True when the agent had not received it yet, and now never will. */
+    async withdrawCommand(requestId: string): Promise<boolean> {
+      return withdrawPendingCommand(db, requestId);
+    },
+
+    /**
+     * What the outbox knows of a command. Signals are the fast path; this is the slow one, for an
+     * answer whose signal was lost (the API died between storing the answer and signalling).
+     */
+    async commandState(requestId: string): Promise<CommandState> {
+      const row = await commandByRequestId(db, requestId);
+      if (!row) return { delivered: false, outcome: null };
+      const answer = row.response === null ? undefined : CommandResponsePayload.safeParse(row.response);
+      const outcome: CommandOutcome | null = !answer?.success
+        ? null
+        : answer.data.success
+          ? { ok: true }
+          : { ok: false, error: { code: answer.data.error.code, message: answer.data.error.message } };
+      return { delivered: row.status === 'sent' || row.status === 'answered', outcome };
+    },
+  };
+}

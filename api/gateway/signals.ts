@@ -1,0 +1,77 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Kysely } from 'kysely';
+import type { FastifyBaseLogger } from 'fastify';
+import type { CommandResponsePayload, DeployStatusPayload } from '../../contracts/index.js';
+import type { Database } from '../../db/postgres/database.js';
+import { commandByRequestId, latestDeployCommand } from '../../db/queries/agent-commands.js';
+import { recordAgentReport } from '../../db/queries/deployment-events.js';
+import { workflowIdOfRequest } from '../../workflows/command-ids.js';
+import { agentReportSignal, type AgentReport } from '../../workflows/signals.js';
+import type { AgentEvents } from './events.js';
+
+/**
+ * The bridge from agents to workflows. Every `deploy_status` is stored (deployment_events, which
+ * notifies live views); a new rollout status (a milestone) and every `command_response` become an
+ * `agentReport` signal on the workflow that sent the command. Progress lines are not signalled:
+ * they would fill the workflow's history. Reports of one server are handled in arrival order.
+ *
+ * A signal that cannot be sent is only logged: the command's answer is in the outbox, where the
+ * waiting workflow looks for itself when no signal comes.
+ */
+export function forwardAgentReports(events: AgentEvents, db: Kysely<Database>, client: Client, log: FastifyBaseLogger): () => void {
+  const queues = new Map<string, Promise<void>>();
+  const inOrder = (serverId: string, task: () => Promise<void>) => {
+    const next = (queues.get(serverId) ?? Promise.resolve()).then(task).catch((error: unknown) => {
+      log.warn({ err: error, serverId }, 'could not forward an agent report to its workflow');
+    });
+    queues.set(serverId, next);
+    void next.then(() => queues.get(serverId) === next && queues.delete(serverId));
+  };
+
+  const signal = async (workflowId: string, report: AgentReport) => {
+    try {
+      await client.workflow.getHandle(workflowId).signal(agentReportSignal, report);
+    } catch (error) {
+      // A report arriving after its workflow ended (a repeat, or an answer to a timed-out command).
+      if (error instanceof WorkflowNotFoundError) return log.debug({ workflowId }, 'agent report for a finished workflow');
+      throw error;
+    }
+  };
+
+  const onDeployStatus = (serverId: string, status: DeployStatusPayload) =>
+    inOrder(serverId, async () => {
+      const recorded = await recordAgentReport(db, serverId, status);
+      if (!recorded?.milestone) return;
+      const command = await latestDeployCommand(db, serverId, status.deployment_id);
+      const workflowId = command && workflowIdOfRequest(command.request_id);
+      if (!workflowId) return;
+      await signal(workflowId, {
+        kind: 'deploy_status',
+        deploymentId: status.deployment_id,
+        status: status.status,
+        ...(status.error ? { error: { code: status.error.code, message: status.error.message } } : {}),
+      });
+    });
+
+  const onCommandResponse = (serverId: string, response: CommandResponsePayload) =>
+    inOrder(serverId, async () => {
+      const workflowId = workflowIdOfRequest(response.request_id);
+      if (!workflowId) return;
+      // Only the server the command went to may answer it.
+      const command = await commandByRequestId(db, response.request_id);
+      if (command?.server_id !== serverId) return;
+      await signal(workflowId, {
+        kind: 'command_response',
+        requestId: response.request_id,
+        success: response.success,
+        ...(response.success ? {} : { error: { code: response.error.code, message: response.error.message } }),
+      });
+    });
+
+  events.on('deploy_status', onDeployStatus);
+  events.on('command_response', onCommandResponse);
+  return () => {
+    events.off('deploy_status', onDeployStatus);
+    events.off('command_response', onCommandResponse);
+  };
+}

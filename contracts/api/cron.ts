@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+/*
+ * Cron expressions as Temporal Schedules read them: five fields (minute hour day-of-month month
+ * day-of-week) or one of the @-shorthands. Checked here so a bad schedule is a 400 naming the
+ * field, not a failure when the schedule is created later.
+ */
+
+interface CronField {
+  name: string;
+  min: number;
+  max: number;
+  names?: readonly string[];
+}
+
+const fields: readonly CronField[] = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day of month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12, names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'] },
+  // 7 is Sunday as well as 0, as in Vixie cron.
+  { name: 'day of week', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
+];
+
+const shorthands = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
+
+function valueOf(text: string, field: CronField): number | undefined {
+  const named = field.names?.indexOf(text.toUpperCase()) ?? -1;
+  if (named >= 0) return field.min + named;
+  if (!/^\d+$/.test(text)) return undefined;
+  const value = Number(text);
+  return value >= field.min && value <= field.max ? value : undefined;
+}
+
+/** Why one comma-separated item of a field is wrong, or undefined when it is fine. */
+function itemFault(item: string, field: CronField): string | undefined {
+  const [range = '', step, extra] = item.split('/');
+  if (extra !== undefined || (step !== undefined && !/^[1-9]\d*$/.test(step))) return `bad step in "${item}"`;
+  if (range === '*') return undefined;
+  const [low = '', high, more] = range.split('-');
+  if (more !== undefined) return `bad range "${range}"`;
+  const start = valueOf(low, field);
+  if (start === undefined) return `"${low}" is not a ${field.name} (${field.min}-${field.max})`;
+  if (high === undefined) return undefined;
+  const end = valueOf(high, field);
+  if (end === undefined) return `"${high}" is not a ${field.name} (${field.min}-${field.max})`;
+  return start <= end ? undefined : `range "${range}" runs backwards`;
+}
+
+/** Why the expression is not valid cron, or undefined when it is. */
+export function cronFault(expression: string): string | undefined {
+  const trimmed = expression.trim();
+  if (shorthands.has(trimmed.toLowerCase())) return undefined;
+  const parts = trimmed.split(/\s+/);
+  if (parts.length !== fields.length) return `expected 5 fields (minute hour day-of-month month day-of-week), got ${parts.length}`;
+  for (const [index, part] of parts.entries()) {
+    const field = fields[index]!;
+    for (const item of part.split(',')) {
+      const fault = itemFault(item, field);
+      if (fault) return `${field.name} field: ${fault}`;
+    }
+  }
+  return undefined;
+}
+
+export const CronExpression = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .superRefine((expression, ctx) => {
+    const fault = cronFault(expression);
+    if (fault) ctx.addIssue({ code: 'custom', message: `invalid cron expression: ${fault}` });
+  })
+  .describe('Five-field cron (minute hour day-of-month month day-of-week, UTC) or @hourly, @daily, @weekly, @monthly, @yearly');

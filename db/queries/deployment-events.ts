@@ -1,0 +1,96 @@
+import type { Kysely } from 'kysely';
+import type { DeployStatusPayload } from '../../contracts/index.js';
+import type { Database, DeploymentEventRow, DeploymentStatus } from '../postgres/database.js';
+
+/*
+ * The progress of deployments, in order. Every insert notifies the `deployment_events` channel
+ * (migration 0007's trigger), which live views listen on.
+ */
+
+export interface RecordedAgentReport {
+  event: DeploymentEventRow;
+  /** The workflow running the deployment. */
+  workflowId: string | null;
+  /** The rollout reached a new status (pulling, creating …), not just more progress in the same one. */
+  milestone: boolean;
+}
+
+/**
+ * Stores an agent's `deploy_status`. Only a deployment of a service that runs on the reporting
+ * server is recorded, so one agent cannot write another server's history; anything else is
+ * undefined.
+ */
+export async function recordAgentReport(db: Kysely<Database>, serverId: string, report: DeployStatusPayload): Promise<RecordedAgentReport | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const deployment = await trx
+      .selectFrom('deployments')
+      .innerJoin('services', 'services.id', 'deployments.service_id')
+      .innerJoin('projects', 'projects.id', 'services.project_id')
+      .select(['deployments.id', 'deployments.service_id', 'deployments.workflow_id', 'projects.org_id'])
+      .where('deployments.id', '=', report.deployment_id)
+      .where('services.server_id', '=', serverId)
+      .executeTakeFirst();
+    if (!deployment) return undefined;
+    const previous = await trx
+      .selectFrom('deployment_events')
+      .select('status')
+      .where('deployment_id', '=', deployment.id)
+      .where('source', '=', 'agent')
+      .orderBy('at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const event = await trx
+      .insertInto('deployment_events')
+      .values({
+        deployment_id: deployment.id,
+        service_id: deployment.service_id,
+        org_id: deployment.org_id,
+        source: 'agent',
+        status: report.status,
+        phase: report.phase,
+        progress_percent: Math.round(report.progress_percent),
+        message: report.message,
+        logs: JSON.stringify(report.logs ?? []),
+        container_id: report.container_id ?? null,
+        error_code: report.error?.code ?? null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { event, workflowId: deployment.workflow_id, milestone: previous?.status !== report.status };
+  });
+}
+
+/** A status the control plane gave the deployment (deploying, running, failed …), as an event. */
+export async function recordStatusChange(
+  db: Kysely<Database>,
+  change: { deploymentId: string; status: DeploymentStatus; message: string; errorCode?: string },
+): Promise<void> {
+  const deployment = await db
+    .selectFrom('deployments')
+    .innerJoin('services', 'services.id', 'deployments.service_id')
+    .innerJoin('projects', 'projects.id', 'services.project_id')
+    .select(['deployments.service_id', 'projects.org_id'])
+    .where('deployments.id', '=', change.deploymentId)
+    .executeTakeFirst();
+  if (!deployment) return;
+  await db
+    .insertInto('deployment_events')
+    .values({
+      deployment_id: change.deploymentId,
+      service_id: deployment.service_id,
+      org_id: deployment.org_id,
+      source: 'control_plane',
+      status: change.status,
+      message: change.message,
+      error_code: change.errorCode ?? null,
+    })
+    .execute();
+}
+
+export async function eventsOfDeployment(db: Kysely<Database>, deploymentId: string): Promise<DeploymentEventRow[]> {
+  return db.selectFrom('deployment_events').selectAll().where('deployment_id', '=', deploymentId).orderBy('at').orderBy('id').execute();
+}
+
+export async function deploymentEventById(db: Kysely<Database>, id: string): Promise<DeploymentEventRow | undefined> {
+  return db.selectFrom('deployment_events').selectAll().where('id', '=', id).executeTakeFirst();
+}

@@ -1,0 +1,88 @@
+import type { Kysely } from 'kysely';
+import type { WorkflowRunStatus } from '../../contracts/index.js';
+import type { Database, NewWorkflow, WorkflowRow, WorkflowRunRow, WorkflowUpdate } from '../postgres/database.js';
+import { type Page, type PageRequest, pageOffset, type Scope } from './scope.js';
+import { projectInScope } from './service-scope.js';
+
+/*
+ * DAG workflow definitions (`workflows`) and their runs (`workflow_runs`). A workflow belongs to a
+ * project, so the caller's scope is its project's. The interpreter workflow writes the runs.
+ */
+
+/** The statuses of a run that has not finished: its definition must not vanish under it. */
+export const unfinishedRunStatuses: readonly WorkflowRunStatus[] = ['running', 'waiting_approval'];
+
+function workflowsIn(db: Kysely<Database>, scope: Scope) {
+  return db
+    .selectFrom('workflows')
+    .innerJoin('projects', 'projects.id', 'workflows.project_id')
+    .where(projectInScope(scope));
+}
+
+export async function listWorkflows(db: Kysely<Database>, scope: Scope, projectId: string, page: PageRequest): Promise<Page<WorkflowRow>> {
+  const query = workflowsIn(db, scope).where('workflows.project_id', '=', projectId);
+  const [rows, count] = await Promise.all([
+    query.selectAll('workflows').orderBy('workflows.created_at').orderBy('workflows.id').limit(page.perPage).offset(pageOffset(page)).execute(),
+    query.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(count.total) };
+}
+
+export async function workflowById(db: Kysely<Database>, scope: Scope, id: string): Promise<WorkflowRow | undefined> {
+  return workflowsIn(db, scope).selectAll('workflows').where('workflows.id', '=', id).executeTakeFirst();
+}
+
+export async function insertWorkflow(db: Kysely<Database>, workflow: NewWorkflow): Promise<WorkflowRow> {
+  return db.insertInto('workflows').values(workflow).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function updateWorkflow(db: Kysely<Database>, id: string, change: WorkflowUpdate): Promise<WorkflowRow> {
+  return db.updateTable('workflows').set(change).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+}
+
+/** Deletes the definition and, by cascade, its runs. */
+export async function deleteWorkflow(db: Kysely<Database>, id: string): Promise<void> {
+  await db.deleteFrom('workflows').where('id', '=', id).execute();
+}
+
+export async function hasUnfinishedRun(db: Kysely<Database>, workflowId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('workflow_runs')
+    .select('id')
+    .where('workflow_id', '=', workflowId)
+    .where('status', 'in', unfinishedRunStatuses)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Those of `serviceIds` that are services of the project. */
+export async function servicesOfProjectAmong(db: Kysely<Database>, projectId: string, serviceIds: readonly string[]): Promise<Set<string>> {
+  if (serviceIds.length === 0) return new Set();
+  const rows = await db.selectFrom('services').select('id').where('project_id', '=', projectId).where('id', 'in', serviceIds).execute();
+  return new Set(rows.map((row) => row.id));
+}
+
+export async function listWorkflowRuns(
+  db: Kysely<Database>,
+  workflowId: string,
+  filter: PageRequest & { status?: WorkflowRunStatus },
+): Promise<Page<WorkflowRunRow>> {
+  let query = db.selectFrom('workflow_runs').where('workflow_id', '=', workflowId);
+  if (filter.status) query = query.where('status', '=', filter.status);
+  const [rows, count] = await Promise.all([
+    query.selectAll().orderBy('started_at', 'desc').orderBy('id').limit(filter.perPage).offset(pageOffset(filter)).execute(),
+    query.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(count.total) };
+}
+
+export async function workflowRunById(db: Kysely<Database>, scope: Scope, runId: string): Promise<WorkflowRunRow | undefined> {
+  return db
+    .selectFrom('workflow_runs')
+    .innerJoin('workflows', 'workflows.id', 'workflow_runs.workflow_id')
+    .innerJoin('projects', 'projects.id', 'workflows.project_id')
+    .selectAll('workflow_runs')
+    .where('workflow_runs.id', '=', runId)
+    .where(projectInScope(scope))
+    .executeTakeFirst();
+}

@@ -1,0 +1,69 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { installPythonTool, type PythonTool } from '../../engines/python-tools.js';
+import { bearer } from '../support/auth.js';
+import { startTestApi } from '../support/platform.js';
+
+const run = promisify(execFile);
+
+const schemathesis: PythonTool = { venv: 'schemathesis-venv', requirement: 'schemathesis==4.32.5', binary: 'schemathesis' };
+
+/*
+ * schemathesis (from PyPI) against the live API, with the OpenAPI document the API serves:
+ * generated valid and invalid requests to every operation, as the owner. No answer may be a 5xx,
+ * and every answer must match the document (status code, content type, body schema).
+ */
+describe('the live API against its own OpenAPI document (schemathesis)', () => {
+  let api: Awaited<ReturnType<typeof startTestApi>>;
+  let baseUrl: string;
+  let binary: string;
+  let reportDir: string;
+
+  beforeAll(async () => {
+    binary = await installPythonTool(inject('toolsDir'), schemathesis);
+    // Thousands of requests from one token and one address: the limiter has its own tests.
+    api = await startTestApi('fuzz', { SYNTRA_RATE_LIMIT_IP_PER_MINUTE: '0', SYNTRA_RATE_LIMIT_CALLER_PER_MINUTE: '0' });
+    baseUrl = await api.app.listen({ port: 0, host: '127.0.0.1' });
+    // Something to find: a project for the project-scoped routes' happy paths.
+    await api.app.inject({ method: 'POST', url: '/api/v1/projects', headers: bearer(api.ownerToken), payload: { name: 'fuzzed' } });
+    reportDir = await mkdtemp(path.join(tmpdir(), 'syntra-schemathesis-'));
+  }, 300_000);
+
+  afterAll(async () => {
+    await api?.close();
+    if (reportDir) await rm(reportDir, { recursive: true, force: true });
+  });
+
+  it('answers no generated request with a 5xx or a response the document does not allow', async () => {
+    const args = [
+      'run',
+      `${baseUrl}/api/v1/openapi.json`,
+      '--checks',
+      'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance',
+      '--header',
+      `Authorization: Bearer ${api.ownerToken}`,
+      '--phases',
+      'examples,coverage,fuzzing',
+      '--max-examples',
+      '15',
+      '--seed',
+      '20261126',
+      '--workers',
+      '2',
+      '--exclude-operation-id',
+      'logout',
+      '--no-color',
+      '--report-dir',
+      reportDir,
+    ];
+    const outcome = await run(binary, args, { maxBuffer: 64 * 1024 * 1024, timeout: 600_000 }).then(
+      ({ stdout }) => ({ code: 0, output: stdout }),
+      (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, output: `${error.stdout}\n${error.stderr}` }),
+    );
+    expect(outcome.code, outcome.output).toBe(0);
+  }, 900_000);
+});

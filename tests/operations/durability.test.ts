@@ -1,0 +1,196 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import protos from '@temporalio/proto';
+import type Docker from 'dockerode';
+import type { Kysely } from 'kysely';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { SecretCipher } from '../../api/secrets/cipher.js';
+import { openSecretCipher } from '../../api/secrets/open-cipher.js';
+import { createDb } from '../../db/postgres/connection.js';
+import type { Database } from '../../db/postgres/database.js';
+import { freePort } from '../../engines/ports.js';
+import { httpGet } from '../agent/harness.js';
+import { issueToken } from '../../api/auth/tokens.js';
+import { bootstrappedOrganization } from '../support/auth.js';
+import { ensureDockerd, removeManaged, startTestRegistry, type TestRegistry } from '../support/docker.js';
+import { createProject } from '../support/fixtures.js';
+import { freshDatabaseUrl } from '../support/postgres.js';
+import { deploymentsWithContainers, imageService, operationsApi, privateTemporalConfig, startServerWithAgent, waitFor } from './stack.js';
+
+/*
+ * Processes dying mid-deploy. The API and the worker run as `syntra api` / `syntra worker` child
+ * processes, as in production, so they can be killed with SIGKILL; the agent runs in the test.
+ */
+
+const PROCESS_READY_TIMEOUT_MS = 60_000;
+
+let registry: TestRegistry;
+let temporal: Awaited<ReturnType<typeof privateTemporalConfig>>;
+let database: Awaited<ReturnType<typeof freshDatabaseUrl>>;
+let dataDir: string;
+let env: NodeJS.ProcessEnv;
+let baseUrl: string;
+let apiProcess: ChildProcess | undefined;
+let workerProcess: ChildProcess | undefined;
+let db: Kysely<Database>;
+let secrets: SecretCipher;
+let docker: Docker;
+let host: Awaited<ReturnType<typeof startServerWithAgent>>;
+let rest: ReturnType<typeof operationsApi>;
+let orgId: string;
+let project: Awaited<ReturnType<typeof createProject>>;
+const serviceIds: string[] = [];
+
+function syntra(command: 'api' | 'worker'): ChildProcess {
+  const child = spawn(process.execPath, ['bin/syntra.js', command], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  child.once('exit', () => child.removeAllListeners());
+  return child;
+}
+
+async function killHard(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+async function startApi(): Promise<void> {
+  apiProcess = syntra('api');
+  await waitFor('the API to answer /health', () => fetch(`${baseUrl}/api/v1/health`).then((response) => response.status === 200), PROCESS_READY_TIMEOUT_MS);
+}
+
+/** Resolves once this worker process polls the file's task queue (pollers of a killed one linger in the list). */
+async function startWorker(): Promise<void> {
+  const child = syntra('worker');
+  workerProcess = child;
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  try {
+    const polling = async () => {
+      const queue = await connection.workflowService.describeTaskQueue({
+        namespace: inject('temporalNamespace'),
+        taskQueue: { name: temporal.taskQueue },
+        taskQueueType: protos.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+      });
+      return (queue.pollers ?? []).some((poller) => poller.identity?.startsWith(`${child.pid}@`));
+    };
+    await waitFor('the worker to poll its task queue', polling, PROCESS_READY_TIMEOUT_MS);
+  } finally {
+    await connection.close();
+  }
+}
+
+async function newService() {
+  const service = await imageService(db, secrets, registry, { projectId: project.id, serverId: host.server.id });
+  serviceIds.push(service.id);
+  return service;
+}
+
+beforeAll(async () => {
+  docker = await ensureDockerd();
+  registry = await startTestRegistry();
+  temporal = await privateTemporalConfig('durable');
+  database = await freshDatabaseUrl('durable');
+  dataDir = await mkdtemp(path.join(tmpdir(), 'syntra-durable-'));
+  const port = await freePort();
+  baseUrl = `http://127.0.0.1:${port}`;
+  const ownerToken = issueToken('usr').token;
+  env = {
+    ...process.env,
+    DATABASE_URL: database.url,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+    SYNTRA_TEMPORAL_CONFIG: temporal.file,
+    SYNTRA_DATA_DIR: dataDir,
+    SYNTRA_TOOLS_DIR: inject('toolsDir'),
+    SYNTRA_MASTER_KEY: randomBytes(32).toString('hex'),
+    SYNTRA_BOOTSTRAP_TOKEN: ownerToken,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_LEVEL: 'error',
+  };
+  await startApi();
+  db = createDb(database.url);
+  secrets = await openSecretCipher(db, { SYNTRA_MASTER_KEY: env.SYNTRA_MASTER_KEY, dataDir }, pino({ level: 'silent' }));
+  await startWorker();
+  orgId = (await bootstrappedOrganization(db)).id;
+  project = await createProject(db, orgId, 'durable');
+  host = await startServerWithAgent(db, orgId, baseUrl);
+  rest = operationsApi(baseUrl, ownerToken);
+}, 180_000);
+
+afterAll(async () => {
+  await host?.stopAgent();
+  await killHard(workerProcess);
+  await killHard(apiProcess);
+  await db?.destroy();
+  if (docker) await removeManaged(docker, { serviceIds, projectName: project?.slug });
+  await registry?.cleanup();
+  await temporal?.cleanup();
+  await database?.drop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('durability', () => {
+  it('the worker killed with SIGKILL mid-deploy: the next worker finishes the deploy running', async () => {
+    const service = await newService();
+    const id = await rest.deploy(service.id);
+    await rest.until(id, ['deploying', 'running', 'failed'], 30_000);
+    await killHard(workerProcess);
+    await startWorker();
+    const deployment = await rest.until(id, ['running', 'failed'], 90_000);
+    expect(deployment.error_message).toBeNull();
+    expect(deployment.status).toBe('running');
+    expect((await httpGet(host.endpoint(service.id), '/version')).body).toBe('v1');
+  }, 150_000);
+
+  it('the API killed with SIGKILL mid-deploy: restarted, it gets the agent reports and the deploy ends running', async () => {
+    const service = await newService();
+    const id = await rest.deploy(service.id);
+    await rest.until(id, ['deploying', 'running', 'failed'], 30_000);
+    await killHard(apiProcess);
+    await startApi();
+    const deployment = await rest.until(id, ['running', 'failed'], 90_000);
+    expect(deployment.error_message).toBeNull();
+    expect(deployment.status).toBe('running');
+    expect((await httpGet(host.endpoint(service.id), '/version')).body).toBe('v1');
+  }, 150_000);
+
+  it('an agent offline when the deploy starts receives it when it comes back', async () => {
+    const service = await newService();
+    await host.stopAgent();
+    const id = await rest.deploy(service.id, { timeout_seconds: 60 });
+    await rest.until(id, ['deploying'], 30_000);
+    await host.startAgent();
+    const deployment = await rest.until(id, ['running', 'failed'], 60_000);
+    expect(deployment.status).toBe('running');
+    expect((await httpGet(host.endpoint(service.id), '/version')).body).toBe('v1');
+  }, 120_000);
+
+  it('an agent that stays away: the deploy fails by its timeout, says why, and never runs later', async () => {
+    const service = await newService();
+    await host.stopAgent();
+    const id = await rest.deploy(service.id, { timeout_seconds: 3 });
+    const deployment = await rest.until(id, ['running', 'failed'], 30_000);
+    expect(deployment.status).toBe('failed');
+    expect(deployment.error_message).toMatch(/did not pick the command up within 3 s/);
+    await host.startAgent();
+    // The withdrawn command is never delivered: give a returning agent the time to have run it.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(await deploymentsWithContainers(docker, service.id)).toEqual([]);
+  }, 60_000);
+
+  it('the agent killed mid-deploy and started again: the deploy ends, running or failed by timeout, and never hangs', async () => {
+    const service = await newService();
+    const id = await rest.deploy(service.id, { timeout_seconds: 5 });
+    await expect.poll(async () => (await rest.deployment(id)).events.some((event) => event.source === 'agent'), { timeout: 30_000, interval: 100 }).toBe(true);
+    await host.stopAgent();
+    await host.startAgent();
+    const deployment = await rest.until(id, ['running', 'failed'], 60_000);
+    if (deployment.status === 'failed') expect(deployment.error_message).toMatch(/reported no outcome within 35 s/);
+  }, 90_000);
+});

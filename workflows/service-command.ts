@@ -1,0 +1,17 @@
+import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import type { ServiceCommand } from '../activities/dispatch.js';
+import { activities } from './activities.js';
+import { collectAgentReports } from './agent-reports.js';
+import { commandRequestId } from './command-ids.js';
+
+/**
+ * Sends the workflow's one command to the service's agent and waits for the answer; a refusal or
+ * a timeout fails the workflow with the agent's error code and message.
+ */
+export async function runServiceCommand(serverId: string, command: (requestId: string) => ServiceCommand, timeoutSeconds: number): Promise<void> {
+  const reports = collectAgentReports();
+  const requestId = commandRequestId(workflowInfo().workflowId, 'command');
+  await activities.sendCommand({ ...command(requestId), serverId, expiresInSeconds: timeoutSeconds });
+  const outcome = await reports.outcome({ requestId, timeoutSeconds });
+  if (!outcome.ok) throw ApplicationFailure.nonRetryable(outcome.error.message, outcome.error.code);
+}
