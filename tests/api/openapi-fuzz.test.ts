@@ -60,7 +60,8 @@ describe('the live API against its own OpenAPI document (schemathesis)', () => {
       '--report-dir',
       reportDir,
     ];
-    const outcome = await run(binary, args, { maxBuffer: 64 * 1024 * 1024, timeout: 600_000 }).then(
+    // Run from the report folder: schemathesis keeps a cache of examples in its working directory.
+    const outcome = await run(binary, args, { cwd: reportDir, maxBuffer: 64 * 1024 * 1024, timeout: 600_000 }).then(
       ({ stdout }) => ({ code: 0, output: stdout }),
       (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, output: `${error.stdout}\n${error.stderr}` }),
     );
