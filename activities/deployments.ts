@@ -25,14 +25,12 @@ export function deploymentActivities({ db }: { db: Kysely<Database> }) {
     /** queued → deploying; false when it is not queued any more (cancelled while it waited). */
     async markDeploying(deploymentId: string): Promise<boolean> {
       return db.transaction().execute(async (trx) => {
-        const started = await startDeployment(trx, deploymentId);
-        if (started) await recordStatusChange(trx, { deploymentId, status: 'deploying', message: 'Sending the deploy to the agent' });
-        else {
-          // A retry after a commit finds it deploying already: that is this workflow's own start.
-          const row = await deploymentById(trx, deploymentId);
-          return row?.status === 'deploying';
+        if (await startDeployment(trx, deploymentId)) {
+          await recordStatusChange(trx, { deploymentId, status: 'deploying', message: 'Sending the deploy to the agent' });
+          return true;
         }
-        return true;
+        // A retry after a commit finds it deploying already: that is this workflow's own start.
+        return (await deploymentById(trx, deploymentId))?.status === 'deploying';
       });
     },
 

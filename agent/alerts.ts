@@ -136,6 +136,7 @@ export class Supervisor {
     if (!check || now - (this.lastProbeAt.get(replica.containerId) ?? 0) < check.interval_seconds * 1000) return;
     this.lastProbeAt.set(replica.containerId, now);
     const result = await probeOnce(this.context.docker, check, healthTarget(state, replica));
+    this.context.telemetry?.recordHealthCheck({ service_id: state.spec.service_id, ...result });
     if (result.is_healthy) {
       this.failures.delete(replica.containerId);
       state.health.set(replica.containerId, 'healthy');

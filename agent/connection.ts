@@ -5,6 +5,7 @@ import {
   fromServerProtocolId,
   HelloAckPayload,
   PingPayload,
+  TelemetryAckPayload,
   toAgentProtocolId,
   toServerProtocolId,
   type AgentConfig,
@@ -15,6 +16,7 @@ import { createCommandDispatcher, type CommandDispatcher } from './commands/inde
 import type { AgentContext, OutboundMessage } from './context.js';
 import { messageOf } from './errors.js';
 import { collectHello } from './facts.js';
+import type { TelemetrySender } from './telemetry/sender.js';
 import { UsageSampler } from './usage.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -70,6 +72,7 @@ export class AgentConnection {
   private readonly dispatcher: CommandDispatcher;
   private readonly supervisor: Supervisor;
   private readonly usage: UsageSampler;
+  private readonly telemetry: TelemetrySender | undefined;
 
   constructor(private readonly options: AgentConnectionOptions) {
     this.serverUuid = options.serverId ?? UNKNOWN_SERVER_UUID;
@@ -80,6 +83,11 @@ export class AgentConnection {
       serverId: () => toServerProtocolId(this.serverUuid),
     });
     this.usage = new UsageSampler(options.context.docker, options.context.services);
+    this.telemetry = options.context.telemetry?.connect({
+      emit,
+      agentId: () => toAgentProtocolId(this.serverUuid),
+      serverId: () => toServerProtocolId(this.serverUuid),
+    });
   }
 
   private get log() {
@@ -90,6 +98,7 @@ export class AgentConnection {
     if (!this.stopped) return;
     this.stopped = false;
     this.supervisor.start();
+    this.telemetry?.start();
     this.connect();
   }
 
@@ -100,6 +109,7 @@ export class AgentConnection {
     this.socket?.close(1001, 'agent stopping');
     this.socket = null;
     await this.supervisor.stop();
+    await this.telemetry?.stop();
   }
 
   /** Sends a message now, or keeps an outcome for the next session while disconnected. */
@@ -187,9 +197,14 @@ export class AgentConnection {
         if (ping.success && this.ready) this.send({ type: 'pong', payload: { nonce: ping.data.nonce, sent_at: new Date().toISOString() } });
         return true;
       }
-      // Nothing to do: pongs answer nothing we track, and this agent sends no telemetry batches yet.
+      case 'telemetry_ack': {
+        const ack = TelemetryAckPayload.safeParse(payload);
+        if (ack.success) this.telemetry?.onAck(ack.data);
+        else this.log.warn({ issues: ack.error.issues }, 'ignored a malformed telemetry_ack');
+        return true;
+      }
+      // Nothing to do: pongs answer nothing we track.
       case 'pong':
-      case 'telemetry_ack':
         return true;
       default:
         return false;
@@ -204,6 +219,7 @@ export class AgentConnection {
     this.log.level = ack.config.log_level;
     this.log.info({ serverName: ack.server_name, protocol: ack.protocol_version ?? '1.0' }, 'connected to the control plane');
     for (const message of this.offlineQueue.splice(0)) this.send(message);
+    this.telemetry?.beginSession(ack.config, ack.protocol_version);
     const socket = this.socket;
     // The server's running services are taken back before anything reports on or changes them.
     // Without Docker the agent still stays online, so the control plane sees it and its errors;
@@ -244,6 +260,7 @@ export class AgentConnection {
     this.ready = false;
     if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = null;
+    this.telemetry?.endSession();
     this.dispatcher.close();
   }
 

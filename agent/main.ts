@@ -2,8 +2,10 @@ import type { Logger } from 'pino';
 import { AgentConnection } from './connection.js';
 import { relaunch } from './release/self-update.js';
 import type { AgentContext } from './context.js';
+import { messageOf } from './errors.js';
 import { connectDocker } from './runtime/docker.js';
 import { ServiceRegistry } from './runtime/service-registry.js';
+import { AgentTelemetry } from './telemetry/agent-telemetry.js';
 
 export interface RunAgentOptions {
   /** The control plane's public URL, e.g. "https://syntra.example.com". */
@@ -14,6 +16,15 @@ export interface RunAgentOptions {
   serverId?: string;
   /** The release bundle this process runs from, which `update_agent` may replace; absent when run from source. */
   bundlePath?: string;
+  /** Telemetry collection (receivers, spool); off when absent. */
+  telemetry?: {
+    /** The agent's data directory; the spool lives in `<dataDir>/telemetry`. */
+    dataDir: string;
+    /** The receiver's bind address; default Docker's bridge gateway. */
+    host?: string | undefined;
+    /** Default 4318. */
+    port?: number | undefined;
+  };
   log: Logger;
 }
 
@@ -29,6 +40,15 @@ export interface RunningAgent {
 export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> {
   const docker = connectDocker();
   const context: AgentContext = { docker, services: new ServiceRegistry(docker), log: options.log };
+  if (options.telemetry) {
+    // Without its receiver (the port is taken, the data dir unwritable) the agent still deploys and supervises.
+    context.telemetry = await AgentTelemetry.start({ ...options.telemetry, docker, services: context.services, log: options.log, agentToken: options.token }).catch(
+      (error: unknown) => {
+        options.log.error(`telemetry is off: ${messageOf(error)}`);
+        return undefined;
+      },
+    );
+  }
   const { bundlePath } = options;
   if (bundlePath) {
     // Deferred so the update's command_response is sent before the session closes.
@@ -40,6 +60,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   connection.start();
   async function stop() {
     await connection.stop();
+    await context.telemetry?.stop();
     await context.services.close();
   }
   return { context, stop };

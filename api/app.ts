@@ -6,6 +6,7 @@ import { AgentReleaseStore } from './agent-release/store.js';
 import { registerAuth } from './auth/plugin.js';
 import { registerErrorHandling } from './errors.js';
 import { registerAgentGateway } from './gateway/plugin.js';
+import { registerTelemetryIngest } from './ingest/plugin.js';
 import { registerLiveUpdates } from './live/plugin.js';
 import { forwardAgentReports } from './gateway/signals.js';
 import { temporalClient } from './durable-operations.js';
@@ -27,6 +28,7 @@ import { serviceOperationRoutes } from './routes/service-operations.js';
 import { serviceRoutes } from './routes/services.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { workflowDefinitionRoutes } from './routes/workflow-definitions.js';
+import { registerUi } from './ui/plugin.js';
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{8,100}$/;
 const bodyLimitBytes = 1024 * 1024;
@@ -72,7 +74,10 @@ export async function buildApi(platform: Platform, log: Logger) {
   await app.register(incidentRoutes, { platform });
   await app.register(workflowDefinitionRoutes, { platform });
   await registerAgentGateway(app, platform);
+  registerTelemetryIngest(app, platform);
   await registerLiveUpdates(app, platform);
   forwardAgentReports(app.agentGateway.events, platform.db, temporalClient(platform), app.log);
+  // Last: its wildcard takes only what no route above claims.
+  await registerUi(app, platform.config.SYNTRA_UI);
   return app;
 }

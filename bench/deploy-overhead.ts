@@ -67,7 +67,6 @@ try {
     orchestrated: summary(orchestrated),
     direct: summary(baseline),
     overhead_median_ms: Math.round(percentile(orchestrated, 0.5) - percentile(baseline, 0.5)),
-    overhead_p95_ms: Math.round(percentile(orchestrated, 0.95) - percentile(baseline, 0.95)),
     ratio_median: Number((percentile(orchestrated, 0.5) / percentile(baseline, 0.5)).toFixed(2)),
     median_ms_after_the_row_is_created: Object.fromEntries(
       Object.entries(stages).map(([stage, values]) => [stage, Math.round(percentile([...values].sort((a, b) => a - b), 0.5))]),

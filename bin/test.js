@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: makes sure the local tools exist (the Temporal CLI), then runs the whole suite once.
+// `npm test`: makes sure the local tools exist (the Temporal CLI), builds the web UI, then runs the whole suite once.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -9,4 +9,6 @@ const step = (command, args) => {
   if (result.status !== 0) process.exit(result.status ?? 1);
 };
 step(process.execPath, ['bin/syntra.js', 'setup']);
+// The API serves ui/dist; the UI tests drive it in Chromium.
+step(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'ui/vite.config.ts', '--logLevel', 'warn']);
 step(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...process.argv.slice(2)]);

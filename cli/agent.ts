@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import { runAgent } from '../agent/main.js';
 import { createLogger } from './logger.js';
 import { onShutdown } from './lifecycle.js';
@@ -16,7 +18,9 @@ export interface AgentArguments {
 /**
  * `syntra agent --url <control plane> --token <agent token>` (or SYNTRA_AGENT_URL and
  * SYNTRA_AGENT_TOKEN): the process the install command starts on each server. The token is
- * read once and never logged.
+ * read once and never logged. Telemetry: SYNTRA_AGENT_DATA_DIR (default ~/.syntra-agent, holds
+ * the spool), SYNTRA_AGENT_TELEMETRY_HOST / _PORT (the receiver; default Docker's bridge
+ * gateway, port 4318).
  */
 export async function runAgentCommand(flags: AgentArguments): Promise<void> {
   const args = { ...flags, url: flags.url ?? process.env.SYNTRA_AGENT_URL, token: flags.token ?? process.env.SYNTRA_AGENT_TOKEN };
@@ -27,6 +31,13 @@ export async function runAgentCommand(flags: AgentArguments): Promise<void> {
   if (!args.token?.startsWith('syn_agt_')) {
     throw new UsageError('syntra agent needs --token (or SYNTRA_AGENT_TOKEN): the syn_agt_… token shown when the server was added');
   }
-  const agent = await runAgent({ url: args.url, token: args.token, bundlePath: args.bundlePath, log });
+  const telemetryPort = process.env.SYNTRA_AGENT_TELEMETRY_PORT;
+  if (telemetryPort !== undefined && !/^\d+$/.test(telemetryPort)) throw new UsageError('SYNTRA_AGENT_TELEMETRY_PORT must be a port number');
+  const telemetry = {
+    dataDir: process.env.SYNTRA_AGENT_DATA_DIR ?? path.join(os.homedir(), '.syntra-agent'),
+    host: process.env.SYNTRA_AGENT_TELEMETRY_HOST,
+    port: telemetryPort === undefined ? undefined : Number(telemetryPort),
+  };
+  const agent = await runAgent({ url: args.url, token: args.token, bundlePath: args.bundlePath, telemetry, log });
   onShutdown(log, () => agent.stop());
 }

@@ -56,6 +56,8 @@ export async function runDev(config: Config): Promise<void> {
     TEMPORAL_ADDRESS: engines.temporal?.address ?? config.TEMPORAL_ADDRESS,
     TEMPORAL_WEB_URL: config.TEMPORAL_WEB_URL ?? engines.temporal?.uiUrl ?? undefined,
     SYNTRA_MANAGED_ENGINES: [engines.postgres && 'postgres', engines.temporal && 'temporal'].filter(Boolean).join(','),
+    // The UI with hot reload, on the API's own URL.
+    SYNTRA_UI: 'dev',
   };
   children.push(supervise('api', childEnv, log), supervise('worker', childEnv, log));
 
@@ -70,6 +72,7 @@ export async function runDev(config: Config): Promise<void> {
   const namespace = config.TEMPORAL_NAMESPACE ?? temporalDev.namespace;
   const lines = [
     `Syntra is up in ${((performance.now() - began) / 1000).toFixed(1)} s`,
+    `  UI            http://${config.HOST}:${config.PORT}/ (hot reload)`,
     `  API           ${apiUrl}`,
     `  Health        ${apiUrl}/health`,
     `  Temporal      ${childEnv.TEMPORAL_ADDRESS} (namespace ${namespace})`,

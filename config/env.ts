@@ -62,6 +62,10 @@ export const environmentVariables = {
     schema: z.string().min(1).default('temporal-dev.yaml'),
     doc: 'Path of the Temporal dev server description (namespace, ports, task queues).',
   },
+  SYNTRA_UI: {
+    schema: z.enum(['dist', 'dev']).default('dist'),
+    doc: 'How the API serves the web UI: `dist` (the build in ui/dist, `npm run build:ui`) or `dev` (Vite with hot reload; set by `syntra dev`).',
+  },
   SYNTRA_MANAGED_ENGINES: {
     schema: z
       .string()

@@ -28,7 +28,9 @@ export function collectAgentReports() {
 
   setHandler(agentReportSignal, (report) => {
     if (report.kind === 'command_response') {
-      if (!answers.has(report.requestId)) answers.set(report.requestId, report.success ? { ok: true } : { ok: false, error: report.error! });
+      if (answers.has(report.requestId)) return;
+      const error = report.error ?? { code: 'COMMAND_FAILED', message: 'The agent refused the command without saying why' };
+      answers.set(report.requestId, report.success ? { ok: true } : { ok: false, error });
       return;
     }
     started.add(report.deploymentId);

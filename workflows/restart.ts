@@ -11,6 +11,6 @@ export async function restartService(input: RestartInput): Promise<void> {
   await runServiceCommand(
     input.serverId,
     (requestId) => ({ type: 'restart', payload: { request_id: requestId, service_id: input.serviceId, timeout_seconds: gracefulStopSeconds } }),
-    restartTimeoutSeconds,
+    { timeoutSeconds: restartTimeoutSeconds },
   );
 }

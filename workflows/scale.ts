@@ -9,6 +9,6 @@ export async function scaleService(input: ScaleInput): Promise<void> {
   await runServiceCommand(
     input.serverId,
     (requestId) => ({ type: 'scale', payload: { request_id: requestId, service_id: input.serviceId, replicas: input.replicas, strategy: 'rolling' } }),
-    scaleTimeoutSeconds,
+    { timeoutSeconds: scaleTimeoutSeconds },
   );
 }

@@ -6,12 +6,18 @@ import { commandRequestId } from './command-ids.js';
 
 /**
  * Sends the workflow's one command to the service's agent and waits for the answer; a refusal or
- * a timeout fails the workflow with the agent's error code and message.
+ * a timeout fails the workflow with the agent's error code and message, except a refusal whose
+ * code says the work needs no doing (`doneAlready`).
  */
-export async function runServiceCommand(serverId: string, command: (requestId: string) => ServiceCommand, timeoutSeconds: number): Promise<void> {
+export async function runServiceCommand(
+  serverId: string,
+  command: (requestId: string) => ServiceCommand,
+  options: { timeoutSeconds: number; doneAlready?: string },
+): Promise<void> {
   const reports = collectAgentReports();
   const requestId = commandRequestId(workflowInfo().workflowId, 'command');
-  await activities.sendCommand({ ...command(requestId), serverId, expiresInSeconds: timeoutSeconds });
-  const outcome = await reports.outcome({ requestId, timeoutSeconds });
-  if (!outcome.ok) throw ApplicationFailure.nonRetryable(outcome.error.message, outcome.error.code);
+  await activities.sendCommand({ ...command(requestId), serverId, expiresInSeconds: options.timeoutSeconds });
+  const outcome = await reports.outcome({ requestId, timeoutSeconds: options.timeoutSeconds });
+  if (outcome.ok || outcome.error.code === options.doneAlready) return;
+  throw ApplicationFailure.nonRetryable(outcome.error.message, outcome.error.code);
 }

@@ -14,6 +14,7 @@ export async function stopService(input: StopInput): Promise<void> {
       type: 'stop',
       payload: { request_id: requestId, service_id: input.serviceId, timeout_seconds: gracefulStopSeconds, remove_container: input.removeContainers },
     }),
-    stopTimeoutSeconds,
+    // A service that never ran on the server has nothing to stop.
+    { timeoutSeconds: stopTimeoutSeconds, doneAlready: 'CONTAINER_NOT_FOUND' },
   );
 }

@@ -51,7 +51,9 @@ class Rollout {
     report: (status: DeployStatusReport) => void,
   ) {
     this.reporter = new DeployReporter(payload, report);
-    this.spec = specFromDeploy(payload);
+    const spec = specFromDeploy(payload);
+    const telemetry = context.telemetry;
+    this.spec = telemetry ? { ...spec, config: { ...spec.config, env_vars: telemetry.containerEnv(spec, spec.config.env_vars) } } : spec;
   }
 
   async run(): Promise<DeployResult> {

@@ -24,7 +24,7 @@ export type StoredAlertChannel = z.infer<typeof StoredAlertChannel>;
 
 export const StoredAlertChannels = z.array(StoredAlertChannel);
 
-const credentialContext = (alertId: string, channelId: string, field: string) => `alerts.channels:${alertId}:${channelId}:${field}`;
+export const credentialContext = (alertId: string, channelId: string, field: string) => `alerts.channels:${alertId}:${channelId}:${field}`;
 
 const slackMask = (origin: string) => `${origin}/${SECRET_MASK}`;
 

@@ -15,6 +15,7 @@ import {
   type AgentMessageOf,
   type ControlPlaneMessage,
   type PendingDeployment,
+  type TelemetryAckPayload,
 } from '../../contracts/index.js';
 import { markCommandSent, recordCommandResponse, takePendingCommands } from '../../db/queries/agent-commands.js';
 import { recordAgentHello } from '../../db/queries/server-presence.js';
@@ -76,6 +77,11 @@ export class AgentSession {
         await markCommandSent(this.deps.db, command.id);
       }
     });
+  }
+
+  /** Sent by telemetry ingest once a batch is stored (or refused); 1.0 agents get no acks. */
+  acknowledgeTelemetry(ack: TelemetryAckPayload): void {
+    if (protocolAtLeast(this.protocolVersion, TELEMETRY_ACK_MIN_PROTOCOL)) this.send({ type: 'telemetry_ack', payload: ack });
   }
 
   private enqueue(task: () => Promise<void>): void {

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { CommandResponsePayload, DeployStatusPayload } from '../../contracts/index.js';
 import type { Database } from '../../db/postgres/database.js';
-import { commandByRequestId, latestDeployCommand } from '../../db/queries/agent-commands.js';
+import { commandByRequestId, latestDeployCommand, requeueUnansweredDeploys } from '../../db/queries/agent-commands.js';
 import { recordAgentReport } from '../../db/queries/deployment-events.js';
 import { workflowIdOfRequest } from '../../workflows/command-ids.js';
 import { agentReportSignal, type AgentReport } from '../../workflows/signals.js';
@@ -16,9 +16,10 @@ import type { AgentEvents } from './events.js';
  * they would fill the workflow's history. Reports of one server are handled in arrival order.
  *
  * A signal that cannot be sent is only logged: the command's answer is in the outbox, where the
- * waiting workflow looks for itself when no signal comes.
+ * waiting workflow looks for itself when no signal comes. When an agent goes away, its unanswered
+ * deploys go back in the outbox, so an agent that restarted mid-deploy finishes them on its return.
  */
-export function forwardAgentReports(events: AgentEvents, db: Kysely<Database>, client: Client, log: FastifyBaseLogger): () => void {
+export function forwardAgentReports(events: AgentEvents, db: Kysely<Database>, client: Client, log: FastifyBaseLogger): void {
   const queues = new Map<string, Promise<void>>();
   const inOrder = (serverId: string, task: () => Promise<void>) => {
     const next = (queues.get(serverId) ?? Promise.resolve()).then(task).catch((error: unknown) => {
@@ -68,10 +69,14 @@ export function forwardAgentReports(events: AgentEvents, db: Kysely<Database>, c
       });
     });
 
+  // Deploys in flight when an agent goes away would otherwise end only by their timeout.
+  const onServerOffline = (serverId: string) =>
+    inOrder(serverId, async () => {
+      const requeued = await requeueUnansweredDeploys(db, serverId);
+      if (requeued > 0) log.info({ serverId, requeued }, 'unanswered deploys queued again for the agent');
+    });
+
   events.on('deploy_status', onDeployStatus);
   events.on('command_response', onCommandResponse);
-  return () => {
-    events.off('deploy_status', onDeployStatus);
-    events.off('command_response', onCommandResponse);
-  };
+  events.on('server_offline', onServerOffline);
 }

@@ -77,7 +77,7 @@ export function deploymentDetailResource(
  */
 export function deploymentSpecOf(
   service: Service,
-  project: Pick<ProjectRow, 'name' | 'slug'>,
+  project: Pick<ProjectRow, 'slug'>,
   request: DeployRequest,
 ): DeploymentSpec | { problem: string } {
   if (service.source_type !== 'image') {
@@ -87,7 +87,7 @@ export function deploymentSpecOf(
   if (service.replicas < 1) return { problem: `Service "${service.name}" is scaled to 0 replicas; scale it up to deploy` };
   const { image } = service.source_config;
   const tag = request.image_tag ?? image.tag;
-  return DeploymentSpec.parse({
+  const spec = DeploymentSpec.safeParse({
     service_name: service.name,
     project_name: project.slug,
     // A pinned digest belongs to the service's own tag; another tag is another image.
@@ -109,4 +109,7 @@ export function deploymentSpecOf(
     rollback_on_failure: request.rollback_on_failure ?? false,
     timeout_seconds: request.timeout_seconds ?? defaultDeployTimeoutSeconds,
   });
+  if (spec.success) return spec.data;
+  const issue = spec.error.issues[0];
+  return { problem: `Service "${service.name}" cannot be deployed as it is: ${issue?.path.join('.')} ${issue?.message}` };
 }

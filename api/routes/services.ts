@@ -13,8 +13,10 @@ import {
   serviceNameTaken,
   updateService,
 } from '../../db/queries/services.js';
+import { scopedService } from '../../db/queries/service-scope.js';
 import { isUniqueViolation } from '../../db/queries/unique-violation.js';
 import { recordAudit } from '../audit.js';
+import { startStopWorkflow } from '../durable-operations.js';
 import { scopeOf } from '../auth/permissions.js';
 import { ApiProblem } from '../errors.js';
 import type { Platform } from '../platform.js';
@@ -154,6 +156,15 @@ export const serviceRoutes: FastifyPluginAsync<{ platform: Platform }> = async (
   });
 
   defineRoute(app, registryRoute('deleteService'), { permission: 'service.delete' }, async ({ params, caller, request }) => {
+    const service = await scopedService(db, scopeOf(caller), params.serviceId);
+    if (!service) throw notFound(params.serviceId);
+    // Its containers go first, queued behind any operation in flight; the stop needs no row, so
+    // the row can go at once. If queueing fails, nothing is deleted.
+    const stopWorkflowId = await startStopWorkflow(
+      platform,
+      { orgId: caller.orgId, projectId: service.project_id, serviceId: service.id, serverId: service.server_id },
+      { removeContainers: true },
+    );
     await db.transaction().execute(async (trx) => {
       const deleted = await deleteService(trx, scopeOf(caller), params.serviceId);
       if (!deleted) throw notFound(params.serviceId);
@@ -161,7 +172,7 @@ export const serviceRoutes: FastifyPluginAsync<{ platform: Platform }> = async (
         action: 'service.delete',
         resourceType: 'service',
         resourceId: params.serviceId,
-        details: { name: deleted.name },
+        details: { name: deleted.name, workflow_id: stopWorkflowId },
       });
     });
   });

@@ -213,6 +213,20 @@ export interface HealthChecksTable {
   checked_at: Defaulted<Timestamp>;
 }
 
+/** 0009: the batches each server sent, for de-duplication; `stored_at` NULL while being written. */
+export interface TelemetryBatchesTable {
+  server_id: string;
+  batch_id: string;
+  received_at: Defaulted<Timestamp>;
+  stored_at: Timestamp | null;
+}
+
+/** 0009: each issue's distinct users, by hashed user id (`error_groups.user_count` counts them). */
+export interface ErrorGroupUsersTable {
+  error_group_id: string;
+  user_id_hash: string;
+}
+
 export interface AlertsTable {
   id: Generated<string>;
   org_id: string;
@@ -238,6 +252,9 @@ export interface AlertIncidentsTable {
   resolved_at: Timestamp | null;
   acknowledged_by: string | null;
   acknowledged_at: Timestamp | null;
+  /** 0009: when the "fired" / "resolved" notifications were claimed for sending. */
+  fire_notified_at: Defaulted<Timestamp | null>;
+  resolve_notified_at: Defaulted<Timestamp | null>;
 }
 
 export interface ApiTokensTable {
@@ -355,6 +372,8 @@ export interface Database {
   agent_commands: AgentCommandsTable;
   deployment_events: DeploymentEventsTable;
   master_key_checks: MasterKeyChecksTable;
+  telemetry_batches: TelemetryBatchesTable;
+  error_group_users: ErrorGroupUsersTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -8,6 +8,7 @@ import * as serviceSecrets from './migrations/0005_service_secrets.js';
 import * as automationIndexes from './migrations/0006_automation_indexes.js';
 import * as durableOperations from './migrations/0007_durable_operations.js';
 import * as changeNotifications from './migrations/0008_change_notifications.js';
+import * as telemetryIngest from './migrations/0009_telemetry_ingest.js';
 
 /**
  * Listed by hand rather than read from the folder (FileMigrationProvider), so the same migrations
@@ -22,6 +23,7 @@ export const migrations: Record<string, Migration> = {
   '0006_automation_indexes': automationIndexes,
   '0007_durable_operations': durableOperations,
   '0008_change_notifications': changeNotifications,
+  '0009_telemetry_ingest': telemetryIngest,
 };
 
 /**

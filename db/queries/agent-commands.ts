@@ -104,3 +104,24 @@ export async function latestDeployCommand(db: Kysely<Database>, serverId: string
     .limit(1)
     .executeTakeFirst();
 }
+
+/**
+ * Puts a server's deploys that were sent but never answered, and have not expired, back in its
+ * queue: called when the server's agent goes away. An agent that restarted has lost them and
+ * runs them again from its next hello; one that only lost its connection gets a repeat, which it
+ * recognises (the deployment already runs) and answers at once.
+ */
+export async function requeueUnansweredDeploys(db: Kysely<Database>, serverId: string): Promise<number> {
+  const requeued = await db
+    .updateTable('agent_commands')
+    .set({ status: 'pending', sent_at: null })
+    .where('server_id', '=', serverId)
+    .where('type', '=', 'deploy')
+    .where('status', '=', 'sent')
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', new Date())]))
+    .returning('id')
+    .execute();
+  // The agent may be back already (its hello read the queue before this ran): wake its gateway.
+  if (requeued.length > 0) await db.selectNoFrom((eb) => eb.fn('pg_notify', [eb.val('agent_commands'), eb.val(serverId)]).as('notified')).execute();
+  return requeued.length;
+}

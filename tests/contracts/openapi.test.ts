@@ -129,7 +129,7 @@ describe('the route registry', () => {
       'INTERNAL_ERROR',
     ]);
     expect(routeErrorCodes(byId('getHealth'))).toEqual(['INTERNAL_ERROR', 'SERVICE_UNAVAILABLE']);
-    expect(routeErrorCodes(byId('login'))).toEqual(['VALIDATION_ERROR', 'INTERNAL_ERROR']);
+    expect(routeErrorCodes(byId('login'))).toEqual(['VALIDATION_ERROR', 'UNAUTHORIZED', 'INTERNAL_ERROR']);
   });
 });
 

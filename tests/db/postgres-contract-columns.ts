@@ -196,6 +196,9 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     resolved_at: timestamp,
     acknowledged_by: 'uuid',
     acknowledged_at: timestamp,
+    // 0009_telemetry_ingest
+    fire_notified_at: timestamp,
+    resolve_notified_at: timestamp,
   },
   api_tokens: {
     id: uuidKey,
@@ -284,6 +287,17 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     container_id: varchar(255),
     error_code: varchar(100),
     at: 'timestamp with time zone NOT NULL DEFAULT clock_timestamp()',
+  },
+  // 0009_telemetry_ingest
+  telemetry_batches: {
+    server_id: 'uuid NOT NULL',
+    batch_id: 'uuid NOT NULL',
+    received_at: 'timestamp with time zone NOT NULL DEFAULT now()',
+    stored_at: timestamp,
+  },
+  error_group_users: {
+    error_group_id: 'uuid NOT NULL',
+    user_id_hash: varchar(64, ' NOT NULL'),
   },
   agent_commands: {
     id: 'uuid NOT NULL DEFAULT gen_random_uuid()',

@@ -78,6 +78,8 @@ export const expectedKeys: Record<string, string[]> = {
   ],
   agent_commands: ['PRIMARY KEY (id)', 'UNIQUE (request_id)', references('server_id', 'servers', cascade)],
   master_key_checks: ['PRIMARY KEY (key_version)'],
+  telemetry_batches: ['PRIMARY KEY (server_id, batch_id)', references('server_id', 'servers', cascade)],
+  error_group_users: ['PRIMARY KEY (error_group_id, user_id_hash)', references('error_group_id', 'error_groups', cascade)],
   deployment_events: [
     'PRIMARY KEY (id)',
     references('deployment_id', 'deployments', cascade),
@@ -134,6 +136,7 @@ export const expectedIndexes: Record<string, string> = {
   idx_workflow_runs_workflow: 'workflow_runs (workflow_id, started_at DESC)',
   idx_deployments_service_created: 'deployments (service_id, created_at DESC)',
   idx_deployment_events_deployment: 'deployment_events (deployment_id, at)',
+  idx_telemetry_batches_received: 'telemetry_batches (received_at)',
 };
 
 const updatedAtTrigger = (table: string) =>
@@ -151,6 +154,14 @@ export const expectedTriggers: Record<string, string> = {
     'CREATE TRIGGER agent_commands_notify AFTER INSERT ON public.agent_commands FOR EACH ROW EXECUTE FUNCTION notify_agent_command()',
   deployment_events_notify:
     'CREATE TRIGGER deployment_events_notify AFTER INSERT ON public.deployment_events FOR EACH ROW EXECUTE FUNCTION notify_deployment_event()',
+  projects_changed:
+    'CREATE TRIGGER projects_changed AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.projects FOR EACH STATEMENT EXECUTE FUNCTION notify_projects_changed()',
+  api_tokens_auth_changed:
+    'CREATE TRIGGER api_tokens_auth_changed AFTER DELETE OR UPDATE OF token_hash, user_id, org_id, project_id, scopes, expires_at ON public.api_tokens FOR EACH STATEMENT EXECUTE FUNCTION notify_auth_changed()',
+  sessions_auth_changed:
+    'CREATE TRIGGER sessions_auth_changed AFTER DELETE OR UPDATE OF id, user_id, org_id, expires_at ON public.sessions FOR EACH STATEMENT EXECUTE FUNCTION notify_auth_changed()',
+  org_members_auth_changed:
+    'CREATE TRIGGER org_members_auth_changed AFTER DELETE OR UPDATE OF org_id, user_id, role ON public.org_members FOR EACH STATEMENT EXECUTE FUNCTION notify_auth_changed()',
 };
 
 /** Functions as `name: return type / language`. */
@@ -158,6 +169,8 @@ export const expectedFunctions: Record<string, string> = {
   update_updated_at: 'trigger / plpgsql',
   notify_agent_command: 'trigger / plpgsql',
   notify_deployment_event: 'trigger / plpgsql',
+  notify_projects_changed: 'trigger / plpgsql',
+  notify_auth_changed: 'trigger / plpgsql',
 };
 
 export const expectedExtensions = ['pgcrypto', 'uuid-ossp'];

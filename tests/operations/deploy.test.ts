@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStopWorkflow } from '../../api/durable-operations.js';
 import { httpGet } from '../agent/harness.js';
-import { bootstrappedOrganization } from '../support/auth.js';
+import { addMember, bootstrappedOrganization, otherOrganization } from '../support/auth.js';
 import { ensureDockerd, removeManaged, startTestRegistry, type TestRegistry } from '../support/docker.js';
 import { createProject } from '../support/fixtures.js';
 import { startTestApi } from '../support/platform.js';
@@ -34,6 +34,7 @@ let api: Awaited<ReturnType<typeof startTestApi>>;
 let worker: Awaited<ReturnType<typeof startInProcessWorker>>;
 let host: Awaited<ReturnType<typeof startServerWithAgent>>;
 let rest: ReturnType<typeof operationsApi>;
+let baseUrl: string;
 let docker: Docker;
 let orgId: string;
 let project: Awaited<ReturnType<typeof createProject>>;
@@ -79,7 +80,7 @@ beforeAll(async () => {
   temporal = await privateTemporalConfig('ops');
   api = await startTestApi('ops', { SYNTRA_TEMPORAL_CONFIG: temporal.file, TEMPORAL_WEB_URL });
   await api.app.listen({ port: 0, host: '127.0.0.1' });
-  const baseUrl = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
+  baseUrl = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
   orgId = (await bootstrappedOrganization(api.platform.db)).id;
   project = await createProject(api.platform.db, orgId, 'ops');
   worker = await startInProcessWorker({
@@ -138,6 +139,18 @@ describe('durable operations', () => {
     expect(row.current_deployment_id).toBe(id);
     expect(await version(service.id)).toBe('v1');
     workflowIdsSeen.add(`deploy-${id}`);
+
+    // Temporal Web can find the run by the resources it acted on.
+    const client = new Client({ connection: api.platform.temporal.connection, namespace: api.platform.temporal.namespace });
+    const { searchAttributes } = await client.workflow.getHandle(`deploy-${id}`).describe();
+    expect(searchAttributes).toMatchObject({
+      SyntraOrgId: [orgId],
+      SyntraProjectId: [project.id],
+      SyntraServiceId: [service.id],
+      SyntraServerId: [host.server.id],
+      SyntraDeploymentId: [id],
+      SyntraOperation: ['deployService'],
+    });
   });
 
   it("a second deploy replaces the first (whose containers are gone), and a rollback brings the first image back", async () => {
@@ -169,8 +182,8 @@ describe('durable operations', () => {
     for (const id of [first, second, returned.id]) workflowIdsSeen.add((await rest.deployment(id)).workflow!.id);
   });
 
-  it('scale, restart and stop run as workflows on the agent', async () => {
-    const { service, target } = await newService();
+  it('scale, restart and stop (deleting the service) run as workflows on the agent', async () => {
+    const { service } = await newService();
     const id = await rest.deploy(service.id);
     expect((await rest.until(id, ['running', 'failed'])).status).toBe('running');
 
@@ -195,10 +208,32 @@ describe('durable operations', () => {
     await operationResult(await auditedWorkflowId('service.scale', service.id));
     expect(await containersOf(docker, service.id, { running: true })).toHaveLength(1);
 
-    const stopId = await startStopWorkflow(api.platform, target, { removeContainers: true });
-    workflowIdsSeen.add(stopId);
-    await operationResult(stopId);
+    // Deleting the service stops and removes its containers through the same queue.
+    const deleted = await rest.call('DELETE', `/services/${service.id}`);
+    expect(deleted.status).toBe(204);
+    await operationResult(await auditedWorkflowId('service.delete', service.id));
     expect(await containersOf(docker, service.id)).toHaveLength(0);
+
+    // Deleting a service that never ran stops nothing, and that is no failure.
+    const neverDeployed = await newService();
+    const idleStop = await startStopWorkflow(api.platform, neverDeployed.target, { removeContainers: true });
+    workflowIdsSeen.add(idleStop);
+    await operationResult(idleStop);
+  });
+
+  it('refuses what a caller may not or cannot do, before anything is queued', async () => {
+    // Not in serviceIds: nothing runs for it, so it has no containers and no queue to replay.
+    const service = await imageService(api.platform.db, api.platform.secrets, registry, { projectId: project.id, serverId: host.server.id });
+    const viewer = operationsApi(baseUrl, (await addMember(api.platform.db, orgId, 'viewer')).token);
+    expect((await viewer.call('POST', `/services/${service.id}/deploy`, {})).status).toBe(403);
+    const other = await otherOrganization(api.platform.db, `ops-other-${service.id.slice(0, 8)}`);
+    const outsider = operationsApi(baseUrl, other.ownerToken);
+    expect((await outsider.call('POST', `/services/${service.id}/deploy`, {})).status).toBe(404);
+    expect((await outsider.call('GET', `/services/${service.id}/deployments`)).status).toBe(404);
+    const fromSource = await rest.call('POST', `/services/${service.id}/deploy`, { git_ref: 'main' });
+    expect(fromSource.status).toBe(422);
+    expect((await rest.call('POST', `/services/${service.id}/restart`)).status).toBe(422);
+    expect((await rest.call('GET', `/services/${service.id}/deployments`)).body.data).toEqual([]);
   });
 
   it('a deploy failing its health check with rollback_on_failure ends rolled_back, and the old version still answers', async () => {

@@ -19,8 +19,9 @@ import { issueToken } from '../../api/auth/tokens.js';
 import { bootstrappedOrganization } from '../support/auth.js';
 import { ensureDockerd, removeManaged, startTestRegistry, type TestRegistry } from '../support/docker.js';
 import { createProject } from '../support/fixtures.js';
+import { FakeAgent } from '../support/fake-agent.js';
 import { freshDatabaseUrl } from '../support/postgres.js';
-import { deploymentsWithContainers, imageService, operationsApi, privateTemporalConfig, startServerWithAgent, waitFor } from './stack.js';
+import { deploymentsWithContainers, historyOf, imageService, operationsApi, privateTemporalConfig, replay, startServerWithAgent, waitFor } from './stack.js';
 
 /*
  * Processes dying mid-deploy. The API and the worker run as `syntra api` / `syntra worker` child
@@ -45,6 +46,7 @@ let rest: ReturnType<typeof operationsApi>;
 let orgId: string;
 let project: Awaited<ReturnType<typeof createProject>>;
 const serviceIds: string[] = [];
+const deploymentIds: string[] = [];
 
 function syntra(command: 'api' | 'worker'): ChildProcess {
   const child = spawn(process.execPath, ['bin/syntra.js', command], { env, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -82,6 +84,12 @@ async function startWorker(): Promise<void> {
   } finally {
     await connection.close();
   }
+}
+
+async function deploy(...args: Parameters<typeof rest.deploy>): Promise<string> {
+  const id = await rest.deploy(...args);
+  deploymentIds.push(id);
+  return id;
 }
 
 async function newService() {
@@ -138,7 +146,7 @@ afterAll(async () => {
 describe('durability', () => {
   it('the worker killed with SIGKILL mid-deploy: the next worker finishes the deploy running', async () => {
     const service = await newService();
-    const id = await rest.deploy(service.id);
+    const id = await deploy(service.id);
     await rest.until(id, ['deploying', 'running', 'failed'], 30_000);
     await killHard(workerProcess);
     await startWorker();
@@ -150,7 +158,7 @@ describe('durability', () => {
 
   it('the API killed with SIGKILL mid-deploy: restarted, it gets the agent reports and the deploy ends running', async () => {
     const service = await newService();
-    const id = await rest.deploy(service.id);
+    const id = await deploy(service.id);
     await rest.until(id, ['deploying', 'running', 'failed'], 30_000);
     await killHard(apiProcess);
     await startApi();
@@ -163,7 +171,7 @@ describe('durability', () => {
   it('an agent offline when the deploy starts receives it when it comes back', async () => {
     const service = await newService();
     await host.stopAgent();
-    const id = await rest.deploy(service.id, { timeout_seconds: 60 });
+    const id = await deploy(service.id, { timeout_seconds: 60 });
     await rest.until(id, ['deploying'], 30_000);
     await host.startAgent();
     const deployment = await rest.until(id, ['running', 'failed'], 60_000);
@@ -174,7 +182,7 @@ describe('durability', () => {
   it('an agent that stays away: the deploy fails by its timeout, says why, and never runs later', async () => {
     const service = await newService();
     await host.stopAgent();
-    const id = await rest.deploy(service.id, { timeout_seconds: 3 });
+    const id = await deploy(service.id, { timeout_seconds: 3 });
     const deployment = await rest.until(id, ['running', 'failed'], 30_000);
     expect(deployment.status).toBe('failed');
     expect(deployment.error_message).toMatch(/did not pick the command up within 3 s/);
@@ -184,13 +192,48 @@ describe('durability', () => {
     expect(await deploymentsWithContainers(docker, service.id)).toEqual([]);
   }, 60_000);
 
-  it('the agent killed mid-deploy and started again: the deploy ends, running or failed by timeout, and never hangs', async () => {
+  it('the agent stopped mid-deploy and started again: its unanswered deploy is handed over again and ends running', async () => {
     const service = await newService();
-    const id = await rest.deploy(service.id, { timeout_seconds: 5 });
-    await expect.poll(async () => (await rest.deployment(id)).events.some((event) => event.source === 'agent'), { timeout: 30_000, interval: 100 }).toBe(true);
+    const id = await deploy(service.id, { timeout_seconds: 60 });
+    await expect.poll(async () => (await rest.deployment(id)).events.some((event) => event.source === 'agent'), { timeout: 30_000, interval: 50 }).toBe(true);
     await host.stopAgent();
     await host.startAgent();
     const deployment = await rest.until(id, ['running', 'failed'], 60_000);
-    if (deployment.status === 'failed') expect(deployment.error_message).toMatch(/reported no outcome within 35 s/);
+    expect(deployment.error_message).toBeNull();
+    expect(deployment.status).toBe('running');
+    expect((await httpGet(host.endpoint(service.id), '/version')).body).toBe('v1');
   }, 90_000);
+
+  it('an agent that takes a deploy and never answers: the deploy fails by timeout with the reason, and never hangs', async () => {
+    const service = await newService();
+    await host.stopAgent();
+    // A connected agent that says hello, acknowledges the rollout's start, and then goes silent.
+    const silent = await FakeAgent.connect(baseUrl, host.token, host.server.id);
+    await silent.hello();
+    const id = await deploy(service.id, { timeout_seconds: 2 });
+    const command = await silent.next('deploy', 30_000);
+    silent.send('deploy_status', {
+      deployment_id: id,
+      service_id: service.id,
+      status: 'pulling',
+      phase: 'pull_image',
+      progress_percent: 0,
+      message: 'Pulling',
+      started_at: new Date().toISOString(),
+    });
+    expect(command.payload.deployment_id).toBe(id);
+    const deployment = await rest.until(id, ['running', 'failed'], 60_000);
+    expect(deployment.status).toBe('failed');
+    expect(deployment.error_message).toMatch(/received the command but reported no outcome within 32 s/);
+    await silent.close();
+    await host.startAgent();
+  }, 90_000);
+
+  it('the histories of these runs, interrupted ones included, replay without nondeterminism', async () => {
+    const workflowIds = [...deploymentIds.map((id) => `deploy-${id}`), ...serviceIds.map((id) => `service-${id}`)];
+    const histories = await Promise.all(
+      workflowIds.map(async (workflowId) => ({ workflowId, history: await historyOf(inject('temporalAddress'), inject('temporalNamespace'), workflowId) })),
+    );
+    expect(await replay(histories)).toEqual([]);
+  });
 });

@@ -1,19 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type Docker from 'dockerode';
 import type { Kysely } from 'kysely';
 import pino from 'pino';
 import { expect } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { runAgent, type RunningAgent } from '../../agent/main.js';
 import type { SecretCipher } from '../../api/secrets/cipher.js';
 import type { DeployRequest, DeploymentDetail, HealthCheckConfig } from '../../contracts/index.js';
 import type { Database } from '../../db/postgres/database.js';
 import { bearer } from '../support/auth.js';
+export { privateTemporalConfig } from '../support/temporal.js';
 import type { TestImageName, TestRegistry } from '../support/docker.js';
 import { createServer, createService } from '../support/fixtures.js';
 import { workflowBundle } from './worker.js';
@@ -38,18 +35,7 @@ export const FAST_HTTP_CHECK: HealthCheckConfig = {
 
 const STATUS_POLL_MS = 250;
 
-/** A copy of temporal-dev.yaml whose task queues are this test file's alone. */
-export async function privateTemporalConfig(label: string): Promise<{ file: string; taskQueue: string; cleanup: () => Promise<void> }> {
-  const dir = await mkdtemp(path.join(tmpdir(), `syntra-${label}-temporal-`));
-  const config = parse(await readFile('temporal-dev.yaml', 'utf8')) as { task_queues: Record<string, string> };
-  const suffix = randomUUID().slice(0, 8);
-  config.task_queues = { operations: `${label}-operations-${suffix}`, dag: `${label}-dag-${suffix}` };
-  const file = path.join(dir, 'temporal-dev.yaml');
-  await writeFile(file, stringify(config));
-  return { file, taskQueue: config.task_queues.operations!, cleanup: () => rm(dir, { recursive: true, force: true }) };
-}
-
-/** A registered server with its agent running in this process, and the cleanup of its containers. */
+/** A registered server with its agent running in this process, which a test may stop and start again. */
 export async function startServerWithAgent(db: Kysely<Database>, orgId: string, controlPlaneUrl: string) {
   const { server, token } = await createServer(db, orgId, `ops-${randomUUID().slice(0, 8)}`);
   let agent: RunningAgent | null = await runAgent({ url: controlPlaneUrl, token, serverId: server.id, log: pino({ level: 'silent' }) });
@@ -106,13 +92,15 @@ interface ApiAnswer {
 
 /** The REST calls the tests make, as a user would, over HTTP to `baseUrl`. */
 export function operationsApi(baseUrl: string, token: string) {
-  const call = async (method: 'GET' | 'POST', url: string, payload?: unknown): Promise<ApiAnswer> => {
+  const call = async (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown): Promise<ApiAnswer> => {
     const response = await fetch(`${baseUrl}/api/v1${url}`, {
       method,
       headers: { ...bearer(token), ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
     });
-    return { status: response.status, body: (await response.json()) as ApiAnswer['body'] };
+    // 204 has no body.
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : null) as ApiAnswer['body'] };
   };
   return {
     call,

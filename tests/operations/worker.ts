@@ -1,4 +1,5 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { IllegalStateError } from '@temporalio/common';
 import type { Kysely } from 'kysely';
 import { createActivities } from '../../activities/index.js';
 import type { SecretCipher } from '../../api/secrets/cipher.js';
@@ -19,8 +20,9 @@ export function workflowBundle(): Promise<WorkflowBundle> {
 export async function startInProcessWorker(options: { address: string; namespace: string; taskQueue: string; db: Kysely<Database>; secrets: SecretCipher }) {
   try {
     Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
+  } catch (error) {
     // Installed already by an earlier worker of this process.
+    if (!(error instanceof IllegalStateError)) throw error;
   }
   const connection = await NativeConnection.connect({ address: options.address });
   const worker = await Worker.create({

@@ -8,13 +8,17 @@ import { issueToken } from '../../api/auth/tokens.js';
 import { openPlatform, type Platform } from '../../api/platform.js';
 import { loadConfig, type Config } from '../../config/env.js';
 import { freshDatabaseUrl } from './postgres.js';
+import { privateTemporalConfig } from './temporal.js';
 
 /** A config pointing at this run's test engines, with a private database and data folder. */
 export async function testConfig(label: string, overrides: Record<string, string> = {}) {
   const database = await freshDatabaseUrl(label);
   const dataDir = await mkdtemp(path.join(tmpdir(), `syntra-${label}-`));
+  // Workflows this API starts (a service delete's stop, say) stay on this file's own queues.
+  const temporal = await privateTemporalConfig(label);
   const config: Config = loadConfig({
     SYNTRA_DATA_DIR: dataDir,
+    SYNTRA_TEMPORAL_CONFIG: temporal.file,
     SYNTRA_TOOLS_DIR: inject('toolsDir'),
     DATABASE_URL: database.url,
     TEMPORAL_ADDRESS: inject('temporalAddress'),
@@ -27,6 +31,7 @@ export async function testConfig(label: string, overrides: Record<string, string
     cleanup: async () => {
       await database.drop();
       await rm(dataDir, { recursive: true, force: true });
+      await temporal.cleanup();
     },
   };
 }

@@ -1,0 +1,224 @@
+import type { z } from 'zod';
+import { LogEntry, MetricPoint, TraceSpan, type LogLevel } from '../../contracts/index.js';
+import type {
+  AnyValue,
+  ExportLogsServiceRequest,
+  ExportMetricsServiceRequest,
+  ExportTraceServiceRequest,
+  KeyValue,
+  OtlpLogRecord,
+  OtlpMetric,
+  OtlpSpan,
+} from './otlp-schema.js';
+import type { ServiceTag } from './service-directory.js';
+
+/** Finds the service of one OTLP resource (from its attributes, else from the sender's container). */
+export type ResolveResource = (attributes: Record<string, string>) => ServiceTag | null;
+
+/** What one export request yields: the records to spool, and how many were refused and why (`partial_success`). */
+export interface Mapped<Kind> {
+  records: Kind[];
+  rejected: number;
+  errorMessage: string | undefined;
+}
+
+const SPAN_KINDS = ['internal', 'internal', 'server', 'client', 'producer', 'consumer'] as const;
+const STATUS_CODES = ['unset', 'ok', 'error'] as const;
+const UNKNOWN_SERVICE =
+  'no Syntra service for this resource: the agent tags records by the syntra.service_id resource attribute ' +
+  '(OTEL_RESOURCE_ATTRIBUTES, set in containers it deploys) or by the sending container';
+
+class Collector<Kind> {
+  readonly records: Kind[] = [];
+  rejected = 0;
+  errorMessage: string | undefined;
+
+  reject(count: number, message: string): void {
+    if (count === 0) return;
+    this.rejected += count;
+    this.errorMessage ??= message;
+  }
+
+  /** Keeps the candidate if the contract's schema accepts it: one bad record never spoils a batch. */
+  keep(schema: z.ZodType<Kind>, candidate: unknown): void {
+    const parsed = schema.safeParse(candidate);
+    if (parsed.success) this.records.push(parsed.data);
+    else this.reject(1, `${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+  }
+
+  result(): Mapped<Kind> {
+    return { records: this.records, rejected: this.rejected, errorMessage: this.errorMessage };
+  }
+}
+
+export function mapTraces(request: ExportTraceServiceRequest, resolve: ResolveResource): Mapped<TraceSpan> {
+  const out = new Collector<TraceSpan>();
+  for (const resourceSpans of request.resourceSpans ?? []) {
+    const spans = (resourceSpans.scopeSpans ?? []).flatMap((scope) => scope.spans ?? []);
+    const service = resolve(stringAttributes(resourceSpans.resource?.attributes));
+    if (!service) out.reject(spans.length, UNKNOWN_SERVICE);
+    else for (const span of spans) out.keep(TraceSpan, spanRecord(span, service));
+  }
+  return out.result();
+}
+
+export function mapLogs(request: ExportLogsServiceRequest, resolve: ResolveResource): Mapped<LogEntry> {
+  const out = new Collector<LogEntry>();
+  for (const resourceLogs of request.resourceLogs ?? []) {
+    const logRecords = (resourceLogs.scopeLogs ?? []).flatMap((scope) => scope.logRecords ?? []);
+    const service = resolve(stringAttributes(resourceLogs.resource?.attributes));
+    if (!service) out.reject(logRecords.length, UNKNOWN_SERVICE);
+    else for (const record of logRecords) out.keep(LogEntry, logRecord(record, service));
+  }
+  return out.result();
+}
+
+export function mapMetrics(request: ExportMetricsServiceRequest, resolve: ResolveResource): Mapped<MetricPoint> {
+  const out = new Collector<MetricPoint>();
+  for (const resourceMetrics of request.resourceMetrics ?? []) {
+    const metrics = (resourceMetrics.scopeMetrics ?? []).flatMap((scope) => scope.metrics ?? []);
+    const service = resolve(stringAttributes(resourceMetrics.resource?.attributes));
+    for (const metric of metrics) {
+      if (!service) out.reject(dataPointCount(metric), UNKNOWN_SERVICE);
+      else metricPoints(metric, service.service_id, out);
+    }
+  }
+  return out.result();
+}
+
+function spanRecord(span: OtlpSpan, service: ServiceTag): unknown {
+  const start = nanos(span.startTimeUnixNano);
+  const end = nanos(span.endTimeUnixNano);
+  const parent = hexId(span.parentSpanId);
+  return {
+    trace_id: hexId(span.traceId),
+    span_id: hexId(span.spanId),
+    ...(parent !== undefined && { parent_span_id: parent }),
+    ...service,
+    operation_name: span.name,
+    span_kind: SPAN_KINDS[enumIndex(span.kind, 'SPAN_KIND_', ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'])] ?? 'internal',
+    start_time_ns: Number(start),
+    duration_ns: Number(end > start ? end - start : 0n),
+    status: {
+      code: STATUS_CODES[enumIndex(span.status?.code, 'STATUS_CODE_', ['UNSET', 'OK', 'ERROR'])] ?? 'unset',
+      ...(span.status?.message && { message: span.status.message }),
+    },
+    attributes: attributes(span.attributes),
+    events: (span.events ?? []).map((event) => ({ name: event.name ?? '', timestamp_ns: Number(nanos(event.timeUnixNano)), attributes: attributes(event.attributes) })),
+  };
+}
+
+function logRecord(record: OtlpLogRecord, service: ServiceTag): unknown {
+  const time = nanos(record.timeUnixNano) || nanos(record.observedTimeUnixNano);
+  const traceId = hexId(record.traceId);
+  const spanId = hexId(record.spanId);
+  return {
+    timestamp: time > 0n ? isoFromNanos(time) : new Date().toISOString(),
+    ...service,
+    level: severity(record),
+    message: record.body === undefined ? '' : textOf(record.body),
+    attributes: attributes(record.attributes),
+    ...(traceId !== undefined && { trace_id: traceId }),
+    ...(spanId !== undefined && { span_id: spanId }),
+    source: 'sdk',
+  };
+}
+
+function metricPoints(metric: OtlpMetric, serviceId: string, out: Collector<MetricPoint>): void {
+  const base = (point: { attributes?: KeyValue[] | undefined; timeUnixNano?: string | number | undefined }) => ({
+    timestamp: nanos(point.timeUnixNano) > 0n ? isoFromNanos(nanos(point.timeUnixNano)) : new Date().toISOString(),
+    service_id: serviceId,
+    name: metric.name,
+    labels: stringAttributes(point.attributes),
+  });
+  const numberSeries = metric.gauge ?? metric.sum;
+  if (numberSeries) {
+    const type = metric.sum?.isMonotonic ? 'counter' : 'gauge';
+    for (const point of numberSeries.dataPoints ?? []) {
+      out.keep(MetricPoint, { ...base(point), type, value: point.asDouble ?? Number(point.asInt ?? 0) });
+    }
+  } else if (metric.histogram) {
+    for (const point of metric.histogram.dataPoints ?? []) {
+      const bounds = point.explicitBounds ?? [];
+      let cumulative = 0;
+      const buckets = bounds.map((le, index) => {
+        cumulative += Number(point.bucketCounts?.[index] ?? 0);
+        return { le, count: cumulative };
+      });
+      out.keep(MetricPoint, { ...base(point), type: 'histogram', value: point.sum ?? 0, histogram_buckets: buckets });
+    }
+  } else {
+    out.reject(dataPointCount(metric), `${metric.name}: exponential histograms and summaries are not supported; use explicit-bucket histograms`);
+  }
+}
+
+function dataPointCount(metric: OtlpMetric): number {
+  const series = metric.gauge ?? metric.sum ?? metric.histogram ?? metric.exponentialHistogram ?? metric.summary;
+  return series?.dataPoints?.length ?? 0;
+}
+
+function severity(record: OtlpLogRecord): LogLevel {
+  const number = typeof record.severityNumber === 'number' ? record.severityNumber : 0;
+  if (number > 0) return (['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const)[Math.min(Math.floor((number - 1) / 4), 5)]!;
+  return levelFromText(record.severityText) ?? 'info';
+}
+
+/** A level named in free text ("WARNING", "err", "critical"), or undefined. */
+export function levelFromText(text: string | undefined): LogLevel | undefined {
+  const word = text?.trim().toLowerCase();
+  if (!word) return undefined;
+  if (word.startsWith('trace')) return 'trace';
+  if (word.startsWith('debug') || word === 'dbg') return 'debug';
+  if (word.startsWith('info') || word === 'notice') return 'info';
+  if (word.startsWith('warn')) return 'warn';
+  if (word.startsWith('err')) return 'error';
+  if (word === 'fatal' || word === 'critical' || word === 'crit' || word === 'panic' || word === 'emergency' || word === 'alert') return 'fatal';
+  return undefined;
+}
+
+function enumIndex(value: string | number | undefined, prefix: string, names: readonly string[]): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string') return names.indexOf(value.replace(prefix, ''));
+  return 0;
+}
+
+function nanos(value: string | number | undefined): bigint {
+  if (value === undefined) return 0n;
+  return typeof value === 'number' ? BigInt(Math.trunc(value)) : BigInt(value);
+}
+
+function isoFromNanos(value: bigint): string {
+  return new Date(Number(value / 1_000_000n)).toISOString();
+}
+
+/* Absent (empty) ids stay absent; malformed ones stay as they are, for the schema to refuse. */
+function hexId(id: string | number[] | undefined): string | undefined {
+  if (id === undefined || id.length === 0) return undefined;
+  return typeof id === 'string' ? id.toLowerCase() : Buffer.from(id).toString('hex');
+}
+
+function valueOf(value: AnyValue | undefined): string | number | boolean {
+  if (value === undefined) return '';
+  if (value.stringValue !== undefined) return value.stringValue;
+  if (value.boolValue !== undefined) return value.boolValue;
+  if (value.intValue !== undefined) return Number(value.intValue);
+  if (value.doubleValue !== undefined) return value.doubleValue;
+  return textOf(value);
+}
+
+/* Arrays, maps and bytes have no place in the contract's flat attributes: they travel as JSON text. */
+function textOf(value: AnyValue): string {
+  if (value.stringValue !== undefined) return value.stringValue;
+  if (value.arrayValue) return JSON.stringify((value.arrayValue.values ?? []).map(valueOf));
+  if (value.kvlistValue) return JSON.stringify(attributes(value.kvlistValue.values));
+  if (value.bytesValue !== undefined) return typeof value.bytesValue === 'string' ? value.bytesValue : Buffer.from(value.bytesValue).toString('base64');
+  return String(valueOf(value));
+}
+
+function attributes(list: KeyValue[] | undefined): Record<string, string | number | boolean> {
+  return Object.fromEntries((list ?? []).map((entry) => [entry.key, valueOf(entry.value)]));
+}
+
+function stringAttributes(list: KeyValue[] | undefined): Record<string, string> {
+  return Object.fromEntries((list ?? []).map((entry) => [entry.key, String(valueOf(entry.value))]));
+}

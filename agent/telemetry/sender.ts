@@ -1,0 +1,141 @@
+import type { Logger } from 'pino';
+import type { AgentConfig, TelemetryAckPayload } from '../../contracts/index.js';
+import type { Emit } from '../context.js';
+import { messageOf } from '../errors.js';
+import { BYTES_PER_MB, type SpooledBatch, type TelemetrySpool } from './spool.js';
+
+/* A batch sent without an answer for this long is sent again (the ack, or the batch, was lost). */
+export const ACK_TIMEOUT_MS = 60_000;
+/* After a reconnect a full spool drains this many batches at a time, not 50 MB in one burst. */
+export const MAX_BATCHES_IN_FLIGHT = 4;
+
+interface Session {
+  /** Protocol 1.1 acknowledges batches; a 1.0 control plane does not, so batches are sent and dropped. */
+  acknowledges: boolean;
+  inFlight: Map<string, number>;
+}
+
+/**
+ * Moves sealed batches from the spool to the control plane as `telemetry_batch`. Every
+ * `telemetry_batch_interval_seconds` the journal is sealed (also while offline, which keeps the
+ * journal small); during a session, batches are sent oldest first and leave the spool only on
+ * `telemetry_ack { accepted: true }` (or a VALIDATION_ERROR refusal: it could never be stored).
+ * Anything else is sent again later, without a time limit, across reconnects.
+ */
+export class TelemetrySender {
+  private session: Session | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private intervalMs: number;
+  private ticking: Promise<void> | null = null;
+
+  constructor(
+    private readonly spool: TelemetrySpool,
+    private readonly options: {
+      emit: Emit;
+      /** `agt_…` of every batch; a function because the agent learns it from `hello_ack`. */
+      agentId: () => string;
+      log: Logger;
+      /** Called after each sealing, e.g. to report what the spool dropped. */
+      afterSeal?: () => void;
+      config: AgentConfig;
+    },
+  ) {
+    this.intervalMs = options.config.telemetry_batch_interval_seconds * 1000;
+    this.spool.setMaxBytes(options.config.telemetry_buffer_max_mb * BYTES_PER_MB);
+  }
+
+  get intervalSeconds(): number {
+    return this.intervalMs / 1000;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => this.loop(), this.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.session = null;
+    await this.ticking;
+  }
+
+  beginSession(config: AgentConfig, protocolVersion: string | undefined): void {
+    const intervalMs = config.telemetry_batch_interval_seconds * 1000;
+    // A waiting timer set for the old interval is set again for the new one.
+    if (intervalMs !== this.intervalMs && this.timer && !this.ticking) {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.loop(), intervalMs);
+    }
+    this.intervalMs = intervalMs;
+    this.spool.setMaxBytes(config.telemetry_buffer_max_mb * BYTES_PER_MB);
+    this.session = { acknowledges: protocolVersion !== undefined && protocolVersion !== '1.0', inFlight: new Map() };
+    void this.sendDue();
+  }
+
+  endSession(): void {
+    this.session = null;
+  }
+
+  onAck(ack: TelemetryAckPayload): void {
+    const session = this.session;
+    if (!session?.inFlight.delete(ack.batch_id)) return;
+    if (!ack.accepted && ack.error.code !== 'VALIDATION_ERROR') {
+      this.log.warn({ batchId: ack.batch_id, error: ack.error }, 'the control plane could not store a telemetry batch; it will be sent again');
+      return;
+    }
+    if (!ack.accepted) this.log.error({ batchId: ack.batch_id, error: ack.error }, 'the control plane refused a telemetry batch as invalid; it is dropped');
+    void this.spool
+      .remove(ack.batch_id)
+      .then(() => this.sendDue())
+      .catch((error: unknown) => this.log.error(`could not remove an acknowledged telemetry batch: ${messageOf(error)}`));
+  }
+
+  /** Seals the journal and sends what is due; exposed so tests and shutdown need not wait for the timer. */
+  async tick(): Promise<void> {
+    try {
+      await this.spool.seal();
+      this.options.afterSeal?.();
+      await this.sendDue();
+    } catch (error) {
+      this.log.error(`telemetry spool: ${messageOf(error)}`);
+    }
+  }
+
+  private loop(): void {
+    this.ticking = this.tick().finally(() => {
+      this.ticking = null;
+      if (this.timer) this.timer = setTimeout(() => this.loop(), this.intervalMs);
+    });
+  }
+
+  private get log(): Logger {
+    return this.options.log;
+  }
+
+  private async sendDue(): Promise<void> {
+    const session = this.session;
+    if (!session) return;
+    const now = Date.now();
+    for (const [batchId, sentAt] of session.inFlight) if (now - sentAt > ACK_TIMEOUT_MS) session.inFlight.delete(batchId);
+    for (const batch of this.spool.batches()) {
+      if (this.session !== session || session.inFlight.size >= MAX_BATCHES_IN_FLIGHT) return;
+      if (session.inFlight.has(batch.batchId)) continue;
+      session.inFlight.set(batch.batchId, now);
+      await this.send(batch, session);
+    }
+  }
+
+  private async send(batch: SpooledBatch, session: Session): Promise<void> {
+    const content = await this.spool.read(batch);
+    if (this.session !== session) return;
+    this.options.emit({
+      type: 'telemetry_batch',
+      payload: { batch_id: batch.batchId, agent_id: this.options.agentId(), compression: 'zstd', data: content.toString('base64') },
+    });
+    if (!session.acknowledges) {
+      session.inFlight.delete(batch.batchId);
+      await this.spool.remove(batch.batchId);
+    }
+  }
+}

@@ -1,0 +1,31 @@
+import type { TelemetryData } from '../../contracts/index.js';
+
+/** Some records of each kind; absent kinds are empty. What a receiver accepts in one request. */
+export type TelemetryRecords = Partial<TelemetryData>;
+
+export type TelemetryKind = keyof TelemetryData;
+
+export const TELEMETRY_KINDS: readonly TelemetryKind[] = ['errors', 'traces', 'logs', 'metrics', 'health_checks'];
+
+/*
+ * The spool-full policy: logs and metrics are shed first (they are the bulk, and the cheapest to
+ * lose), traces next, errors and health-check results last.
+ */
+export const SHEDDABLE_KINDS: readonly TelemetryKind[] = ['logs', 'metrics'];
+export const PRECIOUS_KINDS: readonly TelemetryKind[] = ['errors', 'health_checks'];
+
+export function emptyTelemetryData(): TelemetryData {
+  return { errors: [], traces: [], logs: [], metrics: [], health_checks: [] };
+}
+
+export function recordCount(records: TelemetryRecords): number {
+  return TELEMETRY_KINDS.reduce((sum, kind) => sum + (records[kind]?.length ?? 0), 0);
+}
+
+export function countsByKind(records: TelemetryRecords): Record<TelemetryKind, number> {
+  return Object.fromEntries(TELEMETRY_KINDS.map((kind) => [kind, records[kind]?.length ?? 0])) as Record<TelemetryKind, number>;
+}
+
+export function carriesPrecious(records: TelemetryRecords): boolean {
+  return PRECIOUS_KINDS.some((kind) => (records[kind]?.length ?? 0) > 0);
+}

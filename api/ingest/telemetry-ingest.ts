@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { TelemetryAckPayload, TelemetryBatchPayload, TelemetryData } from '../../contracts/index.js';
+import { ClickHouseBatchWriter, defaultBatchWriterOptions, type BatchWriterOptions } from '../../db/clickhouse/writer.js';
+import type { Database } from '../../db/postgres/database.js';
+import { recordErrorEvents, type GroupedErrorEvent } from '../../db/queries/error-groups.js';
+import { claimBatch, markBatchStored, type BatchState } from '../../db/queries/telemetry-batches.js';
+import { recordHealthChecks } from '../../db/queries/telemetry-health.js';
+import { deploymentsOfServices, servicesOnServer } from '../../db/queries/telemetry-targets.js';
+import { logRow, metricRow, spanRow, type LogRow, type MetricRow, type SpanRow } from './clickhouse-rows.js';
+import { decodeBatch } from './decode-batch.js';
+import { groupError } from './error-grouping.js';
+import { spanKey, withoutStoredLogs, withoutStoredMetrics, withoutStoredSpans } from './stored-rows.js';
+
+/**
+ * Beyond this many batches being written at once, new ones are refused with a code that tells a
+ * 1.1 agent to keep them and resend: its spool holds them, our memory need not.
+ */
+export const maxBatchesInFlight = 64;
+
+export interface TelemetryIngestDeps {
+  db: Kysely<Database>;
+  clickhouse: ClickHouseClient;
+  log: Logger;
+  writerOptions?: BatchWriterOptions;
+}
+
+type Ack = TelemetryAckPayload;
+
+/**
+ * Turns an agent's `telemetry_batch` into stored telemetry and the `telemetry_ack` that says so.
+ * The ack is accepted only once everything is durable: ClickHouse rows inserted, then errors,
+ * health checks and the batch's "stored" mark committed in one PostgreSQL transaction. So a batch
+ * is either acknowledged and whole, or unacknowledged and resent; a resend of a stored batch is
+ * acknowledged without writing, and one of an interrupted batch writes only what is missing.
+ */
+export class TelemetryIngest {
+  private readonly spans: ClickHouseBatchWriter<SpanRow>;
+  private readonly logs: ClickHouseBatchWriter<LogRow>;
+  private readonly metrics: ClickHouseBatchWriter<MetricRow>;
+  private readonly inFlight = new Map<string, Promise<Ack>>();
+  private closing = false;
+
+  constructor(private readonly deps: TelemetryIngestDeps) {
+    const options = deps.writerOptions ?? defaultBatchWriterOptions;
+    this.spans = new ClickHouseBatchWriter(deps.clickhouse, 'traces', options);
+    this.logs = new ClickHouseBatchWriter(deps.clickhouse, 'logs', options);
+    this.metrics = new ClickHouseBatchWriter(deps.clickhouse, 'metrics_raw', options);
+  }
+
+  /** Never rejects: every failure becomes a refusing ack. */
+  ingest(serverId: string, payload: TelemetryBatchPayload): Promise<Ack> {
+    const key = `${serverId}/${payload.batch_id}`;
+    const running = this.inFlight.get(key);
+    if (running) return running;
+    if (this.closing) return Promise.resolve(retryLater(payload.batch_id, 'INGEST_CLOSING', 'the control plane is stopping'));
+    if (this.inFlight.size >= maxBatchesInFlight) {
+      return Promise.resolve(retryLater(payload.batch_id, 'INGEST_BUSY', `${maxBatchesInFlight} batches are being written`));
+    }
+    const stored = this.store(serverId, payload).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, stored);
+    return stored;
+  }
+
+  /** Lets running batches finish (their rows are flushed), refusing new ones. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all([...this.inFlight.values()]);
+    await Promise.all([this.spans.flush(), this.logs.flush(), this.metrics.flush()]);
+  }
+
+  private async store(serverId: string, payload: TelemetryBatchPayload): Promise<Ack> {
+    const decoded = decodeBatch(payload);
+    if (!decoded.ok) {
+      this.deps.log.warn({ serverId, batchId: payload.batch_id, reason: decoded.reason }, 'telemetry batch rejected');
+      return { batch_id: payload.batch_id, accepted: false, error: { code: 'VALIDATION_ERROR', message: decoded.reason } };
+    }
+    try {
+      const state = await claimBatch(this.deps.db, serverId, payload.batch_id);
+      if (state !== 'stored') await this.write(serverId, payload.batch_id, decoded.data, state);
+      return { batch_id: payload.batch_id, accepted: true };
+    } catch (error) {
+      this.deps.log.error({ err: error, serverId, batchId: payload.batch_id }, 'telemetry batch could not be stored');
+      return retryLater(payload.batch_id, 'INGEST_FAILED', 'the batch could not be stored; send it again later');
+    }
+  }
+
+  private async write(serverId: string, batchId: string, data: TelemetryData, state: Exclude<BatchState, 'stored'>): Promise<void> {
+    const { db, clickhouse } = this.deps;
+    const ours = await servicesOnServer(db, serverId, serviceIdsOf(data));
+    const kept = keepServices(data, ours);
+    const dropped = countRecords(data) - countRecords(kept);
+    if (dropped > 0) this.deps.log.warn({ serverId, batchId, dropped }, 'telemetry of services not on this server dropped');
+
+    let spans = uniqueSpans(kept.traces.map(spanRow));
+    let logs = kept.logs.map(logRow);
+    let metrics = kept.metrics.map((point) => metricRow(point, serverId));
+    if (state === 'interrupted') {
+      [spans, logs, metrics] = await Promise.all([
+        withoutStoredSpans(clickhouse, spans),
+        withoutStoredLogs(clickhouse, logs),
+        withoutStoredMetrics(clickhouse, metrics),
+      ]);
+    }
+    const [errors] = await Promise.all([
+      this.groupErrors(kept, ours),
+      this.spans.write(spans),
+      this.logs.write(logs),
+      this.metrics.write(metrics),
+    ]);
+    await db.transaction().execute(async (trx) => {
+      await recordErrorEvents(trx, errors);
+      await recordHealthChecks(trx, kept.health_checks);
+      await markBatchStored(trx, serverId, batchId);
+    });
+  }
+
+  private async groupErrors(data: TelemetryData, services: ReadonlySet<string>): Promise<GroupedErrorEvent[]> {
+    if (data.errors.length === 0) return [];
+    const deployments = await deploymentsOfServices(this.deps.db, services, data.errors.map((event) => event.deployment_id));
+    return data.errors.map((event) => ({
+      event,
+      ...groupError(event),
+      deploymentId: deployments.has(event.deployment_id) ? event.deployment_id : null,
+      userIdHash: event.context.user ? hashUserId(event.service_id, event.context.user.id) : null,
+    }));
+  }
+}
+
+function retryLater(batchId: string, code: string, message: string): Ack {
+  return { batch_id: batchId, accepted: false, error: { code, message } };
+}
+
+/*
+ * Users are counted, never stored: the id is hashed with its service, so the same id in two
+ * services (or a guessable id such as an e-mail) does not give away who it is across the store.
+ */
+export function hashUserId(serviceId: string, userId: string): string {
+  return createHash('sha256').update(`${serviceId}:${userId}`).digest('hex');
+}
+
+function serviceIdsOf(data: TelemetryData): string[] {
+  return [
+    ...data.errors.map((record) => record.service_id),
+    ...data.traces.map((record) => record.service_id),
+    ...data.logs.map((record) => record.service_id),
+    ...data.metrics.map((record) => record.service_id),
+    ...data.health_checks.map((record) => record.service_id),
+  ];
+}
+
+function keepServices(data: TelemetryData, services: ReadonlySet<string>): TelemetryData {
+  const ours = (record: { service_id: string }) => services.has(record.service_id);
+  return {
+    errors: data.errors.filter(ours),
+    traces: data.traces.filter(ours),
+    logs: data.logs.filter(ours),
+    metrics: data.metrics.filter(ours),
+    health_checks: data.health_checks.filter(ours),
+  };
+}
+
+function countRecords(data: TelemetryData): number {
+  return data.errors.length + data.traces.length + data.logs.length + data.metrics.length + data.health_checks.length;
+}
+
+/** A span sent twice in one batch (an SDK retry the agent forwarded) is one span. */
+function uniqueSpans(rows: SpanRow[]): SpanRow[] {
+  return [...new Map(rows.map((row) => [spanKey(row), row])).values()];
+}

@@ -1,0 +1,258 @@
+import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import otlpRoot from '@opentelemetry/otlp-transformer/build/esm/generated/root.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spooledData, testReceiver } from './support.js';
+
+interface GeneratedMessage {
+  fromObject(object: unknown): object;
+  encode(message: object): { finish(): Uint8Array };
+  decode(bytes: Uint8Array): object;
+  toObject(message: object, options: Record<string, unknown>): Record<string, unknown>;
+}
+const collector = (otlpRoot as unknown as { opentelemetry: { proto: { collector: Record<string, { v1: Record<string, GeneratedMessage> }> } } })
+  .opentelemetry.proto.collector;
+
+/* Protobuf as the stock OTLP exporters write it: the opentelemetry-proto messages. */
+function protobuf(signal: 'trace' | 'logs' | 'metrics', message: string, object: unknown): Buffer {
+  const type = collector[signal]!.v1[message]!;
+  return Buffer.from(type.encode(type.fromObject(object)).finish());
+}
+
+const SERVICE_ID = randomUUID();
+const DEPLOYMENT_ID = randomUUID();
+const TRACE_ID = '5b8efff798038103d269b633813fc60c';
+const ROOT_SPAN_ID = 'eee19b7ec3c1b173';
+const CHILD_SPAN_ID = 'eee19b7ec3c1b174';
+
+const taggedResource = {
+  attributes: [
+    { key: 'syntra.service_id', value: { stringValue: SERVICE_ID } },
+    { key: 'syntra.deployment_id', value: { stringValue: DEPLOYMENT_ID } },
+    { key: 'service.name', value: { stringValue: 'shop' } },
+  ],
+};
+
+let receiver: Awaited<ReturnType<typeof testReceiver>>;
+
+beforeAll(async () => {
+  receiver = await testReceiver();
+});
+afterAll(async () => {
+  await receiver?.close();
+});
+
+async function post(pathname: string, body: Buffer | string, headers: Record<string, string>) {
+  const response = await fetch(receiver.url(pathname), { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers });
+  return { status: response.status, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
+}
+
+describe('OTLP/HTTP receiver', () => {
+  it('takes JSON spans, tags them from resource attributes, and reports the untagged ones in partial_success', async () => {
+    const request = {
+      resourceSpans: [
+        {
+          resource: taggedResource,
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId: TRACE_ID,
+                  spanId: CHILD_SPAN_ID,
+                  parentSpanId: ROOT_SPAN_ID,
+                  name: 'SELECT orders',
+                  kind: 3,
+                  startTimeUnixNano: '1700000000100000000',
+                  endTimeUnixNano: '1700000000350000000',
+                  attributes: [
+                    { key: 'db.system', value: { stringValue: 'postgresql' } },
+                    { key: 'db.rows', value: { intValue: '42' } },
+                    { key: 'db.cached', value: { boolValue: false } },
+                    { key: 'db.tables', value: { arrayValue: { values: [{ stringValue: 'orders' }] } } },
+                  ],
+                  status: { code: 2, message: 'deadlock detected' },
+                  events: [{ timeUnixNano: '1700000000200000000', name: 'retry', attributes: [] }],
+                },
+              ],
+            },
+          ],
+        },
+        { resource: { attributes: [] }, scopeSpans: [{ spans: [{ traceId: TRACE_ID, spanId: ROOT_SPAN_ID, name: 'GET /', startTimeUnixNano: '1', endTimeUnixNano: '2' }] }] },
+      ],
+    };
+    const response = await post('/v1/traces', JSON.stringify(request), { 'content-type': 'application/json' });
+    expect(response.status).toBe(200);
+    const answer = JSON.parse(response.body.toString()) as { partialSuccess: { rejectedSpans: string; errorMessage: string } };
+    expect(answer.partialSuccess.rejectedSpans).toBe('1');
+    expect(answer.partialSuccess.errorMessage).toContain('syntra.service_id');
+
+    const spans = (await spooledData(receiver.spool)).traces.filter((span) => span.span_id === CHILD_SPAN_ID);
+    expect(spans).toEqual([
+      {
+        trace_id: TRACE_ID,
+        span_id: CHILD_SPAN_ID,
+        parent_span_id: ROOT_SPAN_ID,
+        service_id: SERVICE_ID,
+        deployment_id: DEPLOYMENT_ID,
+        operation_name: 'SELECT orders',
+        span_kind: 'client',
+        start_time_ns: 1700000000100000000,
+        duration_ns: 250_000_000,
+        status: { code: 'error', message: 'deadlock detected' },
+        attributes: { 'db.system': 'postgresql', 'db.rows': 42, 'db.cached': false, 'db.tables': '["orders"]' },
+        events: [{ name: 'retry', timestamp_ns: 1700000000200000000, attributes: {} }],
+      },
+    ]);
+  });
+
+  it('takes gzip protobuf spans and answers in protobuf', async () => {
+    const spanId = 'aaaabbbbccccdddd';
+    const body = protobuf('trace', 'ExportTraceServiceRequest', {
+      resourceSpans: [
+        {
+          resource: taggedResource,
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId: Buffer.from(TRACE_ID, 'hex'),
+                  spanId: Buffer.from(spanId, 'hex'),
+                  name: 'GET /checkout',
+                  kind: 2,
+                  startTimeUnixNano: '1700000001000000000',
+                  endTimeUnixNano: '1700000001500000000',
+                  status: { code: 1 },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    const response = await post('/v1/traces', gzipSync(body), { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/x-protobuf');
+    const answer = collector.trace!.v1.ExportTraceServiceResponse!;
+    expect(answer.toObject(answer.decode(response.body), {})).toEqual({});
+
+    const span = (await spooledData(receiver.spool)).traces.find((candidate) => candidate.span_id === spanId);
+    expect(span).toMatchObject({ trace_id: TRACE_ID, operation_name: 'GET /checkout', span_kind: 'server', duration_ns: 500_000_000, status: { code: 'ok' } });
+    expect(span).not.toHaveProperty('parent_span_id');
+  });
+
+  it('maps log severities, bodies and trace context', async () => {
+    const marker = randomUUID();
+    const request = {
+      resourceLogs: [
+        {
+          resource: taggedResource,
+          scopeLogs: [
+            {
+              logRecords: [
+                { timeUnixNano: '1700000002000000000', severityNumber: 17, body: { stringValue: `payment failed ${marker}` }, traceId: TRACE_ID, spanId: CHILD_SPAN_ID },
+                { observedTimeUnixNano: '1700000003000000000', severityText: 'WARNING', body: { kvlistValue: { values: [{ key: 'marker', value: { stringValue: marker } }] } } },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const response = await post('/v1/logs', JSON.stringify(request), { 'content-type': 'application/json' });
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.body.toString())).toEqual({});
+    const logs = (await spooledData(receiver.spool)).logs.filter((entry) => entry.message.includes(marker));
+    expect(logs).toEqual([
+      {
+        timestamp: '2023-11-14T22:13:22.000Z',
+        service_id: SERVICE_ID,
+        deployment_id: DEPLOYMENT_ID,
+        level: 'error',
+        message: `payment failed ${marker}`,
+        attributes: {},
+        trace_id: TRACE_ID,
+        span_id: CHILD_SPAN_ID,
+        source: 'sdk',
+      },
+      expect.objectContaining({ timestamp: '2023-11-14T22:13:23.000Z', level: 'warn', message: JSON.stringify({ marker }) }),
+    ]);
+  });
+
+  it('maps gauges, monotonic sums and histograms from protobuf, and refuses summaries in partial_success', async () => {
+    const point = (value: Record<string, unknown>) => ({ timeUnixNano: '1700000004000000000', attributes: [{ key: 'route', value: { stringValue: '/pay' } }], ...value });
+    const body = protobuf('metrics', 'ExportMetricsServiceRequest', {
+      resourceMetrics: [
+        {
+          resource: taggedResource,
+          scopeMetrics: [
+            {
+              metrics: [
+                { name: 'queue.depth', gauge: { dataPoints: [point({ asDouble: 7.5 })] } },
+                { name: 'http.requests', sum: { isMonotonic: true, aggregationTemporality: 2, dataPoints: [point({ asInt: '12' })] } },
+                {
+                  name: 'http.duration',
+                  histogram: { aggregationTemporality: 2, dataPoints: [point({ count: '6', sum: 2.5, bucketCounts: ['1', '2', '3'], explicitBounds: [0.1, 1] })] },
+                },
+                { name: 'gc.pause', summary: { dataPoints: [point({ count: '1', sum: 1 })] } },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    const response = await post('/v1/metrics', body, { 'content-type': 'application/x-protobuf' });
+    expect(response.status).toBe(200);
+    const answer = collector.metrics!.v1.ExportMetricsServiceResponse!;
+    expect(answer.toObject(answer.decode(response.body), { longs: String })).toMatchObject({ partialSuccess: { rejectedDataPoints: '1' } });
+
+    const metrics = (await spooledData(receiver.spool)).metrics.filter((metric) => metric.service_id === SERVICE_ID);
+    const common = { timestamp: '2023-11-14T22:13:24.000Z', service_id: SERVICE_ID, labels: { route: '/pay' } };
+    expect(metrics).toEqual([
+      { ...common, name: 'queue.depth', type: 'gauge', value: 7.5 },
+      { ...common, name: 'http.requests', type: 'counter', value: 12 },
+      { ...common, name: 'http.duration', type: 'histogram', value: 2.5, histogram_buckets: [{ le: 0.1, count: 1 }, { le: 1, count: 3 }] },
+    ]);
+  });
+
+  it('answers 400 to malformed bodies and 415 to other content types', async () => {
+    expect((await post('/v1/traces', '{"resourceSpans": [', { 'content-type': 'application/json' })).status).toBe(400);
+    expect((await post('/v1/traces', '{"resourceSpans": "none"}', { 'content-type': 'application/json' })).status).toBe(400);
+    expect((await post('/v1/logs', Buffer.from([0x0a, 0xff, 0xff]), { 'content-type': 'application/x-protobuf' })).status).toBe(400);
+    expect((await post('/v1/metrics', Buffer.from('not gzip'), { 'content-type': 'application/json', 'content-encoding': 'gzip' })).status).toBe(400);
+    expect((await post('/v1/traces', 'hello', { 'content-type': 'text/plain' })).status).toBe(415);
+  });
+
+  it('answers 413 to a body over 20 MiB, and to a small gzip body that inflates beyond it', async () => {
+    const big = Buffer.alloc(21 * 1024 * 1024, 0x20);
+    expect((await post('/v1/traces', big, { 'content-type': 'application/json' })).status).toBe(413);
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20));
+    expect(bomb.length).toBeLessThan(1024 * 1024);
+    expect((await post('/v1/traces', bomb, { 'content-type': 'application/json', 'content-encoding': 'gzip' })).status).toBe(413);
+    // The receiver still serves.
+    expect((await post('/v1/traces', '{}', { 'content-type': 'application/json' })).status).toBe(200);
+  });
+
+  it('answers 429 with Retry-After once the spool is full', async () => {
+    const small = await testReceiver({ maxBytes: 4 * 1024 });
+    try {
+      const logs = {
+        resourceLogs: [{ resource: taggedResource, scopeLogs: [{ logRecords: [{ severityNumber: 9, body: { stringValue: 'x'.repeat(900) } }] }] }],
+      };
+      const statuses: number[] = [];
+      let retryAfter: string | null = null;
+      for (let attempt = 0; attempt < 10; attempt += 1) {
+        const response = await fetch(small.url('/v1/logs'), { method: 'POST', body: JSON.stringify(logs), headers: { 'content-type': 'application/json' } });
+        statuses.push(response.status);
+        if (response.status === 429) retryAfter = response.headers.get('retry-after');
+      }
+      expect(statuses.slice(0, 2)).toEqual([200, 200]);
+      expect(statuses.at(-1)).toBe(429);
+      expect(retryAfter).toBe('5');
+      const accepted = statuses.filter((status) => status === 200).length;
+      // Exactly what was answered 200 is in the spool, and the refused records are counted as dropped logs.
+      expect((await spooledData(small.spool)).logs).toHaveLength(accepted);
+      expect(small.spool.takeDropped().logs).toBe(10 - accepted);
+    } finally {
+      await small.close();
+    }
+  });
+});

@@ -1,0 +1,106 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BATCH_MAX_JSON_BYTES, TelemetrySpool } from '../../../agent/telemetry/spool.js';
+import { errorEvent, logEntry, metricPoint, traceSpan } from './records.js';
+import { decodeBatch, silentLog, spooledData, temporarySpool, testZstd } from './support.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+async function spoolOf(maxBytes?: number) {
+  const temporary = await temporarySpool(maxBytes);
+  cleanups.push(async () => {
+    await temporary.spool.close();
+    await temporary.remove();
+  });
+  return temporary;
+}
+
+describe('telemetry spool', () => {
+  it('when full, sheds logs and metrics (oldest first) to take errors, keeps spans, and counts what it dropped', async () => {
+    const { spool } = await spoolOf(16 * 1024);
+    expect(await spool.append({ traces: [traceSpan('kept span')] })).toBe(true);
+    let acceptedLogs = 0;
+    // Random text does not compress: the spool fills up in a few appends.
+    while (await spool.append({ logs: [logEntry(Buffer.from(crypto.getRandomValues(new Uint8Array(1500))).toString('base64'))], metrics: [metricPoint(1)] })) {
+      acceptedLogs += 1;
+      await spool.seal();
+    }
+    expect(acceptedLogs).toBeGreaterThan(3);
+    expect(spool.takeDropped()).toMatchObject({ logs: 1, metrics: 1, errors: 0 });
+    // Spans alone are refused too: only errors and health checks may push logs and metrics out.
+    const bigSpan = { ...traceSpan('refused span'), attributes: { payload: Buffer.from(crypto.getRandomValues(new Uint8Array(3000))).toString('base64') } };
+    expect(await spool.append({ traces: [bigSpan] })).toBe(false);
+
+    const precious = { ...errorEvent('must not be lost'), context: { environment: 'production', release: '1', tags: {}, extra: { payload: bigSpan.attributes.payload } } };
+    expect(await spool.append({ errors: [precious] })).toBe(true);
+    const dropped = spool.takeDropped();
+    expect(dropped.traces).toBe(1);
+    expect(dropped.logs).toBeGreaterThan(0);
+    expect(dropped.metrics).toBe(dropped.logs);
+    expect(dropped.errors).toBe(0);
+
+    const data = await spooledData(spool);
+    expect(data.errors.map((event) => event.message)).toEqual(['must not be lost']);
+    expect(data.traces.map((span) => span.operation_name)).toEqual(['kept span']);
+    // The newest logs survive: shedding starts with the oldest batch.
+    expect(data.logs).toHaveLength(acceptedLogs - dropped.logs);
+    expect(spool.usedBytes).toBeLessThanOrEqual(spool.limitBytes);
+  });
+
+  it('refuses errors too once nothing is left to shed', async () => {
+    const { spool } = await spoolOf(4 * 1024);
+    let accepted = 0;
+    while (await spool.append({ errors: [errorEvent(Buffer.from(crypto.getRandomValues(new Uint8Array(600))).toString('base64'))] })) accepted += 1;
+    expect(accepted).toBeGreaterThan(0);
+    expect(spool.takeDropped().errors).toBe(1);
+    expect((await spooledData(spool)).errors).toHaveLength(accepted);
+  });
+
+  it('finds its journal and an interrupted sealing again after a crash, skipping a torn last line', async () => {
+    const { dir, spool } = await spoolOf();
+    await spool.append({ logs: [logEntry('in the journal')] });
+    // What a crash between renaming the journal and writing its batches leaves behind.
+    await mkdir(path.join(dir, 'sealing'), { recursive: true });
+    await writeFile(path.join(dir, 'sealing', '000000000007.ndjson'), `${JSON.stringify({ errors: [errorEvent('being sealed')] })}\n{"logs": [{"times`);
+    // A batch file half-written when the process died.
+    await writeFile(path.join(dir, 'batches', '000000000007-0000-00000000-0000-4000-8000-000000000000.zst.tmp'), 'partial');
+
+    const reopened = await TelemetrySpool.open(dir, { maxBytes: 50 * 1024 * 1024, zstd: await testZstd(), log: silentLog });
+    cleanups.push(() => reopened.close());
+    const data = await spooledData(reopened);
+    expect(data.logs.map((entry) => entry.message)).toEqual(['in the journal']);
+    expect(data.errors.map((event) => event.message)).toEqual(['being sealed']);
+    expect(reopened.batches().every((batch) => batch.file.endsWith('.zst'))).toBe(true);
+  });
+
+  it('refuses a directory another live agent process is using', async () => {
+    const { dir } = await spoolOf();
+    await writeFile(path.join(dir, 'spool.lock'), String(process.ppid));
+    await expect(TelemetrySpool.open(dir, { maxBytes: 1024 * 1024, zstd: await testZstd(), log: silentLog })).rejects.toThrow(/in use by process/);
+  });
+
+  it('splits a large journal into batches the gateway accepts, and removes only the batch named', async () => {
+    const { spool } = await spoolOf();
+    const line = 'x'.repeat(10_000);
+    for (let group = 0; group < 10; group += 1) {
+      await spool.append({ logs: Array.from({ length: 100 }, (_, index) => logEntry(`${group}-${index} ${line}`)) });
+    }
+    await spool.seal();
+    const batches = spool.batches();
+    expect(batches.length).toBeGreaterThan(1);
+    let total = 0;
+    for (const batch of batches) {
+      const data = await decodeBatch(await spool.read(batch));
+      expect(Buffer.byteLength(JSON.stringify(data))).toBeLessThanOrEqual(BATCH_MAX_JSON_BYTES + 1024);
+      total += data.logs.length;
+    }
+    expect(total).toBe(1_000);
+
+    await spool.remove(batches[0]!.batchId);
+    expect(spool.batches().map((batch) => batch.batchId)).toEqual(batches.slice(1).map((batch) => batch.batchId));
+  });
+});

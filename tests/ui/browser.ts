@@ -1,0 +1,31 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { build } from 'vite';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { uiRoot } from '../../api/ui/plugin.js';
+
+/* The UI tests' browser: Debian's Chromium (installed by .ci/run), driven by playwright-core. */
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const SCREENSHOT_DIR = path.resolve('test-artifacts/ui');
+
+export const viewports = {
+  laptop: { width: 1280, height: 800 },
+  phone: { width: 390, height: 844 },
+} as const;
+
+/** Builds ui/dist as `npm run build:ui` does, so the API serves this checkout's UI. */
+export async function buildUi(): Promise<void> {
+  await build({ configFile: path.join(uiRoot, 'vite.config.ts'), logLevel: 'warn' });
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  // --no-sandbox: the tests run as root in a container, where Chromium's sandbox cannot start.
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox'] });
+}
+
+/** A full-page screenshot kept as a test artifact. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}

@@ -1,0 +1,46 @@
+import { projects } from '../api/endpoints.js';
+import { FailureNotice } from '../components/failure-notice.js';
+import { useLoad } from '../hooks.js';
+import { Link } from '../router.js';
+import { useCan } from '../session.js';
+
+export function ProjectPage({ params }: { params: Record<string, string> }) {
+  const projectId = params.projectId!;
+  const project = useLoad(() => projects.get(projectId), projectId);
+  const canCreate = useCan('service.create');
+
+  return (
+    <section>
+      <FailureNotice failure={project.failure} title="Could not load the project" onRetry={() => void project.reload()} />
+      {project.loading ? <p aria-live="polite">Loading the project…</p> : null}
+      {project.data ? (
+        <>
+          <div className="page-head">
+            <h1>{project.data.name}</h1>
+            {canCreate ? (
+              <Link to={`/projects/${projectId}/services/new`} className="button primary">
+                New service
+              </Link>
+            ) : null}
+          </div>
+          {project.data.description ? <p className="muted">{project.data.description}</p> : null}
+          <h2>Services</h2>
+          {project.data.services.length === 0 ? <p>No services yet. Create one from a container image.</p> : null}
+          <ul className="cards">
+            {project.data.services.map((service) => (
+              <li key={service.id} className="card">
+                <Link to={`/services/${service.id}`}>{service.name}</Link>
+                <p className="muted">
+                  {service.source_type === 'image'
+                    ? `${service.source_config.image.repository}:${service.source_config.image.tag}`
+                    : service.source_type}{' '}
+                  · {service.replicas} replica{service.replicas === 1 ? '' : 's'}
+                </p>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+    </section>
+  );
+}

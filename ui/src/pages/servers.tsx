@@ -1,0 +1,67 @@
+import { servers } from '../api/endpoints.js';
+import { FailureNotice } from '../components/failure-notice.js';
+import { StatusBadge } from '../components/status-badge.js';
+import { useInterval, useLoad } from '../hooks.js';
+import { formatMemory, formatTime } from '../logic/format.js';
+import { Link } from '../router.js';
+import { useCan } from '../session.js';
+
+/* Presence changes without a socket event: the list re-reads on this interval. */
+const serverListRefreshMs = 5_000;
+
+export function ServersPage() {
+  const list = useLoad(() => servers.list(), 'servers');
+  const canAdd = useCan('server.create');
+  useInterval(() => void list.reload(), serverListRefreshMs, true);
+
+  return (
+    <section>
+      <div className="page-head">
+        <h1>Servers</h1>
+        {canAdd ? (
+          <Link to="/servers/new" className="button primary">
+            Add server
+          </Link>
+        ) : null}
+      </div>
+      <FailureNotice failure={list.failure} title="Could not load the servers" onRetry={() => void list.reload()} />
+      {list.loading ? <p aria-live="polite">Loading servers…</p> : null}
+      {list.data?.length === 0 ? <p>No servers yet. Add one: Syntra gives you the command that installs its agent.</p> : null}
+      {list.data && list.data.length > 0 ? (
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Status</th>
+                <th scope="col">Agent</th>
+                <th scope="col">CPU</th>
+                <th scope="col">Memory</th>
+                <th scope="col">Disk</th>
+                <th scope="col">Last heartbeat</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.map((server) => (
+                <tr key={server.id} data-server={server.name}>
+                  <th scope="row">
+                    {server.name}
+                    {server.hostname ? <div className="muted">{server.hostname}</div> : null}
+                  </th>
+                  <td>
+                    <StatusBadge status={server.status} />
+                  </td>
+                  <td>{server.agent_version ?? '—'}</td>
+                  <td>{server.cpu_cores === null ? '—' : `${server.cpu_cores} cores`}</td>
+                  <td>{formatMemory(server.memory_mb)}</td>
+                  <td>{server.disk_gb === null ? '—' : `${server.disk_gb} GB`}</td>
+                  <td>{formatTime(server.last_heartbeat_at)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,100 @@
+import { useCallback, useState } from 'react';
+import type { DeploymentDetail, DeploymentEvent } from '../../../contracts/api/resources.js';
+import type { LiveDeploymentEvent } from '../../../contracts/live.js';
+import { deployments, services } from '../api/endpoints.js';
+import { useDeploymentEvents } from '../api/live.js';
+import { DeploymentHistory } from '../components/service/deployment-history.js';
+import { EnvEditor } from '../components/service/env-editor.js';
+import { LiveDeployment } from '../components/service/live-deployment.js';
+import { ServiceControls } from '../components/service/service-controls.js';
+import { ServiceLogs } from '../components/service/service-logs.js';
+import { FailureNotice } from '../components/failure-notice.js';
+import { useInterval, useLoad } from '../hooks.js';
+import { isFinished } from '../logic/deploy-progress.js';
+import { Link } from '../router.js';
+import { useCan } from '../session.js';
+
+/* Durations of running deployments tick at this pace. */
+const clockTickMs = 1_000;
+
+export function ServicePage({ params }: { params: Record<string, string> }) {
+  const serviceId = params.serviceId!;
+  const service = useLoad(() => services.get(serviceId), serviceId);
+  const latest = service.data?.recent_deployments[0] ?? null;
+  const detail = useLoad<DeploymentDetail | null>(() => (latest ? deployments.get(latest.id) : Promise.resolve(null)), latest?.id ?? 'none');
+  const [arriving, setArriving] = useState<Record<string, DeploymentEvent[]>>({});
+  const [now, setNow] = useState(Date.now());
+  const canEdit = useCan('service.update');
+  useInterval(() => setNow(Date.now()), clockTickMs, latest !== null && !isFinished(latest.status));
+
+  const reloadAll = useCallback(async () => {
+    await Promise.all([service.reload(), detail.reload()]);
+  }, [service.reload, detail.reload]);
+
+  useDeploymentEvents(
+    { kind: 'service', id: serviceId },
+    (message: LiveDeploymentEvent) => {
+      setArriving((known) => ({ ...known, [message.deployment_id]: [...(known[message.deployment_id] ?? []), message.event] }));
+      // A status change (a new deployment, a rollback, the end) changes the history: read it again.
+      if (message.event.source === 'control_plane') void service.reload();
+    },
+    () => void reloadAll(),
+  );
+
+  const data = service.data;
+  const image = data?.source_type === 'image' ? data.source_config.image : null;
+  return (
+    <section>
+      <FailureNotice failure={service.failure} title="Could not load the service" onRetry={() => void service.reload()} />
+      {service.loading ? <p aria-live="polite">Loading the service…</p> : null}
+      {data ? (
+        <>
+          <div className="page-head">
+            <h1>{data.name}</h1>
+            <div className="button-row">
+              <Link to={`/projects/${data.project_id}`}>Project</Link>
+              {canEdit ? (
+                <Link to={`/services/${data.id}/edit`} className="button">
+                  Edit settings
+                </Link>
+              ) : null}
+            </div>
+          </div>
+          <dl className="facts">
+            <div>
+              <dt>Image</dt>
+              <dd>{image ? `${image.registry}/${image.repository}:${image.tag}` : data.source_type}</dd>
+            </div>
+            <div>
+              <dt>Port</dt>
+              <dd>{data.port ?? '—'}</dd>
+            </div>
+            <div>
+              <dt>Replicas</dt>
+              <dd data-testid="replicas">{data.replicas}</dd>
+            </div>
+            <div>
+              <dt>Health check</dt>
+              <dd>{data.health_check ? `${data.health_check.type}${data.health_check.type === 'http' ? ` ${data.health_check.path ?? '/'}` : ''}` : 'none'}</dd>
+            </div>
+          </dl>
+          <ServiceControls service={data} onChanged={service.reload} />
+          {latest ? (
+            <LiveDeployment deployment={latest} readEvents={detail.data?.events ?? []} arriving={arriving[latest.id] ?? []} failure={detail.failure} />
+          ) : null}
+          <DeploymentHistory
+            deployments={data.recent_deployments}
+            currentId={data.current_deployment_id}
+            now={now}
+            onRollback={async (deploymentId) => {
+              await services.rollback(serviceId, deploymentId);
+              await service.reload();
+            }}
+          />
+          <EnvEditor serviceId={serviceId} />
+          <ServiceLogs serviceId={serviceId} />
+        </>
+      ) : null}
+    </section>
+  );
+}

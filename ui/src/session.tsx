@@ -1,0 +1,27 @@
+import { createContext, useContext } from 'react';
+import type { AuthIdentity, MemberRole } from '../../contracts/api/access.js';
+import { permissionMatrix, type Action } from '../../api/auth/permissions.js';
+
+/* Who is signed in, for every page: their identity, what their role allows, and how to sign out. */
+
+export interface Session {
+  identity: AuthIdentity;
+  signOut: () => Promise<void>;
+}
+
+export const SessionContext = createContext<Session | null>(null);
+
+export function useSession(): Session {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error('useSession outside a signed-in page');
+  return session;
+}
+
+/** Whether the role may do the action: the API's own matrix (docs/rbac.md), so buttons match its 403s. */
+export function roleAllows(role: MemberRole, action: Action): boolean {
+  return permissionMatrix[role].has(action);
+}
+
+export function useCan(action: Action): boolean {
+  return roleAllows(useSession().identity.role, action);
+}
