@@ -59,6 +59,9 @@ export function agentSocketUrl(base: string): string {
  * A lost connection is retried forever with exponential backoff and jitter, and commands already
  * running finish: their outcomes wait in a bounded queue for the next session.
  */
+/* How long a stopping agent lets running commands (a deploy's rollout) finish; below systemd's 90 s stop timeout. */
+const STOP_DRAIN_MS = 30_000;
+
 export class AgentConnection {
   private socket: WebSocket | null = null;
   private ready = false;
@@ -108,6 +111,7 @@ export class AgentConnection {
     this.endSession();
     this.socket?.close(1001, 'agent stopping');
     this.socket = null;
+    await this.dispatcher.settled(STOP_DRAIN_MS);
     await this.supervisor.stop();
     await this.telemetry?.stop();
   }

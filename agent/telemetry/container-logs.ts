@@ -130,7 +130,7 @@ export class ContainerLogCollector {
  * Docker's `since` is inclusive and takes "seconds.nanoseconds": one nanosecond after the last
  * line taken, computed from the RFC 3339 text so no precision is lost.
  */
-export function dockerTimeAfter(rfc3339: string): string {
+function dockerTimeAfter(rfc3339: string): string {
   const match = /^(.*?)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(rfc3339);
   const seconds = Math.floor(Date.parse(match ? `${match[1]}${match[3]}` : rfc3339) / 1000);
   const nanos = BigInt(seconds) * 1_000_000_000n + BigInt((match?.[2] ?? '').padEnd(9, '0').slice(0, 9) || '0') + 1n;

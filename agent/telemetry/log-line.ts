@@ -1,5 +1,4 @@
 import type { LogEntry, LogLevel } from '../../contracts/index.js';
-import { levelFromText } from './otlp-mapping.js';
 
 /** What one line of a container's output says about itself. */
 export type ParsedLogLine = Pick<LogEntry, 'level' | 'message' | 'attributes'> & Partial<Pick<LogEntry, 'trace_id' | 'span_id'>>;
@@ -47,6 +46,19 @@ function fromFields(fields: Record<string, unknown>, fallbackLevel: LogLevel, li
     ...(traceId && { trace_id: traceId }),
     ...(spanId && { span_id: spanId }),
   };
+}
+
+/** A level named in free text ("WARNING", "err", "critical"), or undefined. */
+export function levelFromText(text: string | undefined): LogLevel | undefined {
+  const word = text?.trim().toLowerCase();
+  if (!word) return undefined;
+  if (word.startsWith('trace')) return 'trace';
+  if (word.startsWith('debug') || word === 'dbg') return 'debug';
+  if (word.startsWith('info') || word === 'notice') return 'info';
+  if (word.startsWith('warn')) return 'warn';
+  if (word.startsWith('err')) return 'error';
+  if (word === 'fatal' || word === 'critical' || word === 'crit' || word === 'panic' || word === 'emergency' || word === 'alert') return 'fatal';
+  return undefined;
 }
 
 function levelOf(value: unknown): LogLevel | undefined {

@@ -10,6 +10,7 @@ import type {
   OtlpMetric,
   OtlpSpan,
 } from './otlp-schema.js';
+import { levelFromText } from './log-line.js';
 import type { ServiceTag } from './service-directory.js';
 
 /** Finds the service of one OTLP resource (from its attributes, else from the sender's container). */
@@ -161,19 +162,6 @@ function severity(record: OtlpLogRecord): LogLevel {
   const number = typeof record.severityNumber === 'number' ? record.severityNumber : 0;
   if (number > 0) return (['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const)[Math.min(Math.floor((number - 1) / 4), 5)]!;
   return levelFromText(record.severityText) ?? 'info';
-}
-
-/** A level named in free text ("WARNING", "err", "critical"), or undefined. */
-export function levelFromText(text: string | undefined): LogLevel | undefined {
-  const word = text?.trim().toLowerCase();
-  if (!word) return undefined;
-  if (word.startsWith('trace')) return 'trace';
-  if (word.startsWith('debug') || word === 'dbg') return 'debug';
-  if (word.startsWith('info') || word === 'notice') return 'info';
-  if (word.startsWith('warn')) return 'warn';
-  if (word.startsWith('err')) return 'error';
-  if (word === 'fatal' || word === 'critical' || word === 'crit' || word === 'panic' || word === 'emergency' || word === 'alert') return 'fatal';
-  return undefined;
 }
 
 function enumIndex(value: string | number | undefined, prefix: string, names: readonly string[]): number {

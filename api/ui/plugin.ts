@@ -64,6 +64,8 @@ async function sendBuilt(request: FastifyRequest, reply: FastifyReply) {
     reply.header('cache-control', urlPath.startsWith('/assets/') ? immutableCache : 'no-cache');
     return reply.send(await readFile(file));
   }
+  // An old build's asset is gone for good: index.html in its place would fail as a script anyway.
+  if (urlPath.startsWith('/assets/')) throw new ApiProblem('NOT_FOUND', `No file ${urlPath} in this build of the UI; reload the page`);
   const index = await readFile(path.join(uiDist, 'index.html')).catch(() => null);
   reply.header('content-type', contentTypes['.html']!).header('cache-control', 'no-cache');
   if (!index) return reply.code(503).send(notBuiltPage);

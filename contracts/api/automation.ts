@@ -55,13 +55,20 @@ export type AlertCondition = z.infer<typeof AlertCondition>;
 export const SECRET_MASK = '********';
 const Masked = z.literal(SECRET_MASK);
 
+/*
+ * http(s) to any host, IP addresses and single-label names included: on a self-hosted install the
+ * receiver is often `http://10.0.0.5/hook` or `http://alertmanager:9093`. (zod's httpUrl wants a
+ * dotted domain.)
+ */
+const HttpUrl = z.url({ protocol: /^https?$/ }).meta({ pattern: '^https?://' });
+
 // Loose on purpose, like members' addresses: `ops@localhost` is a fine self-hosted recipient.
 const Email = z.string().trim().regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address').max(255);
 const ChannelId = Uuid.describe('Set by the server; name it on update to keep the stored credentials');
 
 const webhookFields = {
   type: z.literal('webhook'),
-  url: z.httpUrl(),
+  url: HttpUrl,
 };
 const slackFields = {
   type: z.literal('slack'),
@@ -90,7 +97,7 @@ export const AlertChannelInput = z.discriminatedUnion('type', [
   z.object({
     ...slackFields,
     id: ChannelId.optional(),
-    webhook_url: z.httpUrl().describe('A Slack-compatible incoming webhook; the URL is itself the credential'),
+    webhook_url: HttpUrl.describe('A Slack-compatible incoming webhook; the URL is itself the credential'),
   }),
   z.object({
     ...emailFields,
@@ -202,7 +209,7 @@ export const WorkflowStep = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('http_request'),
     method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']),
-    url: z.httpUrl(),
+    url: HttpUrl,
     headers: StringMap.optional(),
     body: z.string().max(65_536).optional(),
     expect_status: z.array(z.int().min(100).max(599)).min(1).optional().describe('Absent: any 2xx succeeds'),

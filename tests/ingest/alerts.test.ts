@@ -1,5 +1,4 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import dns from 'node:dns';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
@@ -18,15 +17,6 @@ import { startTestApi } from '../support/platform.js';
  * local HTTP server (signed webhook, Slack-compatible webhook) and a local SMTP server speaking
  * the real protocol.
  */
-/*
- * The API accepts webhook URLs with a domain name only, so this process resolves one test name to
- * the loopback address where the receiver listens, as an /etc/hosts line would.
- */
-const receiverHost = 'hooks.syntra.test';
-const systemLookup = dns.lookup;
-dns.lookup = ((hostname: string, ...rest: unknown[]) =>
-  (systemLookup as (...args: unknown[]) => void)(hostname === receiverHost ? '127.0.0.1' : hostname, ...rest)) as typeof dns.lookup;
-
 describe('alert evaluation and notification', () => {
   let api: Awaited<ReturnType<typeof startTestApi>>;
   let evaluator: AlertEvaluator;
@@ -53,7 +43,7 @@ describe('alert evaluation and notification', () => {
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    receiverUrl = `http://${receiverHost}:${(receiver.address() as AddressInfo).port}`;
+    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
     smtp = new SMTPServer({
       authOptional: false,
       allowInsecureAuth: true,

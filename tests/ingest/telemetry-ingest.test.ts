@@ -251,7 +251,7 @@ describe('telemetry ingest', () => {
     expect(await db.selectFrom('health_checks').select('id').where('service_id', '=', foreign).execute()).toEqual([]);
   });
 
-  it('stores a 1.0 agent\'s batches without acknowledging them', async () => {
+  it('stores a 1.0 agent\'s (uncompressed) batches without acknowledging them', async () => {
     const { db } = api.platform;
     const orgId = (await bootstrappedOrganization(db)).id;
     const old = await createServer(db, orgId, 'old-agent-host');
@@ -261,9 +261,18 @@ describe('telemetry ingest', () => {
     const oldAgent = await FakeAgent.connect(baseUrl, old.token, old.server.id);
     try {
       expect((await oldAgent.hello({ protocol_version: '1.0', min_supported: '1.0' })).payload).toMatchObject({ protocol_version: '1.0' });
-      const batch = { ...zstdBatch({ health_checks: [{ service_id: oldService, timestamp: new Date().toISOString(), is_healthy: true, response_time_ms: 3 }] }), agent_id: toAgentProtocolId(old.server.id) };
+      // Uncompressed, as the contract also allows.
+      const batch = {
+        batch_id: randomUUID(),
+        agent_id: toAgentProtocolId(old.server.id),
+        compression: 'none',
+        data: { ...emptyData, health_checks: [{ service_id: oldService, timestamp: new Date().toISOString(), is_healthy: true, response_time_ms: 3 }] },
+      };
       oldAgent.send('telemetry_batch', batch);
       await expect.poll(async () => (await db.selectFrom('health_checks').select('id').where('service_id', '=', oldService).execute()).length).toBe(1);
+      // A round trip after the store: an ack, had one been sent, would have arrived before the pong.
+      oldAgent.send('ping', { nonce: 'after-store', sent_at: new Date().toISOString() });
+      await oldAgent.next('pong');
       expect(oldAgent.received.filter((message) => message.type === 'telemetry_ack')).toEqual([]);
     } finally {
       await oldAgent.close();

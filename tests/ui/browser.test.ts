@@ -4,7 +4,7 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runAgent, type RunningAgent } from '../../agent/main.js';
 import { createLoginLink } from '../../api/auth/login-links.js';
-import { bootstrappedOrganization } from '../support/auth.js';
+import { addMember, bootstrappedOrganization } from '../support/auth.js';
 import { ensureDockerd, removeManaged, startTestRegistry, type TestRegistry } from '../support/docker.js';
 import { startTestApi } from '../support/platform.js';
 import { containersOf, privateTemporalConfig, startInProcessWorker } from '../operations/stack.js';
@@ -85,7 +85,8 @@ describe('the web UI in Chromium', () => {
     const asset = await fetch(`${baseUrl}${script}`);
     expect(asset.headers.get('cache-control')).toContain('immutable');
     expect(asset.headers.get('content-type')).toContain('javascript');
-    const escape = await fetch(`${baseUrl}/assets/..%2f..%2f..%2fpackage.json`);
+    expect((await fetch(`${baseUrl}/assets/index-from-an-old-build.js`)).status).toBe(404);
+    const escape = await fetch(`${baseUrl}/..%2f..%2fpackage.json`);
     expect(await escape.text()).not.toContain('"devDependencies"');
     const apiMiss = await fetch(`${baseUrl}/api/v1/no-such-route`);
     expect(apiMiss.status).toBe(404);
@@ -141,6 +142,7 @@ describe('the web UI in Chromium', () => {
   it('creates a project and an image service, showing form errors beside their fields first', async () => {
     await page.getByRole('link', { name: 'Projects' }).click();
     await page.getByLabel('Project name').fill('Shop');
+    await screenshot(page, 'projects');
     await page.getByLabel('Project name').press('Enter');
     await page.getByRole('heading', { name: 'Shop' }).waitFor();
     await page.getByRole('link', { name: 'New service' }).click();
@@ -167,6 +169,11 @@ describe('the web UI in Chromium', () => {
     await page.getByRole('button', { name: 'Create service' }).click();
     await page.getByRole('heading', { name: 'web' }).waitFor();
     serviceId = new URL(page.url()).pathname.split('/')[2]!;
+    await page.getByRole('link', { name: 'Project', exact: true }).click();
+    await page.getByRole('link', { name: 'web' }).waitFor();
+    await screenshot(page, 'project');
+    await page.getByRole('link', { name: 'web' }).click();
+    await page.getByRole('heading', { name: 'web' }).waitFor();
     projectSlug = (await api.platform.db.selectFrom('projects').select('slug').where('name', '=', 'Shop').executeTakeFirst())?.slug;
     expect(await page.getByTestId('env-vars').textContent()).toContain('GREETING');
   });
@@ -189,6 +196,8 @@ describe('the web UI in Chromium', () => {
     await rolledBack.first().waitFor({ timeout: LIVE_TIMEOUT_MS });
     await expect.poll(() => latestStatus().getAttribute('data-status'), { timeout: LIVE_TIMEOUT_MS, interval: 250 }).toBe('running');
     expect(await historyRows().first().textContent()).toContain('rollback');
+    // What went wrong stays beside the deployment that failed.
+    expect(await rolledBack.first().textContent()).toMatch(/health check/i);
     await screenshot(page, 'service-rolled-back');
   });
 
@@ -234,6 +243,40 @@ describe('the web UI in Chromium', () => {
     await expect.poll(() => listed.textContent()).toContain('s3cret');
   });
 
+  it('edits the service: a changed image asks for the write-only registry password again', async () => {
+    await page.getByRole('link', { name: 'Edit settings' }).click();
+    await page.getByRole('heading', { name: 'Edit web' }).waitFor();
+    await page.getByLabel('Tag').fill(registry.images.httpV2.tag);
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Type the registry password again to change the image').waitFor();
+    await page.getByLabel('Tag').fill(registry.images.httpV1.tag);
+    await page.getByLabel('Retries').fill('2');
+    await page.getByLabel('Retries').press('Enter');
+    await page.getByRole('heading', { name: 'web', exact: true }).waitFor();
+    const stored = await api.platform.db.selectFrom('services').select('health_check').where('id', '=', serviceId).executeTakeFirstOrThrow();
+    expect(stored.health_check).toMatchObject({ type: 'http', retries: 2 });
+  });
+
+  it('shows a viewer what they may see, without the buttons their role may not use', async () => {
+    const org = await bootstrappedOrganization(api.platform.db);
+    const viewer = await addMember(api.platform.db, org.id, 'viewer');
+    const other = await browser.newContext({ viewport: viewports.laptop });
+    const viewerPage = await other.newPage();
+    await viewerPage.goto(baseUrl);
+    await viewerPage.getByLabel('User token').fill(viewer.token);
+    await viewerPage.getByLabel('User token').press('Enter');
+    await viewerPage.getByRole('heading', { name: 'Projects' }).waitFor();
+    await viewerPage.goto(`${baseUrl}/services/${serviceId}`);
+    await viewerPage.getByTestId('deployment-history').waitFor();
+    await viewerPage.getByText('Your role (viewer) sees secret values masked.').waitFor();
+    for (const name of ['Deploy', 'Scale', 'Restart', 'Reveal secrets', 'Roll back to this']) {
+      expect(await viewerPage.getByRole('button', { name }).count(), name).toBe(0);
+    }
+    expect(await viewerPage.getByTestId('env-vars').textContent()).toContain('********');
+    await screenshot(viewerPage, 'service-viewer');
+    await other.close();
+  });
+
   it("shows a deployment's timeline and links its run in Temporal Web", async () => {
     await historyRows().first().getByRole('link').click();
     await page.getByTestId('timeline').waitFor();
@@ -241,6 +284,15 @@ describe('the web UI in Chromium', () => {
     const link = page.getByRole('link', { name: 'Open its workflow in Temporal Web' });
     expect(await link.getAttribute('href')).toMatch(new RegExp(`^${TEMPORAL_WEB_URL}/namespaces/.+/workflows/`));
     await screenshot(page, 'deployment');
+  });
+
+  it('is usable from the keyboard: the skip link comes first and lands on the content', async () => {
+    await page.goto(`${baseUrl}/projects`);
+    await page.getByRole('heading', { name: 'Projects' }).waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
   });
 
   it('fits a phone screen: no page-wide horizontal scrolling', async () => {

@@ -13,7 +13,7 @@ import { ProjectsPage } from './pages/projects.js';
 import { ServiceFormPage } from './pages/service-form.js';
 import { ServicePage } from './pages/service.js';
 import { ServersPage } from './pages/servers.js';
-import { matchPath, navigate, usePathname } from './router.js';
+import { matchPath, navigate, useLocation } from './router.js';
 import { SessionContext, type Session } from './session.js';
 
 /*
@@ -56,7 +56,7 @@ function Redirect({ to }: { to: string }) {
 type SessionState = { kind: 'checking' } | { kind: 'signed_out' } | { kind: 'signed_in'; identity: AuthIdentity } | { kind: 'failed'; failure: ApiFailure };
 
 export function App() {
-  const pathname = usePathname();
+  const { pathname, navigations } = useLocation();
   const [state, setState] = useState<SessionState>({ kind: 'checking' });
 
   const signedIn = useCallback((identity: AuthIdentity) => {
@@ -95,7 +95,7 @@ export function App() {
   if (state.kind === 'signed_out' || !session) return <LoginPage onSignedIn={signedIn} />;
   return (
     <SessionContext.Provider value={session}>
-      <Layout pathname={pathname}>
+      <Layout pathname={pathname} navigations={navigations}>
         <Routed pathname={pathname} />
       </Layout>
     </SessionContext.Provider>

@@ -48,7 +48,7 @@ export function useInterval(tick: () => void, intervalMs: number, active: boolea
   }, [intervalMs, active]);
 }
 
-export interface Action<Args extends unknown[]> {
+export interface Operation<Args extends unknown[]> {
   run: (...args: Args) => Promise<void>;
   busy: boolean;
   failure: ApiFailure | null;
@@ -56,7 +56,7 @@ export interface Action<Args extends unknown[]> {
 }
 
 /** A button's operation: busy while it runs (the button shows it and cannot be pressed twice), its failure kept to show. */
-export function useAction<Args extends unknown[]>(perform: (...args: Args) => Promise<unknown>): Action<Args> {
+export function useAction<Args extends unknown[]>(perform: (...args: Args) => Promise<unknown>): Operation<Args> {
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<ApiFailure | null>(null);
   const saved = useRef(perform);

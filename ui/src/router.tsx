@@ -13,10 +13,11 @@ export function navigate(to: string, options: { replace?: boolean } = {}): void 
   window.dispatchEvent(new Event(navigationEvent));
 }
 
-export function usePathname(): string {
-  const [pathname, setPathname] = useState(location.pathname);
+/** The current path, and how many navigations led to it since the app loaded (0: the first page). */
+export function useLocation(): { pathname: string; navigations: number } {
+  const [current, setCurrent] = useState({ pathname: location.pathname, navigations: 0 });
   useEffect(() => {
-    const update = () => setPathname(location.pathname);
+    const update = () => setCurrent((previous) => ({ pathname: location.pathname, navigations: previous.navigations + 1 }));
     window.addEventListener('popstate', update);
     window.addEventListener(navigationEvent, update);
     return () => {
@@ -24,7 +25,7 @@ export function usePathname(): string {
       window.removeEventListener(navigationEvent, update);
     };
   }, []);
-  return pathname;
+  return current;
 }
 
 /** `/services/:serviceId` against a path: the named segments, or null when it does not match. */

@@ -46,6 +46,7 @@ export interface AlertEvaluatorDeps {
 export class AlertEvaluator {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> = Promise.resolve();
+  private stopped = false;
 
   constructor(private readonly deps: AlertEvaluatorDeps) {}
 
@@ -55,14 +56,15 @@ export class AlertEvaluator {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running;
   }
 
-  /** One evaluation and notification round; rounds never overlap. */
+  /** One evaluation and notification round; rounds never overlap, and none starts after stop. */
   tick(): Promise<void> {
-    this.running = this.running.then(() => this.round());
+    this.running = this.running.then(() => (this.stopped ? undefined : this.round()));
     return this.running;
   }
 

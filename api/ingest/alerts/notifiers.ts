@@ -77,6 +77,8 @@ async function post(url: string, body: string, headers: Record<string, string>):
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body,
+    // A receiver that redirects is answered as failed: the signed body goes only where the rule says.
+    redirect: 'manual',
     signal: AbortSignal.timeout(notificationTimeoutMs),
   });
   if (!response.ok) throw new Error(`${new URL(url).origin} answered ${response.status}`);

@@ -8,15 +8,13 @@ const sections = [
 ];
 
 /** The frame of every signed-in page: skip link, navigation, who is signed in, the page. */
-export function Layout({ pathname, children }: { pathname: string; children: ReactNode }) {
+export function Layout({ pathname, navigations, children }: { pathname: string; navigations: number; children: ReactNode }) {
   const { identity, signOut } = useSession();
   const main = useRef<HTMLElement>(null);
-  const firstPath = useRef(pathname);
-  // A new page moves focus to its content, as a page load would; the first one leaves it be.
+  // A page reached by navigating moves focus to its content, as a page load would put it at the top.
   useEffect(() => {
-    if (pathname !== firstPath.current) main.current?.focus();
-    firstPath.current = '';
-  }, [pathname]);
+    if (navigations > 0) main.current?.focus();
+  }, [navigations]);
   return (
     <>
       <a className="skip-link" href="#main">
