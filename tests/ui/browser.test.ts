@@ -269,6 +269,7 @@ describe('the web UI in Chromium', () => {
     await viewerPage.goto(`${baseUrl}/services/${serviceId}`);
     await viewerPage.getByTestId('deployment-history').waitFor();
     await viewerPage.getByText('Your role (viewer) sees secret values masked.').waitFor();
+    await viewerPage.getByText('Your role may read this service but not deploy, scale or restart it.').waitFor();
     for (const name of ['Deploy', 'Scale', 'Restart', 'Reveal secrets', 'Roll back to this']) {
       expect(await viewerPage.getByRole('button', { name }).count(), name).toBe(0);
     }

@@ -20,7 +20,7 @@ export class ApiFailure extends Error {
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-export type QueryValues = Record<string, string | number | boolean | undefined>;
+type QueryValues = Record<string, string | number | boolean | undefined>;
 
 let csrfToken: string | null = null;
 let onUnauthorized: () => void = () => {};

@@ -29,13 +29,16 @@ export function ServiceControls({ service, onChanged }: { service: ServiceWithDe
   const restart = useAction(async () => {
     setNotice(null);
     await services.restart(service.id);
-    setNotice('Restart requested: the containers restart one by one.');
+    setNotice('Restart requested.');
   });
   const submit = (run: () => Promise<void>) => (event: FormEvent) => {
     event.preventDefault();
     void run();
   };
 
+  if (!can.deploy && !can.scale && !can.restart) {
+    return <p className="muted">Your role may read this service but not deploy, scale or restart it.</p>;
+  }
   return (
     <section className="panel controls" aria-label="Operations">
       {can.deploy ? (
