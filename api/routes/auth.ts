@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { API_PREFIX, type AuthIdentity } from '../../contracts/index.js';
-import { membership } from '../../db/queries/organizations.js';
+import { membership, organizationsOfUser } from '../../db/queries/organizations.js';
 import { consumeLoginLink, deleteExpiredSessions, deleteSession, insertSession } from '../../db/queries/sessions.js';
 import type { Database } from '../../db/postgres/database.js';
 import { recordAudit } from '../audit.js';
@@ -50,6 +50,26 @@ export const authRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app
   defineRoute(app, registryRoute('getMe'), { permission: null }, async ({ caller, request }) => {
     const secret = caller.via === 'session' ? sessionSecretFrom(request) : undefined;
     return identity(db, caller, secret ? csrfTokenFor(secret) : null);
+  });
+
+  defineRoute(app, registryRoute('listMyOrganizations'), { permission: null }, async ({ caller }) => {
+    const organizations = await organizationsOfUser(db, caller.userId);
+    return organizations.map((organization) => ({ ...organization, current: organization.id === caller.orgId }));
+  });
+
+  // A token belongs to one organization; a browser session moves by being replaced.
+  defineRoute(app, registryRoute('switchOrganization'), { permission: null }, async ({ body, caller, request, reply }) => {
+    const secret = sessionSecretFrom(request);
+    if (caller.via !== 'session' || !secret) {
+      throw new ApiProblem('UNPROCESSABLE', 'An API token acts in the organization it was made in; sign in with a session to switch');
+    }
+    const member = await membership(db, caller.userId, body.org_id);
+    if (!member) throw new ApiProblem('NOT_FOUND', `No organization ${body.org_id} among yours`);
+    const next: Caller = { userId: caller.userId, orgId: body.org_id, role: member.role, via: 'session' };
+    await deleteSession(db, hashToken(secret));
+    app.authenticator.revoked();
+    const csrfToken = await startSession(db, request, reply, next, 'auth.switch_organization');
+    return identity(db, next, csrfToken);
   });
 
   // The URL carries the link's secret: 'warn' keeps this route's request lines out of the logs.

@@ -28,6 +28,19 @@ export type AuthIdentity = z.infer<typeof AuthIdentity>;
 export const LoginRequest = z.object({ token: z.string().min(1).describe('A user token, syn_usr_…') });
 export type LoginRequest = z.infer<typeof LoginRequest>;
 
+/** One of the organizations the caller belongs to. */
+export const MyOrganization = z.object({
+  id: Uuid,
+  name: z.string(),
+  slug: z.string(),
+  role: MemberRole,
+  current: z.boolean().describe('The organization this session or token acts in'),
+});
+export type MyOrganization = z.infer<typeof MyOrganization>;
+
+export const SwitchOrganization = z.object({ org_id: Uuid });
+export type SwitchOrganization = z.infer<typeof SwitchOrganization>;
+
 // API tokens
 
 export const ApiToken = z.object({

@@ -12,6 +12,8 @@ import {
   LoginRequest,
   Member,
   MemberParams,
+  MyOrganization,
+  SwitchOrganization,
   TokenParams,
   UpdateMember,
 } from './access.js';
@@ -326,6 +328,16 @@ export const apiRoutes = [
   {
     method: 'GET', path: v1('/auth/me'), operationId: 'getMe', summary: 'Who the caller is, and their role',
     tags: ['auth'], response: AuthIdentity, successStatus: 200,
+  },
+  {
+    method: 'GET', path: v1('/auth/organizations'), operationId: 'listMyOrganizations',
+    summary: "The organizations the caller belongs to, with their role in each", tags: ['auth'],
+    response: z.array(MyOrganization), successStatus: 200,
+  },
+  {
+    method: 'POST', path: v1('/auth/switch'), operationId: 'switchOrganization',
+    summary: 'Move the browser session to another of your organizations (a new session cookie and CSRF token)',
+    tags: ['auth'], body: SwitchOrganization, response: AuthIdentity, successStatus: 200, errors: ['NOT_FOUND', 'UNPROCESSABLE'],
   },
 
   // API tokens (not in the contract: ARCHITECTURE correction 5)

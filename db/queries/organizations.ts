@@ -60,3 +60,14 @@ export async function membership(db: Kysely<Database>, userId: string, orgId: st
     role: row.role,
   };
 }
+
+/** Every organization the user belongs to, with their role there, by name. */
+export async function organizationsOfUser(db: Kysely<Database>, userId: string) {
+  return db
+    .selectFrom('org_members')
+    .innerJoin('organizations', 'organizations.id', 'org_members.org_id')
+    .select(['organizations.id', 'organizations.name', 'organizations.slug', 'org_members.role'])
+    .where('org_members.user_id', '=', userId)
+    .orderBy('organizations.name')
+    .execute();
+}

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLoginLink } from '../../api/auth/login-links.js';
 import { issueToken } from '../../api/auth/tokens.js';
 import { buildOpenApiDocument } from '../../contracts/index.js';
-import { addMember, addToken, bearer, bootstrappedOrganization } from '../support/auth.js';
+import { addMember, addToken, bearer, bootstrappedOrganization, otherOrganization } from '../support/auth.js';
 import { startTestApi } from '../support/platform.js';
 
 describe('authentication', () => {
@@ -169,6 +169,40 @@ describe('authentication', () => {
       const actions = await api.platform.db.selectFrom('audit_logs').select('action').where('resource_type', '=', 'session').execute();
       const names = new Set(actions.map((entry) => entry.action));
       expect(names).toEqual(new Set(['auth.login', 'auth.logout', 'auth.login_link']));
+    });
+
+    it('lists the caller\'s organizations and moves a session to another one, never to a stranger\'s', async () => {
+      const db = api.platform.db;
+      const second = await otherOrganization(db, 'second-org');
+      await db.insertInto('org_members').values({ org_id: second.org.id, user_id: org.owner_id, role: 'viewer' }).execute();
+      const stranger = await otherOrganization(db, 'stranger-org');
+
+      const signedIn = await login(api.ownerToken);
+      const cookie = cookieOf(signedIn);
+      const csrf = signedIn.json().data.csrf_token as string;
+      const organizations = await api.app.inject({ method: 'GET', url: '/api/v1/auth/organizations', headers: { cookie } });
+      expect(organizations.json().data).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ id: org.id, role: 'owner', current: true }),
+          expect.objectContaining({ id: second.org.id, role: 'viewer', current: false }),
+        ]),
+      );
+      expect(organizations.json().data).toHaveLength(2);
+
+      const switchTo = (orgId: string, headers: Record<string, string>) =>
+        api.app.inject({ method: 'POST', url: '/api/v1/auth/switch', headers, payload: { org_id: orgId } });
+      expect((await switchTo(stranger.org.id, { cookie, 'x-csrf-token': csrf })).statusCode).toBe(404);
+      expect((await switchTo(second.org.id, { cookie })).statusCode).toBe(403);
+      expect((await switchTo(second.org.id, bearer(api.ownerToken))).statusCode).toBe(422);
+
+      const switched = await switchTo(second.org.id, { cookie, 'x-csrf-token': csrf });
+      expect(switched.statusCode).toBe(200);
+      expect(switched.json().data).toMatchObject({ organization: { id: second.org.id }, role: 'viewer' });
+      const moved = cookieOf(switched);
+      expect(moved).not.toBe(cookie);
+      const me = await api.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: moved } });
+      expect(me.json().data).toMatchObject({ organization: { id: second.org.id }, role: 'viewer' });
+      expectUnauthorized(await api.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie } }));
     });
   });
 

@@ -47,6 +47,8 @@ const accessEndpoints = [
   'POST /api/v1/auth/login',
   'POST /api/v1/auth/logout',
   'GET /api/v1/auth/me',
+  'GET /api/v1/auth/organizations',
+  'POST /api/v1/auth/switch',
   'GET /api/v1/tokens',
   'POST /api/v1/tokens',
   'DELETE /api/v1/tokens/:tokenId',

@@ -4,7 +4,7 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runAgent, type RunningAgent } from '../../agent/main.js';
 import { createLoginLink } from '../../api/auth/login-links.js';
-import { addMember, bootstrappedOrganization } from '../support/auth.js';
+import { addMember, bootstrappedOrganization, otherOrganization } from '../support/auth.js';
 import { ensureDockerd, removeManaged, startTestRegistry, type TestRegistry } from '../support/docker.js';
 import { startTestApi } from '../support/platform.js';
 import { containersOf, privateTemporalConfig, startInProcessWorker } from '../operations/stack.js';
@@ -285,6 +285,24 @@ describe('the web UI in Chromium', () => {
     const link = page.getByRole('link', { name: 'Open its workflow in Temporal Web' });
     expect(await link.getAttribute('href')).toMatch(new RegExp(`^${TEMPORAL_WEB_URL}/namespaces/.+/workflows/`));
     await screenshot(page, 'deployment');
+  });
+
+  it('switches to another organization of the user and back', async () => {
+    const db = api.platform.db;
+    const home = await bootstrappedOrganization(db);
+    const second = await otherOrganization(db, 'ui-second');
+    await db.insertInto('org_members').values({ org_id: second.org.id, user_id: home.owner_id, role: 'viewer' }).execute();
+    await page.goto(`${baseUrl}/projects`);
+    const switcher = page.getByLabel('Organization');
+    await switcher.waitFor();
+    await switcher.selectOption(second.org.id);
+    await page.getByRole('heading', { name: 'Projects' }).waitFor();
+    await expect.poll(() => switcher.inputValue(), { timeout: 10_000 }).toBe(second.org.id);
+    await page.locator('.who').getByText('viewer', { exact: true }).waitFor();
+    await screenshot(page, 'organization-switched');
+    await switcher.selectOption(home.id);
+    await expect.poll(() => switcher.inputValue(), { timeout: 10_000 }).toBe(home.id);
+    await page.locator('.who').getByText('owner', { exact: true }).waitFor();
   });
 
   it('is usable from the keyboard: the skip link comes first and lands on the content', async () => {

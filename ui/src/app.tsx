@@ -87,8 +87,15 @@ export function App() {
         setCsrfToken(null);
         setState({ kind: 'signed_out' });
       },
+      switchOrganization: async (orgId: string) => {
+        const identity = await auth.switchOrganization(orgId);
+        // The socket was authenticated as the old session; pages of the old organization mean nothing now.
+        closeLiveSocket();
+        signedIn(identity);
+        navigate('/projects');
+      },
     };
-  }, [state]);
+  }, [state, signedIn]);
 
   if (state.kind === 'checking') return <p className="centered" aria-live="polite">Loading Syntra…</p>;
   if (state.kind === 'failed') return <FailureNotice failure={state.failure} title="Syntra could not be reached" onRetry={check} />;

@@ -7,6 +7,8 @@ import { permissionMatrix, type Action } from '../../api/auth/permissions.js';
 export interface Session {
   identity: AuthIdentity;
   signOut: () => Promise<void>;
+  /** Moves the session to another of the user's organizations; rejects with the API's failure. */
+  switchOrganization: (orgId: string) => Promise<void>;
 }
 
 export const SessionContext = createContext<Session | null>(null);

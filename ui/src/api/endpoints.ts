@@ -1,4 +1,4 @@
-import type { AuthIdentity } from '../../../contracts/api/access.js';
+import type { AuthIdentity, MyOrganization } from '../../../contracts/api/access.js';
 import type {
   CreateProject,
   CreateServer,
@@ -29,6 +29,8 @@ export const auth = {
   login: (token: string) => apiCall<AuthIdentity>('POST', '/auth/login', { body: { token } }),
   me: () => apiCall<AuthIdentity>('GET', '/auth/me'),
   logout: () => apiCall<null>('POST', '/auth/logout'),
+  organizations: () => apiCall<MyOrganization[]>('GET', '/auth/organizations'),
+  switchOrganization: (orgId: string) => apiCall<AuthIdentity>('POST', '/auth/switch', { body: { org_id: orgId } }),
 };
 
 export const servers = {

@@ -1,6 +1,7 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import { Link } from '../router.js';
 import { useSession } from '../session.js';
+import { OrganizationSwitcher } from './organization-switcher.js';
 
 const sections = [
   { to: '/projects', label: 'Projects' },
@@ -32,9 +33,8 @@ export function Layout({ pathname, navigations, children }: { pathname: string; 
           ))}
         </nav>
         <div className="who">
-          <span title={identity.user.email}>
-            {identity.organization.name} · {identity.role}
-          </span>
+          <OrganizationSwitcher />
+          <span title={identity.user.email}>{identity.role}</span>
           <button type="button" className="link-button" onClick={() => void signOut()}>
             Sign out
           </button>
