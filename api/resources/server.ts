@@ -1,10 +1,12 @@
-import { CpuArch, type Server } from '../../contracts/index.js';
+import { CpuArch, HeartbeatPayload, type Server } from '../../contracts/index.js';
 import type { ServerRow } from '../../db/postgres/database.js';
 import { isoTimestamp, isoTimestampOrNull } from './timestamps.js';
 
 /** A `servers` row as the contract's `Server`: the UUID is the id; the agent token hash never leaves. */
 export function serverResource(row: ServerRow): Server {
   const arch = CpuArch.safeParse(row.arch);
+  // Stored as the gateway validated it; a row from before a schema change just shows no usage.
+  const heartbeat = HeartbeatPayload.safeParse(row.last_heartbeat);
   return {
     id: row.id,
     org_id: row.org_id,
@@ -24,6 +26,8 @@ export function serverResource(row: ServerRow): Server {
     memory_mb: row.memory_mb,
     disk_gb: row.disk_gb,
     last_heartbeat_at: isoTimestampOrNull(row.last_heartbeat_at),
+    usage: heartbeat.success ? heartbeat.data.resources : null,
+    containers: heartbeat.success ? heartbeat.data.containers : null,
     tags: row.tags ?? [],
     created_at: isoTimestamp(row.created_at, 'servers.created_at'),
     updated_at: isoTimestamp(row.updated_at, 'servers.updated_at'),

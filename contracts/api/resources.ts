@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { EnvVarName, ErrorCode, Hostname, IpAddress, IsoDateTime, NonNegativeInt, Percent, Port, Uuid } from '../primitives.js';
 import { AgentDeploymentStatus, CpuLimit, DeployPayload, DeploymentPhase, MemoryLimit } from '../websocket/deploy.js';
 import { HealthCheckConfig } from '../websocket/health-check.js';
-import { AgentRuntime, CpuArch } from '../websocket/session.js';
+import { AgentRuntime, CpuArch, HeartbeatPayload } from '../websocket/session.js';
 import { ServiceSourceView } from './source.js';
 
 /*
@@ -33,6 +33,9 @@ export const Server = z.object({
   memory_mb: NonNegativeInt.nullable(),
   disk_gb: NonNegativeInt.nullable(),
   last_heartbeat_at: IsoDateTime.nullable(),
+  // Beyond the contract: what the last heartbeat measured, so a list shows load, not only capacity.
+  usage: HeartbeatPayload.shape.resources.nullable().describe('From the last heartbeat; null before the first'),
+  containers: HeartbeatPayload.shape.containers.nullable().describe('From the last heartbeat; null before the first'),
   tags: z.array(z.string()),
   ...timestamps,
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { tokenKind, tokenMatchesHash } from '../../api/auth/tokens.js';
 import { apiResponse, CreateServerResult, Server } from '../../contracts/index.js';
+import { validMessages } from '../contracts/examples.js';
 import { bearer, bootstrappedOrganization, otherOrganization } from '../support/auth.js';
 import { startTestApi } from '../support/platform.js';
 
@@ -44,6 +45,18 @@ describe('servers', () => {
     const { data } = apiResponse(Server).parse(response.json());
     expect(data).toMatchObject({ id: server_id, org_id: orgId, name: 'db-1', status: 'offline', runtime: 'docker', tags: [] });
     expect(response.body).not.toContain('agent_token_hash');
+  });
+
+  it("shows what the server's last heartbeat measured: load beside capacity", async () => {
+    const { server_id } = (await createServer({ name: 'loaded' })).json().data;
+    const before = (await api.app.inject({ method: 'GET', url: `/api/v1/servers/${server_id}`, headers: owner })).json().data;
+    expect(before).toMatchObject({ usage: null, containers: null });
+    // What the gateway stores from a validated heartbeat.
+    const heartbeat = validMessages.heartbeat.payload;
+    await api.platform.db.updateTable('servers').set({ last_heartbeat: JSON.stringify(heartbeat) }).where('id', '=', server_id).execute();
+    const after = apiResponse(Server).parse((await api.app.inject({ method: 'GET', url: `/api/v1/servers/${server_id}`, headers: owner })).json());
+    expect(after.data.usage).toEqual(heartbeat.resources);
+    expect(after.data.containers).toEqual(heartbeat.containers);
   });
 
   it('lists servers a page at a time, with total, page and per_page in meta, filtered by status', async () => {

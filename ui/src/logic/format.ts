@@ -1,3 +1,5 @@
+import type { Server } from '../../../contracts/api/resources.js';
+
 /* How times, durations and sizes read on every page. */
 
 export function formatDuration(ms: number): string {
@@ -25,3 +27,24 @@ export function formatMemory(mb: number | null): string {
 }
 
 export const shortId = (id: string) => id.slice(0, 8);
+
+type ServerLoad = Pick<Server, 'cpu_cores' | 'memory_mb' | 'disk_gb' | 'usage'>;
+
+/** "37 % of 4 cores" from the last heartbeat; the capacity alone before the first one. */
+export function formatCpu(server: ServerLoad): string {
+  const cores = server.cpu_cores === null ? null : `${server.cpu_cores} cores`;
+  if (!server.usage) return cores ?? '—';
+  return `${Math.round(server.usage.cpu_usage_percent)} %${cores ? ` of ${cores}` : ''}`;
+}
+
+export function formatMemoryUse(server: ServerLoad): string {
+  if (!server.usage) return formatMemory(server.memory_mb);
+  const total = server.usage.memory_used_mb + server.usage.memory_available_mb;
+  return `${formatMemory(Math.round(server.usage.memory_used_mb))} of ${formatMemory(Math.round(total))}`;
+}
+
+export function formatDiskUse(server: ServerLoad): string {
+  if (!server.usage) return server.disk_gb === null ? '—' : `${server.disk_gb} GB`;
+  const total = server.usage.disk_used_gb + server.usage.disk_available_gb;
+  return `${server.usage.disk_used_gb.toFixed(1)} of ${total.toFixed(1)} GB`;
+}

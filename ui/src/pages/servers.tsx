@@ -2,7 +2,7 @@ import { servers } from '../api/endpoints.js';
 import { FailureNotice } from '../components/failure-notice.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { useInterval, useLoad } from '../hooks.js';
-import { formatMemory, formatTime } from '../logic/format.js';
+import { formatCpu, formatDiskUse, formatMemoryUse, formatTime } from '../logic/format.js';
 import { Link } from '../router.js';
 import { useCan } from '../session.js';
 
@@ -52,9 +52,9 @@ export function ServersPage() {
                     <StatusBadge status={server.status} />
                   </td>
                   <td>{server.agent_version ?? '—'}</td>
-                  <td>{server.cpu_cores === null ? '—' : `${server.cpu_cores} cores`}</td>
-                  <td>{formatMemory(server.memory_mb)}</td>
-                  <td>{server.disk_gb === null ? '—' : `${server.disk_gb} GB`}</td>
+                  <td>{formatCpu(server)}</td>
+                  <td>{formatMemoryUse(server)}</td>
+                  <td>{formatDiskUse(server)}</td>
                   <td>{formatTime(server.last_heartbeat_at)}</td>
                 </tr>
               ))}
