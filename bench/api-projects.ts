@@ -2,22 +2,16 @@
 // against a bare Fastify route that returns the same JSON, both in this run on this machine.
 // Usage: npx tsx bench/api-projects.ts [seconds=10]
 import Fastify from 'fastify';
-import { issueToken } from '../api/auth/tokens.js';
-import { startBenchControlPlane } from './support/control-plane.js';
+import { benchOwner, startBenchControlPlane } from './support/control-plane.js';
 import { measureLoad, type LoadResult } from './support/load.js';
 
 const seconds = Number(process.argv[2] ?? 10);
 const projects = 100;
 const concurrency = 50;
 
-const ownerToken = issueToken('usr').token;
-// The limiter would answer 429 to a benchmark's traffic from one token; it is measured on its own.
-const controlPlane = await startBenchControlPlane({
-  SYNTRA_BOOTSTRAP_TOKEN: ownerToken,
-  SYNTRA_RATE_LIMIT_IP_PER_MINUTE: '0',
-  SYNTRA_RATE_LIMIT_CALLER_PER_MINUTE: '0',
-});
-const headers = { authorization: `Bearer ${ownerToken}` };
+const owner = benchOwner();
+const controlPlane = await startBenchControlPlane(owner.environment);
+const { headers } = owner;
 for (let i = 0; i < projects; i++) {
   const response = await fetch(`${controlPlane.url}/api/v1/projects`, {
     method: 'POST',

@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { issueToken } from '../api/auth/tokens.js';
 import { spanRow } from '../api/ingest/clickhouse-rows.js';
 import type { TraceSpan } from '../contracts/index.js';
-import { startBenchControlPlane } from './support/control-plane.js';
+import { benchOwner, startBenchControlPlane } from './support/control-plane.js';
 
 const totalSpans = Number(process.argv[2] ?? 1_000_000);
 const requests = Number(process.argv[3] ?? 300);
@@ -14,15 +14,11 @@ const spansPerTrace = 10;
 const insertRows = 50_000;
 const issues = 1_000;
 
-const ownerToken = issueToken('usr').token;
-const controlPlane = await startBenchControlPlane({
-  SYNTRA_BOOTSTRAP_TOKEN: ownerToken,
-  SYNTRA_RATE_LIMIT_IP_PER_MINUTE: '0',
-  SYNTRA_RATE_LIMIT_CALLER_PER_MINUTE: '0',
-});
+const owner = benchOwner();
+const controlPlane = await startBenchControlPlane(owner.environment);
 const { db, platform } = controlPlane;
 const clickhouse = platform.clickhouse.client;
-const headers = { authorization: `Bearer ${ownerToken}` };
+const { headers } = owner;
 const org = await db.selectFrom('organizations').select('id').where('slug', '!=', 'bench').executeTakeFirstOrThrow();
 const server = await db.insertInto('servers').values({ org_id: org.id, name: 'host', agent_token_hash: issueToken('agt').hash }).returning('id').executeTakeFirstOrThrow();
 const project = await db.insertInto('projects').values({ org_id: org.id, name: 'shop', slug: 'shop' }).returning('id').executeTakeFirstOrThrow();

@@ -66,20 +66,21 @@ export class ContainerLogCollector {
   private async scan(): Promise<void> {
     let containers: Docker.ContainerInfo[];
     try {
-      containers = await this.docker.listContainers({ filters: this.services.ownedFilter() });
+      containers = await this.docker.listContainers({ all: true, filters: this.services.ownedFilter() });
     } catch (error) {
       return this.log.debug(`container logs: listing containers failed: ${messageOf(error)}`);
     }
     for (const container of containers) {
       const serviceId = container.Labels[LABEL.serviceId];
       const deploymentId = container.Labels[LABEL.deploymentId];
-      if (!serviceId || !deploymentId || this.follows.has(container.Id) || !this.scanTimer) continue;
+      if (!serviceId || !deploymentId || container.State !== 'running' || this.follows.has(container.Id) || !this.scanTimer) continue;
       await this.follow(container, serviceId, deploymentId).catch((error: unknown) =>
         this.log.debug({ containerId: container.Id }, `container logs: cannot follow: ${messageOf(error)}`),
       );
     }
-    const running = new Set(containers.map((container) => container.Id));
-    for (const containerId of this.lastLineAt.keys()) if (!running.has(containerId) && !this.follows.has(containerId)) this.lastLineAt.delete(containerId);
+    // A stopped container keeps its place: the supervisor may start it again.
+    const existing = new Set(containers.map((container) => container.Id));
+    for (const containerId of this.lastLineAt.keys()) if (!existing.has(containerId)) this.lastLineAt.delete(containerId);
   }
 
   private async follow(container: Docker.ContainerInfo, serviceId: string, deploymentId: string): Promise<void> {

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { DeploymentSpec } from '../../contracts/index.js';
-import type { DeploymentRow } from '../../db/postgres/database.js';
+import type { DeploymentRow, NewDeployment } from '../../db/postgres/database.js';
 import { recordStatusChange } from '../../db/queries/deployment-events.js';
 import { deploymentInScope, finishDeployment, insertDeployment, serviceForOperation, type ServiceWithProject } from '../../db/queries/deployments.js';
 import { updateService } from '../../db/queries/services.js';
 import type { ServiceOperation } from '../../workflows/operations.js';
 import { workflowIds } from '../../workflows/operations.js';
 import type { OperationTarget } from '../../workflows/search-attributes.js';
-import { recordAudit } from '../audit.js';
+import { type AuditEntry, recordAudit } from '../audit.js';
 import { type Caller, scopeOf } from '../auth/permissions.js';
 import { enqueueServiceOperation } from '../durable-operations.js';
 import { ApiProblem } from '../errors.js';
@@ -41,6 +41,22 @@ export const serviceOperationRoutes: FastifyPluginAsync<{ platform: Platform }> 
   }
 
   /** Queues the deployment's workflow; if Temporal cannot take it, the deployment fails at once rather than waiting forever. */
+  /** A new deployment, queued, with its first event and its audit entry, in one transaction. */
+  async function recordQueuedDeployment(
+    request: FastifyRequest,
+    caller: Caller,
+    deployment: Omit<NewDeployment, 'status'> & { id: string },
+    queuedMessage: string,
+    audit: { action: string; details: AuditEntry['details'] },
+  ): Promise<DeploymentRow> {
+    return db.transaction().execute(async (trx) => {
+      const row = await insertDeployment(trx, { ...deployment, status: 'queued' });
+      await recordStatusChange(trx, { deploymentId: deployment.id, status: 'queued', message: queuedMessage });
+      await recordAudit(trx, request, caller, { action: audit.action, resourceType: 'deployment', resourceId: deployment.id, details: audit.details });
+      return row;
+    });
+  }
+
   async function enqueueDeployment(deployment: DeploymentRow, operation: ServiceOperation): Promise<void> {
     try {
       await enqueueServiceOperation(platform, operation);
@@ -60,26 +76,24 @@ export const serviceOperationRoutes: FastifyPluginAsync<{ platform: Platform }> 
     const spec = deploymentSpecOf(serviceResource(found.service), found.project, body);
     if ('problem' in spec) throw new ApiProblem('UNPROCESSABLE', spec.problem);
     const id = randomUUID();
-    const deployment = await db.transaction().execute(async (trx) => {
-      const row = await insertDeployment(trx, {
+    const deployment = await recordQueuedDeployment(
+      request,
+      caller,
+      {
         id,
         service_id: found.service.id,
-        status: 'queued',
         spec: JSON.stringify(spec),
         image_digest: spec.image.digest ?? null,
         triggered_by: caller.userId,
         trigger_type: triggerOf(caller),
         workflow_id: workflowIds.deploy(id),
-      });
-      await recordStatusChange(trx, { deploymentId: id, status: 'queued', message: "Queued behind the service's running operations" });
-      await recordAudit(trx, request, caller, {
+      },
+      "Queued behind the service's running operations",
+      {
         action: 'deployment.create',
-        resourceType: 'deployment',
-        resourceId: id,
         details: { service_id: found.service.id, image: `${spec.image.registry}/${spec.image.repository}:${spec.image.tag}`, strategy: spec.strategy },
-      });
-      return row;
-    });
+      },
+    );
     await enqueueDeployment(deployment, {
       workflowType: 'deployService',
       workflowId: workflowIds.deploy(id),
@@ -100,11 +114,12 @@ export const serviceOperationRoutes: FastifyPluginAsync<{ platform: Platform }> 
     }
     const spec = DeploymentSpec.parse(target.spec);
     const id = randomUUID();
-    const deployment = await db.transaction().execute(async (trx) => {
-      const row = await insertDeployment(trx, {
+    const deployment = await recordQueuedDeployment(
+      request,
+      caller,
+      {
         id,
         service_id: found.service.id,
-        status: 'queued',
         spec: JSON.stringify(spec),
         image_digest: target.image_digest,
         git_commit_sha: target.git_commit_sha,
@@ -114,16 +129,10 @@ export const serviceOperationRoutes: FastifyPluginAsync<{ platform: Platform }> 
         trigger_type: 'rollback',
         rollback_from_id: target.id,
         workflow_id: workflowIds.rollback(id),
-      });
-      await recordStatusChange(trx, { deploymentId: id, status: 'queued', message: `Queued: a return to deployment ${target.id}` });
-      await recordAudit(trx, request, caller, {
-        action: 'deployment.rollback',
-        resourceType: 'deployment',
-        resourceId: id,
-        details: { service_id: found.service.id, rollback_from_id: target.id },
-      });
-      return row;
-    });
+      },
+      `Queued: a return to deployment ${target.id}`,
+      { action: 'deployment.rollback', details: { service_id: found.service.id, rollback_from_id: target.id } },
+    );
     await enqueueDeployment(deployment, {
       workflowType: 'rollbackService',
       workflowId: workflowIds.rollback(id),

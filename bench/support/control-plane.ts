@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { buildApi } from '../../api/app.js';
+import { issueToken } from '../../api/auth/tokens.js';
 import { openPlatform } from '../../api/platform.js';
 import { loadConfig } from '../../config/env.js';
 import { freePort } from '../../engines/ports.js';
@@ -50,5 +51,18 @@ export async function startBenchControlPlane(environment: Record<string, string>
       await Promise.all([temporal.stop(), postgres.stop()]);
       await rm(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * The environment that makes the first start's owner use `token`, with the rate limiter off:
+ * a benchmark sends more from one token and address than any user may (the limiter has its tests).
+ */
+export function benchOwner() {
+  const token = issueToken('usr').token;
+  return {
+    token,
+    headers: { authorization: `Bearer ${token}` },
+    environment: { SYNTRA_BOOTSTRAP_TOKEN: token, SYNTRA_RATE_LIMIT_IP_PER_MINUTE: '0', SYNTRA_RATE_LIMIT_CALLER_PER_MINUTE: '0' },
   };
 }

@@ -94,6 +94,18 @@ describe('telemetry from the containers the agent runs', () => {
     expect(logs).toContainEqual(expect.objectContaining({ ...tag(), level: 'debug', message: 'cache warmed', attributes: { entries: '12' } }));
   });
 
+  it('reads a restarted container on from where it stopped, without repeating lines', async () => {
+    const starts = () => seen.logs.filter((entry) => entry.service_id === payload.service_id && entry.message === 'starting version v1 as syntra');
+    await until(async () => (await spooled(), starts().length === 1 ? true : undefined));
+    await dockerCli('restart', '-t', '1', containerId);
+    await until(async () => (await spooled(), starts().length >= 2 ? true : undefined));
+    // Long enough for a second follow of the container to have repeated its earlier output.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await spooled();
+    expect(starts()).toHaveLength(2);
+    expect(seen.logs.filter((entry) => entry.message === 'stderr check' && entry.service_id === payload.service_id)).toHaveLength(2);
+  });
+
   it('samples CPU, memory and network of each container', async () => {
     const metrics = await until(async () => {
       const points = (await spooled()).metrics.filter((point) => point.service_id === payload.service_id);
