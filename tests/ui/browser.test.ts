@@ -175,7 +175,8 @@ describe('the web UI in Chromium', () => {
     await page.getByRole('link', { name: 'web' }).click();
     await page.getByRole('heading', { name: 'web' }).waitFor();
     projectSlug = (await api.platform.db.selectFrom('projects').select('slug').where('name', '=', 'Shop').executeTakeFirst())?.slug;
-    expect(await page.getByTestId('env-vars').textContent()).toContain('GREETING');
+    // The env panel loads after the heading: wait for its rows rather than read it at once.
+    await page.getByTestId('env-vars').getByText('GREETING').waitFor();
   });
 
   it('deploys and shows running arrive live, without a reload', async () => {
@@ -195,7 +196,7 @@ describe('the web UI in Chromium', () => {
     const rolledBack = historyRows().and(page.locator('[data-status="rolled_back"]'));
     await rolledBack.first().waitFor({ timeout: LIVE_TIMEOUT_MS });
     await expect.poll(() => latestStatus().getAttribute('data-status'), { timeout: LIVE_TIMEOUT_MS, interval: 250 }).toBe('running');
-    expect(await historyRows().first().textContent()).toContain('rollback');
+    await expect.poll(() => historyRows().first().textContent(), { timeout: LIVE_TIMEOUT_MS }).toContain('rollback');
     // What went wrong stays beside the deployment that failed.
     expect(await rolledBack.first().textContent()).toMatch(/health check/i);
     await screenshot(page, 'service-rolled-back');
@@ -273,7 +274,7 @@ describe('the web UI in Chromium', () => {
     for (const name of ['Deploy', 'Scale', 'Restart', 'Reveal secrets', 'Roll back to this']) {
       expect(await viewerPage.getByRole('button', { name }).count(), name).toBe(0);
     }
-    expect(await viewerPage.getByTestId('env-vars').textContent()).toContain('********');
+    await expect.poll(() => viewerPage.getByTestId('env-vars').textContent()).toContain('********');
     await screenshot(viewerPage, 'service-viewer');
     await other.close();
   });
