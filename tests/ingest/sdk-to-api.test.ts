@@ -1,0 +1,144 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentConnection } from '../../agent/connection.js';
+import { ServiceRegistry } from '../../agent/runtime/service-registry.js';
+import { specFromDeploy } from '../../agent/runtime/service-spec.js';
+import { AgentTelemetry } from '../../agent/telemetry/agent-telemetry.js';
+import { sentryDsn } from '../../agent/telemetry/dsn.js';
+import { hashToken } from '../../api/auth/tokens.js';
+import { bearer, bootstrappedOrganization } from '../support/auth.js';
+import { ensureDockerd } from '../support/docker.js';
+import { createProject, createServer } from '../support/fixtures.js';
+import { startTestApi } from '../support/platform.js';
+
+const run = promisify(execFile);
+const checkoutApp = fileURLToPath(new URL('./fixtures/checkout-app.mjs', import.meta.url));
+const otelApp = fileURLToPath(new URL('../agent/telemetry/fixtures/otel-app.mjs', import.meta.url));
+
+/*
+ * End to end, as a user meets it: unmodified apps (the stock @sentry/node and OpenTelemetry SDKs,
+ * configured only by the variables the agent gives its containers) report to a real agent, which
+ * spools and sends to the real control plane; what they reported is then read back through the
+ * REST API.
+ */
+describe('from stock SDKs through the agent to the API', () => {
+  const log = pino({ level: 'warn' });
+  let api: Awaited<ReturnType<typeof startTestApi>>;
+  let connection: AgentConnection;
+  let telemetry: AgentTelemetry;
+  let agentDir: string;
+  let serverId: string;
+  let serviceId: string;
+  let projectId: string;
+  let dsn: string;
+  const deploymentId = randomUUID();
+
+  beforeAll(async () => {
+    const docker = await ensureDockerd();
+    api = await startTestApi('sdk-to-api');
+    const port = Number(new URL(await api.app.listen({ port: 0, host: '127.0.0.1' })).port);
+    const { db } = api.platform;
+    const orgId = (await bootstrappedOrganization(db)).id;
+    const { server, token } = await createServer(db, orgId, 'sdk-to-api');
+    serverId = server.id;
+    const project = await createProject(db, orgId, 'shop');
+    projectId = project.id;
+    serviceId = (
+      await db.insertInto('services').values({ project_id: project.id, server_id: server.id, name: 'shop', source_type: 'image' }).returning('id').executeTakeFirstOrThrow()
+    ).id;
+    agentDir = await mkdtemp(path.join(os.tmpdir(), 'syntra-sdk-to-api-'));
+    const services = new ServiceRegistry(docker, server.id);
+    // The service as the agent knows it after a deploy: Sentry keys are accepted for known services only.
+    await services.adopt(
+      specFromDeploy({
+        request_id: 'deploy-shop',
+        deployment_id: deploymentId,
+        service_id: serviceId,
+        service_name: 'shop',
+        project_name: project.slug,
+        image: { registry: 'registry.invalid', repository: 'shop', tag: 'v2' },
+        registry_auth: null,
+        config: { port: 8080, replicas: 1, env_vars: {}, labels: {} },
+        networking: { domains: [], internal_hostname: 'shop.internal', expose_port: false },
+        strategy: 'rolling',
+        rollback_on_failure: false,
+        timeout_seconds: 60,
+      }),
+    );
+    telemetry = await AgentTelemetry.start({ docker, services, log, dataDir: agentDir, agentToken: token, host: '127.0.0.1', port: 0 });
+    dsn = sentryDsn(hashToken(token), serviceId, telemetry.receiver.origin);
+    connection = new AgentConnection({
+      url: `http://127.0.0.1:${port}`,
+      token,
+      serverId: server.id,
+      context: { docker, services, log, telemetry },
+      reconnectInitialDelayMs: 200,
+      reconnectMaxDelayMs: 1_000,
+    });
+    connection.start();
+  });
+
+  afterAll(async () => {
+    await connection?.stop();
+    await telemetry?.stop();
+    const status = async () => (await api.platform.db.selectFrom('servers').select('status').where('id', '=', serverId).executeTakeFirstOrThrow()).status;
+    for (let waited = 0; waited < 10_000 && (await status()) !== 'offline'; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    await api?.close();
+    if (agentDir) await rm(agentDir, { recursive: true, force: true });
+  });
+
+  const get = async (url: string) => {
+    const response = await api.app.inject({ method: 'GET', url: `/api/v1${url}`, headers: bearer(api.ownerToken) });
+    expect(response.statusCode, response.body).toBe(200);
+    return response.json().data;
+  };
+
+  it('groups the same bug with different ids in its message into one issue, with its event and user counts', async () => {
+    await run(process.execPath, [checkoutApp], {
+      env: { ...process.env, SENTRY_DSN: dsn, ORDERS: '1017,2044,3051,4099', USERS: 'ada,grace,ada,linus' },
+      timeout: 30_000,
+    });
+    const issues = async () => (await get(`/projects/${projectId}/issues`)) as { title: string; event_count: number; user_count: number; exception_type: string }[];
+    await expect.poll(async () => (await issues()).length, { timeout: 45_000, interval: 500 }).toBe(2);
+    const byType = Object.fromEntries((await issues()).map((issue) => [issue.exception_type, issue]));
+    expect(byType.Error).toMatchObject({ event_count: 4, user_count: 3 });
+    expect(byType.Error!.title).toContain('card declined for order');
+    // Sentry keeps the last user on the scope: linus hit this one too.
+    expect(byType.TypeError).toMatchObject({ event_count: 1, user_count: 1 });
+  }, 90_000);
+
+  it('stores an OpenTelemetry trace whole, with parent links and the failing span marked, and its logs searchable', async () => {
+    await run(process.execPath, [otelApp], {
+      env: {
+        ...process.env,
+        OTEL_EXPORTER_OTLP_ENDPOINT: telemetry.receiver.origin.origin,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        OTEL_SERVICE_NAME: 'shop',
+        OTEL_RESOURCE_ATTRIBUTES: `syntra.service_id=${serviceId},syntra.deployment_id=${deploymentId}`,
+      },
+      timeout: 30_000,
+    });
+    const traces = async () => (await get(`/services/${serviceId}/traces`)) as { trace_id: string; root_operation: string; error_count: number }[];
+    await expect.poll(async () => (await traces()).length, { timeout: 45_000, interval: 500 }).toBe(1);
+    const [summary] = await traces();
+    expect(summary).toMatchObject({ root_operation: 'GET /checkout', error_count: 1 });
+
+    const trace = (await get(`/traces/${summary!.trace_id}`)) as { spans: { span_id: string; parent_span_id?: string | null; operation_name: string; status: { code: string } }[] };
+    const root = trace.spans.find((span) => span.operation_name === 'GET /checkout')!;
+    const query = trace.spans.find((span) => span.operation_name === 'SELECT orders')!;
+    expect(trace.spans).toHaveLength(2);
+    expect(query.parent_span_id).toBe(root.span_id);
+    expect(query.status.code).toBe('error');
+
+    await expect
+      .poll(async () => ((await get(`/services/${serviceId}/logs?search=checkout`)) as { message: string }[]).map((line) => line.message), { timeout: 45_000, interval: 500 })
+      .toContain('checkout failed');
+  }, 90_000);
+});
