@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { ApiErrorCode } from './api/envelope.js';
+import { ErrorGroup } from './api/observability.js';
 import { DeploymentEvent } from './api/resources.js';
 import { Uuid } from './primitives.js';
+import { LogEntry } from './telemetry/records.js';
 
 /*
  * Live updates for browsers over socket.io (path `/socket.io`). A client authenticates in the
@@ -10,8 +12,12 @@ import { Uuid } from './primitives.js';
  * event is also readable through the REST API, so a client that reconnects re-reads and resumes.
  */
 
+/**
+ * `service` and `deployment`: deployment events. `service_logs`: the service's new log lines (a
+ * live tail). `project_issues`: the project's new and regressed issues.
+ */
 export const LiveRoom = z.object({
-  kind: z.enum(['service', 'deployment']),
+  kind: z.enum(['service', 'deployment', 'service_logs', 'project_issues']),
   id: Uuid,
 });
 export type LiveRoom = z.infer<typeof LiveRoom>;
@@ -34,6 +40,18 @@ export const LiveDeploymentEvent = z.object({
 });
 export type LiveDeploymentEvent = z.infer<typeof LiveDeploymentEvent>;
 
+/**
+ * `log_lines`, to a service's `service_logs` room: lines stored since the previous message, oldest
+ * first. A tail: a line that arrives late with an older timestamp than those already sent is in
+ * the REST API's logs but not sent live.
+ */
+export const LiveLogLines = z.object({ service_id: Uuid, lines: z.array(LogEntry) });
+export type LiveLogLines = z.infer<typeof LiveLogLines>;
+
+/** `issue`, to its project's `project_issues` room: an issue seen for the first time, or whose status changed. */
+export const LiveIssue = z.object({ project_id: Uuid, issue: ErrorGroup });
+export type LiveIssue = z.infer<typeof LiveIssue>;
+
 export const LIVE_PATH = '/socket.io';
 
 /** Event names in both directions, so client and server cannot disagree on a spelling. */
@@ -41,6 +59,8 @@ export const liveEvents = {
   subscribe: 'subscribe',
   unsubscribe: 'unsubscribe',
   deploymentEvent: 'deployment_event',
+  logLines: 'log_lines',
+  issue: 'issue',
 } as const;
 
 export const liveRoomName = (room: LiveRoom) => `${room.kind}:${room.id}`;

@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import type { TelemetryAckPayload, TelemetryBatchPayload, TelemetryData } from '../../contracts/index.js';
 import { ClickHouseBatchWriter, defaultBatchWriterOptions, type BatchWriterOptions } from '../../db/clickhouse/writer.js';
 import type { Database } from '../../db/postgres/database.js';
+import { notify } from '../../db/postgres/notifications.js';
 import { recordErrorEvents, type GroupedErrorEvent } from '../../db/queries/error-groups.js';
 import { claimBatch, markBatchStored, type BatchState } from '../../db/queries/telemetry-batches.js';
 import { recordHealthChecks } from '../../db/queries/telemetry-health.js';
@@ -114,6 +115,8 @@ export class TelemetryIngest {
       await recordErrorEvents(trx, errors);
       await recordHealthChecks(trx, kept.health_checks);
       await markBatchStored(trx, serverId, batchId);
+      // Live tails (api/live/) read the new lines from ClickHouse once this commits.
+      for (const serviceId of new Set(logs.map((row) => row.service_id))) await notify(trx, 'service_logs', { service_id: serviceId });
     });
   }
 

@@ -5,24 +5,35 @@ import {
   LIVE_PATH,
   liveEvents,
   liveRoomName,
+  LiveRoom,
   LiveSubscription,
   type ApiErrorCode,
   type LiveAck,
   type LiveDeploymentEvent,
-  type LiveRoom,
+  type LiveIssue,
+  type LiveLogLines,
 } from '../../contracts/index.js';
+import { logsAfter, newestLogNanos } from '../../db/clickhouse/logs.js';
 import { listenToChannel } from '../../db/postgres/notifications.js';
 import { deploymentEventById } from '../../db/queries/deployment-events.js';
 import { deploymentInScope } from '../../db/queries/deployments.js';
+import { issueWithProject } from '../../db/queries/issues.js';
+import { projectById } from '../../db/queries/projects.js';
 import { scopedService } from '../../db/queries/service-scope.js';
 import type { Credentials } from '../auth/plugin.js';
 import { scopeOf, type Caller } from '../auth/permissions.js';
 import { ApiProblem } from '../errors.js';
 import type { Platform } from '../platform.js';
 import { eventResource } from '../resources/deployment.js';
+import { issueResource } from '../routes/observability/issue-resources.js';
 
-/* What `deployment_events`' trigger (migration 0007) notifies. */
+/* What `deployment_events`' trigger (migration 0007) and `error_groups`' (0010) notify. */
 const EventNotification = z.object({ id: z.string(), deployment_id: z.string(), service_id: z.string() });
+/* What the ingest notifies on `service_logs` once a batch's lines are stored. */
+const ServiceNotification = z.object({ service_id: z.string() });
+
+/* One live message carries at most this many lines; a busier service's tail catches up message by message. */
+const maxLiveLines = 500;
 
 /* Subscriptions are small JSON objects; anything larger is not one. */
 const maxClientMessageBytes = 4 * 1024;
@@ -48,6 +59,7 @@ function credentialsOf(socket: Socket): Credentials {
  */
 export async function registerLiveUpdates(app: FastifyInstance, platform: Platform): Promise<void> {
   const { db, config } = platform;
+  const clickhouse = platform.clickhouse.client;
   const io = new Server(app.server, {
     path: LIVE_PATH,
     serveClient: false,
@@ -74,23 +86,36 @@ export async function registerLiveUpdates(app: FastifyInstance, platform: Platfo
     const caller: Caller = await app.authenticator.resolveCaller(credentialsOf(socket));
     socket.data.caller = caller;
     const scope = scopeOf(caller);
-    const found = room.kind === 'service' ? await scopedService(db, scope, room.id) : await deploymentInScope(db, scope, room.id);
-    if (!found) throw new ApiProblem('NOT_FOUND', `No ${room.kind} ${room.id} in this organization`);
+    const found =
+      room.kind === 'deployment'
+        ? await deploymentInScope(db, scope, room.id)
+        : room.kind === 'project_issues'
+          ? await projectById(db, scope, room.id)
+          : await scopedService(db, scope, room.id);
+    const noun = room.kind === 'project_issues' ? 'project' : room.kind === 'deployment' ? 'deployment' : 'service';
+    if (!found) throw new ApiProblem('NOT_FOUND', `No ${noun} ${room.id} in this organization`);
   }
+
+  /* Per tailed service: the newest line sent; a service nobody tails any more is dropped. */
+  const tails = new Map<string, string>();
 
   io.on('connection', (socket) => {
     socket.on(liveEvents.subscribe, (raw: unknown, ack: unknown) => {
       const answer: Ack = typeof ack === 'function' ? (ack as Ack) : () => undefined;
       const parsed = LiveSubscription.safeParse(raw);
       if (!parsed.success) {
-        answer({ ok: false, error: { code: 'VALIDATION_ERROR', message: `Expected { room: { kind: "service" | "deployment", id: <uuid> } }` } });
+        answer({ ok: false, error: { code: 'VALIDATION_ERROR', message: `Expected { room: { kind: ${LiveRoom.shape.kind.options.map((kind) => `"${kind}"`).join(' | ')}, id: <uuid> } }` } });
         return;
       }
-      authorizeRoom(socket, parsed.data.room).then(
-        async () => {
-          await socket.join(liveRoomName(parsed.data.room));
-          answer({ ok: true });
-        },
+      const { room } = parsed.data;
+      const join = async () => {
+        await authorizeRoom(socket, room);
+        // A tail starts at the newest stored line, so the first message holds only what is new.
+        if (room.kind === 'service_logs' && !tails.has(room.id)) tails.set(room.id, await newestLogNanos(clickhouse, room.id));
+        await socket.join(liveRoomName(room));
+      };
+      join().then(
+        () => answer({ ok: true }),
         (error: unknown) => {
           if (!(error instanceof ApiProblem)) app.log.error({ err: error }, 'live subscription failed');
           answer(refusal(error));
@@ -105,8 +130,6 @@ export async function registerLiveUpdates(app: FastifyInstance, platform: Platfo
     });
   });
 
-  // Forwarded one at a time, so a room sees events in the order they were recorded.
-  let forwarding = Promise.resolve();
   const forward = async (payload: string) => {
     const notification = EventNotification.safeParse(JSON.parse(payload));
     if (!notification.success) return;
@@ -119,20 +142,51 @@ export async function registerLiveUpdates(app: FastifyInstance, platform: Platfo
     // One emit to both rooms: a socket in both receives the event once.
     io.to(rooms).emit(liveEvents.deploymentEvent, message);
   };
-  const listener = listenToChannel(
-    config.DATABASE_URL!,
-    'deployment_events',
-    {
-      onNotification: (payload) => {
-        forwarding = forwarding.then(() => forward(payload)).catch((error: unknown) => app.log.error({ err: error }, 'live event forwarding failed'));
+
+  const forwardLogs = async (payload: string) => {
+    const notification = ServiceNotification.safeParse(JSON.parse(payload));
+    if (!notification.success) return;
+    const serviceId = notification.data.service_id;
+    const room = liveRoomName({ kind: 'service_logs', id: serviceId });
+    if (!io.sockets.adapter.rooms.has(room)) return void tails.delete(serviceId);
+    const after = tails.get(serviceId) ?? (await newestLogNanos(clickhouse, serviceId));
+    const { entries, lastNanos } = await logsAfter(clickhouse, serviceId, after, maxLiveLines);
+    tails.set(serviceId, lastNanos);
+    if (entries.length > 0) io.to(room).emit(liveEvents.logLines, { service_id: serviceId, lines: entries } satisfies LiveLogLines);
+  };
+
+  const forwardIssue = async (payload: string) => {
+    const notification = EventNotification.pick({ id: true, service_id: true }).safeParse(JSON.parse(payload));
+    if (!notification.success) return;
+    const found = await issueWithProject(db, notification.data.id);
+    if (!found) return;
+    const room = liveRoomName({ kind: 'project_issues', id: found.projectId });
+    if (io.sockets.adapter.rooms.has(room)) io.to(room).emit(liveEvents.issue, { project_id: found.projectId, issue: issueResource(found.issue) } satisfies LiveIssue);
+  };
+
+  // Each channel forwarded one notification at a time, so a room sees messages in their order.
+  const channels: [string, (payload: string) => Promise<void>][] = [
+    ['deployment_events', forward],
+    ['service_logs', forwardLogs],
+    ['issues_changed', forwardIssue],
+  ];
+  const listeners = channels.map(([channel, handle]) => {
+    let queue = Promise.resolve();
+    return listenToChannel(
+      config.DATABASE_URL!,
+      channel,
+      {
+        onNotification: (payload) => {
+          queue = queue.then(() => handle(payload)).catch((error: unknown) => app.log.error({ err: error, channel }, 'live forwarding failed'));
+        },
       },
-    },
-    app.log,
-  );
-  await listener.ready;
+      app.log,
+    );
+  });
+  await Promise.all(listeners.map((listener) => listener.ready));
 
   app.addHook('preClose', async () => {
-    await listener.close();
+    await Promise.all(listeners.map((listener) => listener.close()));
     io.disconnectSockets(true);
     io.engine.close();
   });

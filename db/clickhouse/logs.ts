@@ -98,3 +98,39 @@ function logEntry(row: LogRow): LogEntry {
     source: row.source,
   };
 }
+
+/**
+ * A live tail's next lines: those of the service timestamped after `afterNanos`, oldest first,
+ * with the newest timestamp among them (the next call's `afterNanos`).
+ */
+export async function logsAfter(
+  client: ClickHouseClient,
+  serviceId: string,
+  afterNanos: string,
+  limit: number,
+): Promise<{ entries: LogEntry[]; lastNanos: string }> {
+  const result = await client.query({
+    query: `
+      SELECT
+        toString(toUnixTimestamp64Nano(timestamp)) AS nanos, toString(service_id) AS service_text,
+        toString(deployment_id) AS deployment_text, level, message, attributes, trace_id, span_id, source
+      FROM logs
+      WHERE service_id = {serviceId:UUID} AND timestamp > fromUnixTimestamp64Nano({afterNanos:Int64})
+      ORDER BY timestamp
+      LIMIT {limit:UInt32}`,
+    query_params: { serviceId, afterNanos, limit },
+    format: 'JSONEachRow',
+  });
+  const rows = await result.json<LogRow>();
+  return { entries: rows.map(logEntry), lastNanos: rows.at(-1)?.nanos ?? afterNanos };
+}
+
+/** Where a live tail of the service starts: its newest stored line's timestamp (0 when it has none). */
+export async function newestLogNanos(client: ClickHouseClient, serviceId: string): Promise<string> {
+  const result = await client.query({
+    query: 'SELECT toString(toUnixTimestamp64Nano(max(timestamp))) AS nanos FROM logs WHERE service_id = {serviceId:UUID}',
+    query_params: { serviceId },
+    format: 'JSONEachRow',
+  });
+  return (await result.json<{ nanos: string }>())[0]?.nanos ?? '0';
+}

@@ -1,4 +1,6 @@
+import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
+import type { Database } from './database.js';
 import type { Logger } from 'pino';
 
 const reconnectDelayMs = 1_000;
@@ -69,4 +71,9 @@ export function listenToChannel(url: string, channel: string, handlers: ChannelH
       await client?.end().catch(() => undefined);
     },
   };
+}
+
+/** NOTIFY `channel` with a JSON payload; inside a transaction it is delivered on commit, or never. */
+export async function notify(db: Kysely<Database>, channel: string, payload: Record<string, unknown>): Promise<void> {
+  await sql`SELECT pg_notify(${channel}, ${JSON.stringify(payload)})`.execute(db);
 }

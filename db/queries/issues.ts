@@ -132,3 +132,17 @@ export async function issueEvents(
     .execute();
   return { rows: rows.slice(0, page.limit), more: rows.length > page.limit };
 }
+
+/** An issue with the project of its service, whoever asks: for live fan-out, which checked access at subscribe time. */
+export async function issueWithProject(db: Kysely<Database>, id: string): Promise<{ issue: ErrorGroupRow; projectId: string } | undefined> {
+  const row = await db
+    .selectFrom('error_groups')
+    .innerJoin('services', 'services.id', 'error_groups.service_id')
+    .selectAll('error_groups')
+    .select('services.project_id')
+    .where('error_groups.id', '=', id)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { project_id: projectId, ...issue } = row;
+  return { issue, projectId };
+}

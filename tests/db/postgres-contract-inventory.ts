@@ -160,6 +160,8 @@ export const expectedTriggers: Record<string, string> = {
     'CREATE TRIGGER api_tokens_auth_changed AFTER DELETE OR UPDATE OF token_hash, user_id, org_id, project_id, scopes, expires_at ON public.api_tokens FOR EACH STATEMENT EXECUTE FUNCTION notify_auth_changed()',
   sessions_auth_changed:
     'CREATE TRIGGER sessions_auth_changed AFTER DELETE OR UPDATE OF id, user_id, org_id, expires_at ON public.sessions FOR EACH STATEMENT EXECUTE FUNCTION notify_auth_changed()',
+  error_groups_changed:
+    'CREATE TRIGGER error_groups_changed AFTER INSERT OR UPDATE OF status ON public.error_groups FOR EACH ROW EXECUTE FUNCTION notify_issue_changed()',
   org_members_auth_changed:
     'CREATE TRIGGER org_members_auth_changed AFTER DELETE OR UPDATE OF org_id, user_id, role ON public.org_members FOR EACH STATEMENT EXECUTE FUNCTION notify_auth_changed()',
 };
@@ -171,6 +173,7 @@ export const expectedFunctions: Record<string, string> = {
   notify_deployment_event: 'trigger / plpgsql',
   notify_projects_changed: 'trigger / plpgsql',
   notify_auth_changed: 'trigger / plpgsql',
+  notify_issue_changed: 'trigger / plpgsql',
 };
 
 export const expectedExtensions = ['pgcrypto', 'uuid-ossp'];
