@@ -124,8 +124,13 @@ export class Supervisor {
       (replica) => replica.deploymentId === state.spec.deployment_id,
     );
     for (const replica of replicas) {
-      if (replica.running) await this.checkHealth(state, replica);
-      else await this.handleExit(state, replica);
+      if (replica.running) {
+        await this.checkHealth(state, replica);
+        // At once, not after the other replicas' probes: a failing replica leaves the rotation with its alert.
+        this.syncRotation(state, replicas);
+      } else {
+        await this.handleExit(state, replica);
+      }
     }
     this.syncRotation(state, replicas);
   }

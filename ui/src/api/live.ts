@@ -24,12 +24,18 @@ export function closeLiveSocket(): void {
 const subscribeTimeoutMs = 10_000;
 
 /**
- * Calls `onEvent` for every `deployment_event` of the room, and `onResync` after each reconnect.
- * `room` null subscribes to nothing.
+ * Calls `onMessage` for every `event` of the room that `belongs` to it, and `onResync` after each
+ * reconnect (the page re-reads over REST then). `room` null subscribes to nothing.
  */
-export function useDeploymentEvents(room: LiveRoom | null, onEvent: (message: LiveDeploymentEvent) => void, onResync: () => void): void {
-  const handlers = useRef({ onEvent, onResync });
-  handlers.current = { onEvent, onResync };
+export function useLiveRoom<Message>(
+  room: LiveRoom | null,
+  event: (typeof liveEvents)[keyof typeof liveEvents],
+  belongs: (message: Message) => boolean,
+  onMessage: (message: Message) => void,
+  onResync: () => void,
+): void {
+  const handlers = useRef({ belongs, onMessage, onResync });
+  handlers.current = { belongs, onMessage, onResync };
   const roomKey = room ? `${room.kind}:${room.id}` : null;
 
   useEffect(() => {
@@ -50,17 +56,28 @@ export function useDeploymentEvents(room: LiveRoom | null, onEvent: (message: Li
       if (connectedBefore) handlers.current.onResync();
       connectedBefore = true;
     };
-    const onMessage = (message: LiveDeploymentEvent) => {
-      if ((room.kind === 'service' ? message.service_id : message.deployment_id) === room.id) handlers.current.onEvent(message);
+    const onEvent = (message: Message) => {
+      if (handlers.current.belongs(message)) handlers.current.onMessage(message);
     };
     connection.on('connect', onConnect);
-    connection.on(liveEvents.deploymentEvent, onMessage);
+    connection.on(event, onEvent);
     if (connection.connected) join();
     return () => {
       connection.off('connect', onConnect);
-      connection.off(liveEvents.deploymentEvent, onMessage);
+      connection.off(event, onEvent);
       if (connection.connected) connection.emit(liveEvents.unsubscribe, { room }, () => {});
     };
     // Keyed by the room's name: a new object for the same room must not resubscribe.
-  }, [roomKey]);
+  }, [roomKey, event]);
+}
+
+/** Every `deployment_event` of a service's or a deployment's room. */
+export function useDeploymentEvents(room: LiveRoom | null, onEvent: (message: LiveDeploymentEvent) => void, onResync: () => void): void {
+  useLiveRoom<LiveDeploymentEvent>(
+    room,
+    liveEvents.deploymentEvent,
+    (message) => (room?.kind === 'service' ? message.service_id : message.deployment_id) === room?.id,
+    onEvent,
+    onResync,
+  );
 }

@@ -1,27 +1,48 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { liveEvents, type LiveLogLines } from '../../../../contracts/live.js';
+import type { LogEntry } from '../../../../contracts/telemetry/records.js';
 import { services } from '../../api/endpoints.js';
-import { useInterval, useLoad } from '../../hooks.js';
+import { useLiveRoom } from '../../api/live.js';
+import { useLoad } from '../../hooks.js';
 import { FailureNotice } from '../failure-notice.js';
 
 /*
- * Container logs from `GET /services/:id/logs` (ClickHouse): there is no streaming endpoint, so
- * "follow" re-reads the newest lines on this interval.
+ * Container logs: the newest lines from `GET /services/:id/logs` (ClickHouse), then, while
+ * "follow" is on, the service's live tail over socket.io appended below them.
  */
-const followIntervalMs = 2_000;
 const logLinesShown = 200;
+
+/** The API's search: the text anywhere in the message, any case. */
+const matches = (search: string) => (entry: LogEntry) => !search || entry.message.toLowerCase().includes(search.toLowerCase());
 
 export function ServiceLogs({ serviceId }: { serviceId: string }) {
   const [typed, setTyped] = useState('');
   const [search, setSearch] = useState('');
   const [follow, setFollow] = useState(true);
   const logs = useLoad(() => services.logs(serviceId, { search: search || undefined, limit: logLinesShown }), `${serviceId}:${search}`);
-  useInterval(() => void logs.reload(), followIntervalMs, follow);
+  const [tail, setTail] = useState<LogEntry[]>([]);
+  // A fresh read holds everything the tail had so far.
+  useEffect(() => setTail([]), [logs.data]);
+  // Lines stored while not following are read again when following resumes.
+  const { reload } = logs;
+  const wasFollowing = useRef(follow);
+  useEffect(() => {
+    if (follow && !wasFollowing.current) void reload();
+    wasFollowing.current = follow;
+  }, [follow, reload]);
+  useLiveRoom<LiveLogLines>(
+    follow ? { kind: 'service_logs', id: serviceId } : null,
+    liveEvents.logLines,
+    (message) => message.service_id === serviceId,
+    (message) => setTail((lines) => [...lines, ...message.lines.filter(matches(search))].slice(-logLinesShown)),
+    () => void logs.reload(),
+  );
   const submit = (event: FormEvent) => {
     event.preventDefault();
     setSearch(typed.trim());
   };
   // Newest first from the API; read top to bottom like a terminal.
-  const lines = [...(logs.data ?? [])].reverse();
+  const lines = [...(logs.data ?? [])].reverse().concat(tail).slice(-logLinesShown);
 
   return (
     <section className="panel" aria-labelledby="logs-title">
