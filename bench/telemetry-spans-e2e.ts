@@ -1,0 +1,163 @@
+// Spans per second end to end: OTLP/HTTP (JSON) into a real agent process → its spool → telemetry
+// batches over the WebSocket → the control plane's ingest → ClickHouse, timed from the first
+// request until every span is stored; against a plain insert of the same spans into the same
+// ClickHouse in the same run.
+// Usage: npx tsx bench/telemetry-spans-e2e.ts [spans=200000] [spansPerRequest=500]
+import { spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { spanRow } from '../api/ingest/clickhouse-rows.js';
+import type { TraceSpan } from '../contracts/index.js';
+import { freePort, waitForPort } from '../engines/ports.js';
+import { createProject, createServer } from '../tests/support/fixtures.js';
+import { benchOwner, startBenchControlPlane } from './support/control-plane.js';
+
+const total = Number(process.argv[2] ?? 200_000);
+const perRequest = Number(process.argv[3] ?? 500);
+const requestsInFlight = 4;
+
+const controlPlane = await startBenchControlPlane(benchOwner().environment);
+const { db, platform } = controlPlane;
+const clickhouse = platform.clickhouse.client;
+const { server, token } = await createServer(db, controlPlane.orgId, 'e2e-host');
+const project = await createProject(db, controlPlane.orgId, 'e2e');
+const { id: serviceId } = await db
+  .insertInto('services')
+  .values({ project_id: project.id, server_id: server.id, name: 'shop', source_type: 'image' })
+  .returning('id')
+  .executeTakeFirstOrThrow();
+const deploymentId = randomUUID();
+
+// The agent as its own process, as on a server: its receiver on a known port, its spool in a temporary folder.
+const agentDir = await mkdtemp(path.join(tmpdir(), 'syntra-bench-agent-'));
+const receiverPort = await freePort();
+const agent = spawn(process.execPath, ['bin/syntra.js', 'agent'], {
+  env: {
+    ...process.env,
+    SYNTRA_AGENT_URL: controlPlane.url,
+    SYNTRA_AGENT_TOKEN: token,
+    SYNTRA_AGENT_DATA_DIR: agentDir,
+    SYNTRA_AGENT_TELEMETRY_HOST: '127.0.0.1',
+    SYNTRA_AGENT_TELEMETRY_PORT: String(receiverPort),
+    LOG_LEVEL: 'warn',
+  },
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+await waitForPort(receiverPort, 60_000);
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+const nowNanos = BigInt(Date.now()) * 1_000_000n;
+
+/** One OTLP/JSON request of `count` spans in traces of ten, and the same spans as the contract's records. */
+function makeRequest(offset: number, count: number) {
+  const spans: TraceSpan[] = [];
+  const otlp: unknown[] = [];
+  let traceId = '';
+  let rootId = '';
+  for (let index = offset; index < offset + count; index += 1) {
+    const root = index % 10 === 0;
+    if (root) [traceId, rootId] = [hex(16), hex(8)];
+    const spanId = root ? rootId : hex(8);
+    const start = nowNanos + BigInt(index) * 1000n;
+    const duration = 1_000_000 + (index % 1000) * 1000;
+    const name = root ? 'GET /orders/:id' : `SELECT orders ${index % 10}`;
+    otlp.push({
+      traceId,
+      spanId,
+      ...(root ? {} : { parentSpanId: rootId }),
+      name,
+      kind: root ? 2 : 3,
+      startTimeUnixNano: String(start),
+      endTimeUnixNano: String(start + BigInt(duration)),
+      attributes: [
+        { key: 'http.route', value: { stringValue: '/orders/:id' } },
+        { key: 'http.status_code', value: { intValue: 200 } },
+      ],
+      status: { code: index % 97 === 0 ? 2 : 0 },
+    });
+    spans.push({
+      trace_id: traceId,
+      span_id: spanId,
+      ...(root ? {} : { parent_span_id: rootId }),
+      service_id: serviceId,
+      deployment_id: deploymentId,
+      operation_name: name,
+      span_kind: root ? 'server' : 'client',
+      start_time_ns: Number(start),
+      duration_ns: duration,
+      status: { code: index % 97 === 0 ? 'error' : 'unset' },
+      attributes: { 'http.route': '/orders/:id', 'http.status_code': 200 },
+      events: [],
+    });
+  }
+  const body = JSON.stringify({
+    resourceSpans: [
+      {
+        resource: {
+          attributes: [
+            { key: 'service.name', value: { stringValue: 'shop' } },
+            { key: 'syntra.service_id', value: { stringValue: serviceId } },
+            { key: 'syntra.deployment_id', value: { stringValue: deploymentId } },
+          ],
+        },
+        scopeSpans: [{ scope: { name: 'bench' }, spans: otlp }],
+      },
+    ],
+  });
+  return { body, spans };
+}
+
+const requests = Array.from({ length: Math.ceil(total / perRequest) }, (_, index) => makeRequest(index * perRequest, Math.min(perRequest, total - index * perRequest)));
+
+async function storedSpans(): Promise<number> {
+  const result = await clickhouse.query({
+    query: 'SELECT count() AS n FROM traces WHERE service_id = {serviceId:UUID}',
+    query_params: { serviceId },
+    format: 'JSONEachRow',
+  });
+  return Number((await result.json<{ n: string }>())[0]!.n);
+}
+
+// End to end.
+const started = performance.now();
+let next = 0;
+await Promise.all(
+  Array.from({ length: requestsInFlight }, async () => {
+    while (next < requests.length) {
+      const request = requests[next++]!;
+      for (;;) {
+        const response = await fetch(`http://127.0.0.1:${receiverPort}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request.body });
+        await response.arrayBuffer();
+        if (response.status === 200) break;
+        // 429 when the spool is full: the SDK would retry after Retry-After; so do we.
+        if (response.status !== 429) throw new Error(`the receiver answered ${response.status}`);
+        await new Promise((resolve) => setTimeout(resolve, 1_000 * Number(response.headers.get('retry-after') ?? 1)));
+      }
+    }
+  }),
+);
+const accepted = performance.now() - started;
+while ((await storedSpans()) < total) await new Promise((resolve) => setTimeout(resolve, 200));
+const endToEnd = performance.now() - started;
+
+// The baseline: the same spans as rows, inserted straight into the same table.
+await clickhouse.command({ query: 'TRUNCATE TABLE traces' });
+const rows = requests.flatMap((request) => request.spans.map(spanRow));
+const insertStarted = performance.now();
+for (let offset = 0; offset < rows.length; offset += 10_000) {
+  await clickhouse.insert({ table: 'traces', values: rows.slice(offset, offset + 10_000), format: 'JSONEachRow' });
+}
+const plain = performance.now() - insertStarted;
+
+const perSecond = (ms: number) => (total / ms) * 1000;
+console.log(`${total.toLocaleString('en')} spans, ${perRequest} per OTLP/JSON request, ${requestsInFlight} requests in flight`);
+console.log(`end to end (agent receiver → spool → batch → ingest → ClickHouse): ${perSecond(endToEnd).toFixed(0)} spans/s (${(endToEnd / 1000).toFixed(1)} s; all accepted by the agent after ${(accepted / 1000).toFixed(1)} s)`);
+console.log(`plain insert of the same rows:                                       ${perSecond(plain).toFixed(0)} spans/s (${(plain / 1000).toFixed(1)} s)`);
+console.log(`ratio: ${(perSecond(endToEnd) / perSecond(plain)).toFixed(2)} (target ≥ 0.5)`);
+
+agent.kill('SIGTERM');
+await new Promise((resolve) => agent.once('exit', resolve));
+await controlPlane.stop();
+await rm(agentDir, { recursive: true, force: true });
