@@ -36,6 +36,10 @@ interface LogRow {
   source: LogEntry['source'];
 }
 
+/* What every log read selects: a `LogRow`. */
+const logColumns = `toString(toUnixTimestamp64Nano(timestamp)) AS nanos, toString(service_id) AS service_text,
+  toString(deployment_id) AS deployment_text, level, message, attributes, trace_id, span_id, source`;
+
 /** A service's log lines, newest first, and where the next page starts (undefined on the last page). */
 export async function searchLogs(
   client: ClickHouseClient,
@@ -50,9 +54,7 @@ export async function searchLogs(
   if (search.after) where.push('timestamp <= fromUnixTimestamp64Nano({afterNanos:Int64})');
   const result = await client.query({
     query: `
-      SELECT
-        toString(toUnixTimestamp64Nano(timestamp)) AS nanos, toString(service_id) AS service_text,
-        toString(deployment_id) AS deployment_text, level, message, attributes, trace_id, span_id, source
+      SELECT ${logColumns}
       FROM logs
       WHERE ${where.join(' AND ')}
       ORDER BY timestamp DESC, deployment_id, level, source, message, trace_id, span_id, cityHash64(toString(attributes))
@@ -111,9 +113,7 @@ export async function logsAfter(
 ): Promise<{ entries: LogEntry[]; lastNanos: string }> {
   const result = await client.query({
     query: `
-      SELECT
-        toString(toUnixTimestamp64Nano(timestamp)) AS nanos, toString(service_id) AS service_text,
-        toString(deployment_id) AS deployment_text, level, message, attributes, trace_id, span_id, source
+      SELECT ${logColumns}
       FROM logs
       WHERE service_id = {serviceId:UUID} AND timestamp > fromUnixTimestamp64Nano({afterNanos:Int64})
       ORDER BY timestamp

@@ -1,17 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentConnection } from '../../agent/connection.js';
-import { ServiceRegistry } from '../../agent/runtime/service-registry.js';
-import { AgentTelemetry } from '../../agent/telemetry/agent-telemetry.js';
 import { buildApi } from '../../api/app.js';
 import { bootstrappedOrganization } from '../support/auth.js';
-import { ensureDockerd } from '../support/docker.js';
 import { createProject, createServer } from '../support/fixtures.js';
 import { startTestApi } from '../support/platform.js';
+import { startTelemetryAgent } from '../support/telemetry-agent.js';
 
 /*
  * The real agent (OTLP receiver, on-disk spool, sender) against the real gateway and ingest: what
@@ -23,50 +17,29 @@ describe('from the agent\'s receiver to the stores', () => {
   let api: Awaited<ReturnType<typeof startTestApi>>;
   let port: number;
   let serviceId: string;
-  let serverId: string;
-  let connection: AgentConnection;
-  let telemetry: AgentTelemetry;
-  let agentDir: string;
+  let agent: Awaited<ReturnType<typeof startTelemetryAgent>>;
   const deploymentId = randomUUID();
 
   beforeAll(async () => {
-    const docker = await ensureDockerd();
     api = await startTestApi('agent-to-store');
     port = Number(new URL(await api.app.listen({ port: 0, host: '127.0.0.1' })).port);
     const { db } = api.platform;
     const orgId = (await bootstrappedOrganization(db)).id;
     const { server, token } = await createServer(db, orgId, 'agent-to-store');
-    serverId = server.id;
     const project = await createProject(db, orgId, 'agent-to-store');
     serviceId = (
       await db.insertInto('services').values({ project_id: project.id, server_id: server.id, name: 'app', source_type: 'image' }).returning('id').executeTakeFirstOrThrow()
     ).id;
-    agentDir = await mkdtemp(path.join(os.tmpdir(), 'syntra-agent-to-store-'));
-    // An empty registry: the agent adopts no container other test files run.
-    const services = new ServiceRegistry(docker);
-    telemetry = await AgentTelemetry.start({ docker, services, log, dataDir: agentDir, agentToken: token, host: '127.0.0.1', port: 0 });
-    connection = new AgentConnection({
-      url: `http://127.0.0.1:${port}`,
-      token,
-      context: { docker, services, log, telemetry },
-      reconnectInitialDelayMs: 200,
-      reconnectMaxDelayMs: 1_000,
-    });
-    connection.start();
+    agent = await startTelemetryAgent({ db, url: `http://127.0.0.1:${port}`, serverId: server.id, token, label: 'agent-to-store' });
   });
   afterAll(async () => {
-    await connection?.stop();
-    await telemetry?.stop();
-    // The gateway marks the server offline after the socket closes; let it, before the database goes.
-    const status = async () => (await api.platform.db.selectFrom('servers').select('status').where('id', '=', serverId).executeTakeFirstOrThrow()).status;
-    for (let waited = 0; waited < 10_000 && (await status()) !== 'offline'; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    await agent?.stop();
     await api?.close();
-    if (agentDir) await rm(agentDir, { recursive: true, force: true });
   });
 
   const sendLogLines = async (markers: string[]) => {
     for (const marker of markers) {
-      const response = await fetch(new URL('/v1/logs', telemetry.receiver.origin), {
+      const response = await fetch(new URL('/v1/logs', agent.telemetry.receiver.origin), {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({

@@ -1,22 +1,14 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentConnection } from '../../agent/connection.js';
-import { ServiceRegistry } from '../../agent/runtime/service-registry.js';
-import { specFromDeploy } from '../../agent/runtime/service-spec.js';
-import { AgentTelemetry } from '../../agent/telemetry/agent-telemetry.js';
 import { sentryDsn } from '../../agent/telemetry/dsn.js';
 import { hashToken } from '../../api/auth/tokens.js';
 import { bearer, bootstrappedOrganization } from '../support/auth.js';
-import { ensureDockerd } from '../support/docker.js';
 import { createProject, createServer } from '../support/fixtures.js';
 import { startTestApi } from '../support/platform.js';
+import { rememberService, startTelemetryAgent } from '../support/telemetry-agent.js';
 
 const run = promisify(execFile);
 const checkoutApp = fileURLToPath(new URL('./fixtures/checkout-app.mjs', import.meta.url));
@@ -29,69 +21,32 @@ const otelApp = fileURLToPath(new URL('../agent/telemetry/fixtures/otel-app.mjs'
  * REST API.
  */
 describe('from stock SDKs through the agent to the API', () => {
-  const log = pino({ level: 'warn' });
   let api: Awaited<ReturnType<typeof startTestApi>>;
-  let connection: AgentConnection;
-  let telemetry: AgentTelemetry;
-  let agentDir: string;
-  let serverId: string;
+  let agent: Awaited<ReturnType<typeof startTelemetryAgent>>;
   let serviceId: string;
   let projectId: string;
   let dsn: string;
   const deploymentId = randomUUID();
 
   beforeAll(async () => {
-    const docker = await ensureDockerd();
     api = await startTestApi('sdk-to-api');
-    const port = Number(new URL(await api.app.listen({ port: 0, host: '127.0.0.1' })).port);
+    const url = await api.app.listen({ port: 0, host: '127.0.0.1' });
     const { db } = api.platform;
     const orgId = (await bootstrappedOrganization(db)).id;
     const { server, token } = await createServer(db, orgId, 'sdk-to-api');
-    serverId = server.id;
     const project = await createProject(db, orgId, 'shop');
     projectId = project.id;
     serviceId = (
       await db.insertInto('services').values({ project_id: project.id, server_id: server.id, name: 'shop', source_type: 'image' }).returning('id').executeTakeFirstOrThrow()
     ).id;
-    agentDir = await mkdtemp(path.join(os.tmpdir(), 'syntra-sdk-to-api-'));
-    const services = new ServiceRegistry(docker, server.id);
-    // The service as the agent knows it after a deploy: Sentry keys are accepted for known services only.
-    await services.adopt(
-      specFromDeploy({
-        request_id: 'deploy-shop',
-        deployment_id: deploymentId,
-        service_id: serviceId,
-        service_name: 'shop',
-        project_name: project.slug,
-        image: { registry: 'registry.invalid', repository: 'shop', tag: 'v2' },
-        registry_auth: null,
-        config: { port: 8080, replicas: 1, env_vars: {}, labels: {} },
-        networking: { domains: [], internal_hostname: 'shop.internal', expose_port: false },
-        strategy: 'rolling',
-        rollback_on_failure: false,
-        timeout_seconds: 60,
-      }),
-    );
-    telemetry = await AgentTelemetry.start({ docker, services, log, dataDir: agentDir, agentToken: token, host: '127.0.0.1', port: 0 });
-    dsn = sentryDsn(hashToken(token), serviceId, telemetry.receiver.origin);
-    connection = new AgentConnection({
-      url: `http://127.0.0.1:${port}`,
-      token,
-      serverId: server.id,
-      context: { docker, services, log, telemetry },
-      reconnectInitialDelayMs: 200,
-      reconnectMaxDelayMs: 1_000,
-    });
-    connection.start();
+    agent = await startTelemetryAgent({ db, url, serverId: server.id, token, label: 'sdk-to-api' });
+    await rememberService(agent.services, { serviceId, deploymentId, projectName: project.slug });
+    dsn = sentryDsn(hashToken(token), serviceId, agent.telemetry.receiver.origin);
   });
 
   afterAll(async () => {
-    await connection?.stop();
-    await telemetry?.stop();
-    const status = async () => (await api.platform.db.selectFrom('servers').select('status').where('id', '=', serverId).executeTakeFirstOrThrow()).status;
-    for (let waited = 0; waited < 10_000 && (await status()) !== 'offline'; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    await agent?.stop();
     await api?.close();
-    if (agentDir) await rm(agentDir, { recursive: true, force: true });
   });
 
   const get = async (url: string) => {
@@ -118,7 +73,7 @@ describe('from stock SDKs through the agent to the API', () => {
     await run(process.execPath, [otelApp], {
       env: {
         ...process.env,
-        OTEL_EXPORTER_OTLP_ENDPOINT: telemetry.receiver.origin.origin,
+        OTEL_EXPORTER_OTLP_ENDPOINT: agent.telemetry.receiver.origin.origin,
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
         OTEL_SERVICE_NAME: 'shop',
         OTEL_RESOURCE_ATTRIBUTES: `syntra.service_id=${serviceId},syntra.deployment_id=${deploymentId}`,

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sentryDsn, sentryKey } from '../../../agent/telemetry/dsn.js';
-import { specFromDeploy } from '../../../agent/runtime/service-spec.js';
+import { rememberService } from '../../support/telemetry-agent.js';
 import { spooledData, testReceiver } from './support.js';
 
 const TOKEN_HASH = 'a1'.repeat(32);
@@ -18,22 +18,7 @@ let receiver: Awaited<ReturnType<typeof testReceiver>>;
 beforeAll(async () => {
   receiver = await testReceiver({ agentTokenHash: TOKEN_HASH });
   // The service as the agent knows it after a deploy: Sentry keys are accepted for known services only.
-  await receiver.services.adopt(
-    specFromDeploy({
-      request_id: 'deploy-1',
-      deployment_id: DEPLOYMENT_ID,
-      service_id: SERVICE_ID,
-      service_name: 'shop',
-      project_name: 'sentry-ingest-test',
-      image: { registry: 'registry.invalid', repository: 'shop', tag: 'v1' },
-      registry_auth: null,
-      config: { port: 8080, replicas: 1, env_vars: {}, labels: {} },
-      networking: { domains: [], internal_hostname: 'shop.internal', expose_port: false },
-      strategy: 'rolling',
-      rollback_on_failure: false,
-      timeout_seconds: 60,
-    }),
-  );
+  await rememberService(receiver.services, { serviceId: SERVICE_ID, deploymentId: DEPLOYMENT_ID, projectName: 'sentry-ingest-test' });
 });
 afterAll(async () => {
   await receiver?.close();
