@@ -73,14 +73,18 @@ export class AgentTelemetry {
       log,
     });
     const tokenHash = agentTokenHash(options.agentToken);
-    const offer = (records: TelemetryRecords) =>
-      void spool.append(records).catch((error: unknown) => log.error(`telemetry spool: ${messageOf(error)}`));
-    const host = options.host ?? (await bridgeGateway(docker, log));
     let telemetry: AgentTelemetry | undefined;
+    const append = async (records: TelemetryRecords) => {
+      const accepted = await spool.append(records);
+      telemetry?.sender?.nudge();
+      return accepted;
+    };
+    const offer = (records: TelemetryRecords) => void append(records).catch((error: unknown) => log.error(`telemetry spool: ${messageOf(error)}`));
+    const host = options.host ?? (await bridgeGateway(docker, log));
     const receiver = await TelemetryReceiver.start({
       host,
       port: options.port ?? DEFAULT_RECEIVER_PORT,
-      accept: (records) => spool.append(records),
+      accept: append,
       directory: new ServiceDirectory(docker, services),
       agentTokenHash: tokenHash,
       // Room appears when batches are acknowledged, at the earliest one batch interval from now.

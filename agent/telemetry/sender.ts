@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { AgentConfig, TelemetryAckPayload } from '../../contracts/index.js';
 import type { Emit } from '../context.js';
 import { messageOf } from '../errors.js';
-import { BYTES_PER_MB, type SpooledBatch, type TelemetrySpool } from './spool.js';
+import { BATCH_MAX_JSON_BYTES, BYTES_PER_MB, type SpooledBatch, type TelemetrySpool } from './spool.js';
 
 /* A batch sent without an answer for this long is sent again (the ack, or the batch, was lost). */
 export const ACK_TIMEOUT_MS = 60_000;
@@ -102,7 +102,23 @@ export class TelemetrySender {
     }
   }
 
+  /**
+   * Seals at once when the journal already holds a whole batch, whatever the clock says: under
+   * load, batches leave by size (and the interval only bounds how long a quiet trickle waits).
+   */
+  nudge(): void {
+    if (this.ticking || !this.timer || this.spool.journalSize < BATCH_MAX_JSON_BYTES) return;
+    this.ticking = this.tick().finally(() => {
+      this.ticking = null;
+    });
+  }
+
   private loop(): void {
+    // A nudge's sealing is still running: this turn of the clock has nothing left to do.
+    if (this.ticking) {
+      this.timer = setTimeout(() => this.loop(), this.intervalMs);
+      return;
+    }
     this.ticking = this.tick().finally(() => {
       this.ticking = null;
       if (this.timer) this.timer = setTimeout(() => this.loop(), this.intervalMs);

@@ -83,6 +83,11 @@ export class TelemetrySpool {
     this.maxBytes = maxBytes;
   }
 
+  /** What the journal holds, not yet sealed into batches. */
+  get journalSize(): number {
+    return this.journalBytes;
+  }
+
   get usedBytes(): number {
     return this.journalBytes + this.queuedBytes + this.batchList.reduce((sum, batch) => sum + batch.bytes, 0);
   }
