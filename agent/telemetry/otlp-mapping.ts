@@ -185,22 +185,28 @@ function hexId(id: string | number[] | undefined): string | undefined {
   return typeof id === 'string' ? id.toLowerCase() : Buffer.from(id).toString('hex');
 }
 
-function valueOf(value: AnyValue | undefined): string | number | boolean {
-  if (value === undefined) return '';
+function scalarOf(value: AnyValue): string | number | boolean | undefined {
   if (value.stringValue !== undefined) return value.stringValue;
   if (value.boolValue !== undefined) return value.boolValue;
   if (value.intValue !== undefined) return Number(value.intValue);
-  if (value.doubleValue !== undefined) return value.doubleValue;
-  return textOf(value);
+  return value.doubleValue;
 }
 
-/* Arrays, maps and bytes have no place in the contract's flat attributes: they travel as JSON text. */
+function valueOf(value: AnyValue | undefined): string | number | boolean {
+  if (value === undefined) return '';
+  return scalarOf(value) ?? textOf(value);
+}
+
+/*
+ * Arrays, maps and bytes have no place in the contract's flat attributes: they travel as JSON text.
+ * An AnyValue with nothing set is OTLP's empty value: ''.
+ */
 function textOf(value: AnyValue): string {
-  if (value.stringValue !== undefined) return value.stringValue;
   if (value.arrayValue) return JSON.stringify((value.arrayValue.values ?? []).map(valueOf));
   if (value.kvlistValue) return JSON.stringify(attributes(value.kvlistValue.values));
   if (value.bytesValue !== undefined) return typeof value.bytesValue === 'string' ? value.bytesValue : Buffer.from(value.bytesValue).toString('base64');
-  return String(valueOf(value));
+  const scalar = scalarOf(value);
+  return scalar === undefined ? '' : String(scalar);
 }
 
 function attributes(list: KeyValue[] | undefined): Record<string, string | number | boolean> {

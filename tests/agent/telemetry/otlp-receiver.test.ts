@@ -177,6 +177,32 @@ describe('OTLP/HTTP receiver', () => {
     ]);
   });
 
+  it("takes OTLP's empty value and scalar bodies (an empty AnyValue once recursed without end: 500)", async () => {
+    const marker = randomUUID();
+    const request = {
+      resourceLogs: [
+        {
+          resource: taggedResource,
+          scopeLogs: [
+            {
+              logRecords: [
+                { timeUnixNano: '1700000004000000000', body: {}, attributes: [{ key: 'marker', value: { stringValue: marker } }, { key: 'empty', value: {} }] },
+                { timeUnixNano: '1700000005000000000', body: { intValue: '42' }, attributes: [{ key: 'marker', value: { stringValue: marker } }] },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const response = await post('/v1/logs', JSON.stringify(request), { 'content-type': 'application/json' });
+    expect(response.status).toBe(200);
+    const logs = (await spooledData(receiver.spool)).logs.filter((entry) => entry.attributes.marker === marker);
+    expect(logs.map((entry) => [entry.message, entry.attributes.empty])).toEqual([
+      ['', ''],
+      ['42', undefined],
+    ]);
+  });
+
   it('maps gauges, monotonic sums and histograms from protobuf, and refuses summaries in partial_success', async () => {
     const point = (value: Record<string, unknown>) => ({ timeUnixNano: '1700000004000000000', attributes: [{ key: 'route', value: { stringValue: '/pay' } }], ...value });
     const body = protobuf('metrics', 'ExportMetricsServiceRequest', {
