@@ -2,7 +2,7 @@
 // batches over the WebSocket → the control plane's ingest → ClickHouse, timed from the first
 // request until every span is stored; against a plain insert of the same spans into the same
 // ClickHouse in the same run.
-// Usage: npx tsx bench/telemetry-spans-e2e.ts [spans=200000] [spansPerRequest=500]
+// Usage: npx tsx bench/telemetry-spans-e2e.ts [spans=200000] [spansPerRequest=500] [requestsInFlight=4]
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -16,7 +16,7 @@ import { benchOwner, startBenchControlPlane } from './support/control-plane.js';
 
 const total = Number(process.argv[2] ?? 200_000);
 const perRequest = Number(process.argv[3] ?? 500);
-const requestsInFlight = 4;
+const requestsInFlight = Number(process.argv[4] ?? 4);
 
 const controlPlane = await startBenchControlPlane(benchOwner().environment);
 const { db, platform } = controlPlane;

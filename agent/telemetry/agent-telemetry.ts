@@ -87,8 +87,7 @@ export class AgentTelemetry {
       accept: append,
       directory: new ServiceDirectory(docker, services),
       agentTokenHash: tokenHash,
-      // Room appears when batches are acknowledged, at the earliest one batch interval from now.
-      retryAfterSeconds: () => telemetry?.sender?.intervalSeconds ?? DEFAULT_AGENT_CONFIG.telemetry_batch_interval_seconds,
+      retryAfterSeconds: () => telemetry?.sender?.retryAfterSeconds ?? DEFAULT_AGENT_CONFIG.telemetry_batch_interval_seconds,
       log,
     });
     const advertised = new URL(receiver.origin);

@@ -48,6 +48,15 @@ export class TelemetrySender {
     return this.intervalMs / 1000;
   }
 
+  /**
+   * When a full spool may have room again: during a session batches leave as they are
+   * acknowledged (sealing by size keeps them coming), so within a second; offline, not before the
+   * next interval at the earliest.
+   */
+  get retryAfterSeconds(): number {
+    return this.session ? 1 : this.intervalSeconds;
+  }
+
   start(): void {
     if (this.timer) return;
     this.timer = setTimeout(() => this.loop(), this.intervalMs);

@@ -26,6 +26,7 @@ export class ClickHouseBatchWriter<Row extends object> {
   private waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | null = null;
   private inserting: Promise<void> = Promise.resolve();
+  private queued = false;
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -46,12 +47,16 @@ export class ClickHouseBatchWriter<Row extends object> {
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.rows.length === 0) return this.inserting;
-    const rows = this.rows;
-    const waiters = this.waiters;
-    this.rows = [];
-    this.waiters = [];
+    // One insert waits behind the running one at most, and takes every row buffered by the time it
+    // starts: under load, inserts grow instead of queueing up one per batch.
+    if (this.rows.length === 0 || this.queued) return this.inserting;
+    this.queued = true;
     this.inserting = this.inserting.then(async () => {
+      this.queued = false;
+      const rows = this.rows;
+      const waiters = this.waiters;
+      this.rows = [];
+      this.waiters = [];
       try {
         await this.client.insert({ table: this.table, values: rows, format: 'JSONEachRow' });
         for (const waiter of waiters) waiter.resolve();
