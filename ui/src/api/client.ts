@@ -1,5 +1,5 @@
 import type { ApiError, ApiErrorCode } from '../../../contracts/api/envelope.js';
-import { API_PREFIX } from '../../../contracts/api/routes.js';
+import { API_PREFIX } from '../../../contracts/api/route.js';
 
 /*
  * Every call of the REST API goes through here: the session cookie rides along (same origin),

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import {
+  AlertIncident,
+  AlertListQuery,
+  AlertParams,
+  AlertRule,
+  CreateAlertRule,
+  CreateWorkflow,
+  IncidentListQuery,
+  IncidentParams,
+  UpdateAlertRule,
+  UpdateWorkflow,
+  Workflow,
+  WorkflowParams,
+  WorkflowRun,
+  WorkflowRunListQuery,
+  WorkflowRunParams,
+} from './automation.js';
+import { Pagination, ProjectParams } from './queries.js';
+import { v1, type ApiRoute } from './route.js';
+
+/** Alert rules and incidents, DAG workflow definitions and runs: beyond the contract (ARCHITECTURE correction 5). */
+export const automationRoutes = [
+  // Alert rules and incidents (not in the contract: ARCHITECTURE correction 5)
+  {
+    method: 'GET', path: v1('/alerts'), operationId: 'listAlertRules', summary: "The organization's alert rules",
+    tags: ['alerts'], query: AlertListQuery, response: z.array(AlertRule), successStatus: 200,
+  },
+  {
+    method: 'POST', path: v1('/alerts'), operationId: 'createAlertRule',
+    summary: 'Create an alert rule for a project or a service', tags: ['alerts'], body: CreateAlertRule,
+    response: AlertRule, successStatus: 201, errors: ['UNPROCESSABLE'],
+  },
+  {
+    method: 'GET', path: v1('/alerts/{alertId}'), operationId: 'getAlertRule', summary: 'Get an alert rule',
+    tags: ['alerts'], params: AlertParams, response: AlertRule, successStatus: 200,
+  },
+  {
+    method: 'PATCH', path: v1('/alerts/{alertId}'), operationId: 'updateAlertRule',
+    summary: "Change an alert rule's name, condition, channels or state", tags: ['alerts'], params: AlertParams,
+    body: UpdateAlertRule, response: AlertRule, successStatus: 200,
+  },
+  {
+    method: 'DELETE', path: v1('/alerts/{alertId}'), operationId: 'deleteAlertRule',
+    summary: 'Delete an alert rule and its incidents', tags: ['alerts'], params: AlertParams, response: null,
+    successStatus: 204,
+  },
+  {
+    method: 'GET', path: v1('/incidents'), operationId: 'listIncidents', summary: 'Alert incidents, newest first',
+    tags: ['alerts'], query: IncidentListQuery, response: z.array(AlertIncident), successStatus: 200,
+  },
+  {
+    method: 'GET', path: v1('/incidents/{incidentId}'), operationId: 'getIncident', summary: 'Get an alert incident',
+    tags: ['alerts'], params: IncidentParams, response: AlertIncident, successStatus: 200,
+  },
+  {
+    method: 'POST', path: v1('/incidents/{incidentId}/acknowledge'), operationId: 'acknowledgeIncident',
+    summary: 'Acknowledge a firing incident', tags: ['alerts'], params: IncidentParams, response: AlertIncident,
+    successStatus: 200, errors: ['CONFLICT'],
+  },
+
+  // DAG workflows (not in the contract: ARCHITECTURE correction 5)
+  {
+    method: 'GET', path: v1('/projects/{projectId}/workflows'), operationId: 'listWorkflows',
+    summary: "A project's workflow definitions", tags: ['workflows'], params: ProjectParams, query: Pagination,
+    response: z.array(Workflow), successStatus: 200,
+  },
+  {
+    method: 'POST', path: v1('/projects/{projectId}/workflows'), operationId: 'createWorkflow',
+    summary: 'Define a DAG workflow', tags: ['workflows'], params: ProjectParams, body: CreateWorkflow,
+    response: Workflow, successStatus: 201, errors: ['UNPROCESSABLE'],
+  },
+  {
+    method: 'GET', path: v1('/workflows/{workflowId}'), operationId: 'getWorkflow', summary: 'Get a workflow definition',
+    tags: ['workflows'], params: WorkflowParams, response: Workflow, successStatus: 200,
+  },
+  {
+    method: 'PATCH', path: v1('/workflows/{workflowId}'), operationId: 'updateWorkflow',
+    summary: 'Change a workflow definition or its schedule', tags: ['workflows'], params: WorkflowParams,
+    body: UpdateWorkflow, response: Workflow, successStatus: 200, errors: ['UNPROCESSABLE'],
+  },
+  {
+    method: 'DELETE', path: v1('/workflows/{workflowId}'), operationId: 'deleteWorkflow',
+    summary: 'Delete a workflow definition and its run history', tags: ['workflows'], params: WorkflowParams,
+    response: null, successStatus: 204, errors: ['CONFLICT'],
+  },
+  {
+    method: 'GET', path: v1('/workflows/{workflowId}/runs'), operationId: 'listWorkflowRuns',
+    summary: "A workflow's runs, newest first", tags: ['workflows'], params: WorkflowParams,
+    query: WorkflowRunListQuery, response: z.array(WorkflowRun), successStatus: 200,
+  },
+  {
+    method: 'GET', path: v1('/workflow-runs/{runId}'), operationId: 'getWorkflowRun',
+    summary: 'Get a workflow run with its step results', tags: ['workflows'], params: WorkflowRunParams,
+    response: WorkflowRun, successStatus: 200,
+  },
+] as const satisfies readonly ApiRoute[];

@@ -1,0 +1,75 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { AlertStatus, AlertType, Defaulted, Json, Timestamp, TriggerType } from '../column-types.js';
+
+/* Alert rules and their incidents, DAG workflow definitions and their runs. */
+
+export interface AlertsTable {
+  id: Generated<string>;
+  org_id: string;
+  project_id: string | null;
+  service_id: string | null;
+  name: string;
+  type: AlertType;
+  condition: Json;
+  channels: Json;
+  is_active: Generated<boolean | null>;
+  created_at: Defaulted<Timestamp | null>;
+  updated_at: Defaulted<Timestamp | null>;
+}
+
+export type AlertRow = Selectable<AlertsTable>;
+export type NewAlert = Insertable<AlertsTable>;
+export type AlertUpdate = Updateable<AlertsTable>;
+
+export interface AlertIncidentsTable {
+  id: Generated<string>;
+  alert_id: string;
+  status: Generated<AlertStatus | null>;
+  message: string;
+  details: Json | null;
+  ai_summary: string | null;
+  fired_at: Defaulted<Timestamp>;
+  resolved_at: Timestamp | null;
+  acknowledged_by: string | null;
+  acknowledged_at: Timestamp | null;
+  /** 0009: when the "fired" / "resolved" notifications were claimed for sending. */
+  fire_notified_at: Defaulted<Timestamp | null>;
+  resolve_notified_at: Defaulted<Timestamp | null>;
+}
+
+export type AlertIncidentRow = Selectable<AlertIncidentsTable>;
+export type NewAlertIncident = Insertable<AlertIncidentsTable>;
+export type AlertIncidentUpdate = Updateable<AlertIncidentsTable>;
+
+export interface WorkflowsTable {
+  id: Generated<string>;
+  project_id: string;
+  name: string;
+  description: string | null;
+  definition: Json;
+  trigger_type: Generated<TriggerType | null>;
+  cron_expression: string | null;
+  is_active: Generated<boolean | null>;
+  created_at: Defaulted<Timestamp | null>;
+  updated_at: Defaulted<Timestamp | null>;
+}
+
+export type WorkflowRow = Selectable<WorkflowsTable>;
+export type NewWorkflow = Insertable<WorkflowsTable>;
+export type WorkflowUpdate = Updateable<WorkflowsTable>;
+
+export interface WorkflowRunsTable {
+  id: Generated<string>;
+  workflow_id: string;
+  /** VARCHAR(50) in the contract, not an enum. */
+  status: Generated<string | null>;
+  triggered_by: string | null;
+  trigger_type: TriggerType | null;
+  step_results: Defaulted<Json | null>;
+  started_at: Defaulted<Timestamp | null>;
+  finished_at: Timestamp | null;
+}
+
+export type WorkflowRunRow = Selectable<WorkflowRunsTable>;
+export type NewWorkflowRun = Insertable<WorkflowRunsTable>;
+export type WorkflowRunUpdate = Updateable<WorkflowRunsTable>;
