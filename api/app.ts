@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { Logger } from 'pino';
+import { NotificationListener } from '../db/postgres/notifications.js';
 import { agentReleaseRoutes } from './agent-release/routes.js';
 import { AgentReleaseStore } from './agent-release/store.js';
 import { registerAuth } from './auth/plugin.js';
@@ -30,6 +31,12 @@ import { tokenRoutes } from './routes/tokens.js';
 import { workflowDefinitionRoutes } from './routes/workflow-definitions.js';
 import { registerUi } from './ui/plugin.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    notifications: NotificationListener;
+  }
+}
+
 const requestIdPattern = /^[A-Za-z0-9._:-]{8,100}$/;
 const bodyLimitBytes = 1024 * 1024;
 
@@ -48,9 +55,13 @@ export async function buildApi(platform: Platform, log: Logger) {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // One LISTEN connection for the whole process: caches, the command outbox and live updates follow their channels on it.
+  const notifications = new NotificationListener(platform.config.DATABASE_URL!, log);
+  app.decorate('notifications', notifications);
+  app.addHook('onClose', () => notifications.close());
   registerErrorHandling(app);
   await app.register(healthRoutes, { prefix: '/api/v1', platform });
-  await registerAuth(app, platform.db, platform.config.DATABASE_URL!);
+  await registerAuth(app, platform.db);
   registerRateLimit(
     app,
     { perIpPerMinute: platform.config.SYNTRA_RATE_LIMIT_IP_PER_MINUTE, perCallerPerMinute: platform.config.SYNTRA_RATE_LIMIT_CALLER_PER_MINUTE },

@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { listenToChannel } from '../db/postgres/notifications.js';
 
 /* Bounds staleness even if a notification were missed; the NOTIFY is what makes changes visible at once. */
 const maxAgeMs = 60_000;
@@ -53,17 +52,10 @@ export class NotifiedCache<Entry> {
 }
 
 /** Clears `caches` on every notification of `channel`, for the app's lifetime. */
-export async function followChannel(app: FastifyInstance, databaseUrl: string, channel: string, caches: NotifiedCache<unknown>[]): Promise<void> {
-  const listener = listenToChannel(
-    databaseUrl,
-    channel,
-    {
-      onNotification: () => caches.forEach((cache) => cache.clear()),
-      onConnected: () => caches.forEach((cache) => cache.setListening(true)),
-      onDisconnected: () => caches.forEach((cache) => cache.setListening(false)),
-    },
-    app.log,
-  );
-  await listener.ready;
-  app.addHook('onClose', () => listener.close());
+export function followChannel(app: FastifyInstance, channel: string, caches: NotifiedCache<unknown>[]): Promise<void> {
+  return app.notifications.listen(channel, {
+    onNotification: () => caches.forEach((cache) => cache.clear()),
+    onConnected: () => caches.forEach((cache) => cache.setListening(true)),
+    onDisconnected: () => caches.forEach((cache) => cache.setListening(false)),
+  });
 }

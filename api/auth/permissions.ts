@@ -38,26 +38,8 @@ export type Action = (typeof actions)[number];
 /** The roles, from the contract (most powerful first); the database enum `org_role` has the same labels. */
 export const roles = MemberRole.options satisfies readonly OrgRole[];
 
-const developerActions: readonly Action[] = [
-  'read',
-  'project.create',
-  'project.update',
-  'service.create',
-  'service.update',
-  'service.delete',
-  'deploy',
-  'rollback',
-  'scale',
-  'restart',
-  'exec',
-  'secrets.read',
-  'env.write',
-  'members.read',
-  'tokens.manage',
-  'issues.manage',
-  'alerts.manage',
-  'workflows.manage',
-];
+/* What only owners and admins may do: delete projects, manage servers and members, read the audit log. */
+const adminOnlyActions: ReadonlySet<Action> = new Set<Action>(['project.delete', 'server.create', 'server.update', 'server.delete', 'members.manage', 'audit.read']);
 
 /*
  * Owner and admin differ only in what the members endpoints let them do to each other (an admin
@@ -67,7 +49,7 @@ const developerActions: readonly Action[] = [
 export const permissionMatrix: Record<OrgRole, ReadonlySet<Action>> = {
   owner: new Set(actions),
   admin: new Set(actions),
-  developer: new Set(developerActions),
+  developer: new Set(actions.filter((action) => !adminOnlyActions.has(action))),
   viewer: new Set<Action>(['read', 'members.read', 'tokens.manage']),
 };
 

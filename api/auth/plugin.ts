@@ -108,9 +108,9 @@ export class Authenticator {
 
 /**
  * Decorates the root app, so every resource plugin sees `app.authenticate`, `app.authenticator`
- * and `request.caller`. The caches follow `auth_changed` on their own connection.
+ * and `request.caller`. The caches follow `auth_changed` on the process's notification listener.
  */
-export async function registerAuth(app: FastifyInstance, db: Kysely<Database>, databaseUrl: string): Promise<void> {
+export async function registerAuth(app: FastifyInstance, db: Kysely<Database>): Promise<void> {
   const authenticator = new Authenticator(db);
   app.decorate('authenticator', authenticator);
   app.decorateRequest('caller', null);
@@ -121,7 +121,7 @@ export async function registerAuth(app: FastifyInstance, db: Kysely<Database>, d
   app.decorate('authenticate', async (request: FastifyRequest) => {
     request.caller = await authenticator.resolveCaller(request);
   });
-  await followChannel(app, databaseUrl, 'auth_changed', [authenticator.tokens, authenticator.sessions]);
+  await followChannel(app, 'auth_changed', [authenticator.tokens, authenticator.sessions]);
 }
 
 function callerOf(token: TokenWithRole): Caller {

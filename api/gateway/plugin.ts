@@ -4,7 +4,6 @@ import type { FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
 import { DEFAULT_AGENT_CONFIG, Semver } from '../../contracts/index.js';
 import { markServerOffline, markSilentServersOffline, serverByAgentTokenHash } from '../../db/queries/server-presence.js';
-import { listenToChannel } from '../../db/postgres/notifications.js';
 import { hashToken, tokenKind, tokenMatchesHash } from '../auth/tokens.js';
 import type { Platform } from '../platform.js';
 import { AgentEvents } from './events.js';
@@ -83,16 +82,10 @@ export async function registerAgentGateway(app: FastifyInstance, platform: Platf
   });
 
   // The outbox's NOTIFY names the server; after a reconnect every session re-reads its queue.
-  const listener = listenToChannel(
-    config.DATABASE_URL!,
-    'agent_commands',
-    {
-      onNotification: (serverId) => sessions.get(serverId)?.deliverPending(),
-      onConnected: () => sessions.forEach((session) => session.deliverPending()),
-    },
-    log,
-  );
-  await listener.ready;
+  await app.notifications.listen('agent_commands', {
+    onNotification: (serverId) => sessions.get(serverId)?.deliverPending(),
+    onConnected: () => sessions.forEach((session) => session.deliverPending()),
+  });
 
   const sweepIntervalMs = agentConfig.heartbeat_interval_seconds * 1000;
   const sweep = setInterval(() => {
@@ -110,7 +103,6 @@ export async function registerAgentGateway(app: FastifyInstance, platform: Platf
   });
   app.addHook('onClose', async () => {
     clearInterval(sweep);
-    await listener.close();
     await heartbeats.close();
   });
 }

@@ -14,7 +14,6 @@ import {
   type LiveLogLines,
 } from '../../contracts/index.js';
 import { logsAfter, newestLogNanos } from '../../db/clickhouse/logs.js';
-import { listenToChannel } from '../../db/postgres/notifications.js';
 import { deploymentEventById } from '../../db/queries/deployment-events.js';
 import { deploymentInScope } from '../../db/queries/deployments.js';
 import { issueWithProject } from '../../db/queries/issues.js';
@@ -58,7 +57,7 @@ function credentialsOf(socket: Socket): Credentials {
  * another API process's gateway), every API process forwards it to its own sockets.
  */
 export async function registerLiveUpdates(app: FastifyInstance, platform: Platform): Promise<void> {
-  const { db, config } = platform;
+  const { db } = platform;
   const clickhouse = platform.clickhouse.client;
   const io = new Server(app.server, {
     path: LIVE_PATH,
@@ -170,23 +169,18 @@ export async function registerLiveUpdates(app: FastifyInstance, platform: Platfo
     ['service_logs', forwardLogs],
     ['issues_changed', forwardIssue],
   ];
-  const listeners = channels.map(([channel, handle]) => {
-    let queue = Promise.resolve();
-    return listenToChannel(
-      config.DATABASE_URL!,
-      channel,
-      {
+  await Promise.all(
+    channels.map(([channel, handle]) => {
+      let queue = Promise.resolve();
+      return app.notifications.listen(channel, {
         onNotification: (payload) => {
           queue = queue.then(() => handle(payload)).catch((error: unknown) => app.log.error({ err: error, channel }, 'live forwarding failed'));
         },
-      },
-      app.log,
-    );
-  });
-  await Promise.all(listeners.map((listener) => listener.ready));
+      });
+    }),
+  );
 
   app.addHook('preClose', async () => {
-    await Promise.all(listeners.map((listener) => listener.close()));
     io.disconnectSockets(true);
     io.engine.close();
   });

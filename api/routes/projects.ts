@@ -53,7 +53,7 @@ export const projectRoutes: FastifyPluginAsync<{ platform: Platform }> = async (
    * and page until `projects_changed` says otherwise.
    */
   const lists = new NotifiedCache<SerializedEnvelope<Project[]>>();
-  await followChannel(app, platform.config.DATABASE_URL!, 'projects_changed', [lists]);
+  await followChannel(app, 'projects_changed', [lists]);
 
   defineRoute(app, registryRoute('listProjects'), { permission: 'read' }, async ({ query, caller }) => {
     const scope = scopeOf(caller);

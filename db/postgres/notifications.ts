@@ -16,61 +16,85 @@ export interface ChannelHandlers {
   onDisconnected?(): void;
 }
 
-export interface ChannelListener {
-  /** Settles once the first LISTEN is in place (or the first attempt failed and a retry is scheduled). */
-  ready: Promise<void>;
-  close(): Promise<void>;
-}
-
 /**
- * LISTENs on one PostgreSQL channel with a dedicated connection (a pooled one would lose the
- * subscription), reconnecting every second while the database is away.
+ * One dedicated connection (a pooled one would lose its subscriptions) LISTENing on every channel
+ * some part of the process follows, reconnecting every second while the database is away. After a
+ * reconnect each channel is LISTENed again and its followers' `onConnected` runs.
  */
-export function listenToChannel(url: string, channel: string, handlers: ChannelHandlers, log: Pick<Logger, 'warn'>): ChannelListener {
-  let client: pg.Client | undefined;
-  let closed = false;
-  let retry: NodeJS.Timeout | undefined;
+export class NotificationListener {
+  private readonly channels = new Map<string, ChannelHandlers[]>();
+  private client: pg.Client | undefined;
+  private closed = false;
+  private retry: NodeJS.Timeout | undefined;
+  private connecting: Promise<void>;
 
-  const connect = async () => {
-    const next = new pg.Client({ connectionString: url });
+  constructor(
+    private readonly url: string,
+    private readonly log: Pick<Logger, 'warn'>,
+  ) {
+    this.connecting = this.connect();
+  }
+
+  /** Follows `channel`; resolves once its LISTEN is in place (or the connection is retrying). */
+  async listen(channel: string, handlers: ChannelHandlers): Promise<void> {
+    const followers = this.channels.get(channel) ?? [];
+    followers.push(handlers);
+    this.channels.set(channel, followers);
+    await this.connecting;
+    const client = this.client;
+    if (!client) return;
+    try {
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      handlers.onConnected?.();
+    } catch (error) {
+      this.log.warn({ channel }, `could not LISTEN (${error instanceof Error ? error.message : String(error)}); the reconnect will`);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retry);
+    await this.client?.end().catch(() => undefined);
+  }
+
+  private followers(): ChannelHandlers[] {
+    return [...this.channels.values()].flat();
+  }
+
+  private async connect(): Promise<void> {
+    const next = new pg.Client({ connectionString: this.url });
     next.on('notification', (message) => {
-      if (message.channel === channel) handlers.onNotification(message.payload ?? '');
+      for (const handlers of this.channels.get(message.channel) ?? []) handlers.onNotification(message.payload ?? '');
     });
     next.on('error', (error) => {
-      log.warn({ channel }, `listener connection failed (${error.message}); reconnecting`);
-      if (client === next) handlers.onDisconnected?.();
+      this.log.warn(`notification listener connection failed (${error.message}); reconnecting`);
+      if (this.client === next) {
+        this.client = undefined;
+        for (const handlers of this.followers()) handlers.onDisconnected?.();
+      }
       next.end().catch(() => undefined);
-      schedule();
+      this.schedule();
     });
     try {
       await next.connect();
-      await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-      if (closed) return void (await next.end());
-      client = next;
-      handlers.onConnected?.();
+      for (const channel of this.channels.keys()) await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      if (this.closed) return void (await next.end());
+      this.client = next;
+      for (const handlers of this.followers()) handlers.onConnected?.();
     } catch (error) {
-      log.warn({ channel }, `listener could not connect (${error instanceof Error ? error.message : String(error)}); retrying`);
+      this.log.warn(`notification listener could not connect (${error instanceof Error ? error.message : String(error)}); retrying`);
       next.end().catch(() => undefined);
-      schedule();
+      this.schedule();
     }
-  };
-  const schedule = () => {
-    if (closed || retry) return;
-    retry = setTimeout(() => {
-      retry = undefined;
-      void connect();
-    }, reconnectDelayMs);
-  };
+  }
 
-  const ready = connect();
-  return {
-    ready,
-    close: async () => {
-      closed = true;
-      clearTimeout(retry);
-      await client?.end().catch(() => undefined);
-    },
-  };
+  private schedule(): void {
+    if (this.closed || this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      this.connecting = this.connect();
+    }, reconnectDelayMs);
+  }
 }
 
 /** NOTIFY `channel` with a JSON payload; inside a transaction it is delivered on commit, or never. */
