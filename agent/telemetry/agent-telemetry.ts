@@ -3,12 +3,13 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import { DEFAULT_AGENT_CONFIG, HealthCheckResult } from '../../contracts/index.js';
+import { hashToken } from '../../contracts/token-hash.js';
 import type { Emit } from '../context.js';
 import { messageOf } from '../errors.js';
 import type { ServiceRegistry } from '../runtime/service-registry.js';
 import { ContainerLogCollector } from './container-logs.js';
 import { ContainerMetricsCollector } from './container-metrics.js';
-import { agentTokenHash, sentryDsn } from './dsn.js';
+import { sentryDsn } from './dsn.js';
 import { DEFAULT_RECEIVER_PORT, TelemetryReceiver } from './receiver.js';
 import { TelemetrySender } from './sender.js';
 import { RESOURCE_ATTRIBUTE, ServiceDirectory } from './service-directory.js';
@@ -72,7 +73,7 @@ export class AgentTelemetry {
       zstd,
       log,
     });
-    const tokenHash = agentTokenHash(options.agentToken);
+    const tokenHash = hashToken(options.agentToken);
     let telemetry: AgentTelemetry | undefined;
     const append = async (records: TelemetryRecords) => {
       const accepted = await spool.append(records);

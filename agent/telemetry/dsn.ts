@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /*
  * A service's Sentry key is HMAC-SHA256(key: SHA-256 hex of the server's agent token,
@@ -14,10 +14,6 @@ export const SENTRY_PROJECT_ID = '1';
 
 export function sentryKey(agentTokenHash: string, serviceId: string): string {
   return createHmac('sha256', agentTokenHash).update(`${KEY_CONTEXT}${serviceId}`).digest('hex').slice(0, KEY_HEX_DIGITS);
-}
-
-export function agentTokenHash(agentToken: string): string {
-  return createHash('sha256').update(agentToken, 'utf8').digest('hex');
 }
 
 /** `http://<key>@<host:port>/1`: what a Sentry SDK in the service's containers is configured with. */

@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { hashToken } from '../../contracts/token-hash.js';
 
 /** Token kinds of contract section 2.1: `syn_<kind>_<random>`. */
 export type TokenKind = 'usr' | 'prj' | 'agt';
@@ -26,9 +27,7 @@ export function tokenPrefix(token: string): string {
   return token.slice(0, prefixLength);
 }
 
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
+export { hashToken };
 
 /** The kind of a well-formed token, or null; a malformed token never reaches the database. */
 export function tokenKind(token: string): TokenKind | null {
