@@ -3,10 +3,10 @@ import { mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle }
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { TelemetryData } from '../../contracts/index.js';
+import { batchesOf, entriesOf, journalLines, parseJournal } from './journal.js';
 import {
   carriesPrecious,
   countsByKind,
-  emptyTelemetryData,
   recordCount,
   SHEDDABLE_KINDS,
   TELEMETRY_KINDS,
@@ -114,7 +114,7 @@ export class TelemetrySpool {
    */
   async append(records: TelemetryRecords): Promise<boolean> {
     if (recordCount(records) === 0) return true;
-    const line = Buffer.from(`${JSON.stringify(records)}\n`);
+    const line = Buffer.from(journalLines(entriesOf(records, BATCH_MAX_JSON_BYTES)));
     if (!this.fits(line.length) && carriesPrecious(records)) {
       await this.exclusive(() => this.shedFor(line.length));
     }
@@ -212,39 +212,19 @@ export class TelemetrySpool {
     const prefix = `${String(sequence).padStart(12, '0')}-`;
     for (const stale of this.batchList.filter((batch) => path.basename(batch.file).startsWith(prefix))) await unlink(stale.file);
     this.batchList = this.batchList.filter((batch) => !path.basename(batch.file).startsWith(prefix));
-    const chunks = chunkRecords(await this.readJournal(sealing));
+    const entries = parseJournal(await readFile(sealing, 'utf8'), BATCH_MAX_JSON_BYTES, (reason) =>
+      this.log.warn({ file: sealing }, `skipped ${reason} in the telemetry journal`),
+    );
     const written: SpooledBatch[] = [];
-    for (const [part, chunk] of chunks.entries()) {
+    for (const [part, json] of batchesOf(entries, BATCH_MAX_JSON_BYTES).entries()) {
       const batchId = randomUUID();
       const file = path.join(this.dir, BATCH_DIR, `${prefix}${String(part).padStart(4, '0')}-${batchId}.zst`);
-      const bytes = await writeDurably(file, this.zstd.compress(Buffer.from(JSON.stringify(chunk))));
+      const bytes = await writeDurably(file, this.zstd.compress(Buffer.from(json)));
       written.push({ batchId, file, bytes });
     }
     await syncDirectory(path.join(this.dir, BATCH_DIR));
     this.batchList.push(...written);
     await unlink(sealing);
-  }
-
-  /* A line cut short by a crash was never acknowledged to its sender: skipping it loses nothing promised. */
-  private async readJournal(file: string): Promise<TelemetryData> {
-    const merged = emptyTelemetryData();
-    const text = await readFile(file, 'utf8');
-    for (const line of text.split('\n')) {
-      if (line === '') continue;
-      let parsed: ReturnType<typeof JournalLine.safeParse>;
-      try {
-        parsed = JournalLine.safeParse(JSON.parse(line));
-      } catch {
-        this.log.warn({ file }, 'skipped a torn line in the telemetry journal');
-        continue;
-      }
-      if (!parsed.success) {
-        this.log.warn({ file, issues: parsed.error.issues.slice(0, 3) }, 'skipped an invalid line in the telemetry journal');
-        continue;
-      }
-      for (const kind of TELEMETRY_KINDS) (merged[kind] as unknown[]).push(...(parsed.data[kind] ?? []));
-    }
-    return merged;
   }
 
   /* Sheds logs and metrics, oldest batch first, until `needed` more bytes fit. */
@@ -301,29 +281,6 @@ export class TelemetrySpool {
     await this.sealJournal();
     this.batchList.sort((a, b) => path.basename(a.file).localeCompare(path.basename(b.file)));
   }
-}
-
-const JournalLine = TelemetryData.partial();
-
-/* Splits records into batches of at most BATCH_MAX_JSON_BYTES of JSON (a bigger single record gets a batch of its own). */
-function chunkRecords(data: TelemetryData): TelemetryData[] {
-  const chunks: TelemetryData[] = [];
-  let current = emptyTelemetryData();
-  let size = 0;
-  for (const kind of TELEMETRY_KINDS) {
-    for (const record of data[kind]) {
-      const recordBytes = Buffer.byteLength(JSON.stringify(record)) + 1;
-      if (size > 0 && size + recordBytes > BATCH_MAX_JSON_BYTES) {
-        chunks.push(current);
-        current = emptyTelemetryData();
-        size = 0;
-      }
-      (current[kind] as unknown[]).push(record);
-      size += recordBytes;
-    }
-  }
-  if (size > 0) chunks.push(current);
-  return chunks;
 }
 
 /** Writes beside the target, fsyncs, renames into place: the file is whole or absent. Returns its size. */

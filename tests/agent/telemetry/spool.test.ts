@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BATCH_MAX_JSON_BYTES, TelemetrySpool } from '../../../agent/telemetry/spool.js';
@@ -75,6 +75,28 @@ describe('telemetry spool', () => {
     expect(data.logs.map((entry) => entry.message)).toEqual(['in the journal']);
     expect(data.errors.map((event) => event.message)).toEqual(['being sealed']);
     expect(reopened.batches().every((batch) => batch.file.endsWith('.zst'))).toBe(true);
+  });
+
+  it('keeps every whole journal line through a crash and skips one torn short or damaged on disk', async () => {
+    const { dir, spool } = await spoolOf();
+    await spool.append({ logs: [logEntry('first')], traces: [traceSpan('first span')] });
+    await spool.append({ logs: [logEntry('damaged')] });
+    await spool.append({ errors: [errorEvent('last whole line')] });
+    await spool.append({ logs: [logEntry('torn')] });
+    await spool.close();
+    const journal = path.join(dir, 'journal.ndjson');
+    const lines = (await readFile(journal, 'utf8')).split('\n');
+    // A flipped byte in one line (its CRC no longer matches), and the last line cut short by a crash.
+    lines[2] = lines[2]!.replace('damaged', 'dAmaged');
+    lines[4] = lines[4]!.slice(0, 40);
+    await writeFile(journal, lines.slice(0, 5).join('\n'));
+
+    const reopened = await TelemetrySpool.open(dir, { maxBytes: 50 * 1024 * 1024, zstd: await testZstd(), log: silentLog });
+    cleanups.push(() => reopened.close());
+    const data = await spooledData(reopened);
+    expect(data.logs.map((entry) => entry.message)).toEqual(['first']);
+    expect(data.traces.map((span) => span.operation_name)).toEqual(['first span']);
+    expect(data.errors.map((event) => event.message)).toEqual(['last whole line']);
   });
 
   it('refuses a directory another live agent process is using', async () => {
