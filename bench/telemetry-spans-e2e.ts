@@ -3,9 +3,10 @@
 // request until every span is stored; against a plain insert of the same spans into the same
 // ClickHouse in the same run.
 // Usage: npx tsx bench/telemetry-spans-e2e.ts [spans=200000] [spansPerRequest=500] [requestsInFlight=4]
+// SYNTRA_BENCH_PROFILE=<dir> writes a V8 CPU profile of the agent process there.
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spanRow } from '../api/ingest/clickhouse-rows.js';
@@ -13,6 +14,7 @@ import type { TraceSpan } from '../contracts/index.js';
 import { freePort, waitForPort } from '../engines/ports.js';
 import { createProject, createServer } from '../tests/support/fixtures.js';
 import { benchOwner, startBenchControlPlane } from './support/control-plane.js';
+import { processCpuMs, sendOtlp } from './support/otlp-sender.js';
 
 const total = Number(process.argv[2] ?? 200_000);
 const perRequest = Number(process.argv[3] ?? 500);
@@ -33,7 +35,8 @@ const deploymentId = randomUUID();
 // The agent as its own process, as on a server: its receiver on a known port, its spool in a temporary folder.
 const agentDir = await mkdtemp(path.join(tmpdir(), 'syntra-bench-agent-'));
 const receiverPort = await freePort();
-const agent = spawn(process.execPath, ['bin/syntra.js', 'agent'], {
+const profileDir = process.env.SYNTRA_BENCH_PROFILE;
+const agent = spawn(process.execPath, [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), 'bin/syntra.js', 'agent'], {
   env: {
     ...process.env,
     SYNTRA_AGENT_URL: controlPlane.url,
@@ -120,42 +123,44 @@ async function storedSpans(): Promise<number> {
   return Number((await result.json<{ n: string }>())[0]!.n);
 }
 
-// End to end.
-const started = performance.now();
-let next = 0;
-await Promise.all(
-  Array.from({ length: requestsInFlight }, async () => {
-    while (next < requests.length) {
-      const request = requests[next++]!;
-      for (;;) {
-        const response = await fetch(`http://127.0.0.1:${receiverPort}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request.body });
-        await response.arrayBuffer();
-        if (response.status === 200) break;
-        // 429 when the spool is full: the SDK would retry after Retry-After; so do we.
-        if (response.status !== 429) throw new Error(`the receiver answered ${response.status}`);
-        await new Promise((resolve) => setTimeout(resolve, 1_000 * Number(response.headers.get('retry-after') ?? 1)));
-      }
-    }
-  }),
-);
-const accepted = performance.now() - started;
+// End to end, the requests sent from a process of their own.
+const bodiesFile = path.join(agentDir, 'requests.ndjson');
+await writeFile(bodiesFile, requests.map((request) => request.body).join('\n'));
+// CPU spent by each process during the run: where the time goes.
+let cpuAtStart = { controlPlane: process.cpuUsage(), agentMs: 0 };
+const sent = sendOtlp({ url: `http://127.0.0.1:${receiverPort}/v1/traces`, bodiesFile, requestsInFlight }, () => {
+  cpuAtStart = { controlPlane: process.cpuUsage(), agentMs: 0 };
+  void processCpuMs(agent.pid!).then((ms) => (cpuAtStart.agentMs = ms));
+});
+const { started, accepted: acceptedAt, cpuMs: senderCpuMs } = await sent;
+const accepted = acceptedAt - started;
 while ((await storedSpans()) < total) await new Promise((resolve) => setTimeout(resolve, 200));
 const endToEnd = performance.now() - started;
+const controlPlaneCpu = process.cpuUsage(cpuAtStart.controlPlane);
+const agentCpuMs = (await processCpuMs(agent.pid!)) - cpuAtStart.agentMs;
 
 // The baseline: the same spans as rows, inserted straight into the same table.
 await clickhouse.command({ query: 'TRUNCATE TABLE traces' });
 const rows = requests.flatMap((request) => request.spans.map(spanRow));
 const insertStarted = performance.now();
+const insertCpu = process.cpuUsage();
 for (let offset = 0; offset < rows.length; offset += 10_000) {
   await clickhouse.insert({ table: 'traces', values: rows.slice(offset, offset + 10_000), format: 'JSONEachRow' });
 }
 const plain = performance.now() - insertStarted;
+const plainCpu = process.cpuUsage(insertCpu);
+const plainCpuMs = (plainCpu.user + plainCpu.system) / 1000;
 
 const perSecond = (ms: number) => (total / ms) * 1000;
 console.log(`${total.toLocaleString('en')} spans, ${perRequest} per OTLP/JSON request, ${requestsInFlight} requests in flight`);
 console.log(`end to end (agent receiver → spool → batch → ingest → ClickHouse): ${perSecond(endToEnd).toFixed(0)} spans/s (${(endToEnd / 1000).toFixed(1)} s; all accepted by the agent after ${(accepted / 1000).toFixed(1)} s)`);
 console.log(`plain insert of the same rows:                                       ${perSecond(plain).toFixed(0)} spans/s (${(plain / 1000).toFixed(1)} s)`);
 console.log(`ratio: ${(perSecond(endToEnd) / perSecond(plain)).toFixed(2)} (target ≥ 0.5)`);
+const microsPerSpan = (ms: number) => ((ms * 1000) / total).toFixed(1);
+console.log(
+  `CPU per span: agent ${microsPerSpan(agentCpuMs)} µs, control plane with chDB ${microsPerSpan((controlPlaneCpu.user + controlPlaneCpu.system) / 1000)} µs, ` +
+    `OTLP sender ${microsPerSpan(senderCpuMs)} µs; plain insert ${microsPerSpan(plainCpuMs)} µs`,
+);
 
 agent.kill('SIGTERM');
 await new Promise((resolve) => agent.once('exit', resolve));

@@ -136,7 +136,7 @@ function metricPoints(metric: OtlpMetric, serviceId: string, out: Collector<Metr
   if (numberSeries) {
     const type = metric.sum?.isMonotonic ? 'counter' : 'gauge';
     for (const point of numberSeries.dataPoints ?? []) {
-      out.keep(MetricPoint, { ...base(point), type, value: point.asDouble ?? Number(point.asInt ?? 0) });
+      out.keep(MetricPoint, { ...base(point), type, value: Number(point.asDouble ?? point.asInt ?? 0) });
     }
   } else if (metric.histogram) {
     for (const point of metric.histogram.dataPoints ?? []) {
@@ -189,7 +189,7 @@ function scalarOf(value: AnyValue): string | number | boolean | undefined {
   if (value.stringValue !== undefined) return value.stringValue;
   if (value.boolValue !== undefined) return value.boolValue;
   if (value.intValue !== undefined) return Number(value.intValue);
-  return value.doubleValue;
+  return value.doubleValue === undefined ? undefined : Number(value.doubleValue);
 }
 
 function valueOf(value: AnyValue | undefined): string | number | boolean {

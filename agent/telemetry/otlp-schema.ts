@@ -11,30 +11,34 @@ const Int64 = z.union([z.string().regex(/^-?\d+$/), z.number().int()]);
 /** Hex in OTLP/JSON, bytes from protobuf; empty means absent. */
 const Id = z.union([z.string(), z.array(z.number().int().min(0).max(255))]);
 const Enum = z.union([z.number().int(), z.string()]);
+/* OTLP/JSON writes the doubles JSON cannot hold as strings; the mapping turns them into numbers. */
+const Double = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])]);
 
 export type AnyValue = {
   stringValue?: string;
   boolValue?: boolean;
   intValue?: string | number;
-  doubleValue?: number;
+  doubleValue?: number | 'NaN' | 'Infinity' | '-Infinity';
   arrayValue?: { values?: AnyValue[] };
   kvlistValue?: { values?: KeyValue[] };
   bytesValue?: string | number[];
 };
 export type KeyValue = { key: string; value?: AnyValue };
 
-export const AnyValue: z.ZodType<AnyValue> = z.lazy(() =>
-  z.object({
-    stringValue: z.string().optional(),
-    boolValue: z.boolean().optional(),
-    intValue: Int64.optional(),
-    doubleValue: z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])]).transform(Number).optional(),
-    arrayValue: z.object({ values: z.array(AnyValue).optional() }).optional(),
-    kvlistValue: z.object({ values: z.array(KeyValue).optional() }).optional(),
-    bytesValue: Id.optional(),
-  }),
-);
-export const KeyValue: z.ZodType<KeyValue> = z.lazy(() => z.object({ key: z.string(), value: AnyValue.optional() }));
+/*
+ * Only the nested values are lazy: a lazy schema at the top would make zod take its slow path for
+ * every attribute of every span, and nearly all attributes are scalars.
+ */
+export const AnyValue: z.ZodType<AnyValue> = z.object({
+  stringValue: z.string().optional(),
+  boolValue: z.boolean().optional(),
+  intValue: Int64.optional(),
+  doubleValue: Double.optional(),
+  arrayValue: z.lazy(() => z.object({ values: z.array(AnyValue).optional() })).optional(),
+  kvlistValue: z.lazy(() => z.object({ values: z.array(KeyValue).optional() })).optional(),
+  bytesValue: Id.optional(),
+});
+export const KeyValue: z.ZodType<KeyValue> = z.object({ key: z.string(), value: AnyValue.optional() });
 
 const Attributes = z.array(KeyValue).optional();
 const Resource = z.object({ attributes: Attributes }).optional();
@@ -82,7 +86,7 @@ export type ExportLogsServiceRequest = z.infer<typeof ExportLogsServiceRequest>;
 const NumberDataPoint = z.object({
   attributes: Attributes,
   timeUnixNano: Int64.optional(),
-  asDouble: z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])]).transform(Number).optional(),
+  asDouble: Double.optional(),
   asInt: Int64.optional(),
 });
 const HistogramDataPoint = z.object({
