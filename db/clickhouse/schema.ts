@@ -2,7 +2,8 @@
  * The ClickHouse DDL: section 3.2 of spec/interface-contracts.md with every contract column and
  * name, plus the corrections and storage choices below. Statements run in this order; each one is
  * `IF NOT EXISTS`, so applying the list again is harmless. It also means an existing table is never
- * altered: change a table by appending an `ALTER TABLE` statement, never by editing its CREATE.
+ * altered: change a table by appending an `ALTER TABLE` statement, never by editing its CREATE. An
+ * engine cannot be altered; the one engine change so far (`traces`) is a step of migrate.ts.
  *
  * Corrections (ARCHITECTURE.md, "Corrections to the contract", and db/README.md):
  * - `metrics_1m_mv` groups by its `timestamp` alias: the contract's `GROUP BY toStartOfMinute(timestamp)`
@@ -14,6 +15,11 @@
  *   into one, and a column outside the key keeps an arbitrary row's value, so with the contract's
  *   key two servers reporting the same metric in the same minute would be merged under one server_id.
  *   The contract's key stays the prefix, so its queries use the primary index as before.
+ * - `traces` is a ReplacingMergeTree, not a MergeTree: an SDK that resends an export the agent had
+ *   already accepted delivers the same span in a later batch, and rows with the same sorting key (a
+ *   span's service, start time, trace and span id) collapse into one when parts merge. Until then
+ *   both rows are there, so every reader of `traces` counts a span once by that key (traces.ts,
+ *   api/ingest/alerts/measurements.ts).
  *
  * Storage: `Delta` before ZSTD on timestamps (monotonic within a part), `Gorilla` on gauge values,
  * ZSTD on strings and maps, which dominate the bytes. Skip indexes: a bloom filter on trace ids
@@ -21,31 +27,7 @@
  * (word search). TTLs are the contract's.
  */
 export const clickhouseSchema: readonly string[] = [
-  `CREATE TABLE IF NOT EXISTS traces (
-    trace_id String CODEC(ZSTD(1)),
-    span_id String CODEC(ZSTD(1)),
-    parent_span_id String CODEC(ZSTD(1)),
-    service_id UUID,
-    deployment_id UUID,
-    operation_name String CODEC(ZSTD(1)),
-    span_kind Enum8('internal' = 0, 'server' = 1, 'client' = 2, 'producer' = 3, 'consumer' = 4),
-    start_time DateTime64(9, 'UTC') CODEC(Delta, ZSTD(1)),
-    duration_ns UInt64 CODEC(ZSTD(1)),
-    status_code Enum8('unset' = 0, 'ok' = 1, 'error' = 2),
-    status_message String CODEC(ZSTD(1)),
-    attributes Map(String, String) CODEC(ZSTD(1)),
-    events String CODEC(ZSTD(1)),
-
-    http_method String MATERIALIZED attributes['http.method'],
-    http_status_code UInt16 MATERIALIZED toUInt16OrZero(attributes['http.status_code']),
-    http_route String MATERIALIZED attributes['http.route'],
-
-    INDEX idx_traces_trace_id trace_id TYPE bloom_filter(0.001) GRANULARITY 1
-  ) ENGINE = MergeTree()
-  PARTITION BY toYYYYMM(start_time)
-  ORDER BY (service_id, start_time, trace_id, span_id)
-  TTL start_time + INTERVAL 30 DAY
-  SETTINGS index_granularity = 8192`,
+  tracesTable('traces'),
 
   // tokenbf_v1(filter bytes per granule, hash functions, seed): 8192 log lines hold thousands to
   // tens of thousands of distinct tokens; 32 KiB and 3 hashes keep false positives to a few percent.
@@ -115,3 +97,35 @@ export const clickhouseSchema: readonly string[] = [
   FROM metrics_raw
   GROUP BY timestamp, service_id, server_id, metric_name, metric_type, labels`,
 ];
+
+/**
+ * `traces` under the name `table`: `migrateClickHouse` builds the ReplacingMergeTree that replaces an
+ * older, plain MergeTree `traces` from the same statement.
+ */
+export function tracesTable(table: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${table} (
+    trace_id String CODEC(ZSTD(1)),
+    span_id String CODEC(ZSTD(1)),
+    parent_span_id String CODEC(ZSTD(1)),
+    service_id UUID,
+    deployment_id UUID,
+    operation_name String CODEC(ZSTD(1)),
+    span_kind Enum8('internal' = 0, 'server' = 1, 'client' = 2, 'producer' = 3, 'consumer' = 4),
+    start_time DateTime64(9, 'UTC') CODEC(Delta, ZSTD(1)),
+    duration_ns UInt64 CODEC(ZSTD(1)),
+    status_code Enum8('unset' = 0, 'ok' = 1, 'error' = 2),
+    status_message String CODEC(ZSTD(1)),
+    attributes Map(String, String) CODEC(ZSTD(1)),
+    events String CODEC(ZSTD(1)),
+
+    http_method String MATERIALIZED attributes['http.method'],
+    http_status_code UInt16 MATERIALIZED toUInt16OrZero(attributes['http.status_code']),
+    http_route String MATERIALIZED attributes['http.route'],
+
+    INDEX idx_traces_trace_id trace_id TYPE bloom_filter(0.001) GRANULARITY 1
+  ) ENGINE = ReplacingMergeTree()
+  PARTITION BY toYYYYMM(start_time)
+  ORDER BY (service_id, start_time, trace_id, span_id)
+  TTL start_time + INTERVAL 30 DAY
+  SETTINGS index_granularity = 8192`;
+}

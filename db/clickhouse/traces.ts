@@ -29,6 +29,10 @@ interface SummaryRow {
 }
 
 /*
+ * `traces` is a ReplacingMergeTree (schema.ts): a span an SDK sent twice is two rows until their
+ * parts merge. FINAL merges them while reading, so counts and durations see each span once; the
+ * filter is the sorting key's prefix (service, time), so only the parts of that range are merged.
+ *
  * The root is the service's earliest span without a parent, or its earliest span when the trace
  * entered the service from another one: (has a parent, start) sorts parentless spans first.
  * Conditions are fixed SQL text chosen by which filters are set; every value is a query parameter.
@@ -55,7 +59,7 @@ export async function searchTraces(client: ClickHouseClient, search: TraceSearch
         countIf(status_code = 'error') AS error_count,
         argMin(operation_name, (parent_span_id != '', start_time)) AS root_operation,
         argMin(status_code, (parent_span_id != '', start_time)) AS root_status
-      FROM traces
+      FROM traces FINAL
       WHERE ${where.join(' AND ')}
       GROUP BY trace_id
       HAVING ${having.join(' AND ')}
@@ -102,7 +106,11 @@ interface SpanRow {
   events: string;
 }
 
-/** Every span of a trace, whatever its service, in start order; the caller filters by scope. */
+/**
+ * Every span of a trace, whatever its service, in start order; the caller filters by scope. A span
+ * stored twice and not yet merged is kept once by the sorting key (LIMIT 1 BY, the trace id being
+ * fixed) rather than by FINAL, which older ClickHouse servers read without the trace id's bloom filter.
+ */
 export async function spansOfTrace(client: ClickHouseClient, traceId: string): Promise<TraceSpan[]> {
   const result = await client.query({
     query: `
@@ -113,6 +121,7 @@ export async function spansOfTrace(client: ClickHouseClient, traceId: string): P
       FROM traces
       WHERE trace_id = {traceId:String}
       ORDER BY start_time, span_id
+      LIMIT 1 BY service_id, start_time, span_id
       LIMIT {maxSpans:UInt32}`,
     query_params: { traceId, maxSpans: MAX_TRACE_SPANS },
     format: 'JSONEachRow',

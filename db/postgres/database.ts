@@ -1,7 +1,7 @@
 import type { ApiTokensTable, AuditLogsTable, LoginLinksTable, OrgMembersTable, OrganizationsTable, SessionsTable, UsersTable } from './tables/access.js';
 import type { AgentCommandsTable, DeploymentEventsTable, DeploymentsTable, MasterKeyChecksTable, ProjectsTable, ServersTable, ServicesTable } from './tables/deploy.js';
 import type { ErrorEventsTable, ErrorGroupUsersTable, ErrorGroupsTable, HealthChecksTable, TelemetryBatchesTable } from './tables/telemetry.js';
-import type { AlertIncidentsTable, AlertsTable, WorkflowRunsTable, WorkflowsTable } from './tables/automation.js';
+import type { AlertIncidentsTable, AlertNotificationsTable, AlertsTable, WorkflowRunsTable, WorkflowsTable } from './tables/automation.js';
 
 /**
  * The PostgreSQL schema as kysely sees it: section 3.1 of spec/interface-contracts.md plus the
@@ -40,4 +40,5 @@ export interface Database {
   master_key_checks: MasterKeyChecksTable;
   telemetry_batches: TelemetryBatchesTable;
   error_group_users: ErrorGroupUsersTable;
+  alert_notifications: AlertNotificationsTable;
 }

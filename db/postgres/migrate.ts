@@ -10,6 +10,7 @@ import * as durableOperations from './migrations/0007_durable_operations.js';
 import * as changeNotifications from './migrations/0008_change_notifications.js';
 import * as telemetryIngest from './migrations/0009_telemetry_ingest.js';
 import * as liveTelemetry from './migrations/0010_live_telemetry.js';
+import * as alertNotifications from './migrations/0011_alert_notifications.js';
 
 /**
  * Listed by hand rather than read from the folder (FileMigrationProvider), so the same migrations
@@ -26,6 +27,7 @@ export const migrations: Record<string, Migration> = {
   '0008_change_notifications': changeNotifications,
   '0009_telemetry_ingest': telemetryIngest,
   '0010_live_telemetry': liveTelemetry,
+  '0011_alert_notifications': alertNotifications,
 };
 
 /**

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { AlertIncidentRow, AlertRow, Database } from '../postgres/database.js';
+import type { AlertIncidentRow, AlertNotice, AlertRow, Database } from '../postgres/database.js';
 
 /*
  * What alert evaluation reads and writes. Rules are the API's `alerts` rows; evaluation is not a
@@ -20,23 +20,44 @@ export async function servicesOfRule(db: Kysely<Database>, rule: AlertRow): Prom
   return query.execute();
 }
 
-/** Active rules of a given type watching a service (directly or through its project). */
-export async function rulesWatchingService(db: Kysely<Database>, serviceId: string, type: AlertRow['type']): Promise<AlertRow[]> {
-  return db
+export interface ServerWatch {
+  rule: AlertRow;
+  server: { id: string; name: string };
+  /** The services on the server that the rule watches. */
+  services: { id: string; name: string }[];
+}
+
+/**
+ * Active rules of a given type watching a service on `serverId` (directly or through its project),
+ * each with the services of that server it watches; with `serviceId`, only rules watching that one.
+ */
+export async function rulesWatchingServer(db: Kysely<Database>, type: AlertRow['type'], serverId: string, serviceId?: string): Promise<ServerWatch[]> {
+  let query = db
     .selectFrom('alerts')
+    .innerJoin('services', (join) =>
+      join.on((eb) =>
+        eb.or([
+          eb('services.id', '=', eb.ref('alerts.service_id')),
+          eb.and([eb('alerts.service_id', 'is', null), eb('services.project_id', '=', eb.ref('alerts.project_id'))]),
+        ]),
+      ),
+    )
+    .innerJoin('servers', 'servers.id', 'services.server_id')
     .selectAll('alerts')
+    .select(['services.id as watched_id', 'services.name as watched_name', 'servers.name as server_name'])
     .where('alerts.is_active', '=', true)
     .where('alerts.type', '=', type)
-    .where((eb) =>
-      eb.or([
-        eb('alerts.service_id', '=', serviceId),
-        eb.and([
-          eb('alerts.service_id', 'is', null),
-          eb('alerts.project_id', 'in', eb.selectFrom('services').select('project_id').where('services.id', '=', serviceId)),
-        ]),
-      ]),
-    )
-    .execute();
+    .where('services.server_id', '=', serverId)
+    .orderBy('alerts.id')
+    .orderBy('services.name');
+  if (serviceId !== undefined) query = query.where('services.id', '=', serviceId);
+  const watches = new Map<string, ServerWatch>();
+  for (const { watched_id: id, watched_name: name, server_name: serverName, ...rule } of await query.execute()) {
+    const watch = watches.get(rule.id) ?? { rule, server: { id: serverId, name: serverName }, services: [] };
+    watch.services.push({ id, name });
+    watches.set(rule.id, watch);
+  }
+  return [...watches.values()];
 }
 
 /** The newest `limit` health checks of each service, newest first. */
@@ -97,14 +118,12 @@ export async function resolveIncident(db: Kysely<Database>, id: string): Promise
     .execute();
 }
 
-export type IncidentNotice = 'fired' | 'resolved';
-
 /**
- * Claims the notifications nobody has sent yet, oldest first: each claimed row is the caller's to
- * send, and no other evaluator will see it again (so a crash between claim and send loses that
- * one notice rather than sending it twice).
+ * Claims the notices nobody has queued yet, oldest first: each claimed row is the caller's to
+ * queue (alert-notifications.ts), and no other evaluator will see it again. Called in the
+ * transaction that queues them, so a crash in between leaves the notice unclaimed.
  */
-export async function claimIncidentNotices(db: Kysely<Database>, notice: IncidentNotice): Promise<AlertIncidentRow[]> {
+export async function claimIncidentNotices(db: Kysely<Database>, notice: AlertNotice): Promise<AlertIncidentRow[]> {
   const column = notice === 'fired' ? 'fire_notified_at' : 'resolve_notified_at';
   let pending = db.selectFrom('alert_incidents').select('id').where(column, 'is', null).orderBy('fired_at').limit(100).forUpdate().skipLocked();
   if (notice === 'resolved') pending = pending.where('status', '=', 'resolved');

@@ -106,7 +106,7 @@ describe('the ClickHouse schema on chDB', () => {
       ['metrics_1m', 'AggregatingMergeTree'],
       ['metrics_1m_mv', 'MaterializedView'],
       ['metrics_raw', 'MergeTree'],
-      ['traces', 'MergeTree'],
+      ['traces', 'ReplacingMergeTree'],
     ]);
     await migrateClickHouse(client);
     expect(await tableDefinitions()).toEqual(first);

@@ -312,4 +312,19 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     answered_at: timestamp,
     expires_at: timestamp,
   },
+  // 0011_alert_notifications
+  alert_notifications: {
+    id: 'uuid NOT NULL DEFAULT gen_random_uuid()',
+    incident_id: 'uuid NOT NULL',
+    notice: varchar(10, ' NOT NULL'),
+    channel_id: 'uuid NOT NULL',
+    incident: 'jsonb NOT NULL',
+    status: varchar(10, " NOT NULL DEFAULT 'pending'::character varying"),
+    attempts: 'integer NOT NULL DEFAULT 0',
+    queued_at: 'timestamp with time zone NOT NULL',
+    next_attempt_at: 'timestamp with time zone NOT NULL',
+    last_attempt_at: timestamp,
+    last_error: 'text',
+    delivered_at: timestamp,
+  },
 };

@@ -86,6 +86,11 @@ export const expectedKeys: Record<string, string[]> = {
     references('service_id', 'services', cascade),
     references('org_id', 'organizations', cascade),
   ],
+  alert_notifications: [
+    'PRIMARY KEY (id)',
+    'UNIQUE (incident_id, notice, channel_id)',
+    references('incident_id', 'alert_incidents', cascade),
+  ],
 };
 
 export const expectedEnums: Record<string, string[]> = {
@@ -137,6 +142,7 @@ export const expectedIndexes: Record<string, string> = {
   idx_deployments_service_created: 'deployments (service_id, created_at DESC)',
   idx_deployment_events_deployment: 'deployment_events (deployment_id, at)',
   idx_telemetry_batches_received: 'telemetry_batches (received_at)',
+  idx_alert_notifications_due: 'alert_notifications (status, next_attempt_at)',
 };
 
 const updatedAtTrigger = (table: string) =>

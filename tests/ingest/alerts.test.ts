@@ -4,9 +4,10 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AlertEvaluator } from '../../api/ingest/alerts/alert-evaluator.js';
+import { AlertEvaluator, type AlertEvaluatorDeps } from '../../api/ingest/alerts/alert-evaluator.js';
+import { notificationRetry, retryAt } from '../../api/ingest/alerts/notification-queue.js';
 import { spanRow } from '../../api/ingest/clickhouse-rows.js';
-import { toServerProtocolId, type AlertCondition, type TraceSpan } from '../../contracts/index.js';
+import { toServerProtocolId, type AlertChannelInput, type AlertCondition, type TraceSpan } from '../../contracts/index.js';
 import { bearer, bootstrappedOrganization } from '../support/auth.js';
 import { FakeAgent } from '../support/fake-agent.js';
 import { createProject, createServer } from '../support/fixtures.js';
@@ -15,11 +16,13 @@ import { startTestApi } from '../support/platform.js';
 /*
  * Rules made through the REST API, evaluated against real PostgreSQL and chDB, announced to a
  * local HTTP server (signed webhook, Slack-compatible webhook) and a local SMTP server speaking
- * the real protocol.
+ * the real protocol. Retries run on an evaluator with its own clock, moved by the test.
  */
 describe('alert evaluation and notification', () => {
   let api: Awaited<ReturnType<typeof startTestApi>>;
   let evaluator: AlertEvaluator;
+  let evaluatorDeps: AlertEvaluatorDeps;
+  let projectId: string;
   let owner: Record<string, string>;
   let serviceId: string;
   let serverId: string;
@@ -29,7 +32,9 @@ describe('alert evaluation and notification', () => {
   let receiverUrl: string;
   let smtp: SMTPServer;
   let smtpPort: number;
-  const posts: { path: string; headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+  const posts: { path: string; status: number; headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+  /** How many more times the receiver answers a path with 503 before it answers 200. */
+  const failuresLeft = new Map<string, number>();
   const mails: { user: string | undefined; to: string[]; text: string }[] = [];
   const webhookSecret = 'a-webhook-secret-of-some-length';
 
@@ -38,8 +43,12 @@ describe('alert evaluation and notification', () => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
-        posts.push({ path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString() });
-        response.end('ok');
+        const path = request.url ?? '';
+        const failures = failuresLeft.get(path) ?? 0;
+        failuresLeft.set(path, failures - 1);
+        response.statusCode = failures > 0 ? 503 : 200;
+        posts.push({ path, status: response.statusCode, headers: request.headers, body: Buffer.concat(chunks).toString() });
+        response.end();
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
@@ -70,11 +79,12 @@ describe('alert evaluation and notification', () => {
     const created = await createServer(db, orgId, 'alerts-host');
     serverId = created.server.id;
     agentToken = created.token;
-    const projectId = (await createProject(db, orgId, 'alerts')).id;
+    projectId = (await createProject(db, orgId, 'alerts')).id;
     serviceId = (
       await db.insertInto('services').values({ project_id: projectId, server_id: serverId, name: 'checkout', source_type: 'image' }).returning('id').executeTakeFirstOrThrow()
     ).id;
-    evaluator = new AlertEvaluator({ db, clickhouse: api.platform.clickhouse.client, secrets: api.platform.secrets, log: pino({ level: 'warn' }) });
+    evaluatorDeps = { db, clickhouse: api.platform.clickhouse.client, secrets: api.platform.secrets, log: pino({ level: 'warn' }) };
+    evaluator = new AlertEvaluator(evaluatorDeps);
   });
   afterAll(async () => {
     await api?.close();
@@ -82,25 +92,44 @@ describe('alert evaluation and notification', () => {
     await new Promise((resolve) => smtp?.close(() => resolve(undefined)));
   });
 
-  const createRule = async (name: string, condition: AlertCondition) => {
-    const response = await api.app.inject({
-      method: 'POST',
-      url: '/api/v1/alerts',
-      headers: owner,
-      payload: {
-        name,
-        service_id: serviceId,
-        condition,
-        channels: [
-          { type: 'webhook', url: `${receiverUrl}/hook`, secret: webhookSecret },
-          { type: 'slack', webhook_url: `${receiverUrl}/slack/T000/B000/secret` },
-          { type: 'email', to: ['ops@localhost'], from: 'syntra@localhost', smtp: { host: '127.0.0.1', port: smtpPort, security: 'none', username: 'alerts', password: 'smtp-password' } },
-        ],
-      },
-    });
+  const channelsTo = (hookPath: string, slackPath: string): AlertChannelInput[] => [
+    { type: 'webhook', url: `${receiverUrl}${hookPath}`, secret: webhookSecret },
+    { type: 'slack', webhook_url: `${receiverUrl}${slackPath}` },
+    { type: 'email', to: ['ops@localhost'], from: 'syntra@localhost', smtp: { host: '127.0.0.1', port: smtpPort, security: 'none', username: 'alerts', password: 'smtp-password' } },
+  ];
+  const createRule = async (
+    name: string,
+    condition: AlertCondition,
+    target: { service_id: string } | { project_id: string } = { service_id: serviceId },
+    channels = channelsTo('/hook', '/slack/T000/B000/secret'),
+  ) => {
+    const response = await api.app.inject({ method: 'POST', url: '/api/v1/alerts', headers: owner, payload: { name, ...target, condition, channels } });
     expect(response.statusCode, response.body).toBe(201);
     return response.json().data.id as string;
   };
+  const addService = async (name: string, on = { projectId, serverId }) =>
+    (
+      await api.platform.db
+        .insertInto('services')
+        .values({ project_id: on.projectId, server_id: on.serverId, name, source_type: 'image' })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
+  const failHealthCheck = (service: string) =>
+    api.platform.db.insertInto('health_checks').values({ service_id: service, response_time_ms: 5000, is_healthy: false }).execute();
+  /**
+   * Two evaluators, as two API processes would run them, ticking together on the notification
+   * clock `clock.now`; and the error lines they log.
+   */
+  const clockedEvaluators = () => {
+    const clock = { now: Date.now() };
+    const errors: { msg: string; err?: { message: string } }[] = [];
+    const log = pino({ level: 'error' }, { write: (line: string) => void errors.push(JSON.parse(line)) });
+    const processes = [1, 2].map(() => new AlertEvaluator({ ...evaluatorDeps, log, now: () => new Date(clock.now) }));
+    return { clock, errors, tick: () => Promise.all(processes.map((process) => process.tick())) };
+  };
+  const statusesAt = (path: string) => posts.filter((post) => post.path === path).map((post) => post.status);
+  const subjectsOf = (rule: string) => mails.map((mail) => /Subject: (.*)/.exec(mail.text)?.[1] ?? '').filter((subject) => subject.includes(rule));
   const incidentsOf = (alertId: string) =>
     api.platform.db.selectFrom('alert_incidents').selectAll().where('alert_id', '=', alertId).orderBy('fired_at').execute();
   const spans = (count: number, status: 'ok' | 'error'): TraceSpan[] =>
@@ -198,5 +227,132 @@ describe('alert evaluation and notification', () => {
     // Every span so far took 5 ms.
     expect((await incidentsOf(slow)).map((row) => row.message)).toEqual(['Checkout slow: p95 latency 5 ms above 4 ms on checkout']);
     expect(await incidentsOf(fast)).toEqual([]);
+  });
+
+  it('retries a failed delivery 30 s later, doubling up to an hour between attempts, for a day', () => {
+    const queuedAt = new Date('2030-01-01T00:00:00Z');
+    const delays: number[] = [];
+    let failedAt = queuedAt;
+    for (let attempts = 1; ; attempts += 1) {
+      const next = retryAt({ attempts, queued_at: queuedAt }, failedAt, notificationRetry);
+      if (!next) break;
+      delays.push((next.getTime() - failedAt.getTime()) / 1000);
+      failedAt = next;
+    }
+    expect(delays.slice(0, 9)).toEqual([30, 60, 120, 240, 480, 960, 1920, 3600, 3600]);
+    // The last retry falls on the deadline itself, and a failure there is the last one.
+    expect(failedAt.getTime() - queuedAt.getTime()).toBe(notificationRetry.giveUpAfterSeconds * 1000);
+  });
+
+  it('delivers once to a webhook that failed twice, and never again to the channels that succeeded at once, with two processes sending', async () => {
+    const cart = await addService('cart');
+    const alertId = await createRule('Cart down', { type: 'downtime', consecutive_failures: 1 }, { service_id: cart }, channelsTo('/flaky', '/slack/cart'));
+    failuresLeft.set('/flaky', 2);
+    const { clock, tick } = clockedEvaluators();
+    await failHealthCheck(cart);
+    await tick();
+    expect(statusesAt('/flaky')).toEqual([503]);
+    clock.now += 29_000;
+    await tick();
+    expect(statusesAt('/flaky')).toEqual([503]);
+    clock.now += 1_000;
+    await tick();
+    expect(statusesAt('/flaky')).toEqual([503, 503]);
+    clock.now += 59_000;
+    await tick();
+    expect(statusesAt('/flaky')).toEqual([503, 503]);
+    clock.now += 1_000;
+    await tick();
+    expect(statusesAt('/flaky')).toEqual([503, 503, 200]);
+    for (const hours of [1, 24]) {
+      clock.now += hours * 3_600_000;
+      await tick();
+    }
+    expect(statusesAt('/flaky')).toEqual([503, 503, 200]);
+    expect(JSON.parse(posts.findLast((post) => post.path === '/flaky')!.body)).toMatchObject({ event: 'incident.fired', rule: { id: alertId } });
+    expect(statusesAt('/slack/cart')).toEqual([200]);
+    expect(subjectsOf('Cart down')).toEqual(['[FIRING] Cart down: cart failed 1 health checks in a row']);
+    const [incident] = await incidentsOf(alertId);
+    const deliveries = await api.platform.db.selectFrom('alert_notifications').selectAll().where('incident_id', '=', incident!.id).execute();
+    expect(deliveries.map((row) => [row.status, row.attempts]).sort()).toEqual([
+      ['delivered', 1],
+      ['delivered', 1],
+      ['delivered', 3],
+    ]);
+  });
+
+  it('gives up on a channel that keeps failing once a day has passed, keeping its last error', async () => {
+    const ledger = await addService('ledger');
+    const alertId = await createRule('Ledger down', { type: 'downtime', consecutive_failures: 1 }, { service_id: ledger }, channelsTo('/down', '/slack/ledger'));
+    failuresLeft.set('/down', Number.POSITIVE_INFINITY);
+    const { clock, errors, tick } = clockedEvaluators();
+    await failHealthCheck(ledger);
+    await tick();
+    // Every six hours (each retry is due by then): attempts at 0, 6, 12, 18 and 24 hours.
+    for (let round = 0; round < 6; round += 1) {
+      clock.now += 6 * 3_600_000;
+      await tick();
+    }
+    expect(statusesAt('/down')).toEqual([503, 503, 503, 503, 503]);
+    const [incident] = await incidentsOf(alertId);
+    const webhook = await api.platform.db
+      .selectFrom('alert_notifications')
+      .selectAll()
+      .where('incident_id', '=', incident!.id)
+      .where('status', '!=', 'delivered')
+      .executeTakeFirstOrThrow();
+    expect(webhook).toMatchObject({ status: 'failed', attempts: 5, last_error: `${receiverUrl} answered 503` });
+    expect(errors).toEqual([expect.objectContaining({ msg: 'alert notification given up after 5 attempts in 86400 s', err: expect.objectContaining({ message: `${receiverUrl} answered 503` }) })]);
+    expect(statusesAt('/slack/ledger')).toEqual([200]);
+  });
+
+  it("opens an incident from a server's own alert on each rule watching a service of that server, once per rule", async () => {
+    const { db } = api.platform;
+    const orgId = (await bootstrappedOrganization(db)).id;
+    const otherServerId = (await createServer(db, orgId, 'other-host')).server.id;
+    const fleetId = (await createProject(db, orgId, 'fleet')).id;
+    const worker = await addService('worker', { projectId: fleetId, serverId });
+    await addService('queue', { projectId: fleetId, serverId });
+    const billing = await addService('billing', { projectId: fleetId, serverId: otherServerId });
+    const fleetRule = await createRule('Fleet down', { type: 'downtime', consecutive_failures: 3 }, { project_id: fleetId });
+    const workerRule = await createRule('Worker down', { type: 'downtime', consecutive_failures: 3 }, { service_id: worker });
+    const billingRule = await createRule('Billing down', { type: 'downtime', consecutive_failures: 3 }, { service_id: billing });
+    const fleetLatency = await createRule('Fleet slow', { type: 'latency', percentile: 95, threshold_ms: 1000, window_minutes: 5 }, { project_id: fleetId });
+    const alert = {
+      alert_id: randomUUID(),
+      server_id: toServerProtocolId(serverId),
+      type: 'resource_critical',
+      severity: 'critical',
+      title: 'Telemetry spool full: data dropped',
+      message: 'the spool reached its limit',
+      timestamp: new Date().toISOString(),
+      metadata: {},
+    };
+    const agent = await FakeAgent.connect(baseUrl, agentToken, serverId);
+    try {
+      await agent.hello();
+      agent.send('alert', alert);
+      await expect.poll(async () => (await incidentsOf(workerRule)).map((row) => row.message)).toEqual(['Worker down: Telemetry spool full: data dropped on server alerts-host']);
+    } finally {
+      await agent.close();
+    }
+    await evaluator.tick();
+    const [fleetIncident] = await incidentsOf(fleetRule);
+    expect(fleetIncident).toMatchObject({
+      status: 'firing',
+      message: 'Fleet down: Telemetry spool full: data dropped on server alerts-host',
+      details: {
+        source: 'agent',
+        server: { id: serverId, name: 'alerts-host' },
+        services: [
+          { id: expect.any(String), name: 'queue' },
+          { id: worker, name: 'worker' },
+        ],
+        alert: { alert_id: alert.alert_id, type: 'resource_critical', title: 'Telemetry spool full: data dropped' },
+      },
+    });
+    expect(await incidentsOf(workerRule)).toHaveLength(1);
+    expect(await incidentsOf(billingRule)).toEqual([]);
+    expect(await incidentsOf(fleetLatency)).toEqual([]);
   });
 });

@@ -195,6 +195,21 @@ describe('telemetry ingest', () => {
     expect(after.issues[0]).toEqual(['NotFoundError', 4, 3]);
   });
 
+  it('shows a span resent in a later batch (an SDK retrying an export) once, in the trace and in the search', async () => {
+    const resentTraceId = randomHex(32);
+    const root = span(resentTraceId, randomHex(16), { operation_name: 'POST /resend', status: { code: 'error', message: 'declined' } });
+    const child = span(resentTraceId, randomHex(16), { parent_span_id: root.span_id, operation_name: 'SELECT cards', start_time_ns: root.start_time_ns + 1_000 });
+    for (const batch of [zstdBatch({ traces: [root, child] }), zstdBatch({ traces: [root] })]) {
+      expect(await send(batch)).toEqual({ batch_id: batch.batch_id, accepted: true });
+    }
+
+    const trace = await get(`/api/v1/traces/${resentTraceId}`);
+    expect(trace).toMatchObject({ span_count: 2, error_count: 1, root_operation: 'POST /resend', status: 'error' });
+    expect(trace.spans.map((shown: TraceSpan) => shown.span_id)).toEqual([root.span_id, child.span_id]);
+    const found = await get(`/api/v1/services/${serviceId}/traces?operation=${encodeURIComponent('POST /resend')}`);
+    expect(found).toEqual([expect.objectContaining({ trace_id: resentTraceId, span_count: 2, error_count: 1 })]);
+  });
+
   it('refuses a corrupt batch for good and keeps the session and the rest of the stream', async () => {
     const garbage = { ...zstdBatch({}), data: Buffer.from('not zstd at all').toString('base64') };
     expect(await send(garbage)).toMatchObject({ batch_id: garbage.batch_id, accepted: false, error: { code: 'VALIDATION_ERROR' } });

@@ -3,22 +3,10 @@ import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { AlertPayload } from '../../../contracts/index.js';
 import type { AlertIncidentRow, AlertRow, Database } from '../../../db/postgres/database.js';
-import {
-  activeAlertRules,
-  alertRuleOf,
-  claimIncidentNotices,
-  openIncident,
-  openIncidentOf,
-  resolveIncident,
-  rulesWatchingService,
-  updateIncident,
-  type IncidentNotice,
-} from '../../../db/queries/telemetry-alerts.js';
+import { activeAlertRules, openIncident, openIncidentOf, resolveIncident, rulesWatchingServer, updateIncident } from '../../../db/queries/telemetry-alerts.js';
 import { servicesOnServer } from '../../../db/queries/telemetry-targets.js';
-import { StoredAlertChannels } from '../../alerts/channels.js';
-import { incidentResource } from '../../alerts/resources.js';
 import type { SecretCipher } from '../../secrets/cipher.js';
-import { deliver } from './notifiers.js';
+import { NotificationQueue, notificationRetry, type RetryPolicy } from './notification-queue.js';
 import { judgeRule } from './rule-verdict.js';
 
 export const alertEvaluationIntervalSeconds = 30;
@@ -35,20 +23,28 @@ export interface AlertEvaluatorDeps {
   clickhouse: ClickHouseClient;
   secrets: SecretCipher;
   log: Logger;
+  /** The notification retry schedule's clock and policy; a test moves time instead of waiting. */
+  now?: () => Date;
+  retry?: RetryPolicy;
 }
 
 /**
  * Evaluates every active rule on a schedule: a breach opens the rule's incident (or refreshes its
  * message while it lasts), a clear resolves it; then every incident that fired or resolved since
- * is announced on its rule's channels, once each. Several API processes may evaluate at once:
- * the open-incident index and the claimed notices keep the outcome the same.
+ * is queued for its rule's channels, and the deliveries due are sent (retried until they succeed
+ * or are given up). Several API processes may evaluate at once: the per-rule lock, the claimed
+ * notices and the claimed deliveries keep the outcome the same.
  */
 export class AlertEvaluator {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
+  private readonly notifications: NotificationQueue;
 
-  constructor(private readonly deps: AlertEvaluatorDeps) {}
+  constructor(private readonly deps: AlertEvaluatorDeps) {
+    const { db, secrets, log, now = () => new Date(), retry = notificationRetry } = deps;
+    this.notifications = new NotificationQueue({ db, secrets, log, now, retry });
+  }
 
   start(intervalSeconds = alertEvaluationIntervalSeconds): void {
     this.timer = setInterval(() => void this.tick(), intervalSeconds * 1000);
@@ -68,19 +64,20 @@ export class AlertEvaluator {
     return this.running;
   }
 
-  /** An agent's alert about a service opens an incident on the downtime rules watching it. */
+  /**
+   * An agent's alert opens an incident on the downtime rules watching its service, or, when it
+   * names none (the agent itself in trouble, e.g. its telemetry spool full), on those watching any
+   * service of its server: one incident per rule, naming the server and the services it watches there.
+   */
   async agentAlert(serverId: string, alert: AlertPayload): Promise<void> {
     const { db, log } = this.deps;
-    if (alert.service_id === undefined || !(await servicesOnServer(db, serverId, [alert.service_id])).has(alert.service_id)) {
+    if (alert.service_id !== undefined && !(await servicesOnServer(db, serverId, [alert.service_id])).has(alert.service_id)) {
       log.warn({ serverId, type: alert.type, title: alert.title }, 'agent alert names no service of its server; not opening an incident');
       return;
     }
-    for (const rule of await rulesWatchingService(db, alert.service_id, 'downtime')) {
-      await openIncident(db, rule.id, `${rule.name}: ${alert.title}`, {
-        source: 'agent',
-        services: [{ id: alert.service_id }],
-        alert: { ...alert },
-      });
+    for (const { rule, server, services } of await rulesWatchingServer(db, 'downtime', serverId, alert.service_id)) {
+      const about = alert.service_id === undefined ? ` on server ${server.name}` : '';
+      await openIncident(db, rule.id, `${rule.name}: ${alert.title}${about}`, { source: 'agent', server, services, alert: { ...alert } });
     }
     await this.tick();
   }
@@ -88,8 +85,9 @@ export class AlertEvaluator {
   private async round(): Promise<void> {
     try {
       for (const rule of await activeAlertRules(this.deps.db)) await this.evaluate(rule);
-      await this.announce('fired');
-      await this.announce('resolved');
+      await this.notifications.queue('fired');
+      await this.notifications.queue('resolved');
+      await this.notifications.sendDue();
     } catch (error) {
       this.deps.log.error({ err: error }, 'alert evaluation failed');
     }
@@ -109,27 +107,6 @@ export class AlertEvaluator {
       }
     } catch (error) {
       this.deps.log.error({ err: error, alertId: rule.id }, 'alert rule could not be evaluated');
-    }
-  }
-
-  private async announce(kind: IncidentNotice): Promise<void> {
-    const { db, secrets, log } = this.deps;
-    for (const incident of await claimIncidentNotices(db, kind)) {
-      const rule = await alertRuleOf(db, incident.alert_id);
-      if (!rule) continue;
-      const notice = { kind, rule, incident: incidentResource(incident) };
-      const channels = StoredAlertChannels.safeParse(rule.channels);
-      if (!channels.success) {
-        log.error({ alertId: rule.id, incidentId: incident.id, issues: channels.error.issues }, 'alert rule channels are unreadable; incident not announced');
-        continue;
-      }
-      await Promise.all(
-        channels.data.map((channel) =>
-          deliver(secrets, channel, notice).catch((error: unknown) =>
-            log.warn({ err: error, alertId: rule.id, incidentId: incident.id, channel: channel.type }, 'alert notification failed'),
-          ),
-        ),
-      );
     }
   }
 }

@@ -4,7 +4,8 @@ import type { AlertCondition } from '../../../contracts/index.js';
 /*
  * One figure per service over a rule's window, from ClickHouse: the share of failed spans, a
  * percentile of span durations, or an aggregate of a metric. A service without data in the window
- * has no figure (a `count` of a metric is 0 then).
+ * has no figure (a `count` of a metric is 0 then). `traces` is read FINAL: a span an SDK sent twice
+ * is two rows until a merge collapses them (db/clickhouse/schema.ts), and must count once.
  */
 
 type WindowedCondition = Extract<AlertCondition, { window_minutes: number }>;
@@ -17,13 +18,13 @@ export async function measure(client: ClickHouseClient, condition: WindowedCondi
       case 'error_rate':
         return rows(client, `
           SELECT toString(service_id) AS service, 100 * countIf(status_code = 'error') / count() AS figure
-          FROM traces
+          FROM traces FINAL
           WHERE service_id IN {services:Array(UUID)} AND start_time >= now64(9) - toIntervalMinute({minutes:UInt32})
           GROUP BY service_id`, params);
       case 'latency':
         return rows(client, `
           SELECT toString(service_id) AS service, quantile({quantile:Float64})(duration_ns) / 1e6 AS figure
-          FROM traces
+          FROM traces FINAL
           WHERE service_id IN {services:Array(UUID)} AND start_time >= now64(9) - toIntervalMinute({minutes:UInt32})
           GROUP BY service_id`, { ...params, quantile: condition.percentile / 100 });
       case 'custom':

@@ -1,17 +1,16 @@
 import { createHmac } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import type { AlertIncident } from '../../../contracts/index.js';
-import type { AlertRow } from '../../../db/postgres/database.js';
-import type { IncidentNotice } from '../../../db/queries/telemetry-alerts.js';
+import type { AlertNotice, AlertRow } from '../../../db/postgres/database.js';
 import { credentialContext, type StoredAlertChannel } from '../../alerts/channels.js';
 import type { SecretCipher } from '../../secrets/cipher.js';
 
-/** A channel that does not answer within this is given up for this notice (and logged). */
+/** A channel that does not answer within this fails the attempt (retried by notification-queue.ts). */
 export const notificationTimeoutMs = 10_000;
 export const signatureHeader = 'x-syntra-signature';
 
 export interface Notice {
-  kind: IncidentNotice;
+  kind: AlertNotice;
   rule: Pick<AlertRow, 'id' | 'name' | 'type'>;
   incident: AlertIncident;
 }
@@ -47,6 +46,7 @@ export async function deliver(cipher: SecretCipher, channel: StoredAlertChannel,
         requireTLS: smtp.security === 'starttls',
         ignoreTLS: smtp.security === 'none',
         connectionTimeout: notificationTimeoutMs,
+        greetingTimeout: notificationTimeoutMs,
         socketTimeout: notificationTimeoutMs,
         ...(smtp.username ? { auth: { user: smtp.username, pass: smtp.password ? open(smtp.password, 'smtp.password') : '' } } : {}),
       });

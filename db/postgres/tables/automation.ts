@@ -1,7 +1,7 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { AlertStatus, AlertType, Defaulted, Json, Timestamp, TriggerType } from '../column-types.js';
 
-/* Alert rules and their incidents, DAG workflow definitions and their runs. */
+/* Alert rules, their incidents and the incidents' notifications, DAG workflow definitions and their runs. */
 
 export interface AlertsTable {
   id: Generated<string>;
@@ -40,6 +40,29 @@ export interface AlertIncidentsTable {
 export type AlertIncidentRow = Selectable<AlertIncidentsTable>;
 export type NewAlertIncident = Insertable<AlertIncidentsTable>;
 export type AlertIncidentUpdate = Updateable<AlertIncidentsTable>;
+
+export type AlertNotice = 'fired' | 'resolved';
+export type AlertNotificationStatus = 'pending' | 'delivered' | 'failed';
+
+/** 0011: one incident notice to one channel of its rule, sent until delivered or given up. */
+export interface AlertNotificationsTable {
+  id: Generated<string>;
+  incident_id: string;
+  notice: AlertNotice;
+  channel_id: string;
+  /** The contract's `AlertIncident` as the notice was claimed. */
+  incident: Json;
+  status: Generated<AlertNotificationStatus>;
+  attempts: Generated<number>;
+  queued_at: Timestamp;
+  next_attempt_at: Timestamp;
+  last_attempt_at: Timestamp | null;
+  last_error: string | null;
+  delivered_at: Timestamp | null;
+}
+
+export type AlertNotificationRow = Selectable<AlertNotificationsTable>;
+export type NewAlertNotification = Insertable<AlertNotificationsTable>;
 
 export interface WorkflowsTable {
   id: Generated<string>;
