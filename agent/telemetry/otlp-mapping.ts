@@ -1,14 +1,14 @@
 import type { z } from 'zod';
-import { LogEntry, MetricPoint, TraceSpan, type LogLevel } from '../../contracts/index.js';
-import type {
-  AnyValue,
-  ExportLogsServiceRequest,
-  ExportMetricsServiceRequest,
-  ExportTraceServiceRequest,
-  KeyValue,
-  OtlpLogRecord,
-  OtlpMetric,
+import { LogEntry, MetricPoint, type LogLevel, type TraceSpan } from '../../contracts/index.js';
+import {
   OtlpSpan,
+  type AnyValue,
+  type ExportLogsServiceRequest,
+  type ExportMetricsServiceRequest,
+  type ExportTraceServiceRequest,
+  type KeyValue,
+  type OtlpLogRecord,
+  type OtlpMetric,
 } from './otlp-schema.js';
 import { levelFromText } from './log-line.js';
 import type { ServiceTag } from './service-directory.js';
@@ -42,8 +42,13 @@ class Collector<Kind> {
 
   /** Keeps the candidate if the contract's schema accepts it: one bad record never spoils a batch. */
   keep(schema: z.ZodType<Kind>, candidate: unknown): void {
+    this.mapValid(schema, candidate, (record) => record);
+  }
+
+  /** Maps the input if its schema accepts it, one that guarantees the mapping yields a valid record. */
+  mapValid<Input>(schema: z.ZodType<Input>, candidate: unknown, map: (input: Input) => Kind): void {
     const parsed = schema.safeParse(candidate);
-    if (parsed.success) this.records.push(parsed.data);
+    if (parsed.success) this.records.push(map(parsed.data));
     else this.reject(1, `${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
   }
 
@@ -58,7 +63,7 @@ export function mapTraces(request: ExportTraceServiceRequest, resolve: ResolveRe
     const spans = (resourceSpans.scopeSpans ?? []).flatMap((scope) => scope.spans ?? []);
     const service = resolve(stringAttributes(resourceSpans.resource?.attributes));
     if (!service) out.reject(spans.length, UNKNOWN_SERVICE);
-    else for (const span of spans) out.keep(TraceSpan, spanRecord(span, service));
+    else for (const span of spans) out.mapValid(OtlpSpan, span, (valid) => spanRecord(valid, service));
   }
   return out.result();
 }
@@ -87,25 +92,23 @@ export function mapMetrics(request: ExportMetricsServiceRequest, resolve: Resolv
   return out.result();
 }
 
-function spanRecord(span: OtlpSpan, service: ServiceTag): unknown {
-  const start = nanos(span.startTimeUnixNano);
-  const end = nanos(span.endTimeUnixNano);
-  const parent = hexId(span.parentSpanId);
+/* Every value is valid by OtlpSpan's checks; the object has one shape for all spans, which V8 and JSON.stringify like. */
+function spanRecord(span: OtlpSpan, service: ServiceTag): TraceSpan {
+  const message = span.status?.message;
+  const code = STATUS_CODES[enumIndex(span.status?.code, 'STATUS_CODE_', ['UNSET', 'OK', 'ERROR'])] ?? 'unset';
   return {
-    trace_id: hexId(span.traceId),
-    span_id: hexId(span.spanId),
-    ...(parent !== undefined && { parent_span_id: parent }),
-    ...service,
+    trace_id: hex(span.traceId),
+    span_id: hex(span.spanId),
+    parent_span_id: span.parentSpanId?.length ? hex(span.parentSpanId) : undefined,
+    service_id: service.service_id,
+    deployment_id: service.deployment_id,
     operation_name: span.name,
     span_kind: SPAN_KINDS[enumIndex(span.kind, 'SPAN_KIND_', ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'])] ?? 'internal',
-    start_time_ns: Number(start),
-    duration_ns: Number(end > start ? end - start : 0n),
-    status: {
-      code: STATUS_CODES[enumIndex(span.status?.code, 'STATUS_CODE_', ['UNSET', 'OK', 'ERROR'])] ?? 'unset',
-      ...(span.status?.message && { message: span.status.message }),
-    },
+    start_time_ns: nanosNumber(span.startTimeUnixNano),
+    duration_ns: durationNanos(span.startTimeUnixNano, span.endTimeUnixNano),
+    status: message ? { code, message } : { code },
     attributes: attributes(span.attributes),
-    events: (span.events ?? []).map((event) => ({ name: event.name ?? '', timestamp_ns: Number(nanos(event.timeUnixNano)), attributes: attributes(event.attributes) })),
+    events: (span.events ?? []).map((event) => ({ name: event.name ?? '', timestamp_ns: nanosNumber(event.timeUnixNano), attributes: attributes(event.attributes) })),
   };
 }
 
@@ -175,6 +178,21 @@ function nanos(value: string | number | undefined): bigint {
   return typeof value === 'number' ? BigInt(Math.trunc(value)) : BigInt(value);
 }
 
+/* The same rounding as Number(nanos(value)), without the BigInt. */
+function nanosNumber(value: string | number | undefined): number {
+  return value === undefined ? 0 : Math.trunc(Number(value));
+}
+
+/* Exact to the nanosecond: the difference is taken before either time is rounded to a double. */
+function durationNanos(start: string | number | undefined, end: string | number | undefined): number {
+  const difference = nanos(end) - nanos(start);
+  return difference > 0n ? Number(difference) : 0;
+}
+
+function hex(id: string | number[]): string {
+  return typeof id === 'string' ? id.toLowerCase() : Buffer.from(id).toString('hex');
+}
+
 function isoFromNanos(value: bigint): string {
   return new Date(Number(value / 1_000_000n)).toISOString();
 }
@@ -189,7 +207,10 @@ function scalarOf(value: AnyValue): string | number | boolean | undefined {
   if (value.stringValue !== undefined) return value.stringValue;
   if (value.boolValue !== undefined) return value.boolValue;
   if (value.intValue !== undefined) return Number(value.intValue);
-  return value.doubleValue === undefined ? undefined : Number(value.doubleValue);
+  if (value.doubleValue === undefined) return undefined;
+  // NaN and the infinities have no JSON number: they travel as OTLP/JSON writes them.
+  const double = Number(value.doubleValue);
+  return Number.isFinite(double) ? double : String(value.doubleValue);
 }
 
 function valueOf(value: AnyValue | undefined): string | number | boolean {
@@ -210,7 +231,9 @@ function textOf(value: AnyValue): string {
 }
 
 function attributes(list: KeyValue[] | undefined): Record<string, string | number | boolean> {
-  return Object.fromEntries((list ?? []).map((entry) => [entry.key, valueOf(entry.value)]));
+  const result: Record<string, string | number | boolean> = {};
+  for (const entry of list ?? []) result[entry.key] = valueOf(entry.value);
+  return result;
 }
 
 function stringAttributes(list: KeyValue[] | undefined): Record<string, string> {

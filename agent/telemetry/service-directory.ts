@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { Uuid } from '../../contracts/index.js';
 import { LABEL } from '../runtime/docker.js';
 import type { ServiceRegistry } from '../runtime/service-registry.js';
 
@@ -44,10 +45,12 @@ export class ServiceDirectory {
 
   /**
    * The sender's own word first (`syntra.service_id`, `syntra.deployment_id`); a missing
-   * deployment is the sending container's, else the service's current one.
+   * deployment is the sending container's, else the service's current one. Ids that are not
+   * UUIDs name no service: records tagged with them could never be stored.
    */
   tag(serviceId: string | undefined, deploymentId: string | undefined, sender: ServiceTag | null): ServiceTag | null {
     if (!serviceId) return sender;
+    if (!isUuid(serviceId) || (deploymentId !== undefined && !isUuid(deploymentId))) return null;
     const deployment =
       deploymentId ?? (sender?.service_id === serviceId ? sender.deployment_id : undefined) ?? this.services.find(serviceId)?.spec.deployment_id;
     return deployment ? { service_id: serviceId, deployment_id: deployment } : null;
@@ -73,3 +76,5 @@ export class ServiceDirectory {
     this.byAddress = byAddress;
   }
 }
+
+const isUuid = (value: string) => Uuid.safeParse(value).success;

@@ -105,6 +105,52 @@ describe('OTLP/HTTP receiver', () => {
     ]);
   });
 
+  it('keeps odd but valid spans as records the contract accepts, and refuses each invalid span on its own', async () => {
+    const span = (spanId: string, overrides: Record<string, unknown> = {}) => ({
+      traceId: TRACE_ID.toUpperCase(),
+      spanId,
+      parentSpanId: '',
+      name: `span ${spanId}`,
+      startTimeUnixNano: '18446744073709551615',
+      endTimeUnixNano: '18446744073709551615',
+      ...overrides,
+    });
+    let deep: unknown = { stringValue: 'bottom' };
+    for (let level = 0; level < 9; level += 1) deep = { arrayValue: { values: [deep] } };
+    const kept = [
+      span('0000000000000001'),
+      span('0000000000000002', { attributes: [{ key: 'ratio', value: { doubleValue: 'NaN' } }, { key: 'big', value: { intValue: '-9223372036854775808' } }] }),
+      span('0000000000000003', { kind: 'SPAN_KIND_SERVER', status: { code: 'STATUS_CODE_ERROR' }, events: [{ name: 'e' }] }),
+    ];
+    const refused = [
+      span('0000000000000004', { traceId: 'not-hex' }),
+      span('0000000000000005', { name: '' }),
+      span('0000000000000006', { name: 5 }),
+      span('0000000000000007', { startTimeUnixNano: '-1' }),
+      span('0000000000000008', { attributes: [{ key: 'deep', value: deep }] }),
+      'not a span',
+    ];
+    const request = {
+      resourceSpans: [
+        { resource: taggedResource, scopeSpans: [{ spans: [...kept, ...refused] }] },
+        { resource: { attributes: [{ key: 'syntra.service_id', value: { stringValue: 'not-a-uuid' } }] }, scopeSpans: [{ spans: [span('0000000000000009')] }] },
+      ],
+    };
+    const response = await post('/v1/traces', JSON.stringify(request), { 'content-type': 'application/json' });
+    expect(response.status).toBe(200);
+    const answer = JSON.parse(response.body.toString()) as { partialSuccess: { rejectedSpans: string; errorMessage: string } };
+    expect(answer.partialSuccess.rejectedSpans).toBe(String(refused.length + 1));
+
+    // spooledData decodes with the contract's schema, as the control plane does: a record it refused would fail here.
+    const spans = (await spooledData(receiver.spool)).traces.filter((record) => record.trace_id === TRACE_ID && record.span_id.startsWith('000000000000000'));
+    expect(spans.map((record) => record.span_id).sort()).toEqual(['0000000000000001', '0000000000000002', '0000000000000003']);
+    const byId = new Map(spans.map((record) => [record.span_id, record]));
+    expect(byId.get('0000000000000001')).toMatchObject({ duration_ns: 0, start_time_ns: 18446744073709551615 });
+    expect(byId.get('0000000000000001')).not.toHaveProperty('parent_span_id');
+    expect(byId.get('0000000000000002')!.attributes).toEqual({ ratio: 'NaN', big: -9223372036854775808 });
+    expect(byId.get('0000000000000003')).toMatchObject({ span_kind: 'server', status: { code: 'error' }, events: [{ name: 'e', timestamp_ns: 0, attributes: {} }] });
+  });
+
   it('takes gzip protobuf spans and answers in protobuf', async () => {
     const spanId = 'aaaabbbbccccdddd';
     const body = protobuf('trace', 'ExportTraceServiceRequest', {
