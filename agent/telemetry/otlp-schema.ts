@@ -35,30 +35,42 @@ export type AnyValue = {
 };
 export type KeyValue = { key: string; value?: AnyValue };
 
-/*
- * Values nest arrays and maps to this depth at most. A recursive schema would take any depth, but
- * zod parses a recursive schema through its cycle bookkeeping and cannot compile it, which made
- * attributes the costliest part of every span; nothing real nests this deep.
- */
-export const MAX_VALUE_DEPTH = 8;
+const scalarValueFields = {
+  stringValue: z.string().optional(),
+  boolValue: z.boolean().optional(),
+  intValue: Int64.optional(),
+  doubleValue: Double.optional(),
+  bytesValue: Id.optional(),
+};
 
-function anyValueSchema(depth: number): z.ZodType<AnyValue> {
-  const nested = depth === 0 ? z.never({ error: `values nest at most ${MAX_VALUE_DEPTH} levels deep` }) : anyValueSchema(depth - 1);
+/*
+ * Any value, nested to any depth: what a log body may be. Only the nested parts are lazy, so a
+ * scalar body takes zod's fast path.
+ */
+export const AnyValue: z.ZodType<AnyValue> = z.object({
+  ...scalarValueFields,
+  arrayValue: z.lazy(() => z.object({ values: z.array(AnyValue).optional() })).optional(),
+  kvlistValue: z.lazy(() => z.object({ values: z.array(KeyValue).optional() })).optional(),
+});
+export const KeyValue: z.ZodType<KeyValue> = z.object({ key: z.string(), value: AnyValue.optional() });
+
+/*
+ * An attribute's value: OpenTelemetry attributes are scalars or arrays of them, so nesting stops
+ * at this depth. Unlike AnyValue the schema is not recursive, which lets zod compile the schemas
+ * that use it; each level doubles the generated code, hence the small bound.
+ */
+export const MAX_ATTRIBUTE_DEPTH = 2;
+
+function attributeValueSchema(depth: number): z.ZodType<AnyValue> {
+  const nested = depth === 0 ? z.never({ error: `attribute values nest at most ${MAX_ATTRIBUTE_DEPTH} levels deep` }) : attributeValueSchema(depth - 1);
   return z.object({
-    stringValue: z.string().optional(),
-    boolValue: z.boolean().optional(),
-    intValue: Int64.optional(),
-    doubleValue: Double.optional(),
+    ...scalarValueFields,
     arrayValue: z.object({ values: z.array(nested).optional() }).optional(),
     kvlistValue: z.object({ values: z.array(z.object({ key: z.string(), value: nested.optional() })).optional() }).optional(),
-    bytesValue: Id.optional(),
   });
 }
 
-export const AnyValue = anyValueSchema(MAX_VALUE_DEPTH);
-export const KeyValue: z.ZodType<KeyValue> = z.object({ key: z.string(), value: AnyValue.optional() });
-
-const Attributes = z.array(KeyValue).optional();
+const Attributes = z.array(z.object({ key: z.string(), value: attributeValueSchema(MAX_ATTRIBUTE_DEPTH).optional() })).optional();
 const Resource = z.object({ attributes: Attributes }).optional();
 
 /*
@@ -86,8 +98,8 @@ export type OtlpSpan = z.infer<typeof OtlpSpan>;
 export const ExportTraceServiceRequest = z.compile(
   z.object({
     resourceSpans: z
-    .array(z.object({ resource: Resource, scopeSpans: z.array(z.object({ spans: z.array(z.unknown()).optional() })).optional() }))
-    .optional(),
+      .array(z.object({ resource: Resource, scopeSpans: z.array(z.object({ spans: z.array(z.unknown()).optional() })).optional() }))
+      .optional(),
   }),
 );
 export type ExportTraceServiceRequest = z.infer<typeof ExportTraceServiceRequest>;
@@ -98,20 +110,18 @@ export const OtlpLogRecord = z.object({
   severityNumber: Enum.optional(),
   severityText: z.string().optional(),
   body: AnyValue.optional(),
-  attributes: Attributes,
+  attributes: z.array(KeyValue).optional(),
   traceId: Id.optional(),
   spanId: Id.optional(),
 });
 export type OtlpLogRecord = z.infer<typeof OtlpLogRecord>;
 
-export const ExportLogsServiceRequest = z.compile(
-  z.object({
-    resourceLogs: z
+/* Not compiled: log bodies are AnyValue, whose recursion zod cannot compile. */
+export const ExportLogsServiceRequest = z.object({
+  resourceLogs: z
     .array(z.object({ resource: Resource, scopeLogs: z.array(z.object({ logRecords: z.array(OtlpLogRecord).optional() })).optional() }))
     .optional(),
-  }),
-);
-
+});
 export type ExportLogsServiceRequest = z.infer<typeof ExportLogsServiceRequest>;
 
 const NumberDataPoint = z.object({
@@ -142,9 +152,8 @@ export type OtlpMetric = z.infer<typeof OtlpMetric>;
 export const ExportMetricsServiceRequest = z.compile(
   z.object({
     resourceMetrics: z
-    .array(z.object({ resource: Resource, scopeMetrics: z.array(z.object({ metrics: z.array(OtlpMetric).optional() })).optional() }))
-    .optional(),
+      .array(z.object({ resource: Resource, scopeMetrics: z.array(z.object({ metrics: z.array(OtlpMetric).optional() })).optional() }))
+      .optional(),
   }),
 );
-
 export type ExportMetricsServiceRequest = z.infer<typeof ExportMetricsServiceRequest>;

@@ -47,10 +47,18 @@ export interface MetricRow {
 
 const nanosPerSecond = 1_000_000_000n;
 
+/* Records of one batch are mostly within a few seconds of each other: the date and time of the last second is kept. */
+let cachedSecond = Number.NaN;
+let cachedPrefix = '';
+
 /** `YYYY-MM-DD hh:mm:ss.nnnnnnnnn` in UTC. */
 function clickhouseTime(seconds: number, nanos: bigint): string {
-  const whole = new Date(seconds * 1000).toISOString();
-  return `${whole.slice(0, 10)} ${whole.slice(11, 19)}.${nanos.toString().padStart(9, '0')}`;
+  if (seconds !== cachedSecond) {
+    const whole = new Date(seconds * 1000).toISOString();
+    cachedSecond = seconds;
+    cachedPrefix = `${whole.slice(0, 10)} ${whole.slice(11, 19)}.`;
+  }
+  return cachedPrefix + nanos.toString().padStart(9, '0');
 }
 
 export function clickhouseTimeFromNanos(unixNanos: number): string {
@@ -90,7 +98,7 @@ export function spanRow(span: TraceSpan): SpanRow {
     status_code: span.status.code,
     status_message: span.status.message ?? '',
     attributes: stringValues(span.attributes),
-    events: JSON.stringify(span.events),
+    events: span.events.length === 0 ? '[]' : JSON.stringify(span.events),
   };
 }
 
