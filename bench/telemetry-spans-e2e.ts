@@ -133,7 +133,7 @@ const sent = sendOtlp({ url: `http://127.0.0.1:${receiverPort}/v1/traces`, bodie
   cpuAtStart = { controlPlane: process.cpuUsage(), agentMs: 0 };
   void processCpuMs(agent.pid!).then((ms) => (cpuAtStart.agentMs = ms));
 });
-const { started, accepted: acceptedAt, cpuMs: senderCpuMs } = await sent;
+const { started, accepted: acceptedAt, cpuMs: senderCpuMs, refused } = await sent;
 const accepted = acceptedAt - started;
 while ((await storedSpans()) < total) await new Promise((resolve) => setTimeout(resolve, 200));
 const endToEnd = performance.now() - started;
@@ -159,7 +159,7 @@ const plain = Math.min(byClient.ms, asArray.ms);
 const perSecond = (ms: number) => (total / ms) * 1000;
 const microsPerSpan = (ms: number) => ((ms * 1000) / total).toFixed(1);
 console.log(`${total.toLocaleString('en')} spans, ${perRequest} per OTLP/JSON request, ${requestsInFlight} requests in flight`);
-console.log(`end to end (agent receiver → spool → batch → ingest → ClickHouse): ${perSecond(endToEnd).toFixed(0)} spans/s (${(endToEnd / 1000).toFixed(1)} s; all accepted by the agent after ${(accepted / 1000).toFixed(1)} s)`);
+console.log(`end to end (agent receiver → spool → batch → ingest → ClickHouse): ${perSecond(endToEnd).toFixed(0)} spans/s (${(endToEnd / 1000).toFixed(1)} s; all accepted by the agent after ${(accepted / 1000).toFixed(1)} s, ${refused} requests answered 429 first)`);
 console.log(`plain insert, client.insert:     ${perSecond(byClient.ms).toFixed(0)} spans/s (${(byClient.ms / 1000).toFixed(1)} s, CPU ${microsPerSpan(byClient.cpuMs)} µs per span)`);
 console.log(`plain insert, one JSON array:    ${perSecond(asArray.ms).toFixed(0)} spans/s (${(asArray.ms / 1000).toFixed(1)} s, CPU ${microsPerSpan(asArray.cpuMs)} µs per span)`);
 console.log(`ratio to the faster plain insert: ${(perSecond(endToEnd) / perSecond(plain)).toFixed(2)} (target ≥ 0.5)`);

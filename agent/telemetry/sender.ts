@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { AgentConfig, TelemetryAckPayload } from '../../contracts/index.js';
 import type { Emit } from '../context.js';
 import { messageOf } from '../errors.js';
-import { BATCH_MAX_JSON_BYTES, BYTES_PER_MB, type SpooledBatch, type TelemetrySpool } from './spool.js';
+import { BATCH_TARGET_JSON_BYTES, BYTES_PER_MB, type SpooledBatch, type TelemetrySpool } from './spool.js';
 
 /* A batch sent without an answer for this long is sent again (the ack, or the batch, was lost). */
 export const ACK_TIMEOUT_MS = 60_000;
@@ -116,7 +116,7 @@ export class TelemetrySender {
    * load, batches leave by size (and the interval only bounds how long a quiet trickle waits).
    */
   nudge(): void {
-    if (this.ticking || !this.timer || this.spool.journalSize < BATCH_MAX_JSON_BYTES) return;
+    if (this.ticking || !this.timer || this.spool.journalSize < BATCH_TARGET_JSON_BYTES) return;
     this.ticking = this.tick().finally(() => {
       this.ticking = null;
     });

@@ -20,6 +20,11 @@ import type { Zstd } from './zstd.js';
  * gains nothing and base64 adds its third.
  */
 export const BATCH_MAX_JSON_BYTES = 4 * 1024 * 1024;
+/*
+ * A journal this big is sealed without waiting for the clock. Below the maximum, so that it and
+ * what arrives while sealing starts make one whole batch rather than a full one and a scrap.
+ */
+export const BATCH_TARGET_JSON_BYTES = 3 * 1024 * 1024;
 export const BYTES_PER_MB = 1024 * 1024;
 
 const JOURNAL = 'journal.ndjson';
@@ -49,7 +54,8 @@ interface PendingAppend {
  * receiver answers 2xx only for data that survives `kill -9`; concurrent appends share one
  * fsync. `seal` turns the journal into zstd batch files (renamed into place, so a batch file is
  * whole or absent); a batch leaves only through `remove`, when the control plane acknowledged
- * it. After a crash, `open` finishes whatever sealing was interrupted.
+ * it. After a crash, `open` finishes whatever sealing was interrupted. Sealing holds appends up
+ * only while it renames the journal: they go on into a new one while the old is compressed.
  *
  * When full, records carrying errors or health-check results make room by shedding logs and
  * metrics from the oldest batches; anything else is refused. Both are counted in `dropped`.
@@ -60,6 +66,9 @@ export class TelemetrySpool {
   /* Bytes in the journal file, and bytes queued for it but not yet written. */
   private journalBytes = 0;
   private queuedBytes = 0;
+  /* Sealed journals waiting to be compressed into batches, oldest first, and the compression running. */
+  private sealed: { file: string; sequence: number; bytes: number }[] = [];
+  private compressing: Promise<void> = Promise.resolve();
   private sequence = 0;
   private pending: PendingAppend[] = [];
   private draining = false;
@@ -89,7 +98,8 @@ export class TelemetrySpool {
   }
 
   get usedBytes(): number {
-    return this.journalBytes + this.queuedBytes + this.batchList.reduce((sum, batch) => sum + batch.bytes, 0);
+    const sealedBytes = this.sealed.reduce((sum, journal) => sum + journal.bytes, 0);
+    return this.journalBytes + this.queuedBytes + sealedBytes + this.batchList.reduce((sum, batch) => sum + batch.bytes, 0);
   }
 
   get limitBytes(): number {
@@ -131,9 +141,10 @@ export class TelemetrySpool {
     return written.then(() => true);
   }
 
-  /** Moves the journal into batch files; what arrives meanwhile goes to a new journal. */
-  seal(): Promise<void> {
-    return this.exclusive(() => this.sealJournal());
+  /** Moves the journal into batch files, resolving once they are written; what arrives meanwhile goes to a new journal. */
+  async seal(): Promise<void> {
+    await this.exclusive(() => this.moveJournal());
+    await this.compressSealedInTurn();
   }
 
   read(batch: SpooledBatch): Promise<Buffer> {
@@ -150,6 +161,7 @@ export class TelemetrySpool {
   }
 
   async close(): Promise<void> {
+    await this.compressing.catch(() => undefined);
     await this.exclusive(async () => {
       await this.journal?.close();
       this.journal = null;
@@ -192,7 +204,8 @@ export class TelemetrySpool {
     this.draining = false;
   }
 
-  private async sealJournal(): Promise<void> {
+  /* The journal becomes a sealed file to compress; the next append starts a new one. */
+  private async moveJournal(): Promise<void> {
     if (this.journalBytes === 0) return;
     await this.journal?.close();
     this.journal = null;
@@ -200,8 +213,25 @@ export class TelemetrySpool {
     const sealing = path.join(this.dir, SEALING_DIR, `${String(this.sequence).padStart(12, '0')}.ndjson`);
     await rename(path.join(this.dir, JOURNAL), sealing);
     await syncDirectory(this.dir);
-    await this.compressSealed(sealing, this.sequence);
+    this.sealed.push({ file: sealing, sequence: this.sequence, bytes: this.journalBytes });
     this.journalBytes = 0;
+  }
+
+  /*
+   * One compression at a time, oldest sealed journal first, so batches stay in order. A journal
+   * whose compression failed stays in the queue for the next turn (and on disk for a restart).
+   */
+  private compressSealedInTurn(): Promise<void> {
+    this.compressing = this.compressing
+      .catch(() => undefined)
+      .then(async () => {
+        while (this.sealed.length > 0) {
+          const next = this.sealed[0]!;
+          await this.compressSealed(next.file, next.sequence);
+          this.sealed.shift();
+        }
+      });
+    return this.compressing;
   }
 
   /*
@@ -229,7 +259,8 @@ export class TelemetrySpool {
 
   /* Sheds logs and metrics, oldest batch first, until `needed` more bytes fit. */
   private async shedFor(needed: number): Promise<void> {
-    await this.sealJournal();
+    await this.moveJournal();
+    await this.compressSealedInTurn();
     for (const batch of this.batches()) {
       if (this.fits(needed)) return;
       const data = TelemetryData.parse(JSON.parse(Buffer.from(this.zstd.decompress(await readFile(batch.file))).toString('utf8')));
@@ -278,7 +309,8 @@ export class TelemetrySpool {
       (found) => found.size,
       () => 0,
     );
-    await this.sealJournal();
+    await this.moveJournal();
+    await this.compressSealedInTurn();
     this.batchList.sort((a, b) => path.basename(a.file).localeCompare(path.basename(b.file)));
   }
 }

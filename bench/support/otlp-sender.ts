@@ -14,15 +14,17 @@ export interface OtlpSendOptions {
 /**
  * Posts OTLP/JSON requests from a process of its own, as instrumented apps do: the load does not
  * queue behind the control plane sharing the bench's event loop. Resolves with the moments (this
- * process's `performance.now()`) the first request went out and the last one was accepted.
+ * process's `performance.now()`) the first request went out and the last one was accepted, the
+ * sender's CPU time, and how many answers were 429 (spool full: retried after Retry-After).
  */
-export function sendOtlp(options: OtlpSendOptions, onStart: () => void): Promise<{ started: number; accepted: number; cpuMs: number }> {
+export function sendOtlp(options: OtlpSendOptions, onStart: () => void): Promise<{ started: number; accepted: number; cpuMs: number; refused: number }> {
   return new Promise((resolve, reject) => {
     let started = 0;
     let cpuMs = 0;
+    let refused = 0;
     const child: ChildProcess = execFile(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), JSON.stringify(options)], (error) => {
       if (error) reject(error);
-      else resolve({ started, accepted: performance.now(), cpuMs });
+      else resolve({ started, accepted: performance.now(), cpuMs, refused });
     });
     child.stdout!.on('data', (chunk: Buffer) => {
       const text = chunk.toString();
@@ -30,8 +32,8 @@ export function sendOtlp(options: OtlpSendOptions, onStart: () => void): Promise
         started = performance.now();
         onStart();
       }
-      const done = /cpu (\d+)/.exec(text);
-      if (done) cpuMs = Number(done[1]);
+      const done = /cpu (\d+) refused (\d+)/.exec(text);
+      if (done) [cpuMs, refused] = [Number(done[1]), Number(done[2])];
     });
   });
 }
@@ -59,6 +61,7 @@ async function run(options: OtlpSendOptions): Promise<void> {
   const url = new URL(options.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.requestsInFlight });
   let next = 0;
+  let refused = 0;
   const cpuAtStart = process.cpuUsage();
   process.stdout.write('started\n');
   await Promise.all(
@@ -70,6 +73,7 @@ async function run(options: OtlpSendOptions): Promise<void> {
           if (status === 200) break;
           // 429 when the spool is full: an SDK retries after Retry-After; so do we.
           if (status !== 429) throw new Error(`the receiver answered ${status}`);
+          refused += 1;
           await new Promise((resolve) => setTimeout(resolve, 1_000 * retryAfter));
         }
       }
@@ -77,7 +81,7 @@ async function run(options: OtlpSendOptions): Promise<void> {
   );
   agent.destroy();
   const cpu = process.cpuUsage(cpuAtStart);
-  process.stdout.write(`cpu ${Math.round((cpu.user + cpu.system) / 1000)}\n`);
+  process.stdout.write(`cpu ${Math.round((cpu.user + cpu.system) / 1000)} refused ${refused}\n`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await run(JSON.parse(process.argv[2]!) as OtlpSendOptions);
