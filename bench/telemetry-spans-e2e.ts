@@ -5,6 +5,7 @@
 // Usage: npx tsx bench/telemetry-spans-e2e.ts [spans=200000] [spansPerRequest=500] [requestsInFlight=4]
 // SYNTRA_BENCH_PROFILE=<dir> writes a V8 CPU profile of the agent process there.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -50,6 +51,12 @@ const agent = spawn(process.execPath, [...(profileDir ? ['--cpu-prof', `--cpu-pr
   stdio: ['ignore', 'ignore', 'inherit'],
 });
 await waitForPort(receiverPort, 60_000);
+
+/** Busy and idle CPU time of the whole machine so far, from /proc/stat (Linux; 10 ms ticks). */
+function machineCpu(): { busyMs: number; idleMs: number } {
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number) as number[];
+  return { busyMs: (user! + nice! + system! + irq! + softirq! + steal!) * 10, idleMs: (idle! + iowait!) * 10 };
+}
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 const nowNanos = BigInt(Date.now()) * 1_000_000n;
@@ -128,9 +135,9 @@ async function storedSpans(): Promise<number> {
 const bodiesFile = path.join(agentDir, 'requests.ndjson');
 await writeFile(bodiesFile, requests.map((request) => request.body).join('\n'));
 // CPU spent by each process during the run: where the time goes.
-let cpuAtStart = { controlPlane: process.cpuUsage(), agentMs: 0 };
+let cpuAtStart = { controlPlane: process.cpuUsage(), agentMs: 0, machine: machineCpu() };
 const sent = sendOtlp({ url: `http://127.0.0.1:${receiverPort}/v1/traces`, bodiesFile, requestsInFlight }, () => {
-  cpuAtStart = { controlPlane: process.cpuUsage(), agentMs: 0 };
+  cpuAtStart = { controlPlane: process.cpuUsage(), agentMs: 0, machine: machineCpu() };
   void processCpuMs(agent.pid!).then((ms) => (cpuAtStart.agentMs = ms));
 });
 const { started, accepted: acceptedAt, cpuMs: senderCpuMs, refused } = await sent;
@@ -139,6 +146,9 @@ while ((await storedSpans()) < total) await new Promise((resolve) => setTimeout(
 const endToEnd = performance.now() - started;
 const controlPlaneCpu = process.cpuUsage(cpuAtStart.controlPlane);
 const agentCpuMs = (await processCpuMs(agent.pid!)) - cpuAtStart.agentMs;
+const machineAtEnd = machineCpu();
+const machineBusyMs = machineAtEnd.busyMs - cpuAtStart.machine.busyMs;
+const machineIdleMs = machineAtEnd.idleMs - cpuAtStart.machine.idleMs;
 
 // The baselines: the same spans as rows, inserted straight into the same table, 10,000 per insert:
 // by the client's `insert` (rows encoded one by one), and as one JSON array per insert, the
@@ -165,7 +175,8 @@ console.log(`plain insert, one JSON array:    ${perSecond(asArray.ms).toFixed(0)
 console.log(`ratio to the faster plain insert: ${(perSecond(endToEnd) / perSecond(plain)).toFixed(2)} (target ≥ 0.5)`);
 console.log(
   `CPU per span end to end: agent ${microsPerSpan(agentCpuMs)} µs, control plane with chDB ${microsPerSpan((controlPlaneCpu.user + controlPlaneCpu.system) / 1000)} µs, ` +
-    `OTLP sender ${microsPerSpan(senderCpuMs)} µs`,
+    `OTLP sender ${microsPerSpan(senderCpuMs)} µs; the whole machine ${microsPerSpan(machineBusyMs)} µs, ` +
+    `${((machineBusyMs / (machineBusyMs + machineIdleMs)) * 100).toFixed(0)} % of its CPUs busy`,
 );
 
 agent.kill('SIGTERM');

@@ -79,8 +79,12 @@ export class TelemetryIngest {
       return { batch_id: payload.batch_id, accepted: false, error: { code: 'VALIDATION_ERROR', message: decoded.reason } };
     }
     try {
-      const state = await claimBatch(this.deps.db, serverId, payload.batch_id);
-      if (state !== 'stored') await this.write(serverId, payload.batch_id, decoded.data, state);
+      // Both round trips at once: which services are this server's does not depend on the claim.
+      const [state, ours] = await Promise.all([
+        claimBatch(this.deps.db, serverId, payload.batch_id),
+        servicesOnServer(this.deps.db, serverId, serviceIdsOf(decoded.data)),
+      ]);
+      if (state !== 'stored') await this.write(serverId, payload.batch_id, decoded.data, state, ours);
       return { batch_id: payload.batch_id, accepted: true };
     } catch (error) {
       this.deps.log.error({ err: error, serverId, batchId: payload.batch_id }, 'telemetry batch could not be stored');
@@ -88,9 +92,8 @@ export class TelemetryIngest {
     }
   }
 
-  private async write(serverId: string, batchId: string, data: TelemetryData, state: Exclude<BatchState, 'stored'>): Promise<void> {
+  private async write(serverId: string, batchId: string, data: TelemetryData, state: Exclude<BatchState, 'stored'>, ours: ReadonlySet<string>): Promise<void> {
     const { db, clickhouse } = this.deps;
-    const ours = await servicesOnServer(db, serverId, serviceIdsOf(data));
     const kept = keepServices(data, ours);
     const dropped = countRecords(data) - countRecords(kept);
     if (dropped > 0) this.deps.log.warn({ serverId, batchId, dropped }, 'telemetry of services not on this server dropped');
@@ -111,6 +114,8 @@ export class TelemetryIngest {
       this.logs.write(logs),
       this.metrics.write(metrics),
     ]);
+    // A batch of spans and metrics alone has nothing for PostgreSQL but its mark: one statement, no transaction.
+    if (errors.length === 0 && kept.health_checks.length === 0 && logs.length === 0) return markBatchStored(db, serverId, batchId);
     await db.transaction().execute(async (trx) => {
       await recordErrorEvents(trx, errors);
       await recordHealthChecks(trx, kept.health_checks);

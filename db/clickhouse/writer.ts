@@ -6,9 +6,15 @@ export interface BatchWriterOptions {
   maxRows: number;
   /** How long the first buffered row may wait for others. */
   maxDelayMs: number;
+  /** Inserts into the table at once; rows arriving while all are busy make up the next one. */
+  maxConcurrentInserts: number;
 }
 
-export const defaultBatchWriterOptions: BatchWriterOptions = { maxRows: 1_000, maxDelayMs: 1_000 };
+/*
+ * Two inserts at once keep ClickHouse busy while the next rows are being prepared and a finished
+ * insert's callers are answered; more would only make more parts to merge.
+ */
+export const defaultBatchWriterOptions: BatchWriterOptions = { maxRows: 1_000, maxDelayMs: 1_000, maxConcurrentInserts: 2 };
 
 interface Waiter {
   resolve: () => void;
@@ -19,15 +25,17 @@ interface Waiter {
  * Buffers rows for one ClickHouse table and inserts them together: ClickHouse wants few large
  * inserts (each one is a part on disk that later merges), while rows arrive in small batches from
  * many agents. `write` resolves once its rows are in ClickHouse, so a caller can acknowledge only
- * stored data; a failed insert rejects every write it carried. One insert per table runs at a
- * time, and rows arriving meanwhile make up the next one.
+ * stored data; a failed insert rejects every write it carried. At most `maxConcurrentInserts`
+ * run at a time, and rows arriving while they do make up the next one.
  */
 export class ClickHouseBatchWriter<Row extends object> {
   private rows: Row[] = [];
   private waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | null = null;
-  private inserting: Promise<void> = Promise.resolve();
-  private queued = false;
+  private running = 0;
+  /* A flush came while every insert slot was busy: the next free slot takes the buffered rows at once. */
+  private flushWanted = false;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -44,28 +52,37 @@ export class ClickHouseBatchWriter<Row extends object> {
     return written;
   }
 
-  /** Inserts whatever is buffered now; resolves when it and every earlier insert are done. */
+  /** Inserts whatever is buffered now; resolves once nothing is buffered or being inserted. */
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    // One insert waits behind the running one at most, and takes every row buffered by the time it
-    // starts: under load, inserts grow instead of queueing up one per batch.
-    if (this.rows.length === 0 || this.queued) return this.inserting;
-    this.queued = true;
-    this.inserting = this.inserting.then(async () => {
-      this.queued = false;
-      const rows = this.rows;
-      const waiters = this.waiters;
-      this.rows = [];
-      this.waiters = [];
-      try {
-        await insertJsonRows(this.client, this.table, rows);
-        for (const waiter of waiters) waiter.resolve();
-      } catch (error) {
-        for (const waiter of waiters) waiter.reject(error);
-      }
-    });
-    return this.inserting;
+    if (this.rows.length > 0) {
+      if (this.running < this.options.maxConcurrentInserts) this.insertBuffered();
+      else this.flushWanted = true;
+    }
+    if (this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private insertBuffered(): void {
+    const rows = this.rows;
+    const waiters = this.waiters;
+    this.rows = [];
+    this.waiters = [];
+    this.running += 1;
+    void insertJsonRows(this.client, this.table, rows)
+      .then(
+        () => waiters.forEach((waiter) => waiter.resolve()),
+        (error: unknown) => waiters.forEach((waiter) => waiter.reject(error)),
+      )
+      .finally(() => {
+        this.running -= 1;
+        if (this.rows.length > 0 && (this.flushWanted || this.rows.length >= this.options.maxRows)) {
+          this.flushWanted = false;
+          this.flush();
+        }
+        if (this.running === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
+      });
   }
 }
 

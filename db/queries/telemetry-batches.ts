@@ -24,8 +24,8 @@ export async function claimBatch(db: Kysely<Database>, serverId: string, batchId
   return row.stored_at === null ? 'interrupted' : 'stored';
 }
 
-export async function markBatchStored(trx: Transaction<Database>, serverId: string, batchId: string): Promise<void> {
-  await trx
+export async function markBatchStored(db: Kysely<Database> | Transaction<Database>, serverId: string, batchId: string): Promise<void> {
+  await db
     .updateTable('telemetry_batches')
     .set({ stored_at: sql<Date>`NOW()` })
     .where('server_id', '=', serverId)

@@ -297,7 +297,7 @@ describe('telemetry ingest', () => {
   it('inserts into ClickHouse once enough rows are buffered, else when the delay ends or on flush', async () => {
     const { client } = api.platform.clickhouse;
     await client.command({ query: 'CREATE TABLE IF NOT EXISTS writer_probe (n UInt32) ENGINE = MergeTree ORDER BY n' });
-    const writer = new ClickHouseBatchWriter<{ n: number }>(client, 'writer_probe', { maxRows: 3, maxDelayMs: 60_000 });
+    const writer = new ClickHouseBatchWriter<{ n: number }>(client, 'writer_probe', { maxRows: 3, maxDelayMs: 60_000, maxConcurrentInserts: 1 });
     let small = false;
     const pending = writer.write([{ n: 1 }]).then(() => (small = true));
     await writer.write([{ n: 2 }, { n: 3 }]);
@@ -310,5 +310,36 @@ describe('telemetry ingest', () => {
     await writer.flush();
     await late;
     expect(await count('SELECT count() AS n FROM writer_probe')).toBe(4);
+  });
+
+  it('runs at most maxConcurrentInserts inserts at once, and rows arriving meanwhile make up the next insert', async () => {
+    const { client } = api.platform.clickhouse;
+    await client.command({ query: 'CREATE TABLE IF NOT EXISTS writer_slots (n UInt32) ENGINE = MergeTree ORDER BY n' });
+    let running = 0;
+    let mostAtOnce = 0;
+    let inserts = 0;
+    // The real client, its inserts held up a little so that writes pile up behind them.
+    const slow = new Proxy(client, {
+      get: (target, property, receiver) =>
+        property === 'exec'
+          ? async (params: Parameters<typeof client.exec>[0]) => {
+              running += 1;
+              inserts += 1;
+              mostAtOnce = Math.max(mostAtOnce, running);
+              await new Promise((resolve) => setTimeout(resolve, 100));
+              try {
+                return await target.exec(params);
+              } finally {
+                running -= 1;
+              }
+            }
+          : Reflect.get(target, property, receiver),
+    });
+    const writer = new ClickHouseBatchWriter<{ n: number }>(slow, 'writer_slots', { maxRows: 1, maxDelayMs: 60_000, maxConcurrentInserts: 2 });
+    await Promise.all(Array.from({ length: 8 }, (_, index) => writer.write([{ n: index }])));
+    await writer.flush();
+    expect(await count('SELECT count() AS n FROM writer_slots')).toBe(8);
+    expect(mostAtOnce).toBe(2);
+    expect(inserts).toBeLessThan(8);
   });
 });
