@@ -134,10 +134,7 @@ export class TelemetrySpool {
     }
     this.queuedBytes += line.length;
     const written = new Promise<void>((resolve, reject) => this.pending.push({ line, resolve, reject }));
-    if (!this.draining) {
-      this.draining = true;
-      void this.exclusive(() => this.drain());
-    }
+    this.scheduleDrain();
     return written.then(() => true);
   }
 
@@ -184,24 +181,33 @@ export class TelemetrySpool {
     return run;
   }
 
-  /* Group commit: whatever queued while the previous write was being fsync'd goes in one write. */
-  private async drain(): Promise<void> {
-    while (this.pending.length > 0) {
-      const group = this.pending.splice(0);
-      const content = Buffer.concat(group.map((entry) => entry.line));
-      try {
-        this.journal ??= await open(path.join(this.dir, JOURNAL), 'a');
-        await this.journal.appendFile(content);
-        await this.journal.sync();
-        this.journalBytes += content.length;
-        for (const entry of group) entry.resolve();
-      } catch (error) {
-        for (const entry of group) entry.reject(error);
-      } finally {
-        this.queuedBytes -= content.length;
-      }
+  /*
+   * Group commit: whatever queued while the previous write was being fsync'd goes in one write.
+   * Each group takes its own turn, so a seal waiting for one gets in before the next: under
+   * sustained load the appends would otherwise keep the journal to themselves.
+   */
+  private scheduleDrain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    void this.exclusive(() => this.drainGroup());
+  }
+
+  private async drainGroup(): Promise<void> {
+    const group = this.pending.splice(0);
+    const content = Buffer.concat(group.map((entry) => entry.line));
+    try {
+      this.journal ??= await open(path.join(this.dir, JOURNAL), 'a');
+      await this.journal.appendFile(content);
+      await this.journal.sync();
+      this.journalBytes += content.length;
+      for (const entry of group) entry.resolve();
+    } catch (error) {
+      for (const entry of group) entry.reject(error);
+    } finally {
+      this.queuedBytes -= content.length;
+      this.draining = false;
+      if (this.pending.length > 0) this.scheduleDrain();
     }
-    this.draining = false;
   }
 
   /* The journal becomes a sealed file to compress; the next append starts a new one. */
