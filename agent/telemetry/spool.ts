@@ -124,7 +124,7 @@ export class TelemetrySpool {
    */
   async append(records: TelemetryRecords): Promise<boolean> {
     if (recordCount(records) === 0) return true;
-    const line = Buffer.from(journalLines(entriesOf(records, BATCH_MAX_JSON_BYTES)));
+    const line = journalLines(entriesOf(records, BATCH_MAX_JSON_BYTES));
     if (!this.fits(line.length) && carriesPrecious(records)) {
       await this.exclusive(() => this.shedFor(line.length));
     }
@@ -248,14 +248,14 @@ export class TelemetrySpool {
     const prefix = `${String(sequence).padStart(12, '0')}-`;
     for (const stale of this.batchList.filter((batch) => path.basename(batch.file).startsWith(prefix))) await unlink(stale.file);
     this.batchList = this.batchList.filter((batch) => !path.basename(batch.file).startsWith(prefix));
-    const entries = parseJournal(await readFile(sealing, 'utf8'), BATCH_MAX_JSON_BYTES, (reason) =>
+    const entries = parseJournal(await readFile(sealing), BATCH_MAX_JSON_BYTES, (reason) =>
       this.log.warn({ file: sealing }, `skipped ${reason} in the telemetry journal`),
     );
     const written: SpooledBatch[] = [];
     for (const [part, json] of batchesOf(entries, BATCH_MAX_JSON_BYTES).entries()) {
       const batchId = randomUUID();
       const file = path.join(this.dir, BATCH_DIR, `${prefix}${String(part).padStart(4, '0')}-${batchId}.zst`);
-      const bytes = await writeDurably(file, this.zstd.compress(Buffer.from(json)));
+      const bytes = await writeDurably(file, this.zstd.compress(json));
       written.push({ batchId, file, bytes });
     }
     await syncDirectory(path.join(this.dir, BATCH_DIR));
