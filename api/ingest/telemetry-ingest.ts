@@ -13,7 +13,7 @@ import { deploymentsOfServices, servicesOnServer } from '../../db/queries/teleme
 import { logRow, metricRow, spanRow, type LogRow, type MetricRow, type SpanRow } from './clickhouse-rows.js';
 import { decodeBatch } from './decode-batch.js';
 import { groupError } from './error-grouping.js';
-import { spanKey, withoutStoredLogs, withoutStoredMetrics, withoutStoredSpans } from './stored-rows.js';
+import { withoutStoredLogs, withoutStoredMetrics, withoutStoredSpans } from './stored-rows.js';
 
 /**
  * Beyond this many batches being written at once, new ones are refused with a code that tells a
@@ -98,7 +98,7 @@ export class TelemetryIngest {
     const dropped = countRecords(data) - countRecords(kept);
     if (dropped > 0) this.deps.log.warn({ serverId, batchId, dropped }, 'telemetry of services not on this server dropped');
 
-    let spans = uniqueSpans(kept.traces.map(spanRow));
+    let spans = kept.traces.map(spanRow);
     let logs = kept.logs.map(logRow);
     let metrics = kept.metrics.map((point) => metricRow(point, serverId));
     if (state === 'interrupted') {
@@ -172,9 +172,4 @@ function keepServices(data: TelemetryData, services: ReadonlySet<string>): Telem
 
 function countRecords(data: TelemetryData): number {
   return data.errors.length + data.traces.length + data.logs.length + data.metrics.length + data.health_checks.length;
-}
-
-/** A span sent twice in one batch (an SDK retry the agent forwarded) is one span. */
-function uniqueSpans(rows: SpanRow[]): SpanRow[] {
-  return [...new Map(rows.map((row) => [spanKey(row), row])).values()];
 }
