@@ -6,8 +6,12 @@ import { BATCH_TARGET_JSON_BYTES, BYTES_PER_MB, type SpooledBatch, type Telemetr
 
 /* A batch sent without an answer for this long is sent again (the ack, or the batch, was lost). */
 export const ACK_TIMEOUT_MS = 60_000;
-/* After a reconnect a full spool drains this many batches at a time, not 50 MB in one burst. */
-export const MAX_BATCHES_IN_FLIGHT = 4;
+/*
+ * Unacknowledged batches at once. Enough for the control plane to gather large inserts while
+ * earlier ones are being written (fewer in flight left it idle between acks, bench/telemetry-spans-e2e.ts);
+ * few enough that a full spool drains after a reconnect in steps, not 50 MB in one burst.
+ */
+export const MAX_BATCHES_IN_FLIGHT = 16;
 
 interface Session {
   /** Protocol 1.1 acknowledges batches; a 1.0 control plane does not, so batches are sent and dropped. */
