@@ -1,7 +1,7 @@
-import type { z } from 'zod';
 import { LogEntry, MetricPoint, type LogLevel, type TraceSpan } from '../../contracts/index.js';
 import {
   OtlpSpan,
+  type Parser,
   type AnyValue,
   type ExportLogsServiceRequest,
   type ExportMetricsServiceRequest,
@@ -41,12 +41,12 @@ class Collector<Kind> {
   }
 
   /** Keeps the candidate if the contract's schema accepts it: one bad record never spoils a batch. */
-  keep(schema: z.ZodType<Kind>, candidate: unknown): void {
+  keep(schema: Parser<Kind>, candidate: unknown): void {
     this.mapValid(schema, candidate, (record) => record);
   }
 
   /** Maps the input if its schema accepts it, one that guarantees the mapping yields a valid record. */
-  mapValid<Input>(schema: z.ZodType<Input>, candidate: unknown, map: (input: Input) => Kind): void {
+  mapValid<Input>(schema: Parser<Input>, candidate: unknown, map: (input: Input) => Kind): void {
     const parsed = schema.safeParse(candidate);
     if (parsed.success) this.records.push(map(parsed.data));
     else this.reject(1, `${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);

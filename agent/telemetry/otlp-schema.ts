@@ -6,8 +6,8 @@ import { z } from 'zod';
  * (or numbers), enums as integers (or their names), ids as hex (JSON) or byte arrays (protobuf).
  * Unknown fields are ignored; fields in the wrong type make the whole request malformed (400),
  * except in spans, which are refused one by one (`partial_success`). The schemas the receiver
- * parses with are compiled (`z.compile`): zod generates a parser for them, with the same
- * answers and issues, at a fraction of the cost per record.
+ * parses spans and metrics with are compiled (`z.compile`): zod generates a parser for them, with
+ * the same answers and issues, at a fraction of the cost per record.
  */
 
 /* At most 20 digits: every OTLP 64-bit value fits, and none becomes Infinity as a number. */
@@ -23,6 +23,20 @@ const ParentSpanId = z.union([z.string().regex(/^(?:[0-9a-fA-F]{16})?$/), z.arra
 const Enum = z.union([z.number().int(), z.string()]);
 /* OTLP/JSON writes the doubles JSON cannot hold as strings; the mapping turns them into numbers. */
 const Double = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])]);
+
+/** What the receiver needs of a schema: its safeParse. */
+export interface Parser<T> {
+  safeParse(input: unknown): z.ZodSafeParseResult<T>;
+}
+
+/*
+ * The parser is generated on first use: its code costs about 11 MB, which an agent that receives
+ * no OTLP should not carry.
+ */
+function compiledOnFirstUse<T extends z.ZodType>(schema: T): Parser<z.output<T>> {
+  let compiled: T | undefined;
+  return { safeParse: (input) => (compiled ??= z.compile(schema)).safeParse(input) };
+}
 
 export type AnyValue = {
   stringValue?: string;
@@ -78,31 +92,29 @@ const Resource = z.object({ attributes: Attributes }).optional();
  * the contract) yields a record the control plane accepts without validating it a second time
  * here: spans are the bulk of telemetry, and that second pass was the agent's largest cost.
  */
-export const OtlpSpan = z.compile(
-  z.object({
-    traceId: TraceId,
-    spanId: SpanId,
-    parentSpanId: ParentSpanId.optional(),
-    name: z.string().min(1),
-    kind: Enum.optional(),
-    startTimeUnixNano: UInt64.optional(),
-    endTimeUnixNano: UInt64.optional(),
-    attributes: Attributes,
-    events: z.array(z.object({ timeUnixNano: UInt64.optional(), name: z.string().optional(), attributes: Attributes })).optional(),
-    status: z.object({ code: Enum.optional(), message: z.string().optional() }).optional(),
-  }),
-);
-export type OtlpSpan = z.infer<typeof OtlpSpan>;
+const OtlpSpanSchema = z.object({
+  traceId: TraceId,
+  spanId: SpanId,
+  parentSpanId: ParentSpanId.optional(),
+  name: z.string().min(1),
+  kind: Enum.optional(),
+  startTimeUnixNano: UInt64.optional(),
+  endTimeUnixNano: UInt64.optional(),
+  attributes: Attributes,
+  events: z.array(z.object({ timeUnixNano: UInt64.optional(), name: z.string().optional(), attributes: Attributes })).optional(),
+  status: z.object({ code: Enum.optional(), message: z.string().optional() }).optional(),
+});
+export type OtlpSpan = z.infer<typeof OtlpSpanSchema>;
+export const OtlpSpan = compiledOnFirstUse(OtlpSpanSchema);
 
 /* Spans are checked one by one in the mapping: one bad span is refused, not the whole request. */
-export const ExportTraceServiceRequest = z.compile(
-  z.object({
-    resourceSpans: z
-      .array(z.object({ resource: Resource, scopeSpans: z.array(z.object({ spans: z.array(z.unknown()).optional() })).optional() }))
-      .optional(),
-  }),
-);
-export type ExportTraceServiceRequest = z.infer<typeof ExportTraceServiceRequest>;
+const ExportTraceServiceRequestSchema = z.object({
+  resourceSpans: z
+    .array(z.object({ resource: Resource, scopeSpans: z.array(z.object({ spans: z.array(z.unknown()).optional() })).optional() }))
+    .optional(),
+});
+export type ExportTraceServiceRequest = z.infer<typeof ExportTraceServiceRequestSchema>;
+export const ExportTraceServiceRequest = compiledOnFirstUse(ExportTraceServiceRequestSchema);
 
 export const OtlpLogRecord = z.object({
   timeUnixNano: Int64.optional(),
@@ -149,11 +161,10 @@ export const OtlpMetric = z.object({
 });
 export type OtlpMetric = z.infer<typeof OtlpMetric>;
 
-export const ExportMetricsServiceRequest = z.compile(
-  z.object({
-    resourceMetrics: z
-      .array(z.object({ resource: Resource, scopeMetrics: z.array(z.object({ metrics: z.array(OtlpMetric).optional() })).optional() }))
-      .optional(),
-  }),
-);
-export type ExportMetricsServiceRequest = z.infer<typeof ExportMetricsServiceRequest>;
+const ExportMetricsServiceRequestSchema = z.object({
+  resourceMetrics: z
+    .array(z.object({ resource: Resource, scopeMetrics: z.array(z.object({ metrics: z.array(OtlpMetric).optional() })).optional() }))
+    .optional(),
+});
+export type ExportMetricsServiceRequest = z.infer<typeof ExportMetricsServiceRequestSchema>;
+export const ExportMetricsServiceRequest = compiledOnFirstUse(ExportMetricsServiceRequestSchema);
