@@ -27,6 +27,7 @@ export class NotificationListener {
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
   private connecting: Promise<void>;
+  private commands: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly url: string,
@@ -44,7 +45,7 @@ export class NotificationListener {
     const client = this.client;
     if (!client) return;
     try {
-      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      await this.listenOn(client, channel);
       handlers.onConnected?.();
     } catch (error) {
       this.log.warn({ channel }, `could not LISTEN (${error instanceof Error ? error.message : String(error)}); the reconnect will`);
@@ -55,6 +56,13 @@ export class NotificationListener {
     this.closed = true;
     clearTimeout(this.retry);
     await this.client?.end().catch(() => undefined);
+  }
+
+  /* One command at a time on the connection: pg queues overlapping queries, but warns that it will stop. */
+  private listenOn(client: pg.Client, channel: string): Promise<unknown> {
+    const run = this.commands.then(() => client.query(`LISTEN ${pg.escapeIdentifier(channel)}`));
+    this.commands = run.catch(() => undefined);
+    return run;
   }
 
   private followers(): ChannelHandlers[] {
@@ -77,7 +85,7 @@ export class NotificationListener {
     });
     try {
       await next.connect();
-      for (const channel of this.channels.keys()) await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      for (const channel of this.channels.keys()) await this.listenOn(next, channel);
       if (this.closed) return void (await next.end());
       this.client = next;
       for (const handlers of this.followers()) handlers.onConnected?.();
