@@ -4,6 +4,9 @@ import type { ClickHouseClient } from '@clickhouse/client';
 export interface BatchWriterOptions {
   /** Rows that make an insert worth sending at once. */
   maxRows: number;
+  /** Rows that make an insert worth sending after a short linger for more. */
+  minRows: number;
+  lingerMs: number;
   /** How long the first buffered row may wait for others. */
   maxDelayMs: number;
   /** Inserts into the table at once; rows arriving while all are busy make up the next one. */
@@ -11,12 +14,20 @@ export interface BatchWriterOptions {
 }
 
 /*
- * Inserts of up to 25,000 rows: every insert is a part ClickHouse merges later, and under load
- * merging the parts of 1,000-row inserts cost as much CPU as a third of the inserting. Two inserts
- * at once keep ClickHouse busy while the next rows are being prepared and a finished insert's
- * callers are answered; more would only make more parts to merge.
+ * At least 1,000 rows or 1 s per insert, and up to 25,000: every insert is a part ClickHouse merges
+ * later, and under load merging the parts of 1,000-row inserts cost a third as much CPU as the
+ * inserting. So 1,000 rows linger 100 ms for the batches arriving behind them; waiting longer
+ * would leave an agent with few batches in flight waiting on its acks. Two inserts at once keep
+ * ClickHouse busy while the next rows are being prepared and a finished insert's callers are
+ * answered; more would only make more parts to merge.
  */
-export const defaultBatchWriterOptions: BatchWriterOptions = { maxRows: 25_000, maxDelayMs: 1_000, maxConcurrentInserts: 2 };
+export const defaultBatchWriterOptions: BatchWriterOptions = {
+  maxRows: 25_000,
+  minRows: 1_000,
+  lingerMs: 100,
+  maxDelayMs: 1_000,
+  maxConcurrentInserts: 2,
+};
 
 interface Waiter {
   resolve: () => void;
@@ -34,6 +45,7 @@ export class ClickHouseBatchWriter<Row extends object> {
   private rows: Row[] = [];
   private waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private timerDue = 0;
   private running = 0;
   /* A flush came while every insert slot was busy: the next free slot takes the buffered rows at once. */
   private flushWanted = false;
@@ -49,9 +61,19 @@ export class ClickHouseBatchWriter<Row extends object> {
     if (rows.length === 0) return Promise.resolve();
     const written = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     this.rows.push(...rows);
-    if (this.rows.length >= this.options.maxRows) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.options.maxDelayMs);
+    const { maxRows, minRows, lingerMs, maxDelayMs } = this.options;
+    if (this.rows.length >= maxRows) this.flush();
+    else this.flushWithin(this.rows.length >= minRows ? lingerMs : maxDelayMs);
     return written;
+  }
+
+  /* Keeps the earlier of the flush already planned and one `ms` from now. */
+  private flushWithin(ms: number): void {
+    const due = Date.now() + ms;
+    if (this.timer && this.timerDue <= due) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerDue = due;
+    this.timer = setTimeout(() => this.flush(), ms);
   }
 
   /** Inserts whatever is buffered now; resolves once nothing is buffered or being inserted. */

@@ -297,7 +297,7 @@ describe('telemetry ingest', () => {
   it('inserts into ClickHouse once enough rows are buffered, else when the delay ends or on flush', async () => {
     const { client } = api.platform.clickhouse;
     await client.command({ query: 'CREATE TABLE IF NOT EXISTS writer_probe (n UInt32) ENGINE = MergeTree ORDER BY n' });
-    const writer = new ClickHouseBatchWriter<{ n: number }>(client, 'writer_probe', { maxRows: 3, maxDelayMs: 60_000, maxConcurrentInserts: 1 });
+    const writer = new ClickHouseBatchWriter<{ n: number }>(client, 'writer_probe', { maxRows: 3, minRows: 3, lingerMs: 60_000, maxDelayMs: 60_000, maxConcurrentInserts: 1 });
     let small = false;
     const pending = writer.write([{ n: 1 }]).then(() => (small = true));
     await writer.write([{ n: 2 }, { n: 3 }]);
@@ -335,11 +335,23 @@ describe('telemetry ingest', () => {
             }
           : Reflect.get(target, property, receiver),
     });
-    const writer = new ClickHouseBatchWriter<{ n: number }>(slow, 'writer_slots', { maxRows: 1, maxDelayMs: 60_000, maxConcurrentInserts: 2 });
+    const writer = new ClickHouseBatchWriter<{ n: number }>(slow, 'writer_slots', { maxRows: 1, minRows: 1, lingerMs: 60_000, maxDelayMs: 60_000, maxConcurrentInserts: 2 });
     await Promise.all(Array.from({ length: 8 }, (_, index) => writer.write([{ n: index }])));
     await writer.flush();
     expect(await count('SELECT count() AS n FROM writer_slots')).toBe(8);
     expect(mostAtOnce).toBe(2);
     expect(inserts).toBeLessThan(8);
+  });
+
+  it('lets a few rows wait for the long delay, and rows enough for an insert only linger briefly for more', async () => {
+    const { client } = api.platform.clickhouse;
+    await client.command({ query: 'CREATE TABLE IF NOT EXISTS writer_linger (n UInt32) ENGINE = MergeTree ORDER BY n' });
+    const writer = new ClickHouseBatchWriter<{ n: number }>(client, 'writer_linger', { maxRows: 100, minRows: 3, lingerMs: 50, maxDelayMs: 60_000, maxConcurrentInserts: 2 });
+    const first = writer.write([{ n: 1 }]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await count('SELECT count() AS n FROM writer_linger')).toBe(0);
+    // Three rows now: the flush planned 60 s out is brought forward to the linger, and both writes resolve.
+    await Promise.all([first, writer.write([{ n: 2 }, { n: 3 }])]);
+    expect(await count('SELECT count() AS n FROM writer_linger')).toBe(3);
   });
 });
