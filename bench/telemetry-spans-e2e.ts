@@ -6,6 +6,8 @@
 // the sustained rate, spans reaching ClickHouse per second between 20 % and 80 % of the total.
 // Usage: npx tsx bench/telemetry-spans-e2e.ts [spans=200000] [spansPerRequest=500] [requestsInFlight=4]
 // SYNTRA_BENCH_PROFILE=<dir> writes a V8 CPU profile of the agent process there.
+// AGENT_ENTRY=dist/syntra-agent.mjs (npm run build:agent) runs the release bundle instead of the sources
+// (it compresses with zstd's WebAssembly build: the native add-on cannot travel in one file).
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -40,7 +42,8 @@ const deploymentId = randomUUID();
 const agentDir = await mkdtemp(path.join(tmpdir(), 'syntra-bench-agent-'));
 const receiverPort = await freePort();
 const profileDir = process.env.SYNTRA_BENCH_PROFILE;
-const agent = spawn(process.execPath, [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), 'bin/syntra.js', 'agent'], {
+const agentEntry = process.env.AGENT_ENTRY ?? 'bin/syntra.js';
+const agent = spawn(process.execPath, [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), agentEntry, 'agent'], {
   env: {
     ...process.env,
     SYNTRA_AGENT_URL: controlPlane.url,
@@ -206,7 +209,7 @@ const plain = Math.min(byClient.ms, asArray.ms);
 
 const perSecond = (ms: number) => (total / ms) * 1000;
 const microsPerSpan = (ms: number) => ((ms * 1000) / total).toFixed(1);
-console.log(`${total.toLocaleString('en')} spans, ${perRequest} per OTLP/JSON request, ${requestsInFlight} requests in flight`);
+console.log(`${total.toLocaleString('en')} spans, ${perRequest} per OTLP/JSON request, ${requestsInFlight} requests in flight, agent ${agentEntry}`);
 console.log(
   `end to end, whole run:  ${perSecond(endToEnd).toFixed(0)} spans/s (${(endToEnd / 1000).toFixed(1)} s; all accepted by the agent after ${(accepted / 1000).toFixed(1)} s, ` +
     `${refused} requests answered 429 first)`,
