@@ -149,12 +149,13 @@ function makeRequest(offset: number, count: number) {
 
 const requests = Array.from({ length: Math.ceil(total / perRequest) }, (_, index) => makeRequest(index * perRequest, Math.min(perRequest, total - index * perRequest)));
 
+/*
+ * The table holds this run's spans only, so a count without a condition does: ClickHouse answers it
+ * from its parts' metadata, where a filtered count would read the table four times a second on the
+ * control plane's CPU being measured.
+ */
 async function storedSpans(): Promise<number> {
-  const result = await clickhouse.query({
-    query: 'SELECT count() AS n FROM traces WHERE service_id = {serviceId:UUID}',
-    query_params: { serviceId },
-    format: 'JSONEachRow',
-  });
+  const result = await clickhouse.query({ query: 'SELECT count() AS n FROM traces', format: 'JSONEachRow' });
   return Number((await result.json<{ n: string }>())[0]!.n);
 }
 
