@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BATCH_MAX_JSON_BYTES, TelemetrySpool } from '../../../agent/telemetry/spool.js';
@@ -97,6 +97,38 @@ describe('telemetry spool', () => {
     expect(data.logs.map((entry) => entry.message)).toEqual(['first']);
     expect(data.traces.map((span) => span.operation_name)).toEqual(['first span']);
     expect(data.errors.map((event) => event.message)).toEqual(['last whole line']);
+  });
+
+  it('keeps a sealed journal whose compression failed and compresses it at the next seal, taking appends all along', async () => {
+    const { dir, spool } = await spoolOf();
+    await spool.append({ logs: [logEntry('before the failure')] });
+    // The batch folder replaced by a file: writing a batch fails (ENOTDIR), as a full or failing disk would.
+    const batches = path.join(dir, 'batches');
+    await rm(batches, { recursive: true });
+    await writeFile(batches, 'not a folder');
+    await expect(spool.seal()).rejects.toThrow();
+    expect(await spool.append({ logs: [logEntry('while it failed')] })).toBe(true);
+    expect(spool.usedBytes).toBeGreaterThan(0);
+
+    await rm(batches);
+    await mkdir(batches);
+    const data = await spooledData(spool);
+    expect(data.logs.map((entry) => entry.message)).toEqual(['before the failure', 'while it failed']);
+  });
+
+  it('splits one request bigger than a batch into batches the gateway accepts', async () => {
+    const { spool } = await spoolOf();
+    const line = 'y'.repeat(100_000);
+    await spool.append({ logs: Array.from({ length: 100 }, (_, index) => logEntry(`${index} ${line}`)) });
+    await spool.seal();
+    let total = 0;
+    for (const batch of spool.batches()) {
+      const data = await decodeBatch(await spool.read(batch));
+      expect(Buffer.byteLength(JSON.stringify(data))).toBeLessThanOrEqual(BATCH_MAX_JSON_BYTES + 1024);
+      total += data.logs.length;
+    }
+    expect(spool.batches().length).toBeGreaterThan(2);
+    expect(total).toBe(100);
   });
 
   it('refuses a directory another live agent process is using', async () => {
