@@ -5,15 +5,14 @@
 // AGENT_ENTRY=dist/syntra-agent.mjs (npm run build:agent) measures the standalone agent build instead of the TypeScript sources run through tsx.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { enqueueAgentCommand } from '../db/queries/agent-commands.js';
 import { ensureDockerd, removeManaged, startTestRegistry } from '../tests/support/docker.js';
 import { createServer } from '../tests/support/fixtures.js';
 import { startBenchControlPlane } from './support/control-plane.js';
+import { processCpuMs, processRssMb } from './support/proc-cpu.js';
 
 const sampleSeconds = Number(process.argv[2] ?? 60);
 const services = 5;
-const clockTicksPerSecond = 100;
 
 const docker = await ensureDockerd();
 const registry = await startTestRegistry();
@@ -57,11 +56,12 @@ await waitFor(async () => {
 // Settle: the deploys' own work is over before sampling starts.
 await new Promise((resolve) => setTimeout(resolve, 5_000));
 
-const before = await Promise.all([sample(agent.pid!), sample(bare.pid!)]);
+const pids = [agent.pid!, bare.pid!];
+const before = pids.map(processCpuMs);
 await new Promise((resolve) => setTimeout(resolve, sampleSeconds * 1000));
-const after = await Promise.all([sample(agent.pid!), sample(bare.pid!)]);
-const cpuPercent = (i: number) => ((after[i]!.cpuTicks - before[i]!.cpuTicks) / clockTicksPerSecond / sampleSeconds) * 100;
-const rssMb = (i: number) => after[i]!.rssKb / 1024;
+const after = pids.map(processCpuMs);
+const cpuPercent = (i: number) => ((after[i]! - before[i]!) / 1000 / sampleSeconds) * 100;
+const rssMb = (i: number) => processRssMb(pids[i]!);
 
 console.log(`idle for ${sampleSeconds} s with ${services} running containers (heartbeat every 30 s)`);
 console.log(`agent (${agentEntry}): RSS ${rssMb(0).toFixed(1)} MB, CPU ${cpuPercent(0).toFixed(2)} %`);
@@ -75,15 +75,6 @@ await removeManaged(docker, { serviceIds, projectName });
 await controlPlane.stop();
 await registry.cleanup();
 process.exit(0);
-
-async function sample(pid: number) {
-  const stat = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  // Fields 14 and 15 of /proc/<pid>/stat (utime, stime), counted after the command name.
-  const cpuTicks = Number(stat[11]) + Number(stat[12]);
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)![1]);
-  return { cpuTicks, rssKb };
-}
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;

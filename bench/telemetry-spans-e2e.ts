@@ -9,7 +9,6 @@
 // AGENT_ENTRY=dist/syntra-agent.mjs (npm run build:agent) runs the release bundle instead of the sources
 // (it compresses with zstd's WebAssembly build: the native add-on cannot travel in one file).
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,7 +19,8 @@ import { insertJsonRows } from '../db/clickhouse/writer.js';
 import { freePort, waitForPort } from '../engines/ports.js';
 import { createProject, createServer } from '../tests/support/fixtures.js';
 import { benchOwner, startBenchControlPlane } from './support/control-plane.js';
-import { processCpuMs, sendOtlp } from './support/otlp-sender.js';
+import { sendOtlp } from './support/otlp-sender.js';
+import { cpuByThreadName, machineCpu, processCpuMs, threadCpuMs } from './support/proc-cpu.js';
 
 const total = Number(process.argv[2] ?? 200_000);
 const perRequest = Number(process.argv[3] ?? 500);
@@ -56,34 +56,6 @@ const agent = spawn(process.execPath, [...(profileDir ? ['--cpu-prof', `--cpu-pr
   stdio: ['ignore', 'ignore', 'inherit'],
 });
 await waitForPort(receiverPort, 60_000);
-
-/** CPU time of each thread of a process so far, by thread name, from /proc (Linux; 10 ms ticks). */
-function threadCpu(pid: number): Map<string, number> {
-  const byThread = new Map<string, number>();
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // Node's own threads (libuv's pool, where chDB runs queries, and V8's helpers) are all "node".
-    const name = task === String(pid) ? 'JavaScript' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/^node$/, 'libuv and V8 helpers');
-    byThread.set(`${name}#${task}`, (Number(fields[11]) + Number(fields[12])) * 10);
-  }
-  return byThread;
-}
-
-function cpuByThreadName(from: Map<string, number>, to: Map<string, number>): [string, number][] {
-  const byName = new Map<string, number>();
-  for (const [thread, ms] of to) {
-    const name = thread.slice(0, thread.lastIndexOf('#'));
-    byName.set(name, (byName.get(name) ?? 0) + ms - (from.get(thread) ?? 0));
-  }
-  return [...byName].filter(([, ms]) => ms > 0).sort((a, b) => b[1] - a[1]);
-}
-
-/** Busy and idle CPU time of the whole machine so far, from /proc/stat (Linux; 10 ms ticks). */
-function machineCpu(): { busyMs: number; idleMs: number } {
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number) as number[];
-  return { busyMs: (user! + nice! + system! + irq! + softirq! + steal!) * 10, idleMs: (idle! + iowait!) * 10 };
-}
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 const nowNanos = BigInt(Date.now()) * 1_000_000n;
@@ -163,13 +135,12 @@ async function storedSpans(): Promise<number> {
 const bodiesFile = path.join(agentDir, 'requests.ndjson');
 await writeFile(bodiesFile, requests.map((request) => request.body).join('\n'));
 // CPU spent by each process during the run: where the time goes.
-let cpuAtStart = { controlPlane: process.cpuUsage(), agentMs: 0, machine: machineCpu(), threads: threadCpu(process.pid) };
+let cpuAtStart = { controlPlane: process.cpuUsage(), agentMs: processCpuMs(agent.pid!), machine: machineCpu(), threads: threadCpuMs(process.pid) };
 let started = 0;
 const samples: { at: number; stored: number }[] = [];
 const sent = sendOtlp({ url: `http://127.0.0.1:${receiverPort}/v1/traces`, bodiesFile, requestsInFlight }, () => {
   started = performance.now();
-  cpuAtStart = { controlPlane: process.cpuUsage(), agentMs: 0, machine: machineCpu(), threads: threadCpu(process.pid) };
-  void processCpuMs(agent.pid!).then((ms) => (cpuAtStart.agentMs = ms));
+  cpuAtStart = { controlPlane: process.cpuUsage(), agentMs: processCpuMs(agent.pid!), machine: machineCpu(), threads: threadCpuMs(process.pid) };
 });
 // How many spans ClickHouse holds, four times a second, until it holds them all.
 for (;;) {
@@ -183,8 +154,8 @@ const { accepted: acceptedAt, cpuMs: senderCpuMs, refused } = await sent;
 const accepted = acceptedAt - started;
 const endToEnd = samples.at(-1)!.at;
 const controlPlaneCpu = process.cpuUsage(cpuAtStart.controlPlane);
-const agentCpuMs = (await processCpuMs(agent.pid!)) - cpuAtStart.agentMs;
-const controlPlaneThreads = cpuByThreadName(cpuAtStart.threads, threadCpu(process.pid));
+const agentCpuMs = processCpuMs(agent.pid!) - cpuAtStart.agentMs;
+const controlPlaneThreads = cpuByThreadName(cpuAtStart.threads, threadCpuMs(process.pid));
 const machineAtEnd = machineCpu();
 const machineBusyMs = machineAtEnd.busyMs - cpuAtStart.machine.busyMs;
 const machineIdleMs = machineAtEnd.idleMs - cpuAtStart.machine.idleMs;

@@ -1,7 +1,7 @@
+import type { Parser } from '../../contracts/compiled.js';
 import { LogEntry, MetricPoint, type LogLevel, type TraceSpan } from '../../contracts/index.js';
 import {
   OtlpSpan,
-  type Parser,
   type AnyValue,
   type ExportLogsServiceRequest,
   type ExportMetricsServiceRequest,

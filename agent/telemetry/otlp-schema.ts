@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compiledOnFirstUse } from '../../contracts/compiled.js';
 
 /*
  * The parts of OTLP export requests Syntra maps, as OTLP/JSON writes them and as protobufjs's
@@ -6,8 +7,7 @@ import { z } from 'zod';
  * (or numbers), enums as integers (or their names), ids as hex (JSON) or byte arrays (protobuf).
  * Unknown fields are ignored; fields in the wrong type make the whole request malformed (400),
  * except in spans, which are refused one by one (`partial_success`). The schemas the receiver
- * parses spans and metrics with are compiled (`z.compile`): zod generates a parser for them, with
- * the same answers and issues, at a fraction of the cost per record.
+ * parses spans and metrics with are compiled on first use (`compiledOnFirstUse`).
  */
 
 /* At most 20 digits: every OTLP 64-bit value fits, and none becomes Infinity as a number. */
@@ -23,20 +23,6 @@ const ParentSpanId = z.union([z.string().regex(/^(?:[0-9a-fA-F]{16})?$/), z.arra
 const Enum = z.union([z.number().int(), z.string()]);
 /* OTLP/JSON writes the doubles JSON cannot hold as strings; the mapping turns them into numbers. */
 const Double = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])]);
-
-/** What the receiver needs of a schema: its safeParse. */
-export interface Parser<T> {
-  safeParse(input: unknown): z.ZodSafeParseResult<T>;
-}
-
-/*
- * The parser is generated on first use: its code costs about 11 MB, which an agent that receives
- * no OTLP should not carry.
- */
-function compiledOnFirstUse<T extends z.ZodType>(schema: T): Parser<z.output<T>> {
-  let compiled: T | undefined;
-  return { safeParse: (input) => (compiled ??= z.compile(schema)).safeParse(input) };
-}
 
 export type AnyValue = {
   stringValue?: string;

@@ -38,13 +38,6 @@ export function sendOtlp(options: OtlpSendOptions, onStart: () => void): Promise
   });
 }
 
-/** User + system CPU a process has used so far, from /proc (Linux). */
-export async function processCpuMs(pid: number): Promise<number> {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-  // utime and stime, fields 14 and 15 of stat, in clock ticks of 10 ms.
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
 function post(agent: http.Agent, url: URL, body: string): Promise<{ status: number; retryAfter: number }> {
   return new Promise((resolve, reject) => {
     const request = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (response) => {

@@ -1,5 +1,5 @@
 import type { DeploymentEvent, DeploymentStatus } from '../../../contracts/api/resources.js';
-import type { DeploymentPhase } from '../../../contracts/websocket/deploy.js';
+import { DeploymentPhase } from '../../../contracts/websocket/deploy.js';
 
 /*
  * What the service and deployment pages show of a rollout, folded from its events: the ones the
@@ -7,16 +7,8 @@ import type { DeploymentPhase } from '../../../contracts/websocket/deploy.js';
  * events always draw the same progress, whatever order the REST read and the socket raced in.
  */
 
-/** The agent's phases in the order it runs them (contracts/websocket/deploy.ts DeploymentPhase). */
-export const deployPhases: readonly DeploymentPhase[] = [
-  'pull_image',
-  'stop_old',
-  'create_container',
-  'start_container',
-  'configure_network',
-  'health_check',
-  'cleanup',
-];
+/** The agent's phases in the order it runs them, as the contract lists them. */
+export const deployPhases: readonly DeploymentPhase[] = DeploymentPhase.options;
 
 export const phaseLabels: Record<DeploymentPhase, string> = {
   pull_image: 'Pull image',
