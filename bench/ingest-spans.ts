@@ -3,8 +3,9 @@
 // ClickHouse (chDB) in the same run, in inserts of 10,000 rows.
 // Usage: npx tsx bench/ingest-spans.ts [spans=200000] [spansPerBatch=2000] [window=4]
 import { randomBytes, randomUUID } from 'node:crypto';
-import { spanRow } from '../api/ingest/clickhouse-rows.js';
-import type { TraceSpan } from '../contracts/index.js';
+import { spanBlockOf } from '../api/ingest/clickhouse-rows.js';
+import { spanColumnsOf, type TraceSpan } from '../contracts/index.js';
+import { insertEncoded, jsonColumns } from '../db/clickhouse/writer.js';
 import { ingestBench } from './ingest-sender.js';
 
 const total = Number(process.argv[2] ?? 200_000);
@@ -43,7 +44,7 @@ const makeSpans = (count: number): TraceSpan[] => {
 };
 
 const batchesOf = (spans: TraceSpan[]) =>
-  Array.from({ length: Math.ceil(spans.length / perBatch) }, (_, index) => bench.encode({ traces: spans.slice(index * perBatch, (index + 1) * perBatch) }));
+  Array.from({ length: Math.ceil(spans.length / perBatch) }, (_, index) => bench.encode({ span_columns: [spanColumnsOf(spans.slice(index * perBatch, (index + 1) * perBatch))] }));
 
 await bench.sendAll(batchesOf(makeSpans(perBatch * 2)), window);
 
@@ -51,12 +52,12 @@ const spans = makeSpans(total);
 const batches = batchesOf(spans);
 const ingestMs = await bench.sendAll(batches, window);
 
-// The baseline stores the same spans again, as new rows (fresh span ids), into the same table.
-const plainRows = makeSpans(total).map(spanRow);
+// The baseline stores the same spans again, as new rows (fresh span ids), into the same table, in the writer's encoding.
+const plainSpans = makeSpans(total);
 const { client } = bench.platform.clickhouse;
 const plainStarted = performance.now();
-for (let start = 0; start < plainRows.length; start += plainInsertRows) {
-  await client.insert({ table: 'traces', values: plainRows.slice(start, start + plainInsertRows), format: 'JSONEachRow' });
+for (let start = 0; start < plainSpans.length; start += plainInsertRows) {
+  await insertEncoded(client, 'traces', jsonColumns, [spanBlockOf(plainSpans.slice(start, start + plainInsertRows))]);
 }
 const plainMs = performance.now() - plainStarted;
 

@@ -4,7 +4,8 @@
 // Usage: npx tsx bench/query-latency.ts [spans=1000000] [requests=300]
 import { randomBytes, randomUUID } from 'node:crypto';
 import { issueToken } from '../api/auth/tokens.js';
-import { spanRow } from '../api/ingest/clickhouse-rows.js';
+import { spanBlockOf } from '../api/ingest/clickhouse-rows.js';
+import { insertEncoded, jsonColumns } from '../db/clickhouse/writer.js';
 import type { TraceSpan } from '../contracts/index.js';
 import { benchOwner, startBenchControlPlane } from './support/control-plane.js';
 
@@ -34,7 +35,7 @@ const now = Date.now();
 const traceIds: string[] = [];
 const seedStarted = performance.now();
 for (let offset = 0; offset < totalSpans; offset += insertRows) {
-  const rows = [];
+  const spans: TraceSpan[] = [];
   let traceId = '';
   let rootId = '';
   let start = 0;
@@ -58,9 +59,9 @@ for (let offset = 0; offset < totalSpans; offset += insertRows) {
       attributes: { 'http.method': 'GET', 'http.route': '/orders/:id', 'http.status_code': 200 },
       events: [],
     };
-    rows.push(spanRow(span));
+    spans.push(span);
   }
-  await clickhouse.insert({ table: 'traces', values: rows, format: 'JSONEachRow' });
+  await insertEncoded(clickhouse, 'traces', jsonColumns, [spanBlockOf(spans)]);
 }
 const seededSpans = performance.now() - seedStarted;
 

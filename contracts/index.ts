@@ -22,6 +22,7 @@ export * from './websocket/agent-messages.js';
 export * from './websocket/control-plane-messages.js';
 
 export * from './telemetry/records.js';
+export * from './telemetry/span-columns.js';
 
 export * from './api/envelope.js';
 export * from './api/source.js';

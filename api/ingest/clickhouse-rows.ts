@@ -1,26 +1,28 @@
-import type { LogEntry, MetricPoint, TraceSpan } from '../../contracts/index.js';
+import { spanColumnsOf, type LogEntry, type MetricPoint, type SpanColumns, type TraceSpan } from '../../contracts/index.js';
 
 /*
  * The contract's records as rows of the ClickHouse tables (db/clickhouse/schema.ts), in the form
  * the readers in db/clickhouse/ expect: `DateTime64(9)` as UTC text to the nanosecond, span
- * attributes as strings, span events as JSON text, an absent parent as ''.
+ * attributes as strings, span events as JSON text, an absent parent as ''. Spans travel as
+ * columns (db/clickhouse/writer.ts, `jsonColumns`), the other records as rows.
  */
 
-export interface SpanRow {
-  trace_id: string;
-  span_id: string;
-  parent_span_id: string;
-  service_id: string;
-  deployment_id: string;
-  operation_name: string;
-  span_kind: TraceSpan['span_kind'];
-  start_time: string;
-  duration_ns: number;
-  status_code: TraceSpan['status']['code'];
-  status_message: string;
-  attributes: Record<string, string>;
-  events: string;
-}
+/** Columns of the `traces` table: the columns the contract's span columns map to, one value per span. */
+export type SpanBlock = {
+  trace_id: readonly string[];
+  span_id: readonly string[];
+  parent_span_id: readonly string[];
+  service_id: readonly string[];
+  deployment_id: readonly string[];
+  operation_name: readonly string[];
+  span_kind: readonly TraceSpan['span_kind'][];
+  start_time: string[];
+  duration_ns: readonly number[];
+  status_code: readonly TraceSpan['status']['code'][];
+  status_message: readonly string[];
+  attributes: Record<string, string>[];
+  events: string[];
+};
 
 export interface LogRow {
   timestamp: string;
@@ -84,23 +86,39 @@ function stringValues(record: Record<string, unknown>): Record<string, string> {
   return strings;
 }
 
-export function spanRow(span: TraceSpan): SpanRow {
+/*
+ * Most columns are stored as they came; only times, attributes and events change form. Columns
+ * are named one by one: a key the contract does not know never reaches the insert, where it would
+ * fail every batch sharing it.
+ */
+export function spanBlock(columns: SpanColumns): SpanBlock {
+  const spans = columns.trace_id.length;
+  const [startTime, attributes, events] = [new Array<string>(spans), new Array<Record<string, string>>(spans), new Array<string>(spans)];
+  for (let index = 0; index < spans; index += 1) {
+    const spanEvents = columns.events[index]!;
+    startTime[index] = clickhouseTimeFromNanos(columns.start_time_ns[index]!);
+    attributes[index] = stringValues(columns.attributes[index]!);
+    events[index] = spanEvents.length === 0 ? '[]' : JSON.stringify(spanEvents);
+  }
   return {
-    trace_id: span.trace_id,
-    span_id: span.span_id,
-    parent_span_id: span.parent_span_id ?? '',
-    service_id: span.service_id,
-    deployment_id: span.deployment_id,
-    operation_name: span.operation_name,
-    span_kind: span.span_kind,
-    start_time: clickhouseTimeFromNanos(span.start_time_ns),
-    duration_ns: span.duration_ns,
-    status_code: span.status.code,
-    status_message: span.status.message ?? '',
-    attributes: stringValues(span.attributes),
-    events: span.events.length === 0 ? '[]' : JSON.stringify(span.events),
+    trace_id: columns.trace_id,
+    span_id: columns.span_id,
+    parent_span_id: columns.parent_span_id,
+    service_id: columns.service_id,
+    deployment_id: columns.deployment_id,
+    operation_name: columns.operation_name,
+    span_kind: columns.span_kind,
+    start_time: startTime,
+    duration_ns: columns.duration_ns,
+    status_code: columns.status_code,
+    status_message: columns.status_message,
+    attributes,
+    events,
   };
 }
+
+/** Spans as a block of the `traces` table's columns, for tests and benchmarks that store them directly. */
+export const spanBlockOf = (spans: readonly TraceSpan[]): SpanBlock => spanBlock(spanColumnsOf(spans));
 
 export function logRow(entry: LogEntry): LogRow {
   return {

@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { LogRow, MetricRow, SpanRow } from './clickhouse-rows.js';
+import { selectSpans, type SpanColumns } from '../../contracts/index.js';
+import type { LogRow, MetricRow } from './clickhouse-rows.js';
 
 /*
  * A batch whose first attempt was cut short may have some of its rows in ClickHouse already (an
@@ -8,21 +9,21 @@ import type { LogRow, MetricRow, SpanRow } from './clickhouse-rows.js';
  * these reads; a batch seen for the first time, or already stored, never does.
  */
 
-export const spanKey = (row: Pick<SpanRow, 'trace_id' | 'span_id'>) => `${row.trace_id}/${row.span_id}`;
+const spanKey = (traceId: string, spanId: string) => `${traceId}/${spanId}`;
 export const logKey = (row: Pick<LogRow, 'service_id' | 'timestamp' | 'message'>) => `${row.service_id}/${row.timestamp}/${row.message}`;
 export const metricKey = (row: Pick<MetricRow, 'service_id' | 'metric_name' | 'timestamp' | 'value'>) =>
   `${row.service_id}/${row.metric_name}/${row.timestamp}/${row.value}`;
 
 const distinct = <T>(values: T[]) => [...new Set(values)];
 
-export async function withoutStoredSpans(client: ClickHouseClient, rows: SpanRow[]): Promise<SpanRow[]> {
-  if (rows.length === 0) return rows;
+export async function withoutStoredSpans(client: ClickHouseClient, blocks: SpanColumns[]): Promise<SpanColumns[]> {
+  if (blocks.length === 0) return blocks;
   const stored = await keysOf(client, {
     query: `SELECT trace_id, span_id FROM traces
       WHERE service_id IN {services:Array(UUID)} AND trace_id IN {traces:Array(String)}`,
-    query_params: { services: distinct(rows.map((row) => row.service_id)), traces: distinct(rows.map((row) => row.trace_id)) },
-  }, spanKey);
-  return rows.filter((row) => !stored.has(spanKey(row)));
+    query_params: { services: distinct(blocks.flatMap((block) => block.service_id)), traces: distinct(blocks.flatMap((block) => block.trace_id)) },
+  }, (row: { trace_id: string; span_id: string }) => spanKey(row.trace_id, row.span_id));
+  return blocks.map((block) => selectSpans(block, (index) => !stored.has(spanKey(block.trace_id[index]!, block.span_id[index]!))));
 }
 
 export async function withoutStoredLogs(client: ClickHouseClient, rows: LogRow[]): Promise<LogRow[]> {

@@ -2,15 +2,15 @@ import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Kysely } from 'kysely';
-import type { TelemetryAckPayload, TelemetryBatchPayload, TelemetryData } from '../../contracts/index.js';
-import { ClickHouseBatchWriter, defaultBatchWriterOptions, type BatchWriterOptions } from '../../db/clickhouse/writer.js';
+import { selectSpans, spanColumnsOf, type SpanColumns, type TelemetryAckPayload, type TelemetryBatchPayload, type TelemetryData } from '../../contracts/index.js';
+import { ClickHouseBatchWriter, defaultBatchWriterOptions, jsonColumns, jsonRows, type BatchWriterOptions } from '../../db/clickhouse/writer.js';
 import type { Database } from '../../db/postgres/database.js';
 import { notify } from '../../db/postgres/notifications.js';
 import { recordErrorEvents, type GroupedErrorEvent } from '../../db/queries/error-groups.js';
 import { claimBatch, markBatchStored, type BatchState } from '../../db/queries/telemetry-batches.js';
 import { recordHealthChecks } from '../../db/queries/telemetry-health.js';
 import { deploymentsOfServices, servicesOnServer } from '../../db/queries/telemetry-targets.js';
-import { logRow, metricRow, spanRow, type LogRow, type MetricRow, type SpanRow } from './clickhouse-rows.js';
+import { logRow, metricRow, spanBlock, type LogRow, type MetricRow, type SpanBlock } from './clickhouse-rows.js';
 import { decodeBatch } from './decode-batch.js';
 import { groupError } from './error-grouping.js';
 import { withoutStoredLogs, withoutStoredMetrics, withoutStoredSpans } from './stored-rows.js';
@@ -38,7 +38,7 @@ type Ack = TelemetryAckPayload;
  * acknowledged without writing, and one of an interrupted batch writes only what is missing.
  */
 export class TelemetryIngest {
-  private readonly spans: ClickHouseBatchWriter<SpanRow>;
+  private readonly spans: ClickHouseBatchWriter<SpanBlock>;
   private readonly logs: ClickHouseBatchWriter<LogRow>;
   private readonly metrics: ClickHouseBatchWriter<MetricRow>;
   private readonly inFlight = new Map<string, Promise<Ack>>();
@@ -46,9 +46,9 @@ export class TelemetryIngest {
 
   constructor(private readonly deps: TelemetryIngestDeps) {
     const options = deps.writerOptions ?? defaultBatchWriterOptions;
-    this.spans = new ClickHouseBatchWriter(deps.clickhouse, 'traces', options);
-    this.logs = new ClickHouseBatchWriter(deps.clickhouse, 'logs', options);
-    this.metrics = new ClickHouseBatchWriter(deps.clickhouse, 'metrics_raw', options);
+    this.spans = new ClickHouseBatchWriter<SpanBlock>(deps.clickhouse, 'traces', jsonColumns, options);
+    this.logs = new ClickHouseBatchWriter<LogRow>(deps.clickhouse, 'logs', jsonRows, options);
+    this.metrics = new ClickHouseBatchWriter<MetricRow>(deps.clickhouse, 'metrics_raw', jsonRows, options);
   }
 
   /** Never rejects: every failure becomes a refusing ack. */
@@ -80,11 +80,12 @@ export class TelemetryIngest {
     }
     try {
       // Both round trips at once: which services are this server's does not depend on the claim.
+      const batch = withSpanBlocks(decoded.data);
       const [state, ours] = await Promise.all([
         claimBatch(this.deps.db, serverId, payload.batch_id),
-        servicesOnServer(this.deps.db, serverId, serviceIdsOf(decoded.data)),
+        servicesOnServer(this.deps.db, serverId, serviceIdsOf(batch)),
       ]);
-      if (state !== 'stored') await this.write(serverId, payload.batch_id, decoded.data, state, ours);
+      if (state !== 'stored') await this.write(serverId, payload.batch_id, batch, state, ours);
       return { batch_id: payload.batch_id, accepted: true };
     } catch (error) {
       this.deps.log.error({ err: error, serverId, batchId: payload.batch_id }, 'telemetry batch could not be stored');
@@ -92,13 +93,13 @@ export class TelemetryIngest {
     }
   }
 
-  private async write(serverId: string, batchId: string, data: TelemetryData, state: Exclude<BatchState, 'stored'>, ours: ReadonlySet<string>): Promise<void> {
+  private async write(serverId: string, batchId: string, data: Batch, state: Exclude<BatchState, 'stored'>, ours: ReadonlySet<string>): Promise<void> {
     const { db, clickhouse } = this.deps;
     const kept = keepServices(data, ours);
     const dropped = countRecords(data) - countRecords(kept);
     if (dropped > 0) this.deps.log.warn({ serverId, batchId, dropped }, 'telemetry of services not on this server dropped');
 
-    let spans = kept.traces.map(spanRow);
+    let spans = kept.spanBlocks;
     let logs = kept.logs.map(logRow);
     let metrics = kept.metrics.map((point) => metricRow(point, serverId));
     if (state === 'interrupted') {
@@ -110,7 +111,7 @@ export class TelemetryIngest {
     }
     const [errors] = await Promise.all([
       this.groupErrors(kept, ours),
-      this.spans.write(spans),
+      this.spans.write(spans.map(spanBlock)),
       this.logs.write(logs),
       this.metrics.write(metrics),
     ]);
@@ -125,7 +126,7 @@ export class TelemetryIngest {
     });
   }
 
-  private async groupErrors(data: TelemetryData, services: ReadonlySet<string>): Promise<GroupedErrorEvent[]> {
+  private async groupErrors(data: Batch, services: ReadonlySet<string>): Promise<GroupedErrorEvent[]> {
     if (data.errors.length === 0) return [];
     const deployments = await deploymentsOfServices(this.deps.db, services, data.errors.map((event) => event.deployment_id));
     return data.errors.map((event) => ({
@@ -149,27 +150,41 @@ export function hashUserId(serviceId: string, userId: string): string {
   return createHash('sha256').update(`${serviceId}:${userId}`).digest('hex');
 }
 
-function serviceIdsOf(data: TelemetryData): string[] {
-  return [
-    ...data.errors.map((record) => record.service_id),
-    ...data.traces.map((record) => record.service_id),
-    ...data.logs.map((record) => record.service_id),
-    ...data.metrics.map((record) => record.service_id),
-    ...data.health_checks.map((record) => record.service_id),
-  ];
+/*
+ * One shape for every span of a batch: a 1.2 agent's column blocks, and the records of an older
+ * one (or of a 1.2 agent's journal from before its update) as one more block.
+ */
+interface Batch extends Omit<TelemetryData, 'traces' | 'span_columns'> {
+  spanBlocks: SpanColumns[];
 }
 
-function keepServices(data: TelemetryData, services: ReadonlySet<string>): TelemetryData {
+function withSpanBlocks({ traces, span_columns: blocks = [], ...records }: TelemetryData): Batch {
+  return { ...records, spanBlocks: traces.length === 0 ? blocks : [...blocks, spanColumnsOf(traces)] };
+}
+
+/* Distinct ids: a batch of ten thousand spans usually names one or two services. */
+function serviceIdsOf(batch: Batch): string[] {
+  const ids = new Set<string>();
+  const add = (record: { service_id: string }) => ids.add(record.service_id);
+  for (const records of [batch.errors, batch.logs, batch.metrics, batch.health_checks]) records.forEach(add);
+  for (const block of batch.spanBlocks) for (const id of block.service_id) ids.add(id);
+  return [...ids];
+}
+
+function keepServices(batch: Batch, services: ReadonlySet<string>): Batch {
   const ours = (record: { service_id: string }) => services.has(record.service_id);
   return {
-    errors: data.errors.filter(ours),
-    traces: data.traces.filter(ours),
-    logs: data.logs.filter(ours),
-    metrics: data.metrics.filter(ours),
-    health_checks: data.health_checks.filter(ours),
+    errors: batch.errors.filter(ours),
+    spanBlocks: batch.spanBlocks.map((block) =>
+      block.service_id.every((id) => services.has(id)) ? block : selectSpans(block, (index) => services.has(block.service_id[index]!)),
+    ),
+    logs: batch.logs.filter(ours),
+    metrics: batch.metrics.filter(ours),
+    health_checks: batch.health_checks.filter(ours),
   };
 }
 
-function countRecords(data: TelemetryData): number {
-  return data.errors.length + data.traces.length + data.logs.length + data.metrics.length + data.health_checks.length;
+function countRecords(batch: Batch): number {
+  const spans = batch.spanBlocks.reduce((sum, block) => sum + block.trace_id.length, 0);
+  return batch.errors.length + spans + batch.logs.length + batch.metrics.length + batch.health_checks.length;
 }

@@ -87,6 +87,35 @@ export const TraceSpan = z.object({
 });
 export type TraceSpan = z.infer<typeof TraceSpan>;
 
+/*
+ * Protocol 1.2 (docs/contract-corrections.md): spans as columns, one array per TraceSpan field, the
+ * i-th span being the i-th element of each. Spans are the bulk of telemetry, and columns carry no
+ * field name per span and no object per span, so both ends read and write them with a fraction of
+ * the work: JSON of half the size, parsed into arrays instead of millions of small objects, and
+ * stored as ClickHouse's `JSONColumns` without being turned into rows. A root span's
+ * `parent_span_id` is '', an unset status message ''.
+ */
+export const SpanColumns = z
+  .object({
+    trace_id: z.array(TraceId),
+    span_id: z.array(SpanId),
+    parent_span_id: z.array(z.union([SpanId, z.literal('')])),
+    service_id: z.array(Uuid),
+    deployment_id: z.array(Uuid),
+    operation_name: z.array(TraceSpan.shape.operation_name),
+    span_kind: z.array(TraceSpan.shape.span_kind),
+    start_time_ns: z.array(UnixNanos),
+    duration_ns: z.array(NonNegativeInt),
+    status_code: z.array(SpanStatusCode),
+    status_message: z.array(z.string()),
+    attributes: z.array(SpanAttributes),
+    events: z.array(z.array(SpanEvent)),
+  })
+  .refine((columns) => Object.values(columns).every((column) => column.length === columns.trace_id.length), {
+    message: 'every column must hold one value per span',
+  });
+export type SpanColumns = z.infer<typeof SpanColumns>;
+
 export const LogLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']);
 export type LogLevel = z.infer<typeof LogLevel>;
 
@@ -137,5 +166,6 @@ export const TelemetryData = z.object({
   logs: z.array(LogEntry),
   metrics: z.array(MetricPoint),
   health_checks: z.array(HealthCheckResult),
+  span_columns: z.array(SpanColumns).optional().describe('Protocol 1.2 and later: more spans, as columns'),
 });
 export type TelemetryData = z.infer<typeof TelemetryData>;

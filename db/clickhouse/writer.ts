@@ -29,6 +29,49 @@ export const defaultBatchWriterOptions: BatchWriterOptions = {
   maxConcurrentInserts: 2,
 };
 
+/**
+ * How a table's rows travel to ClickHouse. Rows as objects (`JSONEachRow`), or blocks of columns
+ * (`JSONColumns`: one array per column), which ClickHouse parses with a quarter less CPU and which
+ * the ingest builds without an object per row.
+ */
+export interface TableEncoding<Item> {
+  format: 'JSONEachRow' | 'JSONColumns';
+  rowsIn(item: Item): number;
+  body(items: readonly Item[]): string;
+}
+
+/*
+ * ClickHouse reads JSONEachRow given as one JSON array of objects, so the rows are serialised by a
+ * single JSON.stringify: half the cost of the client's `insert`, which encodes them one by one.
+ */
+export const jsonRows: TableEncoding<object> = {
+  format: 'JSONEachRow',
+  rowsIn: () => 1,
+  body: (rows) => JSON.stringify(rows),
+};
+
+export type ColumnBlock = Readonly<Record<string, readonly unknown[]>>;
+
+/* Blocks are joined column by column, each column serialised once, without copying them into one block first. */
+export const jsonColumns: TableEncoding<ColumnBlock> = {
+  format: 'JSONColumns',
+  rowsIn: (block) => Object.values(block)[0]?.length ?? 0,
+  body: (blocks) => {
+    const names = Object.keys(blocks[0] ?? {});
+    const columns = names.map((name) => {
+      const values = blocks.map((block) => JSON.stringify(block[name]).slice(1, -1)).filter((text) => text.length > 0);
+      return `${JSON.stringify(name)}:[${values.join(',')}]`;
+    });
+    return `{${columns.join(',')}}`;
+  },
+};
+
+export async function insertEncoded<Item>(client: ClickHouseClient, table: string, encoding: TableEncoding<Item>, items: readonly Item[]): Promise<void> {
+  const result = await client.exec({ query: `INSERT INTO ${table} FORMAT ${encoding.format}`, values: Readable.from([encoding.body(items)]) });
+  // The answer to an INSERT is empty; reading it to the end frees the connection for the next query.
+  for await (const chunk of result.stream) void chunk;
+}
+
 interface Waiter {
   resolve: () => void;
   reject: (error: unknown) => void;
@@ -41,8 +84,9 @@ interface Waiter {
  * stored data; a failed insert rejects every write it carried. At most `maxConcurrentInserts`
  * run at a time, and rows arriving while they do make up the next one.
  */
-export class ClickHouseBatchWriter<Row extends object> {
-  private rows: Row[] = [];
+export class ClickHouseBatchWriter<Item> {
+  private items: Item[] = [];
+  private rows = 0;
   private waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | null = null;
   private timerDue = 0;
@@ -54,16 +98,19 @@ export class ClickHouseBatchWriter<Row extends object> {
   constructor(
     private readonly client: ClickHouseClient,
     readonly table: string,
+    private readonly encoding: TableEncoding<Item>,
     private readonly options: BatchWriterOptions = defaultBatchWriterOptions,
   ) {}
 
-  write(rows: readonly Row[]): Promise<void> {
-    if (rows.length === 0) return Promise.resolve();
+  write(items: readonly Item[]): Promise<void> {
+    const rows = items.reduce((sum, item) => sum + this.encoding.rowsIn(item), 0);
+    if (rows === 0) return Promise.resolve();
     const written = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    this.rows.push(...rows);
+    this.items.push(...items);
+    this.rows += rows;
     const { maxRows, minRows, lingerMs, maxDelayMs } = this.options;
-    if (this.rows.length >= maxRows) this.flush();
-    else this.flushWithin(this.rows.length >= minRows ? lingerMs : maxDelayMs);
+    if (this.rows >= maxRows) this.flush();
+    else this.flushWithin(this.rows >= minRows ? lingerMs : maxDelayMs);
     return written;
   }
 
@@ -80,7 +127,7 @@ export class ClickHouseBatchWriter<Row extends object> {
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.rows.length > 0) {
+    if (this.rows > 0) {
       if (this.running < this.options.maxConcurrentInserts) this.insertBuffered();
       else this.flushWanted = true;
     }
@@ -89,33 +136,24 @@ export class ClickHouseBatchWriter<Row extends object> {
   }
 
   private insertBuffered(): void {
-    const rows = this.rows;
+    const items = this.items;
     const waiters = this.waiters;
-    this.rows = [];
+    this.items = [];
+    this.rows = 0;
     this.waiters = [];
     this.running += 1;
-    void insertJsonRows(this.client, this.table, rows)
+    void insertEncoded(this.client, this.table, this.encoding, items)
       .then(
         () => waiters.forEach((waiter) => waiter.resolve()),
         (error: unknown) => waiters.forEach((waiter) => waiter.reject(error)),
       )
       .finally(() => {
         this.running -= 1;
-        if (this.rows.length > 0 && (this.flushWanted || this.rows.length >= this.options.maxRows)) {
+        if (this.rows > 0 && (this.flushWanted || this.rows >= this.options.maxRows)) {
           this.flushWanted = false;
           this.flush();
         }
         if (this.running === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
       });
   }
-}
-
-/*
- * ClickHouse reads JSONEachRow given as one JSON array of objects, so the rows are serialised by a
- * single JSON.stringify: half the cost of the client's `insert`, which encodes them one by one.
- */
-export async function insertJsonRows(client: ClickHouseClient, table: string, rows: readonly object[]): Promise<void> {
-  const result = await client.exec({ query: `INSERT INTO ${table} FORMAT JSONEachRow`, values: Readable.from([JSON.stringify(rows)]) });
-  // The answer to an INSERT is empty; reading it to the end frees the connection for the next query.
-  for await (const chunk of result.stream) void chunk;
 }

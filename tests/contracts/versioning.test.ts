@@ -32,13 +32,13 @@ describe('protocol negotiation (contract 4.2)', () => {
   });
 
   it('a newer agent whose range reaches down to ours gets our highest', () => {
-    expect(negotiateProtocol({ agentProtocol: '1.4', agentMinSupported: '1.0' }, controlPlane)).toEqual({ ok: true, version: '1.1' });
+    expect(negotiateProtocol({ agentProtocol: '1.4', agentMinSupported: '1.0' }, controlPlane)).toEqual({ ok: true, version: '1.2' });
   });
 
   it('an agent requiring at least 2.0 is refused with a reason', () => {
     const result = negotiateProtocol({ agentProtocol: '2.1', agentMinSupported: '2.0' }, controlPlane);
     expect(result.ok).toBe(false);
-    expect(!result.ok && result.reason).toMatch(/no common protocol version.*2\.0.*1\.0, 1\.1/);
+    expect(!result.ok && result.reason).toMatch(/no common protocol version.*2\.0.*1\.0, 1\.1, 1\.2/);
   });
 
   it('a control plane that only speaks 1.0 refuses an agent requiring 1.1', () => {

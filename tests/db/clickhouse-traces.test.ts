@@ -5,8 +5,9 @@ import path from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measure } from '../../api/ingest/alerts/measurements.js';
-import { spanRow } from '../../api/ingest/clickhouse-rows.js';
+import { spanBlockOf } from '../../api/ingest/clickhouse-rows.js';
 import type { TraceSpan } from '../../contracts/index.js';
+import { insertEncoded, jsonColumns } from '../../db/clickhouse/writer.js';
 import { migrateClickHouse } from '../../db/clickhouse/migrate.js';
 import { tracesTable } from '../../db/clickhouse/schema.js';
 import { searchTraces, spansOfTrace } from '../../db/clickhouse/traces.js';
@@ -51,7 +52,7 @@ async function rows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
 }
 
 const insertSpans = (client: ClickHouseClient, spans: TraceSpan[], table = 'traces') =>
-  client.insert({ table, values: spans.map(spanRow), format: 'JSONEachRow' });
+  insertEncoded(client, table, jsonColumns, [spanBlockOf(spans)]);
 
 describe('a span stored twice (an SDK resending an export) on chDB', () => {
   const chdb = chdbPerDescribe(async (client) => {

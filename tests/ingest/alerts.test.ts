@@ -6,7 +6,8 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertEvaluator, type AlertEvaluatorDeps } from '../../api/ingest/alerts/alert-evaluator.js';
 import { notificationRetry, retryAt } from '../../api/ingest/alerts/notification-queue.js';
-import { spanRow } from '../../api/ingest/clickhouse-rows.js';
+import { spanBlockOf } from '../../api/ingest/clickhouse-rows.js';
+import { insertEncoded, jsonColumns } from '../../db/clickhouse/writer.js';
 import { toServerProtocolId, type AlertChannelInput, type AlertCondition, type TraceSpan } from '../../contracts/index.js';
 import { bearer, bootstrappedOrganization } from '../support/auth.js';
 import { FakeAgent } from '../support/fake-agent.js';
@@ -146,7 +147,7 @@ describe('alert evaluation and notification', () => {
       attributes: {},
       events: [],
     }));
-  const insertSpans = (rows: TraceSpan[]) => api.platform.clickhouse.client.insert({ table: 'traces', values: rows.map(spanRow), format: 'JSONEachRow' });
+  const insertSpans = (spans: TraceSpan[]) => insertEncoded(api.platform.clickhouse.client, 'traces', jsonColumns, [spanBlockOf(spans)]);
 
   it('fires when the error rate passes its threshold, resolves when it falls back, and notifies each channel once for each', async () => {
     const alertId = await createRule('Checkout errors', { type: 'error_rate', threshold_percent: 20, window_minutes: 5 });

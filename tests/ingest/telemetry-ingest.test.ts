@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compress } from 'zstd-napi';
-import { logRow, metricRow, spanRow } from '../../api/ingest/clickhouse-rows.js';
-import { toAgentProtocolId, type TelemetryData, type TraceSpan } from '../../contracts/index.js';
-import { ClickHouseBatchWriter } from '../../db/clickhouse/writer.js';
+import { logRow, metricRow, spanBlockOf } from '../../api/ingest/clickhouse-rows.js';
+import { spanColumnsOf, toAgentProtocolId, type SpanColumns, type TelemetryData, type TraceSpan } from '../../contracts/index.js';
+import { ClickHouseBatchWriter, insertEncoded, jsonColumns, jsonRows } from '../../db/clickhouse/writer.js';
 import { claimBatch, pruneBatches } from '../../db/queries/telemetry-batches.js';
 import { bearer, bootstrappedOrganization } from '../support/auth.js';
 import { FakeAgent } from '../support/fake-agent.js';
@@ -183,7 +183,7 @@ describe('telemetry ingest', () => {
     }));
     // The first attempt claimed the batch and got one row of each kind stored, then died.
     expect(await claimBatch(api.platform.db, serverId, batchId)).toBe('new');
-    await api.platform.clickhouse.client.insert({ table: 'traces', values: [spanRow(spans[0]!)], format: 'JSONEachRow' });
+    await insertEncoded(api.platform.clickhouse.client, 'traces', jsonColumns, [spanBlockOf([spans[0]!])]);
     await api.platform.clickhouse.client.insert({ table: 'logs', values: [logRow(logs[0]!)], format: 'JSONEachRow' });
     await api.platform.clickhouse.client.insert({ table: 'metrics_raw', values: [metricRow(metrics[0]!, serverId)], format: 'JSONEachRow' });
     const before = await stored();
@@ -223,6 +223,44 @@ describe('telemetry ingest', () => {
     const next = zstdBatch({ errors: [errorEvent(serviceId, deploymentId)] });
     expect(await send(next)).toEqual({ batch_id: next.batch_id, accepted: true });
     expect((await stored()).issues[0]).toEqual(['NotFoundError', before.issues[0][1] + 1, 3]);
+    expect(agent.closeCode).toBeNull();
+  });
+
+  it('stores spans sent as columns (protocol 1.2) beside span records, keeps only this server\'s services, and ignores unknown columns', async () => {
+    const { db } = api.platform;
+    const elsewhere = await createServer(db, (await bootstrappedOrganization(db)).id, 'columns-host');
+    const foreign = (
+      await db.insertInto('services').values({ project_id: projectId, server_id: elsewhere.server.id, name: 'ledger', source_type: 'image' }).returning('id').executeTakeFirstOrThrow()
+    ).id;
+    const columnsTraceId = randomHex(32);
+    const root = span(columnsTraceId, randomHex(16), { operation_name: 'GET /columns', status: { code: 'error', message: 'timeout' }, events: [{ name: 'retry', timestamp_ns: Date.now() * 1e6, attributes: { attempt: 2 } }] });
+    const child = span(columnsTraceId, randomHex(16), { parent_span_id: root.span_id, operation_name: 'SELECT columns', span_kind: 'client', start_time_ns: root.start_time_ns + 1_000 });
+    const record = span(columnsTraceId, randomHex(16), { parent_span_id: root.span_id, operation_name: 'as a record', start_time_ns: root.start_time_ns + 2_000 });
+    const stray = span(columnsTraceId, randomHex(16), { service_id: foreign, operation_name: 'not ours' });
+    const batch = zstdBatch({
+      traces: [record],
+      span_columns: [{ ...spanColumnsOf([root, stray]), unknown_column: ['x', 'y'] } as SpanColumns, spanColumnsOf([child])],
+    });
+    expect(await send(batch)).toEqual({ batch_id: batch.batch_id, accepted: true });
+
+    const trace = await get(`/api/v1/traces/${columnsTraceId}`);
+    expect(trace).toMatchObject({ span_count: 3, error_count: 1, root_operation: 'GET /columns' });
+    const shown = (id: string) => trace.spans.find((candidate: TraceSpan) => candidate.span_id === id);
+    expect(shown(root.span_id)).toMatchObject({ status: { code: 'error', message: 'timeout' }, events: root.events, attributes: { 'http.status_code': '500' } });
+    expect(shown(child.span_id)).toMatchObject({ parent_span_id: root.span_id, span_kind: 'client' });
+    expect(shown(record.span_id)).toMatchObject({ operation_name: 'as a record' });
+    expect(shown(stray.span_id)).toBeUndefined();
+  });
+
+  it('refuses a batch whose span columns disagree on the number of spans, or hold a bad value, and stores none of it', async () => {
+    const badTraceId = randomHex(32);
+    const columns = spanColumnsOf([span(badTraceId, randomHex(16)), span(badTraceId, randomHex(16))]);
+    const before = await count(`SELECT count() AS n FROM traces WHERE trace_id = '${badTraceId}'`);
+    const short = zstdBatch({ span_columns: [{ ...columns, span_id: columns.span_id.slice(1) }] });
+    expect(await send(short)).toMatchObject({ accepted: false, error: { code: 'VALIDATION_ERROR', message: expect.stringContaining('one value per span') } });
+    const badId = zstdBatch({ span_columns: [{ ...columns, trace_id: [badTraceId, 'not hex'] }] });
+    expect(await send(badId)).toMatchObject({ accepted: false, error: { code: 'VALIDATION_ERROR', message: expect.stringContaining('span_columns.0.trace_id.1') } });
+    expect(await count(`SELECT count() AS n FROM traces WHERE trace_id = '${badTraceId}'`)).toBe(before);
     expect(agent.closeCode).toBeNull();
   });
 
@@ -297,7 +335,7 @@ describe('telemetry ingest', () => {
   it('inserts into ClickHouse once enough rows are buffered, else when the delay ends or on flush', async () => {
     const { client } = api.platform.clickhouse;
     await client.command({ query: 'CREATE TABLE IF NOT EXISTS writer_probe (n UInt32) ENGINE = MergeTree ORDER BY n' });
-    const writer = new ClickHouseBatchWriter<{ n: number }>(client, 'writer_probe', { maxRows: 3, minRows: 3, lingerMs: 60_000, maxDelayMs: 60_000, maxConcurrentInserts: 1 });
+    const writer = new ClickHouseBatchWriter<{ n: number }>(client, 'writer_probe', jsonRows, { maxRows: 3, minRows: 3, lingerMs: 60_000, maxDelayMs: 60_000, maxConcurrentInserts: 1 });
     let small = false;
     const pending = writer.write([{ n: 1 }]).then(() => (small = true));
     await writer.write([{ n: 2 }, { n: 3 }]);
@@ -335,7 +373,7 @@ describe('telemetry ingest', () => {
             }
           : Reflect.get(target, property, receiver),
     });
-    const writer = new ClickHouseBatchWriter<{ n: number }>(slow, 'writer_slots', { maxRows: 1, minRows: 1, lingerMs: 60_000, maxDelayMs: 60_000, maxConcurrentInserts: 2 });
+    const writer = new ClickHouseBatchWriter<{ n: number }>(slow, 'writer_slots', jsonRows, { maxRows: 1, minRows: 1, lingerMs: 60_000, maxDelayMs: 60_000, maxConcurrentInserts: 2 });
     await Promise.all(Array.from({ length: 8 }, (_, index) => writer.write([{ n: index }])));
     await writer.flush();
     expect(await count('SELECT count() AS n FROM writer_slots')).toBe(8);
@@ -346,7 +384,7 @@ describe('telemetry ingest', () => {
   it('lets a few rows wait for the long delay, and rows enough for an insert only linger briefly for more', async () => {
     const { client } = api.platform.clickhouse;
     await client.command({ query: 'CREATE TABLE IF NOT EXISTS writer_linger (n UInt32) ENGINE = MergeTree ORDER BY n' });
-    const writer = new ClickHouseBatchWriter<{ n: number }>(client, 'writer_linger', { maxRows: 100, minRows: 3, lingerMs: 50, maxDelayMs: 60_000, maxConcurrentInserts: 2 });
+    const writer = new ClickHouseBatchWriter<{ n: number }>(client, 'writer_linger', jsonRows, { maxRows: 100, minRows: 3, lingerMs: 50, maxDelayMs: 60_000, maxConcurrentInserts: 2 });
     const first = writer.write([{ n: 1 }]);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await count('SELECT count() AS n FROM writer_linger')).toBe(0);
