@@ -15,7 +15,7 @@ import { TelemetrySender } from './sender.js';
 import { RESOURCE_ATTRIBUTE, ServiceDirectory } from './service-directory.js';
 import { BYTES_PER_MB, TelemetrySpool } from './spool.js';
 import { countsByKind, type TelemetryKind, type TelemetryRecords } from './telemetry-data.js';
-import { loadZstd } from './zstd.js';
+import { loadZstd, type Zstd } from './zstd.js';
 
 /* One alert per minute at most while the spool is dropping data, each with the counts since the previous one. */
 const DROP_ALERT_MIN_INTERVAL_MS = 60_000;
@@ -62,6 +62,7 @@ export class AgentTelemetry {
     private readonly containerMetrics: ContainerMetricsCollector,
     private readonly tokenHash: string,
     private readonly advertisedOrigin: URL,
+    private readonly zstd: Zstd,
     private readonly log: Logger,
   ) {}
 
@@ -101,6 +102,7 @@ export class AgentTelemetry {
       new ContainerMetricsCollector(docker, services, offer, log, options.containerMetricsIntervalMs),
       tokenHash,
       advertised,
+      zstd,
       log,
     );
     telemetry.containerLogs.start();
@@ -116,6 +118,7 @@ export class AgentTelemetry {
       agentId: session.agentId,
       log: this.log,
       config: DEFAULT_AGENT_CONFIG,
+      zstd: this.zstd,
       afterSeal: () => this.alertDrops(session),
     });
     this.sender = sender;

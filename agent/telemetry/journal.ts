@@ -1,29 +1,39 @@
 import { crc32 } from 'node:zlib';
-import { TelemetryData } from '../../contracts/index.js';
+import { spanColumnsOf, TelemetryData, type TraceSpan } from '../../contracts/index.js';
 import { TELEMETRY_KINDS, type TelemetryKind, type TelemetryRecords } from './telemetry-data.js';
 
 /*
  * The spool's journal holds records already in the JSON a batch carries, so sealing is
  * concatenation: no parse, no second validation (the receivers validated every record against the
- * contract before it was appended), no serialising again. One line per kind and append:
+ * contract before it was appended), no serialising again. One line per key and append:
  *
- *     <kind> TAB <crc32 of json, hex> TAB <json: the records, comma-separated> LF
+ *     <key> TAB <crc32 of json, hex> TAB <json> LF
+ *
+ * For a kind of record, `json` is the records, comma-separated. Spans are the bulk, so they are
+ * journaled as protocol 1.2's columns, a fraction of the work to serialise and to send: key
+ * `span_columns`, `json` one block. A `traces` line (spans as objects) was written by an agent
+ * before 1.2; it is still read and sealed into `traces`, so an agent updated with a journal on
+ * disk loses nothing.
  *
  * JSON.stringify escapes control characters, so neither TAB nor LF occurs inside `json`. The CRC
  * tells a line the process wrote whole from one a crash tore or the disk mangled. Records are
  * encoded to UTF-8 once, when appended; sealing works on those bytes as they are.
  */
 
-/** Records of one kind as they will appear inside the batch's array for that kind. */
+/** What a journal entry holds: records of a kind, or one block of span columns. */
+export type JournalKey = TelemetryKind | 'span_columns';
+
+/** One line's content, as it will appear inside the batch's array for its key. */
 export interface JournalEntry {
-  kind: TelemetryKind;
+  key: JournalKey;
   json: Buffer;
 }
 
 const TAB = 0x09;
 const LF = 0x0a;
 const COMMA = Buffer.from(',');
-const KINDS: ReadonlySet<string> = new Set(TELEMETRY_KINDS);
+const JOURNAL_KEYS: readonly JournalKey[] = [...TELEMETRY_KINDS, 'span_columns'];
+const KEYS: ReadonlySet<string> = new Set(JOURNAL_KEYS);
 
 /** The records as entries of at most `maxBytes` of JSON each (a single bigger record gets one of its own). */
 export function entriesOf(records: TelemetryRecords, maxBytes: number): JournalEntry[] {
@@ -31,25 +41,42 @@ export function entriesOf(records: TelemetryRecords, maxBytes: number): JournalE
   for (const kind of TELEMETRY_KINDS) {
     const list = records[kind];
     if (!list?.length) continue;
-    const json = Buffer.from(JSON.stringify(list).slice(1, -1));
-    if (json.length <= maxBytes) entries.push({ kind, json });
+    const whole = entryOf(kind, list);
+    if (whole.json.length <= maxBytes) entries.push(whole);
     else entries.push(...splitRecords(kind, list, maxBytes));
   }
   return entries;
 }
 
+function entryOf(kind: TelemetryKind, list: readonly unknown[]): JournalEntry {
+  if (kind === 'traces') return spanEntry(list as readonly TraceSpan[]);
+  return { key: kind, json: Buffer.from(JSON.stringify(list).slice(1, -1)) };
+}
+
+function spanEntry(spans: readonly TraceSpan[]): JournalEntry {
+  return { key: 'span_columns', json: Buffer.from(JSON.stringify(spanColumnsOf(spans))) };
+}
+
+/*
+ * Parts are measured as records. Spans become a block of columns per part, no bigger than the same
+ * spans as objects from two spans on: a block names each field once, objects once per span.
+ */
 function splitRecords(kind: TelemetryKind, list: readonly unknown[], maxBytes: number): JournalEntry[] {
   const entries: JournalEntry[] = [];
+  let records: unknown[] = [];
   let parts: Buffer[] = [];
   let bytes = 0;
   const flush = () => {
-    entries.push({ kind, json: Buffer.concat(parts.flatMap((part, index) => (index === 0 ? [part] : [COMMA, part]))) });
+    if (kind === 'traces') entries.push(spanEntry(records as TraceSpan[]));
+    else entries.push({ key: kind, json: Buffer.concat(parts.flatMap((part, index) => (index === 0 ? [part] : [COMMA, part]))) });
+    records = [];
     parts = [];
     bytes = 0;
   };
   for (const record of list) {
     const json = Buffer.from(JSON.stringify(record));
     if (parts.length > 0 && bytes + json.length + 1 > maxBytes) flush();
+    records.push(record);
     parts.push(json);
     bytes += json.length + 1;
   }
@@ -58,7 +85,7 @@ function splitRecords(kind: TelemetryKind, list: readonly unknown[], maxBytes: n
 }
 
 export function journalLines(entries: readonly JournalEntry[]): Buffer {
-  return Buffer.concat(entries.flatMap((entry) => [Buffer.from(`${entry.kind}\t${crc32(entry.json).toString(16)}\t`), entry.json, Buffer.of(LF)]));
+  return Buffer.concat(entries.flatMap((entry) => [Buffer.from(`${entry.key}\t${crc32(entry.json).toString(16)}\t`), entry.json, Buffer.of(LF)]));
 }
 
 /**
@@ -87,13 +114,13 @@ export function parseJournal(content: Buffer, maxBytes: number, skipped: (reason
 }
 
 function parseLine(line: Buffer): JournalEntry | null {
-  const kindEnd = line.indexOf(TAB);
-  const checksumEnd = kindEnd === -1 ? -1 : line.indexOf(TAB, kindEnd + 1);
+  const keyEnd = line.indexOf(TAB);
+  const checksumEnd = keyEnd === -1 ? -1 : line.indexOf(TAB, keyEnd + 1);
   if (checksumEnd === -1) return null;
-  const kind = line.subarray(0, kindEnd).toString();
+  const key = line.subarray(0, keyEnd).toString();
   const json = line.subarray(checksumEnd + 1);
-  if (!KINDS.has(kind) || crc32(json).toString(16) !== line.subarray(kindEnd + 1, checksumEnd).toString()) return null;
-  return { kind: kind as TelemetryKind, json };
+  if (!KEYS.has(key) || crc32(json).toString(16) !== line.subarray(keyEnd + 1, checksumEnd).toString()) return null;
+  return { key: key as JournalKey, json };
 }
 
 const LegacyLine = TelemetryData.partial();
@@ -112,8 +139,8 @@ function legacyEntries(line: string, maxBytes: number, skipped: (reason: string)
   return [];
 }
 
-/* What a batch adds around its entries: `{"errors":[],"traces":[],…}`. */
-const BATCH_FRAME_BYTES = Buffer.byteLength(JSON.stringify(Object.fromEntries(TELEMETRY_KINDS.map((kind) => [kind, []]))));
+/* What a batch adds around its entries: `{"errors":[],"traces":[],…,"span_columns":[]}`. */
+const BATCH_FRAME_BYTES = Buffer.byteLength(JSON.stringify(Object.fromEntries(JOURNAL_KEYS.map((key) => [key, []]))));
 
 /** Groups entries, in order, into batches of at most `maxBytes` of JSON, each as `TelemetryData` JSON. */
 export function batchesOf(entries: readonly JournalEntry[], maxBytes: number): Buffer[] {
@@ -133,16 +160,19 @@ export function batchesOf(entries: readonly JournalEntry[], maxBytes: number): B
   return batches;
 }
 
+/*
+ * `span_columns` is optional, and left out when there are no blocks: such a batch is one a
+ * control plane before 1.2 reads as it is.
+ */
 function batchJson(entries: readonly JournalEntry[]): Buffer {
   const parts: Buffer[] = [Buffer.from('{')];
-  for (const [index, kind] of TELEMETRY_KINDS.entries()) {
-    parts.push(Buffer.from(`${index === 0 ? '' : ','}"${kind}":[`));
-    let first = true;
-    for (const entry of entries) {
-      if (entry.kind !== kind) continue;
-      if (!first) parts.push(COMMA);
+  for (const [index, key] of JOURNAL_KEYS.entries()) {
+    const members = entries.filter((entry) => entry.key === key);
+    if (key === 'span_columns' && members.length === 0) continue;
+    parts.push(Buffer.from(`${index === 0 ? '' : ','}"${key}":[`));
+    for (const [position, entry] of members.entries()) {
+      if (position > 0) parts.push(COMMA);
       parts.push(entry.json);
-      first = false;
     }
     parts.push(Buffer.from(']'));
   }

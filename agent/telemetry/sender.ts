@@ -1,8 +1,18 @@
 import type { Logger } from 'pino';
-import type { AgentConfig, TelemetryAckPayload } from '../../contracts/index.js';
+import {
+  LEGACY_PROTOCOL_VERSION,
+  protocolAtLeast,
+  SPAN_COLUMNS_MIN_PROTOCOL,
+  spansOf,
+  TELEMETRY_ACK_MIN_PROTOCOL,
+  type AgentConfig,
+  type TelemetryAckPayload,
+  type TelemetryData,
+} from '../../contracts/index.js';
 import type { Emit } from '../context.js';
 import { messageOf } from '../errors.js';
 import { BATCH_TARGET_JSON_BYTES, BYTES_PER_MB, type SpooledBatch, type TelemetrySpool } from './spool.js';
+import type { Zstd } from './zstd.js';
 
 /* A batch sent without an answer for this long is sent again (the ack, or the batch, was lost). */
 export const ACK_TIMEOUT_MS = 60_000;
@@ -16,6 +26,8 @@ export const MAX_BATCHES_IN_FLIGHT = 16;
 interface Session {
   /** Protocol 1.1 acknowledges batches; a 1.0 control plane does not, so batches are sent and dropped. */
   acknowledges: boolean;
+  /** Protocol 1.2 reads spans as columns; an older control plane gets them as `traces`. */
+  spanColumns: boolean;
   inFlight: Map<string, number>;
 }
 
@@ -42,6 +54,8 @@ export class TelemetrySender {
       /** Called after each sealing, e.g. to report what the spool dropped. */
       afterSeal?: () => void;
       config: AgentConfig;
+      /** The spool's zstd, to rewrite a batch for a control plane before 1.2. */
+      zstd: Zstd;
     },
   ) {
     this.intervalMs = options.config.telemetry_batch_interval_seconds * 1000;
@@ -82,7 +96,12 @@ export class TelemetrySender {
     }
     this.intervalMs = intervalMs;
     this.spool.setMaxBytes(config.telemetry_buffer_max_mb * BYTES_PER_MB);
-    this.session = { acknowledges: protocolVersion !== undefined && protocolVersion !== '1.0', inFlight: new Map() };
+    const protocol = protocolVersion ?? LEGACY_PROTOCOL_VERSION;
+    this.session = {
+      acknowledges: protocolAtLeast(protocol, TELEMETRY_ACK_MIN_PROTOCOL),
+      spanColumns: protocolAtLeast(protocol, SPAN_COLUMNS_MIN_PROTOCOL),
+      inFlight: new Map(),
+    };
     void this.sendDue();
   }
 
@@ -92,15 +111,20 @@ export class TelemetrySender {
 
   onAck(ack: TelemetryAckPayload): void {
     const session = this.session;
-    if (!session?.inFlight.delete(ack.batch_id)) return;
+    if (!session?.inFlight.has(ack.batch_id)) return;
     if (!ack.accepted && ack.error.code !== 'VALIDATION_ERROR') {
+      session.inFlight.delete(ack.batch_id);
       this.log.warn({ batchId: ack.batch_id, error: ack.error }, 'the control plane could not store a telemetry batch; it will be sent again');
       return;
     }
     if (!ack.accepted) this.log.error({ batchId: ack.batch_id, error: ack.error }, 'the control plane refused a telemetry batch as invalid; it is dropped');
+    // In flight until it has left the spool: a sendDue meanwhile (another ack's) would send it again.
     void this.spool
       .remove(ack.batch_id)
-      .then(() => this.sendDue())
+      .then(() => {
+        session.inFlight.delete(ack.batch_id);
+        return this.sendDue();
+      })
       .catch((error: unknown) => this.log.error(`could not remove an acknowledged telemetry batch: ${messageOf(error)}`));
   }
 
@@ -156,15 +180,42 @@ export class TelemetrySender {
   }
 
   private async send(batch: SpooledBatch, session: Session): Promise<void> {
-    const content = await this.spool.read(batch);
+    const stored = await this.spool.read(batch);
     if (this.session !== session) return;
+    const content = session.spanColumns ? stored : this.withSpansAsRows(stored, batch);
     this.options.emit({
       type: 'telemetry_batch',
       payload: { batch_id: batch.batchId, agent_id: this.options.agentId(), compression: 'zstd', data: content.toString('base64') },
     });
     if (!session.acknowledges) {
-      session.inFlight.delete(batch.batchId);
       await this.spool.remove(batch.batchId);
+      session.inFlight.delete(batch.batchId);
     }
+  }
+
+  /*
+   * A batch is sealed before it is known which control plane gets it, so its spans in columns are
+   * turned into `traces` for one before 1.2 each time it is sent there; the spooled batch stays as
+   * it is, for a later session that reads columns. Rows are more JSON, but the field names they
+   * repeat compress to almost nothing, so the frame stays about the size it was. A batch that does
+   * not decode cannot be rewritten: it goes as it is, and is refused as invalid as it would be by
+   * any control plane.
+   */
+  private withSpansAsRows(content: Buffer, batch: SpooledBatch): Buffer {
+    const { zstd } = this.options;
+    let data: TelemetryData;
+    try {
+      const json = Buffer.from(zstd.decompress(content));
+      // A top-level key is in the text as it is; inside a string its quotes would be escaped.
+      if (!json.includes('"span_columns":')) return content;
+      data = JSON.parse(json.toString('utf8')) as TelemetryData;
+    } catch (error) {
+      this.log.error({ batchId: batch.batchId }, `a spooled telemetry batch does not decode: ${messageOf(error)}`);
+      return content;
+    }
+    if (!data.span_columns) return content;
+    data.traces = data.traces.concat(...data.span_columns.map(spansOf));
+    delete data.span_columns;
+    return Buffer.from(zstd.compress(Buffer.from(JSON.stringify(data))));
   }
 }

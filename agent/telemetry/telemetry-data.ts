@@ -1,9 +1,13 @@
 import type { TelemetryData } from '../../contracts/index.js';
 
-/** Some records of each kind; absent kinds are empty. What a receiver accepts in one request. */
-export type TelemetryRecords = Partial<TelemetryData>;
+/*
+ * The five kinds of record. `span_columns` is not one: it is how a batch carries spans (see
+ * journal.ts), and what it holds are `traces` records.
+ */
+export type TelemetryKind = Exclude<keyof TelemetryData, 'span_columns'>;
 
-export type TelemetryKind = keyof TelemetryData;
+/** Some records of each kind; absent kinds are empty. What a receiver accepts in one request. */
+export type TelemetryRecords = Partial<Pick<TelemetryData, TelemetryKind>>;
 
 export const TELEMETRY_KINDS: readonly TelemetryKind[] = ['errors', 'traces', 'logs', 'metrics', 'health_checks'];
 

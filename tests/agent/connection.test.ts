@@ -64,7 +64,7 @@ describe('agent connection', () => {
     expect(first.request.headers.authorization).toBe(`Bearer ${TOKEN}`);
     expect(first.request.headers['x-agent-version']).toBe(AGENT_VERSION);
     const hello = await until(() => first.messages.find((message) => message.type === 'agent_hello'));
-    expect(hello.payload).toMatchObject({ protocol_version: '1.1', min_supported: '1.0', runtime: 'docker' });
+    expect(hello.payload).toMatchObject({ protocol_version: '1.2', min_supported: '1.0', runtime: 'docker' });
 
     // A pending deploy from an unreachable registry: it must run, report, and fail fast with PULL_FAILED.
     const pending = {

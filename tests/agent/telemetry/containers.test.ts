@@ -6,6 +6,7 @@ import { DEFAULT_SUPERVISOR_OPTIONS, Supervisor } from '../../../agent/alerts.js
 import { deploy } from '../../../agent/commands/deploy.js';
 import { AgentTelemetry } from '../../../agent/telemetry/agent-telemetry.js';
 import { CONTAINER_METRIC } from '../../../agent/telemetry/container-metrics.js';
+import { TELEMETRY_KINDS } from '../../../agent/telemetry/telemetry-data.js';
 import { toServerProtocolId, type DeployPayload, type TelemetryData } from '../../../contracts/index.js';
 import { docker as dockerCli, startTestRegistry, type TestRegistry } from '../../support/docker.js';
 import { agentHarness } from '../harness.js';
@@ -23,7 +24,7 @@ const seen: TelemetryData = { errors: [], traces: [], logs: [], metrics: [], hea
 async function spooled(): Promise<TelemetryData> {
   const data = await spooledData(telemetry.spool);
   for (const batch of telemetry.spool.batches()) await telemetry.spool.remove(batch.batchId);
-  for (const kind of Object.keys(seen) as (keyof TelemetryData)[]) (seen[kind] as unknown[]).push(...data[kind]);
+  for (const kind of TELEMETRY_KINDS) (seen[kind] as unknown[]).push(...data[kind]);
   return seen;
 }
 

@@ -7,16 +7,16 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { AgentConnection } from '../../../agent/connection.js';
 import { ServiceRegistry } from '../../../agent/runtime/service-registry.js';
 import { AgentTelemetry } from '../../../agent/telemetry/agent-telemetry.js';
-import { DEFAULT_AGENT_CONFIG, parseAgentMessage, type AgentConfig, type AgentMessage } from '../../../contracts/index.js';
+import { DEFAULT_AGENT_CONFIG, parseAgentMessage, spanColumnsOf, type AgentConfig, type AgentMessage } from '../../../contracts/index.js';
 import { ensureDockerd } from '../../support/docker.js';
 import { envelope } from '../harness.js';
-import { DEPLOYMENT_ID, SERVICE_ID } from './records.js';
+import { DEPLOYMENT_ID, logEntry, SERVICE_ID, traceSpan } from './records.js';
 import { decodeBatch, silentLog } from './support.js';
 
 type BatchMessage = Extract<AgentMessage, { type: 'telemetry_batch' }>;
 
 /** A stand-in gateway that accepts every hello with the given protocol and config, and records every message. */
-async function fakeControlPlane(protocolVersion: '1.0' | '1.1', config: Partial<AgentConfig> = {}) {
+async function fakeControlPlane(protocolVersion: '1.0' | '1.1' | '1.2', config: Partial<AgentConfig> = {}) {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/agent/ws' });
   await new Promise((resolve) => wss.once('listening', resolve));
   const sessions: { socket: WebSocket; messages: AgentMessage[] }[] = [];
@@ -38,7 +38,7 @@ async function fakeControlPlane(protocolVersion: '1.0' | '1.1', config: Partial<
             org_id: randomUUID(),
             config: { ...DEFAULT_AGENT_CONFIG, telemetry_batch_interval_seconds: 1, log_level: 'error', ...config },
             pending_deployments: [],
-            ...(protocolVersion === '1.1' && { protocol_version: '1.1' }),
+            ...(protocolVersion !== '1.0' && { protocol_version: protocolVersion }),
           }),
         ),
       );
@@ -71,13 +71,15 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function agentWithTelemetry(url: string) {
+/** `beforeConnecting` runs once telemetry is up, before the first session: what it spools is sent when the session begins. */
+async function agentWithTelemetry(url: string, beforeConnecting?: (telemetry: AgentTelemetry) => Promise<void>) {
   const docker = await ensureDockerd();
   const services = new ServiceRegistry(docker, randomUUID());
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'syntra-agent-'));
   cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
   const telemetry = await AgentTelemetry.start({ docker, services, log: silentLog, dataDir, agentToken: 'syn_agt_test', host: '127.0.0.1', port: 0 });
   cleanups.push(() => telemetry.stop());
+  await beforeConnecting?.(telemetry);
   const connection = new AgentConnection({ url, token: 'syn_agt_test', context: { docker, services, log: silentLog, telemetry }, reconnectInitialDelayMs: 50 });
   connection.start();
   cleanups.push(() => connection.stop());
@@ -180,5 +182,56 @@ describe('telemetry_batch sender', () => {
       metadata: { resource: 'telemetry_spool', dropped: { logs: 1, errors: 0 } },
     });
     expect(alert.payload.message).toContain('Dropped 1 log lines');
+  });
+
+  const spans = [traceSpan('GET /cart'), { ...traceSpan('SELECT cart'), parent_span_id: '0123456789abcdef', status: { code: 'error' as const, message: 'deadlock' } }];
+  const later = traceSpan('POST /cart');
+  /* A batch with logs only, then one with spans from two appends and a log: sealed before the session, so sent in that order as it begins. */
+  async function spoolTwoBatches(telemetry: AgentTelemetry): Promise<string[]> {
+    expect(await telemetry.spool.append({ logs: [logEntry('no spans')] })).toBe(true);
+    await telemetry.spool.seal();
+    expect(await telemetry.spool.append({ traces: spans, logs: [logEntry('with spans')] })).toBe(true);
+    expect(await telemetry.spool.append({ traces: [later] })).toBe(true);
+    await telemetry.spool.seal();
+    return Promise.all(telemetry.spool.batches().map(async (batch) => (await telemetry.spool.read(batch)).toString('base64')));
+  }
+
+  it('sends spans as span_columns to a 1.2 control plane, as the spool holds them', async () => {
+    const controlPlane = await fakeControlPlane('1.2');
+    cleanups.push(() => controlPlane.close());
+    let spooled: string[] = [];
+    await agentWithTelemetry(controlPlane.url, async (telemetry) => {
+      spooled = await spoolTwoBatches(telemetry);
+    });
+
+    const sent = await until(() => (controlPlane.batches().length >= 2 ? controlPlane.batches() : undefined));
+    expect(sent.map((batch) => batch.payload.data)).toEqual(spooled);
+    const data = await decodeBatch(sent[1]!.payload.data as string);
+    expect(data.traces).toEqual([]);
+    expect(data.span_columns).toEqual([spanColumnsOf(spans), spanColumnsOf([later])]);
+    expect(data.logs.map((entry) => entry.message)).toEqual(['with spans']);
+  });
+
+  it.each(['1.0', '1.1'] as const)('turns span_columns into traces for a %s control plane, and sends batches without spans as they are', async (version) => {
+    const controlPlane = await fakeControlPlane(version);
+    cleanups.push(() => controlPlane.close());
+    let spooled: string[] = [];
+    const { telemetry } = await agentWithTelemetry(controlPlane.url, async (telemetry) => {
+      spooled = await spoolTwoBatches(telemetry);
+    });
+
+    const sent = await until(() => (controlPlane.batches().length >= 2 ? controlPlane.batches() : undefined));
+    expect(sent[0]!.payload.data).toBe(spooled[0]);
+    const data = await decodeBatch(sent[1]!.payload.data as string);
+    expect(data).not.toHaveProperty('span_columns');
+    expect(data.traces).toEqual([...spans, later]);
+    expect(data.logs.map((entry) => entry.message)).toEqual(['with spans']);
+    if (version === '1.1') {
+      // The spool keeps the batch as it was, columns and all, until the control plane takes it.
+      expect((await telemetry.spool.read(telemetry.spool.batches()[1]!)).toString('base64')).toBe(spooled[1]);
+      for (const batch of sent) controlPlane.ack(batch.payload.batch_id);
+    }
+    await until(() => (telemetry.spool.batches().length === 0 ? true : undefined));
+    expect(controlPlane.batches()).toHaveLength(2);
   });
 });

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sentryDsn, sentryKey } from '../../../agent/telemetry/dsn.js';
 import { rememberService } from '../../support/telemetry-agent.js';
-import { spooledData, testReceiver } from './support.js';
+import { decodeBatch, spooledData, testReceiver } from './support.js';
 
 const TOKEN_HASH = 'a1'.repeat(32);
 const SERVICE_ID = randomUUID();
@@ -105,6 +105,10 @@ describe('Sentry-compatible ingest', () => {
       expect.objectContaining({ span_id: '1111222233334444', operation_name: 'GET /legacy', span_kind: 'server', duration_ns: 250_000_000, status: { code: 'error', message: 'internal_error' } }),
       expect.objectContaining({ span_id: '5555666677778888', parent_span_id: '1111222233334444', operation_name: 'SELECT 1', status: { code: 'unset' } }),
     ]);
+    // A transaction's spans are spooled as any other spans: as columns.
+    const batches = await Promise.all(receiver.spool.batches().map(async (batch) => decodeBatch(await receiver.spool.read(batch))));
+    expect(batches.flatMap((batch) => batch.traces)).toEqual([]);
+    expect(batches.flatMap((batch) => batch.span_columns ?? []).some((block) => block.trace_id.includes(traceId))).toBe(true);
   });
 
   it('answers 401 to a wrong or missing key and 400 to a malformed envelope', async () => {

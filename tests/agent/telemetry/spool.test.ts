@@ -1,9 +1,11 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BATCH_MAX_JSON_BYTES, TelemetrySpool } from '../../../agent/telemetry/spool.js';
+import { spanColumnsOf, spansOf, type TraceSpan } from '../../../contracts/index.js';
 import { errorEvent, logEntry, metricPoint, traceSpan } from './records.js';
-import { decodeBatch, silentLog, spooledData, temporarySpool, testZstd } from './support.js';
+import { decodeBatch, silentLog, spansIn, spooledData, temporarySpool, testZstd } from './support.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -156,5 +158,68 @@ describe('telemetry spool', () => {
 
     await spool.remove(batches[0]!.batchId);
     expect(spool.batches().map((batch) => batch.batchId)).toEqual(batches.slice(1).map((batch) => batch.batchId));
+  });
+
+  it('journals spans as span_columns blocks that a batch carries and that give back the same spans', async () => {
+    const { dir, spool } = await spoolOf();
+    const root = { ...traceSpan('GET /orders'), status: { code: 'error' as const, message: 'timeout' }, attributes: { 'http.status_code': 504 } };
+    const child = { ...traceSpan('SELECT orders'), trace_id: root.trace_id, parent_span_id: root.span_id, events: [{ name: 'retry', timestamp_ns: 1e18, attributes: { attempt: 2 } }] };
+    const later = traceSpan('POST /orders');
+    await spool.append({ traces: [root, child], logs: [logEntry('between')] });
+    await spool.append({ traces: [later] });
+
+    const journal = (await readFile(path.join(dir, 'journal.ndjson'), 'utf8')).split('\n').filter(Boolean);
+    expect(journal.map((line) => line.split('\t')[0])).toEqual(['span_columns', 'logs', 'span_columns']);
+    expect(JSON.parse(journal[0]!.split('\t')[2]!)).toEqual(spanColumnsOf([root, child]));
+
+    await spool.seal();
+    expect(spool.batches()).toHaveLength(1);
+    const data = await decodeBatch(await spool.read(spool.batches()[0]!));
+    expect(data.traces).toEqual([]);
+    expect(data.span_columns).toEqual([spanColumnsOf([root, child]), spanColumnsOf([later])]);
+    expect(data.span_columns!.flatMap(spansOf)).toEqual([root, child, later]);
+    expect(data.logs.map((entry) => entry.message)).toEqual(['between']);
+  });
+
+  it('leaves span_columns out of a batch without spans', async () => {
+    const { spool } = await spoolOf();
+    await spool.append({ logs: [logEntry('no spans here')] });
+    await spool.seal();
+    const json = Buffer.from((await testZstd()).decompress(await spool.read(spool.batches()[0]!))).toString('utf8');
+    expect(Object.keys(JSON.parse(json))).toEqual(['errors', 'traces', 'logs', 'metrics', 'health_checks']);
+  });
+
+  it('splits a list of spans bigger than a batch into blocks, each in a batch the gateway accepts', async () => {
+    const { spool } = await spoolOf();
+    const payload = 'z'.repeat(100_000);
+    const spans = Array.from({ length: 100 }, (_, index) => ({ ...traceSpan(`span ${index}`), attributes: { payload } }));
+    await spool.append({ traces: spans });
+    await spool.seal();
+    expect(spool.batches().length).toBeGreaterThan(2);
+    const received: TraceSpan[] = [];
+    for (const batch of spool.batches()) {
+      const data = await decodeBatch(await spool.read(batch));
+      expect(Buffer.byteLength(JSON.stringify(data))).toBeLessThanOrEqual(BATCH_MAX_JSON_BYTES + 1024);
+      expect(data.traces).toEqual([]);
+      received.push(...spansIn(data));
+    }
+    expect(received).toEqual(spans);
+  });
+
+  it('still seals a journal line of spans as objects, written before protocol 1.2, into traces', async () => {
+    const { dir, spool } = await spoolOf();
+    await spool.close();
+    const old = [traceSpan('journaled by the previous agent'), { ...traceSpan('its child'), parent_span_id: '0123456789abcdef' }];
+    const json = JSON.stringify(old).slice(1, -1);
+    await writeFile(path.join(dir, 'journal.ndjson'), `traces\t${crc32(json).toString(16)}\t${json}\n`);
+
+    const reopened = await TelemetrySpool.open(dir, { maxBytes: 50 * 1024 * 1024, zstd: await testZstd(), log: silentLog });
+    cleanups.push(() => reopened.close());
+    const fresh = traceSpan('journaled after the update');
+    await reopened.append({ traces: [fresh] });
+    await reopened.seal();
+    const batches = await Promise.all(reopened.batches().map(async (batch) => decodeBatch(await reopened.read(batch))));
+    expect(batches.flatMap((data) => data.traces)).toEqual(old);
+    expect(batches.flatMap((data) => data.span_columns ?? [])).toEqual([spanColumnsOf([fresh])]);
   });
 });

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { TelemetryData } from '../../../contracts/index.js';
+import { spansOf, TelemetryData, type TraceSpan } from '../../../contracts/index.js';
 import { TelemetryReceiver } from '../../../agent/telemetry/receiver.js';
 import { ServiceDirectory } from '../../../agent/telemetry/service-directory.js';
 import { TelemetrySpool } from '../../../agent/telemetry/spool.js';
@@ -33,13 +33,21 @@ export async function decodeBatch(content: Buffer | string): Promise<TelemetryDa
   return TelemetryData.parse(JSON.parse(Buffer.from((await testZstd()).decompress(bytes)).toString('utf8')));
 }
 
-/** Everything in the spool, after sealing the journal: what the control plane would eventually receive. */
+/** Every span a batch carries: its `traces` rows, then the spans of its `span_columns` blocks. */
+export function spansIn(data: TelemetryData): TraceSpan[] {
+  return [...data.traces, ...(data.span_columns ?? []).flatMap(spansOf)];
+}
+
+/**
+ * Everything in the spool, after sealing the journal: what the control plane would eventually
+ * receive, with every span in `traces` however the batches carry it.
+ */
 export async function spooledData(spool: TelemetrySpool): Promise<TelemetryData> {
   await spool.seal();
   const all = emptyTelemetryData();
   for (const batch of spool.batches()) {
     const data = await decodeBatch(await spool.read(batch));
-    for (const kind of TELEMETRY_KINDS) (all[kind] as unknown[]).push(...data[kind]);
+    for (const kind of TELEMETRY_KINDS) (all[kind] as unknown[]).push(...(kind === 'traces' ? spansIn(data) : data[kind]));
   }
   return all;
 }
