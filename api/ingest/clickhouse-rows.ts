@@ -20,7 +20,8 @@ export type SpanBlock = {
   duration_ns: readonly number[];
   status_code: readonly TraceSpan['status']['code'][];
   status_message: readonly string[];
-  attributes: Record<string, string>[];
+  /** Numbers and booleans among the values are stored as the text JSON gives them (db/clickhouse/writer.ts). */
+  attributes: readonly TraceSpan['attributes'][];
   events: string[];
 };
 
@@ -87,17 +88,16 @@ function stringValues(record: Record<string, unknown>): Record<string, string> {
 }
 
 /*
- * Most columns are stored as they came; only times, attributes and events change form. Columns
+ * Most columns are stored as they came; only times and events change form. Columns
  * are named one by one: a key the contract does not know never reaches the insert, where it would
  * fail every batch sharing it.
  */
 export function spanBlock(columns: SpanColumns): SpanBlock {
   const spans = columns.trace_id.length;
-  const [startTime, attributes, events] = [new Array<string>(spans), new Array<Record<string, string>>(spans), new Array<string>(spans)];
+  const [startTime, events] = [new Array<string>(spans), new Array<string>(spans)];
   for (let index = 0; index < spans; index += 1) {
     const spanEvents = columns.events[index]!;
     startTime[index] = clickhouseTimeFromNanos(columns.start_time_ns[index]!);
-    attributes[index] = stringValues(columns.attributes[index]!);
     events[index] = spanEvents.length === 0 ? '[]' : JSON.stringify(spanEvents);
   }
   return {
@@ -112,7 +112,7 @@ export function spanBlock(columns: SpanColumns): SpanBlock {
     duration_ns: columns.duration_ns,
     status_code: columns.status_code,
     status_message: columns.status_message,
-    attributes,
+    attributes: columns.attributes,
     events,
   };
 }
