@@ -50,14 +50,15 @@ export function cpuArch(nodeArch: string = os.arch()): CpuArch {
 
 /** The `agent_hello` payload, from the machine itself: nothing here is configured by hand. */
 export async function collectHello(docker: Docker, serverUuid: string): Promise<AgentHelloPayload> {
-  const [release, disk, dockerVersion] = await Promise.all([osRelease(), statfs('/'), docker.version()]);
+  // A server whose Docker is down still connects: it is then that its control plane most needs to hear from it.
+  const [release, disk, runtimeVersion] = await Promise.all([osRelease(), statfs('/'), docker.version().then((found) => found.Version, () => 'unavailable')]);
   const cpus = os.cpus();
   return {
     agent_id: toAgentProtocolId(serverUuid),
     server_id: toServerProtocolId(serverUuid),
     version: AGENT_VERSION,
     runtime: 'docker',
-    runtime_version: dockerVersion.Version,
+    runtime_version: runtimeVersion,
     os: {
       name: release.ID || os.type().toLowerCase(),
       version: release.VERSION_ID || release.BUILD_ID || 'unknown',

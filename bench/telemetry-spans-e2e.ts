@@ -142,13 +142,16 @@ const sent = sendOtlp({ url: `http://127.0.0.1:${receiverPort}/v1/traces`, bodie
   started = performance.now();
   cpuAtStart = { controlPlane: process.cpuUsage(), agentMs: processCpuMs(agent.pid!), machine: machineCpu(), threads: threadCpuMs(process.pid) };
 });
-// How many spans ClickHouse holds, four times a second, until it holds them all.
+// How many spans ClickHouse holds, four times a second, until it holds them all; a minute without
+// progress fails the run rather than waiting for ever.
 for (;;) {
   await new Promise((resolve) => setTimeout(resolve, 250));
   if (started === 0) continue;
   const stored = await storedSpans();
   samples.push({ at: performance.now() - started, stored });
   if (stored >= total) break;
+  const minuteAgo = samples.find((sample) => sample.at >= samples.at(-1)!.at - 60_000)!;
+  if (samples.at(-1)!.at > 60_000 && minuteAgo.stored === stored) throw new Error(`no span stored for a minute (${stored} of ${total} so far)`);
 }
 const { accepted: acceptedAt, cpuMs: senderCpuMs, refused } = await sent;
 const accepted = acceptedAt - started;

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import Docker from 'dockerode';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -53,6 +54,18 @@ afterEach(async () => {
 });
 
 describe('agent connection', () => {
+  it('connects while Docker is down, saying its runtime version is unavailable', async () => {
+    const docker = new Docker({ socketPath: '/nonexistent/docker.sock' });
+    controlPlane = await fakeControlPlane();
+    agent = new AgentConnection({ url: controlPlane.url, token: TOKEN, context: { docker, services: new ServiceRegistry(docker), log: pino({ level: 'silent' }) } });
+    agent.start();
+
+    const first = await until(() => controlPlane!.connections[0]);
+    const hello = await until(() => first.messages.find((message) => message.type === 'agent_hello'));
+    expect(hello.payload).toMatchObject({ runtime: 'docker', runtime_version: 'unavailable' });
+    expect(first.invalid).toEqual([]);
+  });
+
   it('says hello with its token and version, runs pending deploys, sends heartbeats, answers pings and commands, and reconnects', async () => {
     const docker = await ensureDockerd();
     controlPlane = await fakeControlPlane();
