@@ -52,7 +52,7 @@ const spans = makeSpans(total);
 const batches = batchesOf(spans);
 const ingestMs = await bench.sendAll(batches, window);
 
-// The baseline stores the same spans again, as new rows (fresh span ids), into the same table, in the writer's encoding.
+// The baseline stores the same spans again (fresh span ids) into the same table, in the writer's encoding.
 const plainSpans = makeSpans(total);
 const { client } = bench.platform.clickhouse;
 const plainStarted = performance.now();

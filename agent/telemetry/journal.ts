@@ -48,39 +48,31 @@ export function entriesOf(records: TelemetryRecords, maxBytes: number): JournalE
   return entries;
 }
 
+/* Spans are the bulk, so they are journaled as a block of columns; other records as they are. */
 function entryOf(kind: TelemetryKind, list: readonly unknown[]): JournalEntry {
-  if (kind === 'traces') return spanEntry(list as readonly TraceSpan[]);
+  if (kind === 'traces') return { key: 'span_columns', json: Buffer.from(JSON.stringify(spanColumnsOf(list as readonly TraceSpan[]))) };
   return { key: kind, json: Buffer.from(JSON.stringify(list).slice(1, -1)) };
 }
 
-function spanEntry(spans: readonly TraceSpan[]): JournalEntry {
-  return { key: 'span_columns', json: Buffer.from(JSON.stringify(spanColumnsOf(spans))) };
-}
-
 /*
- * Parts are measured as records. Spans become a block of columns per part, no bigger than the same
- * spans as objects from two spans on: a block names each field once, objects once per span.
+ * Parts are measured as records (only a request bigger than a batch is split, so each part is
+ * serialised again by entryOf). A block of spans is no bigger than the same spans as objects from
+ * two spans on: it names each field once, objects once per span.
  */
 function splitRecords(kind: TelemetryKind, list: readonly unknown[], maxBytes: number): JournalEntry[] {
   const entries: JournalEntry[] = [];
-  let records: unknown[] = [];
-  let parts: Buffer[] = [];
+  let part: unknown[] = [];
   let bytes = 0;
-  const flush = () => {
-    if (kind === 'traces') entries.push(spanEntry(records as TraceSpan[]));
-    else entries.push({ key: kind, json: Buffer.concat(parts.flatMap((part, index) => (index === 0 ? [part] : [COMMA, part]))) });
-    records = [];
-    parts = [];
-    bytes = 0;
-  };
   for (const record of list) {
-    const json = Buffer.from(JSON.stringify(record));
-    if (parts.length > 0 && bytes + json.length + 1 > maxBytes) flush();
-    records.push(record);
-    parts.push(json);
-    bytes += json.length + 1;
+    const size = Buffer.byteLength(JSON.stringify(record)) + 1;
+    if (part.length > 0 && bytes + size > maxBytes) {
+      entries.push(entryOf(kind, part));
+      [part, bytes] = [[], 0];
+    }
+    part.push(record);
+    bytes += size;
   }
-  if (parts.length > 0) flush();
+  if (part.length > 0) entries.push(entryOf(kind, part));
   return entries;
 }
 

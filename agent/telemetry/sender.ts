@@ -205,10 +205,7 @@ export class TelemetrySender {
     const { zstd } = this.options;
     let data: TelemetryData;
     try {
-      const json = Buffer.from(zstd.decompress(content));
-      // A top-level key is in the text as it is; inside a string its quotes would be escaped.
-      if (!json.includes('"span_columns":')) return content;
-      data = JSON.parse(json.toString('utf8')) as TelemetryData;
+      data = JSON.parse(Buffer.from(zstd.decompress(content)).toString('utf8')) as TelemetryData;
     } catch (error) {
       this.log.error({ batchId: batch.batchId }, `a spooled telemetry batch does not decode: ${messageOf(error)}`);
       return content;

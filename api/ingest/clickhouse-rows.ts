@@ -2,7 +2,7 @@ import { spanColumnsOf, type LogEntry, type MetricPoint, type SpanColumns, type 
 
 /*
  * The contract's records as rows of the ClickHouse tables (db/clickhouse/schema.ts), in the form
- * the readers in db/clickhouse/ expect: `DateTime64(9)` as UTC text to the nanosecond, span
+ * the readers in db/clickhouse/ expect: `DateTime64(9)` as UTC text to the nanosecond, log
  * attributes as strings, span events as JSON text, an absent parent as ''. Spans travel as
  * columns (db/clickhouse/writer.ts, `jsonColumns`), the other records as rows.
  */
@@ -88,9 +88,9 @@ function stringValues(record: Record<string, unknown>): Record<string, string> {
 }
 
 /*
- * Most columns are stored as they came; only times and events change form. Columns
- * are named one by one: a key the contract does not know never reaches the insert, where it would
- * fail every batch sharing it.
+ * Most columns are stored as they came; only times and events change form. Columns are named one
+ * by one: a key the contract does not know never reaches the insert, where it would fail every
+ * batch sharing it.
  */
 export function spanBlock(columns: SpanColumns): SpanBlock {
   const spans = columns.trace_id.length;

@@ -14,8 +14,8 @@ const maxWindowLog = 24;
 /*
  * Every record is checked once. Errors and health checks are stored nearly whole, so they are
  * parsed, which drops keys the contract does not know. Spans (records and columns), logs and
- * metrics are read field by field into rows and columns, so unknown keys never reach storage: they are only checked, without a copy of
- * every record (half a batch's garbage).
+ * metrics are read field by field into rows and columns, so unknown keys never reach storage: they
+ * are only checked, without a copy of every record (half a batch's garbage).
  */
 const StoredWhole = compiledOnFirstUse(TelemetryData.pick({ errors: true, health_checks: true }));
 const ReadIntoRows = compiledOnFirstUse(TelemetryData.pick({ traces: true, logs: true, metrics: true, span_columns: true }));
@@ -40,7 +40,7 @@ export function decodeBatch(payload: TelemetryBatchPayload): DecodedBatch {
   const whole = StoredWhole.safeParse(raw);
   if (!whole.success) return notTelemetryData(whole.error);
   if (!ReadIntoRows.validate(raw)) return notTelemetryData(ReadIntoRows.safeParse(raw).error!);
-  return { ok: true, data: { traces: raw.traces, logs: raw.logs, metrics: raw.metrics, span_columns: raw.span_columns ?? [], ...whole.data } };
+  return { ok: true, data: { traces: raw.traces, logs: raw.logs, metrics: raw.metrics, span_columns: raw.span_columns, ...whole.data } };
 }
 
 function notTelemetryData(error: z.ZodError): DecodedBatch {

@@ -54,7 +54,7 @@ export function selectSpans(columns: SpanColumns, keep: (index: number) => boole
   return selected;
 }
 
-export function emptySpanColumns(): SpanColumns {
+function emptySpanColumns(): SpanColumns {
   return {
     trace_id: [],
     span_id: [],

@@ -33,6 +33,9 @@ const taggedResource = {
   ],
 };
 
+/** One OTLP/JSON logs request from the tagged resource. */
+const logsRequest = (logRecords: unknown[]) => ({ resourceLogs: [{ resource: taggedResource, scopeLogs: [{ logRecords }] }] });
+
 let receiver: Awaited<ReturnType<typeof testReceiver>>;
 
 beforeAll(async () => {
@@ -188,21 +191,10 @@ describe('OTLP/HTTP receiver', () => {
 
   it('maps log severities, bodies and trace context', async () => {
     const marker = randomUUID();
-    const request = {
-      resourceLogs: [
-        {
-          resource: taggedResource,
-          scopeLogs: [
-            {
-              logRecords: [
-                { timeUnixNano: '1700000002000000000', severityNumber: 17, body: { stringValue: `payment failed ${marker}` }, traceId: TRACE_ID, spanId: CHILD_SPAN_ID },
-                { observedTimeUnixNano: '1700000003000000000', severityText: 'WARNING', body: { kvlistValue: { values: [{ key: 'marker', value: { stringValue: marker } }] } } },
-              ],
-            },
-          ],
-        },
-      ],
-    };
+    const request = logsRequest([
+      { timeUnixNano: '1700000002000000000', severityNumber: 17, body: { stringValue: `payment failed ${marker}` }, traceId: TRACE_ID, spanId: CHILD_SPAN_ID },
+      { observedTimeUnixNano: '1700000003000000000', severityText: 'WARNING', body: { kvlistValue: { values: [{ key: 'marker', value: { stringValue: marker } }] } } },
+    ]);
     const response = await post('/v1/logs', JSON.stringify(request), { 'content-type': 'application/json' });
     expect(response.status).toBe(200);
     expect(JSON.parse(response.body.toString())).toEqual({});
@@ -225,21 +217,10 @@ describe('OTLP/HTTP receiver', () => {
 
   it("takes OTLP's empty value and scalar bodies (an empty AnyValue once recursed without end: 500)", async () => {
     const marker = randomUUID();
-    const request = {
-      resourceLogs: [
-        {
-          resource: taggedResource,
-          scopeLogs: [
-            {
-              logRecords: [
-                { timeUnixNano: '1700000004000000000', body: {}, attributes: [{ key: 'marker', value: { stringValue: marker } }, { key: 'empty', value: {} }] },
-                { timeUnixNano: '1700000005000000000', body: { intValue: '42' }, attributes: [{ key: 'marker', value: { stringValue: marker } }] },
-              ],
-            },
-          ],
-        },
-      ],
-    };
+    const request = logsRequest([
+      { timeUnixNano: '1700000004000000000', body: {}, attributes: [{ key: 'marker', value: { stringValue: marker } }, { key: 'empty', value: {} }] },
+      { timeUnixNano: '1700000005000000000', body: { intValue: '42' }, attributes: [{ key: 'marker', value: { stringValue: marker } }] },
+    ]);
     const response = await post('/v1/logs', JSON.stringify(request), { 'content-type': 'application/json' });
     expect(response.status).toBe(200);
     const logs = (await spooledData(receiver.spool)).logs.filter((entry) => entry.attributes.marker === marker);
@@ -306,9 +287,7 @@ describe('OTLP/HTTP receiver', () => {
   it('answers 429 with Retry-After once the spool is full', async () => {
     const small = await testReceiver({ maxBytes: 4 * 1024 });
     try {
-      const logs = {
-        resourceLogs: [{ resource: taggedResource, scopeLogs: [{ logRecords: [{ severityNumber: 9, body: { stringValue: 'x'.repeat(900) } }] }] }],
-      };
+      const logs = logsRequest([{ severityNumber: 9, body: { stringValue: 'x'.repeat(900) } }]);
       const statuses: number[] = [];
       let retryAfter: string | null = null;
       for (let attempt = 0; attempt < 10; attempt += 1) {
