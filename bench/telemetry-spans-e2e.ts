@@ -1,16 +1,19 @@
-// Spans per second end to end: OTLP/HTTP (JSON) into a real agent process → its spool → telemetry
+// Spans per second end to end: OTLP/HTTP into a real agent process → its spool → telemetry
 // batches over the WebSocket → the control plane's ingest → ClickHouse; against a plain insert of
 // the same spans into the same ClickHouse in the same run. Two end-to-end figures: the whole run,
 // from the first request until every span is stored (its end includes up to one
 // telemetry_batch_interval_seconds, which the last partial batch waits for the agent's clock), and
 // the sustained rate, spans reaching ClickHouse per second between 20 % and 80 % of the total.
-// Usage: npx tsx bench/telemetry-spans-e2e.ts [spans=200000] [spansPerRequest=500] [requestsInFlight=4]
+// Usage: npx tsx bench/telemetry-spans-e2e.ts [spans=200000] [spansPerRequest=500] [requestsInFlight=4] [encoding=protobuf|json]
+// Protobuf is what the apps Syntra deploys export (the agent sets OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf),
+// and OpenTelemetry's default; OTLP/JSON is the other encoding OTLP/HTTP defines.
 // SYNTRA_BENCH_PROFILE=<dir> writes a V8 CPU profile of the agent process there.
 // AGENT_ENTRY=dist/syntra-agent.mjs (npm run build:agent) runs the release bundle instead of the sources
 // (it compresses with zstd's WebAssembly build: the native add-on cannot travel in one file).
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import otlpRoot from '@opentelemetry/otlp-transformer/build/esm/generated/root.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spanBlockOf } from '../api/ingest/clickhouse-rows.js';
@@ -25,6 +28,8 @@ import { cpuByThreadName, machineCpu, processCpuMs, threadCpuMs } from './suppor
 const total = Number(process.argv[2] ?? 200_000);
 const perRequest = Number(process.argv[3] ?? 500);
 const requestsInFlight = Number(process.argv[4] ?? 4);
+const encoding = process.argv[5] ?? 'protobuf';
+if (encoding !== 'protobuf' && encoding !== 'json') throw new Error(`encoding is protobuf or json, not ${encoding}`);
 
 const controlPlane = await startBenchControlPlane(benchOwner().environment);
 const { db, platform } = controlPlane;
@@ -60,10 +65,26 @@ await waitForPort(receiverPort, 60_000);
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 const nowNanos = BigInt(Date.now()) * 1_000_000n;
 
-/** One OTLP/JSON request of `count` spans in traces of ten, and the same spans as the contract's records. */
+interface GeneratedMessage {
+  fromObject(object: unknown): object;
+  encode(message: object): { finish(): Uint8Array };
+}
+const exportTraceServiceRequest = (otlpRoot as unknown as { opentelemetry: { proto: { collector: { trace: { v1: Record<string, GeneratedMessage> } } } } })
+  .opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest!;
+
+/** The request in the bench's encoding: OTLP/JSON, or protobuf as the opentelemetry-proto messages write it. */
+function encoded(request: { resourceSpans: { resource?: unknown; scopeSpans: { scope?: unknown; spans: Record<string, unknown>[] }[] }[] }): Buffer {
+  if (encoding === 'json') return Buffer.from(JSON.stringify(request));
+  for (const span of request.resourceSpans[0]!.scopeSpans[0]!.spans) {
+    for (const id of ['traceId', 'spanId', 'parentSpanId']) if (typeof span[id] === 'string') span[id] = Buffer.from(span[id], 'hex');
+  }
+  return Buffer.from(exportTraceServiceRequest.encode(exportTraceServiceRequest.fromObject(request)).finish());
+}
+
+/** One OTLP request of `count` spans in traces of ten, and the same spans as the contract's records. */
 function makeRequest(offset: number, count: number) {
   const spans: TraceSpan[] = [];
-  const otlp: unknown[] = [];
+  const otlp: Record<string, unknown>[] = [];
   let traceId = '';
   let rootId = '';
   for (let index = offset; index < offset + count; index += 1) {
@@ -102,7 +123,7 @@ function makeRequest(offset: number, count: number) {
       events: [],
     });
   }
-  const body = JSON.stringify({
+  const body = encoded({
     resourceSpans: [
       {
         resource: {
@@ -132,13 +153,14 @@ async function storedSpans(): Promise<number> {
 }
 
 // End to end, the requests sent from a process of their own.
-const bodiesFile = path.join(agentDir, 'requests.ndjson');
-await writeFile(bodiesFile, requests.map((request) => request.body).join('\n'));
+const bodiesFile = path.join(agentDir, 'requests.base64');
+await writeFile(bodiesFile, requests.map((request) => request.body.toString('base64')).join('\n'));
 // CPU spent by each process during the run: where the time goes.
 let cpuAtStart = { controlPlane: process.cpuUsage(), agentMs: processCpuMs(agent.pid!), machine: machineCpu(), threads: threadCpuMs(process.pid) };
 let started = 0;
 const samples: { at: number; stored: number }[] = [];
-const sent = sendOtlp({ url: `http://127.0.0.1:${receiverPort}/v1/traces`, bodiesFile, requestsInFlight }, () => {
+const contentType = encoding === 'json' ? 'application/json' : 'application/x-protobuf';
+const sent = sendOtlp({ url: `http://127.0.0.1:${receiverPort}/v1/traces`, bodiesFile, contentType, requestsInFlight }, () => {
   started = performance.now();
   cpuAtStart = { controlPlane: process.cpuUsage(), agentMs: processCpuMs(agent.pid!), machine: machineCpu(), threads: threadCpuMs(process.pid) };
 });
@@ -190,7 +212,7 @@ const plain = Math.min(byClient.ms, asArray.ms, asColumns.ms);
 
 const perSecond = (ms: number) => (total / ms) * 1000;
 const microsPerSpan = (ms: number) => ((ms * 1000) / total).toFixed(1);
-console.log(`${total.toLocaleString('en')} spans, ${perRequest} per OTLP/JSON request, ${requestsInFlight} requests in flight, agent ${agentEntry}`);
+console.log(`${total.toLocaleString('en')} spans, ${perRequest} per OTLP/${encoding === 'json' ? 'JSON' : 'protobuf'} request, ${requestsInFlight} requests in flight, agent ${agentEntry}`);
 console.log(
   `end to end, whole run:  ${perSecond(endToEnd).toFixed(0)} spans/s (${(endToEnd / 1000).toFixed(1)} s; all accepted by the agent after ${(accepted / 1000).toFixed(1)} s, ` +
     `${refused} requests answered 429 first)`,

@@ -5,7 +5,8 @@ import type { z } from 'zod';
 import { ErrorEvent, TraceSpan } from '../../contracts/index.js';
 import { serviceOfKey } from './dsn.js';
 import { mapLogs, mapMetrics, mapTraces, type Mapped, type ResolveResource } from './otlp-mapping.js';
-import { decodeExportRequest, encodeExportResponse, encodingOf, MalformedOtlp, type OtlpSignal, type SignalRequests } from './otlp-codec.js';
+import { decodeExportRequest, encodeExportResponse, encodingOf, MalformedOtlp, type OtlpEncoding, type OtlpSignal, type SignalRequests } from './otlp-codec.js';
+import { decodeTraceColumns } from './otlp-trace-protobuf.js';
 import { BodyError, readRequestBody } from './request-body.js';
 import { MalformedEnvelope, parseEnvelope, parseEvent, type EnvelopeEvent } from './sentry-envelope.js';
 import { errorEventFrom, spansFrom, streamedSpansFrom } from './sentry-mapping.js';
@@ -95,12 +96,11 @@ export class TelemetryReceiver {
     const encoding = encodingOf(request.headers['content-type']);
     if (!encoding) throw new Refusal(415, 'OTLP/HTTP takes application/x-protobuf or application/json');
     const body = await readRequestBody(request);
-    const exportRequest = decodeExportRequest(signal, encoding, body);
     const sender = await this.options.directory.fromAddress(request.socket.remoteAddress);
     const resolve: ResolveResource = (attributes) =>
       this.options.directory.tag(attributes[RESOURCE_ATTRIBUTE.serviceId], attributes[RESOURCE_ATTRIBUTE.deploymentId], sender);
-    const mapped = mapSignal(signal, exportRequest, resolve);
-    if (!(await this.options.accept({ [signal]: mapped.records }))) throw new Refusal(429, 'the telemetry spool is full');
+    const mapped = recordsOf(signal, encoding, body, resolve);
+    if (!(await this.options.accept(mapped.records))) throw new Refusal(429, 'the telemetry spool is full');
     if (mapped.rejected > 0) this.options.log.debug({ signal, rejected: mapped.rejected, reason: mapped.errorMessage }, 'OTLP records refused');
     response.writeHead(200, { 'content-type': encoding === 'json' ? 'application/json' : 'application/x-protobuf' });
     response.end(encodeExportResponse(signal, encoding, mapped.rejected, mapped.errorMessage));
@@ -149,10 +149,20 @@ export class TelemetryReceiver {
   }
 }
 
-function mapSignal(signal: OtlpSignal, request: SignalRequests[OtlpSignal], resolve: ResolveResource): Mapped<unknown> {
-  if (signal === 'traces') return mapTraces(request as SignalRequests['traces'], resolve);
-  if (signal === 'logs') return mapLogs(request as SignalRequests['logs'], resolve);
-  return mapMetrics(request as SignalRequests['metrics'], resolve);
+/* Protobuf spans, the bulk, are read straight into columns; everything else is decoded, then mapped. */
+function recordsOf(signal: OtlpSignal, encoding: OtlpEncoding, body: Buffer, resolve: ResolveResource): Omit<Mapped<unknown>, 'records'> & { records: TelemetryRecords } {
+  if (signal === 'traces' && encoding === 'protobuf') {
+    const { columns, ...refused } = decodeTraceColumns(body, resolve);
+    return { records: { span_columns: [columns] }, ...refused };
+  }
+  const request = decodeExportRequest(signal, encoding, body);
+  const mapped =
+    signal === 'traces'
+      ? mapTraces(request as SignalRequests['traces'], resolve)
+      : signal === 'logs'
+        ? mapLogs(request as SignalRequests['logs'], resolve)
+        : mapMetrics(request as SignalRequests['metrics'], resolve);
+  return { ...mapped, records: { [signal]: mapped.records } };
 }
 
 /* Sentry has no partial success: an item the contract cannot hold makes the whole request a 400 the SDK logs. */

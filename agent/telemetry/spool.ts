@@ -171,7 +171,8 @@ export class TelemetrySpool {
   }
 
   private countDropped(records: TelemetryRecords): void {
-    for (const kind of TELEMETRY_KINDS) this.droppedCounts[kind] += records[kind]?.length ?? 0;
+    const counts = countsByKind(records);
+    for (const kind of TELEMETRY_KINDS) this.droppedCounts[kind] += counts[kind];
   }
 
   /* Every change to the files runs in turn: appends, sealing, shedding and removal never interleave. */
@@ -274,8 +275,7 @@ export class TelemetrySpool {
       if (recordCount(shed) === 0) continue;
       this.countDropped(shed);
       for (const kind of SHEDDABLE_KINDS) data[kind] = [];
-      // recordCount looks at the five arrays: spans in columns are still there to keep.
-      if (recordCount(data) === 0 && !data.span_columns?.length) {
+      if (recordCount(data) === 0) {
         this.batchList = this.batchList.filter((candidate) => candidate !== batch);
         await unlink(batch.file);
       } else {

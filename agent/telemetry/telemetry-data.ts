@@ -6,8 +6,11 @@ import type { TelemetryData } from '../../contracts/index.js';
  */
 export type TelemetryKind = Exclude<keyof TelemetryData, 'span_columns'>;
 
-/** Some records of each kind; absent kinds are empty. What a receiver accepts in one request. */
-export type TelemetryRecords = Partial<Pick<TelemetryData, TelemetryKind>>;
+/**
+ * Some records of each kind, spans possibly as blocks of columns (the OTLP/protobuf receiver reads
+ * them straight into that form); absent kinds are empty. What a receiver accepts in one request.
+ */
+export type TelemetryRecords = Partial<TelemetryData>;
 
 export const TELEMETRY_KINDS: readonly TelemetryKind[] = ['errors', 'traces', 'logs', 'metrics', 'health_checks'];
 
@@ -22,12 +25,18 @@ export function emptyTelemetryData(): TelemetryData {
   return { errors: [], traces: [], logs: [], metrics: [], health_checks: [] };
 }
 
+/** How many records of the kind, spans in columns counted as `traces`. */
+function countOf(records: TelemetryRecords, kind: TelemetryKind): number {
+  const count = records[kind]?.length ?? 0;
+  return kind === 'traces' ? (records.span_columns ?? []).reduce((sum, block) => sum + block.trace_id.length, count) : count;
+}
+
 export function recordCount(records: TelemetryRecords): number {
-  return TELEMETRY_KINDS.reduce((sum, kind) => sum + (records[kind]?.length ?? 0), 0);
+  return TELEMETRY_KINDS.reduce((sum, kind) => sum + countOf(records, kind), 0);
 }
 
 export function countsByKind(records: TelemetryRecords): Record<TelemetryKind, number> {
-  return Object.fromEntries(TELEMETRY_KINDS.map((kind) => [kind, records[kind]?.length ?? 0])) as Record<TelemetryKind, number>;
+  return Object.fromEntries(TELEMETRY_KINDS.map((kind) => [kind, countOf(records, kind)])) as Record<TelemetryKind, number>;
 }
 
 export function carriesPrecious(records: TelemetryRecords): boolean {

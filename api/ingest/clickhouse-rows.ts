@@ -3,7 +3,8 @@ import { spanColumnsOf, type LogEntry, type MetricPoint, type SpanColumns, type 
 /*
  * The contract's records as rows of the ClickHouse tables (db/clickhouse/schema.ts), in the form
  * the readers in db/clickhouse/ expect: `DateTime64(9)` as UTC text to the nanosecond, log
- * attributes as strings, span events as JSON text, an absent parent as ''. Spans travel as
+ * attributes as strings, an absent parent as ''. Span events are stored as JSON text, which
+ * ClickHouse takes from the array as written (db/clickhouse/writer.ts). Spans travel as
  * columns (db/clickhouse/writer.ts, `jsonColumns`), the other records as rows.
  */
 
@@ -22,7 +23,7 @@ export type SpanBlock = {
   status_message: readonly string[];
   /** Numbers and booleans among the values are stored as the text JSON gives them (db/clickhouse/writer.ts). */
   attributes: readonly TraceSpan['attributes'][];
-  events: string[];
+  events: readonly TraceSpan['events'][];
 };
 
 export interface LogRow {
@@ -88,18 +89,12 @@ function stringValues(record: Record<string, unknown>): Record<string, string> {
 }
 
 /*
- * Most columns are stored as they came; only times and events change form. Columns are named one
- * by one: a key the contract does not know never reaches the insert, where it would fail every
- * batch sharing it.
+ * Columns are stored as they came, only times change form. Columns are named one by one: a key
+ * the contract does not know never reaches the insert, where it would fail every batch sharing it.
  */
 export function spanBlock(columns: SpanColumns): SpanBlock {
-  const spans = columns.trace_id.length;
-  const [startTime, events] = [new Array<string>(spans), new Array<string>(spans)];
-  for (let index = 0; index < spans; index += 1) {
-    const spanEvents = columns.events[index]!;
-    startTime[index] = clickhouseTimeFromNanos(columns.start_time_ns[index]!);
-    events[index] = spanEvents.length === 0 ? '[]' : JSON.stringify(spanEvents);
-  }
+  const startTime = new Array<string>(columns.trace_id.length);
+  for (let index = 0; index < startTime.length; index += 1) startTime[index] = clickhouseTimeFromNanos(columns.start_time_ns[index]!);
   return {
     trace_id: columns.trace_id,
     span_id: columns.span_id,
@@ -113,7 +108,7 @@ export function spanBlock(columns: SpanColumns): SpanBlock {
     status_code: columns.status_code,
     status_message: columns.status_message,
     attributes: columns.attributes,
-    events,
+    events: columns.events,
   };
 }
 

@@ -6,13 +6,15 @@ import { fileURLToPath } from 'node:url';
 export interface OtlpSendOptions {
   /** e.g. `http://127.0.0.1:4318/v1/traces`. */
   url: string;
-  /** A file of request bodies (OTLP/JSON), one per line. */
+  /** A file of request bodies, base64, one per line. */
   bodiesFile: string;
+  /** `application/json` or `application/x-protobuf`. */
+  contentType: string;
   requestsInFlight: number;
 }
 
 /**
- * Posts OTLP/JSON requests from a process of its own, as instrumented apps do: the load does not
+ * Posts OTLP requests from a process of its own, as instrumented apps do: the load does not
  * queue behind the control plane sharing the bench's event loop. Resolves with the moments (this
  * process's `performance.now()`) the first request went out and the last one was accepted, the
  * sender's CPU time, and how many answers were 429 (spool full: retried after Retry-After).
@@ -38,9 +40,9 @@ export function sendOtlp(options: OtlpSendOptions, onStart: () => void): Promise
   });
 }
 
-function post(agent: http.Agent, url: URL, body: string): Promise<{ status: number; retryAfter: number }> {
+function post(agent: http.Agent, url: URL, contentType: string, body: Buffer): Promise<{ status: number; retryAfter: number }> {
   return new Promise((resolve, reject) => {
-    const request = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (response) => {
+    const request = http.request(url, { method: 'POST', agent, headers: { 'content-type': contentType, 'content-length': body.length } }, (response) => {
       response.resume();
       response.once('end', () => resolve({ status: response.statusCode ?? 0, retryAfter: Number(response.headers['retry-after'] ?? 1) }));
     });
@@ -50,7 +52,10 @@ function post(agent: http.Agent, url: URL, body: string): Promise<{ status: numb
 }
 
 async function run(options: OtlpSendOptions): Promise<void> {
-  const bodies = (await readFile(options.bodiesFile, 'utf8')).split('\n').filter(Boolean);
+  const bodies = (await readFile(options.bodiesFile, 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => Buffer.from(line, 'base64'));
   const url = new URL(options.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.requestsInFlight });
   let next = 0;
@@ -62,7 +67,7 @@ async function run(options: OtlpSendOptions): Promise<void> {
       while (next < bodies.length) {
         const body = bodies[next++]!;
         for (;;) {
-          const { status, retryAfter } = await post(agent, url, body);
+          const { status, retryAfter } = await post(agent, url, options.contentType, body);
           if (status === 200) break;
           // 429 when the spool is full: an SDK retries after Retry-After; so do we.
           if (status !== 429) throw new Error(`the receiver answered ${status}`);
