@@ -51,6 +51,10 @@ export function entriesOf(records: TelemetryRecords, maxBytes: number): JournalE
     if (json.length <= maxBytes) entries.push({ key: 'span_columns', json });
     else entries.push(...splitRecords('traces', spansOf(block), maxBytes));
   }
+  for (const block of records.spanColumnsJson ?? []) {
+    if (block.json.length > maxBytes) throw new Error(`a block of span columns of ${block.json.length} bytes does not fit in a batch`);
+    entries.push({ key: 'span_columns', json: block.json });
+  }
   return entries;
 }
 

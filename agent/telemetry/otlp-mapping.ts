@@ -107,9 +107,9 @@ function spanRecord(span: OtlpSpan, service: ServiceTag): TraceSpan {
   const message = span.status?.message;
   const code = STATUS_CODES[enumIndex(span.status?.code, 'STATUS_CODE_', ['UNSET', 'OK', 'ERROR'])] ?? 'unset';
   return {
-    trace_id: hex(span.traceId),
-    span_id: hex(span.spanId),
-    parent_span_id: span.parentSpanId?.length ? hex(span.parentSpanId) : undefined,
+    trace_id: span.traceId.toLowerCase(),
+    span_id: span.spanId.toLowerCase(),
+    parent_span_id: span.parentSpanId ? span.parentSpanId.toLowerCase() : undefined,
     service_id: service.service_id,
     deployment_id: service.deployment_id,
     operation_name: span.name,
@@ -197,10 +197,6 @@ function nanosNumber(value: string | number | undefined): number {
 function durationNanos(start: string | number | undefined, end: string | number | undefined): number {
   const difference = nanos(end) - nanos(start);
   return difference > 0n ? Number(difference) : 0;
-}
-
-function hex(id: string | number[]): string {
-  return typeof id === 'string' ? id.toLowerCase() : Buffer.from(id).toString('hex');
 }
 
 function isoFromNanos(value: bigint): string {

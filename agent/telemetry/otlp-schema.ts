@@ -7,7 +7,8 @@ import { compiledOnFirstUse } from '../../contracts/compiled.js';
  * (or numbers), enums as integers (or their names), ids as hex (JSON) or byte arrays (protobuf).
  * Unknown fields are ignored; fields in the wrong type make the whole request malformed (400),
  * except in spans, which are refused one by one (`partial_success`). The schemas the receiver
- * parses spans and metrics with are compiled on first use (`compiledOnFirstUse`).
+ * parses spans and metrics with are compiled on first use (`compiledOnFirstUse`). Protobuf spans,
+ * the bulk, skip all this: otlp-trace-protobuf.ts reads them from the request's bytes.
  */
 
 /* At most 20 digits: every OTLP 64-bit value fits, and none becomes Infinity as a number. */
@@ -16,10 +17,13 @@ const UInt64 = z.union([z.string().regex(/^\d{1,20}$/), z.number().int().nonnega
 const Byte = z.number().int().min(0).max(255);
 /** Hex in OTLP/JSON, bytes from protobuf; empty means absent. */
 const Id = z.union([z.string(), z.array(Byte)]);
-/* W3C trace context ids, as the contract's TraceSpan requires them (the mapping lower-cases hex). */
-const TraceId = z.union([z.string().regex(/^[0-9a-fA-F]{32}$/), z.array(Byte).length(16)]);
-const SpanId = z.union([z.string().regex(/^[0-9a-fA-F]{16}$/), z.array(Byte).length(8)]);
-const ParentSpanId = z.union([z.string().regex(/^(?:[0-9a-fA-F]{16})?$/), z.array(Byte).length(8), z.array(Byte).length(0)]);
+/*
+ * W3C trace context ids, as the contract's TraceSpan requires them (the mapping lower-cases hex).
+ * Spans only come here as OTLP/JSON: protobuf spans are read by otlp-trace-protobuf.ts.
+ */
+const TraceId = z.string().regex(/^[0-9a-fA-F]{32}$/);
+const SpanId = z.string().regex(/^[0-9a-fA-F]{16}$/);
+const ParentSpanId = z.string().regex(/^(?:[0-9a-fA-F]{16})?$/);
 const Enum = z.union([z.number().int(), z.string()]);
 /* OTLP/JSON writes the doubles JSON cannot hold as strings; the mapping turns them into numbers. */
 const Double = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])]);

@@ -152,8 +152,8 @@ export class TelemetryReceiver {
 /* Protobuf spans, the bulk, are read straight into columns; everything else is decoded, then mapped. */
 function recordsOf(signal: OtlpSignal, encoding: OtlpEncoding, body: Buffer, resolve: ResolveResource): Omit<Mapped<unknown>, 'records'> & { records: TelemetryRecords } {
   if (signal === 'traces' && encoding === 'protobuf') {
-    const { columns, ...refused } = decodeTraceColumns(body, resolve);
-    return { records: { span_columns: [columns] }, ...refused };
+    const { blocks, ...refused } = decodeTraceColumns(body, resolve);
+    return { records: { spanColumnsJson: blocks }, ...refused };
   }
   const request = decodeExportRequest(signal, encoding, body);
   const mapped =

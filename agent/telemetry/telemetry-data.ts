@@ -6,11 +6,17 @@ import type { TelemetryData } from '../../contracts/index.js';
  */
 export type TelemetryKind = Exclude<keyof TelemetryData, 'span_columns'>;
 
+/** A block of span columns already serialised, as the OTLP/protobuf receiver writes them, and how many spans it holds. */
+export interface SpanColumnsJson {
+  spans: number;
+  json: Buffer;
+}
+
 /**
- * Some records of each kind, spans possibly as blocks of columns (the OTLP/protobuf receiver reads
- * them straight into that form); absent kinds are empty. What a receiver accepts in one request.
+ * Some records of each kind, spans possibly as blocks of columns, as objects or already as JSON;
+ * absent kinds are empty. What a receiver accepts in one request.
  */
-export type TelemetryRecords = Partial<TelemetryData>;
+export type TelemetryRecords = Partial<TelemetryData> & { spanColumnsJson?: SpanColumnsJson[] };
 
 export const TELEMETRY_KINDS: readonly TelemetryKind[] = ['errors', 'traces', 'logs', 'metrics', 'health_checks'];
 
@@ -28,7 +34,9 @@ export function emptyTelemetryData(): TelemetryData {
 /** How many records of the kind, spans in columns counted as `traces`. */
 function countOf(records: TelemetryRecords, kind: TelemetryKind): number {
   const count = records[kind]?.length ?? 0;
-  return kind === 'traces' ? (records.span_columns ?? []).reduce((sum, block) => sum + block.trace_id.length, count) : count;
+  if (kind !== 'traces') return count;
+  const inBlocks = (records.span_columns ?? []).reduce((sum, block) => sum + block.trace_id.length, 0);
+  return (records.spanColumnsJson ?? []).reduce((sum, block) => sum + block.spans, count + inBlocks);
 }
 
 export function recordCount(records: TelemetryRecords): number {

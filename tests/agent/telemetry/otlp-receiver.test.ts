@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import otlpRoot from '@opentelemetry/otlp-transformer/build/esm/generated/root.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spooledData, testReceiver } from './support.js';
+import { decodeBatch, spooledData, testReceiver } from './support.js';
 
 interface GeneratedMessage {
   fromObject(object: unknown): object;
@@ -225,7 +225,7 @@ describe('OTLP/HTTP receiver', () => {
         links: [{ traceId, spanId: ROOT_SPAN_ID }],
         status: { code: 2, message: 'deadlock detected' },
       }),
-      span(traceId, '1000000000000002', { kind: 2, status: { code: 1 } }),
+      span(traceId, '1000000000000002', { kind: 2, status: { code: 1 }, name: 'GET "/a\\b"\n\u0001 ü 🚀', attributes: [{ key: 'quote"key\t', value: { stringValue: '' } }] }),
       span(traceId, '1000000000000003', { startTimeUnixNano: '18446744073709551615', endTimeUnixNano: '5', kind: 9 }),
       span(traceId, '1000000000000004', { name: '' }),
       span(traceId, '1000000000000005', { attributes: [{ key: 'deep', value: deep }] }),
@@ -278,6 +278,25 @@ describe('OTLP/HTTP receiver', () => {
       ],
     });
     expect(of(protobufTrace)[2]).toMatchObject({ span_kind: 'internal', duration_ns: 0 });
+  });
+
+  it('splits a large protobuf request into blocks of columns and keeps every span', async () => {
+    const traceId = randomUUID().replaceAll('-', '');
+    const spans = Array.from({ length: 6_000 }, (_, index) => ({
+      traceId: Buffer.from(traceId, 'hex'),
+      spanId: Buffer.from(index.toString(16).padStart(16, '0'), 'hex'),
+      name: `${'x'.repeat(200)} ${index}`,
+      startTimeUnixNano: '1700000000000000000',
+      endTimeUnixNano: '1700000000000001000',
+    }));
+    const body = protobuf('trace', 'ExportTraceServiceRequest', { resourceSpans: [{ resource: taggedResource, scopeSpans: [{ spans }] }] });
+    expect((await post('/v1/traces', body, { 'content-type': 'application/x-protobuf' })).status).toBe(200);
+    await receiver.spool.seal();
+    const blocks = [];
+    for (const batch of receiver.spool.batches()) blocks.push(...((await decodeBatch(await receiver.spool.read(batch))).span_columns ?? []));
+    const ours = blocks.filter((block) => block.trace_id[0] === traceId);
+    expect(ours.length).toBeGreaterThan(1);
+    expect(ours.flatMap((block) => block.operation_name)).toEqual(spans.map((span) => span.name));
   });
 
   it('answers 400 to protobuf spans that are not protobuf, whatever part is broken', async () => {
