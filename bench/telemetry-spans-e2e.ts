@@ -16,6 +16,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import otlpRoot from '@opentelemetry/otlp-transformer/build/esm/generated/root.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { AGENT_NODE_FLAGS } from '../agent/release/node-flags.js';
 import { spanBlockOf } from '../api/ingest/clickhouse-rows.js';
 import type { TraceSpan } from '../contracts/index.js';
 import { insertEncoded, jsonColumns, jsonRows, type ColumnBlock } from '../db/clickhouse/writer.js';
@@ -48,7 +49,8 @@ const agentDir = await mkdtemp(path.join(tmpdir(), 'syntra-bench-agent-'));
 const receiverPort = await freePort();
 const profileDir = process.env.SYNTRA_BENCH_PROFILE;
 const agentEntry = process.env.AGENT_ENTRY ?? 'bin/syntra.js';
-const agent = spawn(process.execPath, [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), agentEntry, 'agent'], {
+// With the V8 flags the install script starts it with.
+const agent = spawn(process.execPath, [...AGENT_NODE_FLAGS, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), agentEntry, 'agent'], {
   env: {
     ...process.env,
     SYNTRA_AGENT_URL: controlPlane.url,

@@ -3,7 +3,7 @@ import { mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle }
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { TelemetryData } from '../../contracts/index.js';
-import { batchesOf, entriesOf, journalLines, parseJournal } from './journal.js';
+import { batchesOf, entriesOf, journalLines, parseJournal, type JournalEntry } from './journal.js';
 import {
   carriesPrecious,
   countsByKind,
@@ -43,6 +43,7 @@ export interface SpooledBatch {
 
 interface PendingAppend {
   line: Buffer;
+  entries: JournalEntry[];
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -67,7 +68,13 @@ export class TelemetrySpool {
   private journalBytes = 0;
   private queuedBytes = 0;
   /* Sealed journals waiting to be compressed into batches, oldest first, and the compression running. */
-  private sealed: { file: string; sequence: number; bytes: number }[] = [];
+  private sealed: { file: string; sequence: number; bytes: number; entries: JournalEntry[] | null }[] = [];
+  /*
+   * What the journal file holds, when this process wrote all of it: sealing takes the entries from
+   * here rather than reading and checking the file again. Null for a journal left by an earlier
+   * process, or after a failed write left the file uncertain; those are read from disk.
+   */
+  private journalEntries: JournalEntry[] | null = [];
   private compressing: Promise<void> = Promise.resolve();
   private sequence = 0;
   private pending: PendingAppend[] = [];
@@ -124,7 +131,8 @@ export class TelemetrySpool {
    */
   async append(records: TelemetryRecords): Promise<boolean> {
     if (recordCount(records) === 0) return true;
-    const line = journalLines(entriesOf(records, BATCH_MAX_JSON_BYTES));
+    const entries = entriesOf(records, BATCH_MAX_JSON_BYTES);
+    const line = journalLines(entries);
     if (!this.fits(line.length) && carriesPrecious(records)) {
       await this.exclusive(() => this.shedFor(line.length));
     }
@@ -133,7 +141,7 @@ export class TelemetrySpool {
       return false;
     }
     this.queuedBytes += line.length;
-    const written = new Promise<void>((resolve, reject) => this.pending.push({ line, resolve, reject }));
+    const written = new Promise<void>((resolve, reject) => this.pending.push({ line, entries, resolve, reject }));
     this.scheduleDrain();
     return written.then(() => true);
   }
@@ -201,8 +209,10 @@ export class TelemetrySpool {
       await this.journal.appendFile(content);
       await this.journal.sync();
       this.journalBytes += content.length;
+      this.journalEntries?.push(...group.flatMap((entry) => entry.entries));
       for (const entry of group) entry.resolve();
     } catch (error) {
+      this.journalEntries = null;
       for (const entry of group) entry.reject(error);
     } finally {
       this.queuedBytes -= content.length;
@@ -220,8 +230,9 @@ export class TelemetrySpool {
     const sealing = path.join(this.dir, SEALING_DIR, `${String(this.sequence).padStart(12, '0')}.ndjson`);
     await rename(path.join(this.dir, JOURNAL), sealing);
     await syncDirectory(this.dir);
-    this.sealed.push({ file: sealing, sequence: this.sequence, bytes: this.journalBytes });
+    this.sealed.push({ file: sealing, sequence: this.sequence, bytes: this.journalBytes, entries: this.journalEntries });
     this.journalBytes = 0;
+    this.journalEntries = [];
   }
 
   /*
@@ -234,7 +245,7 @@ export class TelemetrySpool {
       .then(async () => {
         while (this.sealed.length > 0) {
           const next = this.sealed[0]!;
-          await this.compressSealed(next.file, next.sequence);
+          await this.compressSealed(next.file, next.sequence, next.entries);
           this.sealed.shift();
         }
       });
@@ -245,13 +256,12 @@ export class TelemetrySpool {
    * Idempotent, for crash recovery: batch files of this sequence left by an interrupted run are
    * replaced, and the journal copy is deleted only once every batch file is in place.
    */
-  private async compressSealed(sealing: string, sequence: number): Promise<void> {
+  private async compressSealed(sealing: string, sequence: number, inMemory: JournalEntry[] | null): Promise<void> {
     const prefix = `${String(sequence).padStart(12, '0')}-`;
     for (const stale of this.batchList.filter((batch) => path.basename(batch.file).startsWith(prefix))) await unlink(stale.file);
     this.batchList = this.batchList.filter((batch) => !path.basename(batch.file).startsWith(prefix));
-    const entries = parseJournal(await readFile(sealing), BATCH_MAX_JSON_BYTES, (reason) =>
-      this.log.warn({ file: sealing }, `skipped ${reason} in the telemetry journal`),
-    );
+    const entries =
+      inMemory ?? parseJournal(await readFile(sealing), BATCH_MAX_JSON_BYTES, (reason) => this.log.warn({ file: sealing }, `skipped ${reason} in the telemetry journal`));
     const written: SpooledBatch[] = [];
     for (const [part, json] of batchesOf(entries, BATCH_MAX_JSON_BYTES).entries()) {
       const batchId = randomUUID();
@@ -310,12 +320,14 @@ export class TelemetrySpool {
       const match = SEALING_FILE.exec(name);
       if (!match) continue;
       this.sequence = Math.max(this.sequence, Number(match[1]));
-      await this.compressSealed(path.join(this.dir, SEALING_DIR, name), Number(match[1]));
+      await this.compressSealed(path.join(this.dir, SEALING_DIR, name), Number(match[1]), null);
     }
     this.journalBytes = await stat(path.join(this.dir, JOURNAL)).then(
       (found) => found.size,
       () => 0,
     );
+    // A journal left by an earlier process is read from disk when it is sealed.
+    this.journalEntries = this.journalBytes > 0 ? null : [];
     await this.moveJournal();
     await this.compressSealedInTurn();
     this.batchList.sort((a, b) => path.basename(a.file).localeCompare(path.basename(b.file)));

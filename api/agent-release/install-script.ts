@@ -1,4 +1,5 @@
 import type { AgentBundle } from '../../agent/release/bundle.js';
+import { AGENT_NODE_FLAGS } from '../../agent/release/node-flags.js';
 
 /** Single-quoted for sh: the only character to escape inside single quotes is the quote itself. */
 const shellQuote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
@@ -57,7 +58,7 @@ Wants=network-online.target
 
 [Service]
 EnvironmentFile=/etc/syntra-agent.env
-ExecStart=$(command -v node) $dir/syntra-agent.mjs
+ExecStart=$(command -v node) ${AGENT_NODE_FLAGS.join(' ')} $dir/syntra-agent.mjs
 Restart=always
 RestartSec=2
 
@@ -69,7 +70,7 @@ UNIT
   echo "Syntra agent $version installed and started as the syntra-agent service"
 else
   echo "Syntra agent $version installed in $dir; starting it in the foreground" >&2
-  SYNTRA_AGENT_URL="$url" SYNTRA_AGENT_TOKEN="$token" exec node "$dir/syntra-agent.mjs"
+  SYNTRA_AGENT_URL="$url" SYNTRA_AGENT_TOKEN="$token" exec node ${AGENT_NODE_FLAGS.join(' ')} "$dir/syntra-agent.mjs"
 fi
 `;
 }

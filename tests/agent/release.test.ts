@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAgentBundle } from '../../agent/release/bundle.js';
+import { AGENT_NODE_FLAGS } from '../../agent/release/node-flags.js';
 import { AGENT_VERSION } from '../../agent/version.js';
 import { enqueueAgentCommand } from '../../db/queries/agent-commands.js';
 import { freePort } from '../../engines/ports.js';
@@ -81,6 +82,8 @@ describe('the installed agent process', () => {
     expect(createHash('sha256').update(installed).digest('hex')).toBe(served.headers.get('etag')!.replaceAll('"', ''));
     // The token reaches the agent through its environment, never its command line.
     for (const pid of await agentPids()) expect(await readFile(`/proc/${pid}/cmdline`, 'utf8')).not.toContain(token);
+    // …and it runs with the agent's V8 flags.
+    for (const pid of await agentPids()) expect((await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0')).toEqual(expect.arrayContaining([...AGENT_NODE_FLAGS]));
   }, 60_000);
 
   it('after kill -9 it comes back online when started again, and gets what was queued meanwhile', async () => {
