@@ -24,14 +24,15 @@ export interface Mapped<Kind> {
   errorMessage: string | undefined;
 }
 
-const SPAN_KINDS = ['internal', 'internal', 'server', 'client', 'producer', 'consumer'] as const;
-const STATUS_CODES = ['unset', 'ok', 'error'] as const;
-const UNKNOWN_SERVICE =
+/** The contract's span kinds and status codes, by their OTLP enum values. */
+export const SPAN_KINDS = ['internal', 'internal', 'server', 'client', 'producer', 'consumer'] as const;
+export const STATUS_CODES = ['unset', 'ok', 'error'] as const;
+export const UNKNOWN_SERVICE =
   'no Syntra service for this resource: the agent tags records by the syntra.service_id resource attribute ' +
   '(OTEL_RESOURCE_ATTRIBUTES, set in containers it deploys) or by the sending container';
 
-class Collector<Kind> {
-  readonly records: Kind[] = [];
+/** How many records of a request were refused, and the first reason why: its `partial_success`. */
+export class Refusals {
   rejected = 0;
   errorMessage: string | undefined;
 
@@ -40,6 +41,10 @@ class Collector<Kind> {
     this.rejected += count;
     this.errorMessage ??= message;
   }
+}
+
+class Collector<Kind> extends Refusals {
+  readonly records: Kind[] = [];
 
   /** Keeps the candidate if the contract's schema accepts it: one bad record never spoils a batch. */
   keep(schema: Parser<Kind>, candidate: unknown): void {

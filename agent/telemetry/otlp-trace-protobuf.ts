@@ -1,6 +1,6 @@
 import type { SpanColumns } from '../../contracts/index.js';
 import { MalformedOtlp } from './otlp-codec.js';
-import type { ResolveResource } from './otlp-mapping.js';
+import { Refusals, SPAN_KINDS, STATUS_CODES, UNKNOWN_SERVICE, type ResolveResource } from './otlp-mapping.js';
 import { MAX_ATTRIBUTE_DEPTH } from './otlp-schema.js';
 import type { SpanColumnsJson } from './telemetry-data.js';
 
@@ -41,11 +41,8 @@ const END_GROUP = 4;
 const FIXED32 = 5;
 const TWO_TO_32 = 4294967296;
 
-const SPAN_KINDS = ['internal', 'internal', 'server', 'client', 'producer', 'consumer'].map(jsonBytes);
-const STATUS_CODES = ['unset', 'ok', 'error'].map(jsonBytes);
-const UNKNOWN_SERVICE =
-  'no Syntra service for this resource: the agent tags records by the syntra.service_id resource attribute ' +
-  '(OTEL_RESOURCE_ATTRIBUTES, set in containers it deploys) or by the sending container';
+const SPAN_KIND_JSON = SPAN_KINDS.map(jsonBytes);
+const STATUS_CODE_JSON = STATUS_CODES.map(jsonBytes);
 const TOO_DEEP = `attribute values nest at most ${MAX_ATTRIBUTE_DEPTH} levels deep`;
 
 const COLUMNS: readonly (keyof SpanColumns)[] = [
@@ -134,6 +131,24 @@ class Wire {
     const end = this.position + length;
     if (end > this.bytes.length) throw new MalformedOtlp('the body is not valid protobuf: a field runs past the end');
     return end;
+  }
+
+  /**
+   * Visits each occurrence of the length-delimited `field` before `end`, skipping other fields:
+   * `visit` gets the occurrence's end with the cursor at its start, and may leave the cursor anywhere.
+   */
+  each(field: number, end: number, visit: (fieldEnd: number) => void): void {
+    while (this.position < end) {
+      const tag = this.varint();
+      if (tag >>> 3 !== field) {
+        this.skip(tag);
+        continue;
+      }
+      this.expect(tag, LENGTH_DELIMITED);
+      const fieldEnd = this.delimited();
+      visit(fieldEnd);
+      this.position = fieldEnd;
+    }
   }
 
   /** The wire type of `tag`, checked against the field's declared one. */
@@ -270,19 +285,11 @@ class Column {
 const columnBuffers = Object.fromEntries(COLUMNS.map((name) => [name, new Column()])) as Record<keyof SpanColumns, Column>;
 
 /** Spans written column by column into blocks of at most MAX_BLOCK_BYTES. */
-class BlockWriter {
+class BlockWriter extends Refusals {
   readonly blocks: SpanColumnsJson[] = [];
   readonly columns = columnBuffers;
   private readonly inOrder = COLUMNS.map((name) => this.columns[name]);
   spans = 0;
-  rejected = 0;
-  errorMessage: string | undefined;
-
-  reject(count: number, message: string): void {
-    if (count === 0) return;
-    this.rejected += count;
-    this.errorMessage ??= message;
-  }
 
   /** After each span: a full block is closed and the next one begun. */
   spanWritten(): void {
@@ -309,14 +316,7 @@ export function decodeTraceColumns(body: Buffer, resolve: ResolveResource): Deco
   const wire = new Wire(body);
   const out = new BlockWriter();
   for (const column of Object.values(out.columns)) column.length = 0;
-  while (wire.position < body.length) {
-    const tag = wire.varint();
-    if (tag >>> 3 !== 1) wire.skip(tag);
-    else {
-      wire.expect(tag, LENGTH_DELIMITED);
-      resourceSpans(wire, wire.delimited(), resolve, out);
-    }
-  }
+  wire.each(1, body.length, (end) => resourceSpans(wire, end, resolve, out));
   out.closeBlock();
   return { blocks: out.blocks, rejected: out.rejected, errorMessage: out.errorMessage };
 }
@@ -360,14 +360,7 @@ function resourceAttributes(wire: Wire, end: number): Record<string, string> {
   const attributes: Record<string, string> = {};
   const key = new Range();
   const value = new Range();
-  while (wire.position < end) {
-    const tag = wire.varint();
-    if (tag >>> 3 !== 1) {
-      wire.skip(tag);
-      continue;
-    }
-    wire.expect(tag, LENGTH_DELIMITED);
-    const attributeEnd = wire.delimited();
+  wire.each(1, end, (attributeEnd) => {
     keyValue(wire, attributeEnd, key, value);
     try {
       attributes[textOf(wire, key)] = String(valueOf(wire, value, MAX_ATTRIBUTE_DEPTH));
@@ -375,32 +368,21 @@ function resourceAttributes(wire: Wire, end: number): Record<string, string> {
       if (error instanceof RefusedSpan) throw new MalformedOtlp(`not a valid ExportTraceServiceRequest: resource attributes: ${error.message}`);
       throw error;
     }
-    wire.position = attributeEnd;
-  }
+  });
   return attributes;
 }
 
 /* ScopeSpans: spans = 2. Without a service, each span is refused unread. */
 function scopeSpans(wire: Wire, end: number, service: ServiceJson | null, out: BlockWriter): void {
-  while (wire.position < end) {
-    const tag = wire.varint();
-    if (tag >>> 3 !== 2) {
-      wire.skip(tag);
-      continue;
+  wire.each(2, end, (spanEnd) => {
+    if (!service) return out.reject(1, UNKNOWN_SERVICE);
+    try {
+      span(wire, spanEnd, service, out);
+    } catch (error) {
+      if (!(error instanceof RefusedSpan)) throw error;
+      out.reject(1, error.message);
     }
-    wire.expect(tag, LENGTH_DELIMITED);
-    const spanEnd = wire.delimited();
-    if (!service) out.reject(1, UNKNOWN_SERVICE);
-    else {
-      try {
-        span(wire, spanEnd, service, out);
-      } catch (error) {
-        if (!(error instanceof RefusedSpan)) throw error;
-        out.reject(1, error.message);
-      }
-    }
-    wire.position = spanEnd;
-  }
+  });
 }
 
 /* One span's fields read so far; a span is read by one call at a time, so they are reused. */
@@ -495,10 +477,10 @@ function span(wire: Wire, end: number, service: ServiceJson, out: BlockWriter): 
   columns.service_id.next(first).raw(service.serviceId);
   columns.deployment_id.next(first).raw(service.deploymentId);
   columns.operation_name.next(first).string(bytes, name.start, name.end);
-  columns.span_kind.next(first).raw(SPAN_KINDS[kind] ?? SPAN_KINDS[0]!);
+  columns.span_kind.next(first).raw(SPAN_KIND_JSON[kind] ?? SPAN_KIND_JSON[0]!);
   columns.start_time_ns.next(first).ascii(String(wire.uint64(startAt)));
   columns.duration_ns.next(first).ascii(String(duration > 0 ? duration : 0));
-  columns.status_code.next(first).raw(STATUS_CODES[code] ?? STATUS_CODES[0]!);
+  columns.status_code.next(first).raw(STATUS_CODE_JSON[code] ?? STATUS_CODE_JSON[0]!);
   columns.status_message.next(first).string(bytes, Math.max(statusMessage.start, 0), Math.max(statusMessage.end, 0));
   out.spanWritten();
 }
@@ -534,14 +516,8 @@ function spanEvent(column: Column, wire: Wire, end: number, first: boolean): voi
   column.string(wire.bytes, Math.max(eventName.start, 0), Math.max(eventName.end, 0));
   column.ascii(`,"timestamp_ns":${wire.uint64(timeAt)},"attributes":{`);
   let attributes = 0;
-  for (wire.position = start; wire.position < end; ) {
-    const tag = wire.varint();
-    if (tag >>> 3 !== 3) wire.skip(tag);
-    else {
-      wire.expect(tag, LENGTH_DELIMITED);
-      attribute(column, wire, wire.delimited(), attributes++ === 0);
-    }
-  }
+  wire.position = start;
+  wire.each(3, end, (attributeEnd) => attribute(column, wire, attributeEnd, attributes++ === 0));
   column.ascii('}}');
 }
 
@@ -652,36 +628,25 @@ function readRange(wire: Wire, tag: number): Range {
 /* ArrayValue: values = 1. */
 function arrayOf(wire: Wire, range: Range, depth: number): (string | number | boolean)[] {
   const values: (string | number | boolean)[] = [];
-  for (wire.position = range.start; wire.position < range.end; ) {
-    const tag = wire.varint();
-    if (tag >>> 3 !== 1) wire.skip(tag);
-    else {
-      if (depth === 0) throw new RefusedSpan(`attributes: ${TOO_DEEP}`);
-      const element = readRange(wire, tag);
-      const resume = wire.position;
-      values.push(valueOf(wire, element, depth - 1));
-      wire.position = resume;
-    }
-  }
+  wire.position = range.start;
+  wire.each(1, range.end, (elementEnd) => {
+    if (depth === 0) throw new RefusedSpan(`attributes: ${TOO_DEEP}`);
+    const element = new Range();
+    [element.start, element.end] = [wire.position, elementEnd];
+    values.push(valueOf(wire, element, depth - 1));
+  });
   return values;
 }
 
 /* KeyValueList: values = 1, each a KeyValue. */
 function mapOf(wire: Wire, range: Range, depth: number): Record<string, string | number | boolean> {
   const map: Record<string, string | number | boolean> = {};
-  for (wire.position = range.start; wire.position < range.end; ) {
-    const tag = wire.varint();
-    if (tag >>> 3 !== 1) wire.skip(tag);
-    else {
-      if (depth === 0) throw new RefusedSpan(`attributes: ${TOO_DEEP}`);
-      const entry = readRange(wire, tag);
-      const resume = wire.position;
-      const [key, value] = [new Range(), new Range()];
-      wire.position = entry.start;
-      keyValue(wire, entry.end, key, value);
-      map[textOf(wire, key)] = valueOf(wire, value, depth - 1);
-      wire.position = resume;
-    }
-  }
+  wire.position = range.start;
+  wire.each(1, range.end, (entryEnd) => {
+    if (depth === 0) throw new RefusedSpan(`attributes: ${TOO_DEEP}`);
+    const [key, value] = [new Range(), new Range()];
+    keyValue(wire, entryEnd, key, value);
+    map[textOf(wire, key)] = valueOf(wire, value, depth - 1);
+  });
   return map;
 }
