@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib';
-import { spanColumnsOf, spansOf, TelemetryData, type TraceSpan } from '../../contracts/index.js';
+import { spanColumnsOf, TelemetryData, type TraceSpan } from '../../contracts/index.js';
 import { TELEMETRY_KINDS, type TelemetryKind, type TelemetryRecords } from './telemetry-data.js';
 
 /*
@@ -44,12 +44,6 @@ export function entriesOf(records: TelemetryRecords, maxBytes: number): JournalE
     const whole = entryOf(kind, list);
     if (whole.json.length <= maxBytes) entries.push(whole);
     else entries.push(...splitRecords(kind, list, maxBytes));
-  }
-  for (const block of records.span_columns ?? []) {
-    if (block.trace_id.length === 0) continue;
-    const json = Buffer.from(JSON.stringify(block));
-    if (json.length <= maxBytes) entries.push({ key: 'span_columns', json });
-    else entries.push(...splitRecords('traces', spansOf(block), maxBytes));
   }
   for (const block of records.spanColumnsJson ?? []) {
     if (block.json.length > maxBytes) throw new Error(`a block of span columns of ${block.json.length} bytes does not fit in a batch`);

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { ErrorEvent, TraceSpan } from '../../contracts/index.js';
 import { serviceOfKey } from './dsn.js';
-import { mapLogs, mapMetrics, mapTraces, type Mapped, type ResolveResource } from './otlp-mapping.js';
+import { mapLogs, mapMetrics, mapTraces, type ResolveResource } from './otlp-mapping.js';
 import { decodeExportRequest, encodeExportResponse, encodingOf, MalformedOtlp, type OtlpEncoding, type OtlpSignal, type SignalRequests } from './otlp-codec.js';
 import { decodeTraceColumns } from './otlp-trace-protobuf.js';
 import { BodyError, readRequestBody } from './request-body.js';
@@ -149,8 +149,15 @@ export class TelemetryReceiver {
   }
 }
 
+/** What one export request yields: the records to spool, and how many were refused and why (`partial_success`). */
+interface Received {
+  records: TelemetryRecords;
+  rejected: number;
+  errorMessage: string | undefined;
+}
+
 /* Protobuf spans, the bulk, are read straight into columns; everything else is decoded, then mapped. */
-function recordsOf(signal: OtlpSignal, encoding: OtlpEncoding, body: Buffer, resolve: ResolveResource): Omit<Mapped<unknown>, 'records'> & { records: TelemetryRecords } {
+function recordsOf(signal: OtlpSignal, encoding: OtlpEncoding, body: Buffer, resolve: ResolveResource): Received {
   if (signal === 'traces' && encoding === 'protobuf') {
     const { blocks, ...refused } = decodeTraceColumns(body, resolve);
     return { records: { spanColumnsJson: blocks }, ...refused };

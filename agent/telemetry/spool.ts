@@ -285,7 +285,8 @@ export class TelemetrySpool {
       if (recordCount(shed) === 0) continue;
       this.countDropped(shed);
       for (const kind of SHEDDABLE_KINDS) data[kind] = [];
-      if (recordCount(data) === 0) {
+      // recordCount looks at the five arrays: spans in columns are still there to keep.
+      if (recordCount(data) === 0 && !data.span_columns?.length) {
         this.batchList = this.batchList.filter((candidate) => candidate !== batch);
         await unlink(batch.file);
       } else {

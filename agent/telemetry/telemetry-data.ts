@@ -13,10 +13,10 @@ export interface SpanColumnsJson {
 }
 
 /**
- * Some records of each kind, spans possibly as blocks of columns, as objects or already as JSON;
- * absent kinds are empty. What a receiver accepts in one request.
+ * Some records of each kind, spans possibly as blocks of columns already serialised; absent kinds
+ * are empty. What a receiver accepts in one request.
  */
-export type TelemetryRecords = Partial<TelemetryData> & { spanColumnsJson?: SpanColumnsJson[] };
+export type TelemetryRecords = Partial<Pick<TelemetryData, TelemetryKind>> & { spanColumnsJson?: SpanColumnsJson[] };
 
 export const TELEMETRY_KINDS: readonly TelemetryKind[] = ['errors', 'traces', 'logs', 'metrics', 'health_checks'];
 
@@ -35,8 +35,7 @@ export function emptyTelemetryData(): TelemetryData {
 function countOf(records: TelemetryRecords, kind: TelemetryKind): number {
   const count = records[kind]?.length ?? 0;
   if (kind !== 'traces') return count;
-  const inBlocks = (records.span_columns ?? []).reduce((sum, block) => sum + block.trace_id.length, 0);
-  return (records.spanColumnsJson ?? []).reduce((sum, block) => sum + block.spans, count + inBlocks);
+  return (records.spanColumnsJson ?? []).reduce((sum, block) => sum + block.spans, count);
 }
 
 export function recordCount(records: TelemetryRecords): number {
