@@ -20,7 +20,7 @@ export interface RunAgentOptions {
   telemetry?: {
     /** The agent's data directory; the spool lives in `<dataDir>/telemetry`. */
     dataDir: string;
-    /** The receiver's bind address; default Docker's bridge gateway. */
+    /** The receiver's bind address; default an address of this host that containers reach (runtime/container-host-address.ts). */
     host?: string | undefined;
     /** Default 4318. */
     port?: number | undefined;

@@ -19,8 +19,8 @@ export interface AgentArguments {
  * `syntra agent --url <control plane> --token <agent token>` (or SYNTRA_AGENT_URL and
  * SYNTRA_AGENT_TOKEN): the process the install command starts on each server. The token is
  * read once and never logged. Telemetry: SYNTRA_AGENT_DATA_DIR (default ~/.syntra-agent, holds
- * the spool), SYNTRA_AGENT_TELEMETRY_HOST / _PORT (the receiver; default Docker's bridge
- * gateway, port 4318).
+ * the spool), SYNTRA_AGENT_TELEMETRY_HOST / _PORT (the receiver; default the host address
+ * containers reach, port 4318).
  */
 export async function runAgentCommand(flags: AgentArguments): Promise<void> {
   const args = { ...flags, url: flags.url ?? process.env.SYNTRA_AGENT_URL, token: flags.token ?? process.env.SYNTRA_AGENT_TOKEN };

@@ -6,6 +6,7 @@ import { DEFAULT_AGENT_CONFIG, HealthCheckResult } from '../../contracts/index.j
 import { hashToken } from '../../contracts/token-hash.js';
 import type { Emit } from '../context.js';
 import { messageOf } from '../errors.js';
+import { findContainerHostAddress, type ContainerHostAddress } from '../runtime/container-host-address.js';
 import type { ServiceRegistry } from '../runtime/service-registry.js';
 import { ContainerLogCollector } from './container-logs.js';
 import { ContainerMetricsCollector } from './container-metrics.js';
@@ -28,12 +29,14 @@ export interface AgentTelemetryOptions {
   dataDir: string;
   /** The agent token: Sentry keys derive from its SHA-256 (see dsn.ts). */
   agentToken: string;
-  /** Where the receiver listens. Default: Docker's bridge gateway, reachable from containers and not from other machines. */
+  /** Where the receiver listens. Default: an address of this host that containers reach and other machines do not (see container-host-address.ts). */
   host?: string | undefined;
   /** Default 4318, the OTLP/HTTP port. 0 picks a free one. */
   port?: number | undefined;
-  /** The address containers are told to send to; default: the bound host, or the bridge gateway when bound to all interfaces. */
+  /** The address containers are told to send to; default: the bound host, or the one found for containers when bound to all interfaces. */
   advertisedHost?: string | undefined;
+  /** The Docker network whose gateway containers reach the host through; default the default bridge. */
+  network?: string | undefined;
   /** Containers' CPU, memory and network are sampled this often. */
   containerMetricsIntervalMs?: number;
 }
@@ -62,6 +65,8 @@ export class AgentTelemetry {
     private readonly containerMetrics: ContainerMetricsCollector,
     private readonly tokenHash: string,
     private readonly advertisedOrigin: URL,
+    /** Whether containers can reach the receiver, and how that was found out. */
+    readonly reachability: ContainerHostAddress,
     private readonly zstd: Zstd,
     private readonly log: Logger,
   ) {}
@@ -82,9 +87,10 @@ export class AgentTelemetry {
       return accepted;
     };
     const offer = (records: TelemetryRecords) => void append(records).catch((error: unknown) => log.error(`telemetry spool: ${messageOf(error)}`));
-    const host = options.host ?? (await bridgeGateway(docker, log));
+    const reachability = await reachabilityOf(options);
     const receiver = await TelemetryReceiver.start({
-      host,
+      host: reachability.bind,
+      health: () => telemetry?.health(),
       port: options.port ?? DEFAULT_RECEIVER_PORT,
       accept: append,
       directory: new ServiceDirectory(docker, services),
@@ -93,8 +99,7 @@ export class AgentTelemetry {
       log,
     });
     const advertised = new URL(receiver.origin);
-    if (options.advertisedHost) advertised.hostname = options.advertisedHost;
-    else if (host === '0.0.0.0' || host === '::') advertised.hostname = await bridgeGateway(docker, log);
+    advertised.hostname = reachability.advertised.includes(':') ? `[${reachability.advertised}]` : reachability.advertised;
     telemetry = new AgentTelemetry(
       spool,
       receiver,
@@ -102,12 +107,17 @@ export class AgentTelemetry {
       new ContainerMetricsCollector(docker, services, offer, log, options.containerMetricsIntervalMs),
       tokenHash,
       advertised,
+      reachability,
       zstd,
       log,
     );
     telemetry.containerLogs.start();
     telemetry.containerMetrics.start();
-    log.info({ receiver: receiver.origin.href, advertised: advertised.href, zstd: zstd.implementation }, 'telemetry receiver listening');
+    if (reachability.reachable) {
+      log.info({ receiver: receiver.origin.href, advertised: advertised.href, found: reachability.source, zstd: zstd.implementation }, 'telemetry receiver listening');
+    } else {
+      log.error({ receiver: receiver.origin.href, reason: reachability.reason }, UNREACHABLE_TITLE);
+    }
     return telemetry;
   }
 
@@ -120,6 +130,7 @@ export class AgentTelemetry {
       config: DEFAULT_AGENT_CONFIG,
       zstd: this.zstd,
       afterSeal: () => this.alertDrops(session),
+      onSession: () => this.alertUnreachable(session),
     });
     this.sender = sender;
     return sender;
@@ -162,6 +173,38 @@ export class AgentTelemetry {
     await this.spool.close();
   }
 
+  /** What the receiver's `GET /health` answers: degraded while containers cannot reach it. */
+  health(): { status: 'ok' | 'degraded'; telemetry_receiver: ContainerHostAddress & { listening: string; advertised_origin: string } } {
+    return {
+      status: this.reachability.reachable ? 'ok' : 'degraded',
+      telemetry_receiver: { ...this.reachability, listening: this.receiver.origin.origin, advertised_origin: this.advertisedOrigin.origin },
+    };
+  }
+
+  /*
+   * Said at the start of every session, since the control plane forgets an agent's standing
+   * problems when it says hello again: the server page shows it until a restart finds an address.
+   */
+  private alertUnreachable(session: TelemetrySession): void {
+    if (this.reachability.reachable) return;
+    session.emit({
+      type: 'alert',
+      payload: {
+        alert_id: randomUUID(),
+        server_id: session.serverId(),
+        type: 'resource_critical',
+        severity: 'critical',
+        title: UNREACHABLE_TITLE,
+        message:
+          `No address of this server that its containers can reach was found (${this.reachability.reason}), so the OpenTelemetry ` +
+          `and Sentry data of the services deployed here is lost. Set SYNTRA_AGENT_TELEMETRY_HOST to such an address ` +
+          `(for example the Docker bridge's gateway) and restart the agent.`,
+        timestamp: new Date().toISOString(),
+        metadata: { resource: 'telemetry_receiver', standing: true, reason: this.reachability.reason },
+      },
+    });
+  }
+
   private alertDrops(session: TelemetrySession): void {
     const dropped = this.spool.takeDropped();
     for (const kind of Object.keys(dropped) as TelemetryKind[]) this.droppedSinceAlert[kind] += dropped[kind];
@@ -189,15 +232,13 @@ export class AgentTelemetry {
   }
 }
 
-/* The default bridge's gateway is an address of this host that every container can reach and other machines do not route to. */
-async function bridgeGateway(docker: Docker, log: Logger): Promise<string> {
-  try {
-    const bridge = (await docker.getNetwork('bridge').inspect()) as { IPAM?: { Config?: { Gateway?: string }[] } };
-    const gateway = bridge.IPAM?.Config?.find((config) => config.Gateway)?.Gateway;
-    if (gateway) return gateway;
-  } catch (error) {
-    log.warn(`cannot read Docker's bridge network: ${messageOf(error)}`);
-  }
-  log.warn('the telemetry receiver listens on 127.0.0.1: containers cannot reach it (set SYNTRA_AGENT_TELEMETRY_HOST)');
-  return '127.0.0.1';
+const UNREACHABLE_TITLE = "Containers cannot reach the agent's telemetry receiver";
+
+/* A configured host is taken as it is; bound to every interface, containers are told the address they reach. */
+async function reachabilityOf(options: AgentTelemetryOptions): Promise<ContainerHostAddress> {
+  const { host, advertisedHost } = options;
+  if (host && host !== '0.0.0.0' && host !== '::') return { reachable: true, bind: host, advertised: advertisedHost ?? host, source: 'configured' };
+  const found = await findContainerHostAddress(options.docker, { network: options.network });
+  if (!host) return found;
+  return advertisedHost || found.reachable ? { reachable: true, bind: host, advertised: advertisedHost ?? found.advertised, source: 'configured' } : { ...found, bind: host };
 }

@@ -17,6 +17,8 @@ import type { TelemetryRecords } from './telemetry-data.js';
 export const DEFAULT_RECEIVER_PORT = 4318;
 
 const OTLP_PATHS: Record<string, OtlpSignal> = { '/v1/traces': 'traces', '/v1/logs': 'logs', '/v1/metrics': 'metrics' };
+/** The agent's own health: for the operator, a supervisor or a load balancer. */
+export const HEALTH_PATH = '/health';
 const SENTRY_PATH = /^\/api\/(\d+)\/(envelope|store)\/?$/;
 
 export interface TelemetryReceiverOptions {
@@ -27,6 +29,8 @@ export interface TelemetryReceiverOptions {
   directory: ServiceDirectory;
   /** SHA-256 hex of the agent token: the secret Sentry keys derive from (see dsn.ts). */
   agentTokenHash: string;
+  /** What `GET /health` answers; its `status` other than "ok" makes it a 503. */
+  health?: () => unknown;
   /** Told to a sender answered 429. */
   retryAfterSeconds: () => number;
   log: Logger;
@@ -83,6 +87,7 @@ export class TelemetryReceiver {
     const signal = OTLP_PATHS[url.pathname];
     const sentry = SENTRY_PATH.exec(url.pathname);
     try {
+      if (url.pathname === HEALTH_PATH && request.method === 'GET' && this.options.health) return this.answerHealth(response);
       if (!signal && !sentry) throw new Refusal(404, `no telemetry endpoint at ${url.pathname}`);
       if (request.method !== 'POST') throw new Refusal(405, 'only POST is accepted');
       if (signal) await this.otlp(signal, request, response);
@@ -90,6 +95,12 @@ export class TelemetryReceiver {
     } catch (error) {
       this.refuse(request, response, error);
     }
+  }
+
+  private answerHealth(response: ServerResponse): void {
+    const health = this.options.health?.() as { status?: string } | undefined;
+    response.writeHead(health?.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(health ?? { status: 'starting' }));
   }
 
   private async otlp(signal: OtlpSignal, request: IncomingMessage, response: ServerResponse): Promise<void> {

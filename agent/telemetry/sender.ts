@@ -53,6 +53,8 @@ export class TelemetrySender {
       log: Logger;
       /** Called after each sealing, e.g. to report what the spool dropped. */
       afterSeal?: () => void;
+      /** Called as each session begins, e.g. to restate a standing problem the control plane forgot at hello. */
+      onSession?: () => void;
       config: AgentConfig;
       /** The spool's zstd, to rewrite a batch for a control plane before 1.2. */
       zstd: Zstd;
@@ -102,6 +104,7 @@ export class TelemetrySender {
       spanColumns: protocolAtLeast(protocol, SPAN_COLUMNS_MIN_PROTOCOL),
       inFlight: new Map(),
     };
+    this.options.onSession?.();
     void this.sendDue();
   }
 
