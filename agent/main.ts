@@ -24,6 +24,8 @@ export interface RunAgentOptions {
     host?: string | undefined;
     /** Default 4318. */
     port?: number | undefined;
+    /** The bridge whose address containers reach the host at; default Docker's default bridge. */
+    network?: string | undefined;
   };
   log: Logger;
 }

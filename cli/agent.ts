@@ -20,7 +20,8 @@ export interface AgentArguments {
  * SYNTRA_AGENT_TOKEN): the process the install command starts on each server. The token is
  * read once and never logged. Telemetry: SYNTRA_AGENT_DATA_DIR (default ~/.syntra-agent, holds
  * the spool), SYNTRA_AGENT_TELEMETRY_HOST / _PORT (the receiver; default the host address
- * containers reach, port 4318).
+ * containers reach, port 4318), SYNTRA_AGENT_TELEMETRY_NETWORK (the bridge that address is
+ * looked for on, for an engine run without the default bridge).
  */
 export async function runAgentCommand(flags: AgentArguments): Promise<void> {
   const args = { ...flags, url: flags.url ?? process.env.SYNTRA_AGENT_URL, token: flags.token ?? process.env.SYNTRA_AGENT_TOKEN };
@@ -37,6 +38,7 @@ export async function runAgentCommand(flags: AgentArguments): Promise<void> {
     dataDir: process.env.SYNTRA_AGENT_DATA_DIR ?? path.join(os.homedir(), '.syntra-agent'),
     host: process.env.SYNTRA_AGENT_TELEMETRY_HOST,
     port: telemetryPort === undefined ? undefined : Number(telemetryPort),
+    network: process.env.SYNTRA_AGENT_TELEMETRY_NETWORK,
   };
   const agent = await runAgent({ url: args.url, token: args.token, bundlePath: args.bundlePath, telemetry, log });
   onShutdown(log, () => agent.stop());

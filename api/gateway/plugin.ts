@@ -8,6 +8,7 @@ import { hashToken, tokenKind, tokenMatchesHash } from '../auth/tokens.js';
 import type { Platform } from '../platform.js';
 import { AgentEvents } from './events.js';
 import { HeartbeatWriter } from './heartbeat-writer.js';
+import { keepStandingProblems } from './server-problems.js';
 import { AgentSession, closeCodes, maxAgentMessageBytes } from './session.js';
 
 export const agentGatewayPath = '/agent/ws';
@@ -35,6 +36,7 @@ export async function registerAgentGateway(app: FastifyInstance, platform: Platf
   const { db, config } = platform;
   const log = app.log.child({ component: 'agent-gateway' });
   const events = new AgentEvents();
+  keepStandingProblems(events, db, log);
   const sessions = new Map<string, AgentSession>();
   const heartbeats = new HeartbeatWriter(db, log);
   const agentConfig = { ...DEFAULT_AGENT_CONFIG, heartbeat_interval_seconds: config.SYNTRA_AGENT_HEARTBEAT_SECONDS };

@@ -1,6 +1,10 @@
-import { CpuArch, HeartbeatPayload, type Server } from '../../contracts/index.js';
+import { z } from 'zod';
+import { CpuArch, HeartbeatPayload, ServerProblem, type Server } from '../../contracts/index.js';
 import type { ServerRow } from '../../db/postgres/database.js';
 import { isoTimestamp, isoTimestampOrNull } from './timestamps.js';
+
+/* Written by the gateway from the agent's alerts (db/queries/server-presence.ts). */
+const StoredProblems = z.record(z.string(), ServerProblem);
 
 /** A `servers` row as the contract's `Server`: the UUID is the id; the agent token hash never leaves. */
 export function serverResource(row: ServerRow): Server {
@@ -28,6 +32,7 @@ export function serverResource(row: ServerRow): Server {
     last_heartbeat_at: isoTimestampOrNull(row.last_heartbeat_at),
     usage: heartbeat.success ? heartbeat.data.resources : null,
     containers: heartbeat.success ? heartbeat.data.containers : null,
+    problems: Object.values(StoredProblems.safeParse(row.agent_problems).data ?? {}),
     tags: row.tags ?? [],
     created_at: isoTimestamp(row.created_at, 'servers.created_at'),
     updated_at: isoTimestamp(row.updated_at, 'servers.updated_at'),

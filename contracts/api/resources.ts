@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EnvVarName, ErrorCode, Hostname, IpAddress, IsoDateTime, NonNegativeInt, Percent, Port, Uuid } from '../primitives.js';
 import { AgentDeploymentStatus, CpuLimit, DeployPayload, DeploymentPhase, MemoryLimit } from '../websocket/deploy.js';
+import { AlertPayload } from '../websocket/alert.js';
 import { HealthCheckConfig } from '../websocket/health-check.js';
 import { AgentRuntime, CpuArch, HeartbeatPayload } from '../websocket/session.js';
 import { ServiceSourceView } from './source.js';
@@ -14,6 +15,16 @@ const timestamps = { created_at: IsoDateTime, updated_at: IsoDateTime };
 
 export const ServerStatus = z.enum(['online', 'offline', 'updating', 'error']);
 export type ServerStatus = z.infer<typeof ServerStatus>;
+
+/** Something the server's agent reports as standing wrong until its next start, e.g. telemetry containers cannot reach. */
+export const ServerProblem = z.object({
+  resource: z.string().min(1).describe('What is at fault, e.g. "telemetry_receiver"'),
+  severity: AlertPayload.shape.severity,
+  title: z.string().min(1),
+  message: z.string(),
+  since: IsoDateTime,
+});
+export type ServerProblem = z.infer<typeof ServerProblem>;
 
 export const Server = z.object({
   id: Uuid,
@@ -36,6 +47,7 @@ export const Server = z.object({
   // Beyond the contract: what the last heartbeat measured, so a list shows load, not only capacity.
   usage: HeartbeatPayload.shape.resources.nullable().describe('From the last heartbeat; null before the first'),
   containers: HeartbeatPayload.shape.containers.nullable().describe('From the last heartbeat; null before the first'),
+  problems: z.array(ServerProblem).describe("Standing problems its agent reported since it last connected; empty when all is well"),
   tags: z.array(z.string()),
   ...timestamps,
 });

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { AgentHelloPayload, HeartbeatPayload } from '../../contracts/index.js';
+import type { AgentHelloPayload, HeartbeatPayload, ServerProblem } from '../../contracts/index.js';
 import type { Database, ServerRow } from '../postgres/database.js';
 
 /** The server an agent token belongs to (by the token's SHA-256 hash; the index makes it one probe). */
@@ -33,10 +33,21 @@ export async function recordAgentHello(
       memory_mb: Math.round(hello.resources.memory_total_mb),
       disk_gb: Math.round(hello.resources.disk_total_gb),
       last_heartbeat_at: new Date(),
+      // The agent restates what still stands at every session.
+      agent_problems: '{}',
     })
     .where('id', '=', serverId)
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/** Records (or replaces) one standing problem of a server, keyed by the resource at fault. */
+export async function recordServerProblem(db: Kysely<Database>, serverId: string, problem: ServerProblem): Promise<void> {
+  await db
+    .updateTable('servers')
+    .set({ agent_problems: sql<string>`agent_problems || jsonb_build_object(${problem.resource}::text, ${JSON.stringify(problem)}::jsonb)` })
+    .where('id', '=', serverId)
+    .execute();
 }
 
 /**

@@ -21,6 +21,7 @@ export const server: Server = {
   memory_mb: 7940,
   disk_gb: 158,
   last_heartbeat_at: '2025-11-20T10:15:30Z',
+  problems: [],
   usage: {
     cpu_usage_percent: 37.5,
     memory_used_mb: 3120,

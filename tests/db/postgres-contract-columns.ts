@@ -65,6 +65,8 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     // 0004_agent_presence
     last_heartbeat: 'jsonb',
     protocol_version: varchar(10),
+    // 0012_server_problems
+    agent_problems: "jsonb NOT NULL DEFAULT '{}'::jsonb",
   },
   projects: {
     id: uuidKey,

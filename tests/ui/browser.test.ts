@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type Docker from 'dockerode';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import pino from 'pino';
@@ -31,6 +34,8 @@ let page: Page;
 let baseUrl: string;
 let serviceId: string;
 let projectSlug: string | undefined;
+let dataDir: string | undefined;
+const agentDataDir = async () => (dataDir = await mkdtemp(path.join(os.tmpdir(), 'syntra-ui-agent-')));
 /** Uncaught errors and console errors of the page: a test that leaves any behind failed. */
 const pageErrors: string[] = [];
 
@@ -66,6 +71,7 @@ afterAll(async () => {
   await temporal?.cleanup();
   if (docker && serviceId) await removeManaged(docker, { serviceIds: [serviceId], ...(projectSlug ? { projectName: projectSlug } : {}) });
   await registry?.cleanup();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 /** The service page's latest deployment, by the status its badge shows. */
@@ -129,13 +135,22 @@ describe('the web UI in Chromium', () => {
 
     const token = /--token (\S+)/.exec(command)?.[1];
     expect(token).toBeDefined();
-    agent = await runAgent({ url: baseUrl, token: token!, log: pino({ level: 'silent' }) });
+    // Told to look for its containers' address on a bridge that does not exist, the agent reports it cannot be reached.
+    agent = await runAgent({
+      url: baseUrl,
+      token: token!,
+      telemetry: { dataDir: await agentDataDir(), network: 'syntra-test-no-such-network', port: 0 },
+      log: pino({ level: 'silent' }),
+    });
     await page.getByText('ui-host is connected').waitFor({ timeout: 30_000 });
     await screenshot(page, 'add-server-online');
 
     await page.getByRole('link', { name: 'Back to servers' }).click();
     const row = page.locator('tr[data-server="ui-host"]');
     await expect.poll(() => row.locator('[data-status]').getAttribute('data-status')).toBe('online');
+    const problem = row.getByRole('list', { name: 'Problems' }).getByRole('listitem');
+    await expect.poll(() => problem.textContent(), { timeout: 15_000 }).toContain("Critical: Containers cannot reach the agent's telemetry receiver");
+    expect(await problem.textContent()).toContain('SYNTRA_AGENT_TELEMETRY_HOST');
     await screenshot(page, 'servers');
   });
 

@@ -28,6 +28,8 @@ export interface ServersTable {
   last_heartbeat: Json | null;
   /** The protocol version negotiated with the connected agent (0004). */
   protocol_version: string | null;
+  /** Standing problems the agent reported, by resource at fault; cleared at its hello (0012). */
+  agent_problems: Defaulted<Json>;
   tags: Generated<string[] | null>;
   created_at: Defaulted<Timestamp | null>;
   updated_at: Defaulted<Timestamp | null>;

@@ -1,3 +1,4 @@
+import type { ServerProblem } from '../../../contracts/api/resources.js';
 import { servers } from '../api/endpoints.js';
 import { FailureNotice } from '../components/failure-notice.js';
 import { StatusBadge } from '../components/status-badge.js';
@@ -47,6 +48,7 @@ export function ServersPage() {
                   <th scope="row">
                     {server.name}
                     {server.hostname ? <div className="muted">{server.hostname}</div> : null}
+                    <ServerProblems problems={server.problems} />
                   </th>
                   <td>
                     <StatusBadge status={server.status} />
@@ -63,5 +65,25 @@ export function ServersPage() {
         </div>
       ) : null}
     </section>
+  );
+}
+
+/* A standing problem is the server's state, not an event: it stays beside its name until the agent's next start clears it. */
+function ServerProblems({ problems }: { problems: ServerProblem[] }) {
+  if (problems.length === 0) return null;
+  return (
+    <ul className="server-problems" aria-label="Problems">
+      {problems.map((problem) => (
+        <li key={problem.resource} data-severity={problem.severity}>
+          <strong>
+            <span aria-hidden="true">⚠ </span>
+            {problem.severity === 'critical' ? 'Critical: ' : 'Warning: '}
+            {problem.title}
+          </strong>
+          <div>{problem.message}</div>
+          <div className="muted">since {formatTime(problem.since)}</div>
+        </li>
+      ))}
+    </ul>
   );
 }
