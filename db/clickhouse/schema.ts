@@ -1,5 +1,5 @@
 /**
- * The ClickHouse DDL: section 3.2 of spec/interface-contracts.md with every contract column and
+ * The ClickHouse DDL: the interface contract's section 3.2 with every contract column and
  * name, plus the corrections and storage choices below. Statements run in this order; each one is
  * `IF NOT EXISTS`, so applying the list again is harmless. It also means an existing table is never
  * altered: change a table by appending an `ALTER TABLE` statement, never by editing its CREATE. An

@@ -4,7 +4,7 @@ import type { ErrorEventsTable, ErrorGroupUsersTable, ErrorGroupsTable, HealthCh
 import type { AlertIncidentsTable, AlertNotificationsTable, AlertsTable, WorkflowRunsTable, WorkflowsTable } from './tables/automation.js';
 
 /**
- * The PostgreSQL schema as kysely sees it: section 3.1 of spec/interface-contracts.md plus the
+ * The PostgreSQL schema as kysely sees it: the interface contract's section 3.1 plus the
  * agent command outbox. Nullability follows the DDL exactly: the contract leaves many defaulted
  * columns (`created_at`, `plan`, `status`…) nullable, so their read types include `null`.
  * Shapes stored inside JSONB belong to `contracts/` (zod) and are parsed there, not restated here.

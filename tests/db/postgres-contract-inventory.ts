@@ -1,5 +1,5 @@
 /**
- * What section 3.1 of spec/interface-contracts.md (plus the agent command outbox) must leave in
+ * What the interface contract's section 3.1 (plus the agent command outbox) must leave in
  * the catalog, written from the contract by hand and in PostgreSQL's own spelling:
  * `format_type()` for types, `pg_get_expr()` for defaults, `pg_get_constraintdef()` for keys.
  * Columns are listed in table order.

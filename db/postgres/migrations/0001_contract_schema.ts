@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 
 /**
- * Section 3.1 of spec/interface-contracts.md, statement for statement, names unchanged.
+ * The interface contract's section 3.1, statement for statement, names unchanged.
  * A migration records what ran: once shipped it is never edited; later changes get a new file.
  * One statement per entry, so a failure points at the statement rather than at a long script.
  */
