@@ -13,6 +13,7 @@ import { deploymentsOfServices, servicesOnServer } from '../../db/queries/teleme
 import { logRow, metricRow, spanBlock, type LogRow, type MetricRow, type SpanBlock } from './clickhouse-rows.js';
 import { decodeBatch } from './decode-batch.js';
 import { groupError } from './error-grouping.js';
+import { eventSeverity, rateIssues } from './issue-severity.js';
 import { withoutStoredLogs, withoutStoredMetrics, withoutStoredSpans } from './stored-rows.js';
 
 /**
@@ -118,7 +119,7 @@ export class TelemetryIngest {
     // A batch of spans and metrics alone has nothing for PostgreSQL but its mark: one statement, no transaction.
     if (errors.length === 0 && kept.health_checks.length === 0 && logs.length === 0) return markBatchStored(db, serverId, batchId);
     await db.transaction().execute(async (trx) => {
-      await recordErrorEvents(trx, errors);
+      await rateIssues(trx, await recordErrorEvents(trx, errors));
       await recordHealthChecks(trx, kept.health_checks);
       await markBatchStored(trx, serverId, batchId);
       // Live tails (api/live/) read the new lines from ClickHouse once this commits.
@@ -134,6 +135,7 @@ export class TelemetryIngest {
       ...groupError(event),
       deploymentId: deployments.has(event.deployment_id) ? event.deployment_id : null,
       userIdHash: event.context.user ? hashUserId(event.service_id, event.context.user.id) : null,
+      severity: eventSeverity(event),
     }));
   }
 }
