@@ -2,7 +2,15 @@ import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Kysely } from 'kysely';
-import { selectSpans, spanColumnsOf, type SpanColumns, type TelemetryAckPayload, type TelemetryBatchPayload, type TelemetryData } from '../../contracts/index.js';
+import {
+  selectSpans,
+  spanColumnsOf,
+  type HeartbeatPayload,
+  type SpanColumns,
+  type TelemetryAckPayload,
+  type TelemetryBatchPayload,
+  type TelemetryData,
+} from '../../contracts/index.js';
 import { ClickHouseBatchWriter, defaultBatchWriterOptions, jsonColumns, jsonRows, type BatchWriterOptions } from '../../db/clickhouse/writer.js';
 import type { Database } from '../../db/postgres/database.js';
 import { notify } from '../../db/postgres/notifications.js';
@@ -13,6 +21,7 @@ import { deploymentsOfServices, servicesOnServer } from '../../db/queries/teleme
 import { logRow, metricRow, spanBlock, type LogRow, type MetricRow, type SpanBlock } from './clickhouse-rows.js';
 import { decodeBatch } from './decode-batch.js';
 import { groupError } from './error-grouping.js';
+import { hostMetricRows } from './host-metrics.js';
 import { eventSeverity, rateIssues } from './issue-severity.js';
 import { withoutStoredLogs, withoutStoredMetrics, withoutStoredSpans } from './stored-rows.js';
 
@@ -64,6 +73,18 @@ export class TelemetryIngest {
     const stored = this.store(serverId, payload).finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, stored);
     return stored;
+  }
+
+  /**
+   * A heartbeat's resources as the host's metric points, through the same buffered writer as the
+   * batches' metrics. Nothing acknowledges a heartbeat, so nothing waits for the insert: a point
+   * that fails to be stored is a gap in the host's series, and the next heartbeat brings the next.
+   */
+  recordHostMetrics(serverId: string, heartbeat: HeartbeatPayload): void {
+    if (this.closing) return;
+    this.metrics.write(hostMetricRows(serverId, heartbeat)).catch((error: unknown) => {
+      this.deps.log.error({ err: error, serverId }, 'host metrics could not be stored');
+    });
   }
 
   /** Lets running batches finish (their rows are flushed), refusing new ones. */
