@@ -1,13 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Breadcrumb, ErrorEvent, StackFrame, TraceSpan } from '../../contracts/index.js';
 import { Uuid } from '../../contracts/index.js';
-import type { SentryBreadcrumb, SentryEvent, SentryFrame, SentrySpan, SentryStreamedSpan } from './sentry-schema.js';
+import type { SentryBreadcrumb, SentryEvent, SentryException, SentryFrame, SentrySpan, SentryStreamedSpan } from './sentry-schema.js';
 import type { ServiceTag } from './service-directory.js';
 
 /*
  * Sentry → the contract's records. An event's `exception.values` runs from the innermost
- * cause to the exception that was thrown last; the last one is the error (its type, message
- * and frames), the causes travel in `context.extra.exception_chain`. The result is a candidate:
+ * cause to the exception that was thrown last; the last one is the error (its type, message,
+ * frames and mechanism), the causes travel in `context.extra.exception_chain`. The result is a candidate:
  * the receiver validates it against the contract before spooling it.
  */
 
@@ -34,6 +34,8 @@ export function errorEventFrom(event: SentryEvent, service: ServiceTag): ErrorEv
   const causes = exceptions.slice(0, -1).map((exception) => ({ type: exception.type ?? 'Error', value: exception.value ?? '' }));
   const extra: Record<string, unknown> = { ...event.extra, ...(causes.length > 0 && { exception_chain: causes }) };
   if (event.level) extra.level = event.level;
+  // The control plane rates an issue by these (api/ingest/issue-severity.ts): a crash outranks a caught error.
+  if (thrown?.mechanism) extra.mechanism = mechanismOf(thrown.mechanism);
   if (event.contexts) extra.contexts = event.contexts;
   const user = userOf(event.user);
   return {
@@ -110,6 +112,10 @@ function spanOf(span: SentrySpan, traceId: string, service: ServiceTag, isRoot: 
     attributes,
     events: [],
   };
+}
+
+function mechanismOf(mechanism: NonNullable<SentryException['mechanism']>): Record<string, string | boolean> {
+  return { ...(mechanism.type !== undefined && { type: mechanism.type }), ...(mechanism.handled !== undefined && { handled: mechanism.handled }) };
 }
 
 function frameOf(frame: SentryFrame): StackFrame {

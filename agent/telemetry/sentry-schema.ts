@@ -28,7 +28,10 @@ export const SentryException = z.object({
   value: z.string().optional(),
   module: z.string().optional(),
   stacktrace: z.object({ frames: z.array(SentryFrame).optional() }).nullish(),
+  /** How the SDK caught it: `handled: false` for an uncaught exception or unhandled rejection. */
+  mechanism: z.object({ type: z.string().optional(), handled: z.boolean().optional() }).nullish(),
 });
+export type SentryException = z.infer<typeof SentryException>;
 
 export const SentryBreadcrumb = z.object({
   timestamp: SentryTimestamp.optional(),

@@ -3,17 +3,20 @@ import type {
   AlertPayload,
   CommandResponsePayload,
   DeployStatusPayload,
+  HeartbeatPayload,
   LogStreamPayload,
   TelemetryBatchPayload,
 } from '../../contracts/index.js';
 
 /**
  * What agents report, after validation, for whoever consumes it in this process (workflow
- * signals, socket.io rooms, telemetry ingest). Each event names the server it came from.
+ * signals, socket.io rooms, telemetry ingest, host metrics). Each event names the server it came from.
  */
 export interface AgentEventMap {
   deploy_status: [serverId: string, payload: DeployStatusPayload];
   command_response: [serverId: string, payload: CommandResponsePayload];
+  /** Every heartbeat, beside the server's latest kept by HeartbeatWriter: its resources are a time series. */
+  heartbeat: [serverId: string, payload: HeartbeatPayload];
   alert: [serverId: string, payload: AlertPayload];
   log_stream: [serverId: string, payload: LogStreamPayload];
   telemetry_batch: [serverId: string, payload: TelemetryBatchPayload];

@@ -126,7 +126,8 @@ export class AgentSession {
       case 'agent_hello':
         return this.hello(message);
       case 'heartbeat':
-        return this.deps.heartbeats.record(this.server.id, message.payload);
+        this.deps.heartbeats.record(this.server.id, message.payload);
+        return void events.emit('heartbeat', this.server.id, message.payload);
       case 'command_response':
         await recordCommandResponse(db, this.server.id, message.payload.request_id, message.payload);
         events.emit('command_response', this.server.id, message.payload);

@@ -14,8 +14,9 @@ const pruneIntervalMs = 60 * 60 * 1000;
 /**
  * Wires ingest to the gateway: every validated `telemetry_batch` is stored and then acknowledged
  * on the session that holds the agent now (a reconnect while it was written is fine: the agent
- * matches acks by batch id), and agents' `alert`s reach the alert evaluator, which also runs on
- * its schedule. Requires the gateway to be registered first.
+ * matches acks by batch id), each heartbeat's resources become the host's metrics, and agents'
+ * `alert`s reach the alert evaluator, which also runs on its schedule. Requires the gateway to be
+ * registered first.
  */
 export function registerTelemetryIngest(app: FastifyInstance, platform: Platform): void {
   const log = app.log.child({ component: 'telemetry-ingest' });
@@ -24,6 +25,7 @@ export function registerTelemetryIngest(app: FastifyInstance, platform: Platform
   app.agentGateway.events.on('telemetry_batch', (serverId, payload) => {
     void ingest.ingest(serverId, payload).then((ack) => app.agentGateway.session(serverId)?.acknowledgeTelemetry(ack));
   });
+  app.agentGateway.events.on('heartbeat', (serverId, payload) => ingest.recordHostMetrics(serverId, payload));
   app.agentGateway.events.on('alert', (serverId, payload) => {
     alerts.agentAlert(serverId, payload).catch((error: unknown) => log.error({ err: error, serverId }, 'agent alert could not be handled'));
   });

@@ -2,7 +2,15 @@ import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Kysely } from 'kysely';
-import { selectSpans, spanColumnsOf, type SpanColumns, type TelemetryAckPayload, type TelemetryBatchPayload, type TelemetryData } from '../../contracts/index.js';
+import {
+  selectSpans,
+  spanColumnsOf,
+  type HeartbeatPayload,
+  type SpanColumns,
+  type TelemetryAckPayload,
+  type TelemetryBatchPayload,
+  type TelemetryData,
+} from '../../contracts/index.js';
 import { ClickHouseBatchWriter, defaultBatchWriterOptions, jsonColumns, jsonRows, type BatchWriterOptions } from '../../db/clickhouse/writer.js';
 import type { Database } from '../../db/postgres/database.js';
 import { notify } from '../../db/postgres/notifications.js';
@@ -13,6 +21,8 @@ import { deploymentsOfServices, servicesOnServer } from '../../db/queries/teleme
 import { logRow, metricRow, spanBlock, type LogRow, type MetricRow, type SpanBlock } from './clickhouse-rows.js';
 import { decodeBatch } from './decode-batch.js';
 import { groupError } from './error-grouping.js';
+import { hostMetricRows } from './host-metrics.js';
+import { eventSeverity, rateIssues } from './issue-severity.js';
 import { withoutStoredLogs, withoutStoredMetrics, withoutStoredSpans } from './stored-rows.js';
 
 /**
@@ -63,6 +73,18 @@ export class TelemetryIngest {
     const stored = this.store(serverId, payload).finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, stored);
     return stored;
+  }
+
+  /**
+   * A heartbeat's resources as the host's metric points, through the same buffered writer as the
+   * batches' metrics. Nothing acknowledges a heartbeat, so nothing waits for the insert: a point
+   * that fails to be stored is a gap in the host's series, and the next heartbeat brings the next.
+   */
+  recordHostMetrics(serverId: string, heartbeat: HeartbeatPayload): void {
+    if (this.closing) return;
+    this.metrics.write(hostMetricRows(serverId, heartbeat)).catch((error: unknown) => {
+      this.deps.log.error({ err: error, serverId }, 'host metrics could not be stored');
+    });
   }
 
   /** Lets running batches finish (their rows are flushed), refusing new ones. */
@@ -118,7 +140,7 @@ export class TelemetryIngest {
     // A batch of spans and metrics alone has nothing for PostgreSQL but its mark: one statement, no transaction.
     if (errors.length === 0 && kept.health_checks.length === 0 && logs.length === 0) return markBatchStored(db, serverId, batchId);
     await db.transaction().execute(async (trx) => {
-      await recordErrorEvents(trx, errors);
+      await rateIssues(trx, await recordErrorEvents(trx, errors));
       await recordHealthChecks(trx, kept.health_checks);
       await markBatchStored(trx, serverId, batchId);
       // Live tails (api/live/) read the new lines from ClickHouse once this commits.
@@ -134,6 +156,7 @@ export class TelemetryIngest {
       ...groupError(event),
       deploymentId: deployments.has(event.deployment_id) ? event.deployment_id : null,
       userIdHash: event.context.user ? hashUserId(event.service_id, event.context.user.id) : null,
+      severity: eventSeverity(event),
     }));
   }
 }

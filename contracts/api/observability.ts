@@ -16,6 +16,11 @@ export type IssueStatus = z.infer<typeof IssueStatus>;
 export const IssueSeverity = z.enum(['critical', 'high', 'medium', 'low']);
 export type IssueSeverity = z.infer<typeof IssueSeverity>;
 
+/** The enum lists severities worst first (as PostgreSQL's `issue_severity` does): the earlier one wins. */
+export function moreSevere(a: IssueSeverity, b: IssueSeverity): IssueSeverity {
+  return IssueSeverity.options.indexOf(a) <= IssueSeverity.options.indexOf(b) ? a : b;
+}
+
 /** An issue: the `error_groups` row. */
 export const ErrorGroup = z.object({
   id: Uuid,

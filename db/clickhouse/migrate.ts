@@ -1,13 +1,16 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { clickhouseSchema, tracesTable } from './schema.js';
+import { clickhouseSchema, clickhouseSchemaChanges, tracesTable } from './schema.js';
 
 /**
- * Creates whatever part of the schema is missing, in the client's database, and brings an older
- * `traces` to its current engine; repeat calls do nothing. Runs before the API takes telemetry.
+ * Creates whatever part of the schema is missing, in the client's database, brings an older
+ * `traces` to its current engine, then applies the schema's changes; repeat calls do nothing.
+ * Runs before the API takes telemetry.
  */
 export async function migrateClickHouse(client: ClickHouseClient): Promise<void> {
   for (const statement of clickhouseSchema) await run(client, statement);
+  // Before the changes: the engine swap builds `traces` anew from its CREATE, which they then alter.
   await replaceTracesEngine(client);
+  for (const statement of clickhouseSchemaChanges) await run(client, statement);
 }
 
 /** Where the ReplacingMergeTree `traces` is built before it takes the name, and the old table after. */

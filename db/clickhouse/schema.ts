@@ -2,8 +2,9 @@
  * The ClickHouse DDL: the interface contract's section 3.2 with every contract column and
  * name, plus the corrections and storage choices below. Statements run in this order; each one is
  * `IF NOT EXISTS`, so applying the list again is harmless. It also means an existing table is never
- * altered: change a table by appending an `ALTER TABLE` statement, never by editing its CREATE. An
- * engine cannot be altered; the one engine change so far (`traces`) is a step of migrate.ts.
+ * altered: change a table by appending an `ALTER TABLE` statement to `clickhouseSchemaChanges`,
+ * never by editing its CREATE. An engine cannot be altered; the one engine change so far (`traces`)
+ * is a step of migrate.ts.
  *
  * Corrections (ARCHITECTURE.md, "Corrections to the contract", and db/README.md):
  * - `metrics_1m_mv` groups by its `timestamp` alias: the contract's `GROUP BY toStartOfMinute(timestamp)`
@@ -97,6 +98,28 @@ export const clickhouseSchema: readonly string[] = [
   FROM metrics_raw
   GROUP BY timestamp, service_id, server_id, metric_name, metric_type, labels`,
 ];
+
+/**
+ * Alterations of the tables above, applied in order after them (and after `traces` has its current
+ * engine: migrate.ts), on every start; each one leaves an altered table as it is.
+ *
+ * - The HTTP columns of `traces` read OpenTelemetry's current attribute names
+ *   (`http.request.method`, `http.response.status_code`; stable since semantic conventions 1.23)
+ *   and, when a span has none, the older ones the contract names (`http.method`,
+ *   `http.status_code`), which older SDKs and Sentry spans still send. `http.route` kept its name.
+ *   A MATERIALIZED column is computed when a row is inserted: spans stored before this change
+ *   keep what the old expression gave them.
+ */
+export const clickhouseSchemaChanges: readonly string[] = [
+  `ALTER TABLE traces
+    MODIFY COLUMN http_method String MATERIALIZED ${attributeOf('http.request.method', 'http.method')},
+    MODIFY COLUMN http_status_code UInt16 MATERIALIZED toUInt16OrZero(${attributeOf('http.response.status_code', 'http.status_code')})`,
+];
+
+/** A span attribute under its current name, else under its older one. */
+function attributeOf(current: string, older: string): string {
+  return `if(attributes['${current}'] != '', attributes['${current}'], attributes['${older}'])`;
+}
 
 /**
  * `traces` under the name `table`: `migrateClickHouse` builds the ReplacingMergeTree that replaces an

@@ -1,5 +1,5 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
-import type { ErrorEvent, IssueStatus } from '../../contracts/index.js';
+import { moreSevere, type ErrorEvent, type IssueSeverity, type IssueStatus } from '../../contracts/index.js';
 import type { Database } from '../postgres/database.js';
 
 /** An incoming error with what ingest decided about it. */
@@ -10,6 +10,17 @@ export interface GroupedErrorEvent {
   /** The event's deployment when it is one of its service's; null otherwise. */
   deploymentId: string | null;
   userIdHash: string | null;
+  /** What this event alone says of its issue's severity (api/ingest/issue-severity.ts). */
+  severity: IssueSeverity;
+}
+
+/** An issue that got new events, as it stands once they are recorded. */
+export interface RecordedIssue {
+  id: string;
+  severity: IssueSeverity;
+  userCount: number;
+  /** The latest of its new events. */
+  lastSeen: string;
 }
 
 interface GroupTally {
@@ -19,6 +30,7 @@ interface GroupTally {
   type: string;
   firstSeen: string;
   lastSeen: string;
+  severity: IssueSeverity;
   events: GroupedErrorEvent[];
 }
 
@@ -30,19 +42,48 @@ const storedRelease = (event: ErrorEvent) => event.context.release.slice(0, 100)
 /**
  * Writes a batch's errors: every new event into `error_events` (keyed by the event's own id, so a
  * resent event is stored once), its issue upserted with the counts of the new events only, its
- * distinct users counted, and resolved issues that see a newer release again marked `regressed`.
- * Issues are upserted in (service, fingerprint) order, so two batches touching the same issues
- * lock them in the same order and never deadlock.
+ * distinct users counted, its severity raised to its most severe event's, and resolved issues that
+ * see a newer release again marked `regressed`. Issues are upserted in (service, fingerprint)
+ * order, so two batches touching the same issues lock them in the same order and never deadlock.
  */
-export async function recordErrorEvents(trx: Transaction<Database>, grouped: readonly GroupedErrorEvent[]): Promise<void> {
+export async function recordErrorEvents(trx: Transaction<Database>, grouped: readonly GroupedErrorEvent[]): Promise<RecordedIssue[]> {
   const fresh = await withoutStoredEvents(trx, grouped);
-  if (fresh.length === 0) return;
+  if (fresh.length === 0) return [];
   const tallies = tally(fresh);
   const issues = await upsertIssues(trx, tallies);
   await markRegressions(trx, tallies, issues);
-  const issueIds = tallies.map((group) => issues.get(groupKey(group.serviceId, group.fingerprint))!.id);
+  const issueStates = tallies.map((group) => issues.get(groupKey(group.serviceId, group.fingerprint))!);
+  const issueIds = issueStates.map((issue) => issue.id);
   await insertEvents(trx, tallies, issueIds);
-  await countUsers(trx, tallies, issueIds);
+  const newUsers = await countUsers(trx, tallies, issueIds);
+  return issueStates.map((issue, index) => ({
+    id: issue.id,
+    severity: issue.severity ?? tallies[index]!.severity,
+    userCount: (issue.user_count ?? 0) + (newUsers.get(issue.id) ?? 0),
+    lastSeen: tallies[index]!.lastSeen,
+  }));
+}
+
+/** How many of an issue's events happened in (from, to], counted up to `atMost` (the index on (issue, time) reads no further). */
+export async function countIssueEventsBetween(db: Kysely<Database>, issueId: string, from: Date, to: Date, atMost: number): Promise<number> {
+  const row = await db
+    .selectFrom((select) =>
+      select
+        .selectFrom('error_events')
+        .select('id')
+        .where('error_group_id', '=', issueId)
+        .where('timestamp', '>', from)
+        .where('timestamp', '<=', to)
+        .limit(atMost)
+        .as('recent'),
+    )
+    .select((select) => select.fn.countAll<string>().as('events'))
+    .executeTakeFirstOrThrow();
+  return Number(row.events);
+}
+
+export async function setIssueSeverity(db: Kysely<Database>, issueId: string, severity: IssueSeverity): Promise<void> {
+  await db.updateTable('error_groups').set({ severity }).where('id', '=', issueId).execute();
 }
 
 function groupKey(serviceId: string, fingerprint: string): string {
@@ -66,10 +107,20 @@ function tally(events: readonly GroupedErrorEvent[]): GroupTally[] {
     const time = item.event.timestamp;
     const group = groups.get(key);
     if (!group) {
-      groups.set(key, { serviceId: item.event.service_id, fingerprint: item.fingerprint, title: item.title, type: item.event.type, firstSeen: time, lastSeen: time, events: [item] });
+      groups.set(key, {
+        serviceId: item.event.service_id,
+        fingerprint: item.fingerprint,
+        title: item.title,
+        type: item.event.type,
+        firstSeen: time,
+        lastSeen: time,
+        severity: item.severity,
+        events: [item],
+      });
       continue;
     }
     group.events.push(item);
+    group.severity = moreSevere(group.severity, item.severity);
     if (Date.parse(time) < Date.parse(group.firstSeen)) group.firstSeen = time;
     if (Date.parse(time) > Date.parse(group.lastSeen)) group.lastSeen = time;
   }
@@ -80,6 +131,8 @@ interface IssueState {
   id: string;
   status: IssueStatus | null;
   resolved_at: Date | null;
+  severity: IssueSeverity | null;
+  user_count: number | null;
 }
 
 async function upsertIssues(trx: Transaction<Database>, tallies: readonly GroupTally[]): Promise<Map<string, IssueState>> {
@@ -96,6 +149,7 @@ async function upsertIssues(trx: Transaction<Database>, tallies: readonly GroupT
           first_seen_at: group.firstSeen,
           last_seen_at: group.lastSeen,
           event_count: String(group.events.length),
+          severity: group.severity,
         })),
       )
       .onConflict((conflict) =>
@@ -103,9 +157,11 @@ async function upsertIssues(trx: Transaction<Database>, tallies: readonly GroupT
           first_seen_at: sql<Date>`LEAST(error_groups.first_seen_at, excluded.first_seen_at)`,
           last_seen_at: sql<Date>`GREATEST(error_groups.last_seen_at, excluded.last_seen_at)`,
           event_count: sql<string>`COALESCE(error_groups.event_count, 0) + excluded.event_count`,
+          // issue_severity is declared worst first, so the least of the two is the more severe; LEAST skips a NULL.
+          severity: sql<IssueSeverity>`LEAST(error_groups.severity, excluded.severity)`,
         }),
       )
-      .returning(['id', 'service_id', 'fingerprint', 'status', 'resolved_at'])
+      .returning(['id', 'service_id', 'fingerprint', 'status', 'resolved_at', 'severity', 'user_count'])
       .execute();
     for (const row of rows) issues.set(groupKey(row.service_id, row.fingerprint), row);
   }
@@ -171,7 +227,8 @@ async function insertEvents(trx: Transaction<Database>, tallies: readonly GroupT
   }
 }
 
-async function countUsers(trx: Transaction<Database>, tallies: readonly GroupTally[], issueIds: readonly string[]): Promise<void> {
+/** Adds each issue's users not seen before to its `user_count`; answers how many each one gained. */
+async function countUsers(trx: Transaction<Database>, tallies: readonly GroupTally[], issueIds: readonly string[]): Promise<Map<string, number>> {
   const pairs = new Map<string, { error_group_id: string; user_id_hash: string }>();
   tallies.forEach((group, index) => {
     for (const { userIdHash } of group.events) {
@@ -198,4 +255,5 @@ async function countUsers(trx: Transaction<Database>, tallies: readonly GroupTal
       .where('id', '=', id)
       .execute();
   }
+  return added;
 }

@@ -32,8 +32,10 @@ const expectedColumns: Record<string, Record<string, string>> = {
     status_message: 'String',
     attributes: 'Map(String, String)',
     events: 'String',
-    http_method: "String MATERIALIZED attributes['http.method']",
-    http_status_code: "UInt16 MATERIALIZED toUInt16OrZero(attributes['http.status_code'])",
+    // OpenTelemetry's current attribute names first, the contract's older ones otherwise (schema.ts).
+    http_method: "String MATERIALIZED if((attributes['http.request.method']) != '', attributes['http.request.method'], attributes['http.method'])",
+    http_status_code:
+      "UInt16 MATERIALIZED toUInt16OrZero(if((attributes['http.response.status_code']) != '', attributes['http.response.status_code'], attributes['http.status_code']))",
     http_route: "String MATERIALIZED attributes['http.route']",
   },
   logs: {
@@ -223,34 +225,44 @@ describe('the ClickHouse schema on chDB', () => {
     expect(await readMinuteMetrics(client, query)).toEqual(expected);
   });
 
-  it('fills the materialized HTTP columns of a span from its attributes', async () => {
+  it('fills the materialized HTTP columns of a span from its attributes, by current or older OpenTelemetry names', async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const span = (spanId: string, attributes: Record<string, string>) => ({
+      trace_id: traceId,
+      span_id: spanId,
+      parent_span_id: '',
+      service_id: serviceId,
+      deployment_id: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
+      operation_name: 'POST /api/v1/orders',
+      span_kind: 'server',
+      start_time: new Date().toISOString().replace('T', ' ').replace('Z', ''),
+      duration_ns: 1_250_000,
+      status_code: 'ok',
+      status_message: '',
+      attributes,
+      events: '[]',
+    });
     await client.insert({
       table: 'traces',
       format: 'JSONEachRow',
       values: [
-        {
-          trace_id: traceId,
-          span_id: '00f067aa0ba902b7',
-          parent_span_id: '',
-          service_id: serviceId,
-          deployment_id: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
-          operation_name: 'POST /api/v1/orders',
-          span_kind: 'server',
-          start_time: new Date().toISOString().replace('T', ' ').replace('Z', ''),
-          duration_ns: 1_250_000,
-          status_code: 'ok',
-          status_message: '',
-          attributes: { 'http.method': 'POST', 'http.status_code': '201', 'http.route': '/api/v1/orders' },
-          events: '[]',
-        },
+        span('00f067aa0ba902b1', { 'http.method': 'POST', 'http.status_code': '201', 'http.route': '/api/v1/orders' }),
+        span('00f067aa0ba902b2', { 'http.request.method': 'PUT', 'http.response.status_code': '409', 'http.route': '/api/v1/orders/:id', 'url.path': '/api/v1/orders/7' }),
+        // An SDK in OpenTelemetry's migration mode (OTEL_SEMCONV_STABILITY_OPT_IN=http/dup) sends both.
+        span('00f067aa0ba902b3', { 'http.request.method': 'GET', 'http.method': 'GET', 'http.response.status_code': '404', 'http.status_code': '404' }),
+        span('00f067aa0ba902b4', { 'db.system': 'postgresql' }),
       ],
     });
-    const spans = await rows<{ http_method: string; http_status_code: number; http_route: string }>(
-      'SELECT http_method, http_status_code, http_route FROM traces WHERE trace_id = {traceId:String}',
+    const spans = await rows<{ span_id: string; http_method: string; http_status_code: number; http_route: string }>(
+      'SELECT span_id, http_method, http_status_code, http_route FROM traces WHERE trace_id = {traceId:String} ORDER BY span_id',
       { traceId },
     );
-    expect(spans).toEqual([{ http_method: 'POST', http_status_code: 201, http_route: '/api/v1/orders' }]);
+    expect(spans).toEqual([
+      { span_id: '00f067aa0ba902b1', http_method: 'POST', http_status_code: 201, http_route: '/api/v1/orders' },
+      { span_id: '00f067aa0ba902b2', http_method: 'PUT', http_status_code: 409, http_route: '/api/v1/orders/:id' },
+      { span_id: '00f067aa0ba902b3', http_method: 'GET', http_status_code: 404, http_route: '' },
+      { span_id: '00f067aa0ba902b4', http_method: '', http_status_code: 0, http_route: '' },
+    ]);
   });
 
   it('reports the engine version', async () => {

@@ -117,6 +117,12 @@ describe('an installation whose traces table is a plain MergeTree', () => {
     expect(await tables()).toEqual([{ name: 'traces', engine: 'ReplacingMergeTree' }]);
     expect(await storedSpanIds()).toEqual([spans[1]!.span_id, spans[0]!.span_id]);
     expect(await spansOfTrace(chdb.client, traceId)).toHaveLength(2);
+    // The schema's changes reach the table the swap built, not only the one it replaced.
+    const httpMethod = await rows<{ expression: string }>(
+      chdb.client,
+      "SELECT default_expression AS expression FROM system.columns WHERE database = currentDatabase() AND table = 'traces' AND name = 'http_method'",
+    );
+    expect(httpMethod[0]!.expression).toContain('http.request.method');
 
     await migrateClickHouse(chdb.client);
     expect(await tables()).toEqual([{ name: 'traces', engine: 'ReplacingMergeTree' }]);

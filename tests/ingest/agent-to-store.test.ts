@@ -69,6 +69,56 @@ describe('from the agent\'s receiver to the stores', () => {
   };
   const expected = (markers: string[]) => [...markers].sort().map((marker) => `${marker}×1`);
 
+  it("fills the contract's HTTP columns from an OTLP/JSON span named by current semantic conventions", async () => {
+    const traceId = randomUUID().replace(/-/g, '');
+    const response = await fetch(new URL('/v1/traces', agent.telemetry.receiver.origin), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        resourceSpans: [
+          {
+            resource: {
+              attributes: [
+                { key: 'syntra.service_id', value: { stringValue: serviceId } },
+                { key: 'syntra.deployment_id', value: { stringValue: deploymentId } },
+              ],
+            },
+            scopeSpans: [
+              {
+                spans: [
+                  {
+                    traceId,
+                    spanId: traceId.slice(0, 16),
+                    name: 'POST /orders',
+                    kind: 2,
+                    startTimeUnixNano: String(BigInt(Date.now()) * 1_000_000n),
+                    endTimeUnixNano: String(BigInt(Date.now() + 5) * 1_000_000n),
+                    attributes: [
+                      { key: 'http.request.method', value: { stringValue: 'POST' } },
+                      { key: 'http.response.status_code', value: { intValue: '201' } },
+                      { key: 'http.route', value: { stringValue: '/orders' } },
+                      { key: 'url.path', value: { stringValue: '/orders' } },
+                    ],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      }),
+    });
+    expect(response.status).toBe(200);
+    const httpColumns = async () => {
+      const result = await api.platform.clickhouse.client.query({
+        query: 'SELECT http_method, http_status_code, http_route FROM traces WHERE trace_id = {traceId:String}',
+        query_params: { traceId },
+        format: 'JSONEachRow',
+      });
+      return result.json();
+    };
+    await expect.poll(httpColumns, { timeout: 30_000, interval: 500 }).toEqual([{ http_method: 'POST', http_status_code: 201, http_route: '/orders' }]);
+  });
+
   it('stores every line the agent accepted exactly once, across a control-plane outage', async () => {
     const before = Array.from({ length: 10 }, (_, index) => `before-${String(index).padStart(2, '0')}`);
     await sendLogLines(before);

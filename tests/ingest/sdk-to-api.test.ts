@@ -12,6 +12,7 @@ import { rememberService, startTelemetryAgent } from '../support/telemetry-agent
 
 const run = promisify(execFile);
 const checkoutApp = fileURLToPath(new URL('./fixtures/checkout-app.mjs', import.meta.url));
+const crashApp = fileURLToPath(new URL('./fixtures/crash-app.mjs', import.meta.url));
 const otelApp = fileURLToPath(new URL('../agent/telemetry/fixtures/otel-app.mjs', import.meta.url));
 
 /*
@@ -63,10 +64,18 @@ describe('from stock SDKs through the agent to the API', () => {
     const issues = async () => (await get(`/projects/${projectId}/issues`)) as { title: string; event_count: number; user_count: number; exception_type: string }[];
     await expect.poll(async () => (await issues()).length, { timeout: 45_000, interval: 500 }).toBe(2);
     const byType = Object.fromEntries((await issues()).map((issue) => [issue.exception_type, issue]));
-    expect(byType.Error).toMatchObject({ event_count: 4, user_count: 3 });
+    // Caught and reported (captureException), by few users: the middle of the scale.
+    expect(byType.Error).toMatchObject({ event_count: 4, user_count: 3, severity: 'medium', ai_analysis: null });
     expect(byType.Error!.title).toContain('card declined for order');
     // Sentry keeps the last user on the scope: linus hit this one too.
     expect(byType.TypeError).toMatchObject({ event_count: 1, user_count: 1 });
+  }, 90_000);
+
+  it('rates the crash of an app critical', async () => {
+    // Sentry's handler reports the uncaught exception, then exits the process with code 1.
+    await expect(run(process.execPath, [crashApp], { env: { ...process.env, SENTRY_DSN: dsn }, timeout: 30_000 })).rejects.toMatchObject({ code: 1 });
+    const crash = async () => ((await get(`/projects/${projectId}/issues`)) as { exception_type: string; severity: string }[]).find((issue) => issue.exception_type === 'RangeError');
+    await expect.poll(crash, { timeout: 45_000, interval: 500 }).toMatchObject({ severity: 'critical', event_count: 1 });
   }, 90_000);
 
   it('stores an OpenTelemetry trace whole, with parent links and the failing span marked, and its logs searchable', async () => {
@@ -91,6 +100,13 @@ describe('from stock SDKs through the agent to the API', () => {
     expect(trace.spans).toHaveLength(2);
     expect(query.parent_span_id).toBe(root.span_id);
     expect(query.status.code).toBe('error');
+    // The app names its HTTP attributes by today's semantic conventions; the contract's HTTP columns read them.
+    const httpColumns = await api.platform.clickhouse.client.query({
+      query: 'SELECT http_method, http_status_code, http_route FROM traces WHERE trace_id = {traceId:String} AND span_id = {spanId:String}',
+      query_params: { traceId: summary!.trace_id, spanId: root.span_id },
+      format: 'JSONEachRow',
+    });
+    expect(await httpColumns.json()).toEqual([{ http_method: 'GET', http_status_code: 500, http_route: '/checkout' }]);
 
     await expect
       .poll(async () => ((await get(`/services/${serviceId}/logs?search=checkout`)) as { message: string }[]).map((line) => line.message), { timeout: 45_000, interval: 500 })

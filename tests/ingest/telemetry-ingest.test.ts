@@ -10,6 +10,7 @@ import { FakeAgent } from '../support/fake-agent.js';
 import { createProject, createServer } from '../support/fixtures.js';
 import { startTestApi } from '../support/platform.js';
 import { errorEvent, paymentStack } from './error-events.js';
+import { emptyTelemetry, sendBatch, zstdBatch as telemetryBatch } from './telemetry-batches.js';
 
 /*
  * A fake agent speaking the real protocol to the real gateway, with real PostgreSQL and chDB
@@ -25,23 +26,8 @@ describe('telemetry ingest', () => {
   let serviceId: string;
   let deploymentId: string;
 
-  const emptyData: TelemetryData = { errors: [], traces: [], logs: [], metrics: [], health_checks: [] };
-  const zstdBatch = (data: Partial<TelemetryData>, batchId: string = randomUUID()) => ({
-    batch_id: batchId,
-    agent_id: toAgentProtocolId(serverId),
-    compression: 'zstd' as const,
-    data: compress(Buffer.from(JSON.stringify({ ...emptyData, ...data }))).toString('base64'),
-  });
-  const ackOf = async (batchId: string) => {
-    for (;;) {
-      const ack = await agent.next('telemetry_ack');
-      if (ack.payload.batch_id === batchId) return ack.payload;
-    }
-  };
-  const send = (payload: { batch_id: string }, via = agent) => {
-    via.send('telemetry_batch', payload);
-    return ackOf(payload.batch_id);
-  };
+  const zstdBatch = (data: Partial<TelemetryData>, batchId?: string) => telemetryBatch(serverId, data, batchId);
+  const send = (payload: { batch_id: string }) => sendBatch(agent, payload);
   const get = async (url: string) => {
     const response = await api.app.inject({ method: 'GET', url, headers: owner });
     expect(response.statusCode, response.body).toBe(200);
@@ -319,7 +305,7 @@ describe('telemetry ingest', () => {
         batch_id: randomUUID(),
         agent_id: toAgentProtocolId(old.server.id),
         compression: 'none',
-        data: { ...emptyData, health_checks: [{ service_id: oldService, timestamp: new Date().toISOString(), is_healthy: true, response_time_ms: 3 }] },
+        data: { ...emptyTelemetry, health_checks: [{ service_id: oldService, timestamp: new Date().toISOString(), is_healthy: true, response_time_ms: 3 }] },
       };
       oldAgent.send('telemetry_batch', batch);
       await expect.poll(async () => (await db.selectFrom('health_checks').select('id').where('service_id', '=', oldService).execute()).length).toBe(1);

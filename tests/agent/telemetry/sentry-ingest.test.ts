@@ -46,7 +46,8 @@ describe('Sentry-compatible ingest', () => {
         release: 'shop@1.2.3',
         user: { id: 'user-42', email: 'ada@example.com' },
         tags: { region: 'eu' },
-        extra: { exception_chain: [{ type: 'TypeError', value: 'gateway timeout' }] },
+        // captureException: an error the app caught, which the control plane rates below a crash.
+        extra: { exception_chain: [{ type: 'TypeError', value: 'gateway timeout' }], level: 'error', mechanism: { handled: true, type: expect.any(String) } },
       },
       fingerprint: [],
     });
