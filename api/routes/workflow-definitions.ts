@@ -23,8 +23,8 @@ import { defineRoute, registryRoute, WithMeta } from '../routing.js';
 
 /*
  * DAG workflow definitions: stored and validated here (acyclic, known steps, the project's own
- * services); run by the interpreter workflow, which writes `workflow_runs`, and scheduled with a
- * Temporal Schedule when `cron_expression` is set. Neither runs from these routes.
+ * services). Nothing runs them yet: no interpreter writes `workflow_runs` and a `cron_expression`
+ * schedules nothing (the DAG issue builds both).
  */
 
 const notFound = (workflowId: string) => new ApiProblem('NOT_FOUND', `No workflow ${workflowId} in this organization`);

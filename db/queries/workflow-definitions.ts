@@ -6,7 +6,7 @@ import { projectInScope } from './service-scope.js';
 
 /*
  * DAG workflow definitions (`workflows`) and their runs (`workflow_runs`). A workflow belongs to a
- * project, so the caller's scope is its project's. The interpreter workflow writes the runs.
+ * project, so the caller's scope is its project's. Runs are only read here; nothing writes them yet.
  */
 
 /** The statuses of a run that has not finished: its definition must not vanish under it. */
