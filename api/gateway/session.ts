@@ -20,6 +20,8 @@ import {
 import { markCommandSent, recordCommandResponse, takePendingCommands } from '../../db/queries/agent-commands.js';
 import { recordAgentHello } from '../../db/queries/server-presence.js';
 import type { Database, ServerRow } from '../../db/postgres/database.js';
+import type { SecretCipher } from '../secrets/cipher.js';
+import { deliverablePayload } from '../secrets/command-secrets.js';
 import type { AgentEvents } from './events.js';
 import type { HeartbeatWriter } from './heartbeat-writer.js';
 
@@ -35,6 +37,8 @@ export interface SessionDeps {
   log: Logger;
   agentConfig: AgentConfig;
   heartbeats: HeartbeatWriter;
+  /** Opens a deploy's sealed secrets as it is sent. */
+  secrets: SecretCipher;
 }
 
 type Rejection = { code: string; message: string; details?: unknown };
@@ -73,7 +77,8 @@ export class AgentSession {
     this.enqueue(async () => {
       if (!this.ready || !this.isOpen) return;
       for (const command of await takePendingCommands(this.deps.db, this.server.id)) {
-        this.send({ type: command.type, payload: command.payload } as Pick<ControlPlaneMessage, 'type' | 'payload'>);
+        const payload = deliverablePayload(this.deps.secrets, command);
+        this.send({ type: command.type, payload } as Pick<ControlPlaneMessage, 'type' | 'payload'>);
         await markCommandSent(this.deps.db, command.id);
       }
     });
@@ -168,7 +173,7 @@ export class AgentSession {
         ...base,
         accepted: true,
         protocol_version: this.protocolVersion,
-        pending_deployments: deploys.map((command) => command.payload as PendingDeployment),
+        pending_deployments: deploys.map((command) => deliverablePayload(this.deps.secrets, command) as PendingDeployment),
       },
     });
     for (const command of deploys) await markCommandSent(this.deps.db, command.id);
