@@ -158,6 +158,20 @@ describe('agent gateway (/agent/ws)', () => {
     await agent.close();
   });
 
+  it('withdraws a deploy whose sealed secrets do not open, and still delivers what follows it', async () => {
+    const { server, token } = await createServer(db(), orgId, 'sealed-moved');
+    const secrets = { envVars: { API_TOKEN: 'moved' }, registryAuth: null };
+    const moved = { ...sealDeployCommand(api.platform.secrets, deployPayload('deploy-moved', secrets)) };
+    moved.sealedSecrets = sealDeployCommand(api.platform.secrets, deployPayload('deploy-elsewhere', secrets)).sealedSecrets;
+    await enqueueAgentCommand(db(), { serverId: server.id, requestId: 'deploy-moved', type: 'deploy', ...moved });
+    const following = deployPayload('deploy-following', secrets);
+    await enqueueAgentCommand(db(), { serverId: server.id, requestId: 'deploy-following', type: 'deploy', ...sealDeployCommand(api.platform.secrets, following) });
+    const agent = await FakeAgent.connect(baseUrl, token, server.id);
+    expect((await agent.hello()).payload.pending_deployments).toEqual([following]);
+    expect(await commandByRequestId(db(), 'deploy-moved')).toMatchObject({ status: 'cancelled', sealed_secrets: null });
+    await agent.close();
+  });
+
   it('rejects 1,000 malformed or hostile frames and the session keeps working', async () => {
     const { server, token } = await createServer(db(), orgId, 'hostile');
     const agent = await FakeAgent.connect(baseUrl, token, server.id);
