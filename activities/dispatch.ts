@@ -9,6 +9,7 @@ import {
 } from '../contracts/index.js';
 import type { SecretCipher } from '../api/secrets/cipher.js';
 import { registryAuthOf } from '../api/secrets/registry-credentials.js';
+import { sealDeployCommand } from '../api/secrets/command-secrets.js';
 import { decryptedEnv } from '../api/secrets/service-env.js';
 import { serviceResource } from '../api/resources/service.js';
 import { commandByRequestId, enqueueAgentCommand, withdrawPendingCommand } from '../db/queries/agent-commands.js';
@@ -38,8 +39,9 @@ export interface CommandState {
 export function dispatchActivities({ db, secrets }: { db: Kysely<Database>; secrets: SecretCipher }) {
   return {
     /**
-     * Queues the `deploy` of a deployment's recorded spec on its service's server. The command
-     * expires unsent after the deploy's timeout: an agent back after that must not run it.
+     * Queues the `deploy` of a deployment's recorded spec on its service's server, its secrets
+     * sealed (the gateway opens them as it sends). The command expires unsent after the deploy's
+     * timeout: an agent back after that must not run it.
      */
     async sendDeploy(command: { deploymentId: string; requestId: string }): Promise<void> {
       const deployment = await deploymentById(db, command.deploymentId);
@@ -62,7 +64,7 @@ export function dispatchActivities({ db, secrets }: { db: Kysely<Database>; secr
         serverId: service.server_id,
         requestId: command.requestId,
         type: 'deploy',
-        payload,
+        ...sealDeployCommand(secrets, payload),
         expiresAt: new Date(Date.now() + spec.timeout_seconds * 1000),
       });
     },

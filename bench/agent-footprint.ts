@@ -5,6 +5,7 @@
 // AGENT_ENTRY=dist/syntra-agent.mjs (npm run build:agent) measures the standalone agent build instead of the TypeScript sources run through tsx.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { sealDeployCommand } from '../api/secrets/command-secrets.js';
 import { enqueueAgentCommand } from '../db/queries/agent-commands.js';
 import { ensureDockerd, removeManaged, startTestRegistry } from '../tests/support/docker.js';
 import { createServer } from '../tests/support/fixtures.js';
@@ -39,14 +40,14 @@ for (const [i, serviceId] of serviceIds.entries()) {
     serverId: server.id,
     requestId,
     type: 'deploy',
-    payload: {
+    ...sealDeployCommand(controlPlane.platform.secrets, {
       request_id: requestId, deployment_id: randomUUID(), service_id: serviceId, service_name: `web-${i}`, project_name: projectName,
       image: { registry: registry.registry, repository: image.repository, tag: image.tag },
       registry_auth: { username: registry.username, password: registry.password },
       config: { port: 8080, replicas: 1, env_vars: {}, labels: {}, health_check: { type: 'http', path: '/health', interval_seconds: 10, timeout_seconds: 2, retries: 3, start_period_seconds: 0 } },
       networking: { domains: [], internal_hostname: `web-${i}.footprint.internal`, expose_port: true },
       strategy: 'rolling', rollback_on_failure: false, timeout_seconds: 120,
-    },
+    }),
   });
 }
 await waitFor(async () => {

@@ -14,6 +14,8 @@ declare module 'vitest' {
     temporalAddress: string;
     temporalNamespace: string;
     toolsDir: string;
+    /** This run's engine folder: the PostgreSQL cluster (data and WAL) and Temporal's state. */
+    testDataDir: string;
   }
 }
 
@@ -63,6 +65,7 @@ export default async function setup(project: TestProject) {
   project.provide('temporalAddress', temporal.address);
   project.provide('temporalNamespace', temporal.namespace);
   project.provide('toolsDir', toolsDir);
+  project.provide('testDataDir', testDataDir);
 
   return async () => {
     await Promise.all([temporal.stop(), postgres.stop()]);

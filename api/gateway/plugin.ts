@@ -33,7 +33,7 @@ export interface AgentGateway {
  * connection replaces the old one. Commands reach agents from the PostgreSQL outbox, on NOTIFY.
  */
 export async function registerAgentGateway(app: FastifyInstance, platform: Platform): Promise<void> {
-  const { db, config } = platform;
+  const { db, config, secrets } = platform;
   const log = app.log.child({ component: 'agent-gateway' });
   const events = new AgentEvents();
   keepStandingProblems(events, db, log);
@@ -58,7 +58,7 @@ export async function registerAgentGateway(app: FastifyInstance, platform: Platf
     if (typeof agentVersion !== 'string' || !Semver.safeParse(agentVersion).success) return refuse(socket, 400, 'Bad Request');
 
     wss.handleUpgrade(request, socket, head, (ws) => {
-      const session = new AgentSession(server, ws, agentVersion, { db, events, log, agentConfig, heartbeats });
+      const session = new AgentSession(server, ws, agentVersion, { db, events, log, agentConfig, heartbeats, secrets });
       const previous = sessions.get(server.id);
       sessions.set(server.id, session);
       previous?.close(closeCodes.replaced, 'replaced by a newer connection');

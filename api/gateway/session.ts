@@ -17,11 +17,13 @@ import {
   type PendingDeployment,
   type TelemetryAckPayload,
 } from '../../contracts/index.js';
-import { markCommandSent, recordCommandResponse, takePendingCommands } from '../../db/queries/agent-commands.js';
+import { markCommandSent, recordCommandResponse } from '../../db/queries/agent-commands.js';
 import { recordAgentHello } from '../../db/queries/server-presence.js';
 import type { Database, ServerRow } from '../../db/postgres/database.js';
+import type { SecretCipher } from '../secrets/cipher.js';
 import type { AgentEvents } from './events.js';
 import type { HeartbeatWriter } from './heartbeat-writer.js';
+import { pendingCommandsToSend } from './pending-commands.js';
 
 /** Above this a message is refused unread (telemetry batches are the largest legitimate ones). */
 export const maxAgentMessageBytes = 8 * 1024 * 1024;
@@ -35,6 +37,8 @@ export interface SessionDeps {
   log: Logger;
   agentConfig: AgentConfig;
   heartbeats: HeartbeatWriter;
+  /** Opens a deploy's sealed secrets as it is sent. */
+  secrets: SecretCipher;
 }
 
 type Rejection = { code: string; message: string; details?: unknown };
@@ -72,11 +76,15 @@ export class AgentSession {
   deliverPending(): void {
     this.enqueue(async () => {
       if (!this.ready || !this.isOpen) return;
-      for (const command of await takePendingCommands(this.deps.db, this.server.id)) {
-        this.send({ type: command.type, payload: command.payload } as Pick<ControlPlaneMessage, 'type' | 'payload'>);
+      for (const { command, payload } of await this.pendingCommands()) {
+        this.send({ type: command.type, payload } as Pick<ControlPlaneMessage, 'type' | 'payload'>);
         await markCommandSent(this.deps.db, command.id);
       }
     });
+  }
+
+  private pendingCommands() {
+    return pendingCommandsToSend(this.deps.db, this.deps.secrets, this.server.id, this.deps.log);
   }
 
   /** Sent by telemetry ingest once a batch is stored (or refused); 1.0 agents get no acks. */
@@ -161,18 +169,18 @@ export class AgentSession {
     await recordAgentHello(this.deps.db, this.server.id, hello, this.agentVersion, this.protocolVersion);
 
     // Deploys queued while the agent was away travel inside hello_ack, as the contract says.
-    const pending = await takePendingCommands(this.deps.db, this.server.id);
-    const deploys = pending.filter((command) => command.type === 'deploy');
+    const pending = await this.pendingCommands();
+    const deploys = pending.filter(({ command }) => command.type === 'deploy');
     this.send({
       type: 'hello_ack',
       payload: {
         ...base,
         accepted: true,
         protocol_version: this.protocolVersion,
-        pending_deployments: deploys.map((command) => command.payload as PendingDeployment),
+        pending_deployments: deploys.map(({ payload }) => payload as PendingDeployment),
       },
     });
-    for (const command of deploys) await markCommandSent(this.deps.db, command.id);
+    for (const { command } of deploys) await markCommandSent(this.deps.db, command.id);
     this.ready = true;
     this.deps.events.emit('server_online', this.server.id);
     this.deliverPending();

@@ -9,7 +9,7 @@ import type { AgentCommandRow, Database } from '../postgres/database.js';
  */
 export async function enqueueAgentCommand(
   db: Kysely<Database>,
-  command: { serverId: string; requestId: string; type: string; payload: unknown; expiresAt?: Date },
+  command: { serverId: string; requestId: string; type: string; payload: unknown; sealedSecrets?: Buffer; expiresAt?: Date },
 ): Promise<AgentCommandRow> {
   const inserted = await db
     .insertInto('agent_commands')
@@ -18,6 +18,7 @@ export async function enqueueAgentCommand(
       request_id: command.requestId,
       type: command.type,
       payload: JSON.stringify(command.payload),
+      sealed_secrets: command.sealedSecrets ?? null,
       expires_at: command.expiresAt ?? null,
     })
     .onConflict((conflict) => conflict.column('request_id').doNothing())
@@ -30,15 +31,20 @@ export async function commandByRequestId(db: Kysely<Database>, requestId: string
   return db.selectFrom('agent_commands').selectAll().where('request_id', '=', requestId).executeTakeFirst();
 }
 
-/** Commands not yet handed to the agent, oldest first; expired ones are marked and skipped. */
+/**
+ * Commands not yet handed to the agent, oldest first; expired ones are marked and skipped. A
+ * deploy without sealed secrets (stripped by migration 0013) could only run without its env and
+ * credentials, so it is expired too.
+ */
 export async function takePendingCommands(db: Kysely<Database>, serverId: string): Promise<AgentCommandRow[]> {
   await db
     .updateTable('agent_commands')
-    .set({ status: 'expired' })
+    .set({ status: 'expired', sealed_secrets: null })
     .where('server_id', '=', serverId)
     .where('status', '=', 'pending')
-    .where('expires_at', '<', new Date())
+    .where((eb) => eb.or([eb('expires_at', '<', new Date()), eb.and([eb('type', '=', 'deploy'), eb('sealed_secrets', 'is', null)])]))
     .execute();
+  await forgetExpiredSecrets(db, serverId);
   return db
     .selectFrom('agent_commands')
     .selectAll()
@@ -65,7 +71,7 @@ export async function recordCommandResponse(
 ): Promise<AgentCommandRow | undefined> {
   return db
     .updateTable('agent_commands')
-    .set({ status: 'answered', answered_at: new Date(), response: JSON.stringify(response) })
+    .set({ status: 'answered', answered_at: new Date(), response: JSON.stringify(response), sealed_secrets: null })
     .where('server_id', '=', serverId)
     .where('request_id', '=', requestId)
     .where('status', 'in', ['pending', 'sent'])
@@ -81,7 +87,7 @@ export async function recordCommandResponse(
 export async function withdrawPendingCommand(db: Kysely<Database>, requestId: string): Promise<boolean> {
   const row = await db
     .updateTable('agent_commands')
-    .set({ status: 'cancelled' })
+    .set({ status: 'cancelled', sealed_secrets: null })
     .where('request_id', '=', requestId)
     .where('status', '=', 'pending')
     .returning('id')
@@ -121,7 +127,24 @@ export async function requeueUnansweredDeploys(db: Kysely<Database>, serverId: s
     .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', new Date())]))
     .returning('id')
     .execute();
+  await forgetExpiredSecrets(db, serverId);
   // The agent may be back already (its hello read the queue before this ran): wake its gateway.
   if (requeued.length > 0) await db.selectNoFrom((eb) => eb.fn('pg_notify', [eb.val('agent_commands'), eb.val(serverId)]).as('notified')).execute();
   return requeued.length;
+}
+
+/**
+ * Drops the sealed secrets of a server's deploys that were sent, never answered, and have expired:
+ * they are never requeued, so nothing will send them again. Answered, expired-while-pending and
+ * withdrawn commands lose theirs in the same statement that changes their status.
+ */
+async function forgetExpiredSecrets(db: Kysely<Database>, serverId: string): Promise<void> {
+  await db
+    .updateTable('agent_commands')
+    .set({ sealed_secrets: null })
+    .where('server_id', '=', serverId)
+    .where('status', '=', 'sent')
+    .where('sealed_secrets', 'is not', null)
+    .where('expires_at', '<', new Date())
+    .execute();
 }

@@ -11,11 +11,12 @@ import { openPlatform, type Platform } from '../../api/platform.js';
 import { SecretCipher, SecretDecryptionError } from '../../api/secrets/cipher.js';
 import { loadMasterKey, masterKeyFileName, parseMasterKey } from '../../api/secrets/master-key.js';
 import { MasterKeyMismatchError, openSecretCipher } from '../../api/secrets/open-cipher.js';
+import { deliverablePayload, sealDeployCommand } from '../../api/secrets/command-secrets.js';
 import { registryAuthOf } from '../../api/secrets/registry-credentials.js';
 import { decryptedEnv, maskedValue } from '../../api/secrets/service-env.js';
 import { ConfigError, loadConfig } from '../../config/env.js';
 import { addMember, bearer, bootstrappedOrganization } from '../support/auth.js';
-import { createServer } from '../support/fixtures.js';
+import { createServer, deployPayload } from '../support/fixtures.js';
 import { testConfig } from '../support/platform.js';
 
 const keyOf = (byte: number) => Buffer.alloc(32, byte);
@@ -79,6 +80,31 @@ describe('the secret cipher', () => {
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a deploy command in the outbox', () => {
+  const cipher = new SecretCipher(new Map([[1, keyOf(1)]]), 1);
+  const deploy = deployPayload('deploy-1', { envVars: { API_TOKEN: 'env-secret', MODE: 'plain' }, registryAuth: { username: 'ci', password: 'registry-secret' } });
+  const row = (requestId: string, sealed: ReturnType<typeof sealDeployCommand>) => ({ type: 'deploy', request_id: requestId, payload: sealed.payload, sealed_secrets: sealed.sealedSecrets });
+
+  it('is stored without its env values and registry credentials, and sent whole', () => {
+    const sealed = sealDeployCommand(cipher, deploy);
+    const stored = JSON.stringify(sealed.payload);
+    for (const value of ['env-secret', 'plain', 'registry-secret', 'API_TOKEN', '"ci"']) expect(stored).not.toContain(value);
+    expect(sealed.sealedSecrets.includes('env-secret')).toBe(false);
+    expect(deliverablePayload(cipher, row('deploy-1', sealed))).toEqual(deploy);
+  });
+
+  it("refuses secrets sealed for another command, and a deploy whose secrets are gone", () => {
+    const other = sealDeployCommand(cipher, { ...deploy, request_id: 'deploy-2' });
+    expect(() => deliverablePayload(cipher, row('deploy-1', { ...sealDeployCommand(cipher, deploy), sealedSecrets: other.sealedSecrets }))).toThrow(SecretDecryptionError);
+    expect(() => deliverablePayload(cipher, { ...row('deploy-1', sealDeployCommand(cipher, deploy)), sealed_secrets: null })).toThrow(/no sealed secrets/);
+  });
+
+  it('sends every other command as it was queued', () => {
+    const restart = { request_id: 'restart-1', service_id: deploy.service_id, timeout_seconds: 10 };
+    expect(deliverablePayload(cipher, { type: 'restart', request_id: 'restart-1', payload: restart, sealed_secrets: null })).toEqual(restart);
   });
 });
 

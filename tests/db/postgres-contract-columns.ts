@@ -313,6 +313,8 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     sent_at: timestamp,
     answered_at: timestamp,
     expires_at: timestamp,
+    // 0013_sealed_command_secrets
+    sealed_secrets: 'bytea',
   },
   // 0011_alert_notifications
   alert_notifications: {

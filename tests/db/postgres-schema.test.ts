@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
 import { createDb, postgresVersion } from '../../db/postgres/connection.js';
 import type { Database, HealthCheckRow, JsonValue, NewServer, ServerRow, ServiceRow } from '../../db/postgres/database.js';
 import { migrateToLatest, migrations } from '../../db/postgres/migrate.js';
+import { commandByRequestId, takePendingCommands } from '../../db/queries/agent-commands.js';
+import { deployPayload } from '../support/fixtures.js';
 import { freshDatabaseUrl } from '../support/postgres.js';
 import { type Catalog, readCatalog } from './postgres-catalog.js';
 import {
@@ -216,6 +218,40 @@ describe('the down migrations', () => {
       extensions: expectedExtensions,
     });
     expect(await migrateToLatest(db)).toEqual(allMigrations);
+  });
+});
+
+describe('migration 0013 on an outbox written before it', () => {
+  let database: Awaited<ReturnType<typeof freshDatabaseUrl>>;
+  let db: Kysely<Database>;
+
+  beforeAll(async () => {
+    database = await freshDatabaseUrl('pg_outbox_secrets');
+    db = createDb(database.url, { max: 2 });
+  });
+
+  afterAll(async () => {
+    await db?.destroy();
+    await database?.drop();
+  });
+
+  it("strips a deploy's plaintext env values and registry credentials, and the stripped deploy is never sent", async () => {
+    const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+    expect((await migrator.migrateTo('0012_server_problems')).error).toBeUndefined();
+    const { serverId } = await insertServer(db, 'outbox-secrets');
+    const deploy = deployPayload('old-deploy', { envVars: { API_TOKEN: 'old-env-secret' }, registryAuth: { username: 'ci', password: 'old-registry-secret' } });
+    const restart = { request_id: 'old-restart', service_id: deploy.service_id, timeout_seconds: 10 };
+    await sql`INSERT INTO agent_commands (server_id, request_id, type, payload) VALUES
+      (${serverId}, 'old-deploy', 'deploy', ${JSON.stringify(deploy)}::jsonb),
+      (${serverId}, 'old-restart', 'restart', ${JSON.stringify(restart)}::jsonb)`.execute(db);
+
+    expect(await migrateToLatest(db)).toEqual(['0013_sealed_command_secrets']);
+    const { registry_auth: _auth, config, ...kept } = deploy;
+    const { env_vars: _env, ...keptConfig } = config;
+    expect((await commandByRequestId(db, 'old-deploy'))!.payload).toEqual({ ...kept, config: keptConfig });
+    expect((await commandByRequestId(db, 'old-restart'))!.payload).toEqual(restart);
+    expect((await takePendingCommands(db, serverId)).map((command) => command.request_id)).toEqual(['old-restart']);
+    expect(await commandByRequestId(db, 'old-deploy')).toMatchObject({ status: 'expired', sealed_secrets: null });
   });
 });
 

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken } from '../../api/auth/tokens.js';
 import { toServerProtocolId } from '../../contracts/index.js';
-import { enqueueAgentCommand } from '../../db/queries/agent-commands.js';
+import { sealDeployCommand } from '../../api/secrets/command-secrets.js';
+import { commandByRequestId, enqueueAgentCommand, withdrawPendingCommand } from '../../db/queries/agent-commands.js';
 import { FakeAgent } from '../support/fake-agent.js';
-import { createOrganization, createServer } from '../support/fixtures.js';
+import { createOrganization, createServer, deployPayload } from '../support/fixtures.js';
 import { startTestApi } from '../support/platform.js';
 
 describe('agent gateway (/agent/ws)', () => {
@@ -105,8 +106,8 @@ describe('agent gateway (/agent/ws)', () => {
 
   it('delivers what was queued while the agent was offline when it comes back', async () => {
     const { server, token } = await createServer(db(), orgId, 'offline-queue');
-    const deploy = { request_id: 'deploy-queued', deployment_id: 'e7d6c5b4-a392-4817-b6a5-f4e3d2c1b0a9' };
-    await enqueueAgentCommand(db(), { serverId: server.id, requestId: 'deploy-queued', type: 'deploy', payload: deploy });
+    const deploy = deployPayload('deploy-queued', { envVars: { API_TOKEN: 'queued-secret' }, registryAuth: { username: 'ci', password: 'queued-password' } });
+    await enqueueAgentCommand(db(), { serverId: server.id, requestId: 'deploy-queued', type: 'deploy', ...sealDeployCommand(api.platform.secrets, deploy) });
     const stop = { request_id: 'stop-queued', service_id: '9c4f7e2a-1b3d-4c5e-8f6a-7b8c9d0e1f2a', timeout_seconds: 5, remove_container: true };
     await enqueueAgentCommand(db(), { serverId: server.id, requestId: 'stop-queued', type: 'stop', payload: stop });
     const agent = await FakeAgent.connect(baseUrl, token, server.id);
@@ -114,6 +115,60 @@ describe('agent gateway (/agent/ws)', () => {
     expect(ack.payload.pending_deployments).toEqual([deploy]);
     expect((await agent.next('stop')).payload).toEqual(stop);
     expect(agent.received.filter((m) => m.type === 'deploy')).toHaveLength(0);
+    await agent.close();
+  });
+
+  it('keeps a deploy\'s env and registry credentials sealed in the outbox, sends them whole, and drops them once answered', async () => {
+    const { server, token } = await createServer(db(), orgId, 'sealed');
+    const agent = await FakeAgent.connect(baseUrl, token, server.id);
+    await agent.hello();
+    const deploy = deployPayload('deploy-sealed', { envVars: { API_TOKEN: 'env-secret-1', MODE: 'plain-1' }, registryAuth: { username: 'ci', password: 'registry-secret-1' } });
+    await enqueueAgentCommand(db(), { serverId: server.id, requestId: 'deploy-sealed', type: 'deploy', ...sealDeployCommand(api.platform.secrets, deploy) });
+    expect((await agent.next('deploy')).payload).toEqual(deploy);
+
+    const waiting = (await commandByRequestId(db(), 'deploy-sealed'))!;
+    const stored = JSON.stringify(waiting.payload);
+    for (const value of ['env-secret-1', 'plain-1', 'registry-secret-1', 'API_TOKEN']) expect(stored).not.toContain(value);
+    expect(waiting.sealed_secrets!.includes('env-secret-1')).toBe(false);
+    agent.send('command_response', { request_id: 'deploy-sealed', success: true, data: {} });
+    await expect.poll(async () => (await commandByRequestId(db(), 'deploy-sealed'))?.status).toBe('answered');
+    expect((await commandByRequestId(db(), 'deploy-sealed'))!.sealed_secrets).toBeNull();
+    await agent.close();
+  });
+
+  it('drops the sealed secrets of a withdrawn or expired deploy, and never sends one', async () => {
+    const { server, token } = await createServer(db(), orgId, 'sealed-gone');
+    const secrets = { envVars: { API_TOKEN: 'gone' }, registryAuth: null };
+    const withdrawn = deployPayload('deploy-withdrawn', secrets);
+    const expired = deployPayload('deploy-expired', secrets);
+    await enqueueAgentCommand(db(), { serverId: server.id, requestId: 'deploy-withdrawn', type: 'deploy', ...sealDeployCommand(api.platform.secrets, withdrawn) });
+    await enqueueAgentCommand(db(), {
+      serverId: server.id,
+      requestId: 'deploy-expired',
+      type: 'deploy',
+      ...sealDeployCommand(api.platform.secrets, expired),
+      expiresAt: new Date(Date.now() - 1000),
+    });
+    expect(await withdrawPendingCommand(db(), 'deploy-withdrawn')).toBe(true);
+    const agent = await FakeAgent.connect(baseUrl, token, server.id);
+    expect((await agent.hello()).payload.pending_deployments).toEqual([]);
+    for (const [requestId, status] of [['deploy-withdrawn', 'cancelled'], ['deploy-expired', 'expired']]) {
+      expect(await commandByRequestId(db(), requestId!)).toMatchObject({ status, sealed_secrets: null });
+    }
+    await agent.close();
+  });
+
+  it('withdraws a deploy whose sealed secrets do not open, and still delivers what follows it', async () => {
+    const { server, token } = await createServer(db(), orgId, 'sealed-moved');
+    const secrets = { envVars: { API_TOKEN: 'moved' }, registryAuth: null };
+    const moved = { ...sealDeployCommand(api.platform.secrets, deployPayload('deploy-moved', secrets)) };
+    moved.sealedSecrets = sealDeployCommand(api.platform.secrets, deployPayload('deploy-elsewhere', secrets)).sealedSecrets;
+    await enqueueAgentCommand(db(), { serverId: server.id, requestId: 'deploy-moved', type: 'deploy', ...moved });
+    const following = deployPayload('deploy-following', secrets);
+    await enqueueAgentCommand(db(), { serverId: server.id, requestId: 'deploy-following', type: 'deploy', ...sealDeployCommand(api.platform.secrets, following) });
+    const agent = await FakeAgent.connect(baseUrl, token, server.id);
+    expect((await agent.hello()).payload.pending_deployments).toEqual([following]);
+    expect(await commandByRequestId(db(), 'deploy-moved')).toMatchObject({ status: 'cancelled', sealed_secrets: null });
     await agent.close();
   });
 

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sentryDsn } from '../../agent/telemetry/dsn.js';
 import { buildApi } from '../../api/app.js';
 import { hashToken } from '../../api/auth/tokens.js';
+import { sealDeployCommand } from '../../api/secrets/command-secrets.js';
 import { commandByRequestId, enqueueAgentCommand } from '../../db/queries/agent-commands.js';
 import { freePort, waitForPort } from '../../engines/ports.js';
 import { bootstrappedOrganization } from '../support/auth.js';
@@ -150,7 +151,7 @@ describe('nothing lost between an app and the stores', () => {
       serverId,
       requestId: `deploy-${deploymentId}`,
       type: 'deploy',
-      payload: {
+      ...sealDeployCommand(api.platform.secrets, {
         request_id: `deploy-${deploymentId}`,
         deployment_id: deploymentId,
         service_id: serviceId,
@@ -163,7 +164,7 @@ describe('nothing lost between an app and the stores', () => {
         strategy: 'instant',
         rollback_on_failure: false,
         timeout_seconds: 60,
-      },
+      }),
     });
     await expect.poll(async () => (await commandByRequestId(api.platform.db, `deploy-${deploymentId}`))?.response, { timeout: 60_000, interval: 250 }).toMatchObject({ success: true });
 

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { issueToken } from '../../api/auth/tokens.js';
 import type { SecretCipher } from '../../api/secrets/cipher.js';
 import { sealRegistryPassword } from '../../api/secrets/registry-credentials.js';
-import type { HealthCheckConfig } from '../../contracts/index.js';
+import type { DeployPayload, HealthCheckConfig } from '../../contracts/index.js';
 import type { Database } from '../../db/postgres/database.js';
 
 /** An organization with its owner, written straight to the database. */
@@ -68,4 +68,22 @@ export async function createService(
   if (!service.registryAuth) return row;
   const sealed = sealRegistryPassword(cipher, row.id, service.registryAuth.password);
   return db.updateTable('services').set({ registry_password_encrypted: sealed }).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
+}
+
+/** A whole `deploy` payload, as the deploy activity builds it, with an env var and registry credentials. */
+export function deployPayload(requestId: string, secrets: { envVars: Record<string, string>; registryAuth: { username: string; password: string } | null }): DeployPayload {
+  return {
+    request_id: requestId,
+    deployment_id: randomUUID(),
+    service_id: randomUUID(),
+    service_name: 'shop',
+    project_name: 'fixtures',
+    image: { registry: 'registry.invalid', repository: 'shop', tag: 'v1' },
+    registry_auth: secrets.registryAuth,
+    config: { port: 8080, replicas: 1, env_vars: secrets.envVars, labels: {} },
+    networking: { domains: [], internal_hostname: 'shop.fixtures.internal', expose_port: false },
+    strategy: 'rolling',
+    rollback_on_failure: false,
+    timeout_seconds: 60,
+  };
 }

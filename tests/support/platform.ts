@@ -38,12 +38,15 @@ export async function testConfig(label: string, overrides: Record<string, string
 
 /**
  * The API as the real process builds it, driven with `app.inject` (no socket needed). Its first
- * start bootstraps the owner with `ownerToken` as SYNTRA_BOOTSTRAP_TOKEN.
+ * start bootstraps the owner with `ownerToken` as SYNTRA_BOOTSTRAP_TOKEN. `logTo` names a file
+ * (made in the data folder) that gets every log line, at trace level.
  */
-export async function startTestApi(label: string, overrides: Record<string, string> = {}) {
+export async function startTestApi(label: string, overrides: Record<string, string> = {}, options: { logTo?: string } = {}) {
   const ownerToken = overrides.SYNTRA_BOOTSTRAP_TOKEN ?? issueToken('usr').token;
   const { config, cleanup } = await testConfig(label, { SYNTRA_BOOTSTRAP_TOKEN: ownerToken, ...overrides });
-  const log = pino({ level: 'warn' });
+  const log = options.logTo
+    ? pino({ level: 'trace' }, pino.destination({ dest: path.join(config.dataDir, options.logTo), mkdir: true, sync: true }))
+    : pino({ level: 'warn' });
   const platform: Platform = await openPlatform(config, log);
   const app = await buildApi(platform, log);
   await app.ready();

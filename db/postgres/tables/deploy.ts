@@ -165,6 +165,8 @@ export interface AgentCommandsTable {
   sent_at: Timestamp | null;
   answered_at: Timestamp | null;
   expires_at: Timestamp | null;
+  /** A `deploy`'s env values and registry credentials, sealed (api/secrets/command-secrets.ts); NULL once answered, expired or cancelled. */
+  sealed_secrets: Buffer | null;
 }
 
 export type AgentCommandRow = Selectable<AgentCommandsTable>;
