@@ -11,6 +11,7 @@ import * as changeNotifications from './migrations/0008_change_notifications.js'
 import * as telemetryIngest from './migrations/0009_telemetry_ingest.js';
 import * as liveTelemetry from './migrations/0010_live_telemetry.js';
 import * as alertNotifications from './migrations/0011_alert_notifications.js';
+import * as commandAnswers from './migrations/0012_command_answers.js';
 
 /**
  * Listed by hand rather than read from the folder (FileMigrationProvider), so the same migrations
@@ -28,6 +29,7 @@ export const migrations: Record<string, Migration> = {
   '0009_telemetry_ingest': telemetryIngest,
   '0010_live_telemetry': liveTelemetry,
   '0011_alert_notifications': alertNotifications,
+  '0012_command_answers': commandAnswers,
 };
 
 /**
