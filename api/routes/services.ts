@@ -141,7 +141,9 @@ export const serviceRoutes: FastifyPluginAsync<{ platform: Platform }> = async (
         if (!row) throw notFound(params.serviceId);
         // Running replicas take a new check at once, not at the next deploy. Queued inside the
         // transaction: the row stays locked until commit, so two changes apply in the order they are saved.
-        const healthCheckWorkflowId = body.health_check !== undefined && row.current_deployment_id ? workflowIds.healthCheck(row.id, randomUUID()) : null;
+        const healthCheck = serviceResource(row).health_check;
+        const healthCheckChanged = JSON.stringify(healthCheck) !== JSON.stringify(serviceResource(service).health_check);
+        const healthCheckWorkflowId = healthCheckChanged && row.current_deployment_id ? workflowIds.healthCheck(row.id, randomUUID()) : null;
         await recordAudit(trx, request, caller, {
           action: 'service.update',
           resourceType: 'service',
@@ -154,7 +156,7 @@ export const serviceRoutes: FastifyPluginAsync<{ platform: Platform }> = async (
             workflowType: 'applyHealthCheck',
             workflowId: healthCheckWorkflowId,
             target: { orgId: caller.orgId, projectId: row.project_id, serviceId: row.id, serverId: row.server_id },
-            input: { serviceId: row.id, serverId: row.server_id, healthCheck: serviceResource(row).health_check },
+            input: { serviceId: row.id, serverId: row.server_id, healthCheck },
           });
         }
         return row;

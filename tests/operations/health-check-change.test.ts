@@ -23,7 +23,7 @@ import {
  */
 
 /** The test image has no such page: every probe gets 404. */
-const FAILING_CHECK: HealthCheckConfig = { ...FAST_HTTP_CHECK, path: '/no-such-page', retries: 0 };
+const FAILING_CHECK: HealthCheckConfig = { type: 'http', path: '/no-such-page', interval_seconds: 1, timeout_seconds: 2, retries: 0, start_period_seconds: 0 };
 
 let registry: TestRegistry;
 let temporal: Awaited<ReturnType<typeof privateTemporalConfig>>;
@@ -113,9 +113,10 @@ describe("changing a deployed service's health check", () => {
     expect(host.agent.context.services.find(service.id)?.healthCheck).toEqual(FAST_HTTP_CHECK);
   });
 
-  it('turns checking off with null, and sends nothing for a change that is not about the check', async () => {
+  it('turns checking off with null, and sends nothing for a change that leaves the check as it was', async () => {
     const service = await deployedService();
     expect((await patch(service.id, { port: 8080 })).status).toBe(200);
+    expect((await patch(service.id, { health_check: FAST_HTTP_CHECK })).status).toBe(200);
     expect((await patch(service.id, { health_check: null })).status).toBe(200);
     await expect.poll(async () => (await healthCheckCommands(service.id)).map((row) => row.status), { timeout: 30_000 }).toEqual(['answered']);
     expect(host.agent.context.services.find(service.id)?.healthCheck).toBeNull();
