@@ -62,6 +62,9 @@ const accessEndpoints = [
 /** Beyond the contract: the agent's own lifecycle (docs/contract-corrections.md). */
 const agentLifecycleEndpoints = ['POST /api/v1/servers/:serverId/agent/update'];
 
+/** Beyond the contract: a protocol command with no route in section 2.3 (docs/contract-corrections.md). */
+const agentCommandEndpoints = ['POST /api/v1/services/:serviceId/exec'];
+
 /** Beyond the contract too (ARCHITECTURE correction 5): alert rules, incidents and DAG workflows. */
 const automationEndpoints = [
   'GET /api/v1/alerts',
@@ -84,8 +87,9 @@ const automationEndpoints = [
 const endpointOf = (route: ApiRoute) => `${route.method} ${route.path.replaceAll(/\{(\w+)\}/g, ':$1')}`;
 
 describe('the route registry', () => {
-  it('holds exactly the endpoints of contract section 2.3, the health check, the access and agent lifecycle endpoints', () => {
-    expect(routes.map(endpointOf).sort()).toEqual([...contractEndpoints, ...accessEndpoints, ...agentLifecycleEndpoints, ...automationEndpoints].sort());
+  it('holds exactly the endpoints of contract section 2.3, the health check, the access, agent lifecycle and agent command endpoints', () => {
+    const expected = [...contractEndpoints, ...accessEndpoints, ...agentLifecycleEndpoints, ...agentCommandEndpoints, ...automationEndpoints];
+    expect(routes.map(endpointOf).sort()).toEqual(expected.sort());
   });
 
   it('keeps the access and automation endpoints apart from the contract\'s, under their own tags', () => {

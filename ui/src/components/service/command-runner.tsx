@@ -17,10 +17,10 @@ export function CommandRunner({ service }: { service: ServiceWithDeployments }) 
   const [line, setLine] = useState('');
   const [timeoutText, setTimeoutText] = useState(String(EXEC_TIMEOUT_DEFAULT_SECONDS));
   const [problem, setProblem] = useState<string | undefined>(undefined);
-  const [result, setResult] = useState<{ argv: string[]; ran: ExecResult } | null>(null);
-  const run = useAction(async (argv: string[]) => {
+  const [result, setResult] = useState<{ typed: string; ran: ExecResult } | null>(null);
+  const run = useAction(async (typed: string, argv: string[]) => {
     setResult(null);
-    setResult({ argv, ran: await services.exec(service.id, { command: argv, timeout_seconds: Number(timeoutText) }) });
+    setResult({ typed, ran: await services.exec(service.id, { command: argv, timeout_seconds: Number(timeoutText) }) });
   });
   const timeoutValid = /^\d+$/.test(timeoutText) && Number(timeoutText) >= 1 && Number(timeoutText) <= EXEC_TIMEOUT_MAX_SECONDS;
 
@@ -29,7 +29,7 @@ export function CommandRunner({ service }: { service: ServiceWithDeployments }) 
     event.preventDefault();
     const split = splitCommandLine(line);
     setProblem(split.ok ? undefined : split.problem);
-    if (split.ok) void run.run(split.argv);
+    if (split.ok) void run.run(line.trim(), split.argv);
   };
 
   return (
@@ -69,7 +69,7 @@ export function CommandRunner({ service }: { service: ServiceWithDeployments }) 
       {result ? (
         <div aria-label="Command output" role="region">
           <p role="status">
-            <code>{result.argv.join(' ')}</code> exited with code <strong data-testid="exit-code">{result.ran.exit_code}</strong>
+            <code>{result.typed}</code> exited with code <strong data-testid="exit-code">{result.ran.exit_code}</strong>
             {result.ran.truncated ? ' (the output was long: only its end is shown)' : ''}
           </p>
           <h3 id="command-stdout">Standard output</h3>
