@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import {
   CommandResponsePayload,
   DeploymentSpec,
+  type ConfigureHealthCheckPayload,
   type RestartPayload,
   type ScalePayload,
   type StopPayload,
@@ -27,7 +28,8 @@ import { deployPayloadOf } from './deploy-payload.js';
 export type ServiceCommand =
   | { type: 'scale'; payload: ScalePayload }
   | { type: 'restart'; payload: RestartPayload }
-  | { type: 'stop'; payload: StopPayload };
+  | { type: 'stop'; payload: StopPayload }
+  | { type: 'configure_health_check'; payload: ConfigureHealthCheckPayload };
 
 export interface CommandState {
   /** The agent has it (sent, or already answered). */

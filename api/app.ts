@@ -25,6 +25,7 @@ import { observabilityRoutes } from './routes/observability/index.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { projectRoutes } from './routes/projects.js';
 import { serverRoutes } from './routes/servers.js';
+import { serviceExecRoutes } from './routes/service-exec.js';
 import { serviceOperationRoutes } from './routes/service-operations.js';
 import { serviceRoutes } from './routes/services.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -76,6 +77,7 @@ export async function buildApi(platform: Platform, log: Logger) {
   await app.register(serviceRoutes, { platform });
   await app.register(envVarRoutes, { platform });
   await app.register(serviceOperationRoutes, { platform });
+  await app.register(serviceExecRoutes, { platform });
   await app.register(deploymentRoutes, { platform });
   await app.register(tokenRoutes, { platform });
   await app.register(memberRoutes, { platform });

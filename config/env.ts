@@ -78,6 +78,10 @@ export const environmentVariables = {
     schema: z.coerce.number().int().min(1).max(3600).default(30),
     doc: 'Heartbeat interval handed to agents in hello_ack; a server is offline after three missed intervals.',
   },
+  SYNTRA_AGENT_PING_SECONDS: {
+    schema: z.coerce.number().int().min(1).max(3600).default(15),
+    doc: 'How often the gateway pings each connected agent; a connection that misses two pongs in a row is closed (a half-open TCP connection after a network cut).',
+  },
   SYNTRA_PUBLIC_URL: {
     schema: optionalUrl(['http:', 'https:']),
     doc: 'URL at which users and agents reach this control plane (install commands, login links). Unset: http://HOST:PORT.',

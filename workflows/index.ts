@@ -6,4 +6,5 @@ export { rollbackService } from './rollback.js';
 export { scaleService } from './scale.js';
 export { restartService } from './restart.js';
 export { stopService } from './stop.js';
+export { applyHealthCheck } from './health-check.js';
 export { serviceOperations } from './service-queue.js';

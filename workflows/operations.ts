@@ -1,3 +1,4 @@
+import type { HealthCheckConfig } from '../contracts/index.js';
 import type { OperationTarget } from './search-attributes.js';
 
 /*
@@ -32,12 +33,20 @@ export interface StopInput {
   removeContainers: boolean;
 }
 
+/** A check is no secret, and the change is queued in the transaction that saves it, in the order of those. */
+export interface HealthCheckChangeInput {
+  serviceId: string;
+  serverId: string;
+  healthCheck: HealthCheckConfig | null;
+}
+
 /** An operation waiting in a service's queue: which workflow to run, under which id, with what. */
 export type ServiceOperation = { workflowId: string; target: OperationTarget } & (
   | { workflowType: 'deployService' | 'rollbackService'; input: DeployInput }
   | { workflowType: 'scaleService'; input: ScaleInput }
   | { workflowType: 'restartService'; input: RestartInput }
   | { workflowType: 'stopService'; input: StopInput }
+  | { workflowType: 'applyHealthCheck'; input: HealthCheckChangeInput }
 );
 
 /** How an agent command ended, as the workflow sees it. */
@@ -59,4 +68,5 @@ export const workflowIds = {
   scale: (serviceId: string, operationId: string) => `scale-${serviceId}-${operationId}`,
   restart: (serviceId: string, operationId: string) => `restart-${serviceId}-${operationId}`,
   stop: (serviceId: string, operationId: string) => `stop-${serviceId}-${operationId}`,
+  healthCheck: (serviceId: string, operationId: string) => `health-check-${serviceId}-${operationId}`,
 };

@@ -40,6 +40,7 @@ export async function registerAgentGateway(app: FastifyInstance, platform: Platf
   const sessions = new Map<string, AgentSession>();
   const heartbeats = new HeartbeatWriter(db, log);
   const agentConfig = { ...DEFAULT_AGENT_CONFIG, heartbeat_interval_seconds: config.SYNTRA_AGENT_HEARTBEAT_SECONDS };
+  const pingIntervalMs = config.SYNTRA_AGENT_PING_SECONDS * 1000;
   // ws closes the socket on frames above maxPayload; the session refuses big ones itself and stays up.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * maxAgentMessageBytes });
 
@@ -58,7 +59,7 @@ export async function registerAgentGateway(app: FastifyInstance, platform: Platf
     if (typeof agentVersion !== 'string' || !Semver.safeParse(agentVersion).success) return refuse(socket, 400, 'Bad Request');
 
     wss.handleUpgrade(request, socket, head, (ws) => {
-      const session = new AgentSession(server, ws, agentVersion, { db, events, log, agentConfig, heartbeats, secrets });
+      const session = new AgentSession(server, ws, agentVersion, { db, events, log, agentConfig, heartbeats, secrets, pingIntervalMs });
       const previous = sessions.get(server.id);
       sessions.set(server.id, session);
       previous?.close(closeCodes.replaced, 'replaced by a newer connection');

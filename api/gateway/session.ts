@@ -24,6 +24,7 @@ import type { SecretCipher } from '../secrets/cipher.js';
 import type { AgentEvents } from './events.js';
 import type { HeartbeatWriter } from './heartbeat-writer.js';
 import { pendingCommandsToSend } from './pending-commands.js';
+import { AgentLiveness } from './liveness.js';
 
 /** Above this a message is refused unread (telemetry batches are the largest legitimate ones). */
 export const maxAgentMessageBytes = 8 * 1024 * 1024;
@@ -39,6 +40,7 @@ export interface SessionDeps {
   heartbeats: HeartbeatWriter;
   /** Opens a deploy's sealed secrets as it is sent. */
   secrets: SecretCipher;
+  pingIntervalMs: number;
 }
 
 type Rejection = { code: string; message: string; details?: unknown };
@@ -54,6 +56,7 @@ export class AgentSession {
   private queue: Promise<void> = Promise.resolve();
   readonly rejected = { count: 0 };
   private rejectionLog = { windowStart: 0, logged: 0, suppressed: 0 };
+  private readonly liveness: AgentLiveness;
 
   constructor(
     readonly server: ServerRow,
@@ -62,6 +65,11 @@ export class AgentSession {
     private readonly deps: SessionDeps,
   ) {
     socket.on('message', (data, isBinary) => this.enqueue(() => this.receive(data, isBinary)));
+    this.liveness = new AgentLiveness(deps.pingIntervalMs, (ping) => this.send({ type: 'ping', payload: ping }), () => {
+      deps.log.warn({ serverId: server.id }, 'agent answered no ping; closing its connection');
+      socket.terminate();
+    });
+    socket.once('close', () => this.liveness.stop());
   }
 
   get isOpen(): boolean {
@@ -143,7 +151,7 @@ export class AgentSession {
       case 'ping':
         return this.send({ type: 'pong', payload: { nonce: message.payload.nonce, sent_at: new Date().toISOString() } });
       case 'pong':
-        return;
+        return this.liveness.answered(message.payload.nonce);
       case 'deploy_status':
       case 'alert':
       case 'log_stream':
@@ -182,6 +190,8 @@ export class AgentSession {
     });
     for (const { command } of deploys) await markCommandSent(this.deps.db, command.id);
     this.ready = true;
+    // Agents answer pings only once their hello is accepted.
+    this.liveness.start();
     this.deps.events.emit('server_online', this.server.id);
     this.deliverPending();
   }

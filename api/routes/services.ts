@@ -16,7 +16,7 @@ import {
 import { scopedService } from '../../db/queries/service-scope.js';
 import { isUniqueViolation } from '../../db/queries/unique-violation.js';
 import { recordAudit } from '../audit.js';
-import { startStopWorkflow } from '../durable-operations.js';
+import { enqueueServiceOperation, startStopWorkflow } from '../durable-operations.js';
 import { scopeOf } from '../auth/permissions.js';
 import { ApiProblem } from '../errors.js';
 import type { Platform } from '../platform.js';
@@ -26,6 +26,7 @@ import { settingsColumns, sourceColumns } from '../resources/service-columns.js'
 import { defineRoute, registryRoute, WithMeta } from '../routing.js';
 import { sealRegistryPassword } from '../secrets/registry-credentials.js';
 import { sealEnvVars } from '../secrets/service-env.js';
+import { workflowIds } from '../../workflows/operations.js';
 
 /** How many deployments `GET /services/:id` shows, newest first; the full list is `GET /services/:id/deployments`. */
 const recentDeploymentsShown = 10;
@@ -138,13 +139,26 @@ export const serviceRoutes: FastifyPluginAsync<{ platform: Platform }> = async (
         if (body.name !== undefined && (await serviceNameTaken(trx, service.project_id, body.name, service.id))) throw nameConflict(body.name);
         const row = await updateService(trx, scope, service.id, change);
         if (!row) throw notFound(params.serviceId);
+        // Running replicas take a new check at once, not at the next deploy. Queued inside the
+        // transaction: the row stays locked until commit, so two changes apply in the order they are saved.
+        const healthCheck = serviceResource(row).health_check;
+        const healthCheckChanged = JSON.stringify(healthCheck) !== JSON.stringify(serviceResource(service).health_check);
+        const healthCheckWorkflowId = healthCheckChanged && row.current_deployment_id ? workflowIds.healthCheck(row.id, randomUUID()) : null;
         await recordAudit(trx, request, caller, {
           action: 'service.update',
           resourceType: 'service',
           resourceId: row.id,
           // Field names only: a new source may carry a registry password.
-          details: { name: row.name, fields: Object.keys(body).sort() },
+          details: { name: row.name, fields: Object.keys(body).sort(), ...(healthCheckWorkflowId ? { workflow_id: healthCheckWorkflowId } : {}) },
         });
+        if (healthCheckWorkflowId) {
+          await enqueueServiceOperation(platform, {
+            workflowType: 'applyHealthCheck',
+            workflowId: healthCheckWorkflowId,
+            target: { orgId: caller.orgId, projectId: row.project_id, serviceId: row.id, serverId: row.server_id },
+            input: { serviceId: row.id, serverId: row.server_id, healthCheck },
+          });
+        }
         return row;
       });
     try {

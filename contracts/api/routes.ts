@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LogEntry } from '../telemetry/records.js';
+import { ExecRequest, ExecResult } from './exec.js';
 import { HealthReport } from './health.js';
 import { ErrorGroup, IssueEvent, MetricSeries, Trace, TraceSummary } from './observability.js';
 import {
@@ -158,6 +159,12 @@ const contractRoutes = [
     method: 'POST', path: v1('/services/{serviceId}/scale'), operationId: 'scaleService',
     summary: "Change a service's replicas", tags: ['services'], params: ServiceParams, body: ScaleRequest,
     response: Service, successStatus: 200, errors: ['UNPROCESSABLE'],
+  },
+  {
+    method: 'POST', path: v1('/services/{serviceId}/exec'), operationId: 'execInService',
+    summary: "Run a command in a running replica of a service and get its exit code and output",
+    tags: ['services'], params: ServiceParams, body: ExecRequest, response: ExecResult, successStatus: 200,
+    errors: ['UNPROCESSABLE', 'SERVICE_UNAVAILABLE'],
   },
   {
     method: 'GET', path: v1('/services/{serviceId}/logs'), operationId: 'getServiceLogs',

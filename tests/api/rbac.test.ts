@@ -133,6 +133,12 @@ const routes: MutatingRoute[] = [
     call: (api, headers, id) => api.app.inject({ method: 'DELETE', url: `/api/v1/services/${id}/env/KEY`, headers }),
   },
   {
+    // Never deployed, so a role allowed to exec gets as far as 422.
+    name: 'POST /services/:id/exec',
+    prepare: newService,
+    call: (api, headers, id) => api.app.inject({ method: 'POST', url: `/api/v1/services/${id}/exec`, headers, payload: { command: ['ls'] } }),
+  },
+  {
     name: 'POST /tokens',
     prepare: async () => '',
     call: (api, headers) => api.app.inject({ method: 'POST', url: '/api/v1/tokens', headers, payload: { name: unique('t') } }),
@@ -220,6 +226,7 @@ const expected: Record<string, Record<OrgRole, number>> = {
   'DELETE /services/:id': { owner: 204, admin: 204, developer: 204, viewer: 403 },
   'PUT /services/:id/env': { owner: 200, admin: 200, developer: 200, viewer: 403 },
   'DELETE /services/:id/env/:key': { owner: 204, admin: 204, developer: 204, viewer: 403 },
+  'POST /services/:id/exec': { owner: 422, admin: 422, developer: 422, viewer: 403 },
   'POST /tokens': { owner: 201, admin: 201, developer: 201, viewer: 201 },
   'DELETE /tokens/:id': { owner: 204, admin: 204, developer: 204, viewer: 204 },
   'POST /members': { owner: 201, admin: 201, developer: 403, viewer: 403 },

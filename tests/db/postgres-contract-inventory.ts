@@ -158,6 +158,8 @@ export const expectedTriggers: Record<string, string> = {
   update_workflows_updated_at: updatedAtTrigger('workflows'),
   agent_commands_notify:
     'CREATE TRIGGER agent_commands_notify AFTER INSERT ON public.agent_commands FOR EACH ROW EXECUTE FUNCTION notify_agent_command()',
+  agent_commands_answered:
+    "CREATE TRIGGER agent_commands_answered AFTER UPDATE OF status ON public.agent_commands FOR EACH ROW WHEN ((((new.status)::text = 'answered'::text) AND ((old.status)::text IS DISTINCT FROM 'answered'::text))) EXECUTE FUNCTION notify_agent_command_answer()",
   deployment_events_notify:
     'CREATE TRIGGER deployment_events_notify AFTER INSERT ON public.deployment_events FOR EACH ROW EXECUTE FUNCTION notify_deployment_event()',
   projects_changed:
@@ -176,6 +178,7 @@ export const expectedTriggers: Record<string, string> = {
 export const expectedFunctions: Record<string, string> = {
   update_updated_at: 'trigger / plpgsql',
   notify_agent_command: 'trigger / plpgsql',
+  notify_agent_command_answer: 'trigger / plpgsql',
   notify_deployment_event: 'trigger / plpgsql',
   notify_projects_changed: 'trigger / plpgsql',
   notify_auth_changed: 'trigger / plpgsql',

@@ -92,7 +92,7 @@ interface ApiAnswer {
 
 /** The REST calls the tests make, as a user would, over HTTP to `baseUrl`. */
 export function operationsApi(baseUrl: string, token: string) {
-  const call = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown): Promise<ApiAnswer> => {
+  const call = async (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: unknown): Promise<ApiAnswer> => {
     const response = await fetch(`${baseUrl}/api/v1${url}`, {
       method,
       headers: { ...bearer(token), ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },

@@ -245,6 +245,34 @@ describe('the web UI in Chromium', () => {
     await screenshot(page, 'service-scaled');
   });
 
+  it('runs a command in a container, shows how it ended, and says what went wrong', async () => {
+    const runner = page.getByRole('region', { name: 'Run a command' });
+    const command = runner.getByLabel('Command', { exact: true });
+    await command.fill(`sh -c 'echo "hello $GREETING"; echo careful >&2; exit 4'`);
+    await command.press('Enter');
+    await expect.poll(() => runner.getByTestId('exit-code').textContent(), { timeout: 30_000 }).toBe('4');
+    const output = runner.getByRole('region', { name: 'Command output' });
+    expect(await output.getByLabel('Standard output').textContent()).toBe('hello hello\n');
+    expect(await output.getByLabel('Standard error').textContent()).toBe('careful\n');
+    await screenshot(page, 'service-command');
+
+    const runs = async () => (await api.platform.db.selectFrom('agent_commands').select('id').where('type', '=', 'exec').execute()).length;
+    const before = await runs();
+    await command.fill('echo "unclosed');
+    await command.press('Enter');
+    await runner.getByText('A double quote is not closed').waitFor();
+    expect(await command.getAttribute('aria-invalid')).toBe('true');
+    expect(await runs()).toBe(before);
+
+    await command.fill('sleep 5');
+    await runner.getByLabel('Command timeout (s)').fill('1');
+    await runner.getByRole('button', { name: 'Run' }).click();
+    const failure = runner.getByRole('alert');
+    await expect.poll(() => failure.textContent(), { timeout: 30_000 }).toContain('Could not run the command');
+    expect(await failure.textContent()).toMatch(/did not finish within 1 s/);
+    expect(await runner.getByRole('region', { name: 'Command output' }).count()).toBe(0);
+  });
+
   it('keeps secrets masked until revealed', async () => {
     await page.getByRole('button', { name: 'Edit', exact: true }).click();
     await page.getByRole('button', { name: 'Add variable' }).click();
@@ -286,7 +314,7 @@ describe('the web UI in Chromium', () => {
     await viewerPage.getByTestId('deployment-history').waitFor();
     await viewerPage.getByText('Your role (viewer) sees secret values masked.').waitFor();
     await viewerPage.getByText('Your role may read this service but not deploy, scale or restart it.').waitFor();
-    for (const name of ['Deploy', 'Scale', 'Restart', 'Reveal secrets', 'Roll back to this']) {
+    for (const name of ['Deploy', 'Scale', 'Restart', 'Reveal secrets', 'Roll back to this', 'Run']) {
       expect(await viewerPage.getByRole('button', { name }).count(), name).toBe(0);
     }
     await expect.poll(() => viewerPage.getByTestId('env-vars').textContent()).toContain('********');

@@ -1,4 +1,5 @@
 import type { AuthIdentity, MyOrganization } from '../../../contracts/api/access.js';
+import type { ExecRequest, ExecResult } from '../../../contracts/api/exec.js';
 import type {
   CreateProject,
   CreateServer,
@@ -53,6 +54,7 @@ export const services = {
   rollback: (serviceId: string, deploymentId: string) =>
     apiCall<Deployment>('POST', `/services/${id(serviceId)}/rollback`, { body: { deployment_id: deploymentId } }),
   restart: (serviceId: string) => apiCall<null>('POST', `/services/${id(serviceId)}/restart`),
+  exec: (serviceId: string, body: ExecRequest) => apiCall<ExecResult>('POST', `/services/${id(serviceId)}/exec`, { body }),
   scale: (serviceId: string, replicas: number) => apiCall<Service>('POST', `/services/${id(serviceId)}/scale`, { body: { replicas } }),
   deployments: (serviceId: string, limit: number) =>
     apiCall<Deployment[]>('GET', `/services/${id(serviceId)}/deployments`, { query: { limit } }),

@@ -3,6 +3,7 @@ import type { DeploymentDetail, DeploymentEvent } from '../../../contracts/api/r
 import type { LiveDeploymentEvent } from '../../../contracts/live.js';
 import { deployments, services } from '../api/endpoints.js';
 import { useDeploymentEvents } from '../api/live.js';
+import { CommandRunner } from '../components/service/command-runner.js';
 import { DeploymentHistory } from '../components/service/deployment-history.js';
 import { EnvEditor } from '../components/service/env-editor.js';
 import { LiveDeployment } from '../components/service/live-deployment.js';
@@ -92,6 +93,7 @@ export function ServicePage({ params }: { params: Record<string, string> }) {
             }}
           />
           <EnvEditor serviceId={serviceId} />
+          <CommandRunner service={data} />
           <ServiceLogs serviceId={serviceId} />
         </>
       ) : null}
