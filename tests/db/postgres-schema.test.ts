@@ -245,7 +245,7 @@ describe('migration 0013 on an outbox written before it', () => {
       (${serverId}, 'old-deploy', 'deploy', ${JSON.stringify(deploy)}::jsonb),
       (${serverId}, 'old-restart', 'restart', ${JSON.stringify(restart)}::jsonb)`.execute(db);
 
-    expect(await migrateToLatest(db)).toEqual(['0013_sealed_command_secrets']);
+    expect((await migrator.migrateTo('0013_sealed_command_secrets')).results?.map((result) => result.migrationName)).toEqual(['0013_sealed_command_secrets']);
     const { registry_auth: _auth, config, ...kept } = deploy;
     const { env_vars: _env, ...keptConfig } = config;
     expect((await commandByRequestId(db, 'old-deploy'))!.payload).toEqual({ ...kept, config: keptConfig });
