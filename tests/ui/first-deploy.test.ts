@@ -3,6 +3,7 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stopTimeoutMs } from '../../cli/supervisor.js';
 import { thisMachineFileName, thisMachineName } from '../../cli/this-machine.js';
 import { freePort } from '../../engines/ports.js';
 import { devSandbox, startDev, stopDev, type DevSandbox, type RunningDev } from '../support/dev-process.js';
@@ -114,4 +115,28 @@ describe('a first deploy on this machine', () => {
     expect(containers.map((container) => container.State)).toEqual(['running']);
     expect(pageErrors).toEqual([]);
   }, 180_000);
+
+  it('stops promptly with the page open, and the next start reuses this machine: the same one server online again, the service still running', async () => {
+    const saved = path.join(sandbox.env.SYNTRA_DATA_DIR!, thisMachineFileName);
+    const before = await readFile(saved, 'utf8');
+    // With the page still open: its hot-reload socket must not hold the API until it is killed.
+    const stopping = Date.now();
+    expect(await stopDev(dev!.child)).toBe(0);
+    expect(Date.now() - stopping).toBeLessThan(stopTimeoutMs);
+    dev = await startDev(sandbox.env);
+    expect(await readFile(saved, 'utf8')).toBe(before);
+    expect(loginLinkPattern.test(dev.output), 'a later start logs no login link').toBe(false);
+
+    await page.getByRole('link', { name: 'Servers' }).click();
+    const row = page.locator(`tr[data-server="${thisMachineName}"]`);
+    await expect
+      .poll(() => row.locator('[data-status]').getAttribute('data-status'), { timeout: SERVER_ONLINE_TIMEOUT_MS, interval: 500 })
+      .toBe('online');
+    expect(await page.locator('tbody tr').count()).toBe(1);
+    const containers = await docker.listContainers({ filters: { label: [`syntra.service_id=${serviceId}`] } });
+    expect(containers.map((container) => container.State)).toEqual(['running']);
+
+    expect(await stopDev(dev.child)).toBe(0);
+    dev = undefined;
+  }, 300_000);
 });
