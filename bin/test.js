@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: makes sure the local tools exist (the Temporal CLI), builds the web UI, then runs the whole suite once.
+// `npm test`: readies the machine (missing packages installed when root on Debian, dockerd
+// started, the Temporal CLI; cli/setup.ts), builds the web UI, then runs the whole suite once.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -8,7 +9,7 @@ const step = (command, args) => {
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);
 };
-step(process.execPath, ['bin/syntra.js', 'setup']);
+step(process.execPath, ['bin/syntra.js', 'setup', '--tests']);
 // The API serves ui/dist; the UI tests drive it in Chromium.
 step(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'ui/vite.config.ts', '--logLevel', 'warn']);
 step(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...process.argv.slice(2)]);

@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runAgent } from '../agent/main.js';
 import { createLogger } from './logger.js';
-import { onShutdown } from './lifecycle.js';
+import { exitWithParent, onShutdown } from './lifecycle.js';
 import { UsageError } from './usage-error.js';
 
 export interface AgentArguments {
@@ -13,6 +13,8 @@ export interface AgentArguments {
   logLevel: string;
   /** Set by the release bundle's entry: the file it runs from, which updates replace. */
   bundlePath?: string;
+  /** Started by `syntra dev` for this machine: ends with it. */
+  supervised?: boolean;
 }
 
 /**
@@ -26,6 +28,7 @@ export interface AgentArguments {
 export async function runAgentCommand(flags: AgentArguments): Promise<void> {
   const args = { ...flags, url: flags.url ?? process.env.SYNTRA_AGENT_URL, token: flags.token ?? process.env.SYNTRA_AGENT_TOKEN };
   const log = createLogger({ LOG_LEVEL: args.logLevel as 'info' }, 'agent');
+  if (args.supervised) exitWithParent(log);
   if (!args.url || !/^(https?|wss?):\/\//.test(args.url)) {
     throw new UsageError('syntra agent needs --url (or SYNTRA_AGENT_URL): the control plane, for example http://10.0.0.5:3000');
   }

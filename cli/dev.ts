@@ -8,13 +8,15 @@ import { loadTemporalDevConfig } from '../engines/temporal-config.js';
 import { onShutdown } from './lifecycle.js';
 import { createLogger } from './logger.js';
 import { supervise, type SupervisedProcess } from './supervisor.js';
+import { offerThisMachine } from './this-machine.js';
 
 const apiReadyTimeoutMs = 120_000;
 
 /**
  * `syntra dev`: the whole platform on one machine with one command. Engines without a URL in the
  * environment are started embedded under SYNTRA_DATA_DIR (kept across runs); the API and the
- * worker run as supervised child processes so either can crash or be killed on its own.
+ * worker run as supervised child processes so either can crash or be killed on its own. When a
+ * Docker Engine answers, this machine is offered as a server with its own agent (./this-machine.ts).
  */
 export async function runDev(config: Config): Promise<void> {
   const began = performance.now();
@@ -61,9 +63,14 @@ export async function runDev(config: Config): Promise<void> {
   };
   children.push(supervise('api', childEnv, log), supervise('worker', childEnv, log));
 
-  const apiUrl = `http://${config.HOST}:${config.PORT}/api/v1`;
+  const controlPlaneUrl = `http://${config.HOST}:${config.PORT}`;
+  const apiUrl = `${controlPlaneUrl}/api/v1`;
+  let thisMachine: Awaited<ReturnType<typeof offerThisMachine>>;
   try {
+    // The API migrates the database and bootstraps the organization before it reports healthy.
     await waitForHealthy(`${apiUrl}/health`, apiReadyTimeoutMs);
+    thisMachine = await offerThisMachine({ config, databaseUrl: childEnv.DATABASE_URL!, controlPlaneUrl, env: childEnv, log });
+    if (thisMachine.agent) children.push(thisMachine.agent);
   } catch (error) {
     await stopAll();
     throw error;
@@ -79,6 +86,7 @@ export async function runDev(config: Config): Promise<void> {
     ...(temporalWeb ? [`  Temporal Web  ${temporalWeb}/namespaces/${namespace}/workflows`] : []),
     `  PostgreSQL    ${engines.postgres ? 'embedded' : 'external'} (${redactPassword(childEnv.DATABASE_URL ?? '')})`,
     `  ClickHouse    ${config.CLICKHOUSE_URL ? `external (${redactPassword(config.CLICKHOUSE_URL)})` : `embedded chDB (${path.join(config.dataDir, 'clickhouse')})`}`,
+    `  This machine  ${thisMachine.summary}`,
     `  Data          ${config.dataDir}`,
     'Press Ctrl-C to stop.',
   ];

@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 
 const syntraBin = fileURLToPath(new URL('../bin/syntra.js', import.meta.url));
 const restartDelayMs = { first: 1_000, max: 15_000 };
-const stopTimeoutMs = 20_000;
+/** How long a child gets to stop after SIGTERM before SIGKILL. */
+export const stopTimeoutMs = 20_000;
 
 export interface SupervisedProcess {
   stop(): Promise<void>;

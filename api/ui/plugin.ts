@@ -81,7 +81,8 @@ async function viteHandler(app: FastifyInstance) {
     server: { middlewareMode: true, hmr: { server: app.server } },
     appType: 'spa',
   });
-  app.addHook('onClose', async () => vite.close());
+  // Before the server closes, which waits for every connection: the hot-reload socket would hold it.
+  app.addHook('preClose', async () => vite.close());
   return (request: FastifyRequest, reply: FastifyReply) => {
     reply.hijack();
     vite.middlewares(request.raw, reply.raw, () => {

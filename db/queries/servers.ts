@@ -41,6 +41,11 @@ export async function insertServer(db: Kysely<Database>, server: NewServer): Pro
   return db.insertInto('servers').values(server).returningAll().executeTakeFirstOrThrow();
 }
 
+/** Gives the server a new agent token (its hash): the agent holding the old one is refused from now on. */
+export async function setAgentTokenHash(db: Kysely<Database>, scope: Scope, id: string, agentTokenHash: string): Promise<void> {
+  await db.updateTable('servers').set({ agent_token_hash: agentTokenHash }).where('servers.id', '=', id).where(inScope(scope)).execute();
+}
+
 export async function updateServer(
   db: Kysely<Database>,
   scope: Scope,

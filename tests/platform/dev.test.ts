@@ -1,51 +1,30 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { assertPortFree, freePort } from '../../engines/ports.js';
+import { assertPortFree } from '../../engines/ports.js';
 import { findTemporalCli } from '../../engines/temporal-cli.js';
-import { loadTemporalDevConfig } from '../../engines/temporal-config.js';
+import { devSandbox, startDev, stopDev, type DevSandbox } from '../support/dev-process.js';
 
 const run = promisify(execFile);
 
 /** `syntra dev` exactly as a developer runs it, on ports and a data folder of its own. */
 describe('syntra dev', () => {
-  let dataDir: string;
+  let sandbox: DevSandbox;
   let env: NodeJS.ProcessEnv;
-  let ports: { api: number; postgres: number; temporal: number; http: number; metrics: number; ui: number };
-  const namespace = 'syntra';
+  let ports: DevSandbox['ports'];
+  let namespace: string;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'syntra-dev-'));
-    // PostgreSQL runs as the `postgres` user when tests run as root; it must reach its folder.
-    await chmod(dataDir, 0o755);
-    ports = { api: await freePort(), postgres: await freePort(), temporal: await freePort(), http: await freePort(), metrics: await freePort(), ui: await freePort() };
-    const yaml = await loadTemporalDevConfig('temporal-dev.yaml');
-    const yamlFile = path.join(dataDir, 'temporal-dev.yaml');
-    await writeFile(yamlFile, stringify({
-      ...yaml,
-      namespace,
-      frontend: { ...yaml.frontend, port: ports.temporal, http_port: ports.http, metrics_port: ports.metrics },
-      ui: { ...yaml.ui, port: ports.ui },
-    }));
-    env = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      PORT: String(ports.api),
-      SYNTRA_POSTGRES_PORT: String(ports.postgres),
-      SYNTRA_DATA_DIR: path.join(dataDir, 'data'),
-      SYNTRA_TEMPORAL_CONFIG: yamlFile,
-      SYNTRA_TOOLS_DIR: inject('toolsDir'),
-      LOG_LEVEL: 'warn',
-    };
+    // No Docker Engine here (tests/ui/first-deploy.test.ts covers the one that answers).
+    sandbox = await devSandbox('dev', { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+    ({ env, ports, namespace } = sandbox);
   });
   afterAll(async () => {
-    await rm(dataDir, { recursive: true, force: true });
+    await sandbox?.cleanup();
   });
 
   it('starts every engine, reports them healthy, stops cleanly, and keeps data for the next run', async () => {
@@ -57,6 +36,9 @@ describe('syntra dev', () => {
       expect(health.data.dependencies.clickhouse).toMatchObject({ status: 'up', mode: 'embedded' });
       expect(health.data.dependencies.temporal).toMatchObject({ status: 'up', mode: 'embedded' });
       expect(first.output).toContain(`http://127.0.0.1:${ports.ui}/namespaces/${namespace}/workflows`);
+      // Said once, and the platform runs without a server of its own.
+      expect(first.output.match(/This machine +not offered: no Docker Engine answers at unix:\/\/\/nonexistent\/docker.sock/g)).toHaveLength(1);
+      expect(await withDevDatabase(env, ports.postgres, (db) => db.query('SELECT id FROM servers'))).toMatchObject({ rows: [] });
 
       expect((await fetch(`http://127.0.0.1:${ports.ui}/`)).status).toBe(200);
       const cli = await findTemporalCli(inject('toolsDir'));
@@ -100,31 +82,6 @@ describe('syntra dev', () => {
     }
   });
 });
-
-async function startDev(env: NodeJS.ProcessEnv) {
-  const began = Date.now();
-  const child = spawn(process.execPath, ['bin/syntra.js', 'dev'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`syntra dev did not come up:\n${output}`)), 240_000);
-    child.stdout!.on('data', () => {
-      if (output.includes('Press Ctrl-C to stop.')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`syntra dev exited with ${code}:\n${output}`)));
-  });
-  return { child, output, seconds: (Date.now() - began) / 1000 };
-}
-
-async function stopDev(child: ChildProcess): Promise<number | null> {
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.kill('SIGINT');
-  return exited;
-}
 
 async function runToExit(env: NodeJS.ProcessEnv) {
   const child = spawn(process.execPath, ['bin/syntra.js', 'dev'], { env, stdio: ['ignore', 'pipe', 'pipe'] });

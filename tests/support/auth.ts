@@ -1,17 +1,15 @@
 import type { Kysely } from 'kysely';
 import { issueToken } from '../../api/auth/tokens.js';
 import type { Database, OrgRole } from '../../db/postgres/database.js';
+import { bootstrappedOrganization as firstOrganization } from '../../db/queries/organizations.js';
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /** The organization the first start created, and its owner. */
 export async function bootstrappedOrganization(db: Kysely<Database>) {
-  return db
-    .selectFrom('organizations')
-    .select(['id', 'owner_id'])
-    .orderBy('created_at')
-    .limit(1)
-    .executeTakeFirstOrThrow();
+  const org = await firstOrganization(db);
+  if (!org) throw new Error('No organization: the platform has not bootstrapped');
+  return org;
 }
 
 let memberCount = 0;

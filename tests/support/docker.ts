@@ -1,11 +1,13 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, copyFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
+import { ensureDockerEngine } from '../../cli/docker-engine.js';
+import { busyboxPath } from '../../cli/prerequisites.js';
+import { dockerdLogFile } from '../../cli/setup.js';
 import { freePort, waitForPort } from '../../engines/ports.js';
 
 /*
@@ -16,11 +18,7 @@ import { freePort, waitForPort } from '../../engines/ports.js';
 
 const run = promisify(execFile);
 
-const DOCKER_SOCKET = '/var/run/docker.sock';
-const BUSYBOX = '/bin/busybox';
-const DOCKERD_START_TIMEOUT_MS = 30_000;
 const REGISTRY_START_TIMEOUT_MS = 15_000;
-const POLL_MS = 200;
 const DOCKER_CLI_OUTPUT_MAX_BYTES = 16 * 1024 * 1024;
 const APPLETS = ['sh', 'httpd', 'nc', 'sleep', 'echo', 'cat', 'wget', 'ls', 'date', 'env', 'kill', 'true', 'false', 'pwd', 'rm', 'mv'];
 
@@ -54,21 +52,10 @@ export async function docker(...args: string[]): Promise<string> {
   return stdout.trim();
 }
 
-/** Resolves once dockerd answers; starts it when its socket is missing and we are root. */
+/** Resolves once dockerd answers; starts it when it is installed and we are root, as `npm test` does. */
 export async function ensureDockerd(): Promise<Docker> {
-  const client = new Docker();
-  if (await client.ping().then(() => true, () => false)) return client;
-  if (existsSync(DOCKER_SOCKET) || process.getuid?.() !== 0) {
-    throw new Error(`Docker Engine does not answer on ${DOCKER_SOCKET}; start it with: dockerd >/tmp/dockerd.log 2>&1 &`);
-  }
-  const daemon = spawn('sh', ['-c', 'exec dockerd >/tmp/dockerd.log 2>&1'], { detached: true, stdio: 'ignore' });
-  daemon.unref();
-  const deadline = Date.now() + DOCKERD_START_TIMEOUT_MS;
-  while (!(await client.ping().then(() => true, () => false))) {
-    if (Date.now() > deadline) throw new Error('dockerd did not answer within 30 s; see /tmp/dockerd.log');
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-  return client;
+  await ensureDockerEngine({ logFile: dockerdLogFile, say: (line) => process.stdout.write(`${line}\n`) });
+  return new Docker();
 }
 
 /* Images carry a hash of what built them, so a changed start script or applet list rebuilds them. */
@@ -92,7 +79,7 @@ async function buildImage(name: TestImageName): Promise<void> {
     await mkdir(path.join(root, 'bin'));
     await mkdir(path.join(root, 'www'));
     await mkdir(path.join(root, 'tmp'));
-    await copyFile(BUSYBOX, path.join(root, 'bin', 'busybox'));
+    await copyFile(busyboxPath, path.join(root, 'bin', 'busybox'));
     for (const applet of APPLETS) await symlink('busybox', path.join(root, 'bin', applet));
     await writeFile(path.join(root, 'start.sh'), START_SCRIPT, { mode: 0o755 });
     await writeFile(path.join(root, 'www', 'index.html'), `hello from ${image.version}\n`);

@@ -3,10 +3,10 @@ import path from 'node:path';
 import { build } from 'vite';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { uiRoot } from '../../api/ui/plugin.js';
+import { chromiumPath } from '../../cli/prerequisites.js';
 
-/* The UI tests' browser: Debian's Chromium (installed by .ci/run), driven by playwright-core. */
+/* The UI tests' browser: Debian's Chromium (installed by `npm test`'s set-up), driven by playwright-core. */
 
-export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const SCREENSHOT_DIR = path.resolve('test-artifacts/ui');
 
 export const viewports = {
@@ -22,7 +22,7 @@ export async function buildUi(): Promise<void> {
 export async function launchBrowser(): Promise<Browser> {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   // --no-sandbox: the tests run as root in a container, where Chromium's sandbox cannot start.
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox'] });
+  return chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
 }
 
 /** A full-page screenshot kept as a test artifact. */
