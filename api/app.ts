@@ -89,7 +89,12 @@ export async function buildApi(platform: Platform, log: Logger) {
   await registerAgentGateway(app, platform);
   registerTelemetryIngest(app, platform);
   await registerLiveUpdates(app, platform);
-  forwardAgentReports(app.agentGateway.events, platform.db, temporalClient(platform), app.log);
+  const reports = forwardAgentReports(app.agentGateway.events, platform.db, temporalClient(platform), app.log);
+  // Agents disconnected by closing are marked offline and their deploys requeued before the database closes.
+  app.addHook('onClose', async () => {
+    await app.agentGateway.settled();
+    await reports.settled();
+  });
   // Last: its wildcard takes only what no route above claims.
   await registerUi(app, platform.config.SYNTRA_UI);
   return app;

@@ -14,6 +14,8 @@ import { AgentSession, closeCodes, maxAgentMessageBytes } from './session.js';
 export const agentGatewayPath = '/agent/ws';
 /** A server is offline after this many heartbeat intervals without one (the "three"). */
 const missedHeartbeatsAllowed = 3;
+/** How long a stopping control plane waits for an agent to answer its close frame. */
+const closeHandshakeGraceMs = 2_000;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -25,6 +27,8 @@ export interface AgentGateway {
   events: AgentEvents;
   /** The live session of a server held by this process, if any. */
   session(serverId: string): AgentSession | undefined;
+  /** Resolves once every server whose socket closed so far is marked offline. */
+  settled(): Promise<void>;
 }
 
 /**
@@ -38,13 +42,17 @@ export async function registerAgentGateway(app: FastifyInstance, platform: Platf
   const events = new AgentEvents();
   keepStandingProblems(events, db, log);
   const sessions = new Map<string, AgentSession>();
+  /* Every session whose socket is not closed yet, replaced ones included: closing waits for them all. */
+  const open = new Set<AgentSession>();
+  const disconnecting = new Set<Promise<void>>();
   const heartbeats = new HeartbeatWriter(db, log);
   const agentConfig = { ...DEFAULT_AGENT_CONFIG, heartbeat_interval_seconds: config.SYNTRA_AGENT_HEARTBEAT_SECONDS };
   const pingIntervalMs = config.SYNTRA_AGENT_PING_SECONDS * 1000;
   // ws closes the socket on frames above maxPayload; the session refuses big ones itself and stays up.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * maxAgentMessageBytes });
 
-  app.decorate('agentGateway', { events, session: (serverId: string) => sessions.get(serverId) });
+  const settled = async () => void (await Promise.allSettled([...disconnecting]));
+  app.decorate('agentGateway', { events, session: (serverId: string) => sessions.get(serverId), settled });
 
   const upgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (new URL(request.url ?? '/', 'http://gateway').pathname !== agentGatewayPath) {
@@ -65,15 +73,19 @@ export async function registerAgentGateway(app: FastifyInstance, platform: Platf
       previous?.close(closeCodes.replaced, 'replaced by a newer connection');
       log.info({ serverId: server.id, agentVersion }, 'agent connected');
       ws.on('error', (error) => log.warn({ err: error, serverId: server.id }, 'agent socket error'));
+      open.add(session);
       ws.on('close', () => {
+        open.delete(session);
         if (sessions.get(server.id) !== session) return;
         sessions.delete(server.id);
         log.info({ serverId: server.id }, 'agent disconnected');
         // Flush first: a buffered heartbeat written after this would flip the server back online.
-        heartbeats.flush().then(() => markServerOffline(db, server.id)).then(
-          () => events.emit('server_offline', server.id),
+        const marking = heartbeats.flush().then(() => markServerOffline(db, server.id)).then(
+          () => void events.emit('server_offline', server.id),
           (error: unknown) => log.error({ err: error }, 'could not mark server offline'),
         );
+        disconnecting.add(marking);
+        void marking.finally(() => disconnecting.delete(marking));
       });
     });
   };
@@ -101,11 +113,13 @@ export async function registerAgentGateway(app: FastifyInstance, platform: Platf
 
   // Sockets go first (preClose): the HTTP server's close waits for every connection, upgraded ones included.
   app.addHook('preClose', async () => {
-    for (const session of sessions.values()) session.close(closeCodes.shuttingDown, 'control plane stopping');
+    await Promise.all([...open].map((session) => session.closeAndSettle(closeCodes.shuttingDown, 'control plane stopping', closeHandshakeGraceMs)));
     wss.close();
   });
   app.addHook('onClose', async () => {
     clearInterval(sweep);
+    // The sockets closed in preClose are still being marked offline; the database must outlive that.
+    await settled();
     await heartbeats.close();
   });
 }

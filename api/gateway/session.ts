@@ -80,6 +80,22 @@ export class AgentSession {
     this.socket.close(code, reason);
   }
 
+  /**
+   * Closes the socket and resolves once it is closed and every message received before is
+   * handled; an agent that does not answer the close handshake within `graceMs` is cut off.
+   */
+  async closeAndSettle(code: number, reason: string, graceMs: number): Promise<void> {
+    const closed = new Promise<void>((resolve) => {
+      if (this.socket.readyState === this.socket.CLOSED) return resolve();
+      this.socket.once('close', () => resolve());
+    });
+    this.socket.close(code, reason);
+    const cutOff = setTimeout(() => this.socket.terminate(), graceMs);
+    await closed;
+    clearTimeout(cutOff);
+    await this.queue;
+  }
+
   /** Sends whatever the outbox holds for this server; called on hello and on every NOTIFY. */
   deliverPending(): void {
     this.enqueue(async () => {

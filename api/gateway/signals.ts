@@ -19,7 +19,7 @@ import type { AgentEvents } from './events.js';
  * waiting workflow looks for itself when no signal comes. When an agent goes away, its unanswered
  * deploys go back in the outbox, so an agent that restarted mid-deploy finishes them on its return.
  */
-export function forwardAgentReports(events: AgentEvents, db: Kysely<Database>, client: Client, log: FastifyBaseLogger): void {
+export function forwardAgentReports(events: AgentEvents, db: Kysely<Database>, client: Client, log: FastifyBaseLogger): { settled: () => Promise<void> } {
   const queues = new Map<string, Promise<void>>();
   const inOrder = (serverId: string, task: () => Promise<void>) => {
     const next = (queues.get(serverId) ?? Promise.resolve()).then(task).catch((error: unknown) => {
@@ -79,4 +79,6 @@ export function forwardAgentReports(events: AgentEvents, db: Kysely<Database>, c
   events.on('deploy_status', onDeployStatus);
   events.on('command_response', onCommandResponse);
   events.on('server_offline', onServerOffline);
+  /* Resolves once every report received so far is handled: what closing waits for before the database goes. */
+  return { settled: async () => void (await Promise.allSettled([...queues.values()])) };
 }

@@ -50,15 +50,17 @@ export async function startTestApi(label: string, overrides: Record<string, stri
   const platform: Platform = await openPlatform(config, log);
   const app = await buildApi(platform, log);
   await app.ready();
-  return {
+  const api = {
     app,
     platform,
     config,
     ownerToken,
+    // The app a test rebuilt (a control-plane restart) is the one to close.
     close: async () => {
-      await app.close();
+      await api.app.close();
       await platform.close();
       await cleanup();
     },
   };
+  return api;
 }
