@@ -135,6 +135,7 @@ const errorDescriptions: Record<ApiErrorCode, string> = {
   UNAUTHORIZED: 'No valid API token or session',
   FORBIDDEN: "The caller's role does not allow this",
   NOT_FOUND: "No such resource in the caller's organization",
+  METHOD_NOT_ALLOWED: 'The path does not take this method; the Allow header lists those it takes',
   CONFLICT: 'Clashes with an existing resource or with the current state',
   UNPROCESSABLE: 'Well-formed, but not possible for this resource',
   RATE_LIMITED: 'Too many requests; retry after the Retry-After header',
