@@ -60,8 +60,8 @@ export const v1 = (path: string) => `${API_PREFIX}${path}`;
 
 /** Every error code a route can answer, in status order: what its OpenAPI responses list. */
 export function routeErrorCodes(route: ApiRoute): ApiErrorCode[] {
-  const codes = new Set<ApiErrorCode>(['INTERNAL_ERROR', ...(route.errors ?? [])]);
-  if (route.params || route.query || route.body) codes.add('VALIDATION_ERROR');
+  // VALIDATION_ERROR everywhere: an unsupported X-API-Version is refused on every route.
+  const codes = new Set<ApiErrorCode>(['VALIDATION_ERROR', 'INTERNAL_ERROR', ...(route.errors ?? [])]);
   if (route.params) codes.add('NOT_FOUND');
   if (!route.public) {
     codes.add('UNAUTHORIZED');
