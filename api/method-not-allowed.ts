@@ -1,4 +1,4 @@
-import type { FastifyInstance, HTTPMethods } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { ApiProblem, sendProblem } from './errors.js';
 
 /*
@@ -10,7 +10,8 @@ import { ApiProblem, sendProblem } from './errors.js';
  * parameter, both before the UI's wildcard) picks between them.
  */
 
-const answeredMethods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE'] as const;
+/** The order `Allow` lists methods in; OPTIONS, which every path answers, comes last. */
+const allowOrder = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'QUERY', 'TRACE'];
 
 /**
  * Starts recording the methods of every route registered from now on; the returned function,
@@ -33,24 +34,24 @@ export function trackDeclaredMethods(app: FastifyInstance): () => void {
 }
 
 function answerUndeclaredMethods(app: FastifyInstance, url: string, declared: Set<string>): void {
-  const allow = [...answeredMethods.filter((method) => declared.has(method) && method !== 'OPTIONS'), 'OPTIONS'].join(', ');
-  const refused = answeredMethods.filter((method) => !declared.has(method) && method !== 'OPTIONS');
+  const allow = [...allowOrder.filter((method) => declared.has(method)), 'OPTIONS'].join(', ');
   if (!declared.has('OPTIONS')) {
     app.route({ method: 'OPTIONS', url, handler: async (_request, reply) => reply.code(204).header('allow', allow).send() });
   }
+  const refused = app.supportedMethods.filter((method) => !declared.has(method) && method !== 'OPTIONS');
   if (refused.length === 0) return;
+  const refuse = async (request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split('?')[0];
+    const problem = new ApiProblem('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}; it allows ${allow}`, { headers: { allow } });
+    return sendProblem(request, reply, problem);
+  };
   app.route({
     method: refused as HTTPMethods[],
     url,
     // HEAD is listed itself when GET is refused: the automatic HEAD route would clash with it.
     exposeHeadRoute: false,
-    handler: async (request, reply) =>
-      sendProblem(
-        request,
-        reply,
-        new ApiProblem('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${request.url.split('?')[0]}; it allows ${allow}`, {
-          headers: { allow },
-        }),
-      ),
+    // Answered before the body is read: a body the refused method carries must not turn the 405 into a 400 or 415.
+    onRequest: refuse,
+    handler: refuse,
   });
 }

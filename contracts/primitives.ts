@@ -3,6 +3,30 @@ import { z } from 'zod';
 /** ISO 8601 with an explicit offset: a timestamp without one is ambiguous across agents' time zones. */
 export const IsoDateTime = z.iso.datetime({ offset: true });
 
+// zod's own pattern admits the year 0000, which PostgreSQL refuses; the calendar (no 30 February) is
+// checked by IsoDateTime, and said in the document by `format: date-time`.
+const ISO_DATE_TIME_INPUT_PATTERN =
+  /^(?:000[1-9]|00[1-9]\d|0[1-9]\d\d|[1-9]\d{3})-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
+
+/**
+ * A date-time a client sends, taken in UTC. ISO 8601 allows offsets up to ±23:59, PostgreSQL
+ * stores only those within ±15:59: the offset is applied here, so no store ever sees one. The
+ * instant, in UTC, must also fall within the years a PostgreSQL timestamp and an ISO string share.
+ */
+export const IsoDateTimeInput = z
+  .string()
+  .regex(ISO_DATE_TIME_INPUT_PATTERN, { message: 'must be an ISO 8601 date-time with an offset, e.g. 2030-12-02T13:01:50Z', abort: true })
+  .refine((value) => IsoDateTime.safeParse(value).success, 'must be a date of the calendar')
+  .meta({ format: 'date-time' })
+  .transform((value, context) => {
+    const instant = new Date(value);
+    const year = instant.getUTCFullYear();
+    if (year >= 1 && year <= 9999) return instant.toISOString();
+    context.addIssue({ code: 'custom', message: 'must fall within the years 0001 to 9999 in UTC', input: value });
+    return z.NEVER;
+  })
+  .describe('ISO 8601 with an offset, taken in UTC; in UTC, within the years 0001 to 9999');
+
 /** Postgres keys (`uuid_generate_v4`) and every id the control plane mints. */
 export const Uuid = z.uuid();
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoDateTime, Uuid } from '../primitives.js';
+import { IsoDateTime, IsoDateTimeInput, Uuid } from '../primitives.js';
 import { Pagination } from './queries.js';
 
 /*
@@ -57,7 +57,7 @@ export type ApiToken = z.infer<typeof ApiToken>;
 export const CreateApiToken = z.object({
   name: z.string().trim().min(1).max(255),
   project_id: Uuid.optional().describe('Makes a project-scoped token (syn_prj_) that reaches only this project'),
-  expires_at: IsoDateTime.optional().describe('Absent: never expires'),
+  expires_at: IsoDateTimeInput.optional().describe(`${IsoDateTimeInput.description}. In the future. Absent: never expires`),
 });
 export type CreateApiToken = z.infer<typeof CreateApiToken>;
 

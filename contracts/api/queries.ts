@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EnvVarName, IsoDateTime, Uuid } from '../primitives.js';
+import { EnvVarName, IsoDateTimeInput, Uuid } from '../primitives.js';
 import { TraceId } from '../telemetry/records.js';
 import { IssueStatus } from './observability.js';
 import { DeploymentStatus } from './resources.js';
@@ -19,15 +19,20 @@ export const Pagination = z.object({
 });
 export type Pagination = z.infer<typeof Pagination>;
 
-/* ClickHouse's DateTime64 spans 1900–2299; telemetry predates neither 1970 nor that end. */
-const QueryInstant = IsoDateTime.refine((value) => {
-  const year = new Date(value).getUTCFullYear();
-  return year >= 1970 && year <= 2299;
-}, 'must fall between 1970 and 2299');
+/*
+ * ClickHouse's DateTime parameters span 1970–2299 and no telemetry lies beyond: a bound outside is
+ * read as the nearest end, which selects the same rows, instead of failing the query.
+ */
+const QUERY_INSTANT_MIN = '1970-01-01T00:00:00.000Z';
+const QUERY_INSTANT_MAX = '2299-12-31T23:59:59.999Z';
+const QueryInstant = IsoDateTimeInput.transform((instant) =>
+  instant < QUERY_INSTANT_MIN ? QUERY_INSTANT_MIN : instant > QUERY_INSTANT_MAX ? QUERY_INSTANT_MAX : instant,
+);
+const instantNote = `${IsoDateTimeInput.description}; before 1970 reads as 1970, after 2299 as its end`;
 
 const timeRange = {
-  from: QueryInstant.optional(),
-  to: QueryInstant.optional(),
+  from: QueryInstant.optional().describe(`${instantNote}. Before \`to\``),
+  to: QueryInstant.optional().describe(instantNote),
 };
 const cursor = z.string().min(1).max(200).optional().describe('meta.cursor of the previous page');
 
@@ -95,7 +100,9 @@ const DurationMs = z.coerce.number().nonnegative().max(MAX_TRACE_DURATION_MS).op
 
 export const TraceQuery = z.object({
   ...timeRange,
-  from: timeRange.from.describe(`Absent: ${TRACE_SEARCH_DEFAULT_HOURS} hours before \`to\` (or now), which bounds the scan`),
+  from: timeRange.from.describe(
+    `${instantNote}. Before \`to\`. Absent: ${TRACE_SEARCH_DEFAULT_HOURS} hours before \`to\` (or now), which bounds the scan`,
+  ),
   min_duration_ms: DurationMs,
   max_duration_ms: DurationMs,
   status: z.enum(['ok', 'error']).optional().describe('error: some span of the trace failed; ok: none did'),
