@@ -65,3 +65,35 @@ export const Hostname = z.hostname();
 // A regex rather than `.startsWith('/')`, which zod emits as a non-standard JSON Schema format.
 /** An absolute path inside a container or on a server. */
 export const AbsolutePath = z.string().regex(/^\//);
+
+/*
+ * URLs as a pattern can state them, RFC 3986 (the document's `format: uri`) allows them, and the
+ * WHATWG parser behind z.url accepts them, so a client that follows the document is never refused:
+ * a host that is a dotted name whose last label starts with a letter (the parser reads a numeric
+ * last label as an IPv4 number, and fails on most), or a dotted-quad IPv4 address, no IPv6 literal;
+ * an optional port up to 65535; path, query and fragment in RFC 3986's characters.
+ */
+const URL_OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const URL_HOST = `(?:(?:[A-Za-z0-9_~-]+\\.)*[A-Za-z][A-Za-z0-9_~-]*\\.?|${URL_OCTET}(?:\\.${URL_OCTET}){3})`;
+const URL_PORT = '(?::(?:6553[0-5]|655[0-2]\\d|65[0-4]\\d\\d|6[0-4]\\d{3}|[1-5]\\d{4}|\\d{1,4}))?';
+const URL_ENCODED = '%[0-9A-Fa-f]{2}';
+const URL_USER = `(?:[A-Za-z0-9._~!$&'()*+,;=:-]|${URL_ENCODED})+@`;
+const URL_PCHAR = `(?:[A-Za-z0-9._~!$&'()*+,;=:@-]|${URL_ENCODED})`;
+const URL_TAIL = `(?:/${URL_PCHAR}*)*(?:\\?(?:${URL_PCHAR}|[/?])*)?(?:#(?:${URL_PCHAR}|[/?])*)?`;
+const URL_REST = `(?:${URL_USER})?${URL_HOST}${URL_PORT}${URL_TAIL}$`;
+
+/** A URL with a host, any scheme (`https://github.com/acme/billing`, `ssh://git@host/repo`). */
+export const Url = z
+  .url()
+  .regex(new RegExp(`^[a-z][a-z0-9+.-]*://${URL_REST}`), 'must be a URL with a host name or IPv4 address')
+  .meta({ format: 'uri' });
+
+/**
+ * An http(s) URL to any host, IP addresses and single-label names included: on a self-hosted
+ * install a receiver is often `http://10.0.0.5/hook` or `http://alertmanager:9093` (zod's httpUrl
+ * wants a dotted domain).
+ */
+export const HttpUrl = z
+  .url({ protocol: /^https?$/ })
+  .regex(new RegExp(`^https?://${URL_REST}`), 'must be an http(s) URL with a host name or IPv4 address')
+  .meta({ format: 'uri' });

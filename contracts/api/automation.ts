@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoDateTime, JsonObject, Port, StringMap, Uuid } from '../primitives.js';
+import { HttpUrl, IsoDateTime, JsonObject, Port, StringMap, Uuid } from '../primitives.js';
 import { CronExpression } from './cron.js';
 import { Pagination } from './queries.js';
 import { DeployRequest, ScaleRequest } from './requests.js';
@@ -54,13 +54,6 @@ export type AlertCondition = z.infer<typeof AlertCondition>;
  */
 export const SECRET_MASK = '********';
 const Masked = z.literal(SECRET_MASK);
-
-/*
- * http(s) to any host, IP addresses and single-label names included: on a self-hosted install the
- * receiver is often `http://10.0.0.5/hook` or `http://alertmanager:9093`. (zod's httpUrl wants a
- * dotted domain.)
- */
-const HttpUrl = z.url({ protocol: /^https?$/ }).meta({ pattern: '^https?://' });
 
 // Loose on purpose, like members' addresses: `ops@localhost` is a fine self-hosted recipient.
 const Email = z.string().trim().regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address').max(255);

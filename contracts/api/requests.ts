@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EnvVarName, Hostname, NonNegativeInt, Port, PositiveInt, Semver, Uuid } from '../primitives.js';
+import { EnvVarName, Hostname, NonNegativeInt, Port, PositiveInt, Semver, Url, Uuid } from '../primitives.js';
 import { CpuLimit, DeployStrategy, ImageReference, MemoryLimit } from '../websocket/deploy.js';
 import { HealthCheckConfig } from '../websocket/health-check.js';
 import { ServiceType } from './resources.js';
@@ -38,7 +38,7 @@ export type AgentUpdateQueued = z.infer<typeof AgentUpdateQueued>;
 export const CreateProject = z.object({
   name: Name,
   description: z.string().optional(),
-  git_repo_url: z.url().optional(),
+  git_repo_url: Url.optional(),
   git_branch: z.string().min(1).max(255).optional(),
 });
 export type CreateProject = z.infer<typeof CreateProject>;
