@@ -49,6 +49,10 @@ export async function buildApi(platform: Platform, log: Logger) {
     // pino's Logger is Fastify's logger; typing it as the base keeps plugins' instance types plain.
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: bodyLimitBytes,
+    // A `__proto__` or `constructor.prototype` key is dropped, not refused: the document lets objects
+    // carry keys it does not name, and zod strips those anyway.
+    onProtoPoisoning: 'remove',
+    onConstructorPoisoning: 'remove',
     // A caller's own request id is kept when it is sane, so its logs and ours line up.
     genReqId: (request) => {
       const offered = request.headers['x-request-id'];

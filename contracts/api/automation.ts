@@ -142,7 +142,9 @@ export const CreateAlertRule = z
     if ((rule.project_id === undefined) === (rule.service_id === undefined)) {
       ctx.addIssue({ code: 'custom', message: 'give exactly one of project_id or service_id', path: ['project_id'] });
     }
-  });
+  })
+  // The refinement above, as the document can say it.
+  .meta({ oneOf: [{ required: ['project_id'] }, { required: ['service_id'] }] });
 export type CreateAlertRule = z.infer<typeof CreateAlertRule>;
 
 /** What a rule watches is fixed at creation: a rule for another target is another rule. */

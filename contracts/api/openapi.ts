@@ -252,7 +252,11 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[] = apiRoutes) {
     info: {
       title: 'Syntra API',
       version: CONTROL_PLANE_VERSION,
-      description: 'REST API of the Syntra control plane. Every body is JSON in the ApiResponse or ApiError envelope.',
+      description: [
+        'REST API of the Syntra control plane. Every body is JSON in the ApiResponse or ApiError envelope.',
+        // Said once here rather than as a pattern on every string.
+        'Text may not contain NUL characters (U+0000), which PostgreSQL cannot store: a request carrying one is refused with 400.',
+      ].join(' '),
     },
     tags: Object.entries(tagDescriptions).map(([name, description]) => ({ name, description })),
     security: [{ bearerAuth: [] }, { sessionCookie: [] }],

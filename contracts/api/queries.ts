@@ -10,6 +10,8 @@ export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_LOG_LIMIT = 100;
 export const MAX_LOG_LIMIT = 1000;
+/** A day of minutes: more points than a chart can draw, and a bound on a metrics query's result. */
+export const MAX_METRIC_BUCKETS = 1440;
 
 const limit = (defaultLimit: number, maxLimit: number) => z.coerce.number().int().min(1).max(maxLimit).default(defaultLimit);
 
@@ -31,19 +33,21 @@ const QueryInstant = IsoDateTimeInput.transform((instant) =>
 const instantNote = `${IsoDateTimeInput.description}; before 1970 reads as 1970, after 2299 as its end`;
 
 const timeRange = {
-  from: QueryInstant.optional().describe(`${instantNote}. Before \`to\``),
+  from: QueryInstant.optional().describe(`${instantNote}. Not after \`to\``),
   to: QueryInstant.optional().describe(instantNote),
 };
-const cursor = z.string().min(1).max(200).optional().describe('meta.cursor of the previous page');
+const cursor = z.string().min(1).max(200).optional().describe('meta.cursor of the previous page, as it was given: another value is refused with 400');
 
 export const ServerListQuery = Pagination.extend({
   status: z.enum(['online', 'offline', 'all']).default('all'),
 });
 export type ServerListQuery = z.infer<typeof ServerListQuery>;
 
+const intervalNote = `At most ${MAX_METRIC_BUCKETS} intervals between \`from\` and \`to\``;
+
 export const ServerMetricsQuery = z.object({
   ...timeRange,
-  interval: z.enum(['1m', '5m', '1h', '1d']).default('1m'),
+  interval: z.enum(['1m', '5m', '1h', '1d']).default('1m').describe(intervalNote),
 });
 export type ServerMetricsQuery = z.infer<typeof ServerMetricsQuery>;
 
@@ -56,7 +60,7 @@ export const ServiceMetricsQuery = z.object({
     .transform((list) => list.split(',').map((name) => name.trim()).filter(Boolean))
     .optional()
     .describe('Comma-separated metric names; absent means all'),
-  interval: z.enum(['1m', '5m', '1h']).default('1m'),
+  interval: z.enum(['1m', '5m', '1h']).default('1m').describe(intervalNote),
 });
 export type ServiceMetricsQuery = z.infer<typeof ServiceMetricsQuery>;
 
@@ -101,7 +105,7 @@ const DurationMs = z.coerce.number().nonnegative().max(MAX_TRACE_DURATION_MS).op
 export const TraceQuery = z.object({
   ...timeRange,
   from: timeRange.from.describe(
-    `${instantNote}. Before \`to\`. Absent: ${TRACE_SEARCH_DEFAULT_HOURS} hours before \`to\` (or now), which bounds the scan`,
+    `${instantNote}. Not after \`to\`. Absent: ${TRACE_SEARCH_DEFAULT_HOURS} hours before \`to\` (or now), which bounds the scan`,
   ),
   min_duration_ms: DurationMs,
   max_duration_ms: DurationMs,

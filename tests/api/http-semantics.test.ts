@@ -135,4 +135,16 @@ describe('HTTP semantics of the API', () => {
       }
     });
   });
+
+  it('drops a __proto__ key of a JSON body instead of refusing the request', async () => {
+    const response = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/projects',
+      headers: { ...owner, 'content-type': 'application/json' },
+      payload: '{"name": "prototyped", "__proto__": {"polluted": true}, "constructor": {"prototype": {"polluted": true}}}',
+    });
+    expect(response.statusCode).toBe(201);
+    expect(response.json().data.name).toBe('prototyped');
+    expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+  });
 });
