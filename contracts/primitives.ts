@@ -50,6 +50,23 @@ export const PositiveInt = z.int().min(1);
 export const Port = z.int().min(1).max(65535);
 export const Percent = z.number().min(0).max(100);
 
+/**
+ * JavaScript's whitespace (what `\s` and String.prototype.trim mean here), spelled out for patterns
+ * in the document: `\s` means more or less in the other regex engines that read it.
+ */
+export const JS_WHITESPACE = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+
+/**
+ * Text a person typed, stored without its surrounding whitespace. Checked as sent, so the document
+ * says it exactly: at most `maxLength` characters, at least one of them not whitespace.
+ */
+export const trimmedText = (maxLength: number) =>
+  z
+    .string()
+    .max(maxLength)
+    .regex(new RegExp(`[^${JS_WHITESPACE}]`), 'must not be blank')
+    .trim();
+
 /** POSIX environment variable name: what `docker run -e` and every shell accept. */
 export const EnvVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/);
 
@@ -84,7 +101,8 @@ const URL_REST = `(?:${URL_USER})?${URL_HOST}${URL_PORT}${URL_TAIL}$`;
 
 /** A URL with a host, any scheme (`https://github.com/acme/billing`, `ssh://git@host/repo`). */
 export const Url = z
-  .url()
+  // One fault, not two, for text that is no URL at all.
+  .url({ abort: true })
   .regex(new RegExp(`^[a-z][a-z0-9+.-]*://${URL_REST}`), 'must be a URL with a host name or IPv4 address')
   .meta({ format: 'uri' });
 
@@ -94,6 +112,6 @@ export const Url = z
  * wants a dotted domain).
  */
 export const HttpUrl = z
-  .url({ protocol: /^https?$/ })
+  .url({ protocol: /^https?$/, abort: true })
   .regex(new RegExp(`^https?://${URL_REST}`), 'must be an http(s) URL with a host name or IPv4 address')
   .meta({ format: 'uri' });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HttpUrl, IsoDateTime, JsonObject, Port, StringMap, Uuid } from '../primitives.js';
+import { HttpUrl, IsoDateTime, JsonObject, Port, StringMap, trimmedText, Uuid } from '../primitives.js';
 import { CronExpression } from './cron.js';
 import { Pagination } from './queries.js';
 import { DeployRequest, ScaleRequest } from './requests.js';
@@ -12,7 +12,7 @@ import { TriggerType } from './resources.js';
  * running workflows belong to the ingest and workflow engines.
  */
 
-const Name = z.string().trim().min(1).max(255);
+const Name = trimmedText(255);
 const WindowMinutes = z.int().min(1).max(1440).describe('Minutes of data each evaluation looks at');
 
 // Alert rules
@@ -56,7 +56,7 @@ export const SECRET_MASK = '********';
 const Masked = z.literal(SECRET_MASK);
 
 // Loose on purpose, like members' addresses: `ops@localhost` is a fine self-hosted recipient.
-const Email = z.string().trim().regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address').max(255);
+const Email = z.string().max(255).regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address');
 const ChannelId = Uuid.describe('Set by the server; name it on update to keep the stored credentials');
 
 const webhookFields = {
@@ -72,7 +72,7 @@ const emailFields = {
   from: Email,
 };
 const smtpFields = {
-  host: z.string().trim().min(1).max(255),
+  host: trimmedText(255),
   port: Port,
   security: z.enum(['none', 'starttls', 'tls']).describe('tls: implicit TLS (port 465); starttls: upgrade after connecting (port 587)'),
   username: z.string().min(1).max(255).optional(),

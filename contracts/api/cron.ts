@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { JS_WHITESPACE } from '../primitives.js';
 
 /*
  * Cron expressions as Temporal Schedules read them: five fields (minute hour day-of-month month
@@ -86,14 +87,15 @@ export const CRON_PATTERN = (() => {
     return `${item}(?:,${item})*`;
   };
   const shorthand = `@(?:${[...shorthands].map((name) => anyCase(name.slice(1))).join('|')})`;
-  return `^\\s*(?:${shorthand}|${fields.map(fieldPattern).join('\\s+')})\\s*$`;
+  const space = `[${JS_WHITESPACE}]`;
+  return `^${space}*(?:${shorthand}|${fields.map(fieldPattern).join(`${space}+`)})${space}*$`;
 })();
 
 export const CronExpression = z
   .string()
-  .trim()
-  .min(1)
+  // Before the trim, as the document's maxLength counts.
   .max(100)
+  .trim()
   .superRefine((expression, ctx) => {
     const fault = cronFault(expression);
     if (fault) ctx.addIssue({ code: 'custom', message: `invalid cron expression: ${fault}` });

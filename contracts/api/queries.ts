@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EnvVarName, IsoDateTimeInput, Uuid } from '../primitives.js';
+import { EnvVarName, IsoDateTimeInput, trimmedText, Uuid } from '../primitives.js';
 import { TraceId } from '../telemetry/records.js';
 import { IssueStatus } from './observability.js';
 import { DeploymentStatus } from './resources.js';
@@ -86,7 +86,7 @@ export const IssueListQuery = Pagination.extend({
   status: IssueStatus.optional(),
   service_id: Uuid.optional(),
   ...timeRange,
-  search: z.string().trim().min(1).max(200).optional().describe('Words in the title or exception type, any case'),
+  search: trimmedText(200).optional().describe('Words in the title or exception type, any case'),
   sort: IssueSort.default('last_seen').describe('Largest or most recent first'),
 });
 export type IssueListQuery = z.infer<typeof IssueListQuery>;

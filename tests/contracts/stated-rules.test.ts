@@ -2,7 +2,7 @@ import ajv2020 from 'ajv/dist/2020.js';
 import ajvFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { CronExpression, cronFault, HttpUrl, IsoDateTimeInput, toJsonSchema, Url } from '../../contracts/index.js';
+import { CronExpression, cronFault, HttpUrl, IsoDateTimeInput, toJsonSchema, trimmedText, Url } from '../../contracts/index.js';
 
 /*
  * What the OpenAPI document says a field takes (its JSON Schema: pattern, format) against what the
@@ -103,5 +103,10 @@ describe('the OpenAPI document states what the server enforces', () => {
     const samples = [...edges, ...assembled(slots, 4000, 4)];
     expectDocumentAgrees(HttpUrl, samples);
     expectDocumentAgrees(Url, samples);
+  });
+
+  it('trimmed text: its length as sent, and something besides whitespace', () => {
+    const slots = [['a', '', ' ', '\t', '\u00a0', '\u3000', '\ufeff', '\u0085'], ['', 'é', ' '], ['', ' '.repeat(8), 'b'.repeat(8)]];
+    expectDocumentAgrees(trimmedText(10), assembled(slots, 2000, 5));
   });
 });
