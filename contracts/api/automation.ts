@@ -280,8 +280,10 @@ export function findCycle(nodes: readonly WorkflowNode[], edges: readonly Workfl
 export const WorkflowDefinition = z
   .object({
     nodes: z.array(WorkflowNode).min(1).max(100),
-    edges: z.array(WorkflowEdge).max(500),
+    // uniqueItems says "no edge twice" to the document; the refinement below checks it.
+    edges: z.array(WorkflowEdge).max(500).meta({ uniqueItems: true }),
   })
+  .describe('Node ids are unique; every edge joins two of the nodes, at most once; the edges form no cycle')
   .superRefine(({ nodes, edges }, ctx) => {
     const faults = structureFaults(nodes, edges);
     for (const fault of faults) ctx.addIssue({ code: 'custom', ...fault });
