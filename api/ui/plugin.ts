@@ -80,7 +80,7 @@ type UiHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<unkno
 /**
  * What Vite's dev page needs beyond the built UI's policy: the inline preamble of
  * @vitejs/plugin-react (allowed by its hash, as Vite renders it now), and the <style> elements
- * Vite's client injects for CSS modules. The hot-reload socket is on the same origin as socket.io's.
+ * Vite's client injects for the CSS it serves. The hot-reload socket is on the same origin as socket.io's.
  */
 async function devDirectives(vite: ViteDevServer, publicUrl: string): Promise<CspDirectives> {
   const html = await vite.transformIndexHtml('/', await readFile(path.join(uiRoot, 'index.html'), 'utf8'));
