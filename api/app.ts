@@ -4,15 +4,18 @@ import type { Logger } from 'pino';
 import { NotificationListener } from '../db/postgres/notifications.js';
 import { agentReleaseRoutes } from './agent-release/routes.js';
 import { AgentReleaseStore } from './agent-release/store.js';
+import { registerApiVersion } from './api-version.js';
 import { registerAuth } from './auth/plugin.js';
 import { registerErrorHandling } from './errors.js';
 import { registerAgentGateway } from './gateway/plugin.js';
 import { registerTelemetryIngest } from './ingest/plugin.js';
 import { registerLiveUpdates } from './live/plugin.js';
+import { trackDeclaredMethods } from './method-not-allowed.js';
 import { forwardAgentReports } from './gateway/signals.js';
 import { temporalClient } from './durable-operations.js';
 import type { Platform } from './platform.js';
 import { registerRateLimit } from './rate-limit.js';
+import { registerSecurityHeaders } from './security-headers.js';
 import { alertRoutes } from './routes/alerts.js';
 import { auditLogRoutes } from './routes/audit-logs.js';
 import { authRoutes } from './routes/auth.js';
@@ -47,6 +50,10 @@ export async function buildApi(platform: Platform, log: Logger) {
     // pino's Logger is Fastify's logger; typing it as the base keeps plugins' instance types plain.
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: bodyLimitBytes,
+    // A `__proto__` or `constructor.prototype` key is dropped, not refused: the document lets objects
+    // carry keys it does not name, and zod strips those anyway.
+    onProtoPoisoning: 'remove',
+    onConstructorPoisoning: 'remove',
     // A caller's own request id is kept when it is sane, so its logs and ours line up.
     genReqId: (request) => {
       const offered = request.headers['x-request-id'];
@@ -61,6 +68,9 @@ export async function buildApi(platform: Platform, log: Logger) {
   app.decorate('notifications', notifications);
   app.addHook('onClose', () => notifications.close());
   registerErrorHandling(app);
+  await registerSecurityHeaders(app, platform.config.publicUrl);
+  registerApiVersion(app);
+  const answerUndeclaredMethods = trackDeclaredMethods(app);
   await app.register(healthRoutes, { prefix: '/api/v1', platform });
   await registerAuth(app, platform.db);
   registerRateLimit(
@@ -95,7 +105,8 @@ export async function buildApi(platform: Platform, log: Logger) {
     await app.agentGateway.settled();
     await reports.settled();
   });
+  answerUndeclaredMethods();
   // Last: its wildcard takes only what no route above claims.
-  await registerUi(app, platform.config.SYNTRA_UI);
+  await registerUi(app, platform.config);
   return app;
 }

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { servedOverHttps } from '../security-headers.js';
 import { hashToken } from './tokens.js';
 
 /*
@@ -49,16 +50,17 @@ export function sessionSecretFrom(request: Pick<FastifyRequest, 'headers'>): str
   return undefined;
 }
 
-// SameSite=Strict keeps the cookie off every cross-site request; Secure only when the request came
-// over https, so a plain-http dev setup still signs in.
-function cookieAttributes(request: FastifyRequest, maxAgeSeconds: number): string {
-  return [`Path=/`, 'HttpOnly', 'SameSite=Strict', `Max-Age=${maxAgeSeconds}`, ...(request.protocol === 'https' ? ['Secure'] : [])].join('; ');
+// SameSite=Strict keeps the cookie off every cross-site request. Secure whenever browsers come over
+// https: the public URL says so even behind a proxy that ends TLS; a plain-http dev setup still signs in.
+function cookieAttributes(request: FastifyRequest, publicUrl: string, maxAgeSeconds: number): string {
+  const secure = servedOverHttps(publicUrl) || request.protocol === 'https';
+  return [`Path=/`, 'HttpOnly', 'SameSite=Strict', `Max-Age=${maxAgeSeconds}`, ...(secure ? ['Secure'] : [])].join('; ');
 }
 
-export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, secret: string): void {
-  reply.header('set-cookie', `${sessionCookieName}=${secret}; ${cookieAttributes(request, sessionLifetimeHours * 3600)}`);
+export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, publicUrl: string, secret: string): void {
+  reply.header('set-cookie', `${sessionCookieName}=${secret}; ${cookieAttributes(request, publicUrl, sessionLifetimeHours * 3600)}`);
 }
 
-export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply): void {
-  reply.header('set-cookie', `${sessionCookieName}=; ${cookieAttributes(request, 0)}`);
+export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply, publicUrl: string): void {
+  reply.header('set-cookie', `${sessionCookieName}=; ${cookieAttributes(request, publicUrl, 0)}`);
 }

@@ -31,7 +31,7 @@ export const authRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app
     const token = await app.authenticator.verifyApiToken(body.token);
     if (token.project_id) throw new ApiProblem('UNAUTHORIZED', 'Project tokens cannot sign in; use a user token (syn_usr_)');
     const caller: Caller = { userId: token.user_id, orgId: token.member_org_id, role: token.role, tokenId: token.id, via: 'token' };
-    const csrfToken = await startSession(db, request, reply, caller, 'auth.login');
+    const csrfToken = await startSession(platform, request, reply, caller, 'auth.login');
     return identity(db, caller, csrfToken);
   });
 
@@ -44,7 +44,7 @@ export const authRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app
     });
     // This process forgets at once; the others hear `auth_changed`.
     app.authenticator.revoked();
-    clearSessionCookie(request, reply);
+    clearSessionCookie(request, reply, platform.config.publicUrl);
   });
 
   defineRoute(app, registryRoute('getMe'), { permission: null }, async ({ caller, request }) => {
@@ -68,7 +68,7 @@ export const authRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app
     const next: Caller = { userId: caller.userId, orgId: body.org_id, role: member.role, via: 'session' };
     await deleteSession(db, hashToken(secret));
     app.authenticator.revoked();
-    const csrfToken = await startSession(db, request, reply, next, 'auth.switch_organization');
+    const csrfToken = await startSession(platform, request, reply, next, 'auth.switch_organization');
     return identity(db, next, csrfToken);
   });
 
@@ -79,14 +79,14 @@ export const authRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app
     const member = await membership(db, link.user_id, link.org_id);
     if (!member) throw new ApiProblem('UNAUTHORIZED', 'This login link belongs to someone who is no longer a member');
     const caller: Caller = { userId: link.user_id, orgId: link.org_id, role: member.role, via: 'session' };
-    await startSession(db, request, reply, caller, 'auth.login_link');
+    await startSession(platform, request, reply, caller, 'auth.login_link');
     return reply.redirect('/', 302);
   });
 };
 
 /** Opens a session for the caller, sets its cookie, and returns the session's CSRF token. */
 async function startSession(
-  db: Kysely<Database>,
+  { db, config }: Platform,
   request: FastifyRequest,
   reply: FastifyReply,
   caller: Caller,
@@ -105,7 +105,7 @@ async function startSession(
     });
     await recordAudit(trx, request, caller, { action, resourceType: 'session' });
   });
-  setSessionCookie(request, reply, session.secret);
+  setSessionCookie(request, reply, config.publicUrl, session.secret);
   return session.csrfToken;
 }
 

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import { API_PREFIX, buildOpenApiDocument } from '../../contracts/index.js';
+import { contentSecurityPolicyFor } from '../security-headers.js';
 
 /*
  * The OpenAPI document, and an interactive page that renders it. The page is Swagger UI served
@@ -23,17 +24,17 @@ type SwaggerAsset = keyof typeof swaggerAssets;
 
 const assetMaxAgeSeconds = 3600;
 
-const contentSecurityPolicy = [
-  "default-src 'none'",
-  "script-src 'self'",
+const docsPolicy = contentSecurityPolicyFor({
+  'default-src': ["'none'"],
+  'script-src': ["'self'"],
   // Swagger UI sets style attributes from script.
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+  'style-src': ["'self'", "'unsafe-inline'"],
+  'img-src': ["'self'", 'data:'],
+  'connect-src': ["'self'"],
+  'base-uri': ["'none'"],
+  'form-action': ["'none'"],
+  'frame-ancestors': ["'none'"],
+});
 
 const page = `<!doctype html>
 <html lang="en">
@@ -69,9 +70,7 @@ export const openApiRoutes: FastifyPluginAsync = async (app) => {
   const document = buildOpenApiDocument();
   app.get(documentPath, async () => document);
 
-  app.get(docsPath, async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').header('content-security-policy', contentSecurityPolicy).send(page),
-  );
+  app.get(docsPath, docsPolicy, async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
 
   app.get(`${docsPath}/init.js`, async (_request, reply) => reply.type(swaggerAssets['swagger-ui-bundle.js']).send(initScript));
 

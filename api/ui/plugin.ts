@@ -1,9 +1,12 @@
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ViteDevServer } from 'vite';
 import type { Config } from '../../config/env.js';
 import { ApiProblem } from '../errors.js';
+import { appDirectives, contentSecurityPolicyFor, type CspDirectives } from '../security-headers.js';
 
 /*
  * The web UI on the API's own origin, so the session cookie and socket.io need no CORS. Every path
@@ -72,8 +75,23 @@ async function sendBuilt(request: FastifyRequest, reply: FastifyReply) {
   return reply.send(index);
 }
 
+type UiHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown> | void;
+
+/**
+ * What Vite's dev page needs beyond the built UI's policy: the inline preamble of
+ * @vitejs/plugin-react (allowed by its hash, as Vite renders it now), and the <style> elements
+ * Vite's client injects for the CSS it serves. The hot-reload socket is on the same origin as socket.io's.
+ */
+async function devDirectives(vite: ViteDevServer, publicUrl: string): Promise<CspDirectives> {
+  const html = await vite.transformIndexHtml('/', await readFile(path.join(uiRoot, 'index.html'), 'utf8'));
+  const inlineScripts = [...html.matchAll(/<script\b(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)].map((match) => match[1]!);
+  const hashes = inlineScripts.map((script) => `'sha256-${createHash('sha256').update(script).digest('base64')}'`);
+  const app = appDirectives(publicUrl);
+  return { ...app, 'script-src': [...app['script-src']!, ...hashes], 'style-src': [...app['style-src']!, "'unsafe-inline'"] };
+}
+
 /** Vite in middleware mode, sharing the API's HTTP server for hot reload. */
-async function viteHandler(app: FastifyInstance) {
+async function viteHandler(app: FastifyInstance, publicUrl: string): Promise<{ serve: UiHandler; directives: CspDirectives }> {
   // Imported only here: vite is a development dependency, absent from a production install.
   const { createServer } = await import('vite');
   const vite = await createServer({
@@ -83,18 +101,20 @@ async function viteHandler(app: FastifyInstance) {
   });
   // Before the server closes, which waits for every connection: the hot-reload socket would hold it.
   app.addHook('preClose', async () => vite.close());
-  return (request: FastifyRequest, reply: FastifyReply) => {
+  const serve = (request: FastifyRequest, reply: FastifyReply) => {
     reply.hijack();
     vite.middlewares(request.raw, reply.raw, () => {
       reply.raw.statusCode = 404;
       reply.raw.end();
     });
   };
+  return { serve, directives: await devDirectives(vite, publicUrl) };
 }
 
-export async function registerUi(app: FastifyInstance, mode: Config['SYNTRA_UI']): Promise<void> {
-  const serve = mode === 'dev' ? await viteHandler(app) : sendBuilt;
-  app.get('/*', async (request, reply) => {
+export async function registerUi(app: FastifyInstance, config: Pick<Config, 'SYNTRA_UI' | 'publicUrl'>): Promise<void> {
+  const dev = config.SYNTRA_UI === 'dev' ? await viteHandler(app, config.publicUrl) : null;
+  const serve: UiHandler = dev?.serve ?? sendBuilt;
+  app.get('/*', dev ? contentSecurityPolicyFor(dev.directives) : {}, async (request, reply) => {
     const urlPath = request.url.split('?')[0]!;
     if (isReserved(urlPath)) throw new ApiProblem('NOT_FOUND', `No route ${request.method} ${urlPath}`);
     return serve(request, reply);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoDateTime, Uuid } from '../primitives.js';
+import { IsoDateTime, IsoDateTimeInput, trimmedText, Uuid } from '../primitives.js';
 import { Pagination } from './queries.js';
 
 /*
@@ -55,9 +55,9 @@ export const ApiToken = z.object({
 export type ApiToken = z.infer<typeof ApiToken>;
 
 export const CreateApiToken = z.object({
-  name: z.string().trim().min(1).max(255),
+  name: trimmedText(255),
   project_id: Uuid.optional().describe('Makes a project-scoped token (syn_prj_) that reaches only this project'),
-  expires_at: IsoDateTime.optional().describe('Absent: never expires'),
+  expires_at: IsoDateTimeInput.optional().describe(`${IsoDateTimeInput.description}. In the future. Absent: never expires`),
 });
 export type CreateApiToken = z.infer<typeof CreateApiToken>;
 
@@ -81,9 +81,9 @@ export type Member = z.infer<typeof Member>;
 
 // Loose on purpose: a self-hosted owner may well be `owner@localhost`, which z.email() refuses.
 // Lower-cased, so one person cannot become two users by capitalisation.
-const Email = z.string().trim().toLowerCase().regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address').max(255);
+const Email = z.string().max(255).regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address').toLowerCase();
 
-export const AddMember = z.object({ email: Email, role: MemberRole, name: z.string().trim().min(1).max(255).optional() });
+export const AddMember = z.object({ email: Email, role: MemberRole, name: trimmedText(255).optional() });
 export type AddMember = z.infer<typeof AddMember>;
 
 export const AddedMember = Member.extend({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoDateTime, JsonObject, Port, StringMap, Uuid } from '../primitives.js';
+import { HttpUrl, IsoDateTime, JsonObject, Port, StringMap, trimmedText, Uuid } from '../primitives.js';
 import { CronExpression } from './cron.js';
 import { Pagination } from './queries.js';
 import { DeployRequest, ScaleRequest } from './requests.js';
@@ -12,7 +12,7 @@ import { TriggerType } from './resources.js';
  * running workflows belong to the ingest and workflow engines.
  */
 
-const Name = z.string().trim().min(1).max(255);
+const Name = trimmedText(255);
 const WindowMinutes = z.int().min(1).max(1440).describe('Minutes of data each evaluation looks at');
 
 // Alert rules
@@ -55,15 +55,8 @@ export type AlertCondition = z.infer<typeof AlertCondition>;
 export const SECRET_MASK = '********';
 const Masked = z.literal(SECRET_MASK);
 
-/*
- * http(s) to any host, IP addresses and single-label names included: on a self-hosted install the
- * receiver is often `http://10.0.0.5/hook` or `http://alertmanager:9093`. (zod's httpUrl wants a
- * dotted domain.)
- */
-const HttpUrl = z.url({ protocol: /^https?$/ }).meta({ pattern: '^https?://' });
-
 // Loose on purpose, like members' addresses: `ops@localhost` is a fine self-hosted recipient.
-const Email = z.string().trim().regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address').max(255);
+const Email = z.string().max(255).regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address');
 const ChannelId = Uuid.describe('Set by the server; name it on update to keep the stored credentials');
 
 const webhookFields = {
@@ -79,7 +72,7 @@ const emailFields = {
   from: Email,
 };
 const smtpFields = {
-  host: z.string().trim().min(1).max(255),
+  host: trimmedText(255),
   port: Port,
   security: z.enum(['none', 'starttls', 'tls']).describe('tls: implicit TLS (port 465); starttls: upgrade after connecting (port 587)'),
   username: z.string().min(1).max(255).optional(),
@@ -149,7 +142,9 @@ export const CreateAlertRule = z
     if ((rule.project_id === undefined) === (rule.service_id === undefined)) {
       ctx.addIssue({ code: 'custom', message: 'give exactly one of project_id or service_id', path: ['project_id'] });
     }
-  });
+  })
+  // The refinement above, as the document can say it.
+  .meta({ oneOf: [{ required: ['project_id'] }, { required: ['service_id'] }] });
 export type CreateAlertRule = z.infer<typeof CreateAlertRule>;
 
 /** What a rule watches is fixed at creation: a rule for another target is another rule. */
@@ -285,8 +280,10 @@ export function findCycle(nodes: readonly WorkflowNode[], edges: readonly Workfl
 export const WorkflowDefinition = z
   .object({
     nodes: z.array(WorkflowNode).min(1).max(100),
-    edges: z.array(WorkflowEdge).max(500),
+    // uniqueItems says "no edge twice" to the document; the refinement below checks it.
+    edges: z.array(WorkflowEdge).max(500).meta({ uniqueItems: true }),
   })
+  .describe('Node ids are unique; every edge joins two of the nodes, at most once; the edges form no cycle')
   .superRefine(({ nodes, edges }, ctx) => {
     const faults = structureFaults(nodes, edges);
     for (const fault of faults) ctx.addIssue({ code: 'custom', ...fault });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { JS_WHITESPACE } from '../primitives.js';
 
 /*
  * Cron expressions as Temporal Schedules read them: five fields (minute hour day-of-month month
@@ -63,13 +64,43 @@ export function cronFault(expression: string): string | undefined {
   return undefined;
 }
 
+/** Case-insensitive `text` as a pattern: JSON Schema patterns have no flags. */
+const anyCase = (text: string) => [...text].map((char) => (/[a-z]/i.test(char) ? `[${char.toLowerCase()}${char.toUpperCase()}]` : char)).join('');
+
+/** Numbers from 0 up to `max` as a pattern, leading zeros allowed as `valueOf` reads them. */
+const numberPatterns: Record<string, string> = {
+  minute: '[1-5]?\\d',
+  hour: '1?\\d|2[0-3]',
+  'day of month': '[1-9]|[12]\\d|3[01]',
+  month: '[1-9]|1[0-2]',
+  'day of week': '[0-7]',
+};
+
+/**
+ * The syntax `cronFault` checks, as a pattern for the OpenAPI document: each field's values within
+ * its range, by number or name, in lists, ranges and steps. Only a range's order (5-3) is beyond it.
+ */
+export const CRON_PATTERN = (() => {
+  const fieldPattern = (field: CronField) => {
+    const value = `(?:0*(?:${numberPatterns[field.name]})${field.names ? `|${field.names.map(anyCase).join('|')}` : ''})`;
+    const item = `(?:\\*|${value}(?:-${value})?)(?:/[1-9]\\d*)?`;
+    return `${item}(?:,${item})*`;
+  };
+  const shorthand = `@(?:${[...shorthands].map((name) => anyCase(name.slice(1))).join('|')})`;
+  const space = `[${JS_WHITESPACE}]`;
+  return `^${space}*(?:${shorthand}|${fields.map(fieldPattern).join(`${space}+`)})${space}*$`;
+})();
+
 export const CronExpression = z
   .string()
-  .trim()
-  .min(1)
+  // Before the trim, as the document's maxLength counts.
   .max(100)
+  .trim()
   .superRefine((expression, ctx) => {
     const fault = cronFault(expression);
     if (fault) ctx.addIssue({ code: 'custom', message: `invalid cron expression: ${fault}` });
   })
-  .describe('Five-field cron (minute hour day-of-month month day-of-week, UTC) or @hourly, @daily, @weekly, @monthly, @yearly');
+  .meta({ pattern: CRON_PATTERN })
+  .describe(
+    'Five-field cron (minute hour day-of-month month day-of-week, UTC; a range runs from low to high) or @hourly, @daily, @weekly, @monthly, @yearly',
+  );

@@ -6,6 +6,8 @@ export const API_ERROR_CODES = [
   'UNAUTHORIZED',
   'FORBIDDEN',
   'NOT_FOUND',
+  // Not in the contract's list: a known path asked with a method it does not declare.
+  'METHOD_NOT_ALLOWED',
   'CONFLICT',
   'UNPROCESSABLE',
   'RATE_LIMITED',
@@ -22,6 +24,7 @@ export const apiErrorStatus = {
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   UNPROCESSABLE: 422,
   RATE_LIMITED: 429,

@@ -55,7 +55,15 @@ import {
   Service,
   ServiceWithDeployments,
 } from './resources.js';
-import { apiRoutes, routeErrorCodes, type ApiRoute, type ApiTag } from './routes.js';
+import {
+  API_VERSION_HEADER,
+  API_VERSIONS,
+  apiRoutes,
+  LATEST_API_VERSION,
+  routeErrorCodes,
+  type ApiRoute,
+  type ApiTag,
+} from './routes.js';
 
 /** Named in `components.schemas` and referenced by `$ref` wherever they appear. */
 const componentSchemas = {
@@ -135,6 +143,7 @@ const errorDescriptions: Record<ApiErrorCode, string> = {
   UNAUTHORIZED: 'No valid API token or session',
   FORBIDDEN: "The caller's role does not allow this",
   NOT_FOUND: "No such resource in the caller's organization",
+  METHOD_NOT_ALLOWED: 'The path does not take this method; the Allow header lists those it takes',
   CONFLICT: 'Clashes with an existing resource or with the current state',
   UNPROCESSABLE: 'Well-formed, but not possible for this resource',
   RATE_LIMITED: 'Too many requests; retry after the Retry-After header',
@@ -143,6 +152,17 @@ const errorDescriptions: Record<ApiErrorCode, string> = {
 };
 
 const schemaRef = (id: string) => `#/components/schemas/${id}`;
+
+const apiVersionSchema = { type: 'string', enum: [...API_VERSIONS] };
+/** Every operation takes the header, and every answer carries it (contract 4.1). */
+const apiVersionParameter = {
+  name: API_VERSION_HEADER,
+  in: 'header',
+  required: false,
+  description: `The dated revision of the API to answer in; absent: the latest (${LATEST_API_VERSION}). Another value is refused with 400.`,
+  schema: apiVersionSchema,
+};
+const apiVersionHeaders = { [API_VERSION_HEADER]: { $ref: '#/components/headers/ApiVersion' } };
 const jsonContent = (schema: JsonSchema) => ({ 'application/json': { schema } });
 
 // Registry output repeats `$schema` and `$id` in every schema; OpenAPI keys them by name instead.
@@ -200,8 +220,8 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[] = apiRoutes) {
     const ids = inlineIds.get(route)!;
     const responses: Record<string, unknown> = {
       [route.successStatus]: ids.response
-        ? { description: 'Success', content: jsonContent(schemaFor(ids.response)) }
-        : { description: 'No content' },
+        ? { description: 'Success', headers: apiVersionHeaders, content: jsonContent(schemaFor(ids.response)) }
+        : { description: 'No content', headers: apiVersionHeaders },
     };
     for (const code of routeErrorCodes(route)) responses[apiErrorStatus[code]] = { $ref: `#/components/responses/${code}` };
     const routeParameters = parameters(route);
@@ -210,7 +230,7 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[] = apiRoutes) {
       summary: route.summary,
       tags: [...route.tags],
       ...(route.public ? { security: [] } : {}),
-      ...(routeParameters.length > 0 ? { parameters: routeParameters } : {}),
+      parameters: [{ $ref: '#/components/parameters/ApiVersion' }, ...routeParameters],
       ...(ids.body ? { requestBody: { required: true, content: jsonContent(schemaFor(ids.body)) } } : {}),
       responses,
     };
@@ -222,7 +242,7 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[] = apiRoutes) {
   const errorResponses = Object.fromEntries(
     Object.entries(errorDescriptions).map(([code, description]) => [
       code,
-      { description, content: jsonContent({ $ref: schemaRef('ApiError') }) },
+      { description, headers: apiVersionHeaders, content: jsonContent({ $ref: schemaRef('ApiError') }) },
     ]),
   );
 
@@ -232,7 +252,11 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[] = apiRoutes) {
     info: {
       title: 'Syntra API',
       version: CONTROL_PLANE_VERSION,
-      description: 'REST API of the Syntra control plane. Every body is JSON in the ApiResponse or ApiError envelope.',
+      description: [
+        'REST API of the Syntra control plane. Every body is JSON in the ApiResponse or ApiError envelope.',
+        // Said once here rather than as a pattern on every string.
+        'Text may not contain NUL characters (U+0000), which PostgreSQL cannot store: a request carrying one is refused with 400.',
+      ].join(' '),
     },
     tags: Object.entries(tagDescriptions).map(([name, description]) => ({ name, description })),
     security: [{ bearerAuth: [] }, { sessionCookie: [] }],
@@ -240,6 +264,10 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[] = apiRoutes) {
     components: {
       schemas,
       responses: errorResponses,
+      parameters: { ApiVersion: apiVersionParameter },
+      headers: {
+        ApiVersion: { description: 'The revision of the API this answer is in', required: true, schema: apiVersionSchema },
+      },
       securitySchemes: {
         bearerAuth: { type: 'http', scheme: 'bearer', description: 'API token: syn_<type>_<random>' },
         sessionCookie: { type: 'apiKey', in: 'cookie', name: 'next-auth.session-token' },

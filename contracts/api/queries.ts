@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EnvVarName, IsoDateTime, Uuid } from '../primitives.js';
+import { EnvVarName, IsoDateTimeInput, trimmedText, Uuid } from '../primitives.js';
 import { TraceId } from '../telemetry/records.js';
 import { IssueStatus } from './observability.js';
 import { DeploymentStatus } from './resources.js';
@@ -10,6 +10,8 @@ export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_LOG_LIMIT = 100;
 export const MAX_LOG_LIMIT = 1000;
+/** A day of minutes: more points than a chart can draw, and a bound on a metrics query's result. */
+export const MAX_METRIC_BUCKETS = 1440;
 
 const limit = (defaultLimit: number, maxLimit: number) => z.coerce.number().int().min(1).max(maxLimit).default(defaultLimit);
 
@@ -19,26 +21,33 @@ export const Pagination = z.object({
 });
 export type Pagination = z.infer<typeof Pagination>;
 
-/* ClickHouse's DateTime64 spans 1900–2299; telemetry predates neither 1970 nor that end. */
-const QueryInstant = IsoDateTime.refine((value) => {
-  const year = new Date(value).getUTCFullYear();
-  return year >= 1970 && year <= 2299;
-}, 'must fall between 1970 and 2299');
+/*
+ * ClickHouse's DateTime parameters span 1970–2299 and no telemetry lies beyond: a bound outside is
+ * read as the nearest end, which selects the same rows, instead of failing the query.
+ */
+const QUERY_INSTANT_MIN = '1970-01-01T00:00:00.000Z';
+const QUERY_INSTANT_MAX = '2299-12-31T23:59:59.999Z';
+const QueryInstant = IsoDateTimeInput.transform((instant) =>
+  instant < QUERY_INSTANT_MIN ? QUERY_INSTANT_MIN : instant > QUERY_INSTANT_MAX ? QUERY_INSTANT_MAX : instant,
+);
+const instantNote = `${IsoDateTimeInput.description}; before 1970 reads as 1970, after 2299 as its end`;
 
 const timeRange = {
-  from: QueryInstant.optional(),
-  to: QueryInstant.optional(),
+  from: QueryInstant.optional().describe(`${instantNote}. Not after \`to\``),
+  to: QueryInstant.optional().describe(instantNote),
 };
-const cursor = z.string().min(1).max(200).optional().describe('meta.cursor of the previous page');
+const cursor = z.string().min(1).max(200).optional().describe('meta.cursor of the previous page, as it was given: another value is refused with 400');
 
 export const ServerListQuery = Pagination.extend({
   status: z.enum(['online', 'offline', 'all']).default('all'),
 });
 export type ServerListQuery = z.infer<typeof ServerListQuery>;
 
+const intervalNote = `At most ${MAX_METRIC_BUCKETS} intervals between \`from\` and \`to\``;
+
 export const ServerMetricsQuery = z.object({
   ...timeRange,
-  interval: z.enum(['1m', '5m', '1h', '1d']).default('1m'),
+  interval: z.enum(['1m', '5m', '1h', '1d']).default('1m').describe(intervalNote),
 });
 export type ServerMetricsQuery = z.infer<typeof ServerMetricsQuery>;
 
@@ -51,7 +60,7 @@ export const ServiceMetricsQuery = z.object({
     .transform((list) => list.split(',').map((name) => name.trim()).filter(Boolean))
     .optional()
     .describe('Comma-separated metric names; absent means all'),
-  interval: z.enum(['1m', '5m', '1h']).default('1m'),
+  interval: z.enum(['1m', '5m', '1h']).default('1m').describe(intervalNote),
 });
 export type ServiceMetricsQuery = z.infer<typeof ServiceMetricsQuery>;
 
@@ -77,7 +86,7 @@ export const IssueListQuery = Pagination.extend({
   status: IssueStatus.optional(),
   service_id: Uuid.optional(),
   ...timeRange,
-  search: z.string().trim().min(1).max(200).optional().describe('Words in the title or exception type, any case'),
+  search: trimmedText(200).optional().describe('Words in the title or exception type, any case'),
   sort: IssueSort.default('last_seen').describe('Largest or most recent first'),
 });
 export type IssueListQuery = z.infer<typeof IssueListQuery>;
@@ -95,7 +104,9 @@ const DurationMs = z.coerce.number().nonnegative().max(MAX_TRACE_DURATION_MS).op
 
 export const TraceQuery = z.object({
   ...timeRange,
-  from: timeRange.from.describe(`Absent: ${TRACE_SEARCH_DEFAULT_HOURS} hours before \`to\` (or now), which bounds the scan`),
+  from: timeRange.from.describe(
+    `${instantNote}. Not after \`to\`. Absent: ${TRACE_SEARCH_DEFAULT_HOURS} hours before \`to\` (or now), which bounds the scan`,
+  ),
   min_duration_ms: DurationMs,
   max_duration_ms: DurationMs,
   status: z.enum(['ok', 'error']).optional().describe('error: some span of the trace failed; ok: none did'),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EnvVarName, Hostname, NonNegativeInt, Port, PositiveInt, Semver, Uuid } from '../primitives.js';
+import { EnvVarName, Hostname, NonNegativeInt, Port, PositiveInt, Semver, trimmedText, Url, Uuid } from '../primitives.js';
 import { CpuLimit, DeployStrategy, ImageReference, MemoryLimit } from '../websocket/deploy.js';
 import { HealthCheckConfig } from '../websocket/health-check.js';
 import { ServiceType } from './resources.js';
@@ -10,8 +10,8 @@ import { ServiceSource, ServiceSourceChange } from './source.js';
  * body that leaves a field out means "whatever the table says".
  */
 
-const Name = z.string().trim().min(1).max(255);
-const Tags = z.array(z.string().trim().min(1).max(64));
+const Name = trimmedText(255);
+const Tags = z.array(trimmedText(64));
 
 export const CreateServer = z.object({ name: Name, tags: Tags.optional() });
 export type CreateServer = z.infer<typeof CreateServer>;
@@ -38,7 +38,7 @@ export type AgentUpdateQueued = z.infer<typeof AgentUpdateQueued>;
 export const CreateProject = z.object({
   name: Name,
   description: z.string().optional(),
-  git_repo_url: z.url().optional(),
+  git_repo_url: Url.optional(),
   git_branch: z.string().min(1).max(255).optional(),
 });
 export type CreateProject = z.infer<typeof CreateProject>;

@@ -9,6 +9,17 @@ import { apiErrorStatus, type ApiErrorCode } from './envelope.js';
 
 export const API_PREFIX = '/api/v1';
 
+/**
+ * The dated revisions of /api/v1 (contract 4.1): a client pins one in the `X-API-Version` header,
+ * and every answer names the one it was given in. A revision changes compatibly within v1; a
+ * breaking change is /api/v2.
+ */
+export const API_VERSIONS = ['2024-01-31'] as const;
+export type ApiVersion = (typeof API_VERSIONS)[number];
+/** What a request without the header gets. */
+export const LATEST_API_VERSION: ApiVersion = API_VERSIONS[API_VERSIONS.length - 1]!;
+export const API_VERSION_HEADER = 'X-API-Version';
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type ApiTag =
   | 'servers'
@@ -49,8 +60,8 @@ export const v1 = (path: string) => `${API_PREFIX}${path}`;
 
 /** Every error code a route can answer, in status order: what its OpenAPI responses list. */
 export function routeErrorCodes(route: ApiRoute): ApiErrorCode[] {
-  const codes = new Set<ApiErrorCode>(['INTERNAL_ERROR', ...(route.errors ?? [])]);
-  if (route.params || route.query || route.body) codes.add('VALIDATION_ERROR');
+  // VALIDATION_ERROR everywhere: an unsupported X-API-Version is refused on every route.
+  const codes = new Set<ApiErrorCode>(['VALIDATION_ERROR', 'INTERNAL_ERROR', ...(route.errors ?? [])]);
   if (route.params) codes.add('NOT_FOUND');
   if (!route.public) {
     codes.add('UNAUTHORIZED');

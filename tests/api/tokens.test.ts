@@ -51,6 +51,25 @@ describe('API tokens', () => {
     expect((await api.app.inject({ method: 'GET', url: '/api/v1/tokens', headers: bearer(data.token) })).statusCode).toBe(403);
   });
 
+  it('takes an expiry with any offset ISO 8601 allows, and keeps and answers it in UTC', async () => {
+    // PostgreSQL stores offsets within ±15:59 only: this one used to reach it and fail with a 500.
+    const response = await create({ name: 'far east', expires_at: '2030-12-02T13:01:50+16:24' });
+    expect(response.statusCode).toBe(201);
+    const { data } = apiResponse(CreatedApiToken).parse(response.json());
+    expect(data.expires_at).toBe('2030-12-01T20:37:50.000Z');
+    const row = await api.platform.db.selectFrom('api_tokens').select('expires_at').where('id', '=', data.id).executeTakeFirstOrThrow();
+    expect(row.expires_at?.toISOString()).toBe('2030-12-01T20:37:50.000Z');
+  });
+
+  it.each(['0000-06-01T00:00:00Z', '0001-01-01T00:30:00+01:00', '2031-02-29T00:00:00Z', '2030-12-02T13:01:50'])(
+    'refuses the expiry %s with 400, before the database sees it',
+    async (expiresAt) => {
+      const response = await create({ name: 'odd', expires_at: expiresAt });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().error.details.map((problem: { path: string }) => problem.path)).toEqual(['body.expires_at']);
+    },
+  );
+
   it('answers 400 naming the failing fields, and 422 for a past expiry or another organization\'s project', async () => {
     const invalid = await create({ name: '', project_id: 'nope', expires_at: 'tomorrow' });
     expect(invalid.statusCode).toBe(400);

@@ -69,6 +69,7 @@ describe('the REST envelope', () => {
       UNAUTHORIZED: 401,
       FORBIDDEN: 403,
       NOT_FOUND: 404,
+      METHOD_NOT_ALLOWED: 405,
       CONFLICT: 409,
       UNPROCESSABLE: 422,
       RATE_LIMITED: 429,

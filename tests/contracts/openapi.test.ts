@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apiErrorStatus, apiRoutes, buildOpenApiDocument, routeErrorCodes, type ApiRoute } from '../../contracts/index.js';
+import { API_VERSIONS, apiErrorStatus, apiRoutes, buildOpenApiDocument, routeErrorCodes, type ApiRoute } from '../../contracts/index.js';
 
 const routes: readonly ApiRoute[] = apiRoutes;
 
@@ -149,7 +149,7 @@ describe('the route registry', () => {
       'RATE_LIMITED',
       'INTERNAL_ERROR',
     ]);
-    expect(routeErrorCodes(byId('getHealth'))).toEqual(['INTERNAL_ERROR', 'SERVICE_UNAVAILABLE']);
+    expect(routeErrorCodes(byId('getHealth'))).toEqual(['VALIDATION_ERROR', 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE']);
     expect(routeErrorCodes(byId('login'))).toEqual(['VALIDATION_ERROR', 'UNAUTHORIZED', 'INTERNAL_ERROR']);
   });
 });
@@ -167,10 +167,10 @@ describe('the OpenAPI document', () => {
   });
 
   it('resolves every $ref to a component', () => {
-    const refs = [...JSON.stringify(document).matchAll(/"\$ref":"#\/components\/(schemas|responses)\/([^"]+)"/g)];
+    const refs = [...JSON.stringify(document).matchAll(/"\$ref":"#\/components\/(schemas|responses|parameters|headers)\/([^"]+)"/g)];
     expect(refs.length).toBeGreaterThan(0);
     for (const [, kind, name] of refs) {
-      expect(document.components[kind as 'schemas' | 'responses'], `${kind}/${name}`).toHaveProperty([name!]);
+      expect(document.components[kind as keyof typeof document.components], `${kind}/${name}`).toHaveProperty([name!]);
     }
   });
 
@@ -191,6 +191,16 @@ describe('the OpenAPI document', () => {
       required: false,
       schema: { default: 20, type: 'integer', minimum: 1, maximum: 100 },
     });
+  });
+
+  it('takes X-API-Version on every operation and names it in every answer (contract 4.1)', () => {
+    for (const route of routes) {
+      const operation = document.paths[route.path]![route.method.toLowerCase()] as { parameters: unknown[]; responses: Record<string, { headers?: unknown }> };
+      expect(operation.parameters[0], route.operationId).toEqual({ $ref: '#/components/parameters/ApiVersion' });
+      expect(operation.responses[route.successStatus]?.headers, route.operationId).toEqual({ 'X-API-Version': { $ref: '#/components/headers/ApiVersion' } });
+    }
+    expect(document.components.parameters.ApiVersion).toMatchObject({ in: 'header', required: false, schema: { enum: [...API_VERSIONS] } });
+    for (const response of Object.values(document.components.responses)) expect(response.headers).toHaveProperty(['X-API-Version']);
   });
 
   it('leaves the health check open to callers without credentials', () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startTestApi } from '../support/platform.js';
+import { launchBrowser } from './browser.js';
 
 /*
  * `syntra dev` runs the API with SYNTRA_UI=dev: Vite in middleware mode inside the API process,
@@ -46,5 +47,28 @@ describe('the UI in development (SYNTRA_UI=dev)', () => {
     });
     socket.close();
     expect(JSON.parse(first)).toMatchObject({ type: 'connected' });
+  });
+
+  it('runs in Chromium under its Content-Security-Policy: the React preamble and hot reload are allowed', async () => {
+    const policy = (await fetch(baseUrl)).headers.get('content-security-policy') ?? '';
+    // Allowed by the preamble's hash, not by 'unsafe-inline'.
+    expect(policy).toMatch(/script-src 'self' 'sha256-[A-Za-z0-9+/]+=*'(;|$)/);
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      const refused: string[] = [];
+      const logged: string[] = [];
+      page.on('console', (message) => {
+        logged.push(message.text());
+        if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) refused.push(message.text());
+      });
+      page.on('pageerror', (error) => refused.push(error.message));
+      await page.goto(baseUrl);
+      await page.getByRole('heading', { name: 'Sign in to Syntra' }).waitFor();
+      await expect.poll(() => logged.some((text) => text.includes('[vite] connected'))).toBe(true);
+      expect(refused).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { ServerMetricsQuery } from '../../../contracts/index.js';
+import { MAX_METRIC_BUCKETS, type ServerMetricsQuery } from '../../../contracts/index.js';
 import { NIL_UUID, readMetricSeries } from '../../../db/clickhouse/metric-series.js';
 import { serverById } from '../../../db/queries/servers.js';
 import { scopedService, scopedServicesOnServer } from '../../../db/queries/service-scope.js';
@@ -17,18 +17,15 @@ const bucketSeconds: Record<Interval, number> = { '1m': 60, '5m': 300, '1h': 360
 /** Without `from`, a window of this many buckets before `to`: an hour of minutes, a week of hours. */
 const defaultBuckets: Record<Interval, number> = { '1m': 60, '5m': 72, '1h': 168, '1d': 30 };
 
-/** A day of minutes: more points than a chart can draw, and a bound on the query's result. */
-const maxBucketsPerSeries = 1440;
-
 function metricWindow(query: { from?: string | undefined; to?: string | undefined; interval: Interval }) {
   const range = timeRange(query);
   const seconds = bucketSeconds[query.interval];
   const to = range.to ?? new Date();
   const from = range.from ?? windowBefore(to, defaultBuckets[query.interval] * seconds * 1000);
-  if ((to.getTime() - from.getTime()) / 1000 / seconds > maxBucketsPerSeries) {
+  if ((to.getTime() - from.getTime()) / 1000 / seconds > MAX_METRIC_BUCKETS) {
     throw invalidQuery({
       path: 'query.interval',
-      message: `from..to spans more than ${maxBucketsPerSeries} intervals of ${query.interval}; choose a longer interval or a shorter range`,
+      message: `from..to spans more than ${MAX_METRIC_BUCKETS} intervals of ${query.interval}; choose a longer interval or a shorter range`,
     });
   }
   return { from, to, bucketSeconds: seconds };

@@ -6,11 +6,14 @@ export interface TimeRange {
   to?: Date;
 }
 
-/** A query's `from`/`to`, refused with the same 400 as any invalid field when they run backwards. */
+/**
+ * A query's `from`/`to`, refused with the same 400 as any invalid field when they run backwards.
+ * An empty window selects nothing: bounds beyond ClickHouse's range both read as its end.
+ */
 export function timeRange(query: { from?: string | undefined; to?: string | undefined }): TimeRange {
   const from = query.from === undefined ? undefined : new Date(query.from);
   const to = query.to === undefined ? undefined : new Date(query.to);
-  if (from && to && from >= to) throw invalidQuery({ path: 'query.from', message: 'must be before to' });
+  if (from && to && from > to) throw invalidQuery({ path: 'query.from', message: 'must not be after to' });
   return { ...(from ? { from } : {}), ...(to ? { to } : {}) };
 }
 

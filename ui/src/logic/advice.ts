@@ -10,6 +10,7 @@ const apiAdvice: Record<ApiErrorCode | 'NETWORK_ERROR', string> = {
   UNAUTHORIZED: 'Sign in again: your session ended or the token is wrong.',
   FORBIDDEN: 'Your role does not allow this. Ask an owner or admin of the organization.',
   NOT_FOUND: 'It may have been deleted. Go back to the list and reload.',
+  METHOD_NOT_ALLOWED: 'This version of the UI asked the API something it does not take. Reload the page.',
   CONFLICT: 'Someone else changed it at the same time. Reload and try again.',
   UNPROCESSABLE: 'The request is valid but cannot be done now; the message says why.',
   RATE_LIMITED: 'Too many requests. Wait a minute and try again.',
