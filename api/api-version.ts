@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { API_PREFIX, API_VERSION_HEADER, API_VERSIONS, LATEST_API_VERSION } from '../contracts/index.js';
-import { ApiProblem } from './errors.js';
+import { ApiProblem } from '../control/problem.js';
 
 /*
  * Contract 4.1's `X-API-Version`: a request under /api/ may pin a dated revision of the API; the

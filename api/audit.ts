@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { insertAuditLog } from '../db/queries/audit-logs.js';
 import type { Database, JsonValue } from '../db/postgres/database.js';
-import type { Caller } from './auth/permissions.js';
+import type { Caller } from '../control/caller.js';
 
 export interface AuditEntry {
   /** `<resource>.<verb>`: `server.create`, `project.delete`, `auth.login`. */

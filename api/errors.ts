@@ -1,24 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { apiErrorStatus, type ApiErrorCode } from '../contracts/index.js';
-
-interface ProblemOptions {
-  details?: unknown;
-  headers?: Record<string, string>;
-  /** Only for statuses the code table cannot express (413, 415 from the HTTP layer). */
-  status?: number;
-}
-
-/** An error a route throws on purpose; the error handler turns it into the contract's ApiError. */
-export class ApiProblem extends Error {
-  constructor(
-    readonly code: ApiErrorCode,
-    message: string,
-    readonly options: ProblemOptions = {},
-  ) {
-    super(message);
-    this.name = 'ApiProblem';
-  }
-}
+import { apiErrorStatus } from '../contracts/index.js';
+import { ApiProblem } from '../control/problem.js';
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: ApiProblem) {
   const { details, headers = {}, status } = problem.options;

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
-import { ApiProblem, sendProblem } from './errors.js';
+import { ApiProblem } from '../control/problem.js';
+import { sendProblem } from './errors.js';
 
 /*
  * A known path asked with a method it does not declare answers 405 with `Allow` (RFC 9110

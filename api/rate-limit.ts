@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ApiProblem } from './errors.js';
+import { ApiProblem } from '../control/problem.js';
 
 /**
  * A token bucket: `capacity` requests at once, refilled continuously at capacity per minute. A

@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { apiRoutes, type ApiOperationId, type ApiRoute, type ResponseMeta } from '../contracts/index.js';
-import { type Action, authorize, type Caller } from './auth/permissions.js';
-import { ApiProblem } from './errors.js';
+import { type Action } from '../contracts/api/permissions.js';
+import { authorize, type Caller } from '../control/caller.js';
+import { ApiProblem } from '../control/problem.js';
 
 /*
  * Routes are registered from the contract's route registry, so the OpenAPI document, the request

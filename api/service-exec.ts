@@ -16,9 +16,9 @@ import { abandonUnansweredCommand, condenseCommandResponse } from '../db/queries
 import { serverById } from '../db/queries/servers.js';
 import { serviceById } from '../db/queries/services.js';
 import { recordAudit } from './audit.js';
-import { type Caller, scopeOf } from './auth/permissions.js';
+import { type Caller, scopeOf } from '../control/caller.js';
 import type { CommandAnswers } from './command-answers.js';
-import { ApiProblem } from './errors.js';
+import { ApiProblem } from '../control/problem.js';
 
 /* Beyond the command's own timeout: for the command to reach the agent and its answer to come back. */
 const answerGraceSeconds = 15;

@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { WebSocketServer } from 'ws';
-import { issueToken } from '../api/auth/tokens.js';
+import { issueToken } from '../contracts/tokens.js';
 import { freePort } from '../engines/ports.js';
 import { startBenchControlPlane } from './support/control-plane.js';
 

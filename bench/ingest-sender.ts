@@ -3,7 +3,7 @@
 // window of zstd batches in flight and waits for every acknowledgement.
 import { randomUUID } from 'node:crypto';
 import { compress } from 'zstd-napi';
-import { issueToken } from '../api/auth/tokens.js';
+import { issueToken } from '../contracts/tokens.js';
 import { toAgentProtocolId, type TelemetryData } from '../contracts/index.js';
 import { FakeAgent } from '../tests/support/fake-agent.js';
 import { startBenchControlPlane } from './support/control-plane.js';

@@ -3,7 +3,7 @@
 // (the same ClickHouse SELECT, the same PostgreSQL page), measured in the same run.
 // Usage: npx tsx bench/query-latency.ts [spans=1000000] [requests=300]
 import { randomBytes, randomUUID } from 'node:crypto';
-import { issueToken } from '../api/auth/tokens.js';
+import { issueToken } from '../contracts/tokens.js';
 import { spanBlockOf } from '../api/ingest/clickhouse-rows.js';
 import { insertEncoded, jsonColumns } from '../db/clickhouse/writer.js';
 import type { TraceSpan } from '../contracts/index.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { issueToken, tokenMatchesHash } from '../api/auth/tokens.js';
+import { issueToken, tokenMatchesHash } from '../contracts/tokens.js';
 import type { Config } from '../config/env.js';
 import { createDb } from '../db/postgres/connection.js';
 import type { Database, ServerRow } from '../db/postgres/database.js';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { tokenKind } from '../api/auth/tokens.js';
-import { parseMasterKey } from '../api/secrets/master-key.js';
+import { tokenKind } from '../contracts/tokens.js';
+import { parseMasterKey } from './master-key.js';
 
 /**
  * Every environment variable Syntra reads, in one place. Each entry documents itself; `syntra env`

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AlertChannel, type AlertChannelInput, SECRET_MASK } from '../../contracts/index.js';
-import { ApiProblem } from '../errors.js';
+import { ApiProblem } from '../../control/problem.js';
 import type { FieldProblem } from '../routing.js';
 import type { SecretCipher } from '../secrets/cipher.js';
 

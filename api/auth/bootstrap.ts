@@ -6,7 +6,7 @@ import { createOwnerAndOrganization, hasAnyUser } from '../../db/queries/organiz
 import type { Database } from '../../db/postgres/database.js';
 import { slugify } from '../slug.js';
 import { createLoginLink, loginLinkUrl, loginLinkValidityHours } from './login-links.js';
-import { hashToken, tokenPrefix } from './tokens.js';
+import { hashToken, tokenPrefix } from '../../contracts/tokens.js';
 
 /**
  * The very first start of a platform (no users yet) creates the owner, their organization and a

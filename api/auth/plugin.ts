@@ -3,11 +3,12 @@ import type { Kysely } from 'kysely';
 import { apiTokenByHash, type TokenWithRole, touchApiToken } from '../../db/queries/api-tokens.js';
 import { liveSession, type SessionWithRole, touchSession } from '../../db/queries/sessions.js';
 import type { Database } from '../../db/postgres/database.js';
-import { ApiProblem } from '../errors.js';
+import { ApiProblem } from '../../control/problem.js';
 import { followChannel, NotifiedCache } from '../notified-cache.js';
-import { type Action, authorize, type Caller } from './permissions.js';
+import { type Action } from '../../contracts/api/permissions.js';
+import { authorize, type Caller } from '../../control/caller.js';
 import { csrfHeader, sessionSecretFrom } from './session-cookie.js';
-import { hashToken, tokenKind, tokenMatchesHash } from './tokens.js';
+import { hashToken, tokenKind, tokenMatchesHash } from '../../contracts/tokens.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

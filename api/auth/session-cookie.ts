@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { servedOverHttps } from '../security-headers.js';
-import { hashToken } from './tokens.js';
+import { hashToken } from '../../contracts/tokens.js';
 
 /*
  * The browser's session: an httpOnly cookie carrying a random secret. The database keeps only the

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
 import { DEFAULT_AGENT_CONFIG, Semver } from '../../contracts/index.js';
 import { markServerOffline, markSilentServersOffline, serverByAgentTokenHash } from '../../db/queries/server-presence.js';
-import { hashToken, tokenKind, tokenMatchesHash } from '../auth/tokens.js';
+import { hashToken, tokenKind, tokenMatchesHash } from '../../contracts/tokens.js';
 import type { Platform } from '../platform.js';
 import { AgentEvents } from './events.js';
 import { HeartbeatWriter } from './heartbeat-writer.js';

@@ -10,8 +10,8 @@ import { scopedService } from '../../db/queries/service-scope.js';
 import { sealChannels, StoredAlertChannels } from '../alerts/channels.js';
 import { alertRuleResource } from '../alerts/resources.js';
 import { recordAudit } from '../audit.js';
-import { scopeOf } from '../auth/permissions.js';
-import { ApiProblem } from '../errors.js';
+import { scopeOf } from '../../control/caller.js';
+import { ApiProblem } from '../../control/problem.js';
 import type { Platform } from '../platform.js';
 import { defineRoute, registryRoute, WithMeta } from '../routing.js';
 

@@ -5,7 +5,7 @@ import { membership, organizationsOfUser } from '../../db/queries/organizations.
 import { consumeLoginLink, deleteExpiredSessions, deleteSession, insertSession } from '../../db/queries/sessions.js';
 import type { Database } from '../../db/postgres/database.js';
 import { recordAudit } from '../audit.js';
-import type { Caller } from '../auth/permissions.js';
+import type { Caller } from '../../control/caller.js';
 import {
   clearSessionCookie,
   csrfTokenFor,
@@ -14,8 +14,8 @@ import {
   sessionSecretFrom,
   setSessionCookie,
 } from '../auth/session-cookie.js';
-import { hashToken } from '../auth/tokens.js';
-import { ApiProblem } from '../errors.js';
+import { hashToken } from '../../contracts/tokens.js';
+import { ApiProblem } from '../../control/problem.js';
 import type { Platform } from '../platform.js';
 import { defineRoute, registryRoute } from '../routing.js';
 

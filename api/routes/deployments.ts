@@ -9,9 +9,9 @@ import {
   serviceForOperation,
 } from '../../db/queries/deployments.js';
 import { recordAudit } from '../audit.js';
-import { scopeOf } from '../auth/permissions.js';
+import { scopeOf } from '../../control/caller.js';
 import { cancelOperation } from '../durable-operations.js';
-import { ApiProblem } from '../errors.js';
+import { ApiProblem } from '../../control/problem.js';
 import type { Platform } from '../platform.js';
 import { deploymentDetailResource, deploymentResource } from '../resources/deployment.js';
 import { defineRoute, registryRoute } from '../routing.js';

@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { CONTROL_PLANE_VERSION, type DependencyHealth, type HealthReport } from '../../contracts/index.js';
 import { clickhouseVersion } from '../../db/clickhouse/migrate.js';
 import { postgresVersion } from '../../db/postgres/connection.js';
-import { ApiProblem } from '../errors.js';
+import { ApiProblem } from '../../control/problem.js';
 import type { Platform } from '../platform.js';
 
 const probeTimeoutMs = 3_000;

@@ -2,8 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import { acknowledgeIncident, incidentById, listIncidents } from '../../db/queries/alerts.js';
 import { incidentResource } from '../alerts/resources.js';
 import { recordAudit } from '../audit.js';
-import { scopeOf } from '../auth/permissions.js';
-import { ApiProblem } from '../errors.js';
+import { scopeOf } from '../../control/caller.js';
+import { ApiProblem } from '../../control/problem.js';
 import type { Platform } from '../platform.js';
 import { defineRoute, registryRoute, WithMeta } from '../routing.js';
 

@@ -13,8 +13,8 @@ import {
 } from '../../db/queries/members.js';
 import { recordAudit } from '../audit.js';
 import { createLoginLink, loginLinkUrl } from '../auth/login-links.js';
-import type { Caller } from '../auth/permissions.js';
-import { ApiProblem } from '../errors.js';
+import type { Caller } from '../../control/caller.js';
+import { ApiProblem } from '../../control/problem.js';
 import type { Platform } from '../platform.js';
 import { isoTimestampOrNull } from '../resources/timestamps.js';
 import { defineRoute, registryRoute } from '../routing.js';

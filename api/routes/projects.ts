@@ -13,8 +13,8 @@ import {
 import { isUniqueViolation } from '../../db/queries/unique-violation.js';
 import { recordAudit } from '../audit.js';
 import { followChannel, NotifiedCache } from '../notified-cache.js';
-import { scopeOf } from '../auth/permissions.js';
-import { ApiProblem } from '../errors.js';
+import { scopeOf } from '../../control/caller.js';
+import { ApiProblem } from '../../control/problem.js';
 import type { Platform } from '../platform.js';
 import { projectResource } from '../resources/project.js';
 import { serviceResource } from '../resources/service.js';

@@ -15,8 +15,8 @@ import {
   workflowRunById,
 } from '../../db/queries/workflow-definitions.js';
 import { recordAudit } from '../audit.js';
-import { scopeOf } from '../auth/permissions.js';
-import { ApiProblem } from '../errors.js';
+import { scopeOf } from '../../control/caller.js';
+import { ApiProblem } from '../../control/problem.js';
 import type { Platform } from '../platform.js';
 import { isoTimestamp, isoTimestampOrNull } from '../resources/timestamps.js';
 import { defineRoute, registryRoute, WithMeta } from '../routing.js';

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { masterKeyBytes } from '../../config/master-key.js';
 
 /*
  * AES-256-GCM under the master key. A sealed value is one buffer:
@@ -16,7 +17,6 @@ const versionBytes = 1;
 const ivBytes = 12;
 const authTagBytes = 16;
 const headerBytes = versionBytes + ivBytes + authTagBytes;
-export const masterKeyBytes = 32;
 const maxKeyVersion = 255;
 
 /** A sealed value that cannot be opened: wrong key, wrong context, or altered bytes. */

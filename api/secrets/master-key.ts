@@ -2,22 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../../config/env.js';
-import { masterKeyBytes } from './cipher.js';
+import { masterKeyBytes, parseMasterKey } from '../../config/master-key.js';
 
 /** Where a generated master key is kept: in the data folder, readable by its owner only. */
 export const masterKeyFileName = 'master.key';
-
-const hexKey = /^[0-9a-fA-F]{64}$/;
-const base64Key = /^[A-Za-z0-9+/_-]{43}=?$/;
-
-/** The 32 key bytes of a master key written as 64 hex digits or as base64 (standard or url-safe); null otherwise. */
-export function parseMasterKey(text: string): Buffer | null {
-  const trimmed = text.trim();
-  if (hexKey.test(trimmed)) return Buffer.from(trimmed, 'hex');
-  if (!base64Key.test(trimmed)) return null;
-  const key = Buffer.from(trimmed.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
-  return key.length === masterKeyBytes ? key : null;
-}
 
 export interface MasterKey {
   key: Buffer;

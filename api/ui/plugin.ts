@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ViteDevServer } from 'vite';
 import type { Config } from '../../config/env.js';
-import { ApiProblem } from '../errors.js';
+import { ApiProblem } from '../../control/problem.js';
 import { appDirectives, contentSecurityPolicyFor, type CspDirectives } from '../security-headers.js';
 
 /*

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { buildApi } from '../../api/app.js';
-import { issueToken } from '../../api/auth/tokens.js';
+import { issueToken } from '../../contracts/tokens.js';
 import { openPlatform } from '../../api/platform.js';
 import { loadConfig } from '../../config/env.js';
 import { freePort } from '../../engines/ports.js';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actions, permissionMatrix, roles } from '../../api/auth/permissions.js';
+import { actions, permissionMatrix, roles } from '../../contracts/api/permissions.js';
 import type { OrgRole } from '../../db/postgres/database.js';
 import { createServer } from '../support/fixtures.js';
 import { addMember, bearer, bootstrappedOrganization, otherOrganization } from '../support/auth.js';

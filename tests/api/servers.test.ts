@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { tokenKind, tokenMatchesHash } from '../../api/auth/tokens.js';
+import { tokenKind, tokenMatchesHash } from '../../contracts/tokens.js';
 import { apiResponse, CreateServerResult, Server } from '../../contracts/index.js';
 import { validMessages } from '../contracts/examples.js';
 import { bearer, bootstrappedOrganization, otherOrganization } from '../support/auth.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashToken, tokenKind } from '../../api/auth/tokens.js';
+import { hashToken, tokenKind } from '../../contracts/tokens.js';
 import { CreatedApiToken, apiResponse } from '../../contracts/index.js';
 import { addMember, bearer, bootstrappedOrganization, otherOrganization } from '../support/auth.js';
 import { startTestApi } from '../support/platform.js';

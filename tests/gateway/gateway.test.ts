@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueToken } from '../../api/auth/tokens.js';
+import { issueToken } from '../../contracts/tokens.js';
 import { toServerProtocolId } from '../../contracts/index.js';
 import { sealDeployCommand } from '../../api/secrets/command-secrets.js';
 import { commandByRequestId, enqueueAgentCommand, withdrawPendingCommand } from '../../db/queries/agent-commands.js';

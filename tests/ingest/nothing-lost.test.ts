@@ -10,7 +10,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sentryDsn } from '../../agent/telemetry/dsn.js';
 import { buildApi } from '../../api/app.js';
-import { hashToken } from '../../api/auth/tokens.js';
+import { hashToken } from '../../contracts/tokens.js';
 import { sealDeployCommand } from '../../api/secrets/command-secrets.js';
 import { commandByRequestId, enqueueAgentCommand } from '../../db/queries/agent-commands.js';
 import { freePort, waitForPort } from '../../engines/ports.js';

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sentryDsn } from '../../agent/telemetry/dsn.js';
-import { hashToken } from '../../api/auth/tokens.js';
+import { hashToken } from '../../contracts/tokens.js';
 import { bearer, bootstrappedOrganization } from '../support/auth.js';
 import { createProject, createServer } from '../support/fixtures.js';
 import { startTestApi } from '../support/platform.js';

@@ -15,7 +15,7 @@ import { createDb } from '../../db/postgres/connection.js';
 import type { Database } from '../../db/postgres/database.js';
 import { freePort } from '../../engines/ports.js';
 import { httpGet } from '../agent/harness.js';
-import { issueToken } from '../../api/auth/tokens.js';
+import { issueToken } from '../../contracts/tokens.js';
 import { bootstrappedOrganization } from '../support/auth.js';
 import { ensureDockerd, removeManaged, startTestRegistry, type TestRegistry } from '../support/docker.js';
 import { createProject } from '../support/fixtures.js';

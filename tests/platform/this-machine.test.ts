@@ -1,7 +1,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashToken } from '../../api/auth/tokens.js';
+import { hashToken } from '../../contracts/tokens.js';
 import { registerThisMachine, thisMachineFileName, thisMachineName } from '../../cli/this-machine.js';
 import { bearer, bootstrappedOrganization } from '../support/auth.js';
 import { startTestApi } from '../support/platform.js';

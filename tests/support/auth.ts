@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { issueToken } from '../../api/auth/tokens.js';
+import { issueToken } from '../../contracts/tokens.js';
 import type { Database, OrgRole } from '../../db/postgres/database.js';
 import { bootstrappedOrganization as firstOrganization } from '../../db/queries/organizations.js';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { issueToken } from '../../api/auth/tokens.js';
+import { issueToken } from '../../contracts/tokens.js';
 import type { SecretCipher } from '../../api/secrets/cipher.js';
 import { sealRegistryPassword } from '../../api/secrets/registry-credentials.js';
 import type { DeployPayload, HealthCheckConfig } from '../../contracts/index.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { inject } from 'vitest';
 import { buildApi } from '../../api/app.js';
-import { issueToken } from '../../api/auth/tokens.js';
+import { issueToken } from '../../contracts/tokens.js';
 import { openPlatform, type Platform } from '../../api/platform.js';
 import { loadConfig, type Config } from '../../config/env.js';
 import { freshDatabaseUrl } from './postgres.js';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { build } from 'vite';
-import { issueToken } from '../../api/auth/tokens.js';
+import { issueToken } from '../../contracts/tokens.js';
 import { uiDist, uiRoot } from '../../api/ui/plugin.js';
 import { startBenchControlPlane } from '../../bench/support/control-plane.js';
 

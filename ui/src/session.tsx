@@ -1,6 +1,6 @@
 import { createContext, useContext } from 'react';
 import type { AuthIdentity, MemberRole } from '../../contracts/api/access.js';
-import { permissionMatrix, type Action } from '../../api/auth/permissions.js';
+import { permissionMatrix, type Action } from '../../contracts/api/permissions.js';
 
 /* Who is signed in, for every page: their identity, what their role allows, and how to sign out. */
 

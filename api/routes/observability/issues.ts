@@ -3,8 +3,8 @@ import { issueById, issueEvents, listIssues, updateIssue } from '../../../db/que
 import { memberById } from '../../../db/queries/members.js';
 import { projectById } from '../../../db/queries/projects.js';
 import { recordAudit } from '../../audit.js';
-import { scopeOf } from '../../auth/permissions.js';
-import { ApiProblem } from '../../errors.js';
+import { scopeOf } from '../../../control/caller.js';
+import { ApiProblem } from '../../../control/problem.js';
 import type { Platform } from '../../platform.js';
 import { defineRoute, registryRoute, WithMeta } from '../../routing.js';
 import { issueEventResource, issueResource } from './issue-resources.js';

@@ -3,8 +3,8 @@ import { MAX_METRIC_BUCKETS, type ServerMetricsQuery } from '../../../contracts/
 import { NIL_UUID, readMetricSeries } from '../../../db/clickhouse/metric-series.js';
 import { serverById } from '../../../db/queries/servers.js';
 import { scopedService, scopedServicesOnServer } from '../../../db/queries/service-scope.js';
-import { scopeOf } from '../../auth/permissions.js';
-import { ApiProblem } from '../../errors.js';
+import { scopeOf } from '../../../control/caller.js';
+import { ApiProblem } from '../../../control/problem.js';
 import type { Platform } from '../../platform.js';
 import { defineRoute, registryRoute } from '../../routing.js';
 import { invalidQuery, timeRange, windowBefore } from './time-range.js';

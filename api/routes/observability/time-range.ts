@@ -1,4 +1,4 @@
-import { ApiProblem } from '../../errors.js';
+import { ApiProblem } from '../../../control/problem.js';
 import type { FieldProblem } from '../../routing.js';
 
 export interface TimeRange {

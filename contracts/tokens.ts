@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { hashToken } from '../../contracts/token-hash.js';
+import { hashToken } from './token-hash.js';
 
 /** Token kinds of contract section 2.1: `syn_<kind>_<random>`. */
 export type TokenKind = 'usr' | 'prj' | 'agt';

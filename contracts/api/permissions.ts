@@ -1,7 +1,4 @@
-import type { OrgRole } from '../../db/postgres/database.js';
-import type { Scope } from '../../db/queries/scope.js';
-import { ApiProblem } from '../errors.js';
-import { MemberRole } from '../../contracts/index.js';
+import { MemberRole } from './access.js';
 
 /**
  * Who may do what. `docs/rbac.md` shows the same matrix as a table; a test walks every cell, so
@@ -36,7 +33,7 @@ export const actions = [
 export type Action = (typeof actions)[number];
 
 /** The roles, from the contract (most powerful first); the database enum `org_role` has the same labels. */
-export const roles = MemberRole.options satisfies readonly OrgRole[];
+export const roles = MemberRole.options;
 
 /* What only owners and admins may do: delete projects, manage servers and members, read the audit log. */
 const adminOnlyActions: ReadonlySet<Action> = new Set<Action>(['project.delete', 'server.create', 'server.update', 'server.delete', 'members.manage', 'audit.read']);
@@ -46,7 +43,7 @@ const adminOnlyActions: ReadonlySet<Action> = new Set<Action>(['project.delete',
  * can neither grant nor remove the owner role), not in this matrix. Every role may manage its
  * own API tokens: a token never carries more than its creator's role, so that grants nothing new.
  */
-export const permissionMatrix: Record<OrgRole, ReadonlySet<Action>> = {
+export const permissionMatrix: Record<MemberRole, ReadonlySet<Action>> = {
   owner: new Set(actions),
   admin: new Set(actions),
   developer: new Set(actions.filter((action) => !adminOnlyActions.has(action))),
@@ -69,30 +66,8 @@ export const organizationActions: ReadonlySet<Action> = new Set<Action>([
   'audit.read',
 ]);
 
-/** The authenticated party of a request; `request.caller` once the auth hook has run. */
-export interface Caller {
-  userId: string;
-  orgId: string;
-  role: OrgRole;
-  /** Set for project-scoped tokens (`syn_prj_`): every query is narrowed to this project. */
-  projectId?: string;
-  /** The API token used, when authenticated by one. */
-  tokenId?: string;
-  via: 'token' | 'session';
-}
-
-export function scopeOf(caller: Caller): Scope {
-  return caller.projectId ? { orgId: caller.orgId, projectId: caller.projectId } : { orgId: caller.orgId };
-}
-
-export function isAllowed(caller: Caller, action: Action): boolean {
+/** Whether a member of `role` (through a token narrowed to `projectId`, if set) may do `action`. */
+export function isAllowed(caller: { role: MemberRole; projectId?: string | undefined }, action: Action): boolean {
   if (caller.projectId && organizationActions.has(action)) return false;
   return permissionMatrix[caller.role].has(action);
-}
-
-/** Throws 403 FORBIDDEN unless the caller's role (and token scope) allows the action. */
-export function authorize(caller: Caller, action: Action): void {
-  if (isAllowed(caller, action)) return;
-  const who = caller.projectId ? `a project-scoped token (role ${caller.role})` : `the ${caller.role} role`;
-  throw new ApiProblem('FORBIDDEN', `${who} may not ${action}`);
 }
