@@ -8,11 +8,11 @@ import {
   type ScalePayload,
   type StopPayload,
 } from '../contracts/index.js';
-import type { SecretCipher } from '../api/secrets/cipher.js';
-import { registryAuthOf } from '../api/secrets/registry-credentials.js';
-import { sealDeployCommand } from '../api/secrets/command-secrets.js';
-import { decryptedEnv } from '../api/secrets/service-env.js';
-import { serviceResource } from '../api/resources/service.js';
+import type { SecretCipher } from '../control/secrets/cipher.js';
+import { registryAuthOf } from '../control/secrets/registry-credentials.js';
+import { sealDeployCommand } from '../control/secrets/command-secrets.js';
+import { decryptedEnv } from '../control/secrets/service-env.js';
+import { serviceResource } from '../control/resources/service.js';
 import { commandByRequestId, enqueueAgentCommand, withdrawPendingCommand } from '../db/queries/agent-commands.js';
 import type { Database } from '../db/postgres/database.js';
 import { deploymentById, serviceWithProject } from '../db/queries/deployments.js';

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { SecretCipher } from '../api/secrets/cipher.js';
+import type { SecretCipher } from '../control/secrets/cipher.js';
 import type { Database } from '../db/postgres/database.js';
 import { deploymentActivities } from './deployments.js';
 import { dispatchActivities } from './dispatch.js';

@@ -15,7 +15,7 @@ import { enqueueAgentCommand } from '../db/queries/agent-commands.js';
 import { abandonUnansweredCommand, condenseCommandResponse } from '../db/queries/command-answers.js';
 import { serverById } from '../db/queries/servers.js';
 import { serviceById } from '../db/queries/services.js';
-import { recordAudit } from './audit.js';
+import { recordAudit } from '../control/audit.js';
 import { type Caller, scopeOf } from '../control/caller.js';
 import type { CommandAnswers } from './command-answers.js';
 import { ApiProblem } from '../control/problem.js';

@@ -5,7 +5,7 @@
 // AGENT_ENTRY=dist/syntra-agent.mjs (npm run build:agent) measures the standalone agent build instead of the TypeScript sources run through tsx.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { sealDeployCommand } from '../api/secrets/command-secrets.js';
+import { sealDeployCommand } from '../control/secrets/command-secrets.js';
 import { enqueueAgentCommand } from '../db/queries/agent-commands.js';
 import { ensureDockerd, removeManaged, startTestRegistry } from '../tests/support/docker.js';
 import { createServer } from '../tests/support/fixtures.js';

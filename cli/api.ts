@@ -1,5 +1,5 @@
 import { buildApi } from '../api/app.js';
-import { openPlatform } from '../api/platform.js';
+import { openPlatform } from '../control/platform.js';
 import type { Config } from '../config/env.js';
 import { assertPortFree } from '../engines/ports.js';
 import { createLogger } from './logger.js';

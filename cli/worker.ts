@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
-import { openSecretCipher } from '../api/secrets/open-cipher.js';
+import { openSecretCipher } from '../control/secrets/open-cipher.js';
 import type { Config } from '../config/env.js';
 import { createDb } from '../db/postgres/connection.js';
 import { migrateToLatest } from '../db/postgres/migrate.js';

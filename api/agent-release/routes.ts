@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyPluginAsync } from 'fastify';
-import type { Platform } from '../platform.js';
+import type { Platform } from '../../control/platform.js';
 import { agentInstallScript } from './install-script.js';
 import type { AgentReleaseStore } from './store.js';
 

@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { AgentCommandRow, Database } from '../../db/postgres/database.js';
 import { takePendingCommands, withdrawPendingCommand } from '../../db/queries/agent-commands.js';
-import type { SecretCipher } from '../secrets/cipher.js';
-import { deliverablePayload } from '../secrets/command-secrets.js';
+import type { SecretCipher } from '../../control/secrets/cipher.js';
+import { deliverablePayload } from '../../control/secrets/command-secrets.js';
 
 /**
  * A server's pending commands, oldest first, each with the payload to send (a deploy's sealed

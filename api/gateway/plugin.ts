@@ -5,7 +5,7 @@ import { WebSocketServer } from 'ws';
 import { DEFAULT_AGENT_CONFIG, Semver } from '../../contracts/index.js';
 import { markServerOffline, markSilentServersOffline, serverByAgentTokenHash } from '../../db/queries/server-presence.js';
 import { hashToken, tokenKind, tokenMatchesHash } from '../../contracts/tokens.js';
-import type { Platform } from '../platform.js';
+import type { Platform } from '../../control/platform.js';
 import { AgentEvents } from './events.js';
 import { HeartbeatWriter } from './heartbeat-writer.js';
 import { keepStandingProblems } from './server-problems.js';

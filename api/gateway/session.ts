@@ -20,7 +20,7 @@ import {
 import { markCommandSent, recordCommandResponse } from '../../db/queries/agent-commands.js';
 import { recordAgentHello } from '../../db/queries/server-presence.js';
 import type { Database, ServerRow } from '../../db/postgres/database.js';
-import type { SecretCipher } from '../secrets/cipher.js';
+import type { SecretCipher } from '../../control/secrets/cipher.js';
 import type { AgentEvents } from './events.js';
 import type { HeartbeatWriter } from './heartbeat-writer.js';
 import { pendingCommandsToSend } from './pending-commands.js';

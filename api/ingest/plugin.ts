@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { pruneBatches } from '../../db/queries/telemetry-batches.js';
-import type { Platform } from '../platform.js';
+import type { Platform } from '../../control/platform.js';
 import { AlertEvaluator } from './alerts/alert-evaluator.js';
 import { TelemetryIngest } from './telemetry-ingest.js';
 

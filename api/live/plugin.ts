@@ -22,9 +22,9 @@ import { scopedService } from '../../db/queries/service-scope.js';
 import type { Credentials } from '../auth/plugin.js';
 import { scopeOf, type Caller } from '../../control/caller.js';
 import { ApiProblem } from '../../control/problem.js';
-import type { Platform } from '../platform.js';
-import { eventResource } from '../resources/deployment.js';
-import { issueResource } from '../routes/observability/issue-resources.js';
+import type { Platform } from '../../control/platform.js';
+import { eventResource } from '../../control/resources/deployment.js';
+import { issueResource } from '../../control/resources/issue.js';
 
 /* What `deployment_events`' trigger (migration 0007) and `error_groups`' (0010) notify. */
 const EventNotification = z.object({ id: z.string(), deployment_id: z.string(), service_id: z.string() });

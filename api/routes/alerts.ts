@@ -7,12 +7,12 @@ import { alertRuleById, deleteAlertRule, insertAlertRule, listAlertRules, update
 import { projectById } from '../../db/queries/projects.js';
 import type { Scope } from '../../db/queries/scope.js';
 import { scopedService } from '../../db/queries/service-scope.js';
-import { sealChannels, StoredAlertChannels } from '../alerts/channels.js';
-import { alertRuleResource } from '../alerts/resources.js';
-import { recordAudit } from '../audit.js';
+import { sealChannels, StoredAlertChannels } from '../../control/alert-channels.js';
+import { alertRuleResource } from '../../control/resources/alert.js';
+import { recordAudit } from '../../control/audit.js';
 import { scopeOf } from '../../control/caller.js';
 import { ApiProblem } from '../../control/problem.js';
-import type { Platform } from '../platform.js';
+import type { Platform } from '../../control/platform.js';
 import { defineRoute, registryRoute, WithMeta } from '../routing.js';
 
 const notFound = (alertId: string) => new ApiProblem('NOT_FOUND', `No alert rule ${alertId} in this organization`);

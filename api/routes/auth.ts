@@ -4,7 +4,7 @@ import { API_PREFIX, type AuthIdentity } from '../../contracts/index.js';
 import { membership, organizationsOfUser } from '../../db/queries/organizations.js';
 import { consumeLoginLink, deleteExpiredSessions, deleteSession, insertSession } from '../../db/queries/sessions.js';
 import type { Database } from '../../db/postgres/database.js';
-import { recordAudit } from '../audit.js';
+import { recordAudit } from '../../control/audit.js';
 import type { Caller } from '../../control/caller.js';
 import {
   clearSessionCookie,
@@ -16,7 +16,7 @@ import {
 } from '../auth/session-cookie.js';
 import { hashToken } from '../../contracts/tokens.js';
 import { ApiProblem } from '../../control/problem.js';
-import type { Platform } from '../platform.js';
+import type { Platform } from '../../control/platform.js';
 import { defineRoute, registryRoute } from '../routing.js';
 
 /* Sign-in for the browser (ARCHITECTURE correction 5: the contract has no auth endpoints). */

@@ -8,12 +8,12 @@ import {
   finishedDeploymentStatuses,
   serviceForOperation,
 } from '../../db/queries/deployments.js';
-import { recordAudit } from '../audit.js';
+import { recordAudit } from '../../control/audit.js';
 import { scopeOf } from '../../control/caller.js';
-import { cancelOperation } from '../durable-operations.js';
+import { cancelOperation } from '../../control/operations/queue.js';
 import { ApiProblem } from '../../control/problem.js';
-import type { Platform } from '../platform.js';
-import { deploymentDetailResource, deploymentResource } from '../resources/deployment.js';
+import type { Platform } from '../../control/platform.js';
+import { deploymentDetailResource, deploymentResource } from '../../control/resources/deployment.js';
 import { defineRoute, registryRoute } from '../routing.js';
 
 const notFound = (deploymentId: string) => new ApiProblem('NOT_FOUND', `No deployment ${deploymentId} in this organization`);

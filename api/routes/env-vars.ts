@@ -2,12 +2,12 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { EnvVar } from '../../contracts/index.js';
 import { storeSealedEnvVars } from '../../db/queries/env-vars.js';
 import { serviceById } from '../../db/queries/services.js';
-import { recordAudit } from '../audit.js';
+import { recordAudit } from '../../control/audit.js';
 import { authorize, scopeOf } from '../../control/caller.js';
 import { ApiProblem } from '../../control/problem.js';
-import type { Platform } from '../platform.js';
+import type { Platform } from '../../control/platform.js';
 import { defineRoute, registryRoute } from '../routing.js';
-import { maskSecrets, openEnvVars, sealEnvVars } from '../secrets/service-env.js';
+import { maskSecrets, openEnvVars, sealEnvVars } from '../../control/secrets/service-env.js';
 
 const notFound = (serviceId: string) => new ApiProblem('NOT_FOUND', `No service ${serviceId} in this organization`);
 

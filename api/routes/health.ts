@@ -5,7 +5,7 @@ import { CONTROL_PLANE_VERSION, type DependencyHealth, type HealthReport } from 
 import { clickhouseVersion } from '../../db/clickhouse/migrate.js';
 import { postgresVersion } from '../../db/postgres/connection.js';
 import { ApiProblem } from '../../control/problem.js';
-import type { Platform } from '../platform.js';
+import type { Platform } from '../../control/platform.js';
 
 const probeTimeoutMs = 3_000;
 

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { acknowledgeIncident, incidentById, listIncidents } from '../../db/queries/alerts.js';
-import { incidentResource } from '../alerts/resources.js';
-import { recordAudit } from '../audit.js';
+import { incidentResource } from '../../control/resources/alert.js';
+import { recordAudit } from '../../control/audit.js';
 import { scopeOf } from '../../control/caller.js';
 import { ApiProblem } from '../../control/problem.js';
-import type { Platform } from '../platform.js';
+import type { Platform } from '../../control/platform.js';
 import { defineRoute, registryRoute, WithMeta } from '../routing.js';
 
 const notFound = (incidentId: string) => new ApiProblem('NOT_FOUND', `No incident ${incidentId} in this organization`);

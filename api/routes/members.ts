@@ -1,5 +1,4 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Member } from '../../contracts/index.js';
 import type { OrgRole } from '../../db/postgres/database.js';
 import {
   deleteMember,
@@ -7,16 +6,15 @@ import {
   listMembers,
   lockOwners,
   memberById,
-  type MemberRow,
   updateMemberRole,
   userIdForEmail,
 } from '../../db/queries/members.js';
-import { recordAudit } from '../audit.js';
-import { createLoginLink, loginLinkUrl } from '../auth/login-links.js';
+import { recordAudit } from '../../control/audit.js';
+import { createLoginLink, loginLinkUrl } from '../../control/login-links.js';
 import type { Caller } from '../../control/caller.js';
 import { ApiProblem } from '../../control/problem.js';
-import type { Platform } from '../platform.js';
-import { isoTimestampOrNull } from '../resources/timestamps.js';
+import type { Platform } from '../../control/platform.js';
+import { memberResource } from '../../control/resources/member.js';
 import { defineRoute, registryRoute } from '../routing.js';
 
 /*
@@ -24,17 +22,6 @@ import { defineRoute, registryRoute } from '../routing.js';
  * for them).
  */
 
-function memberResource(row: MemberRow): Member {
-  return {
-    user_id: row.user_id,
-    email: row.email,
-    name: row.name,
-    role: row.role,
-    invited_by: row.invited_by,
-    invited_at: isoTimestampOrNull(row.invited_at),
-    accepted_at: isoTimestampOrNull(row.accepted_at),
-  };
-}
 
 /** The owner role is the owners' own: only an owner grants it, or changes or removes an owner. */
 function assertMayTouchOwnerRole(caller: Caller, ...rolesInvolved: OrgRole[]): void {

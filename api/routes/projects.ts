@@ -11,15 +11,15 @@ import {
   updateProject,
 } from '../../db/queries/projects.js';
 import { isUniqueViolation } from '../../db/queries/unique-violation.js';
-import { recordAudit } from '../audit.js';
+import { recordAudit } from '../../control/audit.js';
 import { followChannel, NotifiedCache } from '../notified-cache.js';
 import { scopeOf } from '../../control/caller.js';
 import { ApiProblem } from '../../control/problem.js';
-import type { Platform } from '../platform.js';
-import { projectResource } from '../resources/project.js';
-import { serviceResource } from '../resources/service.js';
+import type { Platform } from '../../control/platform.js';
+import { projectResource } from '../../control/resources/project.js';
+import { serviceResource } from '../../control/resources/service.js';
 import { defineRoute, registryRoute, type SerializedEnvelope, serializedEnvelope, WithMeta } from '../routing.js';
-import { slugify } from '../slug.js';
+import { slugify } from '../../control/slug.js';
 
 const gitProviders: Record<string, string> = { 'github.com': 'github', 'gitlab.com': 'gitlab', 'bitbucket.org': 'bitbucket' };
 

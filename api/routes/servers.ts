@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { enqueueAgentCommand } from '../../db/queries/agent-commands.js';
 import { deleteServer, insertServer, listServers, serverById, updateServer } from '../../db/queries/servers.js';
-import { recordAudit } from '../audit.js';
+import { recordAudit } from '../../control/audit.js';
 import { scopeOf } from '../../control/caller.js';
 import { issueToken } from '../../contracts/tokens.js';
 import type { AgentReleaseStore } from '../agent-release/store.js';
 import { ApiProblem } from '../../control/problem.js';
-import type { Platform } from '../platform.js';
-import { serverResource } from '../resources/server.js';
+import type { Platform } from '../../control/platform.js';
+import { serverResource } from '../../control/resources/server.js';
 import { defineRoute, registryRoute, WithMeta } from '../routing.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { CommandAnswers } from '../command-answers.js';
-import type { Platform } from '../platform.js';
+import type { Platform } from '../../control/platform.js';
 import { execInService } from '../service-exec.js';
 import { defineRoute, registryRoute } from '../routing.js';
 

@@ -8,13 +8,13 @@ import { updateService } from '../../db/queries/services.js';
 import type { ServiceOperation } from '../../workflows/operations.js';
 import { workflowIds } from '../../workflows/operations.js';
 import type { OperationTarget } from '../../workflows/search-attributes.js';
-import { type AuditEntry, recordAudit } from '../audit.js';
+import { type AuditEntry, recordAudit } from '../../control/audit.js';
 import { type Caller, scopeOf } from '../../control/caller.js';
-import { enqueueServiceOperation } from '../durable-operations.js';
+import { enqueueServiceOperation } from '../../control/operations/queue.js';
 import { ApiProblem } from '../../control/problem.js';
-import type { Platform } from '../platform.js';
-import { deploymentResource, deploymentSpecOf } from '../resources/deployment.js';
-import { serviceResource } from '../resources/service.js';
+import type { Platform } from '../../control/platform.js';
+import { deploymentResource, deploymentSpecOf } from '../../control/resources/deployment.js';
+import { serviceResource } from '../../control/resources/service.js';
 import { defineRoute, registryRoute } from '../routing.js';
 
 const notFound = (serviceId: string) => new ApiProblem('NOT_FOUND', `No service ${serviceId} in this organization`);

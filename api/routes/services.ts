@@ -15,17 +15,17 @@ import {
 } from '../../db/queries/services.js';
 import { scopedService } from '../../db/queries/service-scope.js';
 import { isUniqueViolation } from '../../db/queries/unique-violation.js';
-import { recordAudit } from '../audit.js';
-import { enqueueServiceOperation, startStopWorkflow } from '../durable-operations.js';
+import { recordAudit } from '../../control/audit.js';
+import { enqueueServiceOperation, startStopWorkflow } from '../../control/operations/queue.js';
 import { scopeOf } from '../../control/caller.js';
 import { ApiProblem } from '../../control/problem.js';
-import type { Platform } from '../platform.js';
-import { deploymentResource } from '../resources/deployment.js';
-import { serviceResource } from '../resources/service.js';
-import { settingsColumns, sourceColumns } from '../resources/service-columns.js';
+import type { Platform } from '../../control/platform.js';
+import { deploymentResource } from '../../control/resources/deployment.js';
+import { serviceResource } from '../../control/resources/service.js';
+import { settingsColumns, sourceColumns } from '../../control/resources/service-columns.js';
 import { defineRoute, registryRoute, WithMeta } from '../routing.js';
-import { sealRegistryPassword } from '../secrets/registry-credentials.js';
-import { sealEnvVars } from '../secrets/service-env.js';
+import { sealRegistryPassword } from '../../control/secrets/registry-credentials.js';
+import { sealEnvVars } from '../../control/secrets/service-env.js';
 import { workflowIds } from '../../workflows/operations.js';
 
 /** How many deployments `GET /services/:id` shows, newest first; the full list is `GET /services/:id/deployments`. */

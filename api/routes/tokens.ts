@@ -1,28 +1,15 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { ApiToken } from '../../contracts/index.js';
-import type { ApiTokenRow } from '../../db/postgres/database.js';
 import { deleteApiToken, insertApiToken, listApiTokens } from '../../db/queries/api-tokens.js';
 import { projectById } from '../../db/queries/projects.js';
-import { recordAudit } from '../audit.js';
+import { recordAudit } from '../../control/audit.js';
 import { issueToken } from '../../contracts/tokens.js';
 import { ApiProblem } from '../../control/problem.js';
-import type { Platform } from '../platform.js';
-import { isoTimestamp, isoTimestampOrNull } from '../resources/timestamps.js';
+import type { Platform } from '../../control/platform.js';
+import { apiTokenResource } from '../../control/resources/api-token.js';
 import { defineRoute, registryRoute } from '../routing.js';
 
 /* A member's own API tokens (ARCHITECTURE correction 5: the contract has no endpoints for them). */
 
-function apiTokenResource(row: ApiTokenRow): ApiToken {
-  return {
-    id: row.id,
-    name: row.name,
-    token_prefix: row.token_prefix,
-    project_id: row.project_id,
-    last_used_at: isoTimestampOrNull(row.last_used_at),
-    expires_at: isoTimestampOrNull(row.expires_at),
-    created_at: isoTimestamp(row.created_at, 'api_tokens.created_at'),
-  };
-}
 
 /** Every member manages their own tokens; a token acts with its creator's role (docs/rbac.md). */
 export const tokenRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app, { platform }) => {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
-import { type Workflow, WorkflowDefinition, WorkflowRun, WorkflowRunStatus } from '../../contracts/index.js';
-import type { Database, WorkflowRow, WorkflowRunRow, WorkflowUpdate } from '../../db/postgres/database.js';
+import { WorkflowDefinition } from '../../contracts/index.js';
+import type { Database, WorkflowUpdate } from '../../db/postgres/database.js';
 import { projectById } from '../../db/queries/projects.js';
 import {
   deleteWorkflow,
@@ -14,11 +14,11 @@ import {
   workflowById,
   workflowRunById,
 } from '../../db/queries/workflow-definitions.js';
-import { recordAudit } from '../audit.js';
+import { recordAudit } from '../../control/audit.js';
 import { scopeOf } from '../../control/caller.js';
 import { ApiProblem } from '../../control/problem.js';
-import type { Platform } from '../platform.js';
-import { isoTimestamp, isoTimestampOrNull } from '../resources/timestamps.js';
+import type { Platform } from '../../control/platform.js';
+import { workflowResource, workflowRunResource } from '../../control/resources/workflow.js';
 import { defineRoute, registryRoute, WithMeta } from '../routing.js';
 
 /*
@@ -29,33 +29,7 @@ import { defineRoute, registryRoute, WithMeta } from '../routing.js';
 
 const notFound = (workflowId: string) => new ApiProblem('NOT_FOUND', `No workflow ${workflowId} in this organization`);
 
-function workflowResource(row: WorkflowRow): Workflow {
-  return {
-    id: row.id,
-    project_id: row.project_id,
-    name: row.name,
-    description: row.description,
-    definition: WorkflowDefinition.parse(row.definition),
-    trigger_type: row.cron_expression ? 'schedule' : 'manual',
-    cron_expression: row.cron_expression,
-    is_active: row.is_active ?? true,
-    created_at: isoTimestamp(row.created_at, 'workflows.created_at'),
-    updated_at: isoTimestamp(row.updated_at, 'workflows.updated_at'),
-  };
-}
 
-function workflowRunResource(row: WorkflowRunRow): WorkflowRun {
-  return {
-    id: row.id,
-    workflow_id: row.workflow_id,
-    status: WorkflowRunStatus.parse(row.status ?? 'running'),
-    triggered_by: row.triggered_by,
-    trigger_type: row.trigger_type,
-    step_results: WorkflowRun.shape.step_results.parse(row.step_results ?? {}),
-    started_at: isoTimestamp(row.started_at, 'workflow_runs.started_at'),
-    finished_at: isoTimestampOrNull(row.finished_at),
-  };
-}
 
 /** A step may act only on services of the workflow's own project: 422 naming the first node that does not. */
 async function checkStepServices(db: Kysely<Database>, projectId: string, definition: WorkflowDefinition): Promise<void> {

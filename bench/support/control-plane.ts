@@ -4,7 +4,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { buildApi } from '../../api/app.js';
 import { issueToken } from '../../contracts/tokens.js';
-import { openPlatform } from '../../api/platform.js';
+import { openPlatform } from '../../control/platform.js';
 import { loadConfig } from '../../config/env.js';
 import { freePort } from '../../engines/ports.js';
 import { startEmbeddedPostgres } from '../../engines/postgres.js';

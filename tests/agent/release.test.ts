@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, readlink, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,7 +23,6 @@ describe('the installed agent process', () => {
   let installDir: string;
   let serverId: string;
   let token: string;
-  let installer: ChildProcess | undefined;
   const owner = () => bearer(api.ownerToken);
 
   beforeAll(async () => {
@@ -70,7 +69,7 @@ describe('the installed agent process', () => {
     const installCommand: string = created.json().data.install_command;
     expect(installCommand).toBe(`curl -fsSL ${baseUrl}/agent/install.sh | sh -s -- --url ${baseUrl} --token ${token}`);
 
-    installer = spawn('sh', ['-c', installCommand], {
+    spawn('sh', ['-c', installCommand], {
       env: { PATH: process.env.PATH, SYNTRA_AGENT_DIR: installDir, SYNTRA_AGENT_FOREGROUND: '1', LOG_LEVEL: 'warn' },
       stdio: 'ignore',
     });

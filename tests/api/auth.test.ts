@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLoginLink } from '../../api/auth/login-links.js';
+import { createLoginLink } from '../../control/login-links.js';
 import { issueToken } from '../../contracts/tokens.js';
 import { buildOpenApiDocument } from '../../contracts/index.js';
 import { addMember, addToken, bearer, bootstrappedOrganization, otherOrganization } from '../support/auth.js';

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../api/app.js';
 import { hashToken, issueToken } from '../../contracts/tokens.js';
-import { openPlatform, type Platform } from '../../api/platform.js';
+import { openPlatform, type Platform } from '../../control/platform.js';
 import { ConfigError, loadConfig } from '../../config/env.js';
 import { bearer } from '../support/auth.js';
 import { testConfig } from '../support/platform.js';

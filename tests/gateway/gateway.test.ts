@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken } from '../../contracts/tokens.js';
 import { toServerProtocolId } from '../../contracts/index.js';
-import { sealDeployCommand } from '../../api/secrets/command-secrets.js';
+import { sealDeployCommand } from '../../control/secrets/command-secrets.js';
 import { commandByRequestId, enqueueAgentCommand, withdrawPendingCommand } from '../../db/queries/agent-commands.js';
 import { FakeAgent } from '../support/fake-agent.js';
 import { createOrganization, createServer, deployPayload } from '../support/fixtures.js';

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sentryDsn } from '../../agent/telemetry/dsn.js';
 import { buildApi } from '../../api/app.js';
 import { hashToken } from '../../contracts/tokens.js';
-import { sealDeployCommand } from '../../api/secrets/command-secrets.js';
+import { sealDeployCommand } from '../../control/secrets/command-secrets.js';
 import { commandByRequestId, enqueueAgentCommand } from '../../db/queries/agent-commands.js';
 import { freePort, waitForPort } from '../../engines/ports.js';
 import { bootstrappedOrganization } from '../support/auth.js';

@@ -3,7 +3,7 @@ import { Client } from '@temporalio/client';
 import type Docker from 'dockerode';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStopWorkflow } from '../../api/durable-operations.js';
+import { startStopWorkflow } from '../../control/operations/queue.js';
 import { httpGet } from '../agent/harness.js';
 import { addMember, bootstrappedOrganization, otherOrganization } from '../support/auth.js';
 import { ensureDockerd, removeManaged, startTestRegistry, type TestRegistry } from '../support/docker.js';

@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import pino from 'pino';
 import { expect } from 'vitest';
 import { runAgent, type RunningAgent } from '../../agent/main.js';
-import type { SecretCipher } from '../../api/secrets/cipher.js';
+import type { SecretCipher } from '../../control/secrets/cipher.js';
 import type { DeployRequest, DeploymentDetail, HealthCheckConfig } from '../../contracts/index.js';
 import type { Database } from '../../db/postgres/database.js';
 import { bearer } from '../support/auth.js';

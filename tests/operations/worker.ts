@@ -2,7 +2,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, t
 import { IllegalStateError } from '@temporalio/common';
 import type { Kysely } from 'kysely';
 import { createActivities } from '../../activities/index.js';
-import type { SecretCipher } from '../../api/secrets/cipher.js';
+import type { SecretCipher } from '../../control/secrets/cipher.js';
 import { workflowsPath } from '../../cli/worker.js';
 import type { Database } from '../../db/postgres/database.js';
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { issueToken } from '../../contracts/tokens.js';
-import type { SecretCipher } from '../../api/secrets/cipher.js';
-import { sealRegistryPassword } from '../../api/secrets/registry-credentials.js';
+import type { SecretCipher } from '../../control/secrets/cipher.js';
+import { sealRegistryPassword } from '../../control/secrets/registry-credentials.js';
 import type { DeployPayload, HealthCheckConfig } from '../../contracts/index.js';
 import type { Database } from '../../db/postgres/database.js';
 

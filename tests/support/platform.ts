@@ -5,7 +5,7 @@ import pino from 'pino';
 import { inject } from 'vitest';
 import { buildApi } from '../../api/app.js';
 import { issueToken } from '../../contracts/tokens.js';
-import { openPlatform, type Platform } from '../../api/platform.js';
+import { openPlatform, type Platform } from '../../control/platform.js';
 import { loadConfig, type Config } from '../../config/env.js';
 import { freshDatabaseUrl } from './postgres.js';
 import { privateTemporalConfig } from './temporal.js';

@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runAgent, type RunningAgent } from '../../agent/main.js';
-import { createLoginLink } from '../../api/auth/login-links.js';
+import { createLoginLink } from '../../control/login-links.js';
 import { addMember, bootstrappedOrganization, otherOrganization } from '../support/auth.js';
 import { ensureDockerd, removeManaged, startTestRegistry, type TestRegistry } from '../support/docker.js';
 import { startTestApi } from '../support/platform.js';

@@ -27,7 +27,6 @@ let registry: TestRegistry;
 let docker: Docker;
 let browser: Browser;
 let page: Page;
-let baseUrl: string;
 let serviceId: string | undefined;
 let projectSlug: string | undefined;
 const pageErrors: string[] = [];
@@ -37,7 +36,6 @@ beforeAll(async () => {
   registry = await startTestRegistry();
   // Its own telemetry port: the default (4318) may be another agent's on this machine.
   sandbox = await devSandbox('first-deploy', { SYNTRA_AGENT_TELEMETRY_PORT: String(await freePort()) });
-  baseUrl = `http://127.0.0.1:${sandbox.ports.api}`;
   browser = await launchBrowser();
   page = await (await browser.newContext({ viewport: viewports.laptop })).newPage();
   page.on('pageerror', (error) => pageErrors.push(error.message));

@@ -5,7 +5,7 @@ import type { AlertPayload } from '../../../contracts/index.js';
 import type { AlertIncidentRow, AlertRow, Database } from '../../../db/postgres/database.js';
 import { activeAlertRules, openIncident, openIncidentOf, resolveIncident, rulesWatchingServer, updateIncident } from '../../../db/queries/telemetry-alerts.js';
 import { servicesOnServer } from '../../../db/queries/telemetry-targets.js';
-import type { SecretCipher } from '../../secrets/cipher.js';
+import type { SecretCipher } from '../../../control/secrets/cipher.js';
 import { NotificationQueue, notificationRetry, type RetryPolicy } from './notification-queue.js';
 import { judgeRule } from './rule-verdict.js';
 

@@ -4,9 +4,9 @@ import { AlertIncident } from '../../../contracts/index.js';
 import type { AlertNotice, AlertNotificationRow, AlertRow, Database } from '../../../db/postgres/database.js';
 import { claimDueNotifications, markNotificationDelivered, markNotificationFailed, queueNotifications } from '../../../db/queries/alert-notifications.js';
 import { alertRuleOf, claimIncidentNotices } from '../../../db/queries/telemetry-alerts.js';
-import { StoredAlertChannels } from '../../alerts/channels.js';
-import { incidentResource } from '../../alerts/resources.js';
-import type { SecretCipher } from '../../secrets/cipher.js';
+import { StoredAlertChannels } from '../../../control/alert-channels.js';
+import { incidentResource } from '../../../control/resources/alert.js';
+import type { SecretCipher } from '../../../control/secrets/cipher.js';
 import { deliver } from './notifiers.js';
 
 export interface RetryPolicy {

@@ -2,8 +2,8 @@ import { createHmac } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import type { AlertIncident } from '../../../contracts/index.js';
 import type { AlertNotice, AlertRow } from '../../../db/postgres/database.js';
-import { credentialContext, type StoredAlertChannel } from '../../alerts/channels.js';
-import type { SecretCipher } from '../../secrets/cipher.js';
+import { credentialContext, type StoredAlertChannel } from '../../../control/alert-channels.js';
+import type { SecretCipher } from '../../../control/secrets/cipher.js';
 
 /** A channel that does not answer within this fails the attempt (retried by notification-queue.ts). */
 export const notificationTimeoutMs = 10_000;

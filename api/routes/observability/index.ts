@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Platform } from '../../platform.js';
+import type { Platform } from '../../../control/platform.js';
 import { issueRoutes } from './issues.js';
 import { logRoutes } from './logs.js';
 import { metricRoutes } from './metrics.js';

@@ -2,12 +2,12 @@ import type { FastifyPluginAsync } from 'fastify';
 import { issueById, issueEvents, listIssues, updateIssue } from '../../../db/queries/issues.js';
 import { memberById } from '../../../db/queries/members.js';
 import { projectById } from '../../../db/queries/projects.js';
-import { recordAudit } from '../../audit.js';
+import { recordAudit } from '../../../control/audit.js';
 import { scopeOf } from '../../../control/caller.js';
 import { ApiProblem } from '../../../control/problem.js';
-import type { Platform } from '../../platform.js';
+import type { Platform } from '../../../control/platform.js';
 import { defineRoute, registryRoute, WithMeta } from '../../routing.js';
-import { issueEventResource, issueResource } from './issue-resources.js';
+import { issueEventResource, issueResource } from '../../../control/resources/issue.js';
 import { invalidQuery, timeRange } from './time-range.js';
 
 const notFound = (issueId: string) => new ApiProblem('NOT_FOUND', `No issue ${issueId} in this organization`);

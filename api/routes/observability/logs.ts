@@ -3,7 +3,7 @@ import { type LogPosition, searchLogs } from '../../../db/clickhouse/logs.js';
 import { scopedService } from '../../../db/queries/service-scope.js';
 import { scopeOf } from '../../../control/caller.js';
 import { ApiProblem } from '../../../control/problem.js';
-import type { Platform } from '../../platform.js';
+import type { Platform } from '../../../control/platform.js';
 import { defineRoute, registryRoute, WithMeta } from '../../routing.js';
 import { invalidQuery, timeRange } from './time-range.js';
 

@@ -4,7 +4,7 @@ import { searchTraces, spansOfTrace } from '../../../db/clickhouse/traces.js';
 import { scopedService, scopedServiceIds } from '../../../db/queries/service-scope.js';
 import { scopeOf } from '../../../control/caller.js';
 import { ApiProblem } from '../../../control/problem.js';
-import type { Platform } from '../../platform.js';
+import type { Platform } from '../../../control/platform.js';
 import { defineRoute, registryRoute } from '../../routing.js';
 import { invalidQuery, timeRange, windowBefore } from './time-range.js';
 

@@ -1,7 +1,7 @@
 import { AlertCondition, AlertIncident, type AlertRule, AlertRuleType } from '../../contracts/index.js';
 import type { AlertIncidentRow, AlertRow } from '../../db/postgres/database.js';
-import { isoTimestamp, isoTimestampOrNull } from '../resources/timestamps.js';
-import { maskChannel, StoredAlertChannels } from './channels.js';
+import { isoTimestamp, isoTimestampOrNull } from './timestamps.js';
+import { maskChannel, StoredAlertChannels } from '../alert-channels.js';
 
 /** An `alerts` row as the API shows it: condition checked, every channel credential masked. */
 export function alertRuleResource(row: AlertRow): AlertRule {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { AlertChannel, type AlertChannelInput, SECRET_MASK } from '../../contracts/index.js';
-import { ApiProblem } from '../../control/problem.js';
-import type { FieldProblem } from '../routing.js';
-import type { SecretCipher } from '../secrets/cipher.js';
+import { AlertChannel, type AlertChannelInput, SECRET_MASK } from '../contracts/index.js';
+import { ApiProblem } from './problem.js';
+import type { FieldProblem } from '../api/routing.js';
+import type { SecretCipher } from './secrets/cipher.js';
 
 /*
  * Alert channels as `alerts.channels` stores them. Credentials (a webhook's signing secret, a

@@ -1,12 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Config } from '../../config/env.js';
-import { insertApiToken } from '../../db/queries/api-tokens.js';
-import { createOwnerAndOrganization, hasAnyUser } from '../../db/queries/organizations.js';
-import type { Database } from '../../db/postgres/database.js';
-import { slugify } from '../slug.js';
+import type { Config } from '../config/env.js';
+import { insertApiToken } from '../db/queries/api-tokens.js';
+import { createOwnerAndOrganization, hasAnyUser } from '../db/queries/organizations.js';
+import type { Database } from '../db/postgres/database.js';
+import { slugify } from './slug.js';
 import { createLoginLink, loginLinkUrl, loginLinkValidityHours } from './login-links.js';
-import { hashToken, tokenPrefix } from '../../contracts/tokens.js';
+import { hashToken, tokenPrefix } from '../contracts/tokens.js';
 
 /**
  * The very first start of a platform (no users yet) creates the owner, their organization and a

@@ -9,7 +9,7 @@ import type { Database } from '../db/postgres/database.js';
 import { migrateToLatest } from '../db/postgres/migrate.js';
 import { openClickHouse, type ClickHouseHandle } from '../engines/clickhouse.js';
 import { loadTemporalDevConfig, type TemporalDevConfig } from '../engines/temporal-config.js';
-import { bootstrapOwner } from './auth/bootstrap.js';
+import { bootstrapOwner } from './bootstrap.js';
 import type { SecretCipher } from './secrets/cipher.js';
 import { openSecretCipher } from './secrets/open-cipher.js';
 

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
-import type { OperationTarget } from '../workflows/search-attributes.js';
-import { searchAttributesOf } from '../workflows/search-attributes.js';
-import type { ServiceOperation, StopInput } from '../workflows/operations.js';
-import { workflowIds } from '../workflows/operations.js';
-import type { serviceOperations } from '../workflows/service-queue.js';
-import { enqueueOperationSignal } from '../workflows/signals.js';
-import type { Platform } from './platform.js';
+import type { OperationTarget } from '../../workflows/search-attributes.js';
+import { searchAttributesOf } from '../../workflows/search-attributes.js';
+import type { ServiceOperation, StopInput } from '../../workflows/operations.js';
+import { workflowIds } from '../../workflows/operations.js';
+import type { serviceOperations } from '../../workflows/service-queue.js';
+import { enqueueOperationSignal } from '../../workflows/signals.js';
+import type { Platform } from '../platform.js';
 
 /*
  * How the API starts durable operations. Every operation on a service goes through the service's

@@ -1,6 +1,6 @@
-import { ErrorGroup, IssueEvent } from '../../../contracts/index.js';
-import type { ErrorEventRow, ErrorGroupRow } from '../../../db/postgres/database.js';
-import { isoTimestamp, isoTimestampOrNull } from '../../resources/timestamps.js';
+import { ErrorGroup, IssueEvent } from '../../contracts/index.js';
+import type { ErrorEventRow, ErrorGroupRow } from '../../db/postgres/database.js';
+import { isoTimestamp, isoTimestampOrNull } from './timestamps.js';
 
 /*
  * Ingest writes these rows; their JSON columns are parsed with the contract's schemas on the way

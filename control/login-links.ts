@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { insertLoginLink } from '../../db/queries/sessions.js';
-import type { Database } from '../../db/postgres/database.js';
-import { hashToken } from '../../contracts/tokens.js';
+import { insertLoginLink } from '../db/queries/sessions.js';
+import type { Database } from '../db/postgres/database.js';
+import { hashToken } from '../contracts/tokens.js';
 
 /*
  * One-time sign-in links: the first start prints one for the owner, and adding a member answers

@@ -1,8 +1,7 @@
-import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { insertAuditLog } from '../db/queries/audit-logs.js';
 import type { Database, JsonValue } from '../db/postgres/database.js';
-import type { Caller } from '../control/caller.js';
+import type { Caller } from './caller.js';
 
 export interface AuditEntry {
   /** `<resource>.<verb>`: `server.create`, `project.delete`, `auth.login`. */
@@ -13,17 +12,23 @@ export interface AuditEntry {
   details?: { [key: string]: JsonValue };
 }
 
+/** Where a change came from: an HTTP request is one as it is; a workflow step passes what it knows. */
+export interface AuditOrigin {
+  ip?: string | null;
+  headers?: { 'user-agent'?: string | string[] | undefined };
+}
+
 /**
  * Records a mutation in `audit_logs`. Pass the mutation's transaction as `db`, so the change and
  * its record commit together or not at all.
  */
 export async function recordAudit(
   db: Kysely<Database>,
-  request: FastifyRequest,
+  origin: AuditOrigin,
   actor: Pick<Caller, 'userId' | 'orgId' | 'via' | 'tokenId'>,
   entry: AuditEntry,
 ): Promise<void> {
-  const userAgent = request.headers['user-agent'];
+  const userAgent = origin.headers?.['user-agent'];
   await insertAuditLog(db, {
     org_id: actor.orgId,
     user_id: actor.userId,
@@ -31,7 +36,7 @@ export async function recordAudit(
     resource_type: entry.resourceType,
     resource_id: entry.resourceId ?? null,
     details: JSON.stringify({ ...entry.details, via: actor.via, ...(actor.tokenId ? { token_id: actor.tokenId } : {}) }),
-    ip_address: request.ip,
+    ip_address: origin.ip ?? null,
     user_agent: typeof userAgent === 'string' ? userAgent : null,
   });
 }
