@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Kysely } from 'kysely';
 import { DeploymentSpec } from '../contracts/index.js';
 import type { Database } from '../db/postgres/database.js';
+import { rollbackDeploymentOf } from '../control/operations/rollback-deployment.js';
 import { recordStatusChange } from '../db/queries/deployment-events.js';
 import {
   deploymentById,
@@ -65,20 +66,7 @@ export function deploymentActivities({ db }: { db: Kysely<Database> }) {
       if (!failed || !target?.spec) {
         throw ApplicationFailure.nonRetryable(`Deployment ${rollback.failedId} or its rollback target ${rollback.targetId} is gone`, 'NOT_FOUND');
       }
-      await insertDeploymentOnce(db, {
-        id: rollback.id,
-        service_id: failed.service_id,
-        status: 'queued',
-        spec: JSON.stringify(target.spec),
-        image_digest: target.image_digest,
-        git_commit_sha: target.git_commit_sha,
-        git_branch: target.git_branch,
-        git_commit_message: target.git_commit_message,
-        triggered_by: failed.triggered_by,
-        trigger_type: 'rollback',
-        rollback_from_id: target.id,
-        workflow_id: rollback.workflowId,
-      });
+      await insertDeploymentOnce(db, rollbackDeploymentOf(target, { id: rollback.id, triggeredBy: failed.triggered_by, workflowId: rollback.workflowId }));
     },
   };
 }

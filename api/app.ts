@@ -12,7 +12,7 @@ import { registerTelemetryIngest } from './ingest/plugin.js';
 import { registerLiveUpdates } from './live/plugin.js';
 import { trackDeclaredMethods } from './method-not-allowed.js';
 import { forwardAgentReports } from './gateway/signals.js';
-import { temporalClient } from '../control/operations/queue.js';
+import { operationQueueOf } from '../control/operations/queue.js';
 import type { Platform } from '../control/platform.js';
 import { registerRateLimit } from './rate-limit.js';
 import { registerSecurityHeaders } from './security-headers.js';
@@ -99,7 +99,7 @@ export async function buildApi(platform: Platform, log: Logger) {
   await registerAgentGateway(app, platform);
   registerTelemetryIngest(app, platform);
   await registerLiveUpdates(app, platform);
-  const reports = forwardAgentReports(app.agentGateway.events, platform.db, temporalClient(platform), app.log);
+  const reports = forwardAgentReports(app.agentGateway.events, platform.db, operationQueueOf(platform).client, app.log);
   // Agents disconnected by closing are marked offline and their deploys requeued before the database closes.
   app.addHook('onClose', async () => {
     await app.agentGateway.settled();

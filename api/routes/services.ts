@@ -16,7 +16,8 @@ import {
 import { scopedService } from '../../db/queries/service-scope.js';
 import { isUniqueViolation } from '../../db/queries/unique-violation.js';
 import { recordAudit } from '../../control/audit.js';
-import { enqueueServiceOperation, startStopWorkflow } from '../../control/operations/queue.js';
+import { operationQueueOf } from '../../control/operations/queue.js';
+import { ServiceOperations } from '../../control/operations/service-operations.js';
 import { scopeOf } from '../../control/caller.js';
 import { ApiProblem } from '../../control/problem.js';
 import type { Platform } from '../../control/platform.js';
@@ -26,7 +27,6 @@ import { settingsColumns, sourceColumns } from '../../control/resources/service-
 import { defineRoute, registryRoute, WithMeta } from '../routing.js';
 import { sealRegistryPassword } from '../../control/secrets/registry-credentials.js';
 import { sealEnvVars } from '../../control/secrets/service-env.js';
-import { workflowIds } from '../../workflows/operations.js';
 
 /** How many deployments `GET /services/:id` shows, newest first; the full list is `GET /services/:id/deployments`. */
 const recentDeploymentsShown = 10;
@@ -71,6 +71,7 @@ const unknownServer = (serverId: string) =>
 /** A project's services: what runs where, from which source, with which settings. */
 export const serviceRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app, { platform }) => {
   const { db, secrets } = platform;
+  const operations = new ServiceOperations(db, operationQueueOf(platform));
 
   defineRoute(app, registryRoute('listServices'), { permission: 'read' }, async ({ params, query, caller }) => {
     const scope = scopeOf(caller);
@@ -139,11 +140,10 @@ export const serviceRoutes: FastifyPluginAsync<{ platform: Platform }> = async (
         if (body.name !== undefined && (await serviceNameTaken(trx, service.project_id, body.name, service.id))) throw nameConflict(body.name);
         const row = await updateService(trx, scope, service.id, change);
         if (!row) throw notFound(params.serviceId);
-        // Running replicas take a new check at once, not at the next deploy. Queued inside the
-        // transaction: the row stays locked until commit, so two changes apply in the order they are saved.
+        // Running replicas take a new check at once, not at the next deploy.
         const healthCheck = serviceResource(row).health_check;
         const healthCheckChanged = JSON.stringify(healthCheck) !== JSON.stringify(serviceResource(service).health_check);
-        const healthCheckWorkflowId = healthCheckChanged && row.current_deployment_id ? workflowIds.healthCheck(row.id, randomUUID()) : null;
+        const healthCheckWorkflowId = healthCheckChanged ? await operations.applyHealthCheck(row, caller.orgId, healthCheck) : null;
         await recordAudit(trx, request, caller, {
           action: 'service.update',
           resourceType: 'service',
@@ -151,14 +151,6 @@ export const serviceRoutes: FastifyPluginAsync<{ platform: Platform }> = async (
           // Field names only: a new source may carry a registry password.
           details: { name: row.name, fields: Object.keys(body).sort(), ...(healthCheckWorkflowId ? { workflow_id: healthCheckWorkflowId } : {}) },
         });
-        if (healthCheckWorkflowId) {
-          await enqueueServiceOperation(platform, {
-            workflowType: 'applyHealthCheck',
-            workflowId: healthCheckWorkflowId,
-            target: { orgId: caller.orgId, projectId: row.project_id, serviceId: row.id, serverId: row.server_id },
-            input: { serviceId: row.id, serverId: row.server_id, healthCheck },
-          });
-        }
         return row;
       });
     try {
@@ -174,8 +166,7 @@ export const serviceRoutes: FastifyPluginAsync<{ platform: Platform }> = async (
     if (!service) throw notFound(params.serviceId);
     // Its containers go first, queued behind any operation in flight; the stop needs no row, so
     // the row can go at once. If queueing fails, nothing is deleted.
-    const stopWorkflowId = await startStopWorkflow(
-      platform,
+    const stopWorkflowId = await operations.stop(
       { orgId: caller.orgId, projectId: service.project_id, serviceId: service.id, serverId: service.server_id },
       { removeContainers: true },
     );

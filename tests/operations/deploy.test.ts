@@ -3,7 +3,8 @@ import { Client } from '@temporalio/client';
 import type Docker from 'dockerode';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStopWorkflow } from '../../control/operations/queue.js';
+import { operationQueueOf } from '../../control/operations/queue.js';
+import { ServiceOperations } from '../../control/operations/service-operations.js';
 import { httpGet } from '../agent/harness.js';
 import { addMember, bootstrappedOrganization, otherOrganization } from '../support/auth.js';
 import { ensureDockerd, removeManaged, startTestRegistry, type TestRegistry } from '../support/docker.js';
@@ -216,7 +217,7 @@ describe('durable operations', () => {
 
     // Deleting a service that never ran stops nothing, and that is no failure.
     const neverDeployed = await newService();
-    const idleStop = await startStopWorkflow(api.platform, neverDeployed.target, { removeContainers: true });
+    const idleStop = await new ServiceOperations(api.platform.db, operationQueueOf(api.platform)).stop(neverDeployed.target, { removeContainers: true });
     workflowIdsSeen.add(idleStop);
     await operationResult(idleStop);
   });

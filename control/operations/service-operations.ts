@@ -1,0 +1,252 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { DeploymentSpec, type DeployRequest, type HealthCheckConfig } from '../../contracts/index.js';
+import type { Database, DeploymentRow, NewDeployment, ServiceRow } from '../../db/postgres/database.js';
+import { recordStatusChange } from '../../db/queries/deployment-events.js';
+import {
+  cancelQueuedDeployment,
+  deploymentById,
+  deploymentInScope,
+  finishDeployment,
+  finishedDeploymentStatuses,
+  insertDeployment,
+  serviceForOperation,
+  type ServiceWithProject,
+} from '../../db/queries/deployments.js';
+import { updateService } from '../../db/queries/services.js';
+import type { ServiceOperation } from '../../workflows/operations.js';
+import type { OperationTarget } from '../../workflows/search-attributes.js';
+import { workflowIds } from '../../workflows/operations.js';
+import { recordAudit, type AuditEntry, type AuditOrigin } from '../audit.js';
+import { scopeOf, type Caller } from '../caller.js';
+import { ApiProblem } from '../problem.js';
+import { deploymentSpecOf } from '../resources/deployment.js';
+import { serviceResource } from '../resources/service.js';
+import { cancelWorkflow, enqueueServiceOperation, type OperationQueue } from './queue.js';
+import { rollbackDeploymentOf } from './rollback-deployment.js';
+
+/*
+ * Starting an operation on a service: deploy, rollback, scale, restart, stop, cancel, a new
+ * health check. Each records what it will do and audits it in one transaction, then hands the
+ * operation to the service's queue workflow, which runs a service's operations one at a time.
+ * Routes call it for people and tokens; workflow steps will call it for themselves. The answer
+ * comes at once; the deployment's status and events tell how it goes.
+ */
+
+/** Who starts an operation, and from where (an HTTP request is an origin as it is). */
+export interface Actor {
+  caller: Caller;
+  origin: AuditOrigin;
+}
+
+const notFound = (serviceId: string) => new ApiProblem('NOT_FOUND', `No service ${serviceId} in this organization`);
+const triggerOf = (caller: Caller) => (caller.via === 'session' ? 'manual' : 'api');
+
+function targetOf({ service, project }: ServiceWithProject, deploymentId?: string): OperationTarget {
+  return { orgId: project.org_id, projectId: project.id, serviceId: service.id, serverId: service.server_id, ...(deploymentId ? { deploymentId } : {}) };
+}
+
+export class ServiceOperations {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly queue: OperationQueue,
+  ) {}
+
+  async deploy(actor: Actor, serviceId: string, request: DeployRequest): Promise<DeploymentRow> {
+    const found = await this.serviceOf(actor.caller, serviceId);
+    if (request.git_ref !== undefined) throw new ApiProblem('UNPROCESSABLE', 'git_ref needs a build from source, which this control plane does not run yet; deploy an image_tag');
+    const spec = deploymentSpecOf(serviceResource(found.service), found.project, request);
+    if ('problem' in spec) throw new ApiProblem('UNPROCESSABLE', spec.problem);
+    const id = randomUUID();
+    const deployment = await this.recordQueuedDeployment(
+      actor,
+      {
+        id,
+        service_id: found.service.id,
+        spec: JSON.stringify(spec),
+        image_digest: spec.image.digest ?? null,
+        triggered_by: actor.caller.userId,
+        trigger_type: triggerOf(actor.caller),
+        workflow_id: workflowIds.deploy(id),
+      },
+      "Queued behind the service's running operations",
+      {
+        action: 'deployment.create',
+        details: { service_id: found.service.id, image: `${spec.image.registry}/${spec.image.repository}:${spec.image.tag}`, strategy: spec.strategy },
+      },
+    );
+    await this.enqueueDeployment(deployment, {
+      workflowType: 'deployService',
+      workflowId: workflowIds.deploy(id),
+      target: targetOf(found, id),
+      input: { deploymentId: id, serviceId: found.service.id, serverId: found.service.server_id, rollbackOnFailure: spec.rollback_on_failure, timeoutSeconds: spec.timeout_seconds },
+    });
+    return deployment;
+  }
+
+  /** A new deployment that redeploys an earlier one's spec. */
+  async rollback(actor: Actor, serviceId: string, toDeploymentId: string): Promise<DeploymentRow> {
+    const found = await this.serviceOf(actor.caller, serviceId);
+    const target = await deploymentInScope(this.db, scopeOf(actor.caller), toDeploymentId);
+    if (!target || target.service_id !== found.service.id) {
+      throw new ApiProblem('UNPROCESSABLE', `Deployment ${toDeploymentId} is not a deployment of this service`);
+    }
+    if (target.status !== 'running' || target.spec === null) {
+      throw new ApiProblem('UNPROCESSABLE', `Deployment ${target.id} never ran (it is ${target.status}), so there is no version to return to`);
+    }
+    const { timeout_seconds: timeoutSeconds } = DeploymentSpec.parse(target.spec);
+    const id = randomUUID();
+    const deployment = await this.recordQueuedDeployment(
+      actor,
+      rollbackDeploymentOf(target, { id, triggeredBy: actor.caller.userId, workflowId: workflowIds.rollback(id) }),
+      `Queued: a return to deployment ${target.id}`,
+      { action: 'deployment.rollback', details: { service_id: found.service.id, rollback_from_id: target.id } },
+    );
+    await this.enqueueDeployment(deployment, {
+      workflowType: 'rollbackService',
+      workflowId: workflowIds.rollback(id),
+      target: targetOf(found, id),
+      input: { deploymentId: id, serviceId: found.service.id, serverId: found.service.server_id, rollbackOnFailure: false, timeoutSeconds },
+    });
+    return deployment;
+  }
+
+  async restart(actor: Actor, serviceId: string): Promise<void> {
+    const found = await this.serviceOf(actor.caller, serviceId);
+    if (!found.service.current_deployment_id) throw new ApiProblem('UNPROCESSABLE', 'The service has never been deployed, so there is nothing to restart');
+    const workflowId = workflowIds.restart(found.service.id, randomUUID());
+    await this.db.transaction().execute(async (trx) => {
+      await recordAudit(trx, actor.origin, actor.caller, { action: 'service.restart', resourceType: 'service', resourceId: found.service.id, details: { workflow_id: workflowId } });
+      await enqueueServiceOperation(this.queue, {
+        workflowType: 'restartService',
+        workflowId,
+        target: targetOf(found),
+        input: { serviceId: found.service.id, serverId: found.service.server_id },
+      });
+    });
+  }
+
+  /** `replicas` is what the service should run: the next deploy uses it too, even if this scale fails on the agent. */
+  async scale(actor: Actor, serviceId: string, replicas: number): Promise<ServiceRow> {
+    const found = await this.serviceOf(actor.caller, serviceId);
+    const workflowId = workflowIds.scale(found.service.id, randomUUID());
+    const deployed = found.service.current_deployment_id !== null;
+    return this.db.transaction().execute(async (trx) => {
+      const row = await updateService(trx, scopeOf(actor.caller), found.service.id, { replicas });
+      if (!row) throw notFound(found.service.id);
+      await recordAudit(trx, actor.origin, actor.caller, {
+        action: 'service.scale',
+        resourceType: 'service',
+        resourceId: row.id,
+        details: { from: found.service.replicas, to: replicas, ...(deployed ? { workflow_id: workflowId } : {}) },
+      });
+      if (deployed) {
+        await enqueueServiceOperation(this.queue, {
+          workflowType: 'scaleService',
+          workflowId,
+          target: targetOf(found),
+          input: { serviceId: row.id, serverId: row.server_id, replicas },
+        });
+      }
+      return row;
+    });
+  }
+
+  /**
+   * Stops a service's containers on its server, behind whatever its queue already holds (a deploy
+   * in flight finishes first). With `removeContainers` the agent also removes them and forgets the
+   * service: what deleting a service does. The workflow needs no service row, so the row may be
+   * deleted right after this returns. Returns the stop's workflow id.
+   */
+  async stop(target: OperationTarget, options: { removeContainers: boolean }): Promise<string> {
+    const workflowId = workflowIds.stop(target.serviceId, randomUUID());
+    await enqueueServiceOperation(this.queue, {
+      workflowType: 'stopService',
+      workflowId,
+      target,
+      input: { serviceId: target.serviceId, serverId: target.serverId, removeContainers: options.removeContainers },
+    });
+    return workflowId;
+  }
+
+  /**
+   * Sends a changed health check to the running replicas, in the service's queue so a deploy queued
+   * earlier cannot put the old one back. Called inside the change's transaction (`db`): the row
+   * stays locked until commit, so two changes apply in the order they are saved. Returns the
+   * workflow id, or null for a service that runs nothing yet.
+   */
+  async applyHealthCheck(service: ServiceRow, orgId: string, healthCheck: HealthCheckConfig | null): Promise<string | null> {
+    if (!service.current_deployment_id) return null;
+    const workflowId = workflowIds.healthCheck(service.id, randomUUID());
+    await enqueueServiceOperation(this.queue, {
+      workflowType: 'applyHealthCheck',
+      workflowId,
+      target: { orgId, projectId: service.project_id, serviceId: service.id, serverId: service.server_id },
+      input: { serviceId: service.id, serverId: service.server_id, healthCheck },
+    });
+    return workflowId;
+  }
+
+  /**
+   * A queued deployment is cancelled here, in the database: its workflow finds it cancelled when
+   * the queue reaches it. One already started is cancelled through its workflow, which withdraws
+   * or undoes the rollout; the answer shows it still `deploying`, and its status follows.
+   */
+  async cancel(actor: Actor, deploymentId: string): Promise<DeploymentRow> {
+    const deployment = await deploymentInScope(this.db, scopeOf(actor.caller), deploymentId);
+    if (!deployment) throw new ApiProblem('NOT_FOUND', `No deployment ${deploymentId} in this organization`);
+    const status = deployment.status ?? 'queued';
+    if ((finishedDeploymentStatuses as readonly string[]).includes(status)) {
+      throw new ApiProblem('CONFLICT', `Deployment ${deployment.id} has already finished (${status}); nothing to cancel`);
+    }
+    const cancelled = await this.db.transaction().execute(async (trx) => {
+      const row = await cancelQueuedDeployment(trx, deployment.id, 'Cancelled before it started');
+      if (row) await recordStatusChange(trx, { deploymentId: row.id, status: 'cancelled', message: 'Cancelled before it started' });
+      await recordAudit(trx, actor.origin, actor.caller, {
+        action: 'deployment.cancel',
+        resourceType: 'deployment',
+        resourceId: deployment.id,
+        details: { service_id: deployment.service_id, status_at_cancel: row ? 'queued' : status },
+      });
+      return row;
+    });
+    if (cancelled) return cancelled;
+    if (deployment.workflow_id) await cancelWorkflow(this.queue, deployment.workflow_id);
+    return (await deploymentById(this.db, deployment.id)) ?? deployment;
+  }
+
+  private async serviceOf(caller: Caller, serviceId: string): Promise<ServiceWithProject> {
+    const found = await serviceForOperation(this.db, scopeOf(caller), serviceId);
+    if (!found) throw notFound(serviceId);
+    return found;
+  }
+
+  /** A new deployment, queued, with its first event and its audit entry, in one transaction. */
+  private async recordQueuedDeployment(
+    actor: Actor,
+    deployment: Omit<NewDeployment, 'status'> & { id: string },
+    queuedMessage: string,
+    audit: { action: string; details: AuditEntry['details'] },
+  ): Promise<DeploymentRow> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await insertDeployment(trx, { ...deployment, status: 'queued' });
+      await recordStatusChange(trx, { deploymentId: deployment.id, status: 'queued', message: queuedMessage });
+      await recordAudit(trx, actor.origin, actor.caller, { action: audit.action, resourceType: 'deployment', resourceId: deployment.id, details: audit.details });
+      return row;
+    });
+  }
+
+  /** Queues the deployment's workflow; if Temporal cannot take it, the deployment fails at once rather than waiting forever. */
+  private async enqueueDeployment(deployment: DeploymentRow, operation: ServiceOperation): Promise<void> {
+    try {
+      await enqueueServiceOperation(this.queue, operation);
+    } catch (error) {
+      const message = `Could not start the deployment's workflow: ${error instanceof Error ? error.message : String(error)}`;
+      await this.db.transaction().execute(async (trx) => {
+        await finishDeployment(trx, deployment.id, 'failed', message);
+        await recordStatusChange(trx, { deploymentId: deployment.id, status: 'failed', message, errorCode: 'SERVICE_UNAVAILABLE' });
+      });
+      throw new ApiProblem('SERVICE_UNAVAILABLE', 'Temporal did not accept the deployment; it was marked failed, try again', { details: { deployment_id: deployment.id } });
+    }
+  }
+}
