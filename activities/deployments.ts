@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Kysely } from 'kysely';
 import { DeploymentSpec } from '../contracts/index.js';
+import type { FinalDeploymentStatus } from '../contracts/operations.js';
 import type { Database } from '../db/postgres/database.js';
 import { rollbackDeploymentOf } from '../control/operations/rollback-deployment.js';
 import { recordStatusChange } from '../db/queries/deployment-events.js';
@@ -19,7 +20,6 @@ import {
  * finds the work done and changes nothing twice.
  */
 
-export type FinalDeploymentStatus = 'running' | 'failed' | 'rolled_back' | 'cancelled';
 
 export function deploymentActivities({ db }: { db: Kysely<Database> }) {
   return {

@@ -1,13 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Kysely } from 'kysely';
-import {
-  CommandResponsePayload,
-  DeploymentSpec,
-  type ConfigureHealthCheckPayload,
-  type RestartPayload,
-  type ScalePayload,
-  type StopPayload,
-} from '../contracts/index.js';
+import { CommandResponsePayload, DeploymentSpec } from '../contracts/index.js';
 import type { SecretCipher } from '../control/secrets/cipher.js';
 import { registryAuthOf } from '../control/secrets/registry-credentials.js';
 import { sealDeployCommand } from '../control/secrets/command-secrets.js';
@@ -16,7 +9,7 @@ import { serviceResource } from '../control/resources/service.js';
 import { commandByRequestId, enqueueAgentCommand, withdrawPendingCommand } from '../db/queries/agent-commands.js';
 import type { Database } from '../db/postgres/database.js';
 import { deploymentById, serviceWithProject } from '../db/queries/deployments.js';
-import type { CommandOutcome } from '../workflows/operations.js';
+import type { CommandOutcome, CommandState, ServiceCommand } from '../contracts/operations.js';
 import { deployPayloadOf } from './deploy-payload.js';
 
 /*
@@ -24,19 +17,6 @@ import { deployPayloadOf } from './deploy-payload.js';
  * by whichever gateway holds the agent's socket (at once, or when the agent says hello again).
  * Enqueueing is idempotent by `request_id`, so a retried activity never sends a command twice.
  */
-
-export type ServiceCommand =
-  | { type: 'scale'; payload: ScalePayload }
-  | { type: 'restart'; payload: RestartPayload }
-  | { type: 'stop'; payload: StopPayload }
-  | { type: 'configure_health_check'; payload: ConfigureHealthCheckPayload };
-
-export interface CommandState {
-  /** The agent has it (sent, or already answered). */
-  delivered: boolean;
-  /** Its answer, if the gateway recorded one. */
-  outcome: CommandOutcome | null;
-}
 
 export function dispatchActivities({ db, secrets }: { db: Kysely<Database>; secrets: SecretCipher }) {
   return {

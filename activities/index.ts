@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { OperationActivities } from '../contracts/operations.js';
 import type { SecretCipher } from '../control/secrets/cipher.js';
 import type { Database } from '../db/postgres/database.js';
 import { deploymentActivities } from './deployments.js';
@@ -11,8 +12,6 @@ export interface ActivityDeps {
 }
 
 /** Every activity the operations workflows call, bound to the worker's connections. */
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(deps: ActivityDeps): OperationActivities {
   return { ...deploymentActivities(deps), ...dispatchActivities(deps) };
 }
-
-export type Activities = ReturnType<typeof createActivities>;

@@ -10,6 +10,8 @@ export default defineConfig({
   plugins: [react()],
   // A path of our own for the dev server's cache: the API's process may run from any folder.
   cacheDir: '../node_modules/.vite-ui',
+  // `syntra dev` transforms the app (and so pre-bundles its dependencies) as it starts, not at the first page load.
+  server: { warmup: { clientFiles: ['./src/main.tsx'] } },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -1,6 +1,6 @@
 import { condition, setHandler } from '@temporalio/workflow';
 import { activities } from './activities.js';
-import type { CommandOutcome } from './operations.js';
+import type { CommandOutcome } from '../contracts/operations.js';
 import { agentReportSignal } from './signals.js';
 
 /** How long an answer may take to be signalled before the workflow looks in the outbox itself. */

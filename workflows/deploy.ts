@@ -1,5 +1,5 @@
 import { collectAgentReports } from './agent-reports.js';
-import type { DeployInput, DeployResult } from './operations.js';
+import type { DeployInput, DeployResult } from '../contracts/operations.js';
 import { runDeployment } from './rollout.js';
 
 /** `deploy-<deploymentId>`: a deployment from queued to running, failed, rolled back or cancelled. */

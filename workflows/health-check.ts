@@ -1,4 +1,4 @@
-import type { HealthCheckChangeInput } from './operations.js';
+import type { HealthCheckChangeInput } from '../contracts/operations.js';
 import { runServiceCommand } from './service-command.js';
 
 /** The agent probes each running replica once with the new check before it answers. */

@@ -1,4 +1,4 @@
-import type { RestartInput } from './operations.js';
+import type { RestartInput } from '../contracts/operations.js';
 import { runServiceCommand } from './service-command.js';
 
 /** Each replica gets this long to stop gracefully before Docker kills it. */

@@ -2,7 +2,7 @@ import { CancellationScope, isCancellation, uuid4, workflowInfo } from '@tempora
 import { activities } from './activities.js';
 import type { AgentReports } from './agent-reports.js';
 import { commandRequestId } from './command-ids.js';
-import type { CommandOutcome, DeployInput, DeployResult } from './operations.js';
+import type { CommandOutcome, DeployInput, DeployResult } from '../contracts/operations.js';
 
 /** How long the agent gets to stop a service's containers when a cancelled deploy had no predecessor. */
 const cleanupStopTimeoutSeconds = 30;

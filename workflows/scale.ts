@@ -1,4 +1,4 @@
-import type { ScaleInput } from './operations.js';
+import type { ScaleInput } from '../contracts/operations.js';
 import { runServiceCommand } from './service-command.js';
 
 /** Replicas start one at a time and each must pass its health check before it serves. */

@@ -1,4 +1,5 @@
 import { defineSearchAttributeKey, type SearchAttributePair, SearchAttributeType } from '@temporalio/common';
+import type { OperationTarget } from '../contracts/operations.js';
 
 /*
  * The custom search attributes of temporal-dev.yaml, so Temporal Web filters runs by the Syntra
@@ -14,15 +15,6 @@ const keys = {
   deploymentId: defineSearchAttributeKey('SyntraDeploymentId', SearchAttributeType.KEYWORD),
   operation: defineSearchAttributeKey('SyntraOperation', SearchAttributeType.KEYWORD),
 };
-
-/** The resource an operation acts on. */
-export interface OperationTarget {
-  orgId: string;
-  projectId: string;
-  serviceId: string;
-  serverId: string;
-  deploymentId?: string;
-}
 
 export function searchAttributesOf(target: OperationTarget, operation: string): SearchAttributePair[] {
   const pairs: SearchAttributePair[] = [

@@ -1,5 +1,5 @@
 import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
-import type { ServiceCommand } from '../activities/dispatch.js';
+import type { ServiceCommand } from '../contracts/operations.js';
 import { activities } from './activities.js';
 import { collectAgentReports } from './agent-reports.js';
 import { commandRequestId } from './command-ids.js';

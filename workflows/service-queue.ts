@@ -7,7 +7,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ServiceOperation } from './operations.js';
+import type { ServiceOperation } from '../contracts/operations.js';
 import { searchAttributesOf } from './search-attributes.js';
 import { enqueueOperationSignal } from './signals.js';
 

@@ -1,4 +1,4 @@
-import type { StopInput } from './operations.js';
+import type { StopInput } from '../contracts/operations.js';
 import { runServiceCommand } from './service-command.js';
 
 /** Each container gets this long to stop gracefully before Docker kills it. */

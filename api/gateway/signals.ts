@@ -6,7 +6,8 @@ import type { Database } from '../../db/postgres/database.js';
 import { commandByRequestId, latestDeployCommand, requeueUnansweredDeploys } from '../../db/queries/agent-commands.js';
 import { recordAgentReport } from '../../db/queries/deployment-events.js';
 import { workflowIdOfRequest } from '../../workflows/command-ids.js';
-import { agentReportSignal, type AgentReport } from '../../workflows/signals.js';
+import { agentReportSignal } from '../../workflows/signals.js';
+import { type AgentReport } from '../../contracts/operations.js';
 import type { AgentEvents } from './events.js';
 
 /**

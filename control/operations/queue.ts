@@ -1,7 +1,7 @@
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { searchAttributesOf } from '../../workflows/search-attributes.js';
-import type { ServiceOperation } from '../../workflows/operations.js';
-import { workflowIds } from '../../workflows/operations.js';
+import type { ServiceOperation } from '../../contracts/operations.js';
+import { workflowIds } from '../../workflows/workflow-ids.js';
 import type { serviceOperations } from '../../workflows/service-queue.js';
 import { enqueueOperationSignal } from '../../workflows/signals.js';
 import type { Platform } from '../platform.js';

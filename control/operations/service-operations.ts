@@ -14,9 +14,9 @@ import {
   type ServiceWithProject,
 } from '../../db/queries/deployments.js';
 import { updateService } from '../../db/queries/services.js';
-import type { ServiceOperation } from '../../workflows/operations.js';
-import type { OperationTarget } from '../../workflows/search-attributes.js';
-import { workflowIds } from '../../workflows/operations.js';
+import type { ServiceOperation } from '../../contracts/operations.js';
+import type { OperationTarget } from '../../contracts/operations.js';
+import { workflowIds } from '../../workflows/workflow-ids.js';
 import { recordAudit, type AuditEntry, type AuditOrigin } from '../audit.js';
 import { scopeOf, type Caller } from '../caller.js';
 import { ApiProblem } from '../problem.js';

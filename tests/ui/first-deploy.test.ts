@@ -18,6 +18,7 @@ import { launchBrowser, screenshot, viewports } from './browser.js';
  */
 
 const SERVER_ONLINE_TIMEOUT_MS = 60_000;
+const FIRST_PAGE_TIMEOUT_MS = 180_000;
 const RUNNING_TIMEOUT_MS = 120_000;
 const loginLinkPattern = /(http:\/\/[^\s"]+\/api\/v1\/auth\/link\/[A-Za-z0-9_-]+)/;
 
@@ -63,7 +64,8 @@ describe('a first deploy on this machine', () => {
     const link = loginLinkPattern.exec(dev!.output)?.[1];
     expect(link, 'the first start logs a login link').toBeDefined();
     await page.goto(link!);
-    await page.getByRole('heading', { name: 'Projects' }).waitFor({ timeout: 60_000 });
+    // A fresh clone's first page waits for Vite to pre-bundle the UI's dependencies: minutes on a busy 2-core machine.
+    await page.getByRole('heading', { name: 'Projects' }).waitFor({ timeout: FIRST_PAGE_TIMEOUT_MS });
     await page.getByRole('link', { name: 'Servers' }).click();
     const row = page.locator(`tr[data-server="${thisMachineName}"]`);
     await expect
@@ -71,7 +73,7 @@ describe('a first deploy on this machine', () => {
       .toBe('online');
     expect(await page.locator('tbody tr').count()).toBe(1);
     await screenshot(page, 'first-deploy-servers');
-  });
+  }, FIRST_PAGE_TIMEOUT_MS + SERVER_ONLINE_TIMEOUT_MS);
 
   it('creates a project and a service from the local registry, deploys it, and shows it running', async () => {
     await page.getByRole('link', { name: 'Projects' }).click();

@@ -1,0 +1,10 @@
+/** Workflow ids from the resource, so Temporal Web and the API agree on which run is which. */
+export const workflowIds = {
+  serviceQueue: (serviceId: string) => `service-${serviceId}`,
+  deploy: (deploymentId: string) => `deploy-${deploymentId}`,
+  rollback: (deploymentId: string) => `rollback-${deploymentId}`,
+  scale: (serviceId: string, operationId: string) => `scale-${serviceId}-${operationId}`,
+  restart: (serviceId: string, operationId: string) => `restart-${serviceId}-${operationId}`,
+  stop: (serviceId: string, operationId: string) => `stop-${serviceId}-${operationId}`,
+  healthCheck: (serviceId: string, operationId: string) => `health-check-${serviceId}-${operationId}`,
+};
