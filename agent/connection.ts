@@ -11,7 +11,7 @@ import {
   type AgentConfig,
   type AgentMessage,
 } from '../contracts/index.js';
-import { DEFAULT_SUPERVISOR_OPTIONS, Supervisor } from './alerts.js';
+import { DEFAULT_SUPERVISOR_OPTIONS, Supervisor } from './supervisor.js';
 import { createCommandDispatcher, type CommandDispatcher } from './commands/index.js';
 import type { AgentContext, OutboundMessage } from './context.js';
 import { messageOf } from './errors.js';
