@@ -5,7 +5,7 @@ import { messageOf } from './errors.js';
 import { startReplica, type Replica } from './runtime/containers.js';
 import { probeOnce } from './runtime/health-check.js';
 import type { ServiceState } from './runtime/service-registry.js';
-import { healthTarget } from './commands/rollout.js';
+import { healthTarget } from './commands/replica-lifecycle.js';
 
 export interface SupervisorOptions {
   /** `srv_…`, the `server_id` of every alert; a function because the agent learns it from `hello_ack`. */

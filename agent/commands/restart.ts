@@ -2,7 +2,7 @@ import type { RestartPayload } from '../../contracts/index.js';
 import type { AgentContext } from '../context.js';
 import { inspectReplica, type Replica } from '../runtime/containers.js';
 import { replicaEndpoints, type ReplicaEndpoint } from './deploy-reporter.js';
-import { serve, unserve, waitHealthy } from './rollout.js';
+import { serve, unserve, waitHealthy } from './replica-lifecycle.js';
 
 /* Bounds the wait for a restarted replica's health check (its own retries usually end it sooner). */
 const RESTART_HEALTH_WAIT_MS = 120_000;
