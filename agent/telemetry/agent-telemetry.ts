@@ -13,7 +13,7 @@ import { ContainerMetricsCollector } from './container-metrics.js';
 import { sentryDsn } from './dsn.js';
 import { DEFAULT_RECEIVER_PORT, TelemetryReceiver } from './receiver.js';
 import { TelemetrySender } from './sender.js';
-import { RESOURCE_ATTRIBUTE, ServiceDirectory } from './service-directory.js';
+import { RESOURCE_ATTRIBUTE, ServiceTagger } from './service-tagger.js';
 import { BYTES_PER_MB, TelemetrySpool } from './spool.js';
 import { countsByKind, type TelemetryKind, type TelemetryRecords } from './telemetry-data.js';
 import { loadZstd, type Zstd } from './zstd.js';
@@ -93,7 +93,7 @@ export class AgentTelemetry {
       health: () => telemetry?.health(),
       port: options.port ?? DEFAULT_RECEIVER_PORT,
       accept: append,
-      directory: new ServiceDirectory(docker, services),
+      tagger: new ServiceTagger(docker, services),
       agentTokenHash: tokenHash,
       retryAfterSeconds: () => telemetry?.sender?.retryAfterSeconds ?? DEFAULT_AGENT_CONFIG.telemetry_batch_interval_seconds,
       log,
