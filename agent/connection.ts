@@ -13,7 +13,8 @@ import {
 } from '../contracts/index.js';
 import { DEFAULT_SUPERVISOR_OPTIONS, Supervisor } from './supervisor.js';
 import { createCommandDispatcher, type CommandDispatcher } from './commands/index.js';
-import type { AgentContext, OutboundMessage } from './context.js';
+import type { AgentContext } from './context.js';
+import type { OutboundMessage } from './outbound.js';
 import { messageOf } from './errors.js';
 import { collectHello } from './facts.js';
 import type { TelemetrySender } from './telemetry/sender.js';

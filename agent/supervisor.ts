@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { AlertPayload, HeartbeatPayload } from '../contracts/index.js';
-import type { AgentContext, Emit } from './context.js';
+import type { AgentContext } from './context.js';
 import { messageOf } from './errors.js';
+import { emitAlert, type AlertFields, type Emit } from './outbound.js';
 import { startReplica, type Replica } from './runtime/containers.js';
 import { probeOnce } from './runtime/health-check.js';
 import type { ServiceState } from './runtime/service-registry.js';
@@ -228,15 +228,8 @@ export class Supervisor {
     for (const port of wanted) proxy.add(port);
   }
 
-  private emitAlert(fields: Omit<AlertPayload, 'alert_id' | 'server_id' | 'timestamp'>): AlertPayload {
-    const alert: AlertPayload = {
-      alert_id: randomUUID(),
-      server_id: this.options.serverId(),
-      timestamp: new Date().toISOString(),
-      ...fields,
-    };
-    this.emit({ type: 'alert', payload: alert });
-    return alert;
+  private emitAlert(fields: AlertFields): AlertPayload {
+    return emitAlert(this.emit, this.options.serverId(), fields);
   }
 }
 
