@@ -120,9 +120,7 @@ export class Supervisor {
   }
 
   private async superviseService(state: ServiceState): Promise<void> {
-    const replicas = (await this.context.services.replicas(state.spec.service_id)).filter(
-      (replica) => replica.deploymentId === state.spec.deployment_id,
-    );
+    const replicas = await this.context.services.currentReplicas(state);
     for (const replica of replicas) {
       if (replica.running) {
         await this.checkHealth(state, replica);

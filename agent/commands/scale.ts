@@ -26,9 +26,7 @@ export async function scaleService(context: AgentContext, payload: ScalePayload)
   return context.services.exclusive(payload.service_id, async () => {
     const state = await context.services.load(payload.service_id);
     state.stopped = false;
-    const current = (await context.services.replicas(payload.service_id)).filter(
-      (replica) => replica.deploymentId === state.spec.deployment_id,
-    );
+    const current = await context.services.currentReplicas(state);
     const signal = AbortSignal.timeout(SCALE_HEALTH_WAIT_MS);
     const added: Replica[] = [];
 
