@@ -11,9 +11,10 @@ import {
   type AgentConfig,
   type AgentMessage,
 } from '../contracts/index.js';
-import { DEFAULT_SUPERVISOR_OPTIONS, Supervisor } from './alerts.js';
+import { DEFAULT_SUPERVISOR_OPTIONS, Supervisor } from './supervisor.js';
 import { createCommandDispatcher, type CommandDispatcher } from './commands/index.js';
-import type { AgentContext, OutboundMessage } from './context.js';
+import type { AgentContext } from './context.js';
+import type { OutboundMessage } from './outbound.js';
 import { messageOf } from './errors.js';
 import { collectHello } from './facts.js';
 import type { TelemetrySender } from './telemetry/sender.js';

@@ -1,9 +1,14 @@
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
-import type { AgentMessage } from '../contracts/index.js';
 import type { AgentRelease } from './release/self-update.js';
 import type { ServiceRegistry } from './runtime/service-registry.js';
 import type { AgentTelemetry } from './telemetry/agent-telemetry.js';
+
+/*
+ * Composes the parts below it (runtime, release, telemetry) and is imported only by what sits
+ * above them: commands, the supervisor, the connection and main. A part below that speaks to the
+ * control plane imports outbound.ts, never this file, so no import goes round in a circle.
+ */
 
 /** What every command handler works with: the Docker Engine, the agent's service memory, a logger. */
 export interface AgentContext {
@@ -15,11 +20,3 @@ export interface AgentContext {
   /** Set when the agent collects telemetry (receivers, spool, container logs and metrics). */
   telemetry?: AgentTelemetry;
 }
-
-type WithoutEnvelope<Message> = Message extends unknown ? Omit<Message, 'id' | 'timestamp'> : never;
-
-/** A message for the control plane before the connection stamps its envelope id and timestamp. */
-export type OutboundMessage = WithoutEnvelope<AgentMessage>;
-
-/** Sends (or, while offline, drops or queues: the connection decides) one message to the control plane. */
-export type Emit = (message: OutboundMessage) => void;

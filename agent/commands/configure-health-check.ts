@@ -1,7 +1,7 @@
 import type { ConfigureHealthCheckPayload, HealthCheckConfig } from '../../contracts/index.js';
 import type { AgentContext } from '../context.js';
 import { probeOnce, type ProbeResult } from '../runtime/health-check.js';
-import { healthTarget } from './rollout.js';
+import { healthTarget } from './replica-lifecycle.js';
 
 export interface ConfigureHealthCheckResult {
   health_check: HealthCheckConfig | null;

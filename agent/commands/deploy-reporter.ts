@@ -23,7 +23,7 @@ export type DeployStatusReport = DeployStatusPayload & {
 };
 
 export function replicaEndpoints(replicas: readonly Replica[]): ReplicaEndpoint[] {
-  return replicas.map((replica) => ({ container_id: replica.containerId, replica: replica.replica, host_port: replica.hostPort }));
+  return replicas.map((replica) => ({ container_id: replica.containerId, replica: replica.index, host_port: replica.hostPort }));
 }
 
 /**

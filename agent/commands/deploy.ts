@@ -6,7 +6,7 @@ import { pullImage } from '../runtime/images.js';
 import { ensureProjectNetwork } from '../runtime/network.js';
 import type { ServiceState } from '../runtime/service-registry.js';
 import { specFromDeploy, imageReference, type ServiceSpec } from '../runtime/service-spec.js';
-import { createAndStart, retire, serve, unserve, waitHealthy } from './rollout.js';
+import { createAndStart, retire, serve, unserve, waitHealthy } from './replica-lifecycle.js';
 import { DeployReporter, replicaEndpoints, type DeployStatusReport } from './deploy-reporter.js';
 
 /** Old replicas get this long to shut down after SIGTERM before Docker kills them. */
@@ -33,10 +33,11 @@ export async function deploy(
   payload: DeployPayload,
   report: (status: DeployStatusReport) => void,
 ): Promise<DeployResult> {
-  return context.services.exclusive(payload.service_id, () => new Rollout(context, payload, report).run());
+  return context.services.exclusive(payload.service_id, () => new DeployRun(context, payload, report).run());
 }
 
-class Rollout {
+/* One deploy from pull to cleanup; the rollout proper (new replicas in, old ones out) is `batch` or `rolling`. */
+class DeployRun {
   private readonly reporter: DeployReporter;
   private readonly spec: ServiceSpec;
   private readonly created: Replica[] = [];
@@ -181,7 +182,7 @@ class Rollout {
 
   /** The service's state once `takeOver` made the new spec current. */
   private get service(): ServiceState {
-    if (!this.state) throw new Error('the rollout has not taken over the service yet');
+    if (!this.state) throw new Error('the deploy has not taken over the service yet');
     return this.state;
   }
 

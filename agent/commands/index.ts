@@ -5,16 +5,17 @@ import {
   type CommandResponsePayload,
   type ControlPlaneMessage,
 } from '../../contracts/index.js';
-import type { AgentContext, Emit } from '../context.js';
+import type { AgentContext } from '../context.js';
+import type { Emit } from '../outbound.js';
 import { AgentError, toCommandError } from '../errors.js';
 import { configureHealthCheck } from './configure-health-check.js';
 import { deploy } from './deploy.js';
 import { execInService } from './exec.js';
 import { LogSubscriptions } from './logs.js';
-import { updateAgent } from '../release/self-update.js';
 import { restartService } from './restart.js';
 import { scaleService } from './scale.js';
 import { stopService } from './stop.js';
+import { updateAgent } from './update-agent.js';
 
 type CommandType = (typeof COMMAND_MESSAGE_TYPES)[number];
 type Command = Extract<ControlPlaneMessage, { type: CommandType }>;

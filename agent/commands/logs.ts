@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { ContainerLogLine, LogsSubscribePayload, LogsUnsubscribePayload } from '../../contracts/index.js';
-import type { AgentContext, Emit } from '../context.js';
+import type { AgentContext } from '../context.js';
+import type { Emit } from '../outbound.js';
 import { AgentError, isNotFound } from '../errors.js';
 import { decodeLogBuffer, LogFrameDecoder, type DecodedLogLine } from '../runtime/log-frames.js';
 

@@ -2,7 +2,7 @@ import type { RestartPayload } from '../../contracts/index.js';
 import type { AgentContext } from '../context.js';
 import { inspectReplica, type Replica } from '../runtime/containers.js';
 import { replicaEndpoints, type ReplicaEndpoint } from './deploy-reporter.js';
-import { serve, unserve, waitHealthy } from './rollout.js';
+import { serve, unserve, waitHealthy } from './replica-lifecycle.js';
 
 /* Bounds the wait for a restarted replica's health check (its own retries usually end it sooner). */
 const RESTART_HEALTH_WAIT_MS = 120_000;
@@ -22,10 +22,7 @@ export async function restartService(context: AgentContext, payload: RestartPayl
     const state = await context.services.load(payload.service_id);
     state.stopped = false;
     const restarted: Replica[] = [];
-    const current = (await context.services.replicas(payload.service_id)).filter(
-      (replica) => replica.deploymentId === state.spec.deployment_id,
-    );
-    for (const replica of current) {
+    for (const replica of await context.services.currentReplicas(state)) {
       await unserve(state, replica);
       await context.docker.getContainer(replica.containerId).restart({ t: payload.timeout_seconds });
       const fresh = await inspectReplica(context.docker, replica.containerId);

@@ -2,7 +2,7 @@ import type { ScalePayload } from '../../contracts/index.js';
 import type { AgentContext } from '../context.js';
 import type { Replica } from '../runtime/containers.js';
 import { replicaEndpoints, type ReplicaEndpoint } from './deploy-reporter.js';
-import { freeIndexes, launch, retire } from './rollout.js';
+import { freeIndexes, launch, retire } from './replica-lifecycle.js';
 
 /** Replicas scaled away get this long to finish after SIGTERM. */
 export const SCALE_DOWN_STOP_TIMEOUT_SECONDS = 10;
@@ -26,9 +26,7 @@ export async function scaleService(context: AgentContext, payload: ScalePayload)
   return context.services.exclusive(payload.service_id, async () => {
     const state = await context.services.load(payload.service_id);
     state.stopped = false;
-    const current = (await context.services.replicas(payload.service_id)).filter(
-      (replica) => replica.deploymentId === state.spec.deployment_id,
-    );
+    const current = await context.services.currentReplicas(state);
     const signal = AbortSignal.timeout(SCALE_HEALTH_WAIT_MS);
     const added: Replica[] = [];
 
@@ -52,7 +50,7 @@ export async function scaleService(context: AgentContext, payload: ScalePayload)
     }
 
     const surplus = [...current]
-      .sort((a, b) => Number(a.running) - Number(b.running) || b.replica - a.replica)
+      .sort((a, b) => Number(a.running) - Number(b.running) || b.index - a.index)
       .slice(0, Math.max(0, current.length - payload.replicas));
     const leave = (replica: Replica) => retire(context, state, replica, { timeoutSeconds: SCALE_DOWN_STOP_TIMEOUT_SECONDS, remove: true });
     if (payload.strategy === 'immediate') await Promise.all(surplus.map(leave));

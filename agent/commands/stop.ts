@@ -1,7 +1,7 @@
 import type { StopPayload } from '../../contracts/index.js';
 import type { AgentContext } from '../context.js';
 import { removeProjectNetworkIfUnused } from '../runtime/network.js';
-import { retire } from './rollout.js';
+import { retire } from './replica-lifecycle.js';
 
 export interface StopResult {
   stopped: string[];

@@ -6,10 +6,8 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { promisify } from 'node:util';
-import { compareSemver, MINIMUM_AGENT_VERSION, type UpdateAgentPayload } from '../../contracts/index.js';
-import type { AgentContext } from '../context.js';
+import type { UpdateAgentPayload } from '../../contracts/index.js';
 import { AgentError, messageOf } from '../errors.js';
-import { AGENT_VERSION } from '../version.js';
 
 const run = promisify(execFile);
 
@@ -26,50 +24,30 @@ export interface AgentRelease {
   restart(): void;
 }
 
-export interface UpdateResult {
-  version: string;
-  previous_version: string;
-  sha256: string;
-}
-
 /**
- * `update_agent`: downloads the release, checks its SHA-256 (the trusted value arrives over the
- * authenticated session, so the download itself may be plain HTTP), asks the new bundle for its
- * version, swaps it in atomically and restarts into it. Each failure leaves the running agent
- * untouched and answers with its own code.
+ * Puts the `wanted` release where the running bundle is: downloads it, checks its SHA-256 (the
+ * trusted value arrives over the authenticated session, so the download itself may be plain
+ * HTTP), asks the new bundle for its version and swaps it in atomically, keeping the old one as
+ * `.previous`. Each failure leaves the running bundle untouched and throws its own code;
+ * restarting into the new one is the caller's move.
  */
-export async function updateAgent(context: AgentContext, payload: UpdateAgentPayload): Promise<UpdateResult> {
-  const release = context.release;
-  if (!release) {
-    throw new AgentError(
-      'UPDATE_NOT_SUPPORTED',
-      `This agent runs from source and cannot replace itself with release ${payload.version}; update it where it is installed`,
-    );
-  }
-  if (compareSemver(payload.version, MINIMUM_AGENT_VERSION) < 0) {
-    throw new AgentError('VERSION_NOT_SUPPORTED', `Release ${payload.version} is below ${MINIMUM_AGENT_VERSION}, the oldest supported agent`, {
-      minimum: MINIMUM_AGENT_VERSION,
-    });
-  }
+export async function installRelease(release: AgentRelease, wanted: Pick<UpdateAgentPayload, 'version' | 'download_url' | 'sha256'>): Promise<void> {
   // Named .mjs: `--version` below runs it, and Node loads only known extensions as ES modules.
-  const staged = `${release.path}.${payload.version}.download.mjs`;
+  const staged = `${release.path}.${wanted.version}.download.mjs`;
   try {
-    const sha256 = await download(payload.download_url, staged);
-    if (sha256 !== payload.sha256) {
-      throw new AgentError('CHECKSUM_MISMATCH', `The download from ${payload.download_url} has SHA-256 ${sha256}, not the expected ${payload.sha256}`);
+    const sha256 = await download(wanted.download_url, staged);
+    if (sha256 !== wanted.sha256) {
+      throw new AgentError('CHECKSUM_MISMATCH', `The download from ${wanted.download_url} has SHA-256 ${sha256}, not the expected ${wanted.sha256}`);
     }
     const reported = await probeVersion(staged);
-    if (reported !== payload.version) {
-      throw new AgentError('VERSION_MISMATCH', `The downloaded agent reports version ${reported}, not ${payload.version}`);
+    if (reported !== wanted.version) {
+      throw new AgentError('VERSION_MISMATCH', `The downloaded agent reports version ${reported}, not ${wanted.version}`);
     }
     await copyFile(release.path, `${release.path}.previous`);
     await rename(staged, release.path);
   } finally {
     await rm(staged, { force: true });
   }
-  context.log.info({ from: AGENT_VERSION, to: payload.version }, 'agent updated; restarting into the new release');
-  release.restart();
-  return { version: payload.version, previous_version: AGENT_VERSION, sha256: payload.sha256 };
 }
 
 async function download(url: string, target: string): Promise<string> {

@@ -14,7 +14,8 @@ export interface Replica {
   name: string;
   serviceId: string;
   deploymentId: string;
-  replica: number;
+  /** The replica number in its name and `syntra.replica` label; freed numbers are reused. */
+  index: number;
   running: boolean;
   /** Port published on 127.0.0.1 when `networking.expose_port`; Docker picks it again on every start. */
   hostPort: number | null;
@@ -129,7 +130,7 @@ export function replicaFromInspect(inspected: Docker.ContainerInspectInfo): Repl
     name: inspected.Name.replace(/^\//, ''),
     serviceId: labels[LABEL.serviceId] ?? '',
     deploymentId: labels[LABEL.deploymentId] ?? '',
-    replica: replicaIndex(labels),
+    index: replicaIndex(labels),
     running,
     hostPort: running && published?.HostPort ? Number(published.HostPort) : null,
     ip: running && projectNetwork?.[1].IPAddress ? projectNetwork[1].IPAddress : null,

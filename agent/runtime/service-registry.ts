@@ -145,6 +145,11 @@ export class ServiceRegistry {
     return replicas;
   }
 
+  /** The replicas of the service's current deployment: what scale, restart and the supervisor act on. */
+  async currentReplicas(state: ServiceState): Promise<Replica[]> {
+    return (await this.replicas(state.spec.service_id)).filter((replica) => replica.deploymentId === state.spec.deployment_id);
+  }
+
   /** Drops a removed service: its endpoint closes and its port is given back. */
   async forget(serviceId: string): Promise<void> {
     const state = this.states.get(serviceId);

@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import { DEFAULT_AGENT_CONFIG, HealthCheckResult } from '../../contracts/index.js';
 import { hashToken } from '../../contracts/token-hash.js';
-import type { Emit } from '../context.js';
+import { emitAlert, type Emit } from '../outbound.js';
 import { messageOf } from '../errors.js';
 import { findContainerHostAddress, type ContainerHostAddress } from '../runtime/container-host-address.js';
 import type { ServiceRegistry } from '../runtime/service-registry.js';
@@ -13,7 +12,7 @@ import { ContainerMetricsCollector } from './container-metrics.js';
 import { sentryDsn } from './dsn.js';
 import { DEFAULT_RECEIVER_PORT, TelemetryReceiver } from './receiver.js';
 import { TelemetrySender } from './sender.js';
-import { RESOURCE_ATTRIBUTE, ServiceDirectory } from './service-directory.js';
+import { RESOURCE_ATTRIBUTE, ServiceTagger } from './service-tagger.js';
 import { BYTES_PER_MB, TelemetrySpool } from './spool.js';
 import { countsByKind, type TelemetryKind, type TelemetryRecords } from './telemetry-data.js';
 import { loadZstd, type Zstd } from './zstd.js';
@@ -93,7 +92,7 @@ export class AgentTelemetry {
       health: () => telemetry?.health(),
       port: options.port ?? DEFAULT_RECEIVER_PORT,
       accept: append,
-      directory: new ServiceDirectory(docker, services),
+      tagger: new ServiceTagger(docker, services),
       agentTokenHash: tokenHash,
       retryAfterSeconds: () => telemetry?.sender?.retryAfterSeconds ?? DEFAULT_AGENT_CONFIG.telemetry_batch_interval_seconds,
       log,
@@ -187,21 +186,15 @@ export class AgentTelemetry {
    */
   private alertUnreachable(session: TelemetrySession): void {
     if (this.reachability.reachable) return;
-    session.emit({
-      type: 'alert',
-      payload: {
-        alert_id: randomUUID(),
-        server_id: session.serverId(),
-        type: 'resource_critical',
-        severity: 'critical',
-        title: UNREACHABLE_TITLE,
-        message:
-          `No address of this server that its containers can reach was found (${this.reachability.reason}), so the OpenTelemetry ` +
-          `and Sentry data of the services deployed here is lost. Set SYNTRA_AGENT_TELEMETRY_HOST to such an address ` +
-          `(for example the Docker bridge's gateway) and restart the agent.`,
-        timestamp: new Date().toISOString(),
-        metadata: { resource: 'telemetry_receiver', standing: true, reason: this.reachability.reason },
-      },
+    emitAlert(session.emit, session.serverId(), {
+      type: 'resource_critical',
+      severity: 'critical',
+      title: UNREACHABLE_TITLE,
+      message:
+        `No address of this server that its containers can reach was found (${this.reachability.reason}), so the OpenTelemetry ` +
+        `and Sentry data of the services deployed here is lost. Set SYNTRA_AGENT_TELEMETRY_HOST to such an address ` +
+        `(for example the Docker bridge's gateway) and restart the agent.`,
+      metadata: { resource: 'telemetry_receiver', standing: true, reason: this.reachability.reason },
     });
   }
 
@@ -213,21 +206,15 @@ export class AgentTelemetry {
     this.droppedSinceAlert = countsByKind({});
     this.lastDropAlertAt = Date.now();
     const limitMb = Math.round(this.spool.limitBytes / BYTES_PER_MB);
-    session.emit({
-      type: 'alert',
-      payload: {
-        alert_id: randomUUID(),
-        server_id: session.serverId(),
-        type: 'resource_critical',
-        severity: counts.errors + counts.health_checks > 0 ? 'critical' : 'warning',
-        title: 'Telemetry spool full: data dropped',
-        message:
-          `The agent's telemetry spool (${limitMb} MB) is full because the control plane has not taken its batches. ` +
-          `Dropped ${counts.logs} log lines, ${counts.metrics} metric points, ${counts.traces} spans, ${counts.errors} error events ` +
-          `and ${counts.health_checks} health-check results; its receivers answer 429 until there is room.`,
-        timestamp: new Date().toISOString(),
-        metadata: { resource: 'telemetry_spool', dropped: counts, spool_bytes: this.spool.usedBytes, limit_bytes: this.spool.limitBytes },
-      },
+    emitAlert(session.emit, session.serverId(), {
+      type: 'resource_critical',
+      severity: counts.errors + counts.health_checks > 0 ? 'critical' : 'warning',
+      title: 'Telemetry spool full: data dropped',
+      message:
+        `The agent's telemetry spool (${limitMb} MB) is full because the control plane has not taken its batches. ` +
+        `Dropped ${counts.logs} log lines, ${counts.metrics} metric points, ${counts.traces} spans, ${counts.errors} error events ` +
+        `and ${counts.health_checks} health-check results; its receivers answer 429 until there is room.`,
+      metadata: { resource: 'telemetry_spool', dropped: counts, spool_bytes: this.spool.usedBytes, limit_bytes: this.spool.limitBytes },
     });
   }
 }

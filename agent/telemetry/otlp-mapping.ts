@@ -12,7 +12,7 @@ import {
   type OtlpMetric,
 } from './otlp-schema.js';
 import { levelFromText } from './log-line.js';
-import type { ServiceTag } from './service-directory.js';
+import type { ServiceTag } from './service-tagger.js';
 
 /** Finds the service of one OTLP resource (from its attributes, else from the sender's container). */
 export type ResolveResource = (attributes: Record<string, string>) => ServiceTag | null;

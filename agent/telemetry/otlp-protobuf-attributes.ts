@@ -18,7 +18,7 @@ export class RefusedSpan extends Error {}
 
 const TOO_DEEP = `attribute values nest at most ${MAX_ATTRIBUTE_DEPTH} levels deep`;
 
-/* Resource: attributes = 1. Its values as text, as otlp-mapping.ts reads them for the directory. */
+/* Resource: attributes = 1. Its values as text, as otlp-mapping.ts reads them for the service tagger. */
 export function resourceAttributes(wire: Wire, end: number): Record<string, string> {
   const attributes: Record<string, string> = {};
   const key = new Range();

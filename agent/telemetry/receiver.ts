@@ -10,7 +10,7 @@ import { decodeTraceColumns } from './otlp-trace-protobuf.js';
 import { BodyError, readRequestBody } from './request-body.js';
 import { MalformedEnvelope, parseEnvelope, parseEvent, type EnvelopeEvent } from './sentry-envelope.js';
 import { errorEventFrom, spansFrom, streamedSpansFrom } from './sentry-mapping.js';
-import { RESOURCE_ATTRIBUTE, type ServiceDirectory, type ServiceTag } from './service-directory.js';
+import { RESOURCE_ATTRIBUTE, type ServiceTagger, type ServiceTag } from './service-tagger.js';
 import type { TelemetryRecords } from './telemetry-data.js';
 
 /** The OTLP/HTTP port every OpenTelemetry SDK exports to by default. */
@@ -26,7 +26,7 @@ export interface TelemetryReceiverOptions {
   port: number;
   /** Resolves true once the records are durably spooled, false when the spool is full. */
   accept: (records: TelemetryRecords) => Promise<boolean>;
-  directory: ServiceDirectory;
+  tagger: ServiceTagger;
   /** SHA-256 hex of the agent token: the secret Sentry keys derive from (see dsn.ts). */
   agentTokenHash: string;
   /** What `GET /health` answers; its `status` other than "ok" makes it a 503. */
@@ -107,9 +107,9 @@ export class TelemetryReceiver {
     const encoding = encodingOf(request.headers['content-type']);
     if (!encoding) throw new Refusal(415, 'OTLP/HTTP takes application/x-protobuf or application/json');
     const body = await readRequestBody(request);
-    const sender = await this.options.directory.fromAddress(request.socket.remoteAddress);
+    const sender = await this.options.tagger.fromAddress(request.socket.remoteAddress);
     const resolve: ResolveResource = (attributes) =>
-      this.options.directory.tag(attributes[RESOURCE_ATTRIBUTE.serviceId], attributes[RESOURCE_ATTRIBUTE.deploymentId], sender);
+      this.options.tagger.tag(attributes[RESOURCE_ATTRIBUTE.serviceId], attributes[RESOURCE_ATTRIBUTE.deploymentId], sender);
     const mapped = recordsOf(signal, encoding, body, resolve);
     if (!(await this.options.accept(mapped.records))) throw new Refusal(429, 'the telemetry spool is full');
     if (mapped.rejected > 0) this.options.log.debug({ signal, rejected: mapped.rejected, reason: mapped.errorMessage }, 'OTLP records refused');
@@ -120,11 +120,11 @@ export class TelemetryReceiver {
   private async sentry(endpoint: 'envelope' | 'store', url: URL, request: IncomingMessage, response: ServerResponse): Promise<void> {
     const key = url.searchParams.get('sentry_key') ?? sentryAuthKey(request.headers['x-sentry-auth']);
     if (!key) throw new Refusal(401, 'missing sentry_key (query) or X-Sentry-Auth header');
-    const serviceId = serviceOfKey(this.options.agentTokenHash, key, this.options.directory.serviceIds());
+    const serviceId = serviceOfKey(this.options.agentTokenHash, key, this.options.tagger.serviceIds());
     if (!serviceId) throw new Refusal(401, 'unknown Sentry key: use the DSN Syntra shows for the service');
     const body = await readRequestBody(request);
-    const sender = await this.options.directory.fromAddress(request.socket.remoteAddress);
-    const service = this.options.directory.tag(serviceId, undefined, sender);
+    const sender = await this.options.tagger.fromAddress(request.socket.remoteAddress);
+    const service = this.options.tagger.tag(serviceId, undefined, sender);
     if (!service) throw new Refusal(401, 'the service of this key has no deployment on this server');
     let eventId: string | undefined;
     let items: EnvelopeEvent[];

@@ -9,7 +9,7 @@ import {
   type TelemetryAckPayload,
   type TelemetryData,
 } from '../../contracts/index.js';
-import type { Emit } from '../context.js';
+import type { Emit } from '../outbound.js';
 import { messageOf } from '../errors.js';
 import { BATCH_TARGET_JSON_BYTES, BYTES_PER_MB, type SpooledBatch, type TelemetrySpool } from './spool.js';
 import type { Zstd } from './zstd.js';

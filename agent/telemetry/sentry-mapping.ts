@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Breadcrumb, ErrorEvent, StackFrame, TraceSpan } from '../../contracts/index.js';
 import { Uuid } from '../../contracts/index.js';
 import type { SentryBreadcrumb, SentryEvent, SentryException, SentryFrame, SentrySpan, SentryStreamedSpan } from './sentry-schema.js';
-import type { ServiceTag } from './service-directory.js';
+import type { ServiceTag } from './service-tagger.js';
 
 /*
  * Sentry → the contract's records. An event's `exception.values` runs from the innermost

@@ -3,7 +3,7 @@ import { deploy } from '../../agent/commands/deploy.js';
 import { createCommandDispatcher } from '../../agent/commands/index.js';
 import { scaleService } from '../../agent/commands/scale.js';
 import { ServiceRegistry } from '../../agent/runtime/service-registry.js';
-import type { OutboundMessage } from '../../agent/context.js';
+import type { OutboundMessage } from '../../agent/outbound.js';
 import type { DeployPayload, LogStreamPayload } from '../../contracts/index.js';
 import { startTestRegistry, type TestRegistry } from '../support/docker.js';
 import { agentHarness, envelope, httpGet, HTTP_HEALTH_CHECK } from './harness.js';

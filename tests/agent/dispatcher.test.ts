@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createCommandDispatcher } from '../../agent/commands/index.js';
-import type { OutboundMessage } from '../../agent/context.js';
+import type { OutboundMessage } from '../../agent/outbound.js';
 import { connectDocker } from '../../agent/runtime/docker.js';
 import { ServiceRegistry } from '../../agent/runtime/service-registry.js';
 import { CommandResponsePayload } from '../../contracts/index.js';

@@ -1,9 +1,9 @@
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Supervisor, DEFAULT_SUPERVISOR_OPTIONS } from '../../agent/alerts.js';
+import { Supervisor, DEFAULT_SUPERVISOR_OPTIONS } from '../../agent/supervisor.js';
 import { configureHealthCheck } from '../../agent/commands/configure-health-check.js';
 import { deploy } from '../../agent/commands/deploy.js';
-import type { OutboundMessage } from '../../agent/context.js';
+import type { OutboundMessage } from '../../agent/outbound.js';
 import { collectHello } from '../../agent/facts.js';
 import { UsageSampler } from '../../agent/usage.js';
 import { AgentHelloPayload, HeartbeatPayload, toAgentProtocolId, toServerProtocolId, type AlertPayload } from '../../contracts/index.js';

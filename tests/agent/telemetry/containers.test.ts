@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SUPERVISOR_OPTIONS, Supervisor } from '../../../agent/alerts.js';
+import { DEFAULT_SUPERVISOR_OPTIONS, Supervisor } from '../../../agent/supervisor.js';
 import { deploy } from '../../../agent/commands/deploy.js';
 import { AgentTelemetry } from '../../../agent/telemetry/agent-telemetry.js';
 import { CONTAINER_METRIC } from '../../../agent/telemetry/container-metrics.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { spansOf, TelemetryData, type TraceSpan } from '../../../contracts/index.js';
 import { TelemetryReceiver } from '../../../agent/telemetry/receiver.js';
-import { ServiceDirectory } from '../../../agent/telemetry/service-directory.js';
+import { ServiceTagger } from '../../../agent/telemetry/service-tagger.js';
 import { TelemetrySpool } from '../../../agent/telemetry/spool.js';
 import { emptyTelemetryData, TELEMETRY_KINDS } from '../../../agent/telemetry/telemetry-data.js';
 import { loadZstd, type Zstd } from '../../../agent/telemetry/zstd.js';
@@ -61,7 +61,7 @@ export async function testReceiver(options: { maxBytes?: number; agentTokenHash?
     host: '127.0.0.1',
     port: 0,
     accept: (records) => temporary.spool.append(records),
-    directory: new ServiceDirectory(docker, services),
+    tagger: new ServiceTagger(docker, services),
     agentTokenHash: options.agentTokenHash ?? 'f'.repeat(64),
     retryAfterSeconds: () => 5,
     log: silentLog,

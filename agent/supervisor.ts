@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import type { AlertPayload, HeartbeatPayload } from '../contracts/index.js';
-import type { AgentContext, Emit } from './context.js';
+import type { AgentContext } from './context.js';
 import { messageOf } from './errors.js';
+import { emitAlert, type AlertFields, type Emit } from './outbound.js';
 import { startReplica, type Replica } from './runtime/containers.js';
 import { probeOnce } from './runtime/health-check.js';
 import type { ServiceState } from './runtime/service-registry.js';
-import { healthTarget } from './commands/rollout.js';
+import { healthTarget } from './commands/replica-lifecycle.js';
 
 export interface SupervisorOptions {
   /** `srv_…`, the `server_id` of every alert; a function because the agent learns it from `hello_ack`. */
@@ -120,9 +120,7 @@ export class Supervisor {
   }
 
   private async superviseService(state: ServiceState): Promise<void> {
-    const replicas = (await this.context.services.replicas(state.spec.service_id)).filter(
-      (replica) => replica.deploymentId === state.spec.deployment_id,
-    );
+    const replicas = await this.context.services.currentReplicas(state);
     for (const replica of replicas) {
       if (replica.running) {
         await this.checkHealth(state, replica);
@@ -228,15 +226,8 @@ export class Supervisor {
     for (const port of wanted) proxy.add(port);
   }
 
-  private emitAlert(fields: Omit<AlertPayload, 'alert_id' | 'server_id' | 'timestamp'>): AlertPayload {
-    const alert: AlertPayload = {
-      alert_id: randomUUID(),
-      server_id: this.options.serverId(),
-      timestamp: new Date().toISOString(),
-      ...fields,
-    };
-    this.emit({ type: 'alert', payload: alert });
-    return alert;
+  private emitAlert(fields: AlertFields): AlertPayload {
+    return emitAlert(this.emit, this.options.serverId(), fields);
   }
 }
 

@@ -81,7 +81,7 @@ export async function retire(
 
 /** The lowest replica numbers not taken by `replicas`, so names stay short and predictable. */
 export function freeIndexes(replicas: readonly Replica[], count: number): number[] {
-  const taken = new Set(replicas.map((replica) => replica.replica));
+  const taken = new Set(replicas.map((replica) => replica.index));
   const indexes: number[] = [];
   for (let index = 0; indexes.length < count; index++) if (!taken.has(index)) indexes.push(index);
   return indexes;

@@ -20,7 +20,7 @@ const ADDRESS_REFRESH_MIN_INTERVAL_MS = 2_000;
  * attributes, a Sentry key) or, failing that, from the container it comes from — the agent
  * knows each managed container's addresses on its networks and its labels.
  */
-export class ServiceDirectory {
+export class ServiceTagger {
   private byAddress = new Map<string, ServiceTag>();
   private refreshedAt = 0;
   private refreshing: Promise<void> | null = null;
