@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { pruneBatches } from '../../db/queries/telemetry-batches.js';
 import type { Platform } from '../../control/platform.js';
-import { AlertEvaluator } from './alerts/alert-evaluator.js';
+import { AlertEvaluator } from '../alerting/alert-evaluator.js';
 import { TelemetryIngest } from './telemetry-ingest.js';
 
 /**

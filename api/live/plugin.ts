@@ -19,7 +19,7 @@ import { deploymentInScope } from '../../db/queries/deployments.js';
 import { issueWithProject } from '../../db/queries/issues.js';
 import { projectById } from '../../db/queries/projects.js';
 import { scopedService } from '../../db/queries/service-scope.js';
-import type { Credentials } from '../auth/plugin.js';
+import type { Credentials } from '../http/auth/plugin.js';
 import { scopeOf, type Caller } from '../../control/caller.js';
 import { ApiProblem } from '../../control/problem.js';
 import type { Platform } from '../../control/platform.js';

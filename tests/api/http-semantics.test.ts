@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fastifyPath } from '../../api/routing.js';
+import { fastifyPath } from '../../api/http/routing.js';
 import { API_VERSIONS, apiRoutes, LATEST_API_VERSION, type HttpMethod } from '../../contracts/index.js';
 import { bearer } from '../support/auth.js';
 import { startTestApi } from '../support/platform.js';

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'vite';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { uiRoot } from '../../api/ui/plugin.js';
+import { uiRoot } from '../../api/http/ui/plugin.js';
 import { chromiumPath } from '../../cli/prerequisites.js';
 
 /* The UI tests' browser: Debian's Chromium (installed by `npm test`'s set-up), driven by playwright-core. */

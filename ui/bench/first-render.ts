@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { build } from 'vite';
 import { issueToken } from '../../contracts/tokens.js';
-import { uiDist, uiRoot } from '../../api/ui/plugin.js';
+import { uiDist, uiRoot } from '../../api/http/ui/plugin.js';
 import { startBenchControlPlane } from '../../bench/support/control-plane.js';
 
 const runs = Number(process.argv[2] ?? 20);

@@ -1,0 +1,29 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { operationQueueOf } from '../../../control/operations/queue.js';
+import { ServiceOperations } from '../../../control/operations/service-operations.js';
+import type { Platform } from '../../../control/platform.js';
+import { deploymentResource } from '../../../control/resources/deployment.js';
+import { serviceResource } from '../../../control/resources/service.js';
+import { defineRoute, registryRoute } from '../routing.js';
+
+/** Deploy, rollback, restart and scale: validated and authorised here, started by the operations module. */
+export const serviceOperationRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app, { platform }) => {
+  const operations = new ServiceOperations(platform.db, operationQueueOf(platform));
+
+  defineRoute(app, registryRoute('deployService'), { permission: 'deploy' }, async ({ params, body, caller, request }) =>
+    deploymentResource(await operations.deploy({ caller, origin: request }, params.serviceId, body)),
+  );
+
+  defineRoute(app, registryRoute('rollbackService'), { permission: 'rollback' }, async ({ params, body, caller, request }) =>
+    deploymentResource(await operations.rollback({ caller, origin: request }, params.serviceId, body.deployment_id)),
+  );
+
+  defineRoute(app, registryRoute('restartService'), { permission: 'restart' }, async ({ params, caller, request }) => {
+    await operations.restart({ caller, origin: request }, params.serviceId);
+    return null;
+  });
+
+  defineRoute(app, registryRoute('scaleService'), { permission: 'scale' }, async ({ params, body, caller, request }) =>
+    serviceResource(await operations.scale({ caller, origin: request }, params.serviceId, body.replicas)),
+  );
+};

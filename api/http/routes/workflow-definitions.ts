@@ -1,0 +1,143 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Kysely } from 'kysely';
+import { WorkflowDefinition } from '../../../contracts/index.js';
+import type { Database, WorkflowUpdate } from '../../../db/postgres/database.js';
+import { projectById } from '../../../db/queries/projects.js';
+import {
+  deleteWorkflow,
+  hasUnfinishedRun,
+  insertWorkflow,
+  listWorkflowRuns,
+  listWorkflows,
+  servicesOfProjectAmong,
+  updateWorkflow,
+  workflowById,
+  workflowRunById,
+} from '../../../db/queries/workflow-definitions.js';
+import { recordAudit } from '../../../control/audit.js';
+import { scopeOf } from '../../../control/caller.js';
+import { ApiProblem } from '../../../control/problem.js';
+import type { Platform } from '../../../control/platform.js';
+import { workflowResource, workflowRunResource } from '../../../control/resources/workflow.js';
+import { defineRoute, registryRoute, WithMeta } from '../routing.js';
+
+/*
+ * DAG workflow definitions: stored and validated here (acyclic, known steps, the project's own
+ * services). Nothing runs them yet: no interpreter writes `workflow_runs` and a `cron_expression`
+ * schedules nothing (the DAG issue builds both).
+ */
+
+const notFound = (workflowId: string) => new ApiProblem('NOT_FOUND', `No workflow ${workflowId} in this organization`);
+
+
+
+/** A step may act only on services of the workflow's own project: 422 naming the first node that does not. */
+async function checkStepServices(db: Kysely<Database>, projectId: string, definition: WorkflowDefinition): Promise<void> {
+  const targets = definition.nodes.flatMap((node, index) => ('service_id' in node.step ? [{ index, node, serviceId: node.step.service_id }] : []));
+  const known = await servicesOfProjectAmong(db, projectId, [...new Set(targets.map((target) => target.serviceId))]);
+  const stray = targets.find((target) => !known.has(target.serviceId));
+  if (stray) {
+    throw new ApiProblem('UNPROCESSABLE', `Node "${stray.node.id}" acts on service ${stray.serviceId}, which is not in this workflow's project`, {
+      details: [{ path: `body.definition.nodes.${stray.index}.step.service_id`, message: 'not a service of this project' }],
+    });
+  }
+}
+
+/** The audit log keeps the shape of a definition, not its step settings (request bodies, headers). */
+const definitionSummary = (definition: WorkflowDefinition) => ({
+  nodes: definition.nodes.map((node) => ({ id: node.id, type: node.step.type })),
+  edges: definition.edges.length,
+});
+
+export const workflowDefinitionRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app, { platform }) => {
+  const { db } = platform;
+
+  defineRoute(app, registryRoute('listWorkflows'), { permission: 'read' }, async ({ params, query, caller }) => {
+    const scope = scopeOf(caller);
+    if (!(await projectById(db, scope, params.projectId))) throw new ApiProblem('NOT_FOUND', `No project ${params.projectId} in this organization`);
+    const page = await listWorkflows(db, scope, params.projectId, { page: query.page, perPage: query.per_page });
+    return new WithMeta(page.rows.map(workflowResource), { total: page.total, page: query.page, per_page: query.per_page });
+  });
+
+  defineRoute(app, registryRoute('createWorkflow'), { permission: 'workflows.manage' }, async ({ params, body, caller, request }) => {
+    const project = await projectById(db, scopeOf(caller), params.projectId);
+    if (!project) throw new ApiProblem('NOT_FOUND', `No project ${params.projectId} in this organization`);
+    await checkStepServices(db, project.id, body.definition);
+    const workflow = await db.transaction().execute(async (trx) => {
+      const row = await insertWorkflow(trx, {
+        project_id: project.id,
+        name: body.name,
+        description: body.description ?? null,
+        definition: JSON.stringify(body.definition),
+        trigger_type: body.cron_expression ? 'schedule' : 'manual',
+        cron_expression: body.cron_expression ?? null,
+        ...(body.is_active === undefined ? {} : { is_active: body.is_active }),
+      });
+      await recordAudit(trx, request, caller, {
+        action: 'workflow.create',
+        resourceType: 'workflow',
+        resourceId: row.id,
+        details: { name: row.name, project_id: project.id, cron_expression: row.cron_expression, definition: definitionSummary(body.definition) },
+      });
+      return row;
+    });
+    return workflowResource(workflow);
+  });
+
+  defineRoute(app, registryRoute('getWorkflow'), { permission: 'read' }, async ({ params, caller }) => {
+    const workflow = await workflowById(db, scopeOf(caller), params.workflowId);
+    if (!workflow) throw notFound(params.workflowId);
+    return workflowResource(workflow);
+  });
+
+  defineRoute(app, registryRoute('updateWorkflow'), { permission: 'workflows.manage' }, async ({ params, body, caller, request }) => {
+    const current = await workflowById(db, scopeOf(caller), params.workflowId);
+    if (!current) throw notFound(params.workflowId);
+    if (body.definition) await checkStepServices(db, current.project_id, body.definition);
+    const change: WorkflowUpdate = {};
+    if (body.name !== undefined) change.name = body.name;
+    if (body.description !== undefined) change.description = body.description;
+    if (body.is_active !== undefined) change.is_active = body.is_active;
+    if (body.definition) change.definition = JSON.stringify(body.definition);
+    if (body.cron_expression !== undefined) {
+      Object.assign(change, { cron_expression: body.cron_expression, trigger_type: body.cron_expression ? 'schedule' : 'manual' });
+    }
+    const workflow = await db.transaction().execute(async (trx) => {
+      const row = Object.keys(change).length === 0 ? current : await updateWorkflow(trx, current.id, change);
+      const { definition, ...plain } = body;
+      await recordAudit(trx, request, caller, {
+        action: 'workflow.update',
+        resourceType: 'workflow',
+        resourceId: current.id,
+        details: { changes: { ...plain, ...(definition ? { definition: definitionSummary(definition) } : {}) } },
+      });
+      return row;
+    });
+    return workflowResource(workflow);
+  });
+
+  defineRoute(app, registryRoute('deleteWorkflow'), { permission: 'workflows.manage' }, async ({ params, caller, request }) => {
+    await db.transaction().execute(async (trx) => {
+      const workflow = await workflowById(trx, scopeOf(caller), params.workflowId);
+      if (!workflow) throw notFound(params.workflowId);
+      if (await hasUnfinishedRun(trx, workflow.id)) {
+        throw new ApiProblem('CONFLICT', `Workflow ${workflow.id} has a run in progress; cancel it or let it finish before deleting the definition`);
+      }
+      await deleteWorkflow(trx, workflow.id);
+      await recordAudit(trx, request, caller, { action: 'workflow.delete', resourceType: 'workflow', resourceId: workflow.id, details: { name: workflow.name } });
+    });
+  });
+
+  defineRoute(app, registryRoute('listWorkflowRuns'), { permission: 'read' }, async ({ params, query, caller }) => {
+    const workflow = await workflowById(db, scopeOf(caller), params.workflowId);
+    if (!workflow) throw notFound(params.workflowId);
+    const page = await listWorkflowRuns(db, workflow.id, { page: query.page, perPage: query.per_page, status: query.status });
+    return new WithMeta(page.rows.map(workflowRunResource), { total: page.total, page: query.page, per_page: query.per_page });
+  });
+
+  defineRoute(app, registryRoute('getWorkflowRun'), { permission: 'read' }, async ({ params, caller }) => {
+    const run = await workflowRunById(db, scopeOf(caller), params.runId);
+    if (!run) throw new ApiProblem('NOT_FOUND', `No workflow run ${params.runId} in this organization`);
+    return workflowRunResource(run);
+  });
+};
