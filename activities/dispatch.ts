@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Kysely } from 'kysely';
 import { CommandResponsePayload, DeploymentSpec } from '../contracts/index.js';
@@ -16,6 +17,7 @@ import { deployPayloadOf } from './deploy-payload.js';
  * Activities that talk to agents, through the durable outbox only: a command is a row, delivered
  * by whichever gateway holds the agent's socket (at once, or when the agent says hello again).
  * Enqueueing is idempotent by `request_id`, so a retried activity never sends a command twice.
+ * Each command records the workflow that ran the activity: the one waiting for its reports.
  */
 
 export function dispatchActivities({ db, secrets }: { db: Kysely<Database>; secrets: SecretCipher }) {
@@ -45,6 +47,8 @@ export function dispatchActivities({ db, secrets }: { db: Kysely<Database>; secr
       await enqueueAgentCommand(db, {
         serverId: service.server_id,
         requestId: command.requestId,
+        workflowId: sendingWorkflowId(),
+        deploymentId: deployment.id,
         type: 'deploy',
         ...sealDeployCommand(secrets, payload),
         expiresAt: new Date(Date.now() + spec.timeout_seconds * 1000),
@@ -55,6 +59,7 @@ export function dispatchActivities({ db, secrets }: { db: Kysely<Database>; secr
       await enqueueAgentCommand(db, {
         serverId: command.serverId,
         requestId: command.payload.request_id,
+        workflowId: sendingWorkflowId(),
         type: command.type,
         payload: command.payload,
         expiresAt: new Date(Date.now() + command.expiresInSeconds * 1000),
@@ -83,3 +88,6 @@ export function dispatchActivities({ db, secrets }: { db: Kysely<Database>; secr
     },
   };
 }
+
+/** The workflow that scheduled the running activity: it sent the command, and it waits for the reports. */
+const sendingWorkflowId = () => Context.current().info.workflowExecution?.workflowId;

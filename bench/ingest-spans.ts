@@ -3,7 +3,7 @@
 // ClickHouse (chDB) in the same run, in inserts of 10,000 rows.
 // Usage: npx tsx bench/ingest-spans.ts [spans=200000] [spansPerBatch=2000] [window=4]
 import { randomBytes, randomUUID } from 'node:crypto';
-import { spanBlockOf } from '../api/ingest/clickhouse-rows.js';
+import { spanBlockOf } from '../db/clickhouse/traces.js';
 import { spanColumnsOf, type TraceSpan } from '../contracts/index.js';
 import { insertEncoded, jsonColumns } from '../db/clickhouse/writer.js';
 import { ingestBench } from './ingest-sender.js';

@@ -4,7 +4,7 @@
 // Usage: npx tsx bench/query-latency.ts [spans=1000000] [requests=300]
 import { randomBytes, randomUUID } from 'node:crypto';
 import { issueToken } from '../contracts/tokens.js';
-import { spanBlockOf } from '../api/ingest/clickhouse-rows.js';
+import { spanBlockOf } from '../db/clickhouse/traces.js';
 import { insertEncoded, jsonColumns } from '../db/clickhouse/writer.js';
 import type { TraceSpan } from '../contracts/index.js';
 import { benchOwner, startBenchControlPlane } from './support/control-plane.js';

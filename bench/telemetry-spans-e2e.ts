@@ -17,7 +17,7 @@ import otlpRoot from '@opentelemetry/otlp-transformer/build/esm/generated/root.j
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AGENT_NODE_FLAGS } from '../agent/release/node-flags.js';
-import { spanBlockOf } from '../api/ingest/clickhouse-rows.js';
+import { spanBlockOf } from '../db/clickhouse/traces.js';
 import type { TraceSpan } from '../contracts/index.js';
 import { insertEncoded, jsonColumns, jsonRows, type ColumnBlock } from '../db/clickhouse/writer.js';
 import { freePort, waitForPort } from '../engines/ports.js';

@@ -1,18 +1,25 @@
+import { workflowInfo } from '@temporalio/workflow';
+
 /*
- * Agent commands sent by a workflow carry `request_id` = `<workflow id>:<step>`. Temporal does
- * not deduplicate signals and activities may run twice, so the id must be the same on every
- * retry (the outbox then stores the command once), and the gateway must find the waiting
- * workflow from the answer alone. Workflow ids never contain ':'.
+ * The `request_id` of every agent command a workflow sends: `<workflow id>:<step>`, made here and
+ * nowhere else. Temporal does not deduplicate signals and activities may run twice, so the id must
+ * be the same on every retry (the outbox then stores the command once), and unique across
+ * workflows, which the workflow id makes it. The format is stored in outboxes: a deploy's
+ * cancellation rebuilds the id of the command it withdraws, so changing it strands commands in
+ * flight. Nothing parses it at run time: the outbox row records the workflow that sent it
+ * (`workflow_id`), and the gateway signals that one (api/gateway/signals.ts). Migration 0015 read
+ * it once, for rows written before; workflow ids never contain ':'.
  */
+const requestId = (step: string) => `${workflowInfo().workflowId}:${step}`;
 
-const separator = ':';
-
-export function commandRequestId(workflowId: string, step: string): string {
-  return `${workflowId}${separator}${step}`;
-}
-
-/** The workflow waiting for this command's answer; undefined for commands no workflow sent. */
-export function workflowIdOfRequest(requestId: string): string | undefined {
-  const at = requestId.indexOf(separator);
-  return at > 0 ? requestId.slice(0, at) : undefined;
-}
+export const commandRequestIds = {
+  /**
+   * This workflow's deploy of one deployment: a rollout, the rollback it starts on failure, or the
+   * previous deployment rolled out again when a cancel comes too late to withdraw.
+   */
+  deploy: (deploymentId: string) => requestId(`deploy-${deploymentId}`),
+  /** The stop that removes a cancelled first deploy's containers. */
+  cleanupStop: () => requestId('stop'),
+  /** The one command of a scale, restart, stop or health-check workflow. */
+  serviceCommand: () => requestId('command'),
+};

@@ -1,7 +1,7 @@
 import { CancellationScope, isCancellation, uuid4, workflowInfo } from '@temporalio/workflow';
 import { activities } from './activities.js';
 import type { AgentReports } from './agent-reports.js';
-import { commandRequestId } from './command-ids.js';
+import { commandRequestIds } from './command-ids.js';
 import type { CommandOutcome, DeployInput, DeployResult } from '../contracts/operations.js';
 
 /** How long the agent gets to stop a service's containers when a cancelled deploy had no predecessor. */
@@ -9,7 +9,7 @@ const cleanupStopTimeoutSeconds = 30;
 
 /** One rollout of a deployment's spec on the agent, from the outbox to its outcome. */
 export async function rollOut(reports: AgentReports, deploymentId: string, timeoutSeconds: number): Promise<CommandOutcome> {
-  const requestId = commandRequestId(workflowInfo().workflowId, `deploy-${deploymentId}`);
+  const requestId = commandRequestIds.deploy(deploymentId);
   await activities.sendDeploy({ deploymentId, requestId });
   return reports.outcome({ requestId, deploymentId, timeoutSeconds });
 }
@@ -64,7 +64,7 @@ async function rollBack(reports: AgentReports, input: DeployInput, failure: { co
  */
 async function cancel(reports: AgentReports, input: DeployInput): Promise<DeployResult> {
   const { deploymentId, serviceId } = input;
-  const requestId = commandRequestId(workflowInfo().workflowId, `deploy-${deploymentId}`);
+  const requestId = commandRequestIds.deploy(deploymentId);
   if (!(await activities.withdrawCommand(requestId))) {
     const outcome = await reports.outcome({ requestId, deploymentId, timeoutSeconds: input.timeoutSeconds });
     if (outcome.ok) {
@@ -78,7 +78,7 @@ async function cancel(reports: AgentReports, input: DeployInput): Promise<Deploy
 }
 
 async function stopContainers(reports: AgentReports, input: DeployInput): Promise<void> {
-  const requestId = commandRequestId(workflowInfo().workflowId, 'stop');
+  const requestId = commandRequestIds.cleanupStop();
   await activities.sendCommand({
     type: 'stop',
     serverId: input.serverId,

@@ -1,8 +1,8 @@
-import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
 import type { ServiceCommand } from '../contracts/operations.js';
 import { activities } from './activities.js';
 import { collectAgentReports } from './agent-reports.js';
-import { commandRequestId } from './command-ids.js';
+import { commandRequestIds } from './command-ids.js';
 
 /**
  * Sends the workflow's one command to the service's agent and waits for the answer; a refusal or
@@ -15,7 +15,7 @@ export async function runServiceCommand(
   options: { timeoutSeconds: number; doneAlready?: string },
 ): Promise<void> {
   const reports = collectAgentReports();
-  const requestId = commandRequestId(workflowInfo().workflowId, 'command');
+  const requestId = commandRequestIds.serviceCommand();
   await activities.sendCommand({ ...command(requestId), serverId, expiresInSeconds: options.timeoutSeconds });
   const outcome = await reports.outcome({ requestId, timeoutSeconds: options.timeoutSeconds });
   if (outcome.ok || outcome.error.code === options.doneAlready) return;

@@ -5,7 +5,7 @@ import type { AlertCondition } from '../../contracts/index.js';
  * One figure per service over a rule's window, from ClickHouse: the share of failed spans, a
  * percentile of span durations, or an aggregate of a metric. A service without data in the window
  * has no figure (a `count` of a metric is 0 then). `traces` is read FINAL: a span an SDK sent twice
- * is two rows until a merge collapses them (db/clickhouse/schema.ts), and must count once.
+ * is two rows until a merge collapses them (db/clickhouse/traces.ts), and must count once.
  */
 
 type WindowedCondition = Extract<AlertCondition, { window_minutes: number }>;

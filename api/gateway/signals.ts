@@ -3,18 +3,19 @@ import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { CommandResponsePayload, DeployStatusPayload } from '../../contracts/index.js';
 import type { Database } from '../../db/postgres/database.js';
-import { commandByRequestId, latestDeployCommand, requeueUnansweredDeploys } from '../../db/queries/agent-commands.js';
+import { commandByRequestId, deployStatusWaiter, requeueUnansweredDeploys } from '../../db/queries/agent-commands.js';
 import { recordAgentReport } from '../../db/queries/deployment-events.js';
-import { workflowIdOfRequest } from '../../workflows/command-ids.js';
 import { agentReportSignal } from '../../workflows/signals.js';
-import { type AgentReport } from '../../contracts/operations.js';
+import type { AgentReport } from '../../contracts/operations.js';
 import type { AgentEvents } from './events.js';
 
 /**
  * The bridge from agents to workflows. Every `deploy_status` is stored (deployment_events, which
  * notifies live views); a new rollout status (a milestone) and every `command_response` become an
- * `agentReport` signal on the workflow that sent the command. Progress lines are not signalled:
- * they would fill the workflow's history. Reports of one server are handled in arrival order.
+ * `agentReport` signal on the workflow that sent the command, as its outbox row records it
+ * (`agent_commands.workflow_id`; a deploy's row is found by its deployment). Progress lines are
+ * not signalled: they would fill the workflow's history. Reports of one server are handled in
+ * arrival order.
  *
  * A signal that cannot be sent is only logged: the command's answer is in the outbox, where the
  * waiting workflow looks for itself when no signal comes. When an agent goes away, its unanswered
@@ -44,8 +45,7 @@ export function forwardAgentReports(events: AgentEvents, db: Kysely<Database>, c
     inOrder(serverId, async () => {
       const recorded = await recordAgentReport(db, serverId, status);
       if (!recorded?.milestone) return;
-      const command = await latestDeployCommand(db, serverId, status.deployment_id);
-      const workflowId = command && workflowIdOfRequest(command.request_id);
+      const workflowId = await deployStatusWaiter(db, serverId, status.deployment_id);
       if (!workflowId) return;
       await signal(workflowId, {
         kind: 'deploy_status',
@@ -57,12 +57,10 @@ export function forwardAgentReports(events: AgentEvents, db: Kysely<Database>, c
 
   const onCommandResponse = (serverId: string, response: CommandResponsePayload) =>
     inOrder(serverId, async () => {
-      const workflowId = workflowIdOfRequest(response.request_id);
-      if (!workflowId) return;
-      // Only the server the command went to may answer it.
       const command = await commandByRequestId(db, response.request_id);
-      if (command?.server_id !== serverId) return;
-      await signal(workflowId, {
+      // Only the server the command went to may answer it; a command the API sent itself has no workflow.
+      if (command?.server_id !== serverId || !command.workflow_id) return;
+      await signal(command.workflow_id, {
         kind: 'command_response',
         requestId: response.request_id,
         success: response.success,

@@ -1,6 +1,6 @@
 import type { HeartbeatPayload } from '../../contracts/index.js';
 import { NIL_UUID } from '../../db/clickhouse/metric-series.js';
-import type { MetricRow } from './clickhouse-rows.js';
+import type { MetricRow } from '../../db/clickhouse/metrics.js';
 
 /*
  * A server's own CPU, memory, disk and network, from each heartbeat's `resources`, as `metrics_raw`

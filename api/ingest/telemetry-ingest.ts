@@ -15,15 +15,16 @@ import { ClickHouseBatchWriter, defaultBatchWriterOptions, jsonColumns, jsonRows
 import type { Database } from '../../db/postgres/database.js';
 import { notify } from '../../db/postgres/notifications.js';
 import { recordErrorEvents, type GroupedErrorEvent } from '../../db/queries/error-groups.js';
+import { logRow, withoutStoredLogs, type LogRow } from '../../db/clickhouse/logs.js';
+import { metricRow, withoutStoredMetrics, type MetricRow } from '../../db/clickhouse/metrics.js';
+import { spanBlock, withoutStoredSpans, type SpanBlock } from '../../db/clickhouse/traces.js';
 import { claimBatch, markBatchStored, type BatchState } from '../../db/queries/telemetry-batches.js';
 import { recordHealthChecks } from '../../db/queries/telemetry-health.js';
 import { deploymentsOfServices, servicesOnServer } from '../../db/queries/telemetry-targets.js';
-import { logRow, metricRow, spanBlock, type LogRow, type MetricRow, type SpanBlock } from './clickhouse-rows.js';
 import { decodeBatch } from './decode-batch.js';
 import { groupError } from './error-grouping.js';
 import { hostMetricRows } from './host-metrics.js';
 import { eventSeverity, rateIssues } from './issue-severity.js';
-import { withoutStoredLogs, withoutStoredMetrics, withoutStoredSpans } from './stored-rows.js';
 
 /**
  * Beyond this many batches being written at once, new ones are refused with a code that tells a

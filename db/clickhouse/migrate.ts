@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { clickhouseSchema, clickhouseSchemaChanges, tracesTable } from './schema.js';
+import { clickhouseSchema, clickhouseSchemaChanges } from './schema.js';
+import { tracesTable } from './traces.js';
 
 /**
  * Creates whatever part of the schema is missing, in the client's database, brings an older
@@ -17,7 +18,7 @@ export async function migrateClickHouse(client: ClickHouseClient): Promise<void>
 const tracesSwapTable = 'traces_engine_swap';
 
 /*
- * `traces` was a plain MergeTree until installations had spans stored twice (schema.ts). An engine
+ * `traces` was a plain MergeTree until installations had spans stored twice (traces.ts). An engine
  * cannot be altered, so a ReplacingMergeTree is built beside it, given its parts, and swapped in.
  * ATTACH PARTITION FROM hard-links the parts (same columns, keys and indexes) instead of rewriting a
  * month of spans. `traces` holds every span at every step: a run cut short before the EXCHANGE

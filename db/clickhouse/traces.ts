@@ -1,6 +1,138 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { SpanEvent, type TraceSpan, type TraceSummary } from '../../contracts/index.js';
-import { isoFromNanos } from './nanoseconds.js';
+import { selectSpans, spanColumnsOf, SpanEvent, type SpanColumns, type TraceSpan, type TraceSummary } from '../../contracts/index.js';
+import { clickhouseTimeFromNanos, isoFromNanos } from './datetime64.js';
+
+/*
+ * The `traces` table: its DDL, a span as written (`SpanRow`, sent as blocks of columns), as read
+ * (`SelectedSpan`), and the queries that read it.
+ *
+ * `traces` is a ReplacingMergeTree, not the contract's MergeTree: an SDK that resends an export the
+ * agent had already accepted delivers the same span in a later batch, and rows with the same
+ * sorting key (a span's service, start time, trace and span id) collapse into one when parts
+ * merge. Until then both rows are there, so every reader of `traces` counts a span once by that
+ * key (below, and api/ingest/alerts/measurements.ts). An engine cannot be altered: migrate.ts
+ * swaps an older plain MergeTree `traces` for this one.
+ */
+
+/**
+ * `traces` under the name `table`: `migrateClickHouse` builds the ReplacingMergeTree that replaces an
+ * older, plain MergeTree `traces` from the same statement.
+ */
+export function tracesTable(table: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${table} (
+    trace_id String CODEC(ZSTD(1)),
+    span_id String CODEC(ZSTD(1)),
+    parent_span_id String CODEC(ZSTD(1)),
+    service_id UUID,
+    deployment_id UUID,
+    operation_name String CODEC(ZSTD(1)),
+    span_kind Enum8('internal' = 0, 'server' = 1, 'client' = 2, 'producer' = 3, 'consumer' = 4),
+    start_time DateTime64(9, 'UTC') CODEC(Delta, ZSTD(1)),
+    duration_ns UInt64 CODEC(ZSTD(1)),
+    status_code Enum8('unset' = 0, 'ok' = 1, 'error' = 2),
+    status_message String CODEC(ZSTD(1)),
+    attributes Map(String, String) CODEC(ZSTD(1)),
+    events String CODEC(ZSTD(1)),
+
+    http_method String MATERIALIZED attributes['http.method'],
+    http_status_code UInt16 MATERIALIZED toUInt16OrZero(attributes['http.status_code']),
+    http_route String MATERIALIZED attributes['http.route'],
+
+    INDEX idx_traces_trace_id trace_id TYPE bloom_filter(0.001) GRANULARITY 1
+  ) ENGINE = ReplacingMergeTree()
+  PARTITION BY toYYYYMM(start_time)
+  ORDER BY (service_id, start_time, trace_id, span_id)
+  TTL start_time + INTERVAL 30 DAY
+  SETTINGS index_granularity = 8192`;
+}
+
+/**
+ * The HTTP columns read OpenTelemetry's current attribute names (`http.request.method`,
+ * `http.response.status_code`; stable since semantic conventions 1.23) and, when a span has none,
+ * the older ones the contract names (`http.method`, `http.status_code`), which older SDKs and
+ * Sentry spans still send. `http.route` kept its name. A MATERIALIZED column is computed when a row
+ * is inserted: spans stored before this change keep what the old expression gave them.
+ */
+export const tracesHttpColumns = `ALTER TABLE traces
+    MODIFY COLUMN http_method String MATERIALIZED ${attributeOf('http.request.method', 'http.method')},
+    MODIFY COLUMN http_status_code UInt16 MATERIALIZED toUInt16OrZero(${attributeOf('http.response.status_code', 'http.status_code')})`;
+
+/** A span attribute under its current name, else under its older one. */
+function attributeOf(current: string, older: string): string {
+  return `if(attributes['${current}'] != '', attributes['${current}'], attributes['${older}'])`;
+}
+
+/**
+ * A span as written: the contract's span columns with the start as ClickHouse time text
+ * (datetime64.ts) and an absent parent as ''. Numbers and booleans among the attributes are stored
+ * as the text JSON gives them, and the events as their JSON text (db/clickhouse/writer.ts).
+ */
+export interface SpanRow {
+  trace_id: string;
+  span_id: string;
+  parent_span_id: string;
+  service_id: string;
+  deployment_id: string;
+  operation_name: string;
+  span_kind: TraceSpan['span_kind'];
+  start_time: string;
+  duration_ns: number;
+  status_code: TraceSpan['status']['code'];
+  status_message: string;
+  attributes: TraceSpan['attributes'];
+  events: TraceSpan['events'];
+}
+
+/** Spans travel as blocks of columns, one array per column (writer.ts, `jsonColumns`). */
+export type SpanBlock = { readonly [Column in keyof SpanRow]: readonly SpanRow[Column][] };
+
+/*
+ * Columns are stored as they came, only times change form. Columns are named one by one: a key
+ * the contract does not know never reaches the insert, where it would fail every batch sharing it.
+ */
+export function spanBlock(columns: SpanColumns): SpanBlock {
+  const startTime = new Array<string>(columns.trace_id.length);
+  for (let index = 0; index < startTime.length; index += 1) startTime[index] = clickhouseTimeFromNanos(columns.start_time_ns[index]!);
+  return {
+    trace_id: columns.trace_id,
+    span_id: columns.span_id,
+    parent_span_id: columns.parent_span_id,
+    service_id: columns.service_id,
+    deployment_id: columns.deployment_id,
+    operation_name: columns.operation_name,
+    span_kind: columns.span_kind,
+    start_time: startTime,
+    duration_ns: columns.duration_ns,
+    status_code: columns.status_code,
+    status_message: columns.status_message,
+    attributes: columns.attributes,
+    events: columns.events,
+  };
+}
+
+/** Spans as a block of the `traces` table's columns, for tests and benchmarks that store them directly. */
+export const spanBlockOf = (spans: readonly TraceSpan[]): SpanBlock => spanBlock(spanColumnsOf(spans));
+
+/**
+ * The spans of `blocks` not in `traces` yet. A batch whose first attempt was cut short may have
+ * some of its rows stored already (an insert can succeed and the process die before the batch is
+ * marked stored); its retry writes only the others. Only interrupted batches pay for this read.
+ */
+export async function withoutStoredSpans(client: ClickHouseClient, blocks: SpanColumns[]): Promise<SpanColumns[]> {
+  if (blocks.length === 0) return blocks;
+  const result = await client.query({
+    query: `SELECT trace_id, span_id FROM traces
+      WHERE service_id IN {services:Array(UUID)} AND trace_id IN {traces:Array(String)}`,
+    query_params: {
+      services: [...new Set(blocks.flatMap((block) => block.service_id))],
+      traces: [...new Set(blocks.flatMap((block) => block.trace_id))],
+    },
+    format: 'JSONEachRow',
+  });
+  const spanKey = (traceId: string, spanId: string) => `${traceId}/${spanId}`;
+  const stored = new Set((await result.json<Pick<SpanRow, 'trace_id' | 'span_id'>>()).map((row) => spanKey(row.trace_id, row.span_id)));
+  return blocks.map((block) => selectSpans(block, (index) => !stored.has(spanKey(block.trace_id[index]!, block.span_id[index]!))));
+}
 
 /** A trace larger than this is cut at its first spans: the UI cannot show more, and the query stays bounded. */
 export const MAX_TRACE_SPANS = 10_000;
@@ -29,8 +161,7 @@ interface SummaryRow {
 }
 
 /*
- * `traces` is a ReplacingMergeTree (schema.ts): a span an SDK sent twice is two rows until their
- * parts merge. FINAL merges them while reading, so counts and durations see each span once; the
+ * A span an SDK sent twice is two rows until their parts merge. FINAL merges them while reading, so counts and durations see each span once; the
  * filter is the sorting key's prefix (service, time), so only the parts of that range are merged.
  *
  * The root is the service's earliest span without a parent, or its earliest span when the trace
@@ -90,21 +221,18 @@ export async function searchTraces(client: ClickHouseClient, search: TraceSearch
   }));
 }
 
-interface SpanRow {
-  trace_id: string;
-  span_id: string;
-  parent_span_id: string;
+/**
+ * A span as read: ids as text, the start as Unix nanoseconds and the duration as text (both pass
+ * 2^53; datetime64.ts), attributes and events as the strings they were stored as.
+ */
+type SelectedSpan = Omit<SpanRow, 'service_id' | 'deployment_id' | 'start_time' | 'duration_ns' | 'attributes' | 'events'> & {
   service_text: string;
   deployment_text: string;
-  operation_name: string;
-  span_kind: TraceSpan['span_kind'];
   start_ns: string;
   duration: string;
-  status_code: TraceSpan['status']['code'];
-  status_message: string;
   attributes: Record<string, string>;
   events: string;
-}
+};
 
 /**
  * Every span of a trace, whatever its service, in start order; the caller filters by scope. A span
@@ -126,7 +254,7 @@ export async function spansOfTrace(client: ClickHouseClient, traceId: string): P
     query_params: { traceId, maxSpans: MAX_TRACE_SPANS },
     format: 'JSONEachRow',
   });
-  const rows = await result.json<SpanRow>();
+  const rows = await result.json<SelectedSpan>();
   return rows.map((row) => ({
     trace_id: row.trace_id,
     span_id: row.span_id,

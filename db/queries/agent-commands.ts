@@ -5,11 +5,21 @@ import type { AgentCommandRow, Database } from '../postgres/database.js';
  * The durable outbox of commands for agents. Writers (workflow activities, the API) enqueue;
  * the gateway holding the server's socket delivers, woken by the table's NOTIFY or by the
  * agent's next hello. `request_id` makes enqueueing idempotent: a retried activity re-enqueues
- * nothing and gets the existing row back.
+ * nothing and gets the existing row back. A workflow's command names the workflow waiting for its
+ * reports, and a deploy its deployment: the gateway signals that workflow (api/gateway/signals.ts).
  */
 export async function enqueueAgentCommand(
   db: Kysely<Database>,
-  command: { serverId: string; requestId: string; type: string; payload: unknown; sealedSecrets?: Buffer; expiresAt?: Date },
+  command: {
+    serverId: string;
+    requestId: string;
+    type: string;
+    payload: unknown;
+    sealedSecrets?: Buffer;
+    expiresAt?: Date;
+    workflowId?: string;
+    deploymentId?: string;
+  },
 ): Promise<AgentCommandRow> {
   const inserted = await db
     .insertInto('agent_commands')
@@ -20,6 +30,8 @@ export async function enqueueAgentCommand(
       payload: JSON.stringify(command.payload),
       sealed_secrets: command.sealedSecrets ?? null,
       expires_at: command.expiresAt ?? null,
+      workflow_id: command.workflowId ?? null,
+      deployment_id: command.deploymentId ?? null,
     })
     .onConflict((conflict) => conflict.column('request_id').doNothing())
     .returningAll()
@@ -95,20 +107,22 @@ export async function withdrawPendingCommand(db: Kysely<Database>, requestId: st
   return row !== undefined;
 }
 
-/** The `<step>` of a workflow's deploy command (`<workflow id>:<step>`, see workflows/command-ids.ts). */
-export const deployStep = (deploymentId: string) => `deploy-${deploymentId}`;
-
-/** The newest `deploy` command of a deployment on a server: whose workflow its reports belong to. */
-export async function latestDeployCommand(db: Kysely<Database>, serverId: string, deploymentId: string): Promise<AgentCommandRow | undefined> {
-  return db
+/**
+ * The workflow waiting for a deployment's `deploy_status` reports from a server: the one that sent
+ * the deployment's newest deploy there. Usually `deployments.workflow_id`, but not always: a cancel
+ * too late to withdraw a deploy rolls the previous deployment out again from the cancelled one's
+ * workflow (workflows/rollout.ts), so the outbox, not the deployment, knows who waits.
+ */
+export async function deployStatusWaiter(db: Kysely<Database>, serverId: string, deploymentId: string): Promise<string | undefined> {
+  const command = await db
     .selectFrom('agent_commands')
-    .selectAll()
+    .select('workflow_id')
     .where('server_id', '=', serverId)
-    .where('type', '=', 'deploy')
-    .where('request_id', 'like', `%:${deployStep(deploymentId)}`)
+    .where('deployment_id', '=', deploymentId)
     .orderBy('created_at', 'desc')
     .limit(1)
     .executeTakeFirst();
+  return command?.workflow_id ?? undefined;
 }
 
 /**

@@ -9,8 +9,6 @@ import type { Database, DeploymentEventRow, DeploymentStatus } from '../postgres
 
 export interface RecordedAgentReport {
   event: DeploymentEventRow;
-  /** The workflow running the deployment. */
-  workflowId: string | null;
   /** The rollout reached a new status (pulling, creating …), not just more progress in the same one. */
   milestone: boolean;
 }
@@ -26,7 +24,7 @@ export async function recordAgentReport(db: Kysely<Database>, serverId: string, 
       .selectFrom('deployments')
       .innerJoin('services', 'services.id', 'deployments.service_id')
       .innerJoin('projects', 'projects.id', 'services.project_id')
-      .select(['deployments.id', 'deployments.service_id', 'deployments.workflow_id', 'projects.org_id'])
+      .select(['deployments.id', 'deployments.service_id', 'projects.org_id'])
       .where('deployments.id', '=', report.deployment_id)
       .where('services.server_id', '=', serverId)
       .executeTakeFirst();
@@ -56,7 +54,7 @@ export async function recordAgentReport(db: Kysely<Database>, serverId: string, 
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    return { event, workflowId: deployment.workflow_id, milestone: previous?.status !== report.status };
+    return { event, milestone: previous?.status !== report.status };
   });
 }
 

@@ -5,12 +5,10 @@ import path from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measure } from '../../api/alerting/measurements.js';
-import { spanBlockOf } from '../../api/ingest/clickhouse-rows.js';
 import type { TraceSpan } from '../../contracts/index.js';
 import { insertEncoded, jsonColumns } from '../../db/clickhouse/writer.js';
 import { migrateClickHouse } from '../../db/clickhouse/migrate.js';
-import { tracesTable } from '../../db/clickhouse/schema.js';
-import { searchTraces, spansOfTrace } from '../../db/clickhouse/traces.js';
+import { searchTraces, spanBlockOf, spansOfTrace, tracesTable } from '../../db/clickhouse/traces.js';
 import { openClickHouse } from '../../engines/clickhouse.js';
 
 const serviceId = '0b7e3f4c-1d2a-4c5b-9e8f-000000000001';

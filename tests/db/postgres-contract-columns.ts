@@ -315,6 +315,9 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     expires_at: timestamp,
     // 0013_sealed_command_secrets
     sealed_secrets: 'bytea',
+    // 0015_command_waiters
+    workflow_id: varchar(255),
+    deployment_id: 'uuid',
   },
   // 0011_alert_notifications
   alert_notifications: {

@@ -143,6 +143,7 @@ export const expectedIndexes: Record<string, string> = {
   idx_deployment_events_deployment: 'deployment_events (deployment_id, at)',
   idx_telemetry_batches_received: 'telemetry_batches (received_at)',
   idx_alert_notifications_due: 'alert_notifications (status, next_attempt_at)',
+  idx_agent_commands_deployment: 'agent_commands (deployment_id, created_at) WHERE (deployment_id IS NOT NULL)',
 };
 
 const updatedAtTrigger = (table: string) =>

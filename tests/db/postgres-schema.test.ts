@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
 import { createDb, postgresVersion } from '../../db/postgres/connection.js';
 import type { Database, HealthCheckRow, JsonValue, NewServer, ServerRow, ServiceRow } from '../../db/postgres/database.js';
 import { migrateToLatest, migrations } from '../../db/postgres/migrate.js';
-import { commandByRequestId, takePendingCommands } from '../../db/queries/agent-commands.js';
+import { commandByRequestId, deployStatusWaiter, takePendingCommands } from '../../db/queries/agent-commands.js';
 import { deployPayload } from '../support/fixtures.js';
 import { freshDatabaseUrl } from '../support/postgres.js';
 import { type Catalog, readCatalog } from './postgres-catalog.js';
@@ -252,6 +252,40 @@ describe('migration 0013 on an outbox written before it', () => {
     expect((await commandByRequestId(db, 'old-restart'))!.payload).toEqual(restart);
     expect((await takePendingCommands(db, serverId)).map((command) => command.request_id)).toEqual(['old-restart']);
     expect(await commandByRequestId(db, 'old-deploy')).toMatchObject({ status: 'expired', sealed_secrets: null });
+  });
+});
+
+describe('migration 0015 on an outbox written before it', () => {
+  let database: Awaited<ReturnType<typeof freshDatabaseUrl>>;
+  let db: Kysely<Database>;
+
+  beforeAll(async () => {
+    database = await freshDatabaseUrl('pg_outbox_waiters');
+    db = createDb(database.url, { max: 2 });
+  });
+
+  afterAll(async () => {
+    await db?.destroy();
+    await database?.drop();
+  });
+
+  it("names each workflow command's waiting workflow and each deploy's deployment, so commands in flight are still answered to their workflow", async () => {
+    const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+    expect((await migrator.migrateTo('0014_command_answers')).error).toBeUndefined();
+    const { serverId } = await insertServer(db, 'outbox-waiters');
+    const deploy = deployPayload('deploy-a:deploy-b', { envVars: {}, registryAuth: null });
+    const restart = { request_id: 'restart-s-o:command', service_id: deploy.service_id, timeout_seconds: 10 };
+    const exec = { request_id: 'exec-1', service_id: deploy.service_id, command: ['true'] };
+    await sql`INSERT INTO agent_commands (server_id, request_id, type, payload) VALUES
+      (${serverId}, ${deploy.request_id}, 'deploy', ${JSON.stringify(deploy)}::jsonb),
+      (${serverId}, ${restart.request_id}, 'restart', ${JSON.stringify(restart)}::jsonb),
+      (${serverId}, ${exec.request_id}, 'exec', ${JSON.stringify(exec)}::jsonb)`.execute(db);
+
+    expect((await migrator.migrateTo('0015_command_waiters')).results?.map((result) => result.migrationName)).toEqual(['0015_command_waiters']);
+    expect(await commandByRequestId(db, deploy.request_id)).toMatchObject({ workflow_id: 'deploy-a', deployment_id: deploy.deployment_id });
+    expect(await commandByRequestId(db, restart.request_id)).toMatchObject({ workflow_id: 'restart-s-o', deployment_id: null });
+    expect(await commandByRequestId(db, exec.request_id)).toMatchObject({ workflow_id: null, deployment_id: null });
+    expect(await deployStatusWaiter(db, serverId, deploy.deployment_id)).toBe('deploy-a');
   });
 });
 

@@ -6,7 +6,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertEvaluator, type AlertEvaluatorDeps } from '../../api/alerting/alert-evaluator.js';
 import { notificationRetry, retryAt } from '../../api/alerting/notification-queue.js';
-import { spanBlockOf } from '../../api/ingest/clickhouse-rows.js';
+import { spanBlockOf } from '../../db/clickhouse/traces.js';
 import { insertEncoded, jsonColumns } from '../../db/clickhouse/writer.js';
 import { toServerProtocolId, type AlertChannelInput, type AlertCondition, type TraceSpan } from '../../contracts/index.js';
 import { bearer, bootstrappedOrganization } from '../support/auth.js';

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compress } from 'zstd-napi';
-import { logRow, metricRow, spanBlockOf } from '../../api/ingest/clickhouse-rows.js';
+import { logRow } from '../../db/clickhouse/logs.js';
+import { metricRow } from '../../db/clickhouse/metrics.js';
+import { spanBlockOf } from '../../db/clickhouse/traces.js';
 import { spanColumnsOf, toAgentProtocolId, type SpanColumns, type TelemetryData, type TraceSpan } from '../../contracts/index.js';
 import { ClickHouseBatchWriter, insertEncoded, jsonColumns, jsonRows } from '../../db/clickhouse/writer.js';
 import { claimBatch, pruneBatches } from '../../db/queries/telemetry-batches.js';

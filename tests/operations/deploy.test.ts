@@ -5,6 +5,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operationQueueOf } from '../../control/operations/queue.js';
 import { ServiceOperations } from '../../control/operations/service-operations.js';
+import { agentReportSignal } from '../../workflows/signals.js';
+import type { AgentReport } from '../../contracts/operations.js';
 import { httpGet } from '../agent/harness.js';
 import { addMember, bootstrappedOrganization, otherOrganization } from '../support/auth.js';
 import { ensureDockerd, removeManaged, startTestRegistry, type TestRegistry } from '../support/docker.js';
@@ -65,6 +67,19 @@ async function auditedWorkflowId(action: string, serviceId: string): Promise<str
   if (!workflowId) throw new Error(`${action} recorded no workflow id`);
   workflowIdsSeen.add(workflowId);
   return workflowId;
+}
+
+/** The deployments whose `deploy_status` the gateway signalled to a workflow. */
+async function deployStatusesSignalled(workflowId: string): Promise<Set<string>> {
+  const history = await historyOf(api.config.TEMPORAL_ADDRESS!, api.platform.temporal.namespace, workflowId);
+  const deploymentIds = new Set<string>();
+  for (const event of history.events ?? []) {
+    const signal = event.workflowExecutionSignaledEventAttributes;
+    if (signal?.signalName !== agentReportSignal.name) continue;
+    const report = JSON.parse(Buffer.from(signal.input!.payloads![0]!.data!).toString()) as AgentReport;
+    if (report.kind === 'deploy_status') deploymentIds.add(report.deploymentId);
+  }
+  return deploymentIds;
 }
 
 /** Waits for a queued operation's workflow: it exists once the service's queue reaches it. */
@@ -252,6 +267,8 @@ describe('durable operations', () => {
     const returned = await rest.until(rollback!.id, ['running', 'failed']);
     expect(returned).toMatchObject({ status: 'running', trigger_type: 'rollback', rollback_from_id: good });
     expect(returned.workflow?.id).toBe(`deploy-${bad}`);
+    // The rollback's reports reach the failed deploy's workflow, which sent its deploy and waits for it.
+    expect(await deployStatusesSignalled(`deploy-${bad}`)).toEqual(new Set([bad, returned.id]));
     expect(await version(service.id)).toBe('v1');
     const current = await api.platform.db.selectFrom('services').select('current_deployment_id').where('id', '=', service.id).executeTakeFirstOrThrow();
     expect(current.current_deployment_id).toBe(returned.id);
@@ -284,7 +301,10 @@ describe('durable operations', () => {
     // Three replicas rolled one by one: time enough to cancel while the agent is at it.
     await api.platform.db.updateTable('services').set({ replicas: 3 }).where('id', '=', service.id).execute();
     const inFlight = await rest.deploy(service.id, { image_tag: 'v2' });
-    await rest.until(inFlight, ['deploying', 'running', 'failed']);
+    // The agent has it (it reports): too late to withdraw, so the cancel rolls `first` out again.
+    await expect
+      .poll(async () => (await rest.deployment(inFlight)).events.some((event) => event.source === 'agent'), { timeout: 30_000, interval: 50 })
+      .toBe(true);
     const cancelRunning = await rest.call('POST', `/deployments/${inFlight}/cancel`);
     expect(cancelRunning.status, JSON.stringify(cancelRunning.body)).toBe(200);
     const cancelled = await rest.until(inFlight, ['cancelled', 'running', 'failed']);
@@ -292,6 +312,9 @@ describe('durable operations', () => {
     expect(await version(service.id)).toBe('v1');
     const current = await api.platform.db.selectFrom('services').select('current_deployment_id').where('id', '=', service.id).executeTakeFirstOrThrow();
     expect(current.current_deployment_id).toBe(first);
+    // `first`'s workflow ended long ago: the reports of its second rollout go to the one that sent it.
+    expect(await deployStatusesSignalled(`deploy-${inFlight}`)).toEqual(new Set([inFlight, first]));
+    expect(await deployStatusesSignalled(`deploy-${first}`)).toEqual(new Set([first]));
 
     const again = await rest.call('POST', `/deployments/${inFlight}/cancel`);
     expect(again.status).toBe(409);

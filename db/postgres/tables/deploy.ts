@@ -167,6 +167,10 @@ export interface AgentCommandsTable {
   expires_at: Timestamp | null;
   /** A `deploy`'s env values and registry credentials, sealed (api/secrets/command-secrets.ts); NULL once answered, expired or cancelled. */
   sealed_secrets: Buffer | null;
+  /** The workflow waiting for the command's reports; NULL for a command the API sent itself. */
+  workflow_id: string | null;
+  /** A `deploy`'s deployment: its `deploy_status` reports are matched to the command by it. */
+  deployment_id: string | null;
 }
 
 export type AgentCommandRow = Selectable<AgentCommandsTable>;
