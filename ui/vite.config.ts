@@ -2,7 +2,7 @@ import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
 /*
- * The UI is served by the API on its own origin (api/ui/plugin.ts): built into ui/dist for
+ * The UI is served by the API on its own origin (api/http/ui/plugin.ts): built into ui/dist for
  * production, or through this config in Vite's middleware mode under `syntra dev`.
  */
 export default defineConfig({

@@ -5,7 +5,7 @@ import { serviceInScope } from './service-scope.js';
 
 /*
  * A service's env vars are one sealed JSON list in `services.env_vars_encrypted` (the contract's
- * column); `api/secrets/service-env.ts` seals and opens it. Callers read it with the service row.
+ * column); `control/secrets/service-env.ts` seals and opens it. Callers read it with the service row.
  */
 
 /** False when the service is not in the scope. */

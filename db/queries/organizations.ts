@@ -31,7 +31,7 @@ export async function createOwnerAndOrganization(
   return { user, organization: org };
 }
 
-/** The organization the very first start created (api/auth/bootstrap.ts), and its owner; undefined before it. */
+/** The organization the very first start created (control/bootstrap.ts), and its owner; undefined before it. */
 export async function bootstrappedOrganization(db: Kysely<Database>): Promise<{ id: string; owner_id: string } | undefined> {
   return db.selectFrom('organizations').select(['id', 'owner_id']).orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
 }

@@ -12,7 +12,7 @@ import { maskSecrets, openEnvVars, sealEnvVars } from '../../../control/secrets/
 const notFound = (serviceId: string) => new ApiProblem('NOT_FOUND', `No service ${serviceId} in this organization`);
 
 /*
- * A service's environment variables. Values are sealed at rest (api/secrets/); a secret's value
+ * A service's environment variables. Values are sealed at rest (control/secrets/); a secret's value
  * is masked in listings unless the caller asks with `reveal=true` and holds `secrets.read`. The
  * audit log names keys, never values.
  */

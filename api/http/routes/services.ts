@@ -85,7 +85,7 @@ export const serviceRoutes: FastifyPluginAsync<{ platform: Platform }> = async (
     const project = await projectById(db, scopeOf(caller), params.projectId);
     if (!project) throw projectNotFound(params.projectId);
     if (!(await serverById(db, { orgId: caller.orgId }, body.server_id))) throw unknownServer(body.server_id);
-    // The id is chosen here because the sealed values are bound to it (see api/secrets/cipher.ts).
+    // The id is chosen here because the sealed values are bound to it (see control/secrets/cipher.ts).
     const id = randomUUID();
     // Env vars given at creation are plain ones; PUT /env marks secrets.
     const variables: EnvVar[] = Object.entries(body.env_vars ?? {}).map(([key, value]) => ({ key, value, is_secret: false }));

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 
 /**
- * API processes cache some reads (api/notified-cache.ts) and PostgreSQL tells them to forget:
+ * API processes cache some reads (api/http/notified-cache.ts) and PostgreSQL tells them to forget:
  * - `auth_changed`: verified tokens and sessions. Any change that could revoke or narrow one — a
  *   token deleted or re-scoped, a session ended, a member removed or given another role —
  *   notifies. The touches of `last_used_at` / `last_seen_at` change nothing cached, so they do not.

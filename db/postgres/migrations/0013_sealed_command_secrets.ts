@@ -3,7 +3,7 @@ import { type Kysely, sql } from 'kysely';
 /**
  * A `deploy` command's secrets leave the outbox's JSON: its env values and registry credentials
  * are sealed under the master key in `agent_commands.sealed_secrets` (see
- * api/secrets/command-secrets.ts), and cleared once the command is answered, expired or cancelled.
+ * control/secrets/command-secrets.ts), and cleared once the command is answered, expired or cancelled.
  *
  * Deploy rows written before held `config.env_vars` and `registry_auth` in clear. A migration
  * has no master key to seal them with, so it strips them. A stripped deploy is never sent again

@@ -165,7 +165,7 @@ export interface AgentCommandsTable {
   sent_at: Timestamp | null;
   answered_at: Timestamp | null;
   expires_at: Timestamp | null;
-  /** A `deploy`'s env values and registry credentials, sealed (api/secrets/command-secrets.ts); NULL once answered, expired or cancelled. */
+  /** A `deploy`'s env values and registry credentials, sealed (control/secrets/command-secrets.ts); NULL once answered, expired or cancelled. */
   sealed_secrets: Buffer | null;
   /** The workflow waiting for the command's reports; NULL for a command the API sent itself. */
   workflow_id: string | null;
