@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm test`: readies the machine (missing packages installed when root on Debian, dockerd
-// started, the Temporal CLI; cli/setup.ts), builds the web UI, then runs the whole suite once.
+// `npm test`: checks that every import points down a floor (.dependency-cruiser.cjs), readies the
+// machine (missing packages installed when root on Debian, dockerd started, the Temporal CLI;
+// cli/setup.ts), builds the web UI, then runs the whole suite once.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -9,6 +10,7 @@ const step = (command, args) => {
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);
 };
+step('npm', ['run', '--silent', 'check:imports']);
 step(process.execPath, ['bin/syntra.js', 'setup', '--tests']);
 // The API serves ui/dist; the UI tests drive it in Chromium.
 step(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'ui/vite.config.ts', '--logLevel', 'warn']);

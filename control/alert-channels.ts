@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AlertChannel, type AlertChannelInput, SECRET_MASK } from '../contracts/index.js';
 import { ApiProblem } from './problem.js';
-import type { FieldProblem } from '../api/http/routing.js';
+import type { FieldProblem } from './problem.js';
 import type { SecretCipher } from './secrets/cipher.js';
 
 /*

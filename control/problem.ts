@@ -21,3 +21,10 @@ export class ApiProblem extends Error {
     this.name = 'ApiProblem';
   }
 }
+
+/** One fault of a request, the shape of a VALIDATION_ERROR's details. */
+export interface FieldProblem {
+  /** Where the fault is: `body.name`, `query.per_page`, `params.serverId`; the location alone for a missing whole. */
+  path: string;
+  message: string;
+}

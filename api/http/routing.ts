@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { apiRoutes, type ApiOperationId, type ApiRoute, type ResponseMeta } from '../../contracts/index.js';
 import { type Action } from '../../contracts/api/permissions.js';
 import { authorize, type Caller } from '../../control/caller.js';
-import { ApiProblem } from '../../control/problem.js';
+import { ApiProblem, type FieldProblem } from '../../control/problem.js';
 
 /*
  * Routes are registered from the contract's route registry, so the OpenAPI document, the request
@@ -76,11 +76,6 @@ export function fastifyPath(openApiPath: string): string {
   return openApiPath.replace(/\{(\w+)\}/g, ':$1');
 }
 
-export interface FieldProblem {
-  /** Where the fault is: `body.name`, `query.per_page`, `params.serverId`; the location alone for a missing whole. */
-  path: string;
-  message: string;
-}
 
 function parseInput(route: ApiRoute, request: FastifyRequest) {
   const problems: FieldProblem[] = [];

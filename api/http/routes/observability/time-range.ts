@@ -1,5 +1,5 @@
 import { ApiProblem } from '../../../../control/problem.js';
-import type { FieldProblem } from '../../routing.js';
+import type { FieldProblem } from '../../../../control/problem.js';
 
 export interface TimeRange {
   from?: Date;

@@ -1,14 +1,14 @@
 // The UI's production bundle (gzip) and the time to first render of the service page in Chromium,
 // against a real control plane (embedded PostgreSQL, Temporal) serving ui/dist.
-// Usage: npx tsx ui/bench/first-render.ts [runs=20]
+// Usage: npx tsx bench/ui-first-render.ts [runs=20]
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { build } from 'vite';
-import { issueToken } from '../../contracts/tokens.js';
-import { uiDist, uiRoot } from '../../api/http/ui/plugin.js';
-import { startBenchControlPlane } from '../../bench/support/control-plane.js';
+import { issueToken } from '../contracts/tokens.js';
+import { uiDist, uiRoot } from '../api/http/ui/plugin.js';
+import { startBenchControlPlane } from './support/control-plane.js';
 
 const runs = Number(process.argv[2] ?? 20);
 const historyLength = 20;
