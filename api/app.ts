@@ -11,7 +11,7 @@ import { registerAgentGateway } from './gateway/plugin.js';
 import { registerTelemetryIngest } from './ingest/plugin.js';
 import { registerLiveUpdates } from './live/plugin.js';
 import { trackDeclaredMethods } from './http/method-not-allowed.js';
-import { forwardAgentReports } from './gateway/signals.js';
+import { forwardAgentReports } from './gateway/report-forwarding.js';
 import { operationQueueOf } from '../control/operations/queue.js';
 import type { Platform } from '../control/platform.js';
 import { registerRateLimit } from './http/rate-limit.js';

@@ -7,7 +7,7 @@ import { workflowInfo } from '@temporalio/workflow';
  * workflows, which the workflow id makes it. The format is stored in outboxes: a deploy's
  * cancellation rebuilds the id of the command it withdraws, so changing it strands commands in
  * flight. Nothing parses it at run time: the outbox row records the workflow that sent it
- * (`workflow_id`), and the gateway signals that one (api/gateway/signals.ts). Migration 0015 read
+ * (`workflow_id`), and the gateway signals that one (api/gateway/report-forwarding.ts). Migration 0015 read
  * it once, for rows written before; workflow ids never contain ':'.
  */
 const requestId = (step: string) => `${workflowInfo().workflowId}:${step}`;

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { AlertCondition } from '../../contracts/index.js';
 import type { AlertIncidentRow, AlertRow, Database } from '../../db/postgres/database.js';
 import { recentHealthChecks, servicesOfRule } from '../../db/queries/telemetry-alerts.js';
-import { measure } from './measurements.js';
+import { measure } from '../../db/clickhouse/alert-measurements.js';
 
 export interface AffectedService {
   id: string;

@@ -10,7 +10,7 @@ import { clickhouseTimeFromNanos, isoFromNanos } from './datetime64.js';
  * agent had already accepted delivers the same span in a later batch, and rows with the same
  * sorting key (a span's service, start time, trace and span id) collapse into one when parts
  * merge. Until then both rows are there, so every reader of `traces` counts a span once by that
- * key (below, and api/alerting/measurements.ts). An engine cannot be altered: migrate.ts
+ * key (below, and db/clickhouse/alert-measurements.ts). An engine cannot be altered: migrate.ts
  * swaps an older plain MergeTree `traces` for this one.
  */
 

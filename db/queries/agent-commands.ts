@@ -6,7 +6,7 @@ import type { AgentCommandRow, Database } from '../postgres/database.js';
  * the gateway holding the server's socket delivers, woken by the table's NOTIFY or by the
  * agent's next hello. `request_id` makes enqueueing idempotent: a retried activity re-enqueues
  * nothing and gets the existing row back. A workflow's command names the workflow waiting for its
- * reports, and a deploy its deployment: the gateway signals that workflow (api/gateway/signals.ts).
+ * reports, and a deploy its deployment: the gateway signals that workflow (api/gateway/report-forwarding.ts).
  */
 export async function enqueueAgentCommand(
   db: Kysely<Database>,

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { measure } from '../../api/alerting/measurements.js';
+import { measure } from '../../db/clickhouse/alert-measurements.js';
 import type { TraceSpan } from '../../contracts/index.js';
 import { insertEncoded, jsonColumns } from '../../db/clickhouse/writer.js';
 import { migrateClickHouse } from '../../db/clickhouse/migrate.js';
