@@ -27,13 +27,7 @@ export async function startDeployBench(agentCount: number) {
   const registry = await startTestRegistry();
   const controlPlane = await startBenchControlPlane();
   const { platform, db, orgId, url } = controlPlane;
-  const worker = await startInProcessWorker({
-    address: platform.temporal.address,
-    namespace: platform.temporal.namespace,
-    taskQueue: platform.temporal.taskQueues.operations,
-    db,
-    secrets: platform.secrets,
-  });
+  const worker = await startInProcessWorker(platform, platform.temporal.taskQueues.operations);
   const { token } = await addMember(db, orgId, 'developer');
 
   const agents: ChildProcess[] = [];

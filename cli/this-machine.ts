@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { issueToken, tokenMatchesHash } from '../contracts/tokens.js';
 import type { Config } from '../config/env.js';
+import { readFileIfPresent } from '../config/files.js';
 import { createDb } from '../db/postgres/connection.js';
 import type { Database, ServerRow } from '../db/postgres/database.js';
 import { insertAuditLog } from '../db/queries/audit-logs.js';
@@ -117,13 +118,8 @@ export async function offerThisMachine(options: {
 }
 
 async function readSavedAgent(file: string): Promise<SavedAgent | null> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
+  const text = await readFileIfPresent(file);
+  if (text === null) return null;
   let json: unknown;
   try {
     json = JSON.parse(text);

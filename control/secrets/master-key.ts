@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../../config/env.js';
+import { readFileIfPresent } from '../../config/files.js';
 import { masterKeyBytes, parseMasterKey } from '../../config/master-key.js';
 
 /** Where a generated master key is kept: in the data folder, readable by its owner only. */
@@ -49,13 +50,8 @@ export async function loadMasterKey(config: Pick<Config, 'SYNTRA_MASTER_KEY' | '
 }
 
 async function readKeyFile(file: string): Promise<Buffer | null> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
+  const text = await readFileIfPresent(file);
+  if (text === null) return null;
   const key = parseMasterKey(text);
   if (!key) throw new Error(`${file} does not hold a master key (${masterKeyBytes} bytes as hex or base64); restore it, or set SYNTRA_MASTER_KEY`);
   return key;

@@ -99,13 +99,7 @@ beforeAll(async () => {
   baseUrl = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
   orgId = (await bootstrappedOrganization(api.platform.db)).id;
   project = await createProject(api.platform.db, orgId, 'ops');
-  worker = await startInProcessWorker({
-    address: api.config.TEMPORAL_ADDRESS!,
-    namespace: api.platform.temporal.namespace,
-    taskQueue: temporal.taskQueue,
-    db: api.platform.db,
-    secrets: api.platform.secrets,
-  });
+  worker = await startInProcessWorker(api.platform, temporal.taskQueue);
   host = await startServerWithAgent(api.platform.db, orgId, baseUrl);
   rest = operationsApi(baseUrl, api.ownerToken);
 });

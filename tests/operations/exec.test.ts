@@ -40,13 +40,7 @@ beforeAll(async () => {
   const baseUrl = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
   orgId = (await bootstrappedOrganization(db())).id;
   project = await createProject(db(), orgId, 'exec');
-  worker = await startInProcessWorker({
-    address: api.config.TEMPORAL_ADDRESS!,
-    namespace: api.platform.temporal.namespace,
-    taskQueue: temporal.taskQueue,
-    db: db(),
-    secrets: api.platform.secrets,
-  });
+  worker = await startInProcessWorker(api.platform, temporal.taskQueue);
   host = await startServerWithAgent(db(), orgId, baseUrl);
   serviceId = (await imageService(db(), api.platform.secrets, registry, { projectId: project.id, serverId: host.server.id })).id;
   // A second API process on the same database: it does not hold the agent's socket.

@@ -47,13 +47,7 @@ beforeAll(async () => {
   const baseUrl = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
   const orgId = (await bootstrappedOrganization(db())).id;
   project = await createProject(db(), orgId, 'health-change');
-  worker = await startInProcessWorker({
-    address: api.config.TEMPORAL_ADDRESS!,
-    namespace: api.platform.temporal.namespace,
-    taskQueue: temporal.taskQueue,
-    db: db(),
-    secrets: api.platform.secrets,
-  });
+  worker = await startInProcessWorker(api.platform, temporal.taskQueue);
   host = await startServerWithAgent(db(), orgId, baseUrl);
   rest = operationsApi(baseUrl, api.ownerToken);
 });

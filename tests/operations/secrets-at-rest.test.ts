@@ -48,13 +48,7 @@ beforeAll(async () => {
   api = await startTestApi('secrets', { SYNTRA_TEMPORAL_CONFIG: temporal.file }, { logTo: apiLog });
   await api.app.listen({ port: 0, host: '127.0.0.1' });
   const baseUrl = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
-  worker = await startInProcessWorker({
-    address: api.config.TEMPORAL_ADDRESS!,
-    namespace: api.platform.temporal.namespace,
-    taskQueue: temporal.taskQueue,
-    db: api.platform.db,
-    secrets: api.platform.secrets,
-  });
+  worker = await startInProcessWorker(api.platform, temporal.taskQueue);
   const orgId = (await bootstrappedOrganization(api.platform.db)).id;
   const { server, token } = await createServer(api.platform.db, orgId, 'secrets');
   agentDataDir = await mkdtemp(path.join(tmpdir(), 'syntra-secrets-agent-'));

@@ -1,10 +1,8 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { IllegalStateError } from '@temporalio/common';
-import type { Kysely } from 'kysely';
 import { createActivities } from '../../activities/index.js';
-import type { SecretCipher } from '../../control/secrets/cipher.js';
+import type { Platform } from '../../control/platform.js';
 import { workflowsPath } from '../../cli/worker.js';
-import type { Database } from '../../db/postgres/database.js';
 
 /* A worker inside the calling process (tests, benchmarks), built as `syntra worker` builds its own. */
 
@@ -16,21 +14,21 @@ export function workflowBundle(): Promise<WorkflowBundle> {
   return bundle;
 }
 
-/** Polls `taskQueue` with the real activities on `db`. */
-export async function startInProcessWorker(options: { address: string; namespace: string; taskQueue: string; db: Kysely<Database>; secrets: SecretCipher }) {
+/** Polls `taskQueue` of the platform's Temporal with the real activities on the platform's database. */
+export async function startInProcessWorker(platform: Platform, taskQueue: string) {
   try {
     Runtime.install({ logger: new DefaultLogger('WARN') });
   } catch (error) {
     // Installed already by an earlier worker of this process.
     if (!(error instanceof IllegalStateError)) throw error;
   }
-  const connection = await NativeConnection.connect({ address: options.address });
+  const connection = await NativeConnection.connect({ address: platform.temporal.address });
   const worker = await Worker.create({
     connection,
-    namespace: options.namespace,
-    taskQueue: options.taskQueue,
+    namespace: platform.temporal.namespace,
+    taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ db: options.db, secrets: options.secrets }),
+    activities: createActivities({ db: platform.db, secrets: platform.secrets }),
   });
   const running = worker.run();
   return {

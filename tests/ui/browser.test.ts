@@ -11,7 +11,7 @@ import { addMember, bootstrappedOrganization, otherOrganization } from '../suppo
 import { ensureDockerd, removeManaged, startTestRegistry, type TestRegistry } from '../support/docker.js';
 import { startTestApi } from '../support/platform.js';
 import { containersOf, privateTemporalConfig, startInProcessWorker } from '../operations/stack.js';
-import { buildUi, launchBrowser, screenshot, viewports } from './browser.js';
+import { buildUi, fillImageService, launchBrowser, screenshot, viewports } from './browser.js';
 
 /*
  * The UI in a real Chromium against the real platform: the API serving ui/dist, PostgreSQL,
@@ -46,13 +46,7 @@ beforeAll(async () => {
   temporal = await privateTemporalConfig('ui');
   api = await startTestApi('ui', { SYNTRA_TEMPORAL_CONFIG: temporal.file, TEMPORAL_WEB_URL });
   baseUrl = await api.app.listen({ port: 0, host: '127.0.0.1' });
-  worker = await startInProcessWorker({
-    address: api.config.TEMPORAL_ADDRESS!,
-    namespace: api.platform.temporal.namespace,
-    taskQueue: temporal.taskQueue,
-    db: api.platform.db,
-    secrets: api.platform.secrets,
-  });
+  worker = await startInProcessWorker(api.platform, temporal.taskQueue);
   browser = await launchBrowser();
   context = await browser.newContext({ viewport: viewports.laptop });
   page = await context.newPage();
@@ -169,17 +163,7 @@ describe('the web UI in Chromium', () => {
     expect(await page.getByText('Must be a whole number').count()).toBe(1);
     await screenshot(page, 'service-form-errors');
 
-    const image = registry.images.httpV1;
-    await page.getByLabel('Port').fill('8080');
-    await page.getByLabel('Registry', { exact: true }).fill(registry.registry);
-    await page.getByLabel('Repository').fill(image.repository);
-    await page.getByLabel('Tag').fill(image.tag);
-    await page.getByLabel('Registry username').fill(registry.username);
-    await page.getByLabel('Registry password').fill(registry.password);
-    await page.getByLabel('Path').fill('/health');
-    await page.getByLabel('Interval (s)').fill('1');
-    await page.getByLabel('Timeout (s)').fill('2');
-    await page.getByLabel('Retries').fill('1');
+    await fillImageService(page, registry);
     await page.getByLabel('Variables').fill('GREETING=hello');
     await page.getByRole('button', { name: 'Create service' }).click();
     await page.getByRole('heading', { name: 'web' }).waitFor();

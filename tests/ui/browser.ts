@@ -4,6 +4,7 @@ import { build } from 'vite';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { uiRoot } from '../../api/http/ui/plugin.js';
 import { chromiumPath } from '../../cli/prerequisites.js';
+import type { TestRegistry } from '../support/docker.js';
 
 /* The UI tests' browser: Debian's Chromium (installed by `npm test`'s set-up), driven by playwright-core. */
 
@@ -28,4 +29,19 @@ export async function launchBrowser(): Promise<Browser> {
 /** A full-page screenshot kept as a test artifact. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}
+
+/** Fills the service form's image source (the test registry's v1 image, with its credentials) and a fast HTTP health check. */
+export async function fillImageService(page: Page, registry: TestRegistry): Promise<void> {
+  const image = registry.images.httpV1;
+  await page.getByLabel('Port').fill('8080');
+  await page.getByLabel('Registry', { exact: true }).fill(registry.registry);
+  await page.getByLabel('Repository').fill(image.repository);
+  await page.getByLabel('Tag').fill(image.tag);
+  await page.getByLabel('Registry username').fill(registry.username);
+  await page.getByLabel('Registry password').fill(registry.password);
+  await page.getByLabel('Path').fill('/health');
+  await page.getByLabel('Interval (s)').fill('1');
+  await page.getByLabel('Timeout (s)').fill('2');
+  await page.getByLabel('Retries').fill('1');
 }

@@ -8,7 +8,7 @@ import { thisMachineFileName, thisMachineName } from '../../cli/this-machine.js'
 import { freePort } from '../../engines/ports.js';
 import { devSandbox, startDev, stopDev, type DevSandbox, type RunningDev } from '../support/dev-process.js';
 import { ensureDockerd, removeManaged, startTestRegistry, type TestRegistry } from '../support/docker.js';
-import { launchBrowser, screenshot, viewports } from './browser.js';
+import { fillImageService, launchBrowser, screenshot, viewports } from './browser.js';
 
 /*
  * A newcomer's first hour: `syntra dev` on a fresh data folder with a Docker Engine answering,
@@ -82,20 +82,10 @@ describe('a first deploy on this machine', () => {
     await page.getByRole('heading', { name: 'First' }).waitFor();
     await page.getByRole('link', { name: 'New service' }).click();
 
-    const image = registry.images.httpV1;
     await page.getByLabel('Name', { exact: true }).fill('hello');
     await expect.poll(() => page.getByLabel('Server', { exact: true }).inputValue()).not.toBe('');
     expect(await page.getByLabel('Server', { exact: true }).locator('option:checked').textContent()).toContain(thisMachineName);
-    await page.getByLabel('Port').fill('8080');
-    await page.getByLabel('Registry', { exact: true }).fill(registry.registry);
-    await page.getByLabel('Repository').fill(image.repository);
-    await page.getByLabel('Tag').fill(image.tag);
-    await page.getByLabel('Registry username').fill(registry.username);
-    await page.getByLabel('Registry password').fill(registry.password);
-    await page.getByLabel('Path').fill('/health');
-    await page.getByLabel('Interval (s)').fill('1');
-    await page.getByLabel('Timeout (s)').fill('2');
-    await page.getByLabel('Retries').fill('1');
+    await fillImageService(page, registry);
     await page.getByRole('button', { name: 'Create service' }).click();
     await page.getByRole('heading', { name: 'hello' }).waitFor();
     serviceId = new URL(page.url()).pathname.split('/')[2];
