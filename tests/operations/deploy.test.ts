@@ -1,6 +1,4 @@
-import type { AddressInfo } from 'node:net';
 import { Client } from '@temporalio/client';
-import type Docker from 'dockerode';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operationQueueOf } from '../../control/operations/queue.js';
@@ -8,21 +6,9 @@ import { ServiceOperations } from '../../control/operations/service-operations.j
 import { agentReportSignal } from '../../workflows/signals.js';
 import type { AgentReport } from '../../contracts/operations.js';
 import { httpGet } from '../agent/harness.js';
-import { addMember, bootstrappedOrganization, otherOrganization } from '../support/auth.js';
-import { ensureDockerd, removeManaged, startTestRegistry, type TestRegistry } from '../support/docker.js';
-import { createProject } from '../support/fixtures.js';
-import { startTestApi } from '../support/platform.js';
-import {
-  containersOf,
-  deploymentsWithContainers,
-  historyOf,
-  imageService,
-  operationsApi,
-  privateTemporalConfig,
-  replay,
-  startInProcessWorker,
-  startServerWithAgent,
-} from './stack.js';
+import { addMember, otherOrganization } from '../support/auth.js';
+import { startOperationsStack, type OperationsStack } from './operations-stack.js';
+import { containersOf, deploymentsWithContainers, historyOf, imageService, operationsApi, replay } from './stack.js';
 
 /*
  * Deploy, rollback, scale, restart, stop and cancel end to end: REST → Temporal workflow → outbox →
@@ -31,17 +17,16 @@ import {
 
 const TEMPORAL_WEB_URL = 'http://127.0.0.1:8233';
 
-let registry: TestRegistry;
-let temporal: Awaited<ReturnType<typeof privateTemporalConfig>>;
-let api: Awaited<ReturnType<typeof startTestApi>>;
-let worker: Awaited<ReturnType<typeof startInProcessWorker>>;
-let host: Awaited<ReturnType<typeof startServerWithAgent>>;
-let rest: ReturnType<typeof operationsApi>;
+let stack: OperationsStack;
+let registry: OperationsStack['registry'];
+let api: OperationsStack['api'];
+let host: OperationsStack['host'];
+let rest: OperationsStack['rest'];
 let baseUrl: string;
-let docker: Docker;
+let docker: OperationsStack['docker'];
 let orgId: string;
-let project: Awaited<ReturnType<typeof createProject>>;
-const serviceIds: string[] = [];
+let project: OperationsStack['project'];
+let serviceIds: string[];
 const workflowIdsSeen = new Set<string>();
 
 async function newService() {
@@ -91,26 +76,12 @@ async function operationResult(workflowId: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  docker = await ensureDockerd();
-  registry = await startTestRegistry();
-  temporal = await privateTemporalConfig('ops');
-  api = await startTestApi('ops', { SYNTRA_TEMPORAL_CONFIG: temporal.file, TEMPORAL_WEB_URL });
-  await api.app.listen({ port: 0, host: '127.0.0.1' });
-  baseUrl = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
-  orgId = (await bootstrappedOrganization(api.platform.db)).id;
-  project = await createProject(api.platform.db, orgId, 'ops');
-  worker = await startInProcessWorker(api.platform, temporal.taskQueue);
-  host = await startServerWithAgent(api.platform.db, orgId, baseUrl);
-  rest = operationsApi(baseUrl, api.ownerToken);
+  stack = await startOperationsStack('ops', { TEMPORAL_WEB_URL });
+  ({ registry, api, host, rest, baseUrl, docker, orgId, project, serviceIds } = stack);
 });
 
 afterAll(async () => {
-  await host?.stopAgent();
-  await worker?.stop();
-  await api?.close();
-  await temporal?.cleanup();
-  if (docker) await removeManaged(docker, { serviceIds, projectName: project?.slug });
-  await registry?.cleanup();
+  await stack?.stop();
 });
 
 describe('durable operations', () => {

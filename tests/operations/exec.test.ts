@@ -1,48 +1,37 @@
 import type { AddressInfo } from 'node:net';
-import type Docker from 'dockerode';
 import pino from 'pino';
+import { startOperationsStack, type OperationsStack } from './operations-stack.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../api/app.js';
 import { EXEC_OUTPUT_SHOWN_MAX_BYTES } from '../../contracts/index.js';
-import { bearer, bootstrappedOrganization, otherOrganization } from '../support/auth.js';
-import { ensureDockerd, removeManaged, startTestRegistry, type TestRegistry } from '../support/docker.js';
+import { bearer, otherOrganization } from '../support/auth.js';
 import { FakeAgent } from '../support/fake-agent.js';
-import { createProject, createServer } from '../support/fixtures.js';
-import { startTestApi } from '../support/platform.js';
-import { imageService, operationsApi, privateTemporalConfig, startInProcessWorker, startServerWithAgent, waitFor } from './stack.js';
+import { createServer } from '../support/fixtures.js';
+import { imageService, operationsApi, waitFor } from './stack.js';
 
 /*
  * POST /services/:id/exec end to end: REST → outbox → a real agent → docker exec in the service's
  * container, and the answer back through command_response, its NOTIFY and the waiting request.
  */
 
-let registry: TestRegistry;
-let temporal: Awaited<ReturnType<typeof privateTemporalConfig>>;
-let api: Awaited<ReturnType<typeof startTestApi>>;
+let stack: OperationsStack;
+let registry: OperationsStack['registry'];
+let api: OperationsStack['api'];
 let otherProcess: Awaited<ReturnType<typeof buildApi>>;
-let worker: Awaited<ReturnType<typeof startInProcessWorker>>;
-let host: Awaited<ReturnType<typeof startServerWithAgent>>;
+let host: OperationsStack['host'];
 let rest: ReturnType<typeof operationsApi>;
-let docker: Docker;
 let orgId: string;
-let project: Awaited<ReturnType<typeof createProject>>;
+let project: OperationsStack['project'];
 let serviceId: string;
 
 const db = () => api.platform.db;
 const commandRows = (type: string) => db().selectFrom('agent_commands').selectAll().where('type', '=', type).orderBy('created_at').execute();
 
 beforeAll(async () => {
-  docker = await ensureDockerd();
-  registry = await startTestRegistry();
-  temporal = await privateTemporalConfig('exec');
-  api = await startTestApi('exec', { SYNTRA_TEMPORAL_CONFIG: temporal.file });
-  await api.app.listen({ port: 0, host: '127.0.0.1' });
-  const baseUrl = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
-  orgId = (await bootstrappedOrganization(db())).id;
-  project = await createProject(db(), orgId, 'exec');
-  worker = await startInProcessWorker(api.platform, temporal.taskQueue);
-  host = await startServerWithAgent(db(), orgId, baseUrl);
+  stack = await startOperationsStack('exec');
+  ({ registry, api, host, orgId, project } = stack);
   serviceId = (await imageService(db(), api.platform.secrets, registry, { projectId: project.id, serverId: host.server.id })).id;
+  stack.serviceIds.push(serviceId);
   // A second API process on the same database: it does not hold the agent's socket.
   otherProcess = await buildApi(api.platform, pino({ level: 'warn' }));
   await otherProcess.listen({ port: 0, host: '127.0.0.1' });
@@ -52,13 +41,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await host?.stopAgent();
-  await worker?.stop();
-  await otherProcess?.close();
-  await api?.close();
-  await temporal?.cleanup();
-  if (docker) await removeManaged(docker, { serviceIds: serviceId ? [serviceId] : [], projectName: project?.slug });
-  await registry?.cleanup();
+  await stack?.stop(async () => void (await otherProcess?.close()));
 });
 
 const exec = (body: unknown, id = serviceId) => rest.call('POST', `/services/${id}/exec`, body);

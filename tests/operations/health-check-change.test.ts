@@ -1,20 +1,7 @@
-import type { AddressInfo } from 'node:net';
-import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthCheckConfig } from '../../contracts/index.js';
-import { bootstrappedOrganization } from '../support/auth.js';
-import { ensureDockerd, removeManaged, startTestRegistry, type TestRegistry } from '../support/docker.js';
-import { createProject } from '../support/fixtures.js';
-import { startTestApi } from '../support/platform.js';
-import {
-  FAST_HTTP_CHECK,
-  imageService,
-  operationsApi,
-  privateTemporalConfig,
-  startInProcessWorker,
-  startServerWithAgent,
-  waitFor,
-} from './stack.js';
+import { startOperationsStack, type OperationsStack } from './operations-stack.js';
+import { FAST_HTTP_CHECK, imageService, waitFor } from './stack.js';
 
 /*
  * PATCH /services/:id with a new health check reaches the running replicas at once: the service's
@@ -25,40 +12,24 @@ import {
 /** The test image has no such page: every probe gets 404. */
 const FAILING_CHECK: HealthCheckConfig = { type: 'http', path: '/no-such-page', interval_seconds: 1, timeout_seconds: 2, retries: 0, start_period_seconds: 0 };
 
-let registry: TestRegistry;
-let temporal: Awaited<ReturnType<typeof privateTemporalConfig>>;
-let api: Awaited<ReturnType<typeof startTestApi>>;
-let worker: Awaited<ReturnType<typeof startInProcessWorker>>;
-let host: Awaited<ReturnType<typeof startServerWithAgent>>;
-let rest: ReturnType<typeof operationsApi>;
-let docker: Docker;
-let project: Awaited<ReturnType<typeof createProject>>;
-const serviceIds: string[] = [];
+let stack: OperationsStack;
+let registry: OperationsStack['registry'];
+let api: OperationsStack['api'];
+let host: OperationsStack['host'];
+let rest: OperationsStack['rest'];
+let project: OperationsStack['project'];
+let serviceIds: string[];
 
 const db = () => api.platform.db;
 
 beforeAll(async () => {
-  docker = await ensureDockerd();
-  registry = await startTestRegistry();
-  temporal = await privateTemporalConfig('health-change');
   // Heartbeats every second, so the supervisor's verdicts reach the control plane quickly.
-  api = await startTestApi('health-change', { SYNTRA_TEMPORAL_CONFIG: temporal.file, SYNTRA_AGENT_HEARTBEAT_SECONDS: '1' });
-  await api.app.listen({ port: 0, host: '127.0.0.1' });
-  const baseUrl = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
-  const orgId = (await bootstrappedOrganization(db())).id;
-  project = await createProject(db(), orgId, 'health-change');
-  worker = await startInProcessWorker(api.platform, temporal.taskQueue);
-  host = await startServerWithAgent(db(), orgId, baseUrl);
-  rest = operationsApi(baseUrl, api.ownerToken);
+  stack = await startOperationsStack('health-change', { SYNTRA_AGENT_HEARTBEAT_SECONDS: '1' });
+  ({ registry, api, host, rest, project, serviceIds } = stack);
 });
 
 afterAll(async () => {
-  await host?.stopAgent();
-  await worker?.stop();
-  await api?.close();
-  await temporal?.cleanup();
-  if (docker) await removeManaged(docker, { serviceIds, projectName: project?.slug });
-  await registry?.cleanup();
+  await stack?.stop();
 });
 
 async function deployedService() {
