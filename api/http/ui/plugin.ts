@@ -14,7 +14,7 @@ import { appDirectives, contentSecurityPolicyFor, type CspDirectives } from '../
  * routes in the browser. Registered last, as a wildcard, so every real route wins over it.
  */
 
-export const uiRoot = fileURLToPath(new URL('../../ui/', import.meta.url));
+export const uiRoot = fileURLToPath(new URL('../../../ui/', import.meta.url));
 export const uiDist = path.join(uiRoot, 'dist');
 
 /** Paths the UI never answers for: an unknown API or agent URL stays a JSON 404. */

@@ -1,5 +1,5 @@
 import type { IssueEvent } from '../../../../contracts/api/observability.js';
-import { issues } from '../../api/endpoints.js';
+import { issues, services } from '../../api/endpoints.js';
 import { FailureNotice } from '../../components/failure-notice.js';
 import { StackTrace } from '../../components/operator/stack-trace.js';
 import { StatusBadge } from '../../components/status-badge.js';
@@ -16,6 +16,10 @@ export function IssuePage({ params }: { params: Record<string, string> }) {
   const issueId = params.issueId!;
   const issue = useLoad(() => issues.get(issueId), issueId);
   const events = useLoad(() => issues.events(issueId, eventsShown), issueId);
+  const service = useLoad(
+    () => (issue.data ? services.get(issue.data.service_id) : Promise.resolve(null)),
+    issue.data?.service_id ?? 'none',
+  );
   const canManage = useCan('issues.manage');
   const change = useAction(async (status: 'unresolved' | 'resolved' | 'ignored') => {
     await issues.setStatus(issueId, status);
@@ -36,6 +40,12 @@ export function IssuePage({ params }: { params: Record<string, string> }) {
             <div className="button-row">
               <StatusBadge status={data.status} />
               <StatusBadge status={data.severity} />
+              {service.data ? (
+                <>
+                  <Link to={`/projects/${service.data.project_id}/issues`}>All issues</Link>
+                  <Link to={`/services/${service.data.id}`}>{service.data.name}</Link>
+                </>
+              ) : null}
             </div>
           </div>
           <dl className="facts">
