@@ -8,6 +8,9 @@ import type { MetricSeries } from '../../../../contracts/api/observability.js';
 const chartHeightPx = 180;
 const palette = ['#2454d6', '#b3261e', '#137333', '#a15c00', '#7b1fa2', '#00838f'];
 
+// Bytes and counters run to billions: 52M fits the axis, 52,000,000 does not.
+const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
+
 const labelOf = (series: MetricSeries) =>
   Object.entries(series.labels)
     .map(([name, value]) => `${name}=${value}`)
@@ -33,7 +36,7 @@ export function MetricChart({ title, series }: { title: string; series: MetricSe
       width: Math.max(280, element.clientWidth),
       height: chartHeightPx,
       series: [{}, ...series.map((each, index) => ({ label: labelOf(each), stroke: palette[index % palette.length], width: 1.5, spanGaps: true }))],
-      axes: [{ stroke: 'currentColor' }, { stroke: 'currentColor', size: 60 }],
+      axes: [{ stroke: 'currentColor' }, { stroke: 'currentColor', size: 60, values: (_chart, ticks) => ticks.map((tick) => compact.format(tick)) }],
     };
     const chart = new uPlot(options, alignedData(series), element);
     const resize = new ResizeObserver(() => chart.setSize({ width: Math.max(280, element.clientWidth), height: chartHeightPx }));
