@@ -244,6 +244,11 @@ describe("the operator's pages in Chromium", () => {
     expect(await log.getByText('listening on 3000').count()).toBe(0);
     await page.getByLabel('Time range').selectOption('15m');
     await expectAccessible('logs');
+    await page.goto(`${baseUrl}/services/${serviceId}/logs?trace_id=${traceId}`);
+    await log.getByText('charging card 4242').waitFor();
+    expect(await log.locator('div').count()).toBe(1);
+    await page.goto(`${baseUrl}/services/${serviceId}/logs`);
+    await page.getByLabel('Level').selectOption('error');
     await log.getByRole('link', { name: /^trace / }).click();
     await page.getByTestId('waterfall').waitFor();
 
