@@ -68,6 +68,7 @@ export const LogQuery = z.object({
   ...timeRange,
   level: z.enum(['debug', 'info', 'warn', 'error']).optional().describe('This level and the more severe ones'),
   search: z.string().min(1).max(200).optional().describe('Text the message contains, any case'),
+  trace_id: TraceId.optional().describe('Only the lines logged within this trace'),
   limit: limit(DEFAULT_LOG_LIMIT, MAX_LOG_LIMIT),
   cursor,
 });

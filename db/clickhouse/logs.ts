@@ -107,6 +107,7 @@ export interface LogSearch {
   minLevel?: LogEntry['level'];
   /** Text the message contains, any case. */
   text?: string;
+  traceId?: string;
   after?: LogPosition;
   limit: number;
 }
@@ -133,6 +134,7 @@ export async function searchLogs(
   // The table's Enum8 numbers the levels in LogLevel's order, least severe first.
   if (search.minLevel) where.push("CAST(level, 'Int8') >= {minLevel:Int8}");
   if (search.text) where.push('positionCaseInsensitiveUTF8(message, {text:String}) > 0');
+  if (search.traceId) where.push('trace_id = {traceId:String}');
   if (search.after) where.push('timestamp <= fromUnixTimestamp64Nano({afterNanos:Int64})');
   const result = await client.query({
     query: `
@@ -147,6 +149,7 @@ export async function searchLogs(
       ...(search.to ? { to: search.to } : {}),
       ...(search.minLevel ? { minLevel: LogLevel.options.indexOf(search.minLevel) } : {}),
       ...(search.text ? { text: search.text } : {}),
+      ...(search.traceId ? { traceId: search.traceId } : {}),
       ...(search.after ? { afterNanos: search.after.nanos } : {}),
       // One more than asked for, to know whether a next page exists.
       limit: search.limit + 1,

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState, type ComponentType } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState, type ComponentType } from 'react';
 import type { AuthIdentity } from '../../contracts/api/access.js';
 import { ApiFailure, setCsrfToken, whenUnauthorized } from './api/client.js';
 import { auth } from './api/endpoints.js';
@@ -8,6 +8,15 @@ import { Layout } from './components/layout.js';
 import { AddServerPage } from './pages/add-server.js';
 import { DeploymentPage } from './pages/deployment.js';
 import { LoginPage } from './pages/login.js';
+import { AlertsPage } from './pages/operator/alerts.js';
+import { AuditLogPage } from './pages/operator/audit-log.js';
+import { IssuePage } from './pages/operator/issue.js';
+import { IssuesPage } from './pages/operator/issues.js';
+import { LogsPage } from './pages/operator/logs.js';
+import { MembersPage } from './pages/operator/members.js';
+import { TokensPage } from './pages/operator/tokens.js';
+import { TracePage } from './pages/operator/trace.js';
+import { TracesPage } from './pages/operator/traces.js';
 import { ProjectPage } from './pages/project.js';
 import { ProjectsPage } from './pages/projects.js';
 import { ServiceFormPage } from './pages/service-form.js';
@@ -19,8 +28,12 @@ import { SessionContext, type Session } from './session.js';
 /*
  * Pages are in the main bundle: all of them together add about 7 KB gzip, while loading one on
  * demand behind <Suspense> cost 300 ms on first render (React throttles revealing a boundary).
+ * The metrics pages are the exception: uPlot (about 20 KB gzip) is loaded only when one opens.
  */
 type PageProps = { params: Record<string, string> };
+
+const ServiceMetricsPage = lazy(() => import('./pages/operator/metrics.js').then((module) => ({ default: module.ServiceMetricsPage })));
+const ServerMetricsPage = lazy(() => import('./pages/operator/metrics.js').then((module) => ({ default: module.ServerMetricsPage })));
 
 const routes: { pattern: string; Page: ComponentType<PageProps> }[] = [
   { pattern: '/servers', Page: ServersPage },
@@ -31,6 +44,17 @@ const routes: { pattern: string; Page: ComponentType<PageProps> }[] = [
   { pattern: '/services/:serviceId', Page: ServicePage },
   { pattern: '/services/:serviceId/edit', Page: ServiceFormPage },
   { pattern: '/deployments/:deploymentId', Page: DeploymentPage },
+  { pattern: '/projects/:projectId/issues', Page: IssuesPage },
+  { pattern: '/issues/:issueId', Page: IssuePage },
+  { pattern: '/services/:serviceId/traces', Page: TracesPage },
+  { pattern: '/traces/:traceId', Page: TracePage },
+  { pattern: '/services/:serviceId/logs', Page: LogsPage },
+  { pattern: '/services/:serviceId/metrics', Page: ServiceMetricsPage },
+  { pattern: '/servers/:serverId/metrics', Page: ServerMetricsPage },
+  { pattern: '/alerts', Page: AlertsPage },
+  { pattern: '/members', Page: MembersPage },
+  { pattern: '/tokens', Page: TokensPage },
+  { pattern: '/audit-log', Page: AuditLogPage },
 ];
 
 function Routed({ pathname }: { pathname: string }) {
@@ -38,7 +62,13 @@ function Routed({ pathname }: { pathname: string }) {
   for (const { pattern, Page } of routes) {
     const params = matchPath(pattern, pathname);
     // Keyed by path: another service's page starts fresh, not with the last one's drafts.
-    if (params) return <Page key={pathname} params={params} />;
+    if (params) {
+      return (
+        <Suspense fallback={<p aria-live="polite">Loading the page…</p>}>
+          <Page key={pathname} params={params} />
+        </Suspense>
+      );
+    }
   }
   return (
     <section>

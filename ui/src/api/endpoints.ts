@@ -1,5 +1,20 @@
-import type { AuthIdentity, MyOrganization } from '../../../contracts/api/access.js';
+import type {
+  AddedMember,
+  AddMember,
+  ApiToken,
+  AuditLogEntry,
+  AuditLogQuery,
+  AuthIdentity,
+  CreateApiToken,
+  CreatedApiToken,
+  Member,
+  MemberRole,
+  MyOrganization,
+} from '../../../contracts/api/access.js';
+import type { AlertIncident, AlertRule, CreateAlertRule, IncidentStatus, UpdateAlertRule } from '../../../contracts/api/automation.js';
 import type { ExecRequest, ExecResult } from '../../../contracts/api/exec.js';
+import type { ErrorGroup, IssueEvent, MetricSeries, Trace, TraceSummary } from '../../../contracts/api/observability.js';
+import type { IssueSort, LogQuery, ServerMetricsQuery } from '../../../contracts/api/queries.js';
 import type {
   CreateProject,
   CreateServer,
@@ -26,6 +41,12 @@ import { apiCall } from './client.js';
 
 const id = encodeURIComponent;
 
+type Optional<Query> = { [Name in keyof Query]?: Query[Name] | undefined };
+export type LogSearch = Optional<Pick<LogQuery, 'from' | 'to' | 'level' | 'search' | 'trace_id'>> & { limit: number };
+export type TraceSearch = { status?: 'ok' | 'error' | undefined; min_duration_ms?: number | undefined; limit: number };
+export type MetricWindow = { from: string; to: string; interval: ServerMetricsQuery['interval'] };
+export type IssueSearch = { status: ErrorGroup['status']; search?: string | undefined; sort: IssueSort; per_page: number };
+
 export const auth = {
   login: (token: string) => apiCall<AuthIdentity>('POST', '/auth/login', { body: { token } }),
   me: () => apiCall<AuthIdentity>('GET', '/auth/me'),
@@ -38,6 +59,7 @@ export const servers = {
   list: () => apiCall<Server[]>('GET', '/servers'),
   get: (serverId: string) => apiCall<Server>('GET', `/servers/${id(serverId)}`),
   create: (body: CreateServer) => apiCall<CreateServerResult>('POST', '/servers', { body }),
+  metrics: (serverId: string, query: MetricWindow) => apiCall<MetricSeries[]>('GET', `/servers/${id(serverId)}/metrics`, { query }),
 };
 
 export const projects = {
@@ -58,8 +80,9 @@ export const services = {
   scale: (serviceId: string, replicas: number) => apiCall<Service>('POST', `/services/${id(serviceId)}/scale`, { body: { replicas } }),
   deployments: (serviceId: string, limit: number) =>
     apiCall<Deployment[]>('GET', `/services/${id(serviceId)}/deployments`, { query: { limit } }),
-  logs: (serviceId: string, query: { search?: string; limit: number }) =>
-    apiCall<LogEntry[]>('GET', `/services/${id(serviceId)}/logs`, { query }),
+  logs: (serviceId: string, query: LogSearch) => apiCall<LogEntry[]>('GET', `/services/${id(serviceId)}/logs`, { query }),
+  traces: (serviceId: string, query: TraceSearch) => apiCall<TraceSummary[]>('GET', `/services/${id(serviceId)}/traces`, { query }),
+  metrics: (serviceId: string, query: MetricWindow) => apiCall<MetricSeries[]>('GET', `/services/${id(serviceId)}/metrics`, { query }),
   envVars: (serviceId: string, reveal: boolean) =>
     apiCall<EnvVar[]>('GET', `/services/${id(serviceId)}/env`, { query: { reveal: reveal ? 'true' : undefined } }),
   putEnvVars: (serviceId: string, body: PutEnvVars) => apiCall<null>('PUT', `/services/${id(serviceId)}/env`, { body }),
@@ -68,4 +91,43 @@ export const services = {
 export const deployments = {
   get: (deploymentId: string) => apiCall<DeploymentDetail>('GET', `/deployments/${id(deploymentId)}`),
   cancel: (deploymentId: string) => apiCall<Deployment>('POST', `/deployments/${id(deploymentId)}/cancel`),
+};
+
+export const issues = {
+  list: (projectId: string, query: IssueSearch) => apiCall<ErrorGroup[]>('GET', `/projects/${id(projectId)}/issues`, { query }),
+  get: (issueId: string) => apiCall<ErrorGroup>('GET', `/issues/${id(issueId)}`),
+  setStatus: (issueId: string, status: 'unresolved' | 'resolved' | 'ignored') =>
+    apiCall<ErrorGroup>('PATCH', `/issues/${id(issueId)}`, { body: { status } }),
+  events: (issueId: string, limit: number) => apiCall<IssueEvent[]>('GET', `/issues/${id(issueId)}/events`, { query: { limit } }),
+};
+
+export const traces = {
+  get: (traceId: string) => apiCall<Trace>('GET', `/traces/${id(traceId)}`),
+};
+
+export const alerts = {
+  list: () => apiCall<AlertRule[]>('GET', '/alerts', { query: { per_page: 100 } }),
+  create: (body: CreateAlertRule) => apiCall<AlertRule>('POST', '/alerts', { body }),
+  update: (alertId: string, body: UpdateAlertRule) => apiCall<AlertRule>('PATCH', `/alerts/${id(alertId)}`, { body }),
+  remove: (alertId: string) => apiCall<null>('DELETE', `/alerts/${id(alertId)}`),
+  incidents: (status?: IncidentStatus) => apiCall<AlertIncident[]>('GET', '/incidents', { query: { status, per_page: 100 } }),
+  acknowledge: (incidentId: string) => apiCall<AlertIncident>('POST', `/incidents/${id(incidentId)}/acknowledge`),
+};
+
+export const members = {
+  list: () => apiCall<Member[]>('GET', '/members'),
+  add: (body: AddMember) => apiCall<AddedMember>('POST', '/members', { body }),
+  setRole: (userId: string, role: MemberRole) => apiCall<Member>('PATCH', `/members/${id(userId)}`, { body: { role } }),
+  remove: (userId: string) => apiCall<null>('DELETE', `/members/${id(userId)}`),
+};
+
+export const tokens = {
+  list: () => apiCall<ApiToken[]>('GET', '/tokens'),
+  create: (body: CreateApiToken) => apiCall<CreatedApiToken>('POST', '/tokens', { body }),
+  revoke: (tokenId: string) => apiCall<null>('DELETE', `/tokens/${id(tokenId)}`),
+};
+
+export const auditLogs = {
+  list: (query: Optional<Pick<AuditLogQuery, 'action' | 'resource_type' | 'user_id'>> & { per_page: number }) =>
+    apiCall<AuditLogEntry[]>('GET', '/audit-logs', { query }),
 };

@@ -1,11 +1,17 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import { Link } from '../router.js';
-import { useSession } from '../session.js';
+import type { Action } from '../../../contracts/api/permissions.js';
+import { roleAllows, useSession } from '../session.js';
 import { OrganizationSwitcher } from './organization-switcher.js';
 
-const sections = [
-  { to: '/projects', label: 'Projects' },
-  { to: '/servers', label: 'Servers' },
+/* The organization's pages; a project's issues and a service's traces, logs and metrics are tabs of their pages. */
+const sections: { to: string; label: string; needs: Action }[] = [
+  { to: '/projects', label: 'Projects', needs: 'read' },
+  { to: '/servers', label: 'Servers', needs: 'read' },
+  { to: '/alerts', label: 'Alerts', needs: 'read' },
+  { to: '/members', label: 'Members', needs: 'members.read' },
+  { to: '/tokens', label: 'API tokens', needs: 'tokens.manage' },
+  { to: '/audit-log', label: 'Audit log', needs: 'audit.read' },
 ];
 
 /** The frame of every signed-in page: skip link, navigation, who is signed in, the page. */
@@ -26,7 +32,7 @@ export function Layout({ pathname, navigations, children }: { pathname: string; 
           Syntra
         </Link>
         <nav aria-label="Main">
-          {sections.map((section) => (
+          {sections.filter((section) => roleAllows(identity.role, section.needs)).map((section) => (
             <Link key={section.to} to={section.to} aria-current={pathname.startsWith(section.to) ? 'page' : undefined}>
               {section.label}
             </Link>

@@ -1,6 +1,7 @@
 import { projects } from '../api/endpoints.js';
 import { FailureNotice } from '../components/failure-notice.js';
 import { useLoad } from '../hooks.js';
+import { SectionTabs, projectTabs } from '../components/section-tabs.js';
 import { Link } from '../router.js';
 import { useCan } from '../session.js';
 
@@ -23,6 +24,7 @@ export function ProjectPage({ params }: { params: Record<string, string> }) {
               </Link>
             ) : null}
           </div>
+          <SectionTabs label="Project" tabs={projectTabs(projectId)} />
           {project.data.description ? <p className="muted">{project.data.description}</p> : null}
           <h2>Services</h2>
           {project.data.services.length === 0 ? <p>No services yet. Create one from a container image.</p> : null}

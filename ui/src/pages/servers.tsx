@@ -47,6 +47,9 @@ export function ServersPage() {
                 <tr key={server.id} data-server={server.name}>
                   <th scope="row">
                     {server.name}
+                    <div className="small">
+                      <Link to={`/servers/${server.id}/metrics`}>Metrics <span className="visually-hidden">of {server.name}</span></Link>
+                    </div>
                     {server.hostname ? <div className="muted">{server.hostname}</div> : null}
                     <ServerProblems problems={server.problems} />
                   </th>

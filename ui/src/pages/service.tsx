@@ -10,6 +10,7 @@ import { LiveDeployment } from '../components/service/live-deployment.js';
 import { ServiceControls } from '../components/service/service-controls.js';
 import { ServiceLogs } from '../components/service/service-logs.js';
 import { FailureNotice } from '../components/failure-notice.js';
+import { SectionTabs, serviceTabs } from '../components/section-tabs.js';
 import { useInterval, useLoad } from '../hooks.js';
 import { isFinished } from '../logic/deploy-progress.js';
 import { Link } from '../router.js';
@@ -61,6 +62,7 @@ export function ServicePage({ params }: { params: Record<string, string> }) {
               ) : null}
             </div>
           </div>
+          <SectionTabs label="Service" tabs={serviceTabs(data.id)} />
           <dl className="facts">
             <div>
               <dt>Image</dt>

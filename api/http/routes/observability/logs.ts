@@ -32,6 +32,7 @@ export const logRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app,
       ...timeRange(query),
       ...(query.level ? { minLevel: query.level } : {}),
       ...(query.search ? { text: query.search } : {}),
+      ...(query.trace_id ? { traceId: query.trace_id } : {}),
       ...(after ? { after } : {}),
       limit: query.limit,
     });
