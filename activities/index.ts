@@ -1,17 +1,24 @@
 import type { Kysely } from 'kysely';
+import type { Client } from '@temporalio/client';
+import type { DagActivities } from '../contracts/dag.js';
 import type { OperationActivities } from '../contracts/operations.js';
 import type { SecretCipher } from '../control/secrets/cipher.js';
 import type { Database } from '../db/postgres/database.js';
+import { dagActivities } from './dag.js';
 import { deploymentActivities } from './deployments.js';
 import { dispatchActivities } from './dispatch.js';
 
-/** What activities reach: PostgreSQL, and the cipher that opens a service's env vars and registry password. */
+/**
+ * What activities reach: PostgreSQL, the cipher that opens a service's env vars and registry
+ * password, and Temporal (DAG steps start operations on the operations task queue).
+ */
 export interface ActivityDeps {
   db: Kysely<Database>;
   secrets: SecretCipher;
+  temporal: { client: Client; operationsTaskQueue: string };
 }
 
-/** Every activity the operations workflows call, bound to the worker's connections. */
-export function createActivities(deps: ActivityDeps): OperationActivities {
-  return { ...deploymentActivities(deps), ...dispatchActivities(deps) };
+/** Every activity the operation workflows and the DAG interpreter call, bound to the worker's connections. */
+export function createActivities(deps: ActivityDeps): OperationActivities & DagActivities {
+  return { ...deploymentActivities(deps), ...dispatchActivities(deps), ...dagActivities(deps) };
 }

@@ -33,6 +33,7 @@ import { serviceOperationRoutes } from './http/routes/service-operations.js';
 import { serviceRoutes } from './http/routes/services.js';
 import { tokenRoutes } from './http/routes/tokens.js';
 import { workflowDefinitionRoutes } from './http/routes/workflow-definitions.js';
+import { workflowRunRoutes } from './http/routes/workflow-runs.js';
 import { registerUi } from './http/ui/plugin.js';
 
 declare module 'fastify' {
@@ -96,6 +97,7 @@ export async function buildApi(platform: Platform, log: Logger) {
   await app.register(alertRoutes, { platform });
   await app.register(incidentRoutes, { platform });
   await app.register(workflowDefinitionRoutes, { platform });
+  await app.register(workflowRunRoutes, { platform });
   await registerAgentGateway(app, platform);
   registerTelemetryIngest(app, platform);
   await registerLiveUpdates(app, platform);

@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
+import { reconcileSchedules } from '../control/dag/schedules.js';
 import { openSecretCipher } from '../control/secrets/open-cipher.js';
 import type { Config } from '../config/env.js';
 import { createDb } from '../db/postgres/connection.js';
@@ -32,9 +34,17 @@ export async function runWorker(config: Config, options: { supervised: boolean }
   // Migrating is safe beside the API's own (kysely's migrator holds a lock): the worker may start first.
   const db = createDb(config.DATABASE_URL, { log });
   await migrateToLatest(db);
-  const activities = createActivities({ db, secrets: await openSecretCipher(db, config, log) });
+  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection: clientConnection, namespace });
+  const activities = createActivities({
+    db,
+    secrets: await openSecretCipher(db, config, log),
+    temporal: { client, operationsTaskQueue: temporalDev.task_queues.operations },
+  });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
+    // Schedules follow their definitions; a crash between a save and its schedule's sync is mended here.
+    log.info(await reconcileSchedules(db, { client, taskQueue: temporalDev.task_queues.dag }), 'workflow schedules reconciled');
     const workers = await Promise.all(
       Object.values(temporalDev.task_queues).map((taskQueue) =>
         Worker.create({ connection, namespace, taskQueue, workflowBundle, activities }),
@@ -47,6 +57,7 @@ export async function runWorker(config: Config, options: { supervised: boolean }
     await Promise.all(workers.map((worker) => worker.run()));
   } finally {
     await connection.close();
+    await clientConnection.close();
     await db.destroy();
   }
 }

@@ -34,6 +34,7 @@ export * from './api/queries.js';
 export * from './api/health.js';
 export * from './api/access.js';
 export * from './api/cron.js';
+export * from './api/dag-definition.js';
 export * from './api/automation.js';
 export * from './api/routes.js';
 export * from './api/openapi.js';

@@ -12,7 +12,8 @@ export interface Caller {
   projectId?: string;
   /** The API token used, when authenticated by one. */
   tokenId?: string;
-  via: 'token' | 'session';
+  /** `workflow`: a DAG run's step, acting for the member who started the run (control/dag/run-actor.ts). */
+  via: 'token' | 'session' | 'workflow';
 }
 
 export function scopeOf(caller: Caller): Scope {

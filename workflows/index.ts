@@ -8,3 +8,4 @@ export { restartService } from './restart.js';
 export { stopService } from './stop.js';
 export { applyHealthCheck } from './health-check.js';
 export { serviceOperations } from './service-queue.js';
+export { runDag, scheduledDag } from './dag-run.js';

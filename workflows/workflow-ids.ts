@@ -8,3 +8,9 @@ export const workflowIds = {
   stop: (serviceId: string, operationId: string) => `stop-${serviceId}-${operationId}`,
   healthCheck: (serviceId: string, operationId: string) => `health-check-${serviceId}-${operationId}`,
 };
+
+/** A DAG run's workflow, and the Temporal Schedule of a definition with a cron expression. */
+export const dagIds = {
+  run: (runId: string) => `dag-run-${runId}`,
+  schedule: (workflowId: string) => `dag-schedule-${workflowId}`,
+};

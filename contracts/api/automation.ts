@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { HttpUrl, IsoDateTime, JsonObject, Port, StringMap, trimmedText, Uuid } from '../primitives.js';
-import { CronExpression } from './cron.js';
+import { CronExpression, TimeZone } from './cron.js';
+import { WorkflowDefinition } from './dag-definition.js';
 import { Pagination } from './queries.js';
-import { DeployRequest, ScaleRequest } from './requests.js';
 import { TriggerType } from './resources.js';
 
 /*
@@ -192,108 +192,24 @@ export type IncidentListQuery = z.infer<typeof IncidentListQuery>;
 
 export const IncidentParams = z.object({ incidentId: Uuid });
 
-// DAG workflows
-
-const Seconds = (max: number) => z.int().min(1).max(max);
-const oneWeekSeconds = 7 * 24 * 3600;
-
-export const WorkflowStep = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('deploy'), service_id: Uuid, ...DeployRequest.shape }),
-  z.object({ type: z.literal('restart'), service_id: Uuid }),
-  z.object({ type: z.literal('scale'), service_id: Uuid, ...ScaleRequest.shape }),
-  z.object({
-    type: z.literal('http_request'),
-    method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']),
-    url: HttpUrl,
-    headers: StringMap.optional(),
-    body: z.string().max(65_536).optional(),
-    expect_status: z.array(z.int().min(100).max(599)).min(1).optional().describe('Absent: any 2xx succeeds'),
-    timeout_seconds: Seconds(300).optional(),
-  }),
-  z.object({ type: z.literal('wait'), seconds: Seconds(oneWeekSeconds) }),
-  z.object({
-    type: z.literal('approval'),
-    message: z.string().min(1).max(1000).describe('What the approver is asked'),
-    timeout_seconds: Seconds(oneWeekSeconds).optional().describe('Absent: waits until someone decides'),
-  }),
-]);
-export type WorkflowStep = z.infer<typeof WorkflowStep>;
-
-const NodeId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - and _, at most 64');
-
-export const WorkflowNode = z.object({ id: NodeId, name: z.string().max(255).optional(), step: WorkflowStep });
-export type WorkflowNode = z.infer<typeof WorkflowNode>;
-
-export const WorkflowEdge = z.object({ from: NodeId, to: NodeId }).describe('`to` starts once `from` has succeeded');
-export type WorkflowEdge = z.infer<typeof WorkflowEdge>;
-
-type Fault = { path: (string | number)[]; message: string };
-
-/** Duplicate node ids, edges to nowhere and repeated edges: each at its own path. */
-function structureFaults(nodes: readonly WorkflowNode[], edges: readonly WorkflowEdge[]): Fault[] {
-  const faults: Fault[] = [];
-  const firstIndex = new Map<string, number>();
-  nodes.forEach(({ id }, index) => {
-    const first = firstIndex.get(id);
-    if (first === undefined) firstIndex.set(id, index);
-    else faults.push({ path: ['nodes', index, 'id'], message: `duplicate node id "${id}" (also nodes.${first}.id)` });
-  });
-  const seenEdges = new Set<string>();
-  edges.forEach((edge, index) => {
-    for (const end of ['from', 'to'] as const) {
-      if (!firstIndex.has(edge[end])) faults.push({ path: ['edges', index, end], message: `dangling edge: no node "${edge[end]}"` });
-    }
-    const key = `${edge.from}\u0000${edge.to}`;
-    if (seenEdges.has(key)) faults.push({ path: ['edges', index], message: `duplicate edge ${edge.from} → ${edge.to}` });
-    seenEdges.add(key);
-  });
-  return faults;
-}
-
-/** One cycle as its node ids (first repeated at the end), or undefined for a DAG. */
-export function findCycle(nodes: readonly WorkflowNode[], edges: readonly WorkflowEdge[]): string[] | undefined {
-  const next = new Map<string, string[]>(nodes.map(({ id }) => [id, []]));
-  for (const { from, to } of edges) next.get(from)?.push(to);
-  const state = new Map<string, 'open' | 'done'>();
-  const trail: string[] = [];
-  const visit = (id: string): string[] | undefined => {
-    if (state.get(id) === 'done') return undefined;
-    if (state.get(id) === 'open') return [...trail.slice(trail.indexOf(id)), id];
-    state.set(id, 'open');
-    trail.push(id);
-    for (const successor of next.get(id) ?? []) {
-      const cycle = visit(successor);
-      if (cycle) return cycle;
-    }
-    trail.pop();
-    state.set(id, 'done');
-    return undefined;
-  };
-  for (const { id } of nodes) {
-    const cycle = visit(id);
-    if (cycle) return cycle;
-  }
-  return undefined;
-}
-
-/** The graph a run executes: steps in edge order, independent branches in parallel. */
-export const WorkflowDefinition = z
-  .object({
-    nodes: z.array(WorkflowNode).min(1).max(100),
-    // uniqueItems says "no edge twice" to the document; the refinement below checks it.
-    edges: z.array(WorkflowEdge).max(500).meta({ uniqueItems: true }),
-  })
-  .describe('Node ids are unique; every edge joins two of the nodes, at most once; the edges form no cycle')
-  .superRefine(({ nodes, edges }, ctx) => {
-    const faults = structureFaults(nodes, edges);
-    for (const fault of faults) ctx.addIssue({ code: 'custom', ...fault });
-    if (faults.length > 0) return;
-    const cycle = findCycle(nodes, edges);
-    if (cycle) ctx.addIssue({ code: 'custom', path: ['edges'], message: `cycle: ${cycle.join(' → ')}` });
-  });
-export type WorkflowDefinition = z.infer<typeof WorkflowDefinition>;
+// DAG workflows: the definition's graph is in dag-definition.ts
 
 export const WorkflowTriggerType = TriggerType.extract(['manual', 'schedule']);
+
+export const ScheduleOverlapPolicy = z.enum(['skip', 'buffer_one', 'allow_all', 'cancel_other']);
+export type ScheduleOverlapPolicy = z.infer<typeof ScheduleOverlapPolicy>;
+
+/** Temporal's own default catch-up window is a year: a year of missed runs replayed after an outage. */
+export const DEFAULT_CATCHUP_WINDOW_SECONDS = 60;
+
+export const WorkflowSchedule = z.object({
+  timezone: z.string(),
+  overlap_policy: ScheduleOverlapPolicy,
+  catchup_window_seconds: z.int(),
+  paused: z.boolean(),
+  next_fire_times: z.array(IsoDateTime).describe('The next five, empty when paused or inactive'),
+  temporal_schedule_id: z.string(),
+});
 
 export const Workflow = z.object({
   id: Uuid,
@@ -301,19 +217,33 @@ export const Workflow = z.object({
   name: z.string(),
   description: z.string().nullable(),
   definition: WorkflowDefinition,
+  version: z.int().describe('Every save of the definition is a new version; a run keeps the one it started with'),
   trigger_type: WorkflowTriggerType.describe('schedule when cron_expression is set'),
   cron_expression: z.string().nullable(),
+  schedule: WorkflowSchedule.nullable().describe('null without a cron expression'),
   is_active: z.boolean(),
   created_at: IsoDateTime,
   updated_at: IsoDateTime,
 });
 export type Workflow = z.infer<typeof Workflow>;
 
+const scheduleSettings = {
+  timezone: TimeZone.optional().describe('Where the cron expression is read; defaults to UTC'),
+  overlap_policy: ScheduleOverlapPolicy.optional().describe('When a run is still going at the next fire time; defaults to skip'),
+  catchup_window_seconds: z
+    .int()
+    .min(1)
+    .max(7 * 24 * 3600)
+    .optional()
+    .describe(`How late a fire missed during an outage may still run; defaults to ${DEFAULT_CATCHUP_WINDOW_SECONDS}`),
+};
+
 export const CreateWorkflow = z.object({
   name: Name,
   description: z.string().max(10_000).optional(),
   definition: WorkflowDefinition,
-  cron_expression: CronExpression.optional().describe('Runs on this schedule (UTC) as well as by hand'),
+  cron_expression: CronExpression.optional().describe('Runs on this schedule as well as by hand'),
+  ...scheduleSettings,
   is_active: z.boolean().optional().describe('Defaults to true; an inactive workflow is not scheduled'),
 });
 export type CreateWorkflow = z.infer<typeof CreateWorkflow>;
@@ -321,8 +251,9 @@ export type CreateWorkflow = z.infer<typeof CreateWorkflow>;
 export const UpdateWorkflow = z.object({
   name: Name.optional(),
   description: z.string().max(10_000).nullable().optional(),
-  definition: WorkflowDefinition.optional(),
+  definition: WorkflowDefinition.optional().describe('Saved as a new version; runs in flight keep theirs'),
   cron_expression: CronExpression.nullable().optional().describe('null removes the schedule'),
+  ...scheduleSettings,
   is_active: z.boolean().optional(),
 });
 export type UpdateWorkflow = z.infer<typeof UpdateWorkflow>;
@@ -330,20 +261,47 @@ export type UpdateWorkflow = z.infer<typeof UpdateWorkflow>;
 export const WorkflowRunStatus = z.enum(['running', 'waiting_approval', 'succeeded', 'failed', 'cancelled']);
 export type WorkflowRunStatus = z.infer<typeof WorkflowRunStatus>;
 
+export const DagNodeState = z.enum(['pending', 'running', 'waiting_approval', 'succeeded', 'failed', 'skipped', 'cancelled']);
+export type DagNodeState = z.infer<typeof DagNodeState>;
+
+/** One node of a run as the interpreter's activities recorded it. */
+export const DagNodeResult = z.object({
+  state: DagNodeState,
+  attempts: z.int(),
+  started_at: IsoDateTime.nullable(),
+  finished_at: IsoDateTime.nullable(),
+  output: JsonObject.nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+});
+export type DagNodeResult = z.infer<typeof DagNodeResult>;
+
 export const WorkflowRun = z.object({
   id: Uuid,
   workflow_id: Uuid,
+  version: z.int().nullable().describe('The definition version the run executes'),
   status: WorkflowRunStatus,
   triggered_by: Uuid.nullable(),
   trigger_type: TriggerType.nullable(),
-  step_results: JsonObject.describe('Per node id: its outcome'),
+  inputs: StringMap,
+  step_results: z.record(z.string(), DagNodeResult).describe('Per node id: its state, attempts, times, output and error'),
+  temporal_workflow_id: z.string().nullable(),
+  temporal_web_url: z.string().nullable().describe('The run in Temporal Web, when the API knows its address'),
   started_at: IsoDateTime,
   finished_at: IsoDateTime.nullable(),
 });
 export type WorkflowRun = z.infer<typeof WorkflowRun>;
+
+export const StartWorkflowRun = z.object({
+  inputs: z.record(z.string().regex(/^[A-Za-z0-9_]{1,64}$/), z.string().max(4096)).optional().describe('Read by steps as {{ inputs.<name> }}'),
+});
+export type StartWorkflowRun = z.infer<typeof StartWorkflowRun>;
+
+export const ApprovalDecision = z.object({ comment: z.string().max(1000).optional() });
+export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
 
 export const WorkflowRunListQuery = Pagination.extend({ status: WorkflowRunStatus.optional() });
 export type WorkflowRunListQuery = z.infer<typeof WorkflowRunListQuery>;
 
 export const WorkflowParams = z.object({ workflowId: Uuid });
 export const WorkflowRunParams = z.object({ runId: Uuid });
+export const WorkflowRunNodeParams = z.object({ runId: Uuid, nodeId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });

@@ -1,94 +1,91 @@
+import { Cron } from 'croner';
 import { z } from 'zod';
 import { JS_WHITESPACE } from '../primitives.js';
 
 /*
- * Cron expressions as Temporal Schedules read them: five fields (minute hour day-of-month month
- * day-of-week) or one of the @-shorthands. Checked here so a bad schedule is a 400 naming the
- * field, not a failure when the schedule is created later.
+ * Cron expressions as Temporal Schedules read them, parsed by croner (the library also gives the
+ * next fire times `GET /workflows/:id` shows). Five fields (minute hour day-of-month month
+ * day-of-week), six with a leading seconds field, or one of the @-shorthands. Croner's own
+ * extensions (L, W, #, ?) and a seventh (year) field are refused: Temporal reads six fields as
+ * "… year", so `temporalCronOf` hands it seven, and it does not share croner's extensions.
+ * Checked here so a bad schedule is a 400 naming the field, not a failure when the schedule is
+ * created. Day of month and day of week must both match (Temporal's reading, croner's legacyMode off).
  */
 
-interface CronField {
-  name: string;
-  min: number;
-  max: number;
-  names?: readonly string[];
-}
+const shorthands = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
+/** What Temporal calls the shorthands croner knows under another name. */
+const temporalShorthands: Record<string, string> = { '@midnight': '@daily', '@annually': '@yearly' };
 
-const fields: readonly CronField[] = [
-  { name: 'minute', min: 0, max: 59 },
-  { name: 'hour', min: 0, max: 23 },
-  { name: 'day of month', min: 1, max: 31 },
-  { name: 'month', min: 1, max: 12, names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'] },
-  // 7 is Sunday as well as 0, as in Vixie cron.
-  { name: 'day of week', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
-];
+const fieldCharacters = /^[0-9A-Za-z*,/-]+$/;
+const knownNames = new Set(['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC', 'SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT']);
 
-const shorthands = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
-
-function valueOf(text: string, field: CronField): number | undefined {
-  const named = field.names?.indexOf(text.toUpperCase()) ?? -1;
-  if (named >= 0) return field.min + named;
-  if (!/^\d+$/.test(text)) return undefined;
-  const value = Number(text);
-  return value >= field.min && value <= field.max ? value : undefined;
-}
-
-/** Why one comma-separated item of a field is wrong, or undefined when it is fine. */
-function itemFault(item: string, field: CronField): string | undefined {
-  const [range = '', step, extra] = item.split('/');
-  if (extra !== undefined || (step !== undefined && !/^[1-9]\d*$/.test(step))) return `bad step in "${item}"`;
-  if (range === '*') return undefined;
-  const [low = '', high, more] = range.split('-');
-  if (more !== undefined) return `bad range "${range}"`;
-  const start = valueOf(low, field);
-  if (start === undefined) return `"${low}" is not a ${field.name} (${field.min}-${field.max})`;
-  if (high === undefined) return undefined;
-  const end = valueOf(high, field);
-  if (end === undefined) return `"${high}" is not a ${field.name} (${field.min}-${field.max})`;
-  return start <= end ? undefined : `range "${range}" runs backwards`;
-}
-
-/** Why the expression is not valid cron, or undefined when it is. */
-export function cronFault(expression: string): string | undefined {
+/** Why the expression is not a cron both croner and Temporal read alike, or undefined when it is. */
+export function cronFault(expression: string, timezone = 'UTC'): string | undefined {
   const trimmed = expression.trim();
-  if (shorthands.has(trimmed.toLowerCase())) return undefined;
-  const parts = trimmed.split(/\s+/);
-  if (parts.length !== fields.length) return `expected 5 fields (minute hour day-of-month month day-of-week), got ${parts.length}`;
-  for (const [index, part] of parts.entries()) {
-    const field = fields[index]!;
-    for (const item of part.split(',')) {
-      const fault = itemFault(item, field);
-      if (fault) return `${field.name} field: ${fault}`;
+  if (!shorthands.includes(trimmed.toLowerCase())) {
+    const parts = trimmed.split(/\s+/);
+    if (parts.length !== 5 && parts.length !== 6) {
+      return `expected 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first, got ${parts.length}`;
     }
+    const odd = parts.find((part) => !fieldCharacters.test(part) || part.split(/[,/-]/).some((token) => /[a-z]/i.test(token) && !knownNames.has(token.toUpperCase())));
+    if (odd !== undefined) return `"${odd}": only numbers, names, *, lists, ranges and steps are supported`;
   }
-  return undefined;
+  try {
+    const cron = new Cron(trimmed.toLowerCase().startsWith('@') ? trimmed.toLowerCase() : trimmed, { paused: true, timezone, legacyMode: false });
+    if (cron.nextRun() === null) return 'it never fires';
+    return undefined;
+  } catch (error) {
+    return (error instanceof Error ? error.message : String(error)).replace(/^CronPattern: /, '');
+  }
+}
+
+/** The next `count` fire times of a valid expression in `timezone`, after `from`. */
+export function nextFireTimes(expression: string, timezone: string, count: number, from = new Date()): Date[] {
+  const trimmed = expression.trim();
+  return new Cron(trimmed.startsWith('@') ? trimmed.toLowerCase() : trimmed, { paused: true, timezone, legacyMode: false }).nextRuns(count, from);
+}
+
+/** The expression as Temporal's ScheduleSpec reads it: seconds-first six fields gain the year. */
+export function temporalCronOf(expression: string): string {
+  const trimmed = expression.trim();
+  if (trimmed.startsWith('@')) return temporalShorthands[trimmed.toLowerCase()] ?? trimmed.toLowerCase();
+  const parts = trimmed.split(/\s+/);
+  return parts.length === 6 ? `${parts.join(' ')} *` : parts.join(' ');
 }
 
 /** Case-insensitive `text` as a pattern: JSON Schema patterns have no flags. */
 const anyCase = (text: string) => [...text].map((char) => (/[a-z]/i.test(char) ? `[${char.toLowerCase()}${char.toUpperCase()}]` : char)).join('');
 
-/** Numbers from 0 up to `max` as a pattern, leading zeros allowed as `valueOf` reads them. */
-const numberPatterns: Record<string, string> = {
-  minute: '[1-5]?\\d',
-  hour: '1?\\d|2[0-3]',
-  'day of month': '[1-9]|[12]\\d|3[01]',
-  month: '[1-9]|1[0-2]',
-  'day of week': '[0-7]',
-};
+const monthNames = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+const dayNames = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+
+/** Each field's numbers (leading zeros allowed) and names, as a pattern. */
+const fieldValues: { numbers: string; names?: string[] }[] = [
+  { numbers: '[1-5]?\\d' },
+  { numbers: '1?\\d|2[0-3]' },
+  { numbers: '[1-9]|[12]\\d|3[01]' },
+  { numbers: '[1-9]|1[0-2]', names: monthNames },
+  // 7 is Sunday as well as 0, as in Vixie cron.
+  { numbers: '[0-7]', names: dayNames },
+];
 
 /**
  * The syntax `cronFault` checks, as a pattern for the OpenAPI document: each field's values within
- * its range, by number or name, in lists, ranges and steps. Only a range's order (5-3) is beyond it.
+ * its range, by number or name, in lists, ranges and steps (after * or a range). A range's order
+ * (5-3), a step beyond the field's largest value and a date that never comes (31 February) are
+ * beyond it.
  */
 export const CRON_PATTERN = (() => {
-  const fieldPattern = (field: CronField) => {
-    const value = `(?:0*(?:${numberPatterns[field.name]})${field.names ? `|${field.names.map(anyCase).join('|')}` : ''})`;
-    const item = `(?:\\*|${value}(?:-${value})?)(?:/[1-9]\\d*)?`;
+  const fieldPattern = ({ numbers, names }: (typeof fieldValues)[number]) => {
+    const value = `(?:0*(?:${numbers})${names ? `|${names.map(anyCase).join('|')}` : ''})`;
+    // Croner refuses a step after a single value (12/15): only after * or a range.
+    const item = `(?:(?:\\*|${value}-${value})(?:/[1-9]\\d*)?|${value})`;
     return `${item}(?:,${item})*`;
   };
-  const shorthand = `@(?:${[...shorthands].map((name) => anyCase(name.slice(1))).join('|')})`;
+  const shorthand = `@(?:${shorthands.map((name) => anyCase(name.slice(1))).join('|')})`;
   const space = `[${JS_WHITESPACE}]`;
-  return `^${space}*(?:${shorthand}|${fields.map(fieldPattern).join(`${space}+`)})${space}*$`;
+  const seconds = `(?:${fieldPattern(fieldValues[0]!)}${space}+)?`;
+  return `^${space}*(?:${shorthand}|${seconds}${fieldValues.map(fieldPattern).join(`${space}+`)})${space}*$`;
 })();
 
 export const CronExpression = z
@@ -102,5 +99,20 @@ export const CronExpression = z
   })
   .meta({ pattern: CRON_PATTERN })
   .describe(
-    'Five-field cron (minute hour day-of-month month day-of-week, UTC; a range runs from low to high) or @hourly, @daily, @weekly, @monthly, @yearly',
+    'Five-field cron (minute hour day-of-month month day-of-week; a range runs from low to high), six with seconds first, or @hourly, @daily, @weekly, @monthly, @yearly; read in the workflow\'s timezone',
   );
+
+/** An IANA time zone name, as Temporal Schedules and croner take it. */
+export const TimeZone = z
+  .string()
+  .min(1)
+  .max(64)
+  .refine((name) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: name });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be an IANA time zone name, such as UTC or Europe/Paris')
+  .describe('An IANA time zone name (UTC, Europe/Paris…)');

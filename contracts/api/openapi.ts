@@ -24,10 +24,9 @@ import {
   UpdateAlertRule,
   UpdateWorkflow,
   Workflow,
-  WorkflowDefinition,
   WorkflowRun,
-  WorkflowStep,
 } from './automation.js';
+import { DagStep, WorkflowDefinition } from './dag-definition.js';
 import { ApiError, apiErrorStatus, apiResponse, ResponseMeta, type ApiErrorCode } from './envelope.js';
 import { DependencyHealth, HealthReport } from './health.js';
 import { ErrorGroup, IssueEvent, MetricSeries, Trace, TraceSummary } from './observability.js';
@@ -116,7 +115,7 @@ const componentSchemas = {
   AlertIncident,
   Workflow,
   WorkflowDefinition,
-  WorkflowStep,
+  DagStep,
   CreateWorkflow,
   UpdateWorkflow,
   WorkflowRun,

@@ -29,6 +29,7 @@ export const actions = [
   'issues.manage',
   'alerts.manage',
   'workflows.manage',
+  'workflows.run',
 ] as const;
 export type Action = (typeof actions)[number];
 

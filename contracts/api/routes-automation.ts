@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import {
   AlertIncident,
+  ApprovalDecision,
+  StartWorkflowRun,
+  WorkflowRunNodeParams,
   AlertListQuery,
   AlertParams,
   AlertRule,
@@ -93,5 +96,40 @@ export const automationRoutes = [
     method: 'GET', path: v1('/workflow-runs/{runId}'), operationId: 'getWorkflowRun',
     summary: 'Get a workflow run with its step results', tags: ['workflows'], params: WorkflowRunParams,
     response: WorkflowRun, successStatus: 200,
+  },
+  {
+    method: 'POST', path: v1('/workflows/{workflowId}/runs'), operationId: 'startWorkflowRun',
+    summary: "Run a workflow's current version now", tags: ['workflows'], params: WorkflowParams, body: StartWorkflowRun,
+    response: WorkflowRun, successStatus: 201, errors: ['UNPROCESSABLE', 'SERVICE_UNAVAILABLE'],
+  },
+  {
+    method: 'POST', path: v1('/workflow-runs/{runId}/cancel'), operationId: 'cancelWorkflowRun',
+    summary: 'Cancel a run: the nodes in flight are cancelled, a deploy the way its own cancel does', tags: ['workflows'],
+    params: WorkflowRunParams, response: WorkflowRun, successStatus: 202, errors: ['CONFLICT'],
+  },
+  {
+    method: 'POST', path: v1('/workflow-runs/{runId}/nodes/{nodeId}/approve'), operationId: 'approveWorkflowNode',
+    summary: 'Approve an approval node that waits', tags: ['workflows'], params: WorkflowRunNodeParams, body: ApprovalDecision,
+    response: WorkflowRun, successStatus: 202, errors: ['CONFLICT'],
+  },
+  {
+    method: 'POST', path: v1('/workflow-runs/{runId}/nodes/{nodeId}/reject'), operationId: 'rejectWorkflowNode',
+    summary: 'Reject an approval node that waits', tags: ['workflows'], params: WorkflowRunNodeParams, body: ApprovalDecision,
+    response: WorkflowRun, successStatus: 202, errors: ['CONFLICT'],
+  },
+  {
+    method: 'POST', path: v1('/workflows/{workflowId}/schedule/pause'), operationId: 'pauseWorkflowSchedule',
+    summary: "Pause a workflow's schedule", tags: ['workflows'], params: WorkflowParams,
+    response: Workflow, successStatus: 200, errors: ['UNPROCESSABLE'],
+  },
+  {
+    method: 'POST', path: v1('/workflows/{workflowId}/schedule/resume'), operationId: 'resumeWorkflowSchedule',
+    summary: "Resume a workflow's schedule", tags: ['workflows'], params: WorkflowParams,
+    response: Workflow, successStatus: 200, errors: ['UNPROCESSABLE'],
+  },
+  {
+    method: 'POST', path: v1('/workflows/{workflowId}/schedule/trigger'), operationId: 'triggerWorkflowSchedule',
+    summary: "Fire a workflow's schedule now (a run with trigger schedule, under its overlap policy)", tags: ['workflows'], params: WorkflowParams,
+    response: null, successStatus: 202, errors: ['UNPROCESSABLE'],
   },
 ] as const satisfies readonly ApiRoute[];

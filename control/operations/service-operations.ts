@@ -40,7 +40,7 @@ export interface Actor {
 }
 
 const notFound = (serviceId: string) => new ApiProblem('NOT_FOUND', `No service ${serviceId} in this organization`);
-const triggerOf = (caller: Caller) => (caller.via === 'session' ? 'manual' : 'api');
+const triggerOf = (caller: Caller) => (caller.via === 'session' ? 'manual' : caller.via === 'workflow' ? 'workflow' : 'api');
 
 function targetOf({ service, project }: ServiceWithProject, deploymentId?: string): OperationTarget {
   return { orgId: project.org_id, projectId: project.id, serviceId: service.id, serverId: service.server_id, ...(deploymentId ? { deploymentId } : {}) };
@@ -111,7 +111,8 @@ export class ServiceOperations {
     return deployment;
   }
 
-  async restart(actor: Actor, serviceId: string): Promise<void> {
+  /** Returns the restart's workflow id. */
+  async restart(actor: Actor, serviceId: string): Promise<string> {
     const found = await this.serviceOf(actor.caller, serviceId);
     if (!found.service.current_deployment_id) throw new ApiProblem('UNPROCESSABLE', 'The service has never been deployed, so there is nothing to restart');
     const workflowId = workflowIds.restart(found.service.id, randomUUID());
@@ -124,10 +125,16 @@ export class ServiceOperations {
         input: { serviceId: found.service.id, serverId: found.service.server_id },
       });
     });
+    return workflowId;
   }
 
   /** `replicas` is what the service should run: the next deploy uses it too, even if this scale fails on the agent. */
   async scale(actor: Actor, serviceId: string, replicas: number): Promise<ServiceRow> {
+    return (await this.scaleWithWorkflow(actor, serviceId, replicas)).service;
+  }
+
+  /** As `scale`, with the workflow that applies it (null for a service never deployed: only the row changes). */
+  async scaleWithWorkflow(actor: Actor, serviceId: string, replicas: number): Promise<{ service: ServiceRow; workflowId: string | null }> {
     const found = await this.serviceOf(actor.caller, serviceId);
     const workflowId = workflowIds.scale(found.service.id, randomUUID());
     const deployed = found.service.current_deployment_id !== null;
@@ -148,8 +155,16 @@ export class ServiceOperations {
           input: { serviceId: row.id, serverId: row.server_id, replicas },
         });
       }
-      return row;
+      return { service: row, workflowId: deployed ? workflowId : null };
     });
+  }
+
+  /** Stops a service's containers for a caller (a workflow step), audited; returns the stop's workflow id. */
+  async stopForCaller(actor: Actor, serviceId: string): Promise<string> {
+    const found = await this.serviceOf(actor.caller, serviceId);
+    const workflowId = await this.stop(targetOf(found), { removeContainers: false });
+    await recordAudit(this.db, actor.origin, actor.caller, { action: 'service.stop', resourceType: 'service', resourceId: found.service.id, details: { workflow_id: workflowId } });
+    return workflowId;
   }
 
   /**

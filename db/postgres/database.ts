@@ -1,7 +1,7 @@
 import type { ApiTokensTable, AuditLogsTable, LoginLinksTable, OrgMembersTable, OrganizationsTable, SessionsTable, UsersTable } from './tables/access.js';
 import type { AgentCommandsTable, DeploymentEventsTable, DeploymentsTable, MasterKeyChecksTable, ProjectsTable, ServersTable, ServicesTable } from './tables/deploy.js';
 import type { ErrorEventsTable, ErrorGroupUsersTable, ErrorGroupsTable, HealthChecksTable, TelemetryBatchesTable } from './tables/telemetry.js';
-import type { AlertIncidentsTable, AlertNotificationsTable, AlertsTable, WorkflowRunsTable, WorkflowsTable } from './tables/automation.js';
+import type { AlertIncidentsTable, AlertNotificationsTable, AlertsTable, WorkflowRunsTable, WorkflowsTable, WorkflowVersionsTable } from './tables/automation.js';
 
 /**
  * The PostgreSQL schema as kysely sees it: the interface contract's section 3.1 plus the
@@ -35,6 +35,7 @@ export interface Database {
   audit_logs: AuditLogsTable;
   workflows: WorkflowsTable;
   workflow_runs: WorkflowRunsTable;
+  workflow_versions: WorkflowVersionsTable;
   agent_commands: AgentCommandsTable;
   deployment_events: DeploymentEventsTable;
   master_key_checks: MasterKeyChecksTable;

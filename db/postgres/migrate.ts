@@ -15,6 +15,7 @@ import * as serverProblems from './migrations/0012_server_problems.js';
 import * as sealedCommandSecrets from './migrations/0013_sealed_command_secrets.js';
 import * as commandAnswers from './migrations/0014_command_answers.js';
 import * as commandWaiters from './migrations/0015_command_waiters.js';
+import * as workflowVersions from './migrations/0016_workflow_versions.js';
 
 /**
  * Listed by hand rather than read from the folder (FileMigrationProvider), so the same migrations
@@ -36,6 +37,7 @@ export const migrations: Record<string, Migration> = {
   '0013_sealed_command_secrets': sealedCommandSecrets,
   '0014_command_answers': commandAnswers,
   '0015_command_waiters': commandWaiters,
+  '0016_workflow_versions': workflowVersions,
 };
 
 /**

@@ -6,7 +6,8 @@ import { projectInScope } from './service-scope.js';
 
 /*
  * DAG workflow definitions (`workflows`) and their runs (`workflow_runs`). A workflow belongs to a
- * project, so the caller's scope is its project's. Runs are only read here; nothing writes them yet.
+ * project, so the caller's scope is its project's. Runs are read here with their version's number;
+ * the interpreter's activities write them (workflow-runs.ts).
  */
 
 /** The statuses of a run that has not finished: its definition must not vanish under it. */
@@ -66,22 +67,32 @@ export async function listWorkflowRuns(
   db: Kysely<Database>,
   workflowId: string,
   filter: PageRequest & { status?: WorkflowRunStatus },
-): Promise<Page<WorkflowRunRow>> {
-  let query = db.selectFrom('workflow_runs').where('workflow_id', '=', workflowId);
-  if (filter.status) query = query.where('status', '=', filter.status);
+): Promise<Page<WorkflowRunRow & { version: number | null }>> {
+  let query = db.selectFrom('workflow_runs').where('workflow_runs.workflow_id', '=', workflowId);
+  if (filter.status) query = query.where('workflow_runs.status', '=', filter.status);
   const [rows, count] = await Promise.all([
-    query.selectAll().orderBy('started_at', 'desc').orderBy('id').limit(filter.perPage).offset(pageOffset(filter)).execute(),
+    query
+      .leftJoin('workflow_versions', 'workflow_versions.id', 'workflow_runs.version_id')
+      .selectAll('workflow_runs')
+      .select('workflow_versions.version')
+      .orderBy('workflow_runs.started_at', 'desc')
+      .orderBy('workflow_runs.id')
+      .limit(filter.perPage)
+      .offset(pageOffset(filter))
+      .execute(),
     query.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
   ]);
   return { rows, total: Number(count.total) };
 }
 
-export async function workflowRunById(db: Kysely<Database>, scope: Scope, runId: string): Promise<WorkflowRunRow | undefined> {
+export async function workflowRunById(db: Kysely<Database>, scope: Scope, runId: string): Promise<(WorkflowRunRow & { version: number | null }) | undefined> {
   return db
     .selectFrom('workflow_runs')
     .innerJoin('workflows', 'workflows.id', 'workflow_runs.workflow_id')
     .innerJoin('projects', 'projects.id', 'workflows.project_id')
+    .leftJoin('workflow_versions', 'workflow_versions.id', 'workflow_runs.version_id')
     .selectAll('workflow_runs')
+    .select('workflow_versions.version')
     .where('workflow_runs.id', '=', runId)
     .where(projectInScope(scope))
     .executeTakeFirst();

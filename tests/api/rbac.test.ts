@@ -62,6 +62,13 @@ const newWorkflow = async (api: Api, owner: Record<string, string>) => {
   const url = `/api/v1/projects/${await newProject(api, owner)}/workflows`;
   return (await api.app.inject({ method: 'POST', url, headers: owner, payload: { name: unique('w'), definition: waitDefinition } })).json().data.id as string;
 };
+const newScheduledWorkflow = async (api: Api, owner: Record<string, string>) => {
+  const url = `/api/v1/projects/${await newProject(api, owner)}/workflows`;
+  const payload = { name: unique('w'), definition: waitDefinition, cron_expression: '0 3 * * *' };
+  return (await api.app.inject({ method: 'POST', url, headers: owner, payload })).json().data.id as string;
+};
+const newWorkflowRun = async (api: Api, owner: Record<string, string>) =>
+  (await api.app.inject({ method: 'POST', url: `/api/v1/workflows/${await newWorkflow(api, owner)}/runs`, headers: owner, payload: {} })).json().data.id as string;
 
 const newMember = async (api: Api, owner: Record<string, string>) =>
   (await api.app.inject({ method: 'POST', url: '/api/v1/members', headers: owner, payload: { email: `${unique('m')}@example.com`, role: 'developer' } })).json()
@@ -210,6 +217,21 @@ const routes: MutatingRoute[] = [
     prepare: newWorkflow,
     call: (api, headers, id) => api.app.inject({ method: 'DELETE', url: `/api/v1/workflows/${id}`, headers }),
   },
+  {
+    name: 'POST /workflows/:id/runs',
+    prepare: newWorkflow,
+    call: (api, headers, id) => api.app.inject({ method: 'POST', url: `/api/v1/workflows/${id}/runs`, headers, payload: {} }),
+  },
+  {
+    name: 'POST /workflow-runs/:id/cancel',
+    prepare: newWorkflowRun,
+    call: (api, headers, id) => api.app.inject({ method: 'POST', url: `/api/v1/workflow-runs/${id}/cancel`, headers }),
+  },
+  {
+    name: 'POST /workflows/:id/schedule/pause',
+    prepare: newScheduledWorkflow,
+    call: (api, headers, id) => api.app.inject({ method: 'POST', url: `/api/v1/workflows/${id}/schedule/pause`, headers }),
+  },
 ];
 
 /** The expected status of every cell, written from docs/rbac.md. */
@@ -241,6 +263,9 @@ const expected: Record<string, Record<OrgRole, number>> = {
   'POST /projects/:id/workflows': { owner: 201, admin: 201, developer: 201, viewer: 403 },
   'PATCH /workflows/:id': { owner: 200, admin: 200, developer: 200, viewer: 403 },
   'DELETE /workflows/:id': { owner: 204, admin: 204, developer: 204, viewer: 403 },
+  'POST /workflows/:id/runs': { owner: 201, admin: 201, developer: 201, viewer: 403 },
+  'POST /workflow-runs/:id/cancel': { owner: 202, admin: 202, developer: 202, viewer: 403 },
+  'POST /workflows/:id/schedule/pause': { owner: 200, admin: 200, developer: 200, viewer: 403 },
 };
 
 describe('role-based access', () => {

@@ -73,6 +73,31 @@ describe('DAG workflow definitions and runs', () => {
       [{ ...base, nodes: [{ id: 'x', step: { type: 'launch_rocket' } }], edges: [] }, 'body.definition.nodes.0.step.type', /./],
       [{ ...base, nodes: [{ id: 'x', step: { type: 'wait', seconds: 0 } }], edges: [] }, 'body.definition.nodes.0.step.seconds', /./],
       [{ nodes: [], edges: [] }, 'body.definition.nodes', /./],
+      [
+        { nodes: Array.from({ length: 201 }, (_unused, index) => ({ id: `n${index}`, step: { type: 'wait', seconds: 1 } })), edges: [] },
+        'body.definition.nodes',
+        /200/,
+      ],
+      [
+        { ...base, nodes: [...base.nodes.slice(0, 4), { id: 'scale', step: { type: 'deploy', service_id: serviceId, image_tag: '{{ nodes.smoke.output.image }}' } }] },
+        'body.definition.nodes.4.step.image_tag',
+        /a http_request node outputs status, body/,
+      ],
+      [
+        { ...base, nodes: [...base.nodes.slice(0, 4), { id: 'scale', step: { type: 'deploy', service_id: serviceId, image_tag: '{{ nodes.later.output.status }}' } }] },
+        'body.definition.nodes.4.step.image_tag',
+        /no node "later"/,
+      ],
+      [
+        { ...base, nodes: [...base.nodes, { id: 'side', step: { type: 'http_request', method: 'GET', url: 'https://x.example/{{ nodes.scale.output.status }}' } }] },
+        'body.definition.nodes.5.step.url',
+        /node "scale" does not run before "side"/,
+      ],
+      [
+        { ...base, edges: [...base.edges.slice(0, 4), { from: 'soak', to: 'scale', on: 'failure' }] },
+        'body.definition.nodes.4.id',
+        /unreachable: node "scale"/,
+      ],
     ];
     for (const [definition, path, message] of cases) {
       const response = await call('POST', `/projects/${projectId}/workflows`, { name: 'bad', definition });
@@ -80,7 +105,7 @@ describe('DAG workflow definitions and runs', () => {
       const fault = faults(response).find((candidate) => candidate.path === path);
       expect(fault?.message, `${path} in ${response.body}`).toMatch(message);
     }
-    for (const [cron, message] of [['61 * * * *', /minute field/], ['* * *', /expected 5 fields/], ['0 0 31 2-1 *', /runs backwards/], ['*/0 * * * *', /bad step/]] as const) {
+    for (const [cron, message] of [['61 * * * *', /Invalid value for minute/], ['* * *', /expected 5 fields/], ['0 0 31 2-1 *', /From value is larger than to value/], ['*/0 * * * *', /illegal stepping/], ['0 0 31 2 *', /never fires/], ['0 0 L * *', /only numbers, names/]] as const) {
       const response = await call('POST', `/projects/${projectId}/workflows`, { name: 'bad', definition: release(), cron_expression: cron });
       expect(response.statusCode, cron).toBe(400);
       expect(faults(response)[0], cron).toMatchObject({ path: 'body.cron_expression', message: expect.stringMatching(message) });
@@ -102,7 +127,20 @@ describe('DAG workflow definitions and runs', () => {
     expect(response.json().data).toMatchObject({ definition: smaller, cron_expression: null, trigger_type: 'manual', description: null });
     const cyclic = await call('PATCH', `/workflows/${workflow.id}`, { definition: { ...release(), edges: [{ from: 'deploy', to: 'deploy' }] } });
     expect(cyclic.statusCode).toBe(400);
-    expect((await call('GET', `/workflows/${workflow.id}`)).json().data.definition).toEqual(smaller);
+    expect((await call('GET', `/workflows/${workflow.id}`)).json().data).toMatchObject({ definition: smaller, version: 2 });
+    const versions = await api.platform.db.selectFrom('workflow_versions').select(['version', 'definition']).where('workflow_id', '=', workflow.id).orderBy('version').execute();
+    expect(versions).toEqual([{ version: 1, definition: release() }, { version: 2, definition: smaller }]);
+  });
+
+  it('shows the next five fire times in the workflow\'s time zone, and a bad zone is a 400', async () => {
+    const workflow = await create({ name: 'Zoned', definition: release(), cron_expression: '0 9 * * *', timezone: 'Asia/Tokyo' });
+    expect(workflow.schedule).toMatchObject({ timezone: 'Asia/Tokyo', overlap_policy: 'skip', catchup_window_seconds: 60, paused: false });
+    expect(workflow.schedule!.next_fire_times).toHaveLength(5);
+    for (const time of workflow.schedule!.next_fire_times) expect(time).toMatch(/T00:00:00\.000Z$/);
+    const response = await call('POST', `/projects/${projectId}/workflows`, { name: 'bad', definition: release(), cron_expression: '@daily', timezone: 'Mars/Olympus' });
+    expect(response.statusCode).toBe(400);
+    expect(faults(response)[0]!.path).toBe('body.timezone');
+    await call('DELETE', `/workflows/${workflow.id}`);
   });
 
   it('lists a project\'s workflows and 404s across organizations and for project tokens of other projects', async () => {
@@ -121,13 +159,14 @@ describe('DAG workflow definitions and runs', () => {
   describe('runs', () => {
     let workflowId: string;
     let runIds: string[];
+    const nodeResult = { state: 'succeeded', attempts: 1, started_at: '2025-11-20T00:00:00.000Z', finished_at: '2025-11-20T00:01:00.000Z', output: {}, error: null };
 
     beforeAll(async () => {
       workflowId = (await create({ name: 'With runs', definition: release() })).id;
       const insert = (status: string, started_at: string) =>
         api.platform.db
           .insertInto('workflow_runs')
-          .values({ workflow_id: workflowId, status, started_at, trigger_type: 'manual', step_results: JSON.stringify({ deploy: { status: 'succeeded' } }) })
+          .values({ workflow_id: workflowId, status, started_at, trigger_type: 'manual', step_results: JSON.stringify({ deploy: nodeResult }) })
           .returning('id')
           .executeTakeFirstOrThrow()
           .then((row) => row.id);
@@ -139,7 +178,7 @@ describe('DAG workflow definitions and runs', () => {
       expect((await list('')).map((run) => run.id)).toEqual([runIds[1], runIds[0]]);
       expect((await list('status=succeeded')).map((run) => run.id)).toEqual([runIds[0]]);
       const run = apiResponse(WorkflowRun).parse((await call('GET', `/workflow-runs/${runIds[0]}`)).json()).data;
-      expect(run).toMatchObject({ workflow_id: workflowId, status: 'succeeded', step_results: { deploy: { status: 'succeeded' } }, finished_at: null });
+      expect(run).toMatchObject({ workflow_id: workflowId, status: 'succeeded', step_results: { deploy: nodeResult }, finished_at: null });
       expect((await call('GET', `/workflow-runs/${runIds[0]}`, undefined, foreign.token)).statusCode).toBe(404);
     });
 

@@ -85,6 +85,13 @@ const automationEndpoints = [
   'DELETE /api/v1/workflows/:workflowId',
   'GET /api/v1/workflows/:workflowId/runs',
   'GET /api/v1/workflow-runs/:runId',
+  'POST /api/v1/workflows/:workflowId/runs',
+  'POST /api/v1/workflow-runs/:runId/cancel',
+  'POST /api/v1/workflow-runs/:runId/nodes/:nodeId/approve',
+  'POST /api/v1/workflow-runs/:runId/nodes/:nodeId/reject',
+  'POST /api/v1/workflows/:workflowId/schedule/pause',
+  'POST /api/v1/workflows/:workflowId/schedule/resume',
+  'POST /api/v1/workflows/:workflowId/schedule/trigger',
 ];
 
 /** Contract section 2.3's AI endpoints: not built yet (docs/contract-corrections.md); the AI issue adds them. */

@@ -1,6 +1,7 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { IllegalStateError } from '@temporalio/common';
 import { createActivities } from '../../activities/index.js';
+import { operationQueueOf } from '../../control/operations/queue.js';
 import type { Platform } from '../../control/platform.js';
 import { workflowsPath } from '../../cli/worker.js';
 
@@ -28,7 +29,11 @@ export async function startInProcessWorker(platform: Platform, taskQueue: string
     namespace: platform.temporal.namespace,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ db: platform.db, secrets: platform.secrets }),
+    activities: createActivities({
+      db: platform.db,
+      secrets: platform.secrets,
+      temporal: { client: operationQueueOf(platform).client, operationsTaskQueue: platform.temporal.taskQueues.operations },
+    }),
   });
   const running = worker.run();
   return {

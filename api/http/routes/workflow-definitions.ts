@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
-import { WorkflowDefinition } from '../../../contracts/index.js';
+import { cronFault, WorkflowDefinition } from '../../../contracts/index.js';
 import type { Database, WorkflowUpdate } from '../../../db/postgres/database.js';
 import { projectById } from '../../../db/queries/projects.js';
 import {
@@ -19,19 +19,25 @@ import { scopeOf } from '../../../control/caller.js';
 import { ApiProblem } from '../../../control/problem.js';
 import type { Platform } from '../../../control/platform.js';
 import { workflowResource, workflowRunResource } from '../../../control/resources/workflow.js';
+import { dagTemporalOf, deleteSchedule, syncSchedule } from '../../../control/dag/schedules.js';
+import { insertWorkflowVersion } from '../../../db/queries/workflow-runs.js';
 import { defineRoute, registryRoute, WithMeta } from '../routing.js';
 
 /*
- * DAG workflow definitions: stored and validated here (acyclic, known steps, the project's own
- * services). Nothing runs them yet: no interpreter writes `workflow_runs` and a `cron_expression`
- * schedules nothing (the DAG issue builds both).
+ * DAG workflow definitions: validated (the contract's checks, then the project's own services and
+ * workflows), saved as a new immutable version on every change of the graph, and their Temporal
+ * Schedule synced inside the same transaction, so a schedule Temporal refuses rolls the save back.
+ * Runs are started, cancelled and decided in workflow-runs.ts.
  */
 
 const notFound = (workflowId: string) => new ApiProblem('NOT_FOUND', `No workflow ${workflowId} in this organization`);
 
 
 
-/** A step may act only on services of the workflow's own project: 422 naming the first node that does not. */
+/**
+ * A step may act only on services of the workflow's own project, and run only workflows of it:
+ * 422 naming the first node that does not.
+ */
 async function checkStepServices(db: Kysely<Database>, projectId: string, definition: WorkflowDefinition): Promise<void> {
   const targets = definition.nodes.flatMap((node, index) => ('service_id' in node.step ? [{ index, node, serviceId: node.step.service_id }] : []));
   const known = await servicesOfProjectAmong(db, projectId, [...new Set(targets.map((target) => target.serviceId))]);
@@ -41,6 +47,21 @@ async function checkStepServices(db: Kysely<Database>, projectId: string, defini
       details: [{ path: `body.definition.nodes.${stray.index}.step.service_id`, message: 'not a service of this project' }],
     });
   }
+  for (const [index, node] of definition.nodes.entries()) {
+    if (node.step.type !== 'run_workflow') continue;
+    const child = await db.selectFrom('workflows').select('id').where('id', '=', node.step.workflow_id).where('project_id', '=', projectId).executeTakeFirst();
+    if (!child) {
+      throw new ApiProblem('UNPROCESSABLE', `Node "${node.id}" runs workflow ${node.step.workflow_id}, which is not in this workflow's project`, {
+        details: [{ path: `body.definition.nodes.${index}.step.workflow_id`, message: 'not a workflow of this project' }],
+      });
+    }
+  }
+}
+
+/** A cron that never fires in the workflow's zone (checked in UTC by the schema) is a 400 too. */
+function checkCronInZone(cron: string | null, timezone: string): void {
+  const fault = cron === null ? undefined : cronFault(cron, timezone);
+  if (fault) throw new ApiProblem('VALIDATION_ERROR', `invalid cron expression: ${fault}`, { details: [{ path: 'body.cron_expression', message: fault }] });
 }
 
 /** The audit log keeps the shape of a definition, not its step settings (request bodies, headers). */
@@ -51,6 +72,12 @@ const definitionSummary = (definition: WorkflowDefinition) => ({
 
 export const workflowDefinitionRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app, { platform }) => {
   const { db } = platform;
+  const temporal = dagTemporalOf(platform);
+  const scheduleFields = (body: { timezone?: string | undefined; overlap_policy?: string | undefined; catchup_window_seconds?: number | undefined }) => ({
+    ...(body.timezone === undefined ? {} : { timezone: body.timezone }),
+    ...(body.overlap_policy === undefined ? {} : { overlap_policy: body.overlap_policy }),
+    ...(body.catchup_window_seconds === undefined ? {} : { catchup_window_seconds: body.catchup_window_seconds }),
+  });
 
   defineRoute(app, registryRoute('listWorkflows'), { permission: 'read' }, async ({ params, query, caller }) => {
     const scope = scopeOf(caller);
@@ -71,8 +98,12 @@ export const workflowDefinitionRoutes: FastifyPluginAsync<{ platform: Platform }
         definition: JSON.stringify(body.definition),
         trigger_type: body.cron_expression ? 'schedule' : 'manual',
         cron_expression: body.cron_expression ?? null,
+        ...scheduleFields(body),
         ...(body.is_active === undefined ? {} : { is_active: body.is_active }),
       });
+      await insertWorkflowVersion(trx, { workflowId: row.id, version: row.version, definition: body.definition, createdBy: caller.userId });
+      checkCronInZone(row.cron_expression, row.timezone);
+      await syncSchedule(temporal, row);
       await recordAudit(trx, request, caller, {
         action: 'workflow.create',
         resourceType: 'workflow',
@@ -98,12 +129,16 @@ export const workflowDefinitionRoutes: FastifyPluginAsync<{ platform: Platform }
     if (body.name !== undefined) change.name = body.name;
     if (body.description !== undefined) change.description = body.description;
     if (body.is_active !== undefined) change.is_active = body.is_active;
-    if (body.definition) change.definition = JSON.stringify(body.definition);
+    if (body.definition) Object.assign(change, { definition: JSON.stringify(body.definition), version: current.version + 1 });
     if (body.cron_expression !== undefined) {
       Object.assign(change, { cron_expression: body.cron_expression, trigger_type: body.cron_expression ? 'schedule' : 'manual' });
     }
+    Object.assign(change, scheduleFields(body));
     const workflow = await db.transaction().execute(async (trx) => {
       const row = Object.keys(change).length === 0 ? current : await updateWorkflow(trx, current.id, change);
+      if (body.definition) await insertWorkflowVersion(trx, { workflowId: row.id, version: row.version, definition: body.definition, createdBy: caller.userId });
+      checkCronInZone(row.cron_expression, row.timezone);
+      await syncSchedule(temporal, row);
       const { definition, ...plain } = body;
       await recordAudit(trx, request, caller, {
         action: 'workflow.update',
@@ -124,6 +159,7 @@ export const workflowDefinitionRoutes: FastifyPluginAsync<{ platform: Platform }
         throw new ApiProblem('CONFLICT', `Workflow ${workflow.id} has a run in progress; cancel it or let it finish before deleting the definition`);
       }
       await deleteWorkflow(trx, workflow.id);
+      await deleteSchedule(temporal, workflow.id);
       await recordAudit(trx, request, caller, { action: 'workflow.delete', resourceType: 'workflow', resourceId: workflow.id, details: { name: workflow.name } });
     });
   });
@@ -132,12 +168,12 @@ export const workflowDefinitionRoutes: FastifyPluginAsync<{ platform: Platform }
     const workflow = await workflowById(db, scopeOf(caller), params.workflowId);
     if (!workflow) throw notFound(params.workflowId);
     const page = await listWorkflowRuns(db, workflow.id, { page: query.page, perPage: query.per_page, status: query.status });
-    return new WithMeta(page.rows.map(workflowRunResource), { total: page.total, page: query.page, per_page: query.per_page });
+    return new WithMeta(page.rows.map((row) => workflowRunResource(row, platform.temporal)), { total: page.total, page: query.page, per_page: query.per_page });
   });
 
   defineRoute(app, registryRoute('getWorkflowRun'), { permission: 'read' }, async ({ params, caller }) => {
     const run = await workflowRunById(db, scopeOf(caller), params.runId);
     if (!run) throw new ApiProblem('NOT_FOUND', `No workflow run ${params.runId} in this organization`);
-    return workflowRunResource(run);
+    return workflowRunResource(run, platform.temporal);
   });
 };

@@ -28,6 +28,8 @@ export interface OrganizationsTable {
   stripe_subscription_id: string | null;
   created_at: Defaulted<Timestamp | null>;
   updated_at: Defaulted<Timestamp | null>;
+  /** 0016: DAG `http_request` steps may reach loopback, link-local and private addresses. */
+  workflow_http_private_allowed: Generated<boolean>;
 }
 
 export type OrganizationRow = Selectable<OrganizationsTable>;

@@ -75,6 +75,12 @@ export interface WorkflowsTable {
   is_active: Generated<boolean | null>;
   created_at: Defaulted<Timestamp | null>;
   updated_at: Defaulted<Timestamp | null>;
+  /** 0016: the newest version's number, and the schedule's settings. */
+  version: Generated<number>;
+  timezone: Generated<string>;
+  overlap_policy: Generated<string>;
+  catchup_window_seconds: Generated<number>;
+  schedule_paused: Generated<boolean>;
 }
 
 export type WorkflowRow = Selectable<WorkflowsTable>;
@@ -91,8 +97,25 @@ export interface WorkflowRunsTable {
   step_results: Defaulted<Json | null>;
   started_at: Defaulted<Timestamp | null>;
   finished_at: Timestamp | null;
+  /** 0016: the version it runs, its inputs, the run that started it as a step, its Temporal workflow. */
+  version_id: string | null;
+  inputs: Defaulted<Json>;
+  parent_run_id: string | null;
+  temporal_workflow_id: string | null;
 }
 
 export type WorkflowRunRow = Selectable<WorkflowRunsTable>;
 export type NewWorkflowRun = Insertable<WorkflowRunsTable>;
 export type WorkflowRunUpdate = Updateable<WorkflowRunsTable>;
+
+/** 0016: one saved definition, never changed; runs point at the one they execute. */
+export interface WorkflowVersionsTable {
+  id: Generated<string>;
+  workflow_id: string;
+  version: number;
+  definition: Json;
+  created_by: string | null;
+  created_at: Defaulted<Timestamp>;
+}
+
+export type WorkflowVersionRow = Selectable<WorkflowVersionsTable>;

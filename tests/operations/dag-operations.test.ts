@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WorkflowRun } from '../../contracts/index.js';
+import { httpGet } from '../agent/harness.js';
+import { startOperationsStack, type OperationsStack } from './operations-stack.js';
+import { imageService, startInProcessWorker } from './stack.js';
+
+/*
+ * DAG operation nodes against real containers: the interpreter starts deploys and restarts
+ * through the services' queues, as the API does, and waits for their outcome.
+ */
+
+describe('DAG operation nodes', () => {
+  let stack: OperationsStack;
+  let dagWorker: { stop(): Promise<void> };
+
+  beforeAll(async () => {
+    stack = await startOperationsStack('dag-ops');
+    dagWorker = await startInProcessWorker(stack.api.platform, stack.api.platform.temporal.taskQueues.dag);
+  }, 180_000);
+  afterAll(async () => {
+    await stack?.stop(() => dagWorker?.stop() ?? Promise.resolve());
+  });
+
+  const newService = async () => {
+    const service = await imageService(stack.api.platform.db, stack.api.platform.secrets, stack.registry, { projectId: stack.project.id, serverId: stack.host.server.id });
+    stack.serviceIds.push(service.id);
+    return service;
+  };
+
+  it('deploys two services side by side, then restarts a third, and the run shows their deployments', async () => {
+    const [first, second, third] = [await newService(), await newService(), await newService()];
+    await stack.rest.until(await stack.rest.deploy(third.id), ['running']);
+    const created = await stack.rest.call('POST', `/projects/${stack.project.id}/workflows`, {
+      name: 'release',
+      definition: {
+        nodes: [
+          { id: 'one', step: { type: 'deploy', service_id: first.id } },
+          { id: 'two', step: { type: 'deploy', service_id: second.id } },
+          { id: 'bounce', step: { type: 'restart', service_id: third.id } },
+        ],
+        edges: [
+          { from: 'one', to: 'bounce' },
+          { from: 'two', to: 'bounce' },
+        ],
+      },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const started = await stack.rest.call('POST', `/workflows/${created.body.data.id}/runs`, {});
+    expect(started.status, JSON.stringify(started.body)).toBe(201);
+    let run: WorkflowRun | undefined;
+    await expect
+      .poll(async () => ['succeeded', 'failed'].includes((run = (await stack.rest.call('GET', `/workflow-runs/${started.body.data.id}`)).body.data).status), {
+        timeout: 150_000,
+        interval: 500,
+      })
+      .toBe(true);
+    expect(run!.status, JSON.stringify(run!.step_results)).toBe('succeeded');
+    const deploymentOf = (nodeId: string) => run!.step_results[nodeId]!.output!.deployment_id as string;
+    for (const nodeId of ['one', 'two']) expect(run!.step_results[nodeId]!.output).toMatchObject({ status: 'running' });
+    expect(run!.step_results.bounce!.output).toMatchObject({ status: 'completed' });
+    const deployment = await stack.rest.deployment(deploymentOf('one'));
+    expect(deployment).toMatchObject({ status: 'running', trigger_type: 'workflow' });
+    expect((await httpGet(stack.host.endpoint(first.id), '/version')).status).toBe(200);
+    const audit = await stack.api.platform.db.selectFrom('audit_logs').select(['action', 'details']).where('action', '=', 'service.restart').where('resource_id', '=', third.id).execute();
+    expect(audit).toHaveLength(1);
+    expect(audit[0]!.details).toMatchObject({ via: 'workflow' });
+  }, 200_000);
+});
