@@ -130,6 +130,6 @@ export const automationRoutes = [
   {
     method: 'POST', path: v1('/workflows/{workflowId}/schedule/trigger'), operationId: 'triggerWorkflowSchedule',
     summary: "Fire a workflow's schedule now (a run with trigger schedule, under its overlap policy)", tags: ['workflows'], params: WorkflowParams,
-    response: null, successStatus: 202, errors: ['UNPROCESSABLE'],
+    response: null, successStatus: 204, errors: ['UNPROCESSABLE'],
   },
 ] as const satisfies readonly ApiRoute[];
