@@ -6,8 +6,11 @@ export interface GlobalOptions {
   profile?: string;
 }
 
+/** The API a command talks to, with the token its live connection signs in with. */
+export type Session = ApiClient & { token: string; profile: string | null };
+
 /** The API of the active profile (or SYNTRA_URL / SYNTRA_TOKEN). */
-export async function connect(options: GlobalOptions): Promise<ApiClient & { profile: string | null }> {
+export async function connect(options: GlobalOptions): Promise<Session> {
   const connection = await activeConnection(options.profile);
-  return { ...apiClient(connection), profile: connection.profile };
+  return { ...apiClient(connection), token: connection.token, profile: connection.profile };
 }

@@ -5,10 +5,16 @@ import { ExitWith, exitCodes } from './exit-codes.js';
 
 export const interactive = () => Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY);
 
+/** The answer, or '' when the person presses Ctrl-C instead. */
 export async function ask(question: string): Promise<string> {
   const reader = createInterface({ input: process.stdin, output: process.stderr });
+  const interrupted = new AbortController();
+  reader.on('SIGINT', () => interrupted.abort());
   try {
-    return (await reader.question(question)).trim();
+    return (await reader.question(question, { signal: interrupted.signal })).trim();
+  } catch (error) {
+    if (interrupted.signal.aborted) return '';
+    throw error;
   } finally {
     reader.close();
   }
