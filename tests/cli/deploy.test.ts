@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Deployment, DeploymentDetail } from '../../contracts/api/resources.js';
 import { startOperationsStack, type OperationsStack } from '../operations/operations-stack.js';
@@ -84,5 +85,28 @@ describe('syntra deploy', () => {
     expect(run.code).toBe(130);
     expect(run.stderr).toMatch(/Stopped watching; deployment \w{8} goes on/);
     expect((await stack.rest.until(deploymentId, ['running', 'failed'])).status).toBe('running');
+  });
+
+  it('asks at a terminal on Ctrl-C, and "cancel" cancels the deployment: exit 3', async () => {
+    // A deploy ahead of it keeps the CLI's own one queued while the question is answered.
+    const ahead = await stack.rest.deploy(serviceId, { image_tag: 'v1' });
+    // `script` gives the CLI a terminal; Ctrl-C typed into it reaches the CLI as SIGINT, as from a keyboard.
+    const terminal = spawn('script', ['-qfec', `${process.execPath} bin/syntra.js deploy ${serviceName} --tag v2`, '/dev/null'], {
+      env: { ...process.env, ...ci, XDG_CONFIG_HOME: home.configDir, TERM: 'xterm' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let screen = '';
+    terminal.stdout.on('data', (chunk: Buffer) => (screen += chunk.toString()));
+    const ended = new Promise<number | null>((resolve) => terminal.on('close', resolve));
+    await expect.poll(() => screen, { timeout: 60_000 }).toMatch(/deployment [0-9a-f-]{36}/);
+    const deploymentId = /deployment ([0-9a-f-]{36})/.exec(screen)![1]!;
+    terminal.stdin.write('\u0003');
+    await expect.poll(() => screen, { timeout: 10_000 }).toMatch(/\[c\]ancel \/ \[d\]etach/);
+    terminal.stdin.write('c\r');
+    expect(await ended).toBe(3);
+    expect(screen).toMatch(/ended cancelled/);
+    expect((await stack.rest.deployment(deploymentId)).status).toBe('cancelled');
+    expect(screen).toMatch(escapeCode);
+    expect((await stack.rest.until(ahead, ['running', 'failed'])).status).toBe('running');
   });
 });
