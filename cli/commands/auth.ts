@@ -102,9 +102,9 @@ export function registerAuthCommands(program: Command, globals: () => GlobalOpti
         );
         return;
       }
-      const matches = Object.entries(file.profiles).filter(
-        ([name, { organization: org }]) => [name, org.slug, org.id, org.name].includes(organization),
-      );
+      // A profile's own name wins over organizations that several profiles sign in to.
+      const named = file.profiles[organization] ? [[organization, file.profiles[organization]] as const] : [];
+      const matches = named.length > 0 ? named : Object.entries(file.profiles).filter(([, { organization: org }]) => [org.slug, org.id, org.name].includes(organization));
       if (matches.length > 1) throw new UsageError(`${organization} names ${matches.length} profiles (${matches.map(([name]) => name).join(', ')}): switch by profile name`);
       const [match] = matches;
       if (match) {

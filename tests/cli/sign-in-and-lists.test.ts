@@ -17,6 +17,7 @@ let baseUrl: string;
 let home: Awaited<ReturnType<typeof cliHome>>;
 let project: Awaited<ReturnType<typeof createProject>>;
 let serviceId: string;
+let identityProfile: string;
 
 beforeAll(async () => {
   api = await startTestApi('cli-lists');
@@ -43,6 +44,7 @@ describe('signing in', () => {
     const tokenFiles = path.join(home.configDir, 'tokens');
     const profileName = (await home.run(['whoami', '--json'])).stdout;
     const identity = JSON.parse(profileName) as AuthIdentity & { profile: string; url: string };
+    identityProfile = identity.profile;
     expect(AuthIdentity.parse(identity).role).toBe('owner');
     expect(identity.url).toBe(baseUrl);
     expect((await stat(path.join(tokenFiles, identity.profile))).mode & 0o777).toBe(0o600);
@@ -68,6 +70,27 @@ describe('signing in', () => {
     const run = await home.run(['projects', 'list'], { env: { SYNTRA_URL: `http://127.0.0.1:${port}`, SYNTRA_TOKEN: api.ownerToken } });
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(`syntra: Cannot reach the control plane at http://127.0.0.1:${port}: ECONNREFUSED\n`);
+  });
+
+  it("signs in with a new member's one-time link, making itself a token, and the link is then used up", async () => {
+    const added = await fetch(`${baseUrl}/api/v1/members`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${api.ownerToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'dev@example.com', role: 'developer' }),
+    });
+    expect(added.status).toBe(201);
+    const link = `${baseUrl}${new URL(((await added.json()) as { data: { login_url: string } }).data.login_url).pathname}`;
+    const login = await home.run(['login', '--link', link, '--profile', 'dev']);
+    expect(login.code, login.stderr).toBe(0);
+    expect(login.stderr).toMatch(/Signed in as dev@example\.com, developer in/);
+    const tokens = await api.platform.db.selectFrom('api_tokens').select('name').where('name', 'like', 'syntra CLI on %').execute();
+    expect(tokens).toHaveLength(1);
+    expect((await home.run(['whoami', '--profile', 'dev'])).stdout).toContain('dev@example.com, developer');
+    const again = await home.run(['login', '--link', link, '--profile', 'dev2']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/invalid, already used or expired/);
+    // The owner's profile is current again for the tests below.
+    expect((await home.run(['switch', identityProfile])).code).toBe(0);
   });
 
   it('uses SYNTRA_URL and SYNTRA_TOKEN without any profile (CI)', async () => {
