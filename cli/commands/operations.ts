@@ -21,12 +21,16 @@ const label = ({ project, service }: NamedService) => `${project.slug}/${service
 /** Follows a started deployment unless --no-wait, and ends the command with its exit code. */
 async function follow(api: Session, deployment: Deployment, found: NamedService, options: WaitOptions): Promise<void> {
   const write = (line: string) => (options.json ? process.stderr : process.stdout).write(`${line}\n`);
-  write(`${label(found)}: deployment ${deployment.id} ${statusText(deployment.status)}`);
+  const started = `${label(found)}: deployment ${deployment.id} ${statusText(deployment.status)}`;
   if (!options.wait) {
+    write(started);
     if (options.json) printJson(deployment);
     return;
   }
-  const detail = await watchDeployment(api, deployment.id, found.service.id, { write, serviceLabel: label(found) });
+  // Watching first: from the line a person sees on, Ctrl-C asks instead of ending the command.
+  const watching = watchDeployment(api, deployment.id, found.service.id, { write, serviceLabel: label(found) });
+  write(started);
+  const detail = await watching;
   if (options.json) printJson(detail);
   const code = reportOutcome(detail, label(found), write);
   if (code !== 0) throw new ExitWith(code);

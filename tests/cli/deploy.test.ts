@@ -108,5 +108,15 @@ describe('syntra deploy', () => {
     expect((await stack.rest.deployment(deploymentId)).status).toBe('cancelled');
     expect(screen).toMatch(escapeCode);
     expect((await stack.rest.until(ahead, ['running', 'failed'])).status).toBe('running');
+
+    const again = await home.run(['cancel', deploymentId], { env: ci });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^syntra: .+ \(CONFLICT, request \S+\)\n$/);
+  });
+
+  it('restarts a service', async () => {
+    const run = await home.run(['restart', serviceName], { env: ci });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe(`${serviceName}: restarting\n`);
   });
 });
