@@ -1,70 +1,43 @@
-import { parseArgs } from 'node:util';
-import { ConfigError, environmentVariables, loadConfig, type Config } from '../config/env.js';
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/env.js';
 import { PortInUseError } from '../engines/ports.js';
+import { ApiFailure, ControlPlaneUnreachable } from './client/api-client.js';
+import { registerUserCommands } from './commands/index.js';
+import { registerPlatformCommands } from './platform-commands.js';
 import { PrerequisiteError } from './prerequisites.js';
+import { ExitWith, exitCodes } from './terminal/exit-codes.js';
 import { UsageError } from './usage-error.js';
 
-// Each command loads only its own modules: the worker never imports the engines, and start-up stays short.
-type Flags = { url?: string | undefined; token?: string | undefined; tests: boolean };
-const commands: Record<string, { summary: string; run(config: Config, supervised: boolean, flags: Flags): Promise<void> }> = {
-  dev: { summary: 'start PostgreSQL, ClickHouse, Temporal, the API and the worker', run: async (config) => (await import('./dev.js')).runDev(config) },
-  api: { summary: 'run the API process alone (needs DATABASE_URL and TEMPORAL_ADDRESS)', run: async (config, supervised) => (await import('./api.js')).runApi(config, { supervised }) },
-  worker: { summary: 'run the Temporal worker alone (needs TEMPORAL_ADDRESS)', run: async (config, supervised) => (await import('./worker.js')).runWorker(config, { supervised }) },
-  agent: {
-    summary: 'run the agent on this server (--url <control plane> --token <agent token>)',
-    run: async (config, supervised, values) =>
-      (await import('./agent.js')).runAgentCommand({
-        url: values.url,
-        token: values.token,
-        logLevel: config.LOG_LEVEL,
-        supervised,
-      }),
-  },
-  setup: {
-    summary: 'install the tools Syntra needs locally (the Temporal CLI); --tests: also what the test suite needs, and start Docker',
-    run: async (config, _supervised, values) => (await import('./setup.js')).runSetup(config, { tests: values.tests }),
-  },
-  env: {
-    summary: 'list the environment variables Syntra reads',
-    run: async () => {
-      for (const [name, { doc }] of Object.entries(environmentVariables)) process.stdout.write(`${name.padEnd(24)} ${doc}\n`);
-    },
-  },
-};
+const program = new Command('syntra')
+  .description('Syntra: run the platform (dev, api, worker, agent), or use one from a terminal or CI')
+  .option('--profile <name>', 'the sign-in to use (default: SYNTRA_PROFILE, else the current one)')
+  .showHelpAfterError()
+  .exitOverride();
+registerPlatformCommands(program);
+registerUserCommands(program, () => program.opts<{ profile?: string }>());
 
-function usage(): string {
-  const lines = Object.entries(commands).map(([name, { summary }]) => `  ${name.padEnd(8)} ${summary}`);
-  return `Usage: syntra <command>\n\nCommands:\n${lines.join('\n')}\n`;
-}
-
-async function main(): Promise<number> {
-  const { positionals, values } = parseArgs({
-    allowPositionals: true,
-    options: {
-      supervised: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-      url: { type: 'string' },
-      token: { type: 'string' },
-      tests: { type: 'boolean', default: false },
-    },
-  });
-  const command = positionals[0] ? commands[positionals[0]] : undefined;
-  if (values.help || !command) {
-    process.stdout.write(usage());
-    return values.help ? 0 : 2;
+/** One line for a problem a person can fix; a stack only for what nobody foresaw. */
+function report(error: unknown): number {
+  if (error instanceof ExitWith) return error.code;
+  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : exitCodes.usage;
+  if (error instanceof ApiFailure) {
+    const reference = [error.code, error.requestId ? `request ${error.requestId}` : null].filter(Boolean).join(', ');
+    process.stderr.write(`syntra: ${error.message} (${reference})\n`);
+    if (error.code === 'VALIDATION_ERROR' && error.details !== undefined) process.stderr.write(`  ${JSON.stringify(error.details)}\n`);
+    return exitCodes.error;
   }
-  await command.run(loadConfig(), values.supervised, { url: values.url, token: values.token, tests: values.tests });
-  return 0;
+  if (error instanceof ControlPlaneUnreachable || error instanceof ConfigError || error instanceof PortInUseError || error instanceof UsageError || error instanceof PrerequisiteError) {
+    process.stderr.write(`syntra: ${error.message}\n`);
+    return exitCodes.error;
+  }
+  process.stderr.write(`syntra: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return exitCodes.error;
 }
 
-main().then(
-  (code) => {
-    if (code !== 0) process.exit(code);
+program.parseAsync(process.argv).then(
+  () => {
+    // Platform commands keep running on their servers; a user command ends when its action does.
+    if (process.exitCode) process.exit(process.exitCode);
   },
-  (error: unknown) => {
-    // Problems a person can fix get one clear line; anything else keeps its stack.
-    if (error instanceof ConfigError || error instanceof PortInUseError || error instanceof UsageError || error instanceof PrerequisiteError) process.stderr.write(`syntra: ${error.message}\n`);
-    else process.stderr.write(`syntra: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
+  (error: unknown) => process.exit(report(error)),
 );

@@ -4,7 +4,7 @@ import { tokenKind } from '../contracts/tokens.js';
 import { parseMasterKey } from './master-key.js';
 
 /**
- * Every environment variable Syntra reads, in one place. Each entry documents itself; `syntra env`
+ * Every environment variable Syntra reads, in one place. Each entry documents itself; `syntra env platform`
  * prints this table, and an invalid value stops start-up with the variable's name.
  */
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
