@@ -31,6 +31,8 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     stripe_subscription_id: varchar(255),
     created_at: now,
     updated_at: now,
+    // 0016_workflow_versions
+    workflow_http_private_allowed: 'boolean NOT NULL DEFAULT false',
   },
   org_members: {
     org_id: 'uuid NOT NULL',
@@ -257,6 +259,12 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     is_active: 'boolean DEFAULT true',
     created_at: now,
     updated_at: now,
+    // 0016_workflow_versions
+    version: 'integer NOT NULL DEFAULT 1',
+    timezone: varchar(64, " NOT NULL DEFAULT 'UTC'::character varying"),
+    overlap_policy: varchar(20, " NOT NULL DEFAULT 'skip'::character varying"),
+    catchup_window_seconds: 'integer NOT NULL DEFAULT 60',
+    schedule_paused: 'boolean NOT NULL DEFAULT false',
   },
   workflow_runs: {
     id: uuidKey,
@@ -267,6 +275,11 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     step_results: "jsonb DEFAULT '{}'::jsonb",
     started_at: now,
     finished_at: timestamp,
+    // 0016_workflow_versions
+    version_id: 'uuid',
+    inputs: "jsonb NOT NULL DEFAULT '{}'::jsonb",
+    parent_run_id: 'uuid',
+    temporal_workflow_id: varchar(255),
   },
   // 0005_service_secrets
   master_key_checks: {
@@ -318,6 +331,15 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     // 0015_command_waiters
     workflow_id: varchar(255),
     deployment_id: 'uuid',
+  },
+  // 0016_workflow_versions
+  workflow_versions: {
+    id: 'uuid NOT NULL DEFAULT gen_random_uuid()',
+    workflow_id: 'uuid NOT NULL',
+    version: 'integer NOT NULL',
+    definition: 'jsonb NOT NULL',
+    created_by: 'uuid',
+    created_at: 'timestamp with time zone NOT NULL DEFAULT now()',
   },
   // 0011_alert_notifications
   alert_notifications: {

@@ -8,6 +8,7 @@
 export { expectedColumns } from './postgres-contract-columns.js';
 
 const cascade = ' ON DELETE CASCADE';
+const setNull = ' ON DELETE SET NULL';
 const references = (column: string, target: string, onDelete = '') =>
   `FOREIGN KEY (${column}) REFERENCES ${target}(id)${onDelete}`;
 
@@ -75,6 +76,15 @@ export const expectedKeys: Record<string, string[]> = {
     'PRIMARY KEY (id)',
     references('workflow_id', 'workflows', cascade),
     references('triggered_by', 'users'),
+    // 0016_workflow_versions
+    references('version_id', 'workflow_versions', setNull),
+    references('parent_run_id', 'workflow_runs', setNull),
+  ],
+  workflow_versions: [
+    'PRIMARY KEY (id)',
+    'UNIQUE (workflow_id, version)',
+    references('workflow_id', 'workflows', cascade),
+    references('created_by', 'users', setNull),
   ],
   agent_commands: ['PRIMARY KEY (id)', 'UNIQUE (request_id)', references('server_id', 'servers', cascade)],
   master_key_checks: ['PRIMARY KEY (key_version)'],
