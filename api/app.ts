@@ -25,6 +25,7 @@ import { healthRoutes } from './http/routes/health.js';
 import { incidentRoutes } from './http/routes/incidents.js';
 import { memberRoutes } from './http/routes/members.js';
 import { observabilityRoutes } from './http/routes/observability/index.js';
+import { aiRoutes } from './http/routes/ai/index.js';
 import { openApiRoutes } from './http/routes/openapi.js';
 import { projectRoutes } from './http/routes/projects.js';
 import { serverRoutes } from './http/routes/servers.js';
@@ -94,6 +95,7 @@ export async function buildApi(platform: Platform, log: Logger) {
   await app.register(memberRoutes, { platform });
   await app.register(auditLogRoutes, { platform });
   await app.register(observabilityRoutes, { platform });
+  await app.register(aiRoutes, { platform });
   await app.register(alertRoutes, { platform });
   await app.register(incidentRoutes, { platform });
   await app.register(workflowDefinitionRoutes, { platform });

@@ -124,6 +124,8 @@ export function defineRoute<R extends ApiRoute>(
       const input = parseInput(route, request);
       const call = { ...input, caller, request, reply } as RouteCall<R>;
       const result = await handler(call);
+      // An event stream (route.eventStream) has written its own answer.
+      if (reply.sent) return reply;
       if (route.successStatus === 204) return reply.code(204).send();
       if (result instanceof SerializedEnvelope) return reply.code(route.successStatus).type('application/json; charset=utf-8').send(result.json);
       const [data, meta] = result instanceof WithMeta ? [result.data, result.meta] : [result, undefined];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AiAnalysis, AiRecommendation, AiSettings } from './ai.js';
 import { jsonSchemaOptions, toJsonSchema, type JsonSchema } from '../json-schema.js';
 import { LogEntry, TraceSpan } from '../telemetry/records.js';
 import { CONTROL_PLANE_VERSION } from '../version.js';
@@ -119,6 +120,9 @@ const componentSchemas = {
   CreateWorkflow,
   UpdateWorkflow,
   WorkflowRun,
+  AiAnalysis,
+  AiRecommendation,
+  AiSettings,
 } satisfies Record<string, z.ZodType>;
 
 const tagDescriptions: Record<ApiTag, string> = {
@@ -135,6 +139,7 @@ const tagDescriptions: Record<ApiTag, string> = {
   audit: 'Who did what in the organization',
   alerts: 'Alert rules, their notification channels and the incidents they open',
   workflows: 'DAG workflow definitions and their runs',
+  ai: 'Error analysis, Dockerfiles, chat and recommendations: built-in rules, or the organization\'s own model',
 };
 
 const errorDescriptions: Record<ApiErrorCode, string> = {
@@ -163,6 +168,21 @@ const apiVersionParameter = {
 };
 const apiVersionHeaders = { [API_VERSION_HEADER]: { $ref: '#/components/headers/ApiVersion' } };
 const jsonContent = (schema: JsonSchema) => ({ 'application/json': { schema } });
+
+/*
+ * OpenAPI 3.1 cannot type the events of a stream; the document names each `event:` and the schema
+ * of its JSON `data:` line, so a client can still validate what it reads.
+ */
+const eventStreamResponse = (events: [string, JsonSchema][]) => ({
+  description: `Server-Sent Events: ${events.map(([event]) => `\`${event}\``).join(', ')}, each with one JSON \`data\` line; the stream ends after \`done\` or \`error\``,
+  headers: apiVersionHeaders,
+  content: {
+    'text/event-stream': {
+      schema: { type: 'string' },
+      'x-events': Object.fromEntries(events),
+    },
+  },
+});
 
 // Registry output repeats `$schema` and `$id` in every schema; OpenAPI keys them by name instead.
 function withoutSchemaKeywords({ $schema: _schema, $id: _id, ...schema }: JsonSchema): JsonSchema {
@@ -206,6 +226,7 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[] = apiRoutes) {
       ids.response = `${route.operationId}.response`;
       registry.add(apiResponse(route.response), { id: ids.response });
     }
+    for (const [event, schema] of Object.entries(route.eventStream ?? {})) registry.add(schema, { id: `${route.operationId}.${event}` });
     inlineIds.set(route, ids);
   }
 
@@ -218,9 +239,11 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[] = apiRoutes) {
   for (const route of routes) {
     const ids = inlineIds.get(route)!;
     const responses: Record<string, unknown> = {
-      [route.successStatus]: ids.response
-        ? { description: 'Success', headers: apiVersionHeaders, content: jsonContent(schemaFor(ids.response)) }
-        : { description: 'No content', headers: apiVersionHeaders },
+      [route.successStatus]: route.eventStream
+        ? eventStreamResponse(Object.keys(route.eventStream).map((event) => [event, schemaFor(`${route.operationId}.${event}`)]))
+        : ids.response
+          ? { description: 'Success', headers: apiVersionHeaders, content: jsonContent(schemaFor(ids.response)) }
+          : { description: 'No content', headers: apiVersionHeaders },
     };
     for (const code of routeErrorCodes(route)) responses[apiErrorStatus[code]] = { $ref: `#/components/responses/${code}` };
     const routeParameters = parameters(route);

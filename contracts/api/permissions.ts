@@ -30,6 +30,8 @@ export const actions = [
   'alerts.manage',
   'workflows.manage',
   'workflows.run',
+  'ai.use',
+  'ai.configure',
 ] as const;
 export type Action = (typeof actions)[number];
 
@@ -40,14 +42,20 @@ export const roles = MemberRole.options;
 const adminOnlyActions: ReadonlySet<Action> = new Set<Action>(['project.delete', 'server.create', 'server.update', 'server.delete', 'members.manage', 'audit.read']);
 
 /*
- * Owner and admin differ only in what the members endpoints let them do to each other (an admin
- * can neither grant nor remove the owner role), not in this matrix. Every role may manage its
+ * Turning the model provider on sends the organization's telemetry to a third party, and its key
+ * may be billed: the owners' decision alone.
+ */
+const ownerOnlyActions: ReadonlySet<Action> = new Set<Action>(['ai.configure']);
+
+/*
+ * Owner and admin differ in what the members endpoints let them do to each other (an admin
+ * can neither grant nor remove the owner role) and in `ai.configure`. Every role may manage its
  * own API tokens: a token never carries more than its creator's role, so that grants nothing new.
  */
 export const permissionMatrix: Record<MemberRole, ReadonlySet<Action>> = {
   owner: new Set(actions),
-  admin: new Set(actions),
-  developer: new Set(actions.filter((action) => !adminOnlyActions.has(action))),
+  admin: new Set(actions.filter((action) => !ownerOnlyActions.has(action))),
+  developer: new Set(actions.filter((action) => !adminOnlyActions.has(action) && !ownerOnlyActions.has(action))),
   viewer: new Set<Action>(['read', 'members.read', 'tokens.manage']),
 };
 
@@ -65,6 +73,7 @@ export const organizationActions: ReadonlySet<Action> = new Set<Action>([
   'members.manage',
   'tokens.manage',
   'audit.read',
+  'ai.configure',
 ]);
 
 /** Whether a member of `role` (through a token narrowed to `projectId`, if set) may do `action`. */

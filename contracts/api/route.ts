@@ -34,7 +34,8 @@ export type ApiTag =
   | 'members'
   | 'audit'
   | 'alerts'
-  | 'workflows';
+  | 'workflows'
+  | 'ai';
 
 export interface ApiRoute {
   method: HttpMethod;
@@ -46,8 +47,10 @@ export interface ApiRoute {
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;
-  /** The `data` of the success envelope; null when the route answers 204 without a body. */
+  /** The `data` of the success envelope; null when the route answers 204 without a body, or streams. */
   response: z.ZodType | null;
+  /** Answers Server-Sent Events instead of an envelope: each event's name and the schema of its JSON `data`. */
+  eventStream?: Readonly<Record<string, z.ZodType>>;
   successStatus: 200 | 201 | 202 | 204;
   /** Codes this route answers beyond those every route of its kind can (see `routeErrorCodes`). */
   errors?: readonly ApiErrorCode[];

@@ -48,6 +48,7 @@ import {
   ServiceWithDeployments,
 } from './resources.js';
 import { accessRoutes } from './routes-access.js';
+import { aiRoutes } from './routes-ai.js';
 import { automationRoutes } from './routes-automation.js';
 import { v1, type ApiRoute } from './route.js';
 
@@ -251,6 +252,6 @@ const contractRoutes = [
 ] as const satisfies readonly ApiRoute[];
 
 /** The whole REST API: the registry the server registers and the OpenAPI document describes. */
-export const apiRoutes = [...contractRoutes, ...accessRoutes, ...automationRoutes] as const satisfies readonly ApiRoute[];
+export const apiRoutes = [...contractRoutes, ...aiRoutes, ...accessRoutes, ...automationRoutes] as const satisfies readonly ApiRoute[];
 
 export type ApiOperationId = (typeof apiRoutes)[number]['operationId'];

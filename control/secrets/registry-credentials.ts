@@ -19,5 +19,9 @@ export function registryAuthOf(
   service: Pick<ServiceRow, 'id' | 'registry_username' | 'registry_password_encrypted'>,
 ): RegistryAuth | null {
   if (!service.registry_username || !service.registry_password_encrypted) return null;
-  return { username: service.registry_username, password: cipher.open(service.registry_password_encrypted, passwordContext(service.id)) };
+  return { username: service.registry_username, password: openRegistryPassword(cipher, service.id, service.registry_password_encrypted) };
+}
+
+export function openRegistryPassword(cipher: SecretCipher, serviceId: string, sealed: Buffer): string {
+  return cipher.open(sealed, passwordContext(serviceId));
 }

@@ -228,6 +228,16 @@ const routes: MutatingRoute[] = [
     call: (api, headers, id) => api.app.inject({ method: 'POST', url: `/api/v1/workflow-runs/${id}/cancel`, headers }),
   },
   {
+    name: 'PATCH /ai/settings',
+    prepare: async () => '',
+    call: (api, headers) => api.app.inject({ method: 'PATCH', url: '/api/v1/ai/settings', headers, payload: { model: 'local' } }),
+  },
+  {
+    name: 'POST /ai/analyze-error',
+    prepare: newIssue,
+    call: (api, headers, id) => api.app.inject({ method: 'POST', url: '/api/v1/ai/analyze-error', headers, payload: { issue_id: id } }),
+  },
+  {
     name: 'POST /workflows/:id/schedule/pause',
     prepare: newScheduledWorkflow,
     call: (api, headers, id) => api.app.inject({ method: 'POST', url: `/api/v1/workflows/${id}/schedule/pause`, headers }),
@@ -266,6 +276,8 @@ const expected: Record<string, Record<OrgRole, number>> = {
   'POST /workflows/:id/runs': { owner: 201, admin: 201, developer: 201, viewer: 403 },
   'POST /workflow-runs/:id/cancel': { owner: 202, admin: 202, developer: 202, viewer: 403 },
   'POST /workflows/:id/schedule/pause': { owner: 200, admin: 200, developer: 200, viewer: 403 },
+  'PATCH /ai/settings': { owner: 200, admin: 403, developer: 403, viewer: 403 },
+  'POST /ai/analyze-error': { owner: 200, admin: 200, developer: 200, viewer: 403 },
 };
 
 describe('role-based access', () => {

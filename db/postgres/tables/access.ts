@@ -33,6 +33,19 @@ export interface OrganizationsTable {
 }
 
 export type OrganizationRow = Selectable<OrganizationsTable>;
+
+/** 0017: the organization's OpenAI-compatible model provider; the key sealed (control/secrets/ai-provider-key.ts). */
+export interface AiSettingsTable {
+  org_id: string;
+  enabled: Generated<boolean>;
+  base_url: string | null;
+  model: string | null;
+  api_key_encrypted: Buffer | null;
+  updated_by: string | null;
+  updated_at: Defaulted<Timestamp>;
+}
+
+export type AiSettingsRow = Selectable<AiSettingsTable>;
 export type NewOrganization = Insertable<OrganizationsTable>;
 export type OrganizationUpdate = Updateable<OrganizationsTable>;
 

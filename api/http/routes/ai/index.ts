@@ -1,0 +1,72 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { issueById } from '../../../../db/queries/issues.js';
+import { serviceById } from '../../../../db/queries/services.js';
+import { analyzeIssue } from '../../../../control/ai/error-analysis.js';
+import { answerChat, groundChat } from '../../../../control/ai/chat.js';
+import { dockerfileFor } from '../../../../control/ai/dockerfile.js';
+import { recommendationsFor } from '../../../../control/ai/recommendations.js';
+import { recordAudit } from '../../../../control/audit.js';
+import { scopeOf } from '../../../../control/caller.js';
+import { ApiProblem } from '../../../../control/problem.js';
+import type { Platform } from '../../../../control/platform.js';
+import { AiAnalysis } from '../../../../contracts/index.js';
+import { stacks as dockerfileStacks } from '../../../../control/ai/builtin/dockerfile.js';
+import { defineRoute, registryRoute } from '../../routing.js';
+import { aiSettingsRoutes } from './settings.js';
+import { streamEvents } from './event-stream.js';
+
+/** Contract section 2.3 "AI": validate, authorise, delegate to control/ai/. */
+export const aiRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app, { platform }) => {
+  const { db } = platform;
+  await app.register(aiSettingsRoutes, { platform });
+
+  defineRoute(app, registryRoute('analyzeError'), { permission: 'ai.use' }, async ({ body, caller, request }) => {
+    const issue = await issueById(db, scopeOf(caller), body.issue_id);
+    if (!issue) throw new ApiProblem('NOT_FOUND', `No issue ${body.issue_id} in this organization`);
+    if (issue.ai_analysis && !body.force_refresh) {
+      const cached = AiAnalysis.safeParse(issue.ai_analysis);
+      if (cached.success) return cached.data;
+    }
+    const analysis = await analyzeIssue(platform, request.log, issue, caller.orgId);
+    await recordAudit(db, request, caller, {
+      action: 'ai.analyze_error',
+      resourceType: 'issue',
+      resourceId: issue.id,
+      details: { engine: analysis.engine, model: analysis.model, category: analysis.category, force_refresh: body.force_refresh },
+    });
+    return analysis;
+  });
+
+  defineRoute(app, registryRoute('generateDockerfile'), { permission: 'ai.use' }, async ({ body, caller, request }) => {
+    const generated = await dockerfileFor(platform, request.log, caller.orgId, body);
+    if (!generated) {
+      throw new ApiProblem('UNPROCESSABLE', `No known stack in the files given: send the repository's manifest files in files, or a framework_hint (${dockerfileStacks.join(', ')})`, {
+        details: [{ path: 'body.files', message: 'no package.json, requirements.txt, pyproject.toml, go.mod, Gemfile, Cargo.toml or index.html' }],
+      });
+    }
+    await recordAudit(db, request, caller, {
+      action: 'ai.generate_dockerfile',
+      resourceType: 'organization',
+      resourceId: caller.orgId,
+      details: { repo_url: body.repo_url, stack: generated.stack, engine: generated.engine },
+    });
+    return generated;
+  });
+
+  defineRoute(app, registryRoute('aiChat'), { permission: 'ai.use' }, async ({ body, caller, request, reply }) => {
+    const grounding = await groundChat(platform, scopeOf(caller), body.context);
+    await recordAudit(db, request, caller, {
+      action: 'ai.chat',
+      resourceType: 'organization',
+      resourceId: caller.orgId,
+      details: { context: body.context, message_chars: body.message.length },
+    });
+    await streamEvents(request, reply, (signal) => answerChat(platform, request.log, caller.orgId, body.message, grounding, signal));
+  });
+
+  defineRoute(app, registryRoute('getAiRecommendations'), { permission: 'read' }, async ({ params, caller }) => {
+    const service = await serviceById(db, scopeOf(caller), params.serviceId);
+    if (!service) throw new ApiProblem('NOT_FOUND', `No service ${params.serviceId} in this organization`);
+    return recommendationsFor(platform, service);
+  });
+};

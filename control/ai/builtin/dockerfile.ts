@@ -1,0 +1,251 @@
+import { z } from 'zod';
+
+/*
+ * The built-in engine's Dockerfiles: the stack is detected from the repository's files (lock files
+ * first, as they name the package manager), then a template for it is filled. Every image listens
+ * on PORT (8080 unless the platform sets another) on all interfaces, and runs as a non-root user
+ * where the base image has one.
+ */
+
+export const stacks = ['node-npm', 'node-pnpm', 'node-yarn', 'python-pip', 'python-poetry', 'python-uv', 'go', 'ruby', 'rust', 'static'] as const;
+export type Stack = (typeof stacks)[number];
+
+export type RepoFiles = Readonly<Record<string, string>>;
+
+const PackageJson = z.looseObject({
+  scripts: z.record(z.string(), z.string()).optional(),
+  dependencies: z.record(z.string(), z.string()).optional(),
+  packageManager: z.string().optional(),
+  engines: z.looseObject({ node: z.string().optional() }).optional(),
+});
+
+const has = (files: RepoFiles, name: string) => Object.hasOwn(files, name);
+
+/** Hints a person may give (`framework_hint`), by the stack they mean. */
+const hintAliases: Record<string, Stack> = {
+  node: 'node-npm', npm: 'node-npm', nodejs: 'node-npm', express: 'node-npm', nextjs: 'node-npm', next: 'node-npm', nestjs: 'node-npm',
+  pnpm: 'node-pnpm', yarn: 'node-yarn',
+  python: 'python-pip', pip: 'python-pip', flask: 'python-pip', django: 'python-pip', fastapi: 'python-pip',
+  poetry: 'python-poetry', uv: 'python-uv',
+  go: 'go', golang: 'go', ruby: 'ruby', rails: 'ruby', sinatra: 'ruby', rust: 'rust', cargo: 'rust',
+  static: 'static', html: 'static',
+};
+
+export function detectStack(files: RepoFiles, hint?: string): Stack | null {
+  if (has(files, 'pnpm-lock.yaml')) return 'node-pnpm';
+  if (has(files, 'yarn.lock')) return 'node-yarn';
+  if (has(files, 'package-lock.json') || has(files, 'package.json')) {
+    const manager = parsePackageJson(files)?.packageManager ?? '';
+    return manager.startsWith('pnpm') ? 'node-pnpm' : manager.startsWith('yarn') ? 'node-yarn' : 'node-npm';
+  }
+  if (has(files, 'uv.lock')) return 'python-uv';
+  if (has(files, 'poetry.lock') || /\[tool\.poetry\]/.test(files['pyproject.toml'] ?? '')) return 'python-poetry';
+  if (has(files, 'requirements.txt') || has(files, 'pyproject.toml')) return 'python-pip';
+  if (has(files, 'go.mod')) return 'go';
+  if (has(files, 'Gemfile')) return 'ruby';
+  if (has(files, 'Cargo.toml')) return 'rust';
+  if (has(files, 'index.html')) return 'static';
+  const alias = hint?.toLowerCase().replace(/[^a-z]/g, '');
+  return alias ? (hintAliases[alias] ?? null) : null;
+}
+
+function parsePackageJson(files: RepoFiles) {
+  try {
+    const parsed = PackageJson.safeParse(JSON.parse(files['package.json'] ?? 'null'));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface GeneratedFile {
+  stack: Stack;
+  dockerfile: string;
+  explanation: string;
+}
+
+/** A Dockerfile for the detected stack; null when nothing says what the repository is. */
+export function generateDockerfile(files: RepoFiles, hint?: string): GeneratedFile | null {
+  const stack = detectStack(files, hint);
+  if (!stack) return null;
+  const { dockerfile, notes } = templates[stack](files);
+  const detectedFrom = Object.keys(files).length > 0 ? `Detected ${stack} from ${evidenceFiles(stack, files).join(', ') || 'the hint'}` : `No files given: ${stack} from the hint`;
+  return { stack, dockerfile, explanation: [`${detectedFrom}.`, ...notes].join(' ') };
+}
+
+const markers: Record<Stack, string[]> = {
+  'node-npm': ['package-lock.json', 'package.json'],
+  'node-pnpm': ['pnpm-lock.yaml', 'package.json'],
+  'node-yarn': ['yarn.lock', 'package.json'],
+  'python-pip': ['requirements.txt', 'pyproject.toml'],
+  'python-poetry': ['poetry.lock', 'pyproject.toml'],
+  'python-uv': ['uv.lock', 'pyproject.toml'],
+  go: ['go.mod', 'go.sum'],
+  ruby: ['Gemfile', 'Gemfile.lock', 'config.ru'],
+  rust: ['Cargo.toml', 'Cargo.lock'],
+  static: ['index.html'],
+};
+
+const evidenceFiles = (stack: Stack, files: RepoFiles) => markers[stack].filter((name) => has(files, name));
+
+type Template = (files: RepoFiles) => { dockerfile: string; notes: string[] };
+
+const lines = (...parts: (string | false)[]) => `${parts.filter((part) => part !== false).join('\n')}\n`;
+
+function nodeTemplate(manager: 'npm' | 'pnpm' | 'yarn'): Template {
+  return (files) => {
+    const pkg = parsePackageJson(files);
+    const scripts = pkg?.scripts ?? {};
+    const major = /(\d{2})/.exec(pkg?.engines?.node ?? '')?.[1] ?? '22';
+    const install = { npm: 'npm ci', pnpm: 'corepack enable && pnpm install --frozen-lockfile', yarn: 'corepack enable && yarn install --frozen-lockfile' }[manager];
+    const lock = { npm: 'package-lock.json*', pnpm: 'pnpm-lock.yaml', yarn: 'yarn.lock' }[manager];
+    const run = (script: string) => (manager === 'npm' ? `npm run ${script}` : `${manager} ${script}`);
+    const start = scripts.start ? (manager === 'npm' ? '["npm", "start"]' : `["${manager}", "start"]`) : '["node", "index.js"]';
+    const prune = { npm: 'npm prune --omit=dev', pnpm: 'pnpm prune --prod', yarn: 'yarn install --production --frozen-lockfile' }[manager];
+    return {
+      dockerfile: lines(
+        `FROM node:${major}-alpine AS build`,
+        'WORKDIR /app',
+        `COPY package.json ${lock} ./`,
+        `RUN ${install}`,
+        'COPY . .',
+        scripts.build !== undefined && `RUN ${run('build')}`,
+        `RUN ${prune}`,
+        '',
+        `FROM node:${major}-alpine`,
+        'WORKDIR /app',
+        'ENV NODE_ENV=production PORT=8080',
+        'COPY --from=build --chown=node:node /app ./',
+        'USER node',
+        'EXPOSE 8080',
+        `CMD ${start}`,
+      ),
+      notes: [
+        scripts.build !== undefined ? `Runs the build script, then prunes dev dependencies.` : 'No build script, so nothing is compiled.',
+        scripts.start ? `Starts with the start script (${scripts.start}); it must listen on PORT on 0.0.0.0.` : 'No start script: it runs index.js; change CMD if the entry point differs.',
+      ],
+    };
+  };
+}
+
+function pythonCommand(files: RepoFiles): { cmd: string; note: string } {
+  const manifest = `${files['requirements.txt'] ?? ''}\n${files['pyproject.toml'] ?? ''}`.toLowerCase();
+  if (has(files, 'manage.py')) {
+    return { cmd: 'gunicorn --bind 0.0.0.0:${PORT} $(basename $(dirname $(ls */wsgi.py | head -1))).wsgi', note: 'Django: served by gunicorn (add it to the dependencies).' };
+  }
+  const module = ['main.py', 'app.py', 'server.py'].find((name) => has(files, name))?.replace('.py', '') ?? 'main';
+  if (manifest.includes('fastapi') || manifest.includes('uvicorn')) {
+    return { cmd: `uvicorn ${module}:app --host 0.0.0.0 --port \${PORT}`, note: `ASGI app ${module}:app served by uvicorn.` };
+  }
+  if (manifest.includes('flask') || manifest.includes('gunicorn')) {
+    return { cmd: `gunicorn --bind 0.0.0.0:\${PORT} ${module}:app`, note: `WSGI app ${module}:app served by gunicorn.` };
+  }
+  return { cmd: `python ${module}.py`, note: `Runs ${module}.py; it must listen on PORT on 0.0.0.0.` };
+}
+
+function pythonTemplate(manager: 'pip' | 'poetry' | 'uv'): Template {
+  return (files) => {
+    const { cmd, note } = pythonCommand(files);
+    const install = {
+      pip: has(files, 'requirements.txt') ? ['COPY requirements.txt ./', 'RUN pip install --no-cache-dir -r requirements.txt'] : ['COPY pyproject.toml ./', 'COPY . .', 'RUN pip install --no-cache-dir .'],
+      poetry: ['RUN pip install --no-cache-dir poetry && poetry config virtualenvs.create false', 'COPY pyproject.toml poetry.lock* ./', 'RUN poetry install --only main --no-root --no-interaction'],
+      uv: ['COPY --from=ghcr.io/astral-sh/uv:latest /uv /usr/local/bin/uv', 'COPY pyproject.toml uv.lock ./', 'RUN uv sync --frozen --no-dev --no-install-project', 'ENV PATH="/app/.venv/bin:$PATH"'],
+    }[manager];
+    return {
+      dockerfile: lines(
+        'FROM python:3.12-slim',
+        'WORKDIR /app',
+        'ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PORT=8080',
+        ...install,
+        'COPY . .',
+        'RUN useradd --create-home app && chown -R app /app',
+        'USER app',
+        'EXPOSE 8080',
+        `CMD ["sh", "-c", "${cmd.replaceAll('"', '\\"')}"]`,
+      ),
+      notes: [`Dependencies installed with ${manager}.`, note],
+    };
+  };
+}
+
+const templates: Record<Stack, Template> = {
+  'node-npm': nodeTemplate('npm'),
+  'node-pnpm': nodeTemplate('pnpm'),
+  'node-yarn': nodeTemplate('yarn'),
+  'python-pip': pythonTemplate('pip'),
+  'python-poetry': pythonTemplate('poetry'),
+  'python-uv': pythonTemplate('uv'),
+  go: (files) => {
+    const version = /^go (\d+\.\d+)/m.exec(files['go.mod'] ?? '')?.[1] ?? '1.23';
+    return {
+      dockerfile: lines(
+        `FROM golang:${version}-alpine AS build`,
+        'WORKDIR /src',
+        'COPY go.mod go.sum* ./',
+        'RUN go mod download',
+        'COPY . .',
+        'RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/server .',
+        '',
+        'FROM gcr.io/distroless/static-debian12:nonroot',
+        'ENV PORT=8080',
+        'COPY --from=build /out/server /server',
+        'EXPOSE 8080',
+        'ENTRYPOINT ["/server"]',
+      ),
+      notes: [`Go ${version}, a static binary in a distroless image.`, 'Builds the main package at the repository root; change `.` if it lives under cmd/.'],
+    };
+  },
+  ruby: (files) => {
+    const rails = /\brails\b/.test(files.Gemfile ?? '');
+    return {
+      dockerfile: lines(
+        'FROM ruby:3.3-slim',
+        'WORKDIR /app',
+        'RUN apt-get update && apt-get install -y --no-install-recommends build-essential && rm -rf /var/lib/apt/lists/*',
+        'ENV BUNDLE_WITHOUT=development:test PORT=8080',
+        'COPY Gemfile Gemfile.lock* ./',
+        'RUN bundle install',
+        'COPY . .',
+        rails && 'ENV RAILS_ENV=production RAILS_LOG_TO_STDOUT=1',
+        rails && 'RUN SECRET_KEY_BASE=placeholder bundle exec rails assets:precompile',
+        'RUN useradd --create-home app && chown -R app /app',
+        'USER app',
+        'EXPOSE 8080',
+        rails ? 'CMD ["sh", "-c", "bundle exec rails server -b 0.0.0.0 -p ${PORT}"]' : 'CMD ["sh", "-c", "bundle exec rackup -o 0.0.0.0 -p ${PORT}"]',
+      ),
+      notes: [rails ? 'Rails: assets precompiled, served by rails server.' : 'A Rack app served by rackup (config.ru).'],
+    };
+  },
+  rust: (files) => {
+    const name = /^\s*name\s*=\s*"([^"]+)"/m.exec(files['Cargo.toml'] ?? '')?.[1] ?? 'app';
+    return {
+      dockerfile: lines(
+        'FROM rust:1-slim AS build',
+        'WORKDIR /src',
+        'COPY . .',
+        'RUN cargo build --release',
+        '',
+        'FROM debian:bookworm-slim',
+        'RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/lib/apt/lists/*',
+        'ENV PORT=8080',
+        `COPY --from=build /src/target/release/${name} /usr/local/bin/app`,
+        'USER nobody',
+        'EXPOSE 8080',
+        'CMD ["app"]',
+      ),
+      notes: [`Builds the release binary ${name}.`],
+    };
+  },
+  static: () => ({
+    dockerfile: lines(
+      'FROM busybox:stable',
+      'WORKDIR /www',
+      'COPY . .',
+      'ENV PORT=8080',
+      'USER nobody',
+      'EXPOSE 8080',
+      'CMD ["sh", "-c", "httpd -f -v -p ${PORT} -h /www"]',
+    ),
+    notes: ['Static files served by busybox httpd (index.html at the root).'],
+  }),
+};
