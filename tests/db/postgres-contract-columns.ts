@@ -341,6 +341,16 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     created_by: 'uuid',
     created_at: 'timestamp with time zone NOT NULL DEFAULT now()',
   },
+  // 0017_ai_settings
+  ai_settings: {
+    org_id: 'uuid NOT NULL',
+    enabled: 'boolean NOT NULL DEFAULT false',
+    base_url: 'text',
+    model: varchar(255),
+    api_key_encrypted: 'bytea',
+    updated_by: 'uuid',
+    updated_at: 'timestamp with time zone NOT NULL DEFAULT now()',
+  },
   // 0011_alert_notifications
   alert_notifications: {
     id: 'uuid NOT NULL DEFAULT gen_random_uuid()',
