@@ -16,6 +16,7 @@ import * as sealedCommandSecrets from './migrations/0013_sealed_command_secrets.
 import * as commandAnswers from './migrations/0014_command_answers.js';
 import * as commandWaiters from './migrations/0015_command_waiters.js';
 import * as workflowVersions from './migrations/0016_workflow_versions.js';
+import * as workflowRunNotifications from './migrations/0017_workflow_run_notifications.js';
 
 /**
  * Listed by hand rather than read from the folder (FileMigrationProvider), so the same migrations
@@ -38,6 +39,7 @@ export const migrations: Record<string, Migration> = {
   '0014_command_answers': commandAnswers,
   '0015_command_waiters': commandWaiters,
   '0016_workflow_versions': workflowVersions,
+  '0017_workflow_run_notifications': workflowRunNotifications,
 };
 
 /**
