@@ -190,7 +190,9 @@ function Canvas({ initial, choices, saveLabel, canSave, onSave }: BuilderProps) 
               if (before) commit((current) => current, before);
             }}
             deleteKeyCode={['Backspace', 'Delete']}
-            fitView
+            // Fitting an empty canvas would zoom onto the first node dropped: fit only what was loaded.
+            fitView={initial.nodes.length > 0}
+            fitViewOptions={{ maxZoom: 1 }}
             ariaLabelConfig={{ 'node.a11yDescription.default': 'A step. Press Enter to select it, Delete to remove it, arrow keys to move it.' }}
           >
             <Background />

@@ -24,7 +24,7 @@ export function StepNodeView({ data, selected }: NodeProps<StepNode>) {
       data-state={state}
       title={fault}
     >
-      <Handle type="target" position={Position.Top} aria-label={`Into ${node.id}`} />
+      <Handle type="target" position={Position.Top} />
       <div className="step-node-kind">
         {state ? <span aria-hidden="true">{stateIcons[state]} </span> : null}
         {node.step.type.replace(/_/g, ' ')}
@@ -32,7 +32,7 @@ export function StepNodeView({ data, selected }: NodeProps<StepNode>) {
       </div>
       <div className="step-node-name">{node.name ?? node.id}</div>
       {state ? <div className="step-node-state">{state.replace(/_/g, ' ')}</div> : null}
-      <Handle type="source" position={Position.Bottom} aria-label={`Out of ${node.id}`} />
+      <Handle type="source" position={Position.Bottom} />
     </div>
   );
 }

@@ -24,7 +24,10 @@ export function cronReading(expression: string): { text: string; ok: boolean } {
 const timeZones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : ['UTC'];
 
 const inZone = (iso: string, timeZone: string) =>
-  new Intl.DateTimeFormat(undefined, { timeZone, dateStyle: 'medium', timeStyle: 'short', timeZoneName: 'short' }).format(new Date(iso));
+  // dateStyle and timeStyle cannot be combined with timeZoneName: the fields one by one.
+  new Intl.DateTimeFormat(undefined, { timeZone, weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }).format(
+    new Date(iso),
+  );
 
 export function TriggerSettings({ workflow, canManage, onChanged }: { workflow: Workflow; canManage: boolean; onChanged: (workflow: Workflow) => void }) {
   const [scheduled, setScheduled] = useState(workflow.cron_expression !== null);

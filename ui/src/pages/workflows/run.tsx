@@ -86,7 +86,7 @@ export function WorkflowRunPage({ params }: { params: Record<string, string> }) 
       </p>
       <FailureNotice failure={act.failure} title="That did not work" />
       <div className="run-canvas" data-testid="run-canvas">
-        <ReactFlow nodes={nodes} edges={graph.edges} nodeTypes={nodeTypes} nodesConnectable={false} nodesDraggable={false} elementsSelectable={false} fitView>
+        <ReactFlow nodes={nodes} edges={graph.edges} nodeTypes={nodeTypes} nodesConnectable={false} nodesDraggable={false} elementsSelectable={false} fitView fitViewOptions={{ maxZoom: 1 }}>
           <Background />
           <Controls showInteractive={false} />
         </ReactFlow>

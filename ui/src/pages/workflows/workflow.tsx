@@ -71,7 +71,7 @@ function WorkflowEditor({ projectId, workflow, onSaved }: { projectId: string; w
       <FailureNotice failure={save.failure ?? start.failure} title={save.failure ? 'The workflow was not saved' : 'The run did not start'} />
       {canManage ? (
         <div className="field">
-          <label htmlFor="workflow-name">Name</label>
+          <label htmlFor="workflow-name">Workflow name</label>
           <input id="workflow-name" value={name} onChange={(event) => setName(event.target.value)} aria-invalid={name.trim() === '' ? true : undefined} />
         </div>
       ) : null}
