@@ -7,7 +7,7 @@ import type { StepNode } from '../../logic/workflow-graph.js';
 export const stateIcons: Record<DagNodeState, string> = {
   pending: '○',
   running: '▶',
-  waiting_approval: '⏸',
+  waiting_approval: '‖',
   succeeded: '✓',
   failed: '✗',
   skipped: '↷',

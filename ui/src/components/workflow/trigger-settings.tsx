@@ -56,10 +56,10 @@ export function TriggerSettings({ workflow, canManage, onChanged }: { workflow: 
         <form onSubmit={submit} className="trigger-form">
           <fieldset>
             <legend>Starts</legend>
-            <label>
+            <label className="choice">
               <input type="radio" name="trigger" checked={!scheduled} onChange={() => setScheduled(false)} /> By hand only
             </label>
-            <label>
+            <label className="choice">
               <input type="radio" name="trigger" checked={scheduled} onChange={() => setScheduled(true)} /> Also on a cron schedule
             </label>
           </fieldset>

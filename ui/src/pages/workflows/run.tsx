@@ -1,6 +1,6 @@
-import { Background, Controls, ReactFlow } from '@xyflow/react';
+import { applyNodeChanges, Background, Controls, ReactFlow } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { MemberRole } from '../../../../contracts/api/access.js';
 import type { DagNodeResult, WorkflowRun } from '../../../../contracts/api/automation.js';
 import type { WorkflowDefinition, WorkflowNode } from '../../../../contracts/api/dag-definition.js';
@@ -12,7 +12,7 @@ import { StatusBadge } from '../../components/status-badge.js';
 import { nodeTypes, stateIcons } from '../../components/workflow/step-node.js';
 import { useAction, useLoad } from '../../hooks.js';
 import { elapsedMs, formatDuration, formatTime } from '../../logic/format.js';
-import { graphOf, laidOut } from '../../logic/workflow-graph.js';
+import { graphOf, laidOut, type StepNode } from '../../logic/workflow-graph.js';
 import { Link } from '../../router.js';
 import { useCan, useSession } from '../../session.js';
 
@@ -53,11 +53,23 @@ export function WorkflowRunPage({ params }: { params: Record<string, string> }) 
     await perform();
   });
 
-  if (!loaded.data) return <FailureNotice failure={loaded.failure} title="The run could not be read" onRetry={() => void loaded.reload()} />;
-  const { definition, workflowName } = loaded.data;
-  const run = live ?? loaded.data.run;
-  const graph = definition.nodes.every((node) => node.position) ? graphOf(definition) : laidOut(graphOf(definition));
-  const nodes = graph.nodes.map((node) => ({ ...node, draggable: false, data: { ...node.data, result: run.step_results[node.id] } }));
+  const definition = loaded.data?.definition;
+  const graph = useMemo(() => (definition ? (definition.nodes.every((node) => node.position) ? graphOf(definition) : laidOut(graphOf(definition))) : null), [definition]);
+  const run = live ?? loaded.data?.run;
+  // Nodes kept in state so xyflow's measurements survive a state change (a node not measured is not drawn).
+  const [nodes, setNodes] = useState<StepNode[]>([]);
+  useEffect(() => {
+    if (!graph || !run) return;
+    setNodes((current) =>
+      graph.nodes.map((node) => {
+        const known = current.find((candidate) => candidate.id === node.id) ?? node;
+        return { ...known, draggable: false, data: { ...node.data, result: run.step_results[node.id] } };
+      }),
+    );
+  }, [graph, run]);
+
+  if (!loaded.data || !run || !graph || !definition) return <FailureNotice failure={loaded.failure} title="The run could not be read" onRetry={() => void loaded.reload()} />;
+  const { workflowName } = loaded.data;
   const mayDecide = (node: WorkflowNode) => canRun && node.step.type === 'approval' && atLeast(role, node.step.approver_role ?? 'developer');
 
   return (
@@ -86,7 +98,12 @@ export function WorkflowRunPage({ params }: { params: Record<string, string> }) 
       </p>
       <FailureNotice failure={act.failure} title="That did not work" />
       <div className="run-canvas" data-testid="run-canvas">
-        <ReactFlow nodes={nodes} edges={graph.edges} nodeTypes={nodeTypes} nodesConnectable={false} nodesDraggable={false} elementsSelectable={false} fitView fitViewOptions={{ maxZoom: 1 }}>
+        <ReactFlow
+          nodes={nodes}
+          edges={graph.edges}
+          nodeTypes={nodeTypes}
+          onNodesChange={(changes) => setNodes((current) => applyNodeChanges(changes, current))}
+          nodesConnectable={false} nodesDraggable={false} elementsSelectable={false} fitView fitViewOptions={{ maxZoom: 1 }}>
           <Background />
           <Controls showInteractive={false} />
         </ReactFlow>
