@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ApiErrorCode } from './api/envelope.js';
+import { WorkflowRun } from './api/automation.js';
 import { ErrorGroup } from './api/observability.js';
 import { DeploymentEvent } from './api/resources.js';
 import { Uuid } from './primitives.js';
@@ -14,10 +15,11 @@ import { LogEntry } from './telemetry/records.js';
 
 /**
  * `service` and `deployment`: deployment events. `service_logs`: the service's new log lines (a
- * live tail). `project_issues`: the project's new and regressed issues.
+ * live tail). `project_issues`: the project's new and regressed issues. `workflow_run`: a DAG
+ * run, sent whole each time a node or the run changes.
  */
 export const LiveRoom = z.object({
-  kind: z.enum(['service', 'deployment', 'service_logs', 'project_issues']),
+  kind: z.enum(['service', 'deployment', 'service_logs', 'project_issues', 'workflow_run']),
   id: Uuid,
 });
 export type LiveRoom = z.infer<typeof LiveRoom>;
@@ -52,6 +54,10 @@ export type LiveLogLines = z.infer<typeof LiveLogLines>;
 export const LiveIssue = z.object({ project_id: Uuid, issue: ErrorGroup });
 export type LiveIssue = z.infer<typeof LiveIssue>;
 
+/** `workflow_run`, to its room: the run as `GET /workflow-runs/:id` has it, after each recorded change. */
+export const LiveWorkflowRun = z.object({ run: WorkflowRun });
+export type LiveWorkflowRun = z.infer<typeof LiveWorkflowRun>;
+
 export const LIVE_PATH = '/socket.io';
 
 /** Event names in both directions, so client and server cannot disagree on a spelling. */
@@ -61,6 +67,7 @@ export const liveEvents = {
   deploymentEvent: 'deployment_event',
   logLines: 'log_lines',
   issue: 'issue',
+  workflowRun: 'workflow_run',
 } as const;
 
 export const liveRoomName = (room: LiveRoom) => `${room.kind}:${room.id}`;

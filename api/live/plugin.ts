@@ -12,6 +12,7 @@ import {
   type LiveDeploymentEvent,
   type LiveIssue,
   type LiveLogLines,
+  type LiveWorkflowRun,
 } from '../../contracts/index.js';
 import { logsAfter, newestLogNanos } from '../../db/clickhouse/logs.js';
 import { deploymentEventById } from '../../db/queries/deployment-events.js';
@@ -19,12 +20,14 @@ import { deploymentInScope } from '../../db/queries/deployments.js';
 import { issueWithProject } from '../../db/queries/issues.js';
 import { projectById } from '../../db/queries/projects.js';
 import { scopedService } from '../../db/queries/service-scope.js';
+import { workflowRunById, workflowRunWithVersion } from '../../db/queries/workflow-definitions.js';
 import type { Credentials } from '../http/auth/plugin.js';
 import { scopeOf, type Caller } from '../../control/caller.js';
 import { ApiProblem } from '../../control/problem.js';
 import type { Platform } from '../../control/platform.js';
 import { eventResource } from '../../control/resources/deployment.js';
 import { issueResource } from '../../control/resources/issue.js';
+import { workflowRunResource } from '../../control/resources/workflow.js';
 
 /* What `deployment_events`' trigger (migration 0007) and `error_groups`' (0010) notify. */
 const EventNotification = z.object({ id: z.string(), deployment_id: z.string(), service_id: z.string() });
@@ -85,13 +88,15 @@ export async function registerLiveUpdates(app: FastifyInstance, platform: Platfo
     const caller: Caller = await app.authenticator.resolveCaller(credentialsOf(socket));
     socket.data.caller = caller;
     const scope = scopeOf(caller);
-    const found =
-      room.kind === 'deployment'
-        ? await deploymentInScope(db, scope, room.id)
-        : room.kind === 'project_issues'
-          ? await projectById(db, scope, room.id)
-          : await scopedService(db, scope, room.id);
-    const noun = room.kind === 'project_issues' ? 'project' : room.kind === 'deployment' ? 'deployment' : 'service';
+    const lookups: Record<LiveRoom['kind'], { noun: string; find: () => Promise<unknown> }> = {
+      deployment: { noun: 'deployment', find: () => deploymentInScope(db, scope, room.id) },
+      project_issues: { noun: 'project', find: () => projectById(db, scope, room.id) },
+      workflow_run: { noun: 'workflow run', find: () => workflowRunById(db, scope, room.id) },
+      service: { noun: 'service', find: () => scopedService(db, scope, room.id) },
+      service_logs: { noun: 'service', find: () => scopedService(db, scope, room.id) },
+    };
+    const { noun, find } = lookups[room.kind];
+    const found = await find();
     if (!found) throw new ApiProblem('NOT_FOUND', `No ${noun} ${room.id} in this organization`);
   }
 
@@ -163,11 +168,22 @@ export async function registerLiveUpdates(app: FastifyInstance, platform: Platfo
     if (io.sockets.adapter.rooms.has(room)) io.to(room).emit(liveEvents.issue, { project_id: found.projectId, issue: issueResource(found.issue) } satisfies LiveIssue);
   };
 
+  /* The run is read unscoped: its room was authorised at subscribe, and the row is what its members may read. */
+  const forwardRun = async (payload: string) => {
+    const notification = EventNotification.pick({ id: true }).safeParse(JSON.parse(payload));
+    if (!notification.success) return;
+    const room = liveRoomName({ kind: 'workflow_run', id: notification.data.id });
+    if (!io.sockets.adapter.rooms.has(room)) return;
+    const run = await workflowRunWithVersion(db, notification.data.id);
+    if (run) io.to(room).emit(liveEvents.workflowRun, { run: workflowRunResource(run, platform.temporal) } satisfies LiveWorkflowRun);
+  };
+
   // Each channel forwarded one notification at a time, so a room sees messages in their order.
   const channels: [string, (payload: string) => Promise<void>][] = [
     ['deployment_events', forward],
     ['service_logs', forwardLogs],
     ['issues_changed', forwardIssue],
+    ['workflow_runs', forwardRun],
   ];
   await Promise.all(
     channels.map(([channel, handle]) => {

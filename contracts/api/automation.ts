@@ -258,6 +258,15 @@ export const UpdateWorkflow = z.object({
 });
 export type UpdateWorkflow = z.infer<typeof UpdateWorkflow>;
 
+/** One saved version of a definition: every save of the graph makes one, never changed after. */
+export const WorkflowVersion = z.object({
+  version: z.int(),
+  definition: WorkflowDefinition,
+  created_by: z.object({ id: Uuid, email: z.string(), name: z.string().nullable() }).nullable().describe('null: saved before versions were kept, or the user is gone'),
+  created_at: IsoDateTime,
+});
+export type WorkflowVersion = z.infer<typeof WorkflowVersion>;
+
 export const WorkflowRunStatus = z.enum(['running', 'waiting_approval', 'succeeded', 'failed', 'cancelled']);
 export type WorkflowRunStatus = z.infer<typeof WorkflowRunStatus>;
 
@@ -299,7 +308,7 @@ export type StartWorkflowRun = z.infer<typeof StartWorkflowRun>;
 export const ApprovalDecision = z.object({ comment: z.string().max(1000).optional() });
 export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
 
-export const WorkflowRunListQuery = Pagination.extend({ status: WorkflowRunStatus.optional() });
+export const WorkflowRunListQuery = Pagination.extend({ status: WorkflowRunStatus.optional(), trigger_type: TriggerType.optional() });
 export type WorkflowRunListQuery = z.infer<typeof WorkflowRunListQuery>;
 
 export const WorkflowParams = z.object({ workflowId: Uuid });

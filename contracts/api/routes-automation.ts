@@ -18,6 +18,7 @@ import {
   WorkflowRun,
   WorkflowRunListQuery,
   WorkflowRunParams,
+  WorkflowVersion,
 } from './automation.js';
 import { Pagination, ProjectParams } from './queries.js';
 import { v1, type ApiRoute } from './route.js';
@@ -86,6 +87,11 @@ export const automationRoutes = [
     method: 'DELETE', path: v1('/workflows/{workflowId}'), operationId: 'deleteWorkflow',
     summary: 'Delete a workflow definition and its run history', tags: ['workflows'], params: WorkflowParams,
     response: null, successStatus: 204, errors: ['CONFLICT'],
+  },
+  {
+    method: 'GET', path: v1('/workflows/{workflowId}/versions'), operationId: 'listWorkflowVersions',
+    summary: "A workflow's saved versions, newest first, with who saved each", tags: ['workflows'], params: WorkflowParams,
+    query: Pagination, response: z.array(WorkflowVersion), successStatus: 200,
   },
   {
     method: 'GET', path: v1('/workflows/{workflowId}/runs'), operationId: 'listWorkflowRuns',

@@ -1,4 +1,4 @@
-import { DagNodeResult, StringMap, type Workflow, WorkflowDefinition, type WorkflowRun, WorkflowRunStatus } from '../../contracts/index.js';
+import { DagNodeResult, StringMap, type Workflow, WorkflowDefinition, type WorkflowRun, WorkflowRunStatus, type WorkflowVersion } from '../../contracts/index.js';
 import type { WorkflowRow, WorkflowRunRow } from '../../db/postgres/database.js';
 import { upcomingFireTimes } from '../dag/schedules.js';
 import { dagIds } from '../../workflows/workflow-ids.js';
@@ -49,5 +49,21 @@ export function workflowRunResource(row: WorkflowRunRow & { version?: number | n
     temporal_web_url: row.temporal_workflow_id && temporal ? temporalWebUrl(temporal.webUrl, temporal.namespace, row.temporal_workflow_id) : null,
     started_at: isoTimestamp(row.started_at, 'workflow_runs.started_at'),
     finished_at: isoTimestampOrNull(row.finished_at),
+  };
+}
+
+export function workflowVersionResource(row: {
+  version: number;
+  definition: unknown;
+  created_at: Date | null;
+  created_by: string | null;
+  email: string | null;
+  name: string | null;
+}): WorkflowVersion {
+  return {
+    version: row.version,
+    definition: WorkflowDefinition.parse(row.definition),
+    created_by: row.created_by && row.email !== null ? { id: row.created_by, email: row.email, name: row.name } : null,
+    created_at: isoTimestamp(row.created_at, 'workflow_versions.created_at'),
   };
 }

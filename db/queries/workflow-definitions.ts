@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { WorkflowRunStatus } from '../../contracts/index.js';
+import type { TriggerType, WorkflowRunStatus } from '../../contracts/index.js';
 import type { Database, NewWorkflow, WorkflowRow, WorkflowRunRow, WorkflowUpdate } from '../postgres/database.js';
 import { type Page, type PageRequest, pageOffset, type Scope } from './scope.js';
 import { projectInScope } from './service-scope.js';
@@ -24,6 +24,22 @@ export async function listWorkflows(db: Kysely<Database>, scope: Scope, projectI
   const query = workflowsIn(db, scope).where('workflows.project_id', '=', projectId);
   const [rows, count] = await Promise.all([
     query.selectAll('workflows').orderBy('workflows.created_at').orderBy('workflows.id').limit(page.perPage).offset(pageOffset(page)).execute(),
+    query.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(count.total) };
+}
+
+/** A workflow's saved versions, newest first, each with who saved it (null when unknown). */
+export async function listWorkflowVersions(db: Kysely<Database>, workflowId: string, page: PageRequest) {
+  const query = db.selectFrom('workflow_versions').where('workflow_versions.workflow_id', '=', workflowId);
+  const [rows, count] = await Promise.all([
+    query
+      .leftJoin('users', 'users.id', 'workflow_versions.created_by')
+      .select(['workflow_versions.version', 'workflow_versions.definition', 'workflow_versions.created_at', 'workflow_versions.created_by', 'users.email', 'users.name'])
+      .orderBy('workflow_versions.version', 'desc')
+      .limit(page.perPage)
+      .offset(pageOffset(page))
+      .execute(),
     query.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
   ]);
   return { rows, total: Number(count.total) };
@@ -66,10 +82,11 @@ export async function servicesOfProjectAmong(db: Kysely<Database>, projectId: st
 export async function listWorkflowRuns(
   db: Kysely<Database>,
   workflowId: string,
-  filter: PageRequest & { status?: WorkflowRunStatus },
+  filter: PageRequest & { status?: WorkflowRunStatus | undefined; triggerType?: TriggerType | undefined },
 ): Promise<Page<WorkflowRunRow & { version: number | null }>> {
   let query = db.selectFrom('workflow_runs').where('workflow_runs.workflow_id', '=', workflowId);
   if (filter.status) query = query.where('workflow_runs.status', '=', filter.status);
+  if (filter.triggerType) query = query.where('workflow_runs.trigger_type', '=', filter.triggerType);
   const [rows, count] = await Promise.all([
     query
       .leftJoin('workflow_versions', 'workflow_versions.id', 'workflow_runs.version_id')
@@ -95,5 +112,16 @@ export async function workflowRunById(db: Kysely<Database>, scope: Scope, runId:
     .select('workflow_versions.version')
     .where('workflow_runs.id', '=', runId)
     .where(projectInScope(scope))
+    .executeTakeFirst();
+}
+
+/** A run with its version's number, whatever its organization: for the live room, authorised when joined. */
+export async function workflowRunWithVersion(db: Kysely<Database>, runId: string): Promise<(WorkflowRunRow & { version: number | null }) | undefined> {
+  return db
+    .selectFrom('workflow_runs')
+    .leftJoin('workflow_versions', 'workflow_versions.id', 'workflow_runs.version_id')
+    .selectAll('workflow_runs')
+    .select('workflow_versions.version')
+    .where('workflow_runs.id', '=', runId)
     .executeTakeFirst();
 }

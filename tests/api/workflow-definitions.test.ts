@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { apiResponse, Workflow, WorkflowRun } from '../../contracts/index.js';
+import { apiResponse, Workflow, WorkflowRun, WorkflowVersion } from '../../contracts/index.js';
 import { addMember, bearer, bootstrappedOrganization, otherOrganization } from '../support/auth.js';
 import { startTestApi } from '../support/platform.js';
 import { projectWithServices } from './observability-fixtures.js';
@@ -130,6 +130,11 @@ describe('DAG workflow definitions and runs', () => {
     expect((await call('GET', `/workflows/${workflow.id}`)).json().data).toMatchObject({ definition: smaller, version: 2 });
     const versions = await api.platform.db.selectFrom('workflow_versions').select(['version', 'definition']).where('workflow_id', '=', workflow.id).orderBy('version').execute();
     expect(versions).toEqual([{ version: 1, definition: release() }, { version: 2, definition: smaller }]);
+    const listed = apiResponse(z.array(WorkflowVersion)).parse((await call('GET', `/workflows/${workflow.id}/versions`)).json());
+    expect(listed.data.map(({ version, definition }) => ({ version, definition }))).toEqual([{ version: 2, definition: smaller }, { version: 1, definition: release() }]);
+    const owner = await api.platform.db.selectFrom('users').innerJoin('org_members', 'org_members.user_id', 'users.id').select(['users.id', 'users.email']).where('org_members.org_id', '=', orgId).where('org_members.role', '=', 'owner').executeTakeFirstOrThrow();
+    expect(listed.data[0]!.created_by).toMatchObject({ id: owner.id, email: owner.email });
+    expect((await call('GET', `/workflows/${workflow.id}/versions`, undefined, foreign.token)).statusCode).toBe(404);
   });
 
   it('shows the next five fire times in the workflow\'s time zone, and a bad zone is a 400', async () => {
@@ -177,6 +182,8 @@ describe('DAG workflow definitions and runs', () => {
       const list = async (query: string) => apiResponse(z.array(WorkflowRun)).parse((await call('GET', `/workflows/${workflowId}/runs?${query}`)).json()).data;
       expect((await list('')).map((run) => run.id)).toEqual([runIds[1], runIds[0]]);
       expect((await list('status=succeeded')).map((run) => run.id)).toEqual([runIds[0]]);
+      expect(await list('trigger_type=schedule')).toEqual([]);
+      expect((await list('trigger_type=manual')).map((run) => run.id)).toEqual([runIds[1], runIds[0]]);
       const run = apiResponse(WorkflowRun).parse((await call('GET', `/workflow-runs/${runIds[0]}`)).json()).data;
       expect(run).toMatchObject({ workflow_id: workflowId, status: 'succeeded', step_results: { deploy: nodeResult }, finished_at: null });
       expect((await call('GET', `/workflow-runs/${runIds[0]}`, undefined, foreign.token)).statusCode).toBe(404);

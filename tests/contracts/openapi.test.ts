@@ -87,6 +87,7 @@ const automationEndpoints = [
   'GET /api/v1/workflows/:workflowId',
   'PATCH /api/v1/workflows/:workflowId',
   'DELETE /api/v1/workflows/:workflowId',
+  'GET /api/v1/workflows/:workflowId/versions',
   'GET /api/v1/workflows/:workflowId/runs',
   'GET /api/v1/workflow-runs/:runId',
   'POST /api/v1/workflows/:workflowId/runs',

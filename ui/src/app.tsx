@@ -22,18 +22,24 @@ import { ProjectsPage } from './pages/projects.js';
 import { ServiceFormPage } from './pages/service-form.js';
 import { ServicePage } from './pages/service.js';
 import { ServersPage } from './pages/servers.js';
+import { WorkflowsPage } from './pages/workflows/workflows.js';
 import { matchPath, navigate, useLocation } from './router.js';
 import { SessionContext, type Session } from './session.js';
 
 /*
  * Pages are in the main bundle: all of them together add about 7 KB gzip, while loading one on
  * demand behind <Suspense> cost 300 ms on first render (React throttles revealing a boundary).
- * The metrics pages are the exception: uPlot (about 20 KB gzip) is loaded only when one opens.
+ * The metrics pages are the exception: uPlot (about 20 KB gzip) is loaded only when one opens;
+ * so are the workflow builder and run view, with the canvas library and dagre.
  */
 type PageProps = { params: Record<string, string> };
 
 const ServiceMetricsPage = lazy(() => import('./pages/operator/metrics.js').then((module) => ({ default: module.ServiceMetricsPage })));
 const ServerMetricsPage = lazy(() => import('./pages/operator/metrics.js').then((module) => ({ default: module.ServerMetricsPage })));
+
+const NewWorkflowPage = lazy(() => import('./pages/workflows/workflow.js').then((module) => ({ default: module.NewWorkflowPage })));
+const WorkflowPage = lazy(() => import('./pages/workflows/workflow.js').then((module) => ({ default: module.WorkflowPage })));
+const WorkflowRunPage = lazy(() => import('./pages/workflows/run.js').then((module) => ({ default: module.WorkflowRunPage })));
 
 const routes: { pattern: string; Page: ComponentType<PageProps> }[] = [
   { pattern: '/servers', Page: ServersPage },
@@ -51,6 +57,10 @@ const routes: { pattern: string; Page: ComponentType<PageProps> }[] = [
   { pattern: '/services/:serviceId/logs', Page: LogsPage },
   { pattern: '/services/:serviceId/metrics', Page: ServiceMetricsPage },
   { pattern: '/servers/:serverId/metrics', Page: ServerMetricsPage },
+  { pattern: '/projects/:projectId/workflows', Page: WorkflowsPage },
+  { pattern: '/projects/:projectId/workflows/new', Page: NewWorkflowPage },
+  { pattern: '/workflows/:workflowId', Page: WorkflowPage },
+  { pattern: '/workflow-runs/:runId', Page: WorkflowRunPage },
   { pattern: '/alerts', Page: AlertsPage },
   { pattern: '/members', Page: MembersPage },
   { pattern: '/tokens', Page: TokensPage },

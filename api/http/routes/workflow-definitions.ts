@@ -8,6 +8,7 @@ import {
   hasUnfinishedRun,
   insertWorkflow,
   listWorkflowRuns,
+  listWorkflowVersions,
   listWorkflows,
   servicesOfProjectAmong,
   updateWorkflow,
@@ -18,7 +19,7 @@ import { recordAudit } from '../../../control/audit.js';
 import { scopeOf } from '../../../control/caller.js';
 import { ApiProblem } from '../../../control/problem.js';
 import type { Platform } from '../../../control/platform.js';
-import { workflowResource, workflowRunResource } from '../../../control/resources/workflow.js';
+import { workflowResource, workflowRunResource, workflowVersionResource } from '../../../control/resources/workflow.js';
 import { dagTemporalOf, deleteSchedule, syncSchedule } from '../../../control/dag/schedules.js';
 import { insertWorkflowVersion } from '../../../db/queries/workflow-runs.js';
 import { defineRoute, registryRoute, WithMeta } from '../routing.js';
@@ -164,10 +165,17 @@ export const workflowDefinitionRoutes: FastifyPluginAsync<{ platform: Platform }
     });
   });
 
+  defineRoute(app, registryRoute('listWorkflowVersions'), { permission: 'read' }, async ({ params, query, caller }) => {
+    const workflow = await workflowById(db, scopeOf(caller), params.workflowId);
+    if (!workflow) throw notFound(params.workflowId);
+    const page = await listWorkflowVersions(db, workflow.id, { page: query.page, perPage: query.per_page });
+    return new WithMeta(page.rows.map(workflowVersionResource), { total: page.total, page: query.page, per_page: query.per_page });
+  });
+
   defineRoute(app, registryRoute('listWorkflowRuns'), { permission: 'read' }, async ({ params, query, caller }) => {
     const workflow = await workflowById(db, scopeOf(caller), params.workflowId);
     if (!workflow) throw notFound(params.workflowId);
-    const page = await listWorkflowRuns(db, workflow.id, { page: query.page, perPage: query.per_page, status: query.status });
+    const page = await listWorkflowRuns(db, workflow.id, { page: query.page, perPage: query.per_page, status: query.status, triggerType: query.trigger_type });
     return new WithMeta(page.rows.map((row) => workflowRunResource(row, platform.temporal)), { total: page.total, page: query.page, per_page: query.per_page });
   });
 

@@ -11,7 +11,19 @@ import type {
   MemberRole,
   MyOrganization,
 } from '../../../contracts/api/access.js';
-import type { AlertIncident, AlertRule, CreateAlertRule, IncidentStatus, UpdateAlertRule } from '../../../contracts/api/automation.js';
+import type {
+  AlertIncident,
+  AlertRule,
+  CreateAlertRule,
+  CreateWorkflow,
+  IncidentStatus,
+  UpdateAlertRule,
+  UpdateWorkflow,
+  Workflow,
+  WorkflowRun,
+  WorkflowRunStatus,
+  WorkflowVersion,
+} from '../../../contracts/api/automation.js';
 import type { ExecRequest, ExecResult } from '../../../contracts/api/exec.js';
 import type { ErrorGroup, IssueEvent, MetricSeries, Trace, TraceSummary } from '../../../contracts/api/observability.js';
 import type { IssueSort, LogQuery, ServerMetricsQuery } from '../../../contracts/api/queries.js';
@@ -24,6 +36,7 @@ import type {
   PutEnvVars,
   UpdateService,
 } from '../../../contracts/api/requests.js';
+import type { TriggerType } from '../../../contracts/api/resources.js';
 import type {
   Deployment,
   DeploymentDetail,
@@ -130,4 +143,25 @@ export const tokens = {
 export const auditLogs = {
   list: (query: Optional<Pick<AuditLogQuery, 'action' | 'resource_type' | 'user_id'>> & { per_page: number }) =>
     apiCall<AuditLogEntry[]>('GET', '/audit-logs', { query }),
+};
+
+export type RunFilter = { status?: WorkflowRunStatus | undefined; trigger_type?: TriggerType | undefined; per_page: number };
+
+export const workflows = {
+  list: (projectId: string) => apiCall<Workflow[]>('GET', `/projects/${id(projectId)}/workflows`, { query: { per_page: 100 } }),
+  get: (workflowId: string) => apiCall<Workflow>('GET', `/workflows/${id(workflowId)}`),
+  create: (projectId: string, body: CreateWorkflow) => apiCall<Workflow>('POST', `/projects/${id(projectId)}/workflows`, { body }),
+  update: (workflowId: string, body: UpdateWorkflow) => apiCall<Workflow>('PATCH', `/workflows/${id(workflowId)}`, { body }),
+  versions: (workflowId: string) => apiCall<WorkflowVersion[]>('GET', `/workflows/${id(workflowId)}/versions`, { query: { per_page: 100 } }),
+  runs: (workflowId: string, query: RunFilter) => apiCall<WorkflowRun[]>('GET', `/workflows/${id(workflowId)}/runs`, { query }),
+  start: (workflowId: string) => apiCall<WorkflowRun>('POST', `/workflows/${id(workflowId)}/runs`, { body: {} }),
+  pause: (workflowId: string) => apiCall<Workflow>('POST', `/workflows/${id(workflowId)}/schedule/pause`),
+  resume: (workflowId: string) => apiCall<Workflow>('POST', `/workflows/${id(workflowId)}/schedule/resume`),
+};
+
+export const workflowRuns = {
+  get: (runId: string) => apiCall<WorkflowRun>('GET', `/workflow-runs/${id(runId)}`),
+  cancel: (runId: string) => apiCall<WorkflowRun>('POST', `/workflow-runs/${id(runId)}/cancel`),
+  decide: (runId: string, nodeId: string, decision: 'approve' | 'reject') =>
+    apiCall<WorkflowRun>('POST', `/workflow-runs/${id(runId)}/nodes/${id(nodeId)}/${decision}`, { body: {} }),
 };

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { io, type Socket } from 'socket.io-client';
-import { LIVE_PATH, liveEvents, type LiveAck, type LiveDeploymentEvent, type LiveIssue, type LiveRoom } from '../../../contracts/live.js';
+import { LIVE_PATH, liveEvents, type LiveAck, type LiveDeploymentEvent, type LiveIssue, type LiveRoom, type LiveWorkflowRun } from '../../../contracts/live.js';
 
 /*
  * One socket.io connection per tab, authenticated by the session cookie (same origin). Rooms are
@@ -85,4 +85,9 @@ export function useDeploymentEvents(room: LiveRoom | null, onEvent: (message: Li
 /** Every `issue` of a project's `project_issues` room: an issue seen for the first time, or whose status changed. */
 export function useProjectIssues(projectId: string, onIssue: (message: LiveIssue) => void, onResync: () => void): void {
   useLiveRoom<LiveIssue>({ kind: 'project_issues', id: projectId }, liveEvents.issue, (message) => message.project_id === projectId, onIssue, onResync);
+}
+
+/** The whole run, each time the worker records a node's change or the run's status. */
+export function useWorkflowRunUpdates(runId: string, onRun: (message: LiveWorkflowRun) => void, onResync: () => void): void {
+  useLiveRoom<LiveWorkflowRun>({ kind: 'workflow_run', id: runId }, liveEvents.workflowRun, (message) => message.run.id === runId, onRun, onResync);
 }

@@ -24,4 +24,5 @@ export const serviceTabs = (serviceId: string) => [
 export const projectTabs = (projectId: string) => [
   { to: `/projects/${projectId}`, label: 'Services' },
   { to: `/projects/${projectId}/issues`, label: 'Issues' },
+  { to: `/projects/${projectId}/workflows`, label: 'Workflows' },
 ];
