@@ -184,6 +184,9 @@ export const expectedTriggers: Record<string, string> = {
     'CREATE TRIGGER error_groups_changed AFTER INSERT OR UPDATE OF status ON public.error_groups FOR EACH ROW EXECUTE FUNCTION notify_issue_changed()',
   org_members_auth_changed:
     'CREATE TRIGGER org_members_auth_changed AFTER DELETE OR UPDATE OF org_id, user_id, role ON public.org_members FOR EACH STATEMENT EXECUTE FUNCTION notify_auth_changed()',
+  // 0018_workflow_run_notifications
+  workflow_runs_changed:
+    'CREATE TRIGGER workflow_runs_changed AFTER INSERT OR UPDATE ON public.workflow_runs FOR EACH ROW EXECUTE FUNCTION notify_workflow_run_changed()',
 };
 
 /** Functions as `name: return type / language`. */
@@ -195,6 +198,7 @@ export const expectedFunctions: Record<string, string> = {
   notify_projects_changed: 'trigger / plpgsql',
   notify_auth_changed: 'trigger / plpgsql',
   notify_issue_changed: 'trigger / plpgsql',
+  notify_workflow_run_changed: 'trigger / plpgsql',
 };
 
 export const expectedExtensions = ['pgcrypto', 'uuid-ossp'];
