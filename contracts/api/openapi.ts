@@ -170,15 +170,25 @@ const apiVersionHeaders = { [API_VERSION_HEADER]: { $ref: '#/components/headers/
 const jsonContent = (schema: JsonSchema) => ({ 'application/json': { schema } });
 
 /*
- * OpenAPI 3.1 cannot type the events of a stream; the document names each `event:` and the schema
- * of its JSON `data:` line, so a client can still validate what it reads.
+ * OpenAPI 3.1 cannot type a stream's `data:` per event; the schema describes one event as parsed
+ * (its `event:` name, its `data:` text, as OpenAPI 3.2's `itemSchema` and SSE-aware clients such as
+ * schemathesis read it), and `x-events` names the schema of each event's JSON `data`.
  */
 const eventStreamResponse = (events: [string, JsonSchema][]) => ({
   description: `Server-Sent Events: ${events.map(([event]) => `\`${event}\``).join(', ')}, each with one JSON \`data\` line; the stream ends after \`done\` or \`error\``,
   headers: apiVersionHeaders,
   content: {
     'text/event-stream': {
-      schema: { type: 'string' },
+      schema: {
+        type: 'object',
+        properties: {
+          event: { type: 'string', enum: events.map(([event]) => event) },
+          data: { type: 'string', description: 'JSON, of the schema x-events names for the event' },
+          id: { type: 'string' },
+          retry: { type: 'integer' },
+        },
+        required: ['event', 'data'],
+      },
       'x-events': Object.fromEntries(events),
     },
   },

@@ -8,6 +8,9 @@ import type { TestRegistry } from '../support/docker.js';
 
 /* The UI tests' browser: Debian's Chromium (installed by `npm test`'s set-up), driven by playwright-core. */
 
+/** A fresh clone's first page under Vite waits for it to pre-bundle the UI's dependencies: minutes on a busy 2-core machine. */
+export const FIRST_PAGE_TIMEOUT_MS = 180_000;
+
 export const SCREENSHOT_DIR = path.resolve('test-artifacts/ui');
 
 export const viewports = {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startTestApi } from '../support/platform.js';
-import { launchBrowser } from './browser.js';
+import { FIRST_PAGE_TIMEOUT_MS, launchBrowser } from './browser.js';
 
 /*
  * `syntra dev` runs the API with SYNTRA_UI=dev: Vite in middleware mode inside the API process,
@@ -64,11 +64,11 @@ describe('the UI in development (SYNTRA_UI=dev)', () => {
       });
       page.on('pageerror', (error) => refused.push(error.message));
       await page.goto(baseUrl);
-      await page.getByRole('heading', { name: 'Sign in to Syntra' }).waitFor();
+      await page.getByRole('heading', { name: 'Sign in to Syntra' }).waitFor({ timeout: FIRST_PAGE_TIMEOUT_MS });
       await expect.poll(() => logged.some((text) => text.includes('[vite] connected'))).toBe(true);
       expect(refused).toEqual([]);
     } finally {
       await browser.close();
     }
-  });
+  }, FIRST_PAGE_TIMEOUT_MS + 30_000);
 });

@@ -8,7 +8,7 @@ import { thisMachineFileName, thisMachineName } from '../../cli/this-machine.js'
 import { freePort } from '../../engines/ports.js';
 import { devSandbox, startDev, stopDev, type DevSandbox, type RunningDev } from '../support/dev-process.js';
 import { ensureDockerd, removeManaged, startTestRegistry, type TestRegistry } from '../support/docker.js';
-import { fillImageService, launchBrowser, screenshot, viewports } from './browser.js';
+import { FIRST_PAGE_TIMEOUT_MS, fillImageService, launchBrowser, screenshot, viewports } from './browser.js';
 
 /*
  * A newcomer's first hour: `syntra dev` on a fresh data folder with a Docker Engine answering,
@@ -18,7 +18,6 @@ import { fillImageService, launchBrowser, screenshot, viewports } from './browse
  */
 
 const SERVER_ONLINE_TIMEOUT_MS = 60_000;
-const FIRST_PAGE_TIMEOUT_MS = 180_000;
 const RUNNING_TIMEOUT_MS = 120_000;
 const loginLinkPattern = /(http:\/\/[^\s"]+\/api\/v1\/auth\/link\/[A-Za-z0-9_-]+)/;
 
@@ -64,7 +63,6 @@ describe('a first deploy on this machine', () => {
     const link = loginLinkPattern.exec(dev!.output)?.[1];
     expect(link, 'the first start logs a login link').toBeDefined();
     await page.goto(link!);
-    // A fresh clone's first page waits for Vite to pre-bundle the UI's dependencies: minutes on a busy 2-core machine.
     await page.getByRole('heading', { name: 'Projects' }).waitFor({ timeout: FIRST_PAGE_TIMEOUT_MS });
     await page.getByRole('link', { name: 'Servers' }).click();
     const row = page.locator(`tr[data-server="${thisMachineName}"]`);
