@@ -9,6 +9,7 @@ import { registerLogsCommand } from './logs.js';
 import { registerOpenCommand } from './open.js';
 import { registerOperationCommands } from './operations.js';
 import type { GlobalOptions } from './session.js';
+import { registerWorkflowCommands } from './workflows.js';
 
 /** The commands for people using a control plane: each speaks the REST API through cli/client/. */
 export function registerUserCommands(program: Command, globals: () => GlobalOptions): void {
@@ -22,4 +23,5 @@ export function registerUserCommands(program: Command, globals: () => GlobalOpti
   registerPlatformVariables(env);
   registerIssuesCommand(program, globals);
   registerOpenCommand(program, globals);
+  registerWorkflowCommands(program, globals);
 }

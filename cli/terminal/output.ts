@@ -31,6 +31,8 @@ export function printTable(headers: string[], rows: string[][]): void {
 
 const statusColors: Record<string, (text: string) => string> = {
   running: colors.green,
+  succeeded: colors.green,
+  waiting_approval: colors.yellow,
   online: colors.green,
   failed: colors.red,
   error: colors.red,
