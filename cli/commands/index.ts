@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerPlatformVariables } from '../platform-commands.js';
 import { registerAuthCommands } from './auth.js';
+import { registerCompletionCommand } from './completion.js';
 import { registerEnvCommands } from './env-vars.js';
 import { registerExecCommand } from './exec.js';
 import { registerIssuesCommand } from './issues.js';
@@ -24,4 +25,5 @@ export function registerUserCommands(program: Command, globals: () => GlobalOpti
   registerIssuesCommand(program, globals);
   registerOpenCommand(program, globals);
   registerWorkflowCommands(program, globals);
+  registerCompletionCommand(program);
 }
