@@ -1,17 +1,20 @@
-import type { DagNodeResult, Workflow, WorkflowRun, WorkflowRunStatus } from '../../contracts/api/automation.js';
+import type { DagNodeResult, DagNodeState, Workflow, WorkflowRun, WorkflowRunStatus } from '../../contracts/api/automation.js';
 import type { WorkflowNode } from '../../contracts/api/dag-definition.js';
-import { colors, shortId, statusText } from '../terminal/output.js';
+import { colors, shortId, statusText, takesEscapes } from '../terminal/output.js';
+import { progressView } from '../terminal/progress.js';
 import { ExitWith, exitCodes } from '../terminal/exit-codes.js';
 import type { Session } from './session.js';
 
 /*
  * A DAG run followed to its end by polling `GET /workflow-runs/:id` (runs have no live room):
  * a line whenever a node changes state or starts another attempt, its duration when it ends, and
- * for an approval node what it asks and how to decide it. Ctrl-C stops watching; the run goes on.
+ * for an approval node what it asks and how to decide it; at a terminal a live bar of the nodes
+ * settled. Ctrl-C stops watching; the run goes on.
  */
 
 const POLL_INTERVAL_MS = 1_000;
 const finalStatuses: ReadonlySet<WorkflowRunStatus> = new Set(['succeeded', 'failed', 'cancelled']);
+const settledStates: ReadonlySet<DagNodeState> = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
 
 const seconds = (from: string | null, to: string | null) => (from && to ? `${((Date.parse(to) - Date.parse(from)) / 1000).toFixed(1)}s` : null);
 
@@ -21,13 +24,14 @@ function nodeLabel(node: WorkflowNode | undefined, id: string): string {
 
 export interface RunWatchOptions {
   /** Where progress goes: stdout, or stderr when stdout carries --json. */
-  write: (line: string) => void;
+  stream: NodeJS.WriteStream;
   workflowLabel: string;
 }
 
 /** What changed in one node since the last look, as a line; null when nothing did. */
 function changeLine(id: string, node: WorkflowNode | undefined, result: DagNodeResult, before: DagNodeResult | undefined, runId: string): string | null {
-  if (before && before.state === result.state && before.attempts === result.attempts) return null;
+  // A failed attempt about to be retried keeps its state and count: its error is the change.
+  if (before && before.state === result.state && before.attempts === result.attempts && before.error?.message === result.error?.message) return null;
   const maxAttempts = node?.retry?.max_attempts ?? 1;
   const details: string[] = [];
   // While a node runs, an error is its last attempt's, and the interpreter is about to retry.
@@ -47,6 +51,7 @@ function changeLine(id: string, node: WorkflowNode | undefined, result: DagNodeR
 export async function watchWorkflowRun(api: Session, started: WorkflowRun, workflow: Workflow, options: RunWatchOptions): Promise<WorkflowRun> {
   const nodes = new Map(workflow.definition.nodes.map((node) => [node.id, node]));
   const seen = new Map<string, DagNodeResult>();
+  const view = progressView(options.stream, takesEscapes(options.stream));
   const show = (run: WorkflowRun) => {
     // Definition order first, so parallel branches print in a stable order.
     const ids = [...new Set([...nodes.keys(), ...Object.keys(run.step_results)])];
@@ -55,8 +60,10 @@ export async function watchWorkflowRun(api: Session, started: WorkflowRun, workf
       if (!result) continue;
       const line = changeLine(id, nodes.get(id), result, seen.get(id), run.id);
       seen.set(id, result);
-      if (line) options.write(line);
+      if (line) view.log(line);
     }
+    const settled = Object.values(run.step_results).filter((result) => settledStates.has(result.state)).length;
+    view.progress(`nodes ${settled}/${nodes.size}`, Math.round((settled / Math.max(nodes.size, 1)) * 100));
   };
 
   let detached = false;
@@ -71,12 +78,14 @@ export async function watchWorkflowRun(api: Session, started: WorkflowRun, workf
       if (finalStatuses.has(run.status)) return run;
       await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
       if (detached) {
+        view.clear();
         process.stderr.write(`Stopped watching; run ${shortId(run.id)} goes on. \`syntra workflows runs ${options.workflowLabel}\` shows how it ends.\n`);
         throw new ExitWith(exitCodes.detached);
       }
       run = await api.call('getWorkflowRun', { params: { runId: run.id } });
     }
   } finally {
+    view.clear();
     process.off('SIGINT', onInterrupt);
   }
 }

@@ -55,14 +55,15 @@ export function registerWorkflowCommands(program: Command, globals: () => Global
     .action(async (name: string, options: { input?: Record<string, string>; wait?: boolean; json?: boolean }) => {
       const api = await connect(globals());
       const found = await findWorkflow(api, name);
-      const write = (line: string) => (options.json ? process.stderr : process.stdout).write(`${line}\n`);
+      const stream = options.json ? process.stderr : process.stdout;
+      const write = (line: string) => stream.write(`${line}\n`);
       const run = await api.call('startWorkflowRun', { params: { workflowId: found.workflow.id }, body: options.input ? { inputs: options.input } : {} });
       write(`${label(found)}: run ${run.id} ${statusText(run.status)} (version ${run.version ?? found.workflow.version})`);
       if (!options.wait) {
         if (options.json) printJson(run);
         return;
       }
-      const ended = await watchWorkflowRun(api, run, found.workflow, { write, workflowLabel: label(found) });
+      const ended = await watchWorkflowRun(api, run, found.workflow, { stream, workflowLabel: label(found) });
       if (options.json) printJson(ended);
       const code = reportRunOutcome(ended, found.workflow, label(found), write);
       if (code !== 0) throw new ExitWith(code);

@@ -57,7 +57,7 @@ beforeAll(async () => {
   };
   await define('release', {
     nodes: [
-      { id: 'call', name: 'ping the shop', step: { type: 'http_request', method: 'GET', url: `${flakyUrl}/?key=release&fail=1` }, retry: { max_attempts: 3, initial_interval_seconds: 2 } },
+      { id: 'call', name: 'ping the shop', step: { type: 'http_request', method: 'GET', url: `${flakyUrl}/?key=release&fail=1` }, retry: { max_attempts: 3, initial_interval_seconds: 3 } },
       { id: 'check', step: { type: 'condition', left: '{{ nodes.call.output.status }}', operator: 'equals', right: '200' } },
       { id: 'settle', step: { type: 'wait', seconds: 1 } },
     ],
@@ -103,7 +103,7 @@ describe('syntra workflows', () => {
     const run = await home.run(['workflows', 'run', 'release', '--wait'], { env: ci });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`^${projectSlug}/release: run [0-9a-f-]{36} running \\(version 1\\)$`, 'm'));
-    // The first attempt failed (fail=1), seen during the 2 s before the retry; the second of three succeeded.
+    // The first attempt failed (fail=1), seen during the 3 s before the retry; the second of three succeeded.
     expect(run.stdout).toMatch(/^\d\d:\d\d:\d\d call \(ping the shop\) running {2}attempt 1 of 3 failed, UNEXPECTED_STATUS: GET \S+ answered 500, retrying$/m);
     expect(run.stdout).toMatch(/^\d\d:\d\d:\d\d call \(ping the shop\) succeeded {2}attempt 2 of 3, \d+\.\ds$/m);
     expect(run.stdout).toMatch(/^\d\d:\d\d:\d\d check succeeded {2}\d+\.\ds$/m);
