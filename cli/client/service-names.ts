@@ -9,7 +9,7 @@ import type { ApiClient } from './api-client.js';
  * thing, is a UsageError that lists what would have matched.
  */
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Every page of the caller's projects. */
 export async function allProjects(api: ApiClient): Promise<Project[]> {

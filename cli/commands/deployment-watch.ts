@@ -2,7 +2,8 @@ import type { DeploymentDetail, DeploymentEvent, DeploymentStatus } from '../../
 import type { LiveDeploymentEvent, LiveLogLines } from '../../contracts/live.js';
 import { liveEvents } from '../../contracts/live.js';
 import { openLive } from '../client/live.js';
-import { colors, onTerminal, shortId, statusText } from '../terminal/output.js';
+import { colors, onTerminal, shortId, statusText, takesEscapes } from '../terminal/output.js';
+import { plainBar, progressView } from '../terminal/progress.js';
 import { ask, interactive } from '../terminal/prompt.js';
 import { ExitWith, exitCodes } from '../terminal/exit-codes.js';
 import type { Session } from './session.js';
@@ -16,39 +17,38 @@ import type { Session } from './session.js';
  */
 
 const REREAD_INTERVAL_MS = 5_000;
-const PROGRESS_BAR_WIDTH = 20;
 const finalStatuses: ReadonlySet<DeploymentStatus> = new Set(['running', 'failed', 'rolled_back', 'cancelled']);
 
 export const deploymentSucceeded = (deployment: { status: DeploymentStatus }) => deployment.status === 'running';
 
-function progressBar(percent: number): string {
-  const filled = Math.round((percent / 100) * PROGRESS_BAR_WIDTH);
-  const [full, empty] = onTerminal ? ['█', '░'] : ['#', '.'];
-  return `[${full.repeat(filled)}${empty.repeat(PROGRESS_BAR_WIDTH - filled)}] ${String(percent).padStart(3)}%`;
-}
-
-function eventLine(event: DeploymentEvent): string {
+/** One report as a line: at a terminal its percent only, the live bar beneath showing it. */
+function eventLine(event: DeploymentEvent, live: boolean): string {
   const time = colors.dim(event.at.slice(11, 19));
-  const progress = event.progress_percent === null ? '' : ` ${progressBar(event.progress_percent)}`;
+  const percent = event.progress_percent;
+  const progress = percent === null ? '' : live ? ` ${percent}%` : ` ${plainBar(percent)}`;
   const phase = event.phase ? ` ${event.phase}` : '';
   return `${time} ${statusText(event.status).padEnd(onTerminal ? 25 : 15)}${phase}${progress} ${event.message}`.trimEnd();
 }
 
 export interface WatchOptions {
   /** Where progress goes: stdout, or stderr when stdout carries --json. */
-  write: (line: string) => void;
+  stream: NodeJS.WriteStream;
   serviceLabel: string;
 }
 
 export async function watchDeployment(api: Session, deploymentId: string, serviceId: string, options: WatchOptions): Promise<DeploymentDetail> {
-  const { write } = options;
+  const view = progressView(options.stream, takesEscapes(options.stream));
+  const write = view.log;
   const shown = new Set<string>();
   const problems = new Set<string>();
   const show = (event: DeploymentEvent) => {
     if (shown.has(event.id)) return;
     shown.add(event.id);
-    write(eventLine(event));
+    write(eventLine(event, view.live));
     for (const line of event.logs) write(colors.dim(`    ${line}`));
+    // A report without a percent starts a phase that has none: the bar of the last one goes.
+    if (event.progress_percent === null) view.clear();
+    else view.progress(event.phase ?? event.status, event.progress_percent);
   };
 
   return new Promise<DeploymentDetail>((resolve, reject) => {
@@ -65,6 +65,7 @@ export async function watchDeployment(api: Session, deploymentId: string, servic
       clearInterval(timer);
       process.off('SIGINT', onInterrupt);
       live.close();
+      view.clear();
       outcome();
     };
     const reread = async () => {
@@ -102,6 +103,7 @@ export async function watchDeployment(api: Session, deploymentId: string, servic
         });
       if (!interactive() || asking) return detach();
       asking = true;
+      view.clear();
       const answer = (await ask(`\nCancel deployment ${shortId(deploymentId)}, or only stop watching? [c]ancel / [d]etach: `)).toLowerCase();
       asking = false;
       if (!answer.startsWith('c')) return detach();

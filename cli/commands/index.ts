@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerPlatformVariables } from '../platform-commands.js';
 import { registerAuthCommands } from './auth.js';
+import { registerCompletionCommand } from './completion.js';
 import { registerEnvCommands } from './env-vars.js';
 import { registerExecCommand } from './exec.js';
 import { registerIssuesCommand } from './issues.js';
@@ -9,6 +10,7 @@ import { registerLogsCommand } from './logs.js';
 import { registerOpenCommand } from './open.js';
 import { registerOperationCommands } from './operations.js';
 import type { GlobalOptions } from './session.js';
+import { registerWorkflowCommands } from './workflows.js';
 
 /** The commands for people using a control plane: each speaks the REST API through cli/client/. */
 export function registerUserCommands(program: Command, globals: () => GlobalOptions): void {
@@ -22,4 +24,6 @@ export function registerUserCommands(program: Command, globals: () => GlobalOpti
   registerPlatformVariables(env);
   registerIssuesCommand(program, globals);
   registerOpenCommand(program, globals);
+  registerWorkflowCommands(program, globals);
+  registerCompletionCommand(program);
 }

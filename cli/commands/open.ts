@@ -1,15 +1,13 @@
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { ApiFailure } from '../client/api-client.js';
-import { findProject, findService } from '../client/service-names.js';
+import { findProject, findService, uuidPattern } from '../client/service-names.js';
 import { printLine } from '../terminal/output.js';
 import { interactive } from '../terminal/prompt.js';
 import { UsageError } from '../usage-error.js';
 import { connect, type GlobalOptions, type Session } from './session.js';
 
 /* `syntra open [what]`: the UI's page for a thing, served by the control plane at its own URL. */
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function exists(lookup: () => Promise<unknown>): Promise<boolean> {
   try {

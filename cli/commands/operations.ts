@@ -20,7 +20,8 @@ const label = ({ project, service }: NamedService) => `${project.slug}/${service
 
 /** Follows a started deployment unless --no-wait, and ends the command with its exit code. */
 async function follow(api: Session, deployment: Deployment, found: NamedService, options: WaitOptions): Promise<void> {
-  const write = (line: string) => (options.json ? process.stderr : process.stdout).write(`${line}\n`);
+  const stream = options.json ? process.stderr : process.stdout;
+  const write = (line: string) => stream.write(`${line}\n`);
   const started = `${label(found)}: deployment ${deployment.id} ${statusText(deployment.status)}`;
   if (!options.wait) {
     write(started);
@@ -28,7 +29,7 @@ async function follow(api: Session, deployment: Deployment, found: NamedService,
     return;
   }
   // Watching first: from the line a person sees on, Ctrl-C asks instead of ending the command.
-  const watching = watchDeployment(api, deployment.id, found.service.id, { write, serviceLabel: label(found) });
+  const watching = watchDeployment(api, deployment.id, found.service.id, { stream, serviceLabel: label(found) });
   write(started);
   const detail = await watching;
   if (options.json) printJson(detail);

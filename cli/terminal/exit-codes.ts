@@ -10,6 +10,8 @@ export const exitCodes = {
   usage: 2,
   /** The deployment (or rollback) ended failed, rolled_back or cancelled. */
   deploymentFailed: 3,
+  /** A workflow run (followed with --wait) ended failed or cancelled: the same meaning for a DAG run. */
+  runFailed: 3,
   /** Stopped watching on Ctrl-C; the operation goes on in the control plane. */
   detached: 130,
 } as const;

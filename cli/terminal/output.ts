@@ -6,7 +6,9 @@ import pc from 'picocolors';
  * the API's resources as the contract shapes them, one document per command.
  */
 
-export const onTerminal = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+/** A terminal that takes escape codes: colours and redrawn progress. */
+export const takesEscapes = (stream: NodeJS.WriteStream) => Boolean(stream.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+export const onTerminal = takesEscapes(process.stdout);
 export const colors = pc.createColors(onTerminal);
 
 export function printJson(value: unknown): void {
@@ -31,6 +33,8 @@ export function printTable(headers: string[], rows: string[][]): void {
 
 const statusColors: Record<string, (text: string) => string> = {
   running: colors.green,
+  succeeded: colors.green,
+  waiting_approval: colors.yellow,
   online: colors.green,
   failed: colors.red,
   error: colors.red,
