@@ -69,6 +69,9 @@ export function testPrerequisites(toolsDir: string): Prerequisite[] {
       elsewhere: `Chromium at ${chromiumPath}`,
       present: async () => existsSync(chromiumPath),
     },
+    // The CLI's completion scripts are checked by the shells that run them.
+    { name: 'zsh', debianPackage: 'zsh', elsewhere: 'zsh on PATH', present: async () => (await onPath('zsh')) !== null },
+    { name: 'fish', debianPackage: 'fish', elsewhere: 'fish on PATH', present: async () => (await onPath('fish')) !== null },
   ];
 }
 
