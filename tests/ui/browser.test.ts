@@ -11,6 +11,7 @@ import { addMember, bootstrappedOrganization, otherOrganization } from '../suppo
 import { ensureDockerd, removeManaged, startTestRegistry, type TestRegistry } from '../support/docker.js';
 import { startTestApi } from '../support/platform.js';
 import { containersOf, privateTemporalConfig, startInProcessWorker } from '../operations/stack.js';
+import { seriousViolations } from './accessibility.js';
 import { buildUi, fillImageService, launchBrowser, screenshot, viewports } from './browser.js';
 
 /*
@@ -48,7 +49,8 @@ beforeAll(async () => {
   baseUrl = await api.app.listen({ port: 0, host: '127.0.0.1' });
   worker = await startInProcessWorker(api.platform, temporal.taskQueue);
   browser = await launchBrowser();
-  context = await browser.newContext({ viewport: viewports.laptop });
+  // bypassCSP: the app's policy allows only its own scripts, and axe-core is injected by the test.
+  context = await browser.newContext({ viewport: viewports.laptop, bypassCSP: true });
   page = await context.newPage();
   page.on('pageerror', (error) => pageErrors.push(error.message));
   // The browser logs every 4xx answer too; those the UI shows on purpose (a wrong token) are not errors.
@@ -67,6 +69,12 @@ afterAll(async () => {
   await registry?.cleanup();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
+
+/** A screenshot for the record, and no serious or critical axe-core violation on the page as it is. */
+async function expectAccessible(name: string): Promise<void> {
+  await screenshot(page, name);
+  expect(await seriousViolations(page), name).toEqual([]);
+}
 
 /** The service page's latest deployment, by the status its badge shows. */
 const latestStatus = () => page.getByTestId('active-deployment').locator('.page-head [data-status]');
@@ -98,7 +106,7 @@ describe('the web UI in Chromium', () => {
     await page.getByLabel('User token').fill('syn_usr_wrong');
     await page.getByLabel('User token').press('Enter');
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('Sign-in failed');
-    await screenshot(page, 'login');
+    await expectAccessible('login');
     await page.getByLabel('User token').fill(api.ownerToken);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Projects' }).waitFor();
@@ -145,13 +153,13 @@ describe('the web UI in Chromium', () => {
     const problem = row.getByRole('list', { name: 'Problems' }).getByRole('listitem');
     await expect.poll(() => problem.textContent(), { timeout: 15_000 }).toContain("Critical: Containers cannot reach the agent's telemetry receiver");
     expect(await problem.textContent()).toContain('SYNTRA_AGENT_TELEMETRY_HOST');
-    await screenshot(page, 'servers');
+    await expectAccessible('servers');
   });
 
   it('creates a project and an image service, showing form errors beside their fields first', async () => {
     await page.getByRole('link', { name: 'Projects' }).click();
     await page.getByLabel('Project name').fill('Shop');
-    await screenshot(page, 'projects');
+    await expectAccessible('projects');
     await page.getByLabel('Project name').press('Enter');
     await page.getByRole('heading', { name: 'Shop' }).waitFor();
     await page.getByRole('link', { name: 'New service' }).click();
@@ -161,7 +169,7 @@ describe('the web UI in Chromium', () => {
     await page.getByRole('button', { name: 'Create service' }).click();
     await expect.poll(() => page.locator('.field-invalid').count()).toBeGreaterThan(0);
     expect(await page.getByText('Must be a whole number').count()).toBe(1);
-    await screenshot(page, 'service-form-errors');
+    await expectAccessible('service-form-errors');
 
     await fillImageService(page, registry);
     await page.getByLabel('Variables').fill('GREETING=hello');
@@ -170,7 +178,7 @@ describe('the web UI in Chromium', () => {
     serviceId = new URL(page.url()).pathname.split('/')[2]!;
     await page.getByRole('link', { name: 'Project', exact: true }).click();
     await page.getByRole('link', { name: 'web' }).waitFor();
-    await screenshot(page, 'project');
+    await expectAccessible('project');
     await page.getByRole('link', { name: 'web' }).click();
     await page.getByRole('heading', { name: 'web' }).waitFor();
     projectSlug = (await api.platform.db.selectFrom('projects').select('slug').where('name', '=', 'Shop').executeTakeFirst())?.slug;
@@ -186,7 +194,7 @@ describe('the web UI in Chromium', () => {
     await expect.poll(() => latestStatus().getAttribute('data-status'), { timeout: LIVE_TIMEOUT_MS, interval: 250 }).toBe('running');
     expect(reloads).toBe(0);
     expect(await page.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('100');
-    await screenshot(page, 'service-running');
+    await expectAccessible('service-running');
   });
 
   it('deploys a broken version and shows the automatic rollback', async () => {
@@ -312,7 +320,7 @@ describe('the web UI in Chromium', () => {
     expect(await page.getByTestId('timeline').locator('li').count()).toBeGreaterThan(2);
     const link = page.getByRole('link', { name: 'Open its workflow in Temporal Web' });
     expect(await link.getAttribute('href')).toMatch(new RegExp(`^${TEMPORAL_WEB_URL}/namespaces/.+/workflows/`));
-    await screenshot(page, 'deployment');
+    await expectAccessible('deployment');
   });
 
   it('switches to another organization of the user and back', async () => {
