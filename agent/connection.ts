@@ -5,12 +5,14 @@ import {
   fromServerProtocolId,
   HelloAckPayload,
   PingPayload,
+  PongPayload,
   TelemetryAckPayload,
   toAgentProtocolId,
   toServerProtocolId,
   type AgentConfig,
   type AgentMessage,
 } from '../contracts/index.js';
+import { LivenessProbe } from '../contracts/websocket/liveness-probe.js';
 import { DEFAULT_SUPERVISOR_OPTIONS, Supervisor } from './supervisor.js';
 import { createCommandDispatcher, type CommandDispatcher } from './commands/index.js';
 import type { AgentContext } from './context.js';
@@ -71,6 +73,7 @@ export class AgentConnection {
   private config: AgentConfig = DEFAULT_AGENT_CONFIG;
   private serverUuid: string;
   private heartbeatTimer: NodeJS.Timeout | null = null;
+  private liveness: LivenessProbe | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private readonly offlineQueue: OutboundMessage[] = [];
   private readonly dispatcher: CommandDispatcher;
@@ -208,9 +211,11 @@ export class AgentConnection {
         else this.log.warn({ issues: ack.error.issues }, 'ignored a malformed telemetry_ack');
         return true;
       }
-      // Nothing to do: pongs answer nothing we track.
-      case 'pong':
+      case 'pong': {
+        const pong = PongPayload.safeParse(payload);
+        if (pong.success) this.liveness?.answered(pong.data.nonce);
         return true;
+      }
       default:
         return false;
     }
@@ -226,6 +231,16 @@ export class AgentConnection {
     for (const message of this.offlineQueue.splice(0)) this.send(message);
     this.telemetry?.beginSession(ack.config, ack.protocol_version);
     const socket = this.socket;
+    // Pinged as often as it beats: a control plane gone silent behind a half-open socket is left for a new connection.
+    this.liveness = new LivenessProbe(
+      ack.config.heartbeat_interval_seconds * 1000,
+      (ping) => this.send({ type: 'ping', payload: ping }),
+      () => {
+        this.log.warn('the control plane answered no ping; reconnecting');
+        socket?.terminate();
+      },
+    );
+    this.liveness.start();
     // The server's running services are taken back before anything reports on or changes them.
     // Without Docker the agent still stays online, so the control plane sees it and its errors;
     // the next session tries again.
@@ -263,6 +278,8 @@ export class AgentConnection {
   /* Log follows write to this socket only; running commands keep going and queue their outcome. */
   private endSession(): void {
     this.ready = false;
+    this.liveness?.stop();
+    this.liveness = null;
     if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = null;
     this.telemetry?.endSession();

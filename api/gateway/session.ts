@@ -24,7 +24,7 @@ import type { SecretCipher } from '../../control/secrets/cipher.js';
 import type { AgentEvents } from './events.js';
 import type { HeartbeatWriter } from './heartbeat-writer.js';
 import { pendingCommandsToSend } from './pending-commands.js';
-import { AgentLiveness } from './liveness.js';
+import { LivenessProbe } from '../../contracts/websocket/liveness-probe.js';
 
 /** Above this a message is refused unread (telemetry batches are the largest legitimate ones). */
 export const maxAgentMessageBytes = 8 * 1024 * 1024;
@@ -56,7 +56,7 @@ export class AgentSession {
   private queue: Promise<void> = Promise.resolve();
   readonly rejected = { count: 0 };
   private rejectionLog = { windowStart: 0, logged: 0, suppressed: 0 };
-  private readonly liveness: AgentLiveness;
+  private readonly liveness: LivenessProbe;
 
   constructor(
     readonly server: ServerRow,
@@ -65,7 +65,7 @@ export class AgentSession {
     private readonly deps: SessionDeps,
   ) {
     socket.on('message', (data, isBinary) => this.enqueue(() => this.receive(data, isBinary)));
-    this.liveness = new AgentLiveness(deps.pingIntervalMs, (ping) => this.send({ type: 'ping', payload: ping }), () => {
+    this.liveness = new LivenessProbe(deps.pingIntervalMs, (ping) => this.send({ type: 'ping', payload: ping }), () => {
       deps.log.warn({ serverId: server.id }, 'agent answered no ping; closing its connection');
       socket.terminate();
     });

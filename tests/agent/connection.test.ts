@@ -13,8 +13,11 @@ import { envelope } from './harness.js';
 const SERVER_UUID = crypto.randomUUID();
 const TOKEN = 'agt_test-token';
 
-/** A stand-in for the gateway: records each connection's headers and every message, validated. */
-async function fakeControlPlane() {
+/**
+ * A stand-in for the gateway: records each connection's headers and every message, validated, and
+ * answers the agent's pings as the gateway does, unless told to fall silent (a half-open socket).
+ */
+async function fakeControlPlane(options: { answerPings: boolean } = { answerPings: true }) {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/agent/ws' });
   await new Promise((resolve) => wss.once('listening', resolve));
   const connections: { socket: WebSocket; request: IncomingMessage; messages: AgentMessage[]; invalid: unknown[]; at: number }[] = [];
@@ -23,8 +26,9 @@ async function fakeControlPlane() {
     connections.push(connection);
     socket.on('message', (data) => {
       const parsed = parseAgentMessage(JSON.parse(data.toString()));
-      if (parsed.success) connection.messages.push(parsed.data);
-      else connection.invalid.push(parsed.error.issues);
+      if (!parsed.success) return void connection.invalid.push(parsed.error.issues);
+      connection.messages.push(parsed.data);
+      if (parsed.data.type === 'ping' && options.answerPings) sendFrame(socket, 'pong', { nonce: parsed.data.payload.nonce, sent_at: new Date().toISOString() });
     });
   });
   const port = (wss.address() as { port: number }).port;
@@ -130,5 +134,28 @@ describe('agent connection', () => {
     // The first retry waits between half and all of the 1 s initial delay.
     expect(second.at - droppedAt).toBeGreaterThanOrEqual(450);
     expect(second.at - droppedAt).toBeLessThan(5_000);
+  });
+
+  it('pings the control plane, and gives a connection whose pings go unanswered up for a new one', async () => {
+    const docker = new Docker({ socketPath: '/nonexistent/docker.sock' });
+    controlPlane = await fakeControlPlane({ answerPings: false });
+    agent = new AgentConnection({ url: controlPlane.url, token: TOKEN, context: { docker, services: new ServiceRegistry(docker), log: pino({ level: 'silent' }) } });
+    agent.start();
+    const first = await until(() => controlPlane!.connections[0]);
+    await until(() => first.messages.find((message) => message.type === 'agent_hello'));
+    sendFrame(first.socket, 'hello_ack', {
+      server_id: `srv_${SERVER_UUID.replaceAll('-', '')}`,
+      accepted: true,
+      server_name: 'silent-control-plane',
+      org_id: crypto.randomUUID(),
+      config: { ...DEFAULT_AGENT_CONFIG, heartbeat_interval_seconds: 1, log_level: 'error' },
+      pending_deployments: [],
+    });
+    // The socket stays open on this side; only the agent's own probe can notice nobody answers.
+    const second = await until(() => controlPlane!.connections[1], 20_000);
+    const pings = first.messages.filter((message) => message.type === 'ping');
+    expect(pings.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(pings.map((ping) => ping.type === 'ping' && ping.payload.nonce)).size).toBe(pings.length);
+    expect(second.at).toBeGreaterThan(first.at);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { missedPongsAllowed } from '../../api/gateway/liveness.js';
+import { missedPongsAllowed } from '../../contracts/websocket/liveness-probe.js';
 import { FakeAgent } from '../support/fake-agent.js';
 import { createOrganization, createServer } from '../support/fixtures.js';
 import { startTestApi } from '../support/platform.js';

@@ -1,19 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import type { PingPayload } from '../../contracts/index.js';
+import type { PingPayload } from '../index.js';
 
-/** Pings in a row an agent may leave unanswered before its connection is given up. */
+/** Pings in a row a peer may leave unanswered before its connection is given up. */
 export const missedPongsAllowed = 2;
 
 /**
- * The control plane's half of the contract's ping/pong. A connection cut by the network (a cable,
- * a NAT that forgot the flow) stays half-open: writes still succeed locally and no close ever
- * comes, so without this the server stayed "online" until the heartbeat sweep noticed (three
- * heartbeat intervals), and outbox commands were marked sent into the void. A ping goes out every
- * interval; when `missedPongsAllowed` of them are outstanding at the next tick, `onSilent` runs
- * (the session terminates the socket: a close handshake would wait for a peer that is not there).
- * Any pong echoing an outstanding nonce proves the agent is there, even a late one.
+ * Either side's half of the contract's ping/pong. A connection cut by the network (a cable, a NAT
+ * that forgot the flow) stays half-open: writes still succeed locally and no close ever comes.
+ * Without pings the control plane kept the server "online" until its heartbeat sweep noticed
+ * (three heartbeat intervals) and marked outbox commands sent into the void, and the agent waited
+ * for TCP to give up before reconnecting. A ping goes out every interval; when
+ * `missedPongsAllowed` of them are outstanding at the next tick, `onSilent` runs (the owner
+ * terminates the socket: a close handshake would wait for a peer that is not there). Any pong
+ * echoing an outstanding nonce proves the peer is there, even a late one.
  */
-export class AgentLiveness {
+export class LivenessProbe {
   private readonly outstanding = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
 
