@@ -120,6 +120,10 @@ describe("the operator's pages in Chromium", () => {
     const cartRow = list.locator('tr', { hasText: 'NotFoundError' });
     expect(await cartRow.getByTestId('event-count').textContent()).toBe('2');
     expect(await list.locator('tr', { hasText: 'PaymentError' }).getByTestId('event-count').textContent()).toBe('1');
+    // Each row's sparkline: its events per hour over the last day, the figures in its label.
+    const sparkline = cartRow.getByRole('img', { name: /events in the last 24 hours/ });
+    await expect.poll(() => sparkline.getAttribute('aria-label')).toBe('2 events in the last 24 hours, at most 2 in an hour');
+    expect(await sparkline.locator('span.busy').count()).toBe(1);
     await page.getByLabel('Sort by').selectOption('event_count');
     await expect.poll(() => rows.first().getByTestId('event-count').textContent()).toBe('2');
     await page.getByLabel('Search issues').fill('card');
@@ -270,6 +274,17 @@ describe("the operator's pages in Chromium", () => {
     }
     await send({ metrics: points });
     await page.goto(`${baseUrl}/services/${serviceId}/metrics`);
+    // The one request the traces test sent (its root span, 120 ms, ok): rate, error rate and latency from spans.
+    const requests = page.getByTestId('request-stats');
+    await requests.waitFor();
+    expect(await requests.locator('[data-figure="requests"]').textContent()).toBe('1');
+    expect(await requests.locator('[data-figure="error-rate"]').textContent()).toBe('0 %');
+    expect(await requests.locator('[data-figure="p95"]').textContent()).toBe('120 ms');
+    for (const chart of ['Requests per minute', 'Error rate', 'Latency']) {
+      const figure = requests.locator(`figure[data-metric="${chart}"]`);
+      await figure.locator('canvas').waitFor();
+      expect(await figure.getAttribute('data-points'), chart).toBe(chart === 'Latency' ? '3' : '1');
+    }
     const cpu = page.locator('figure[data-metric="container.cpu.usage_seconds"]');
     await cpu.waitFor();
     expect(Number(await cpu.getAttribute('data-points'))).toBeGreaterThanOrEqual(5);

@@ -25,7 +25,15 @@ import type {
   WorkflowVersion,
 } from '../../../contracts/api/automation.js';
 import type { ExecRequest, ExecResult } from '../../../contracts/api/exec.js';
-import type { ErrorGroup, IssueEvent, MetricSeries, Trace, TraceSummary } from '../../../contracts/api/observability.js';
+import type {
+  ErrorGroup,
+  IssueActivity,
+  IssueEvent,
+  MetricSeries,
+  ServiceRequestStats,
+  Trace,
+  TraceSummary,
+} from '../../../contracts/api/observability.js';
 import type { IssueSort, LogQuery, ServerMetricsQuery } from '../../../contracts/api/queries.js';
 import type {
   CreateProject,
@@ -96,6 +104,8 @@ export const services = {
   logs: (serviceId: string, query: LogSearch) => apiCall<LogEntry[]>('GET', `/services/${id(serviceId)}/logs`, { query }),
   traces: (serviceId: string, query: TraceSearch) => apiCall<TraceSummary[]>('GET', `/services/${id(serviceId)}/traces`, { query }),
   metrics: (serviceId: string, query: MetricWindow) => apiCall<MetricSeries[]>('GET', `/services/${id(serviceId)}/metrics`, { query }),
+  requestStats: (serviceId: string, query: MetricWindow) =>
+    apiCall<ServiceRequestStats>('GET', `/services/${id(serviceId)}/request-stats`, { query }),
   envVars: (serviceId: string, reveal: boolean) =>
     apiCall<EnvVar[]>('GET', `/services/${id(serviceId)}/env`, { query: { reveal: reveal ? 'true' : undefined } }),
   putEnvVars: (serviceId: string, body: PutEnvVars) => apiCall<null>('PUT', `/services/${id(serviceId)}/env`, { body }),
@@ -108,6 +118,8 @@ export const deployments = {
 
 export const issues = {
   list: (projectId: string, query: IssueSearch) => apiCall<ErrorGroup[]>('GET', `/projects/${id(projectId)}/issues`, { query }),
+  activity: (projectId: string, issueIds: readonly string[], hours: number) =>
+    apiCall<IssueActivity[]>('GET', `/projects/${id(projectId)}/issues/activity`, { query: { issue_ids: issueIds.join(','), hours } }),
   get: (issueId: string) => apiCall<ErrorGroup>('GET', `/issues/${id(issueId)}`),
   setStatus: (issueId: string, status: 'unresolved' | 'resolved' | 'ignored') =>
     apiCall<ErrorGroup>('PATCH', `/issues/${id(issueId)}`, { body: { status } }),
