@@ -27,7 +27,20 @@ export function alignedData(series: readonly MetricSeries[]): AlignedData {
 }
 
 /** A chart of lines over shared times (uPlot's aligned columns: seconds, then one column per line). */
-export function TimeChart({ title, labels, data, unit }: { title: string; labels: readonly string[]; data: AlignedData; unit?: string }) {
+export function TimeChart({
+  title,
+  labels,
+  data,
+  unit,
+  span,
+}: {
+  title: string;
+  labels: readonly string[];
+  data: AlignedData;
+  unit?: string;
+  /** The time axis' bounds in seconds; without them uPlot fits the points (a lone point would span years). */
+  span?: readonly [number, number];
+}) {
   const holder = useRef<HTMLDivElement>(null);
   const points = data.slice(1).reduce((total, column) => total + Array.from(column as ArrayLike<number | null | undefined>).filter((value) => value != null).length, 0);
   useEffect(() => {
@@ -36,6 +49,7 @@ export function TimeChart({ title, labels, data, unit }: { title: string; labels
     const options: Options = {
       width: Math.max(280, element.clientWidth),
       height: chartHeightPx,
+      ...(span ? { scales: { x: { time: true, range: [span[0], span[1]] } } } : {}),
       series: [{}, ...labels.map((label, index) => ({ label, stroke: palette[index % palette.length], width: 1.5, spanGaps: true }))],
       axes: [{ stroke: 'currentColor' }, { stroke: 'currentColor', size: 60, values: (_chart, ticks) => ticks.map((tick) => `${compact.format(tick)}${unit ?? ''}`) }],
     };
@@ -46,7 +60,7 @@ export function TimeChart({ title, labels, data, unit }: { title: string; labels
       resize.disconnect();
       chart.destroy();
     };
-  }, [labels, data, unit]);
+  }, [labels, data, unit, span]);
   return (
     <figure className="chart" data-metric={title} data-points={points}>
       <h3>{title}</h3>

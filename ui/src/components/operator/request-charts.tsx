@@ -6,7 +6,8 @@ import { TimeChart } from './metric-chart.js';
 
 /* A service's requests as its root spans record them: the window's figures, then rate, errors and latency over time. */
 
-export function RequestCharts({ stats }: { stats: ServiceRequestStats }) {
+export function RequestCharts({ stats, from, to }: { stats: ServiceRequestStats; from: string; to: string }) {
+  const span = useMemo(() => [Date.parse(from) / 1000, Date.parse(to) / 1000] as const, [from, to]);
   const charts = useMemo(() => {
     const times = stats.points.map((point) => Date.parse(point.timestamp) / 1000);
     const perMinute = 60 / stats.interval_seconds;
@@ -44,9 +45,9 @@ export function RequestCharts({ stats }: { stats: ServiceRequestStats }) {
       </dl>
       {stats.requests > 0 ? (
         <>
-          <TimeChart title="Requests per minute" labels={rateLabels} data={charts.rate} />
-          <TimeChart title="Error rate" labels={errorLabels} data={charts.errors} unit="%" />
-          <TimeChart title="Latency" labels={latencyLabels} data={charts.latency} unit=" ms" />
+          <TimeChart title="Requests per minute" labels={rateLabels} data={charts.rate} span={span} />
+          <TimeChart title="Error rate" labels={errorLabels} data={charts.errors} span={span} unit="%" />
+          <TimeChart title="Latency" labels={latencyLabels} data={charts.latency} span={span} unit=" ms" />
         </>
       ) : (
         <p className="muted">No requests in this range: spans without a parent (a request the service served) are counted.</p>

@@ -28,8 +28,9 @@ function MetricCharts({ owner }: { owner: { serviceId: string } | { serverId: st
     const window = windowOf(windowId, asked);
     return 'serviceId' in owner ? services.metrics(owner.serviceId, window) : servers.metrics(owner.serverId, window);
   }, `${ownerId}:${windowId}:${asked}`);
+  const requestWindow = windowOf(windowId, asked);
   const requests = useLoad(
-    () => ('serviceId' in owner ? services.requestStats(owner.serviceId, windowOf(windowId, asked)) : Promise.resolve(null)),
+    () => ('serviceId' in owner ? services.requestStats(owner.serviceId, requestWindow) : Promise.resolve(null)),
     `${ownerId}:${windowId}:${asked}`,
   );
   const groups = useMemo(() => byName(metrics.data ?? []), [metrics.data]);
@@ -51,7 +52,7 @@ function MetricCharts({ owner }: { owner: { serviceId: string } | { serverId: st
         </button>
       </div>
       <FailureNotice failure={requests.failure} title="Could not load the request figures" onRetry={() => void requests.reload()} />
-      {requests.data ? <RequestCharts stats={requests.data} /> : null}
+      {requests.data ? <RequestCharts stats={requests.data} from={requestWindow.from} to={requestWindow.to} /> : null}
       <FailureNotice failure={metrics.failure} title="Could not load the metrics" onRetry={() => void metrics.reload()} />
       {metrics.loading ? <p aria-live="polite">Loading metrics…</p> : null}
       {metrics.data?.length === 0 ? <TelemetryHint what="metrics in this range" /> : null}
