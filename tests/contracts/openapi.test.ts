@@ -82,6 +82,7 @@ const automationEndpoints = [
   'GET /api/v1/alerts/:alertId',
   'PATCH /api/v1/alerts/:alertId',
   'DELETE /api/v1/alerts/:alertId',
+  'POST /api/v1/alerts/:alertId/test',
   'GET /api/v1/incidents',
   'GET /api/v1/incidents/:incidentId',
   'POST /api/v1/incidents/:incidentId/acknowledge',
