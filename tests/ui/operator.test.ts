@@ -315,14 +315,24 @@ describe("the operator's pages in Chromium", () => {
     await page.getByRole('button', { name: 'Create rule' }).click();
     const rule = page.getByTestId('alert-rules').locator('tr[data-rule="Checkout failing"]');
     await rule.getByText('errors above 10 % over 15 min').waitFor();
+    // Nothing listens on the discard port, so the test reaches no one and says why.
+    await rule.getByRole('button', { name: 'Send test to the channels of Checkout failing' }).click();
+    const outcome = page.getByTestId('alert-test-result');
+    await outcome.getByText('Test of “Checkout failing”').waitFor();
+    expect(await outcome.locator('li[data-channel="webhook"]').getAttribute('data-delivered')).toBe('false');
+    expect(await outcome.locator('li[data-channel="webhook"]').textContent()).toMatch(/^webhook: failed: .+/);
 
     // One of the trace's five spans failed: 20 % > 10 %.
     await new AlertEvaluator({ db: api.platform.db, clickhouse: api.platform.clickhouse.client, secrets: api.platform.secrets, log: pino({ level: 'silent' }) }).tick();
     await page.getByRole('button', { name: 'Refresh incidents' }).click();
     const incident = page.getByTestId('incidents').locator('tr[data-incident="Checkout failing"]');
     await incident.getByText('firing').waitFor();
+    const timeline = incident.getByRole('list', { name: 'Timeline of Checkout failing' });
+    expect(await timeline.locator('li').evaluateAll((steps) => steps.map((step) => step.getAttribute('data-step')))).toEqual(['fired']);
     await incident.getByRole('button', { name: 'Acknowledge' }).click();
-    await incident.getByText('acknowledged').waitFor();
+    await timeline.locator('li[data-step="acknowledged"]').waitFor();
+    expect(await timeline.locator('li').evaluateAll((steps) => steps.map((step) => step.getAttribute('data-step')))).toEqual(['fired', 'acknowledged']);
+    expect(await timeline.locator('li[data-step="acknowledged"] time').getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
     await expectAccessible('alerts');
 
     await rule.getByRole('button', { name: /^Edit/ }).click();

@@ -14,6 +14,7 @@ import type {
 import type {
   AlertIncident,
   AlertRule,
+  AlertTestResult,
   CreateAlertRule,
   CreateWorkflow,
   IncidentStatus,
@@ -80,6 +81,7 @@ export const servers = {
   list: () => apiCall<Server[]>('GET', '/servers'),
   get: (serverId: string) => apiCall<Server>('GET', `/servers/${id(serverId)}`),
   create: (body: CreateServer) => apiCall<CreateServerResult>('POST', '/servers', { body }),
+  remove: (serverId: string) => apiCall<null>('DELETE', `/servers/${id(serverId)}`),
   metrics: (serverId: string, query: MetricWindow) => apiCall<MetricSeries[]>('GET', `/servers/${id(serverId)}/metrics`, { query }),
 };
 
@@ -87,12 +89,14 @@ export const projects = {
   list: () => apiCall<Project[]>('GET', '/projects'),
   get: (projectId: string) => apiCall<ProjectWithServices>('GET', `/projects/${id(projectId)}`),
   create: (body: CreateProject) => apiCall<Project>('POST', '/projects', { body }),
+  remove: (projectId: string) => apiCall<null>('DELETE', `/projects/${id(projectId)}`),
 };
 
 export const services = {
   get: (serviceId: string) => apiCall<ServiceWithDeployments>('GET', `/services/${id(serviceId)}`),
   create: (projectId: string, body: CreateService) => apiCall<Service>('POST', `/projects/${id(projectId)}/services`, { body }),
   update: (serviceId: string, body: UpdateService) => apiCall<Service>('PATCH', `/services/${id(serviceId)}`, { body }),
+  remove: (serviceId: string) => apiCall<null>('DELETE', `/services/${id(serviceId)}`),
   deploy: (serviceId: string, body: DeployRequest) => apiCall<Deployment>('POST', `/services/${id(serviceId)}/deploy`, { body }),
   rollback: (serviceId: string, deploymentId: string) =>
     apiCall<Deployment>('POST', `/services/${id(serviceId)}/rollback`, { body: { deployment_id: deploymentId } }),
@@ -135,6 +139,7 @@ export const alerts = {
   create: (body: CreateAlertRule) => apiCall<AlertRule>('POST', '/alerts', { body }),
   update: (alertId: string, body: UpdateAlertRule) => apiCall<AlertRule>('PATCH', `/alerts/${id(alertId)}`, { body }),
   remove: (alertId: string) => apiCall<null>('DELETE', `/alerts/${id(alertId)}`),
+  test: (alertId: string) => apiCall<AlertTestResult>('POST', `/alerts/${id(alertId)}/test`),
   incidents: (status?: IncidentStatus) => apiCall<AlertIncident[]>('GET', '/incidents', { query: { status, per_page: 100 } }),
   acknowledge: (incidentId: string) => apiCall<AlertIncident>('POST', `/incidents/${id(incidentId)}/acknowledge`),
 };
