@@ -381,4 +381,58 @@ describe("the operator's pages in Chromium", () => {
     await expect.poll(() => entries.locator('tbody tr').evaluateAll((rows) => [...new Set(rows.map((row) => row.getAttribute('data-action')))])).toEqual(['member.update']);
     await expectAccessible('audit-log');
   });
+  it('deletes a service, a project and a server only once their name is typed, in a labelled modal dialog', async () => {
+    const { db } = api.platform;
+    const orgId = (await bootstrappedOrganization(db)).id;
+    const doomed = await createProject(db, orgId, 'doomed');
+    const doomedServiceId = (
+      await db.insertInto('services').values({ project_id: doomed.id, server_id: serverId, name: 'old-worker', source_type: 'image' }).returning('id').executeTakeFirstOrThrow()
+    ).id;
+    const spare = (await createServer(db, orgId, 'spare-host')).server;
+    const status = (path: string) => fetch(`${baseUrl}/api/v1${path}`, { headers: bearer(api.ownerToken) }).then((response) => response.status);
+
+    await page.goto(`${baseUrl}/services/${doomedServiceId}`);
+    const opener = page.getByRole('button', { name: 'Delete service old-worker' });
+    await opener.click();
+    const dialog = page.getByRole('dialog', { name: 'Delete the service “old-worker”?' });
+    await dialog.waitFor();
+    const typed = dialog.getByLabel('Type old-worker to confirm');
+    expect(await typed.evaluate((input) => input === document.activeElement)).toBe(true);
+    // Focus stays inside the dialog however far one tabs.
+    for (let step = 0; step < 6; step += 1) {
+      await page.keyboard.press('Tab');
+      expect(await dialog.evaluate((element) => element.contains(document.activeElement)), `tab ${step}`).toBe(true);
+    }
+    const confirm = dialog.getByRole('button', { name: 'Delete this service' });
+    await typed.fill('old-worke');
+    expect(await confirm.isDisabled()).toBe(true);
+    await expectAccessible('delete-dialog');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await opener.evaluate((button) => button === document.activeElement)).toBe(true);
+    expect(await status(`/services/${doomedServiceId}`)).toBe(200);
+
+    await opener.click();
+    expect(await typed.inputValue()).toBe('');
+    await typed.fill('old-worker');
+    await confirm.click();
+    await page.waitForURL(`${baseUrl}/projects/${doomed.id}`);
+    expect(await status(`/services/${doomedServiceId}`)).toBe(404);
+
+    await page.getByRole('button', { name: `Delete project ${doomed.name}` }).click();
+    const projectDialog = page.getByRole('dialog', { name: `Delete the project “${doomed.name}”?` });
+    await projectDialog.getByLabel(`Type ${doomed.name} to confirm`).fill(doomed.name);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${baseUrl}/projects`);
+    expect(await status(`/projects/${doomed.id}`)).toBe(404);
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Servers' }).click();
+    await page.getByRole('button', { name: 'Delete server spare-host' }).click();
+    const serverDialog = page.getByRole('dialog', { name: 'Delete the server “spare-host”?' });
+    await serverDialog.getByLabel('Type spare-host to confirm').fill('spare-host');
+    await serverDialog.getByRole('button', { name: 'Delete this server' }).click();
+    await page.locator('tr[data-server="spare-host"]').waitFor({ state: 'detached' });
+    expect(await status(`/servers/${spare.id}`)).toBe(404);
+    await page.locator('tr[data-server="ops-host"]').waitFor();
+  });
 });
