@@ -273,6 +273,13 @@ describe("the operator's pages in Chromium", () => {
       points.push({ timestamp, service_id: serviceId, name: 'container.memory.usage_bytes', type: 'gauge', value: 50e6 + minutesAgo * 1e6, labels: { container: 'checkout-1' } });
     }
     await send({ metrics: points });
+    // The service's page: its two open issues (one regressed, one unresolved) and the traced request's figures.
+    await page.goto(`${baseUrl}/services/${serviceId}`);
+    const health = page.getByTestId('service-health');
+    await expect.poll(() => health.locator('[data-figure="open-issues"]').textContent()).toBe('2');
+    await expect.poll(() => health.locator('[data-figure="error-rate"]').textContent()).toBe('0 %');
+    expect(await health.locator('[data-figure="p95"]').textContent()).toBe('120 ms');
+    await expectAccessible('service-health');
     await page.goto(`${baseUrl}/services/${serviceId}/metrics`);
     // The one request the traces test sent (its root span, 120 ms, ok): rate, error rate and latency from spans.
     const requests = page.getByTestId('request-stats');

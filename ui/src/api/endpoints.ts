@@ -57,7 +57,7 @@ import type {
   ServiceWithDeployments,
 } from '../../../contracts/api/resources.js';
 import type { LogEntry } from '../../../contracts/telemetry/records.js';
-import { apiCall } from './client.js';
+import { apiCall, apiEnvelope } from './client.js';
 
 /* The API calls the UI makes, one per operation of contracts/api/routes.ts, typed from the contract. */
 
@@ -122,6 +122,16 @@ export const deployments = {
 
 export const issues = {
   list: (projectId: string, query: IssueSearch) => apiCall<ErrorGroup[]>('GET', `/projects/${id(projectId)}/issues`, { query }),
+  /** How many of a service's issues are open (unresolved or regressed): the lists' totals, one issue read each. */
+  openCount: async (projectId: string, serviceId: string) => {
+    const totals = await Promise.all(
+      (['unresolved', 'regressed'] as const).map(async (status) => {
+        const page = await apiEnvelope<ErrorGroup[]>('GET', `/projects/${id(projectId)}/issues`, { query: { status, service_id: serviceId, per_page: 1 } });
+        return Number(page.meta?.total ?? 0);
+      }),
+    );
+    return totals.reduce((sum, total) => sum + total, 0);
+  },
   activity: (projectId: string, issueIds: readonly string[], hours: number) =>
     apiCall<IssueActivity[]>('GET', `/projects/${id(projectId)}/issues/activity`, { query: { issue_ids: issueIds.join(','), hours } }),
   get: (issueId: string) => apiCall<ErrorGroup>('GET', `/issues/${id(issueId)}`),

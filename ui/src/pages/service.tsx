@@ -8,6 +8,7 @@ import { DeploymentHistory } from '../components/service/deployment-history.js';
 import { EnvEditor } from '../components/service/env-editor.js';
 import { LiveDeployment } from '../components/service/live-deployment.js';
 import { ServiceControls } from '../components/service/service-controls.js';
+import { ServiceHealth } from '../components/service/service-health.js';
 import { ServiceLogs } from '../components/service/service-logs.js';
 import { DeleteByName } from '../components/delete-by-name.js';
 import { FailureNotice } from '../components/failure-notice.js';
@@ -93,6 +94,7 @@ export function ServicePage({ params }: { params: Record<string, string> }) {
             </div>
           </dl>
           <ServiceControls service={data} onChanged={service.reload} />
+          <ServiceHealth service={data} />
           {latest ? (
             <LiveDeployment deployment={latest} readEvents={detail.data?.events ?? []} arriving={arriving[latest.id] ?? []} failure={detail.failure} />
           ) : null}
