@@ -35,7 +35,7 @@ import type {
   Trace,
   TraceSummary,
 } from '../../../contracts/api/observability.js';
-import type { IssueSort, LogQuery, ServerMetricsQuery } from '../../../contracts/api/queries.js';
+import { MAX_ACTIVITY_ISSUES, type IssueSort, type LogQuery, type ServerMetricsQuery } from '../../../contracts/api/queries.js';
 import type {
   CreateProject,
   CreateServer,
@@ -132,8 +132,15 @@ export const issues = {
     );
     return totals.reduce((sum, total) => sum + total, 0);
   },
-  activity: (projectId: string, issueIds: readonly string[], hours: number) =>
-    apiCall<IssueActivity[]>('GET', `/projects/${id(projectId)}/issues/activity`, { query: { issue_ids: issueIds.join(','), hours } }),
+  /** Asked in batches of the most ids one request takes. */
+  activity: async (projectId: string, issueIds: readonly string[], hours: number) => {
+    const batches: string[][] = [];
+    for (let start = 0; start < issueIds.length; start += MAX_ACTIVITY_ISSUES) batches.push(issueIds.slice(start, start + MAX_ACTIVITY_ISSUES));
+    const answers = await Promise.all(
+      batches.map((batch) => apiCall<IssueActivity[]>('GET', `/projects/${id(projectId)}/issues/activity`, { query: { issue_ids: batch.join(','), hours } })),
+    );
+    return answers.flat();
+  },
   get: (issueId: string) => apiCall<ErrorGroup>('GET', `/issues/${id(issueId)}`),
   setStatus: (issueId: string, status: 'unresolved' | 'resolved' | 'ignored') =>
     apiCall<ErrorGroup>('PATCH', `/issues/${id(issueId)}`, { body: { status } }),
