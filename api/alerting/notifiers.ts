@@ -10,7 +10,8 @@ export const notificationTimeoutMs = 10_000;
 export const signatureHeader = 'x-syntra-signature';
 
 export interface Notice {
-  kind: AlertNotice;
+  /** `test`: sent by hand from the rule (`POST /alerts/:id/test`), about no real incident. */
+  kind: AlertNotice | 'test';
   rule: Pick<AlertRow, 'id' | 'name' | 'type'>;
   incident: AlertIncident;
 }
@@ -26,7 +27,8 @@ export function webhookBody(notice: Notice): string {
 
 export const signature = (secret: string, body: string) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 
-const headline = (notice: Notice) => `[${notice.kind === 'fired' ? 'FIRING' : 'RESOLVED'}] ${notice.incident.message}`;
+const headlineTag: Record<Notice['kind'], string> = { fired: 'FIRING', resolved: 'RESOLVED', test: 'TEST' };
+const headline = (notice: Notice) => `[${headlineTag[notice.kind]}] ${notice.incident.message}`;
 
 export async function deliver(cipher: SecretCipher, channel: StoredAlertChannel, notice: Notice): Promise<void> {
   const open = (sealed: string, field: string) => cipher.open(Buffer.from(sealed, 'base64'), credentialContext(notice.rule.id, channel.id, field));

@@ -165,6 +165,19 @@ export type AlertListQuery = z.infer<typeof AlertListQuery>;
 
 export const AlertParams = z.object({ alertId: Uuid });
 
+/** `POST /alerts/:alertId/test`: a test notice sent to each of the rule's channels now, and how each went. */
+export const AlertTestResult = z.object({
+  channels: z.array(
+    z.object({
+      id: ChannelId,
+      type: z.enum(['webhook', 'slack', 'email']),
+      delivered: z.boolean(),
+      error: z.string().nullable().describe("Why the channel refused or did not answer; null when delivered"),
+    }),
+  ),
+});
+export type AlertTestResult = z.infer<typeof AlertTestResult>;
+
 // Incidents
 
 export const IncidentStatus = z.enum(['firing', 'acknowledged', 'resolved']);

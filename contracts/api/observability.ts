@@ -97,3 +97,36 @@ export const MetricSeries = z.object({
   points: z.array(MetricBucket),
 });
 export type MetricSeries = z.infer<typeof MetricSeries>;
+
+/** `GET /projects/:projectId/issues/activity`: an issue's events per hour, for its sparkline. */
+export const IssueActivity = z.object({
+  issue_id: Uuid,
+  counts: z
+    .array(NonNegativeInt)
+    .describe('Events per hour, oldest first: one per hour of the window, the last one the current (unfinished) hour'),
+});
+export type IssueActivity = z.infer<typeof IssueActivity>;
+
+/** Requests served in one interval, from the service's root spans. */
+export const RequestStatsBucket = z.object({
+  timestamp: IsoDateTime.describe('Start of the interval'),
+  requests: NonNegativeInt,
+  errors: NonNegativeInt.describe('Root spans whose status is error'),
+  p50_ms: z.number(),
+  p95_ms: z.number(),
+  p99_ms: z.number(),
+});
+export type RequestStatsBucket = z.infer<typeof RequestStatsBucket>;
+
+/** `GET /services/:serviceId/request-stats`: request rate, error rate and latency percentiles derived from spans. */
+export const ServiceRequestStats = z.object({
+  interval_seconds: PositiveInt,
+  requests: NonNegativeInt.describe('Over the whole window'),
+  errors: NonNegativeInt,
+  error_rate: z.number().min(0).max(1).nullable().describe('errors / requests; null without requests'),
+  p50_ms: z.number().nullable(),
+  p95_ms: z.number().nullable(),
+  p99_ms: z.number().nullable(),
+  points: z.array(RequestStatsBucket).describe('Only the intervals with requests'),
+});
+export type ServiceRequestStats = z.infer<typeof ServiceRequestStats>;

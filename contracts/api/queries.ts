@@ -92,6 +92,28 @@ export const IssueListQuery = Pagination.extend({
 });
 export type IssueListQuery = z.infer<typeof IssueListQuery>;
 
+/** 25 ids and their commas (924 characters) keep the query within the 1,000 characters below. */
+export const MAX_ACTIVITY_ISSUES = 25;
+export const MAX_ACTIVITY_HOURS = 168;
+
+export const IssueActivityQuery = z.object({
+  issue_ids: z
+    .string()
+    // Percent-encoded, 1,000 characters stay within Node's 16 KiB limit on a request's head.
+    .max(1000)
+    .transform((list) => list.split(',').map((id) => id.trim()).filter(Boolean))
+    .pipe(z.array(Uuid).min(1).max(MAX_ACTIVITY_ISSUES))
+    .describe(`Comma-separated issue ids, at most ${MAX_ACTIVITY_ISSUES}; ids of other projects are left out of the answer`),
+  hours: z.coerce.number().int().min(1).max(MAX_ACTIVITY_HOURS).default(24).describe('The window: this many hours ending with the current one'),
+});
+export type IssueActivityQuery = z.infer<typeof IssueActivityQuery>;
+
+export const ServiceRequestStatsQuery = z.object({
+  ...timeRange,
+  interval: z.enum(['1m', '5m', '1h']).default('1m').describe(intervalNote),
+});
+export type ServiceRequestStatsQuery = z.infer<typeof ServiceRequestStatsQuery>;
+
 export const IssueEventListQuery = z.object({
   limit: limit(DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
   cursor: Uuid.optional().describe('meta.cursor of the previous page: the id of its last event'),

@@ -7,6 +7,7 @@ import {
   AlertListQuery,
   AlertParams,
   AlertRule,
+  AlertTestResult,
   CreateAlertRule,
   CreateWorkflow,
   IncidentListQuery,
@@ -48,6 +49,11 @@ export const automationRoutes = [
     method: 'DELETE', path: v1('/alerts/{alertId}'), operationId: 'deleteAlertRule',
     summary: 'Delete an alert rule and its incidents', tags: ['alerts'], params: AlertParams, response: null,
     successStatus: 204,
+  },
+  {
+    method: 'POST', path: v1('/alerts/{alertId}/test'), operationId: 'testAlertRule',
+    summary: "Send a test notice to each of a rule's channels now (no incident is made)", tags: ['alerts'],
+    params: AlertParams, response: AlertTestResult, successStatus: 200,
   },
   {
     method: 'GET', path: v1('/incidents'), operationId: 'listIncidents', summary: 'Alert incidents, newest first',

@@ -2,12 +2,13 @@ import { z } from 'zod';
 import { LogEntry } from '../telemetry/records.js';
 import { ExecRequest, ExecResult } from './exec.js';
 import { HealthReport } from './health.js';
-import { ErrorGroup, IssueEvent, MetricSeries, Trace, TraceSummary } from './observability.js';
+import { ErrorGroup, IssueActivity, IssueEvent, MetricSeries, ServiceRequestStats, Trace, TraceSummary } from './observability.js';
 import {
   DeploymentListQuery,
   DeploymentParams,
   EnvVarListQuery,
   EnvVarParams,
+  IssueActivityQuery,
   IssueEventListQuery,
   IssueListQuery,
   IssueParams,
@@ -18,6 +19,7 @@ import {
   ServerMetricsQuery,
   ServerParams,
   ServiceMetricsQuery,
+  ServiceRequestStatsQuery,
   ServiceParams,
   TraceParams,
   TraceQuery,
@@ -241,6 +243,18 @@ const contractRoutes = [
     method: 'GET', path: v1('/services/{serviceId}/metrics'), operationId: 'getServiceMetrics',
     summary: "Query a service's metrics", tags: ['observability'], params: ServiceParams,
     query: ServiceMetricsQuery, response: z.array(MetricSeries), successStatus: 200,
+  },
+
+  // Beyond the contract: what the operator's pages chart (docs/contract-corrections.md)
+  {
+    method: 'GET', path: v1('/projects/{projectId}/issues/activity'), operationId: 'listIssueActivity',
+    summary: "Events per hour of some of a project's issues, for their sparklines", tags: ['observability'],
+    params: ProjectParams, query: IssueActivityQuery, response: z.array(IssueActivity), successStatus: 200,
+  },
+  {
+    method: 'GET', path: v1('/services/{serviceId}/request-stats'), operationId: 'getServiceRequestStats',
+    summary: "A service's request rate, error rate and latency percentiles, from its root spans", tags: ['observability'],
+    params: ServiceParams, query: ServiceRequestStatsQuery, response: ServiceRequestStats, successStatus: 200,
   },
 
   // Health

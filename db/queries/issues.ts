@@ -146,3 +146,43 @@ export async function issueWithProject(db: Kysely<Database>, id: string): Promis
   const { project_id: projectId, ...issue } = row;
   return { issue, projectId };
 }
+
+/**
+ * Events per hour of those of `issueIds` in the project the caller reaches, over the `hours`
+ * hours ending with the current one (oldest first). Issues without events in the window get zeros;
+ * ids outside the project are left out.
+ */
+export async function issueActivity(
+  db: Kysely<Database>,
+  scope: Scope,
+  projectId: string,
+  issueIds: readonly string[],
+  hours: number,
+): Promise<{ issueId: string; counts: number[] }[]> {
+  const known = await issuesIn(db, scope)
+    .select('error_groups.id')
+    .where('projects.id', '=', projectId)
+    .where('error_groups.id', 'in', issueIds)
+    .execute();
+  if (known.length === 0) return [];
+  const ids = known.map((row) => row.id);
+  // Hours are counted from PostgreSQL's clock, so the window and the buckets agree with the rows' timestamps.
+  const rows = await db
+    .selectFrom('error_events')
+    .select([
+      'error_group_id',
+      sql<number>`(${hours} - 1 - floor(extract(epoch from date_trunc('hour', NOW()) - date_trunc('hour', timestamp)) / 3600))::int`.as('slot'),
+      (eb) => eb.fn.countAll<string>().as('events'),
+    ])
+    .where('error_group_id', 'in', ids)
+    .where('timestamp', '>=', sql<Date>`date_trunc('hour', NOW()) - make_interval(hours => ${hours - 1})`)
+    .groupBy(['error_group_id', 'slot'])
+    .execute();
+  const counts = new Map(ids.map((id) => [id, new Array<number>(hours).fill(0)]));
+  for (const row of rows) {
+    const series = counts.get(row.error_group_id)!;
+    // An event stamped in the future (a skewed client clock) counts in the current hour.
+    series[Math.min(Math.max(row.slot, 0), hours - 1)]! += Number(row.events);
+  }
+  return [...counts.entries()].map(([issueId, series]) => ({ issueId, counts: series }));
+}

@@ -1,6 +1,9 @@
+import { createServer as createHttpServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { AlertIncident, AlertRule, apiResponse, SECRET_MASK } from '../../contracts/index.js';
+import { signature, signatureHeader } from '../../api/alerting/notifiers.js';
+import { AlertIncident, AlertRule, AlertTestResult, apiResponse, SECRET_MASK } from '../../contracts/index.js';
 import { addMember, bearer, bootstrappedOrganization, otherOrganization } from '../support/auth.js';
 import { startTestApi } from '../support/platform.js';
 import { projectWithServices } from './observability-fixtures.js';
@@ -161,6 +164,62 @@ describe('alert rules and incidents', () => {
       const seen = (await call('GET', '/alerts', undefined, projectToken)).json().data.map((rule: { id: string }) => rule.id);
       expect(seen).toEqual([mine.id]);
       expect((await call('POST', '/alerts', { name: 'x', project_id: projectId, condition: latency, channels }, projectToken)).statusCode).toBe(422);
+    });
+  });
+
+  describe('send test', () => {
+    it("sends a signed test notice to each channel, says how each went, and audits it without credentials", async () => {
+      const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+      const receiver = createHttpServer((request, response) => {
+        let body = '';
+        request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        request.on('end', () => {
+          received.push({ headers: request.headers, body });
+          response.end('ok');
+        });
+      });
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      try {
+        const { port } = receiver.address() as AddressInfo;
+        const rule = await createRule({
+          name: 'test me',
+          project_id: projectId,
+          condition: latency,
+          channels: [
+            { type: 'webhook', url: `http://127.0.0.1:${port}/hooks`, secret: webhookSecret },
+            // Nothing listens on the discard port: the channel fails and says why.
+            { type: 'slack', webhook_url: 'http://127.0.0.1:9/hooks/slack-secret' },
+          ],
+        });
+        const response = await call('POST', `/alerts/${rule.id}/test`);
+        expect(response.statusCode, response.body).toBe(200);
+        const { channels } = apiResponse(AlertTestResult).parse(response.json()).data;
+        expect(channels.map(({ id, type, delivered }) => ({ id, type, delivered }))).toEqual([
+          { id: rule.channels[0]!.id, type: 'webhook', delivered: true },
+          { id: rule.channels[1]!.id, type: 'slack', delivered: false },
+        ]);
+        expect(channels[0]!.error).toBeNull();
+        expect(channels[1]!.error).toBeTruthy();
+        expect(received).toHaveLength(1);
+        const [delivery] = received;
+        expect(JSON.parse(delivery!.body)).toMatchObject({ event: 'incident.test', rule: { id: rule.id, name: 'test me' }, incident: { alert_id: rule.id, details: { test: true } } });
+        expect(delivery!.headers[signatureHeader]).toBe(signature(webhookSecret, delivery!.body));
+        // No incident is made.
+        expect(await api.platform.db.selectFrom('alert_incidents').select('id').where('alert_id', '=', rule.id).execute()).toEqual([]);
+        const audit = await api.platform.db.selectFrom('audit_logs').select(['action', 'details']).where('resource_id', '=', rule.id).where('action', '=', 'alert.test').execute();
+        expect(audit).toHaveLength(1);
+        expect(JSON.stringify(audit[0]!.details)).not.toContain('slack-secret');
+        expect(JSON.stringify(audit[0]!.details)).not.toContain(webhookSecret);
+      } finally {
+        await new Promise((resolve) => receiver.close(resolve));
+      }
+    });
+
+    it('answers 404 across organizations and 403 to a viewer', async () => {
+      const rule = await createRule({ name: 'not yours', project_id: projectId, condition: latency, channels: [channels[0]] });
+      expect((await call('POST', `/alerts/${rule.id}/test`, undefined, foreign.token)).statusCode).toBe(404);
+      const viewer = bearer((await addMember(api.platform.db, orgId, 'viewer')).token);
+      expect((await call('POST', `/alerts/${rule.id}/test`, undefined, viewer)).statusCode).toBe(403);
     });
   });
 

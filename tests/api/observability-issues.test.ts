@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { apiResponse, ErrorGroup, IssueEvent } from '../../contracts/index.js';
+import { sql } from 'kysely';
+import { apiResponse, ErrorGroup, IssueActivity, IssueEvent } from '../../contracts/index.js';
 import { addMember, bearer, bootstrappedOrganization, otherOrganization } from '../support/auth.js';
 import { startTestApi } from '../support/platform.js';
 import { projectWithServices } from './observability-fixtures.js';
@@ -107,6 +108,47 @@ describe('issues and their events', () => {
     expect((await get(`/api/v1/projects/${projectId}/issues`, otherToken)).statusCode).toBe(404);
     expect((await get(`/api/v1/issues/${issues.timeout}`, otherToken)).statusCode).toBe(404);
     expect((await patch(issues.timeout, { status: 'ignored' }, otherToken)).statusCode).toBe(404);
+  });
+
+  describe('GET /projects/:id/issues/activity', () => {
+    const activity = async (query: string, headers = owner) => {
+      const response = await get(`/api/v1/projects/${projectId}/issues/activity?${query}`, headers);
+      expect(response.statusCode, response.body).toBe(200);
+      return apiResponse(z.array(IssueActivity)).parse(response.json()).data;
+    };
+
+    beforeAll(async () => {
+      // Stamped by PostgreSQL's clock, which the hours are counted by, so no hour boundary falls between.
+      const ago = ['0 hours', '1 hour', '1 hour', '3 hours', '5 hours'];
+      await api.platform.db
+        .insertInto('error_events')
+        .values(
+          ago.map((interval) => ({
+            error_group_id: issues.timeout,
+            stack_trace: JSON.stringify([frame]),
+            timestamp: sql<Date>`NOW() - ${interval}::interval`,
+          })),
+        )
+        .execute();
+    });
+
+    it("counts each issue's events per hour, oldest first, zeros for an hour or an issue without any", async () => {
+      const found = await activity(`issue_ids=${issues.timeout},${issues.typeError}&hours=4`);
+      const byId = new Map(found.map((each) => [each.issue_id, each.counts]));
+      expect(byId.get(issues.timeout)).toEqual([1, 0, 2, 1]);
+      expect(byId.get(issues.typeError)).toEqual([0, 0, 0, 0]);
+      expect((await activity(`issue_ids=${issues.timeout}`))[0]!.counts).toHaveLength(24);
+      expect((await activity(`issue_ids=${issues.timeout}&hours=6`))[0]!.counts).toEqual([1, 0, 1, 0, 2, 1]);
+    });
+
+    it("leaves out another organization's issue, refuses bad lists, and answers 404 across organizations", async () => {
+      expect(await activity(`issue_ids=${foreignIssueId}`)).toEqual([]);
+      const tooMany = Array.from({ length: 26 }, () => issues.timeout).join(',');
+      for (const query of ['', 'issue_ids=', 'issue_ids=nope', `issue_ids=${issues.timeout}&hours=0`, `issue_ids=${issues.timeout}&hours=169`, `issue_ids=${tooMany}`]) {
+        expect((await get(`/api/v1/projects/${projectId}/issues/activity?${query}`)).statusCode, query).toBe(400);
+      }
+      expect((await get(`/api/v1/projects/${projectId}/issues/activity?issue_ids=${issues.timeout}`, foreignToken)).statusCode).toBe(404);
+    });
   });
 
   describe('GET and PATCH /issues/:id', () => {

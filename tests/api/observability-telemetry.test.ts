@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { apiResponse, LogEntry, MetricSeries, Trace, TraceSummary } from '../../contracts/index.js';
+import { apiResponse, LogEntry, MetricSeries, ServiceRequestStats, Trace, TraceSummary } from '../../contracts/index.js';
 import { addMember, bearer, bootstrappedOrganization, otherOrganization } from '../support/auth.js';
 import { startTestApi } from '../support/platform.js';
 import { insertLogs, insertMetrics, insertSpans, projectWithServices } from './observability-fixtures.js';
@@ -235,6 +235,47 @@ describe('traces, metrics and logs from ClickHouse', () => {
       expect((await get(`/api/v1/services/${serviceId}/metrics?to=1970-01-01T00:00:30Z`)).json().data).toEqual([]);
       expect((await get(`/api/v1/services/${serviceId}/metrics`, foreignToken)).statusCode).toBe(404);
       expect((await get(`/api/v1/servers/${serverId}/metrics`, foreignToken)).statusCode).toBe(404);
+    });
+  });
+
+  describe('GET /services/:id/request-stats', () => {
+    let statsServiceId: string;
+
+    beforeAll(async () => {
+      const { db, clickhouse } = api.platform;
+      statsServiceId = (await projectWithServices(db, (await bootstrappedOrganization(db)).id, 1)).services[0]!.id;
+      const root = (index: number, startMillis: number, durationMs: number, status: 'ok' | 'error' = 'ok') => ({
+        traceId: `${index}`.padStart(32, 'd'), spanId: `${index}`.padStart(16, 'e'), serviceId: statsServiceId, operation: 'GET /', startMillis, durationMs, status,
+      });
+      await insertSpans(clickhouse.client, [
+        root(1, base, 10),
+        root(2, base + 1000, 20),
+        root(3, base + 2000, 30),
+        root(4, base + 3000, 40, 'error'),
+        root(5, base + minute, 100, 'error'),
+        // A call inside a request is not a request.
+        { ...root(5, base + minute + 10, 1000), spanId: 'f'.repeat(16), parentSpanId: `${5}`.padStart(16, 'e') },
+      ]);
+    });
+
+    it('counts root spans per interval with their failures and latency percentiles, and over the whole window', async () => {
+      const response = await get(`/api/v1/services/${statsServiceId}/request-stats?from=${iso(base - minute)}&to=${iso(base + 2 * minute)}&interval=1m`);
+      expect(response.statusCode, response.body).toBe(200);
+      const stats = apiResponse(ServiceRequestStats).parse(response.json()).data;
+      expect(stats).toMatchObject({ interval_seconds: 60, requests: 5, errors: 2, error_rate: 0.4, p50_ms: 30, p95_ms: 100, p99_ms: 100 });
+      expect(stats.points).toEqual([
+        { timestamp: iso(base), requests: 4, errors: 1, p50_ms: 30, p95_ms: 40, p99_ms: 40 },
+        { timestamp: iso(base + minute), requests: 1, errors: 1, p50_ms: 100, p95_ms: 100, p99_ms: 100 },
+      ]);
+    });
+
+    it('answers a window without requests with zeros and no rates, 400 for too many intervals, 404 across organizations', async () => {
+      const empty = await get(`/api/v1/services/${statsServiceId}/request-stats?from=${iso(base - 10 * minute)}&to=${iso(base - minute)}`);
+      expect(empty.json().data).toEqual({ interval_seconds: 60, requests: 0, errors: 0, error_rate: null, p50_ms: null, p95_ms: null, p99_ms: null, points: [] });
+      const tooLong = await get(`/api/v1/services/${statsServiceId}/request-stats?from=${iso(base - 30 * 24 * 3600_000)}&to=${iso(base)}&interval=1m`);
+      expect(tooLong.statusCode).toBe(400);
+      expect(tooLong.json().error.details[0].path).toBe('query.interval');
+      expect((await get(`/api/v1/services/${statsServiceId}/request-stats`, foreignToken)).statusCode).toBe(404);
     });
   });
 

@@ -49,6 +49,9 @@ const contractEndpoints = [
 /** Beyond the contract: the organization's model provider for the AI endpoints (docs/contract-corrections.md). */
 const aiSettingsEndpoints = ['GET /api/v1/ai/settings', 'PATCH /api/v1/ai/settings'];
 
+/** Beyond the contract: what the operator's pages chart (docs/contract-corrections.md). */
+const operatorChartEndpoints = ['GET /api/v1/projects/:projectId/issues/activity', 'GET /api/v1/services/:serviceId/request-stats'];
+
 /** The control plane's own endpoints beyond the contract (ARCHITECTURE correction 5): auth, tokens, members, audit. */
 const accessEndpoints = [
   'POST /api/v1/auth/login',
@@ -79,6 +82,7 @@ const automationEndpoints = [
   'GET /api/v1/alerts/:alertId',
   'PATCH /api/v1/alerts/:alertId',
   'DELETE /api/v1/alerts/:alertId',
+  'POST /api/v1/alerts/:alertId/test',
   'GET /api/v1/incidents',
   'GET /api/v1/incidents/:incidentId',
   'POST /api/v1/incidents/:incidentId/acknowledge',
@@ -102,8 +106,8 @@ const automationEndpoints = [
 const endpointOf = (route: ApiRoute) => `${route.method} ${route.path.replaceAll(/\{(\w+)\}/g, ':$1')}`;
 
 describe('the route registry', () => {
-  it('holds exactly the endpoints of contract section 2.3, the health check, the access, agent lifecycle, agent command and AI settings endpoints', () => {
-    const expected = [...contractEndpoints, ...accessEndpoints, ...agentLifecycleEndpoints, ...agentCommandEndpoints, ...automationEndpoints, ...aiSettingsEndpoints];
+  it('holds exactly the endpoints of contract section 2.3, the health check, the access, agent lifecycle, agent command, AI settings and operator chart endpoints', () => {
+    const expected = [...contractEndpoints, ...accessEndpoints, ...agentLifecycleEndpoints, ...agentCommandEndpoints, ...automationEndpoints, ...aiSettingsEndpoints, ...operatorChartEndpoints];
     expect(routes.map(endpointOf).sort()).toEqual(expected.sort());
   });
 

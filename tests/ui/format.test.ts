@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCpu, formatDiskUse, formatMemoryUse } from '../../ui/src/logic/format.js';
+import { formatCpu, formatDiskUse, formatLatency, formatMemoryUse, formatPercent } from '../../ui/src/logic/format.js';
 
 const capacity = { cpu_cores: 4, memory_mb: 8192, disk_gb: 160 };
 const usage = {
@@ -25,5 +25,12 @@ describe("the servers list's load columns", () => {
     expect(formatMemoryUse({ ...capacity, usage: null })).toBe('8.0 GB');
     expect(formatDiskUse({ ...capacity, usage: null })).toBe('160 GB');
     expect(formatCpu({ cpu_cores: null, memory_mb: null, disk_gb: null, usage: null })).toBe('—');
+  });
+});
+
+describe('request figures', () => {
+  it('keeps a tenth where it matters and drops it where it does not', () => {
+    expect([0.42, 9.96, 12.4, 999.6, 1_250].map(formatLatency)).toEqual(['0.4 ms', '10 ms', '12 ms', '1000 ms', '1.3 s']);
+    expect([0, 0.004, 0.0456, 0.4, 1].map(formatPercent)).toEqual(['0 %', '0.4 %', '4.6 %', '40 %', '100 %']);
   });
 });

@@ -120,6 +120,10 @@ describe("the operator's pages in Chromium", () => {
     const cartRow = list.locator('tr', { hasText: 'NotFoundError' });
     expect(await cartRow.getByTestId('event-count').textContent()).toBe('2');
     expect(await list.locator('tr', { hasText: 'PaymentError' }).getByTestId('event-count').textContent()).toBe('1');
+    // Each row's sparkline: its events per hour over the last day, the figures in its label.
+    const sparkline = cartRow.getByRole('img', { name: /events in the last 24 hours/ });
+    await expect.poll(() => sparkline.getAttribute('aria-label')).toBe('2 events in the last 24 hours, at most 2 in an hour');
+    expect(await sparkline.locator('span.busy').count()).toBe(1);
     await page.getByLabel('Sort by').selectOption('event_count');
     await expect.poll(() => rows.first().getByTestId('event-count').textContent()).toBe('2');
     await page.getByLabel('Search issues').fill('card');
@@ -269,7 +273,25 @@ describe("the operator's pages in Chromium", () => {
       points.push({ timestamp, service_id: serviceId, name: 'container.memory.usage_bytes', type: 'gauge', value: 50e6 + minutesAgo * 1e6, labels: { container: 'checkout-1' } });
     }
     await send({ metrics: points });
+    // The service's page: its two open issues (one regressed, one unresolved) and the traced request's figures.
+    await page.goto(`${baseUrl}/services/${serviceId}`);
+    const health = page.getByTestId('service-health');
+    await expect.poll(() => health.locator('[data-figure="open-issues"]').textContent()).toBe('2');
+    await expect.poll(() => health.locator('[data-figure="error-rate"]').textContent()).toBe('0 %');
+    expect(await health.locator('[data-figure="p95"]').textContent()).toBe('120 ms');
+    await expectAccessible('service-health');
     await page.goto(`${baseUrl}/services/${serviceId}/metrics`);
+    // The one request the traces test sent (its root span, 120 ms, ok): rate, error rate and latency from spans.
+    const requests = page.getByTestId('request-stats');
+    await requests.waitFor();
+    expect(await requests.locator('[data-figure="requests"]').textContent()).toBe('1');
+    expect(await requests.locator('[data-figure="error-rate"]').textContent()).toBe('0 %');
+    expect(await requests.locator('[data-figure="p95"]').textContent()).toBe('120 ms');
+    for (const chart of ['Requests per minute', 'Error rate', 'Latency']) {
+      const figure = requests.locator(`figure[data-metric="${chart}"]`);
+      await figure.locator('canvas').waitFor();
+      expect(await figure.getAttribute('data-points'), chart).toBe(chart === 'Latency' ? '3' : '1');
+    }
     const cpu = page.locator('figure[data-metric="container.cpu.usage_seconds"]');
     await cpu.waitFor();
     expect(Number(await cpu.getAttribute('data-points'))).toBeGreaterThanOrEqual(5);
@@ -300,14 +322,24 @@ describe("the operator's pages in Chromium", () => {
     await page.getByRole('button', { name: 'Create rule' }).click();
     const rule = page.getByTestId('alert-rules').locator('tr[data-rule="Checkout failing"]');
     await rule.getByText('errors above 10 % over 15 min').waitFor();
+    // Nothing listens on the discard port, so the test reaches no one and says why.
+    await rule.getByRole('button', { name: 'Send test to the channels of Checkout failing' }).click();
+    const outcome = page.getByTestId('alert-test-result');
+    await outcome.getByText('Test of “Checkout failing”').waitFor();
+    expect(await outcome.locator('li[data-channel="webhook"]').getAttribute('data-delivered')).toBe('false');
+    expect(await outcome.locator('li[data-channel="webhook"]').textContent()).toMatch(/^webhook: failed: .+/);
 
     // One of the trace's five spans failed: 20 % > 10 %.
     await new AlertEvaluator({ db: api.platform.db, clickhouse: api.platform.clickhouse.client, secrets: api.platform.secrets, log: pino({ level: 'silent' }) }).tick();
     await page.getByRole('button', { name: 'Refresh incidents' }).click();
     const incident = page.getByTestId('incidents').locator('tr[data-incident="Checkout failing"]');
     await incident.getByText('firing').waitFor();
+    const timeline = incident.getByRole('list', { name: 'Timeline of Checkout failing' });
+    expect(await timeline.locator('li').evaluateAll((steps) => steps.map((step) => step.getAttribute('data-step')))).toEqual(['fired']);
     await incident.getByRole('button', { name: 'Acknowledge' }).click();
-    await incident.getByText('acknowledged').waitFor();
+    await timeline.locator('li[data-step="acknowledged"]').waitFor();
+    expect(await timeline.locator('li').evaluateAll((steps) => steps.map((step) => step.getAttribute('data-step')))).toEqual(['fired', 'acknowledged']);
+    expect(await timeline.locator('li[data-step="acknowledged"] time').getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
     await expectAccessible('alerts');
 
     await rule.getByRole('button', { name: /^Edit/ }).click();
@@ -355,5 +387,59 @@ describe("the operator's pages in Chromium", () => {
     await page.getByRole('button', { name: 'Filter' }).click();
     await expect.poll(() => entries.locator('tbody tr').evaluateAll((rows) => [...new Set(rows.map((row) => row.getAttribute('data-action')))])).toEqual(['member.update']);
     await expectAccessible('audit-log');
+  });
+  it('deletes a service, a project and a server only once their name is typed, in a labelled modal dialog', async () => {
+    const { db } = api.platform;
+    const orgId = (await bootstrappedOrganization(db)).id;
+    const doomed = await createProject(db, orgId, 'doomed');
+    const doomedServiceId = (
+      await db.insertInto('services').values({ project_id: doomed.id, server_id: serverId, name: 'old-worker', source_type: 'image' }).returning('id').executeTakeFirstOrThrow()
+    ).id;
+    const spare = (await createServer(db, orgId, 'spare-host')).server;
+    const status = (path: string) => fetch(`${baseUrl}/api/v1${path}`, { headers: bearer(api.ownerToken) }).then((response) => response.status);
+
+    await page.goto(`${baseUrl}/services/${doomedServiceId}`);
+    const opener = page.getByRole('button', { name: 'Delete service old-worker' });
+    await opener.click();
+    const dialog = page.getByRole('dialog', { name: 'Delete the service “old-worker”?' });
+    await dialog.waitFor();
+    const typed = dialog.getByLabel('Type old-worker to confirm');
+    expect(await typed.evaluate((input) => input === document.activeElement)).toBe(true);
+    // Focus stays inside the dialog however far one tabs.
+    for (let step = 0; step < 6; step += 1) {
+      await page.keyboard.press('Tab');
+      expect(await dialog.evaluate((element) => element.contains(document.activeElement)), `tab ${step}`).toBe(true);
+    }
+    const confirm = dialog.getByRole('button', { name: 'Delete this service' });
+    await typed.fill('old-worke');
+    expect(await confirm.isDisabled()).toBe(true);
+    await expectAccessible('delete-dialog');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await opener.evaluate((button) => button === document.activeElement)).toBe(true);
+    expect(await status(`/services/${doomedServiceId}`)).toBe(200);
+
+    await opener.click();
+    expect(await typed.inputValue()).toBe('');
+    await typed.fill('old-worker');
+    await confirm.click();
+    await page.waitForURL(`${baseUrl}/projects/${doomed.id}`);
+    expect(await status(`/services/${doomedServiceId}`)).toBe(404);
+
+    await page.getByRole('button', { name: `Delete project ${doomed.name}` }).click();
+    const projectDialog = page.getByRole('dialog', { name: `Delete the project “${doomed.name}”?` });
+    await projectDialog.getByLabel(`Type ${doomed.name} to confirm`).fill(doomed.name);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${baseUrl}/projects`);
+    expect(await status(`/projects/${doomed.id}`)).toBe(404);
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Servers' }).click();
+    await page.getByRole('button', { name: 'Delete server spare-host' }).click();
+    const serverDialog = page.getByRole('dialog', { name: 'Delete the server “spare-host”?' });
+    await serverDialog.getByLabel('Type spare-host to confirm').fill('spare-host');
+    await serverDialog.getByRole('button', { name: 'Delete this server' }).click();
+    await page.locator('tr[data-server="spare-host"]').waitFor({ state: 'detached' });
+    expect(await status(`/servers/${spare.id}`)).toBe(404);
+    await page.locator('tr[data-server="ops-host"]').waitFor();
   });
 });

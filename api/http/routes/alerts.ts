@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
-import type { AlertChannelInput, CreateAlertRule } from '../../../contracts/index.js';
+import type { AlertChannelInput, AlertIncident, AlertTestResult, CreateAlertRule } from '../../../contracts/index.js';
 import type { AlertUpdate, Database, JsonValue } from '../../../db/postgres/database.js';
 import { alertRuleById, deleteAlertRule, insertAlertRule, listAlertRules, updateAlertRule } from '../../../db/queries/alerts.js';
 import { projectById } from '../../../db/queries/projects.js';
 import type { Scope } from '../../../db/queries/scope.js';
 import { scopedService } from '../../../db/queries/service-scope.js';
 import { sealChannels, StoredAlertChannels } from '../../../control/alert-channels.js';
+import { deliver } from '../../alerting/notifiers.js';
 import { alertRuleResource } from '../../../control/resources/alert.js';
 import { recordAudit } from '../../../control/audit.js';
 import { scopeOf } from '../../../control/caller.js';
@@ -110,5 +111,40 @@ export const alertRoutes: FastifyPluginAsync<{ platform: Platform }> = async (ap
       if (!deleted) throw notFound(params.alertId);
       await recordAudit(trx, request, caller, { action: 'alert.delete', resourceType: 'alert', resourceId: params.alertId, details: { name: deleted.name } });
     });
+  });
+
+  defineRoute(app, registryRoute('testAlertRule'), { permission: 'alerts.manage' }, async ({ params, caller, request }) => {
+    const rule = await alertRuleById(db, scopeOf(caller), params.alertId);
+    if (!rule) throw notFound(params.alertId);
+    // A notice about no stored incident: receivers see the rule's real shape, marked as a test.
+    const incident: AlertIncident = {
+      id: randomUUID(),
+      alert_id: rule.id,
+      status: 'firing',
+      message: `Test notification for the rule “${rule.name}”`,
+      details: { test: true },
+      ai_summary: null,
+      fired_at: new Date().toISOString(),
+      resolved_at: null,
+      acknowledged_by: null,
+      acknowledged_at: null,
+    };
+    const results: AlertTestResult['channels'] = await Promise.all(
+      StoredAlertChannels.parse(rule.channels).map(async (channel) => {
+        try {
+          await deliver(secrets, channel, { kind: 'test', rule, incident });
+          return { id: channel.id, type: channel.type, delivered: true, error: null };
+        } catch (error) {
+          return { id: channel.id, type: channel.type, delivered: false, error: error instanceof Error ? error.message : String(error) };
+        }
+      }),
+    );
+    await recordAudit(db, request, caller, {
+      action: 'alert.test',
+      resourceType: 'alert',
+      resourceId: rule.id,
+      details: { channels: results.map(({ id, type, delivered }) => ({ id, type, delivered })) },
+    });
+    return { channels: results };
   });
 };

@@ -42,7 +42,14 @@ function urlOf(path: string, query?: QueryValues): string {
   return `${API_PREFIX}${path}${suffix}`;
 }
 
-export async function apiCall<Data>(method: Method, path: string, options: { body?: unknown; query?: QueryValues } = {}): Promise<Data> {
+type CallOptions = { body?: unknown; query?: QueryValues };
+
+export async function apiCall<Data>(method: Method, path: string, options: CallOptions = {}): Promise<Data> {
+  return (await apiEnvelope<Data>(method, path, options)).data;
+}
+
+/** The whole success envelope, for the `meta` of a list (its `total`). */
+export async function apiEnvelope<Data>(method: Method, path: string, options: CallOptions = {}): Promise<{ data: Data; meta?: Record<string, unknown> }> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
@@ -57,9 +64,9 @@ export async function apiCall<Data>(method: Method, path: string, options: { bod
   } catch {
     throw new ApiFailure('NETWORK_ERROR', 'The control plane did not answer. Check that Syntra is running and your network is up, then try again.', 0, null);
   }
-  if (response.status === 204) return null as Data;
-  const envelope = (await response.json().catch(() => null)) as { success: true; data: Data } | ApiError | null;
-  if (envelope?.success === true) return envelope.data;
+  if (response.status === 204) return { data: null as Data };
+  const envelope = (await response.json().catch(() => null)) as { success: true; data: Data; meta?: Record<string, unknown> } | ApiError | null;
+  if (envelope?.success === true) return envelope;
   const problem = envelope?.success === false ? envelope.error : null;
   const failure = new ApiFailure(
     problem?.code ?? 'INTERNAL_ERROR',

@@ -14,6 +14,7 @@ import type {
 import type {
   AlertIncident,
   AlertRule,
+  AlertTestResult,
   CreateAlertRule,
   CreateWorkflow,
   IncidentStatus,
@@ -25,8 +26,16 @@ import type {
   WorkflowVersion,
 } from '../../../contracts/api/automation.js';
 import type { ExecRequest, ExecResult } from '../../../contracts/api/exec.js';
-import type { ErrorGroup, IssueEvent, MetricSeries, Trace, TraceSummary } from '../../../contracts/api/observability.js';
-import type { IssueSort, LogQuery, ServerMetricsQuery } from '../../../contracts/api/queries.js';
+import type {
+  ErrorGroup,
+  IssueActivity,
+  IssueEvent,
+  MetricSeries,
+  ServiceRequestStats,
+  Trace,
+  TraceSummary,
+} from '../../../contracts/api/observability.js';
+import { MAX_ACTIVITY_ISSUES, type IssueSort, type LogQuery, type ServerMetricsQuery } from '../../../contracts/api/queries.js';
 import type {
   CreateProject,
   CreateServer,
@@ -48,7 +57,7 @@ import type {
   ServiceWithDeployments,
 } from '../../../contracts/api/resources.js';
 import type { LogEntry } from '../../../contracts/telemetry/records.js';
-import { apiCall } from './client.js';
+import { apiCall, apiEnvelope } from './client.js';
 
 /* The API calls the UI makes, one per operation of contracts/api/routes.ts, typed from the contract. */
 
@@ -72,6 +81,7 @@ export const servers = {
   list: () => apiCall<Server[]>('GET', '/servers'),
   get: (serverId: string) => apiCall<Server>('GET', `/servers/${id(serverId)}`),
   create: (body: CreateServer) => apiCall<CreateServerResult>('POST', '/servers', { body }),
+  remove: (serverId: string) => apiCall<null>('DELETE', `/servers/${id(serverId)}`),
   metrics: (serverId: string, query: MetricWindow) => apiCall<MetricSeries[]>('GET', `/servers/${id(serverId)}/metrics`, { query }),
 };
 
@@ -79,12 +89,14 @@ export const projects = {
   list: () => apiCall<Project[]>('GET', '/projects'),
   get: (projectId: string) => apiCall<ProjectWithServices>('GET', `/projects/${id(projectId)}`),
   create: (body: CreateProject) => apiCall<Project>('POST', '/projects', { body }),
+  remove: (projectId: string) => apiCall<null>('DELETE', `/projects/${id(projectId)}`),
 };
 
 export const services = {
   get: (serviceId: string) => apiCall<ServiceWithDeployments>('GET', `/services/${id(serviceId)}`),
   create: (projectId: string, body: CreateService) => apiCall<Service>('POST', `/projects/${id(projectId)}/services`, { body }),
   update: (serviceId: string, body: UpdateService) => apiCall<Service>('PATCH', `/services/${id(serviceId)}`, { body }),
+  remove: (serviceId: string) => apiCall<null>('DELETE', `/services/${id(serviceId)}`),
   deploy: (serviceId: string, body: DeployRequest) => apiCall<Deployment>('POST', `/services/${id(serviceId)}/deploy`, { body }),
   rollback: (serviceId: string, deploymentId: string) =>
     apiCall<Deployment>('POST', `/services/${id(serviceId)}/rollback`, { body: { deployment_id: deploymentId } }),
@@ -96,6 +108,8 @@ export const services = {
   logs: (serviceId: string, query: LogSearch) => apiCall<LogEntry[]>('GET', `/services/${id(serviceId)}/logs`, { query }),
   traces: (serviceId: string, query: TraceSearch) => apiCall<TraceSummary[]>('GET', `/services/${id(serviceId)}/traces`, { query }),
   metrics: (serviceId: string, query: MetricWindow) => apiCall<MetricSeries[]>('GET', `/services/${id(serviceId)}/metrics`, { query }),
+  requestStats: (serviceId: string, query: MetricWindow) =>
+    apiCall<ServiceRequestStats>('GET', `/services/${id(serviceId)}/request-stats`, { query }),
   envVars: (serviceId: string, reveal: boolean) =>
     apiCall<EnvVar[]>('GET', `/services/${id(serviceId)}/env`, { query: { reveal: reveal ? 'true' : undefined } }),
   putEnvVars: (serviceId: string, body: PutEnvVars) => apiCall<null>('PUT', `/services/${id(serviceId)}/env`, { body }),
@@ -108,6 +122,25 @@ export const deployments = {
 
 export const issues = {
   list: (projectId: string, query: IssueSearch) => apiCall<ErrorGroup[]>('GET', `/projects/${id(projectId)}/issues`, { query }),
+  /** How many of a service's issues are open (unresolved or regressed): the lists' totals, one issue read each. */
+  openCount: async (projectId: string, serviceId: string) => {
+    const totals = await Promise.all(
+      (['unresolved', 'regressed'] as const).map(async (status) => {
+        const page = await apiEnvelope<ErrorGroup[]>('GET', `/projects/${id(projectId)}/issues`, { query: { status, service_id: serviceId, per_page: 1 } });
+        return Number(page.meta?.total ?? 0);
+      }),
+    );
+    return totals.reduce((sum, total) => sum + total, 0);
+  },
+  /** Asked in batches of the most ids one request takes. */
+  activity: async (projectId: string, issueIds: readonly string[], hours: number) => {
+    const batches: string[][] = [];
+    for (let start = 0; start < issueIds.length; start += MAX_ACTIVITY_ISSUES) batches.push(issueIds.slice(start, start + MAX_ACTIVITY_ISSUES));
+    const answers = await Promise.all(
+      batches.map((batch) => apiCall<IssueActivity[]>('GET', `/projects/${id(projectId)}/issues/activity`, { query: { issue_ids: batch.join(','), hours } })),
+    );
+    return answers.flat();
+  },
   get: (issueId: string) => apiCall<ErrorGroup>('GET', `/issues/${id(issueId)}`),
   setStatus: (issueId: string, status: 'unresolved' | 'resolved' | 'ignored') =>
     apiCall<ErrorGroup>('PATCH', `/issues/${id(issueId)}`, { body: { status } }),
@@ -123,6 +156,7 @@ export const alerts = {
   create: (body: CreateAlertRule) => apiCall<AlertRule>('POST', '/alerts', { body }),
   update: (alertId: string, body: UpdateAlertRule) => apiCall<AlertRule>('PATCH', `/alerts/${id(alertId)}`, { body }),
   remove: (alertId: string) => apiCall<null>('DELETE', `/alerts/${id(alertId)}`),
+  test: (alertId: string) => apiCall<AlertTestResult>('POST', `/alerts/${id(alertId)}/test`),
   incidents: (status?: IncidentStatus) => apiCall<AlertIncident[]>('GET', '/incidents', { query: { status, per_page: 100 } }),
   acknowledge: (incidentId: string) => apiCall<AlertIncident>('POST', `/incidents/${id(incidentId)}/acknowledge`),
 };

@@ -10,6 +10,18 @@ export function formatDuration(ms: number): string {
   return minutes < 60 ? `${minutes} min ${seconds % 60} s` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
+/** A latency: milliseconds to a tenth below 10 ms (a fast request is 0.4 ms, not 0), whole ones above, then seconds. */
+export function formatLatency(ms: number): string {
+  if (ms < 10) return `${Math.round(ms * 10) / 10} ms`;
+  return ms < 1_000 ? `${Math.round(ms)} ms` : `${Math.round(ms / 100) / 10} s`;
+}
+
+/** A share of 0..1 as a percentage, to a tenth below 10 %. */
+export function formatPercent(share: number): string {
+  const percent = share * 100;
+  return `${percent < 10 ? Math.round(percent * 10) / 10 : Math.round(percent)} %`;
+}
+
 /** From start to finish, or to `now` while it runs; null before it starts. */
 export function elapsedMs(startedAt: string | null, finishedAt: string | null, now: number): number | null {
   if (!startedAt) return null;

@@ -1,14 +1,16 @@
 import { projects } from '../api/endpoints.js';
+import { DeleteByName } from '../components/delete-by-name.js';
 import { FailureNotice } from '../components/failure-notice.js';
 import { useLoad } from '../hooks.js';
 import { SectionTabs, projectTabs } from '../components/section-tabs.js';
-import { Link } from '../router.js';
+import { Link, navigate } from '../router.js';
 import { useCan } from '../session.js';
 
 export function ProjectPage({ params }: { params: Record<string, string> }) {
   const projectId = params.projectId!;
   const project = useLoad(() => projects.get(projectId), projectId);
   const canCreate = useCan('service.create');
+  const canDelete = useCan('project.delete');
 
   return (
     <section>
@@ -18,11 +20,22 @@ export function ProjectPage({ params }: { params: Record<string, string> }) {
         <>
           <div className="page-head">
             <h1>{project.data.name}</h1>
-            {canCreate ? (
-              <Link to={`/projects/${projectId}/services/new`} className="button primary">
-                New service
-              </Link>
-            ) : null}
+            <div className="button-row">
+              {canCreate ? (
+                <Link to={`/projects/${projectId}/services/new`} className="button primary">
+                  New service
+                </Link>
+              ) : null}
+              {canDelete ? (
+                <DeleteByName
+                  kind="project"
+                  name={project.data.name}
+                  consequence="Its services, with their deployments, environment variables, issues and workflows, are deleted with it."
+                  remove={() => projects.remove(projectId)}
+                  onDeleted={() => navigate('/projects')}
+                />
+              ) : null}
+            </div>
           </div>
           <SectionTabs label="Project" tabs={projectTabs(projectId)} />
           {project.data.description ? <p className="muted">{project.data.description}</p> : null}

@@ -1,5 +1,6 @@
 import type { ServerProblem } from '../../../contracts/api/resources.js';
 import { servers } from '../api/endpoints.js';
+import { DeleteByName } from '../components/delete-by-name.js';
 import { FailureNotice } from '../components/failure-notice.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { useInterval, useLoad } from '../hooks.js';
@@ -13,6 +14,7 @@ const serverListRefreshMs = 5_000;
 export function ServersPage() {
   const list = useLoad(() => servers.list(), 'servers');
   const canAdd = useCan('server.create');
+  const canDelete = useCan('server.delete');
   useInterval(() => void list.reload(), serverListRefreshMs, true);
 
   return (
@@ -40,6 +42,7 @@ export function ServersPage() {
                 <th scope="col">Memory</th>
                 <th scope="col">Disk</th>
                 <th scope="col">Last heartbeat</th>
+                {canDelete ? <th scope="col">Actions</th> : null}
               </tr>
             </thead>
             <tbody>
@@ -61,6 +64,17 @@ export function ServersPage() {
                   <td>{formatMemoryUse(server)}</td>
                   <td>{formatDiskUse(server)}</td>
                   <td>{formatTime(server.last_heartbeat_at)}</td>
+                  {canDelete ? (
+                    <td>
+                      <DeleteByName
+                        kind="server"
+                        name={server.name}
+                        consequence="Syntra forgets it, and its agent's token stops working."
+                        remove={() => servers.remove(server.id)}
+                        onDeleted={() => void list.reload()}
+                      />
+                    </td>
+                  ) : null}
                 </tr>
               ))}
             </tbody>

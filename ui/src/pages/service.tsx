@@ -8,12 +8,14 @@ import { DeploymentHistory } from '../components/service/deployment-history.js';
 import { EnvEditor } from '../components/service/env-editor.js';
 import { LiveDeployment } from '../components/service/live-deployment.js';
 import { ServiceControls } from '../components/service/service-controls.js';
+import { ServiceHealth } from '../components/service/service-health.js';
 import { ServiceLogs } from '../components/service/service-logs.js';
+import { DeleteByName } from '../components/delete-by-name.js';
 import { FailureNotice } from '../components/failure-notice.js';
 import { SectionTabs, serviceTabs } from '../components/section-tabs.js';
 import { useInterval, useLoad } from '../hooks.js';
 import { isFinished } from '../logic/deploy-progress.js';
-import { Link } from '../router.js';
+import { Link, navigate } from '../router.js';
 import { useCan } from '../session.js';
 
 /* Durations of running deployments tick at this pace. */
@@ -27,6 +29,7 @@ export function ServicePage({ params }: { params: Record<string, string> }) {
   const [arriving, setArriving] = useState<Record<string, DeploymentEvent[]>>({});
   const [now, setNow] = useState(Date.now());
   const canEdit = useCan('service.update');
+  const canDelete = useCan('service.delete');
   useInterval(() => setNow(Date.now()), clockTickMs, latest !== null && !isFinished(latest.status));
 
   const reloadAll = useCallback(async () => {
@@ -60,6 +63,15 @@ export function ServicePage({ params }: { params: Record<string, string> }) {
                   Edit settings
                 </Link>
               ) : null}
+              {canDelete ? (
+                <DeleteByName
+                  kind="service"
+                  name={data.name}
+                  consequence="Its deployments, environment variables and issues are deleted with it."
+                  remove={() => services.remove(data.id)}
+                  onDeleted={() => navigate(`/projects/${data.project_id}`)}
+                />
+              ) : null}
             </div>
           </div>
           <SectionTabs label="Service" tabs={serviceTabs(data.id)} />
@@ -82,6 +94,7 @@ export function ServicePage({ params }: { params: Record<string, string> }) {
             </div>
           </dl>
           <ServiceControls service={data} onChanged={service.reload} />
+          <ServiceHealth service={data} />
           {latest ? (
             <LiveDeployment deployment={latest} readEvents={detail.data?.events ?? []} arriving={arriving[latest.id] ?? []} failure={detail.failure} />
           ) : null}

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { issueById, issueEvents, listIssues, updateIssue } from '../../../../db/queries/issues.js';
+import { issueActivity, issueById, issueEvents, listIssues, updateIssue } from '../../../../db/queries/issues.js';
 import { memberById } from '../../../../db/queries/members.js';
 import { projectById } from '../../../../db/queries/projects.js';
 import { recordAudit } from '../../../../control/audit.js';
@@ -32,6 +32,15 @@ export const issueRoutes: FastifyPluginAsync<{ platform: Platform }> = async (ap
       ...timeRange(query),
     });
     return new WithMeta(page.rows.map(issueResource), { total: page.total, page: query.page, per_page: query.per_page });
+  });
+
+  defineRoute(app, registryRoute('listIssueActivity'), { permission: 'read' }, async ({ params, query, caller }) => {
+    const scope = scopeOf(caller);
+    if (!(await projectById(db, scope, params.projectId))) {
+      throw new ApiProblem('NOT_FOUND', `No project ${params.projectId} in this organization`);
+    }
+    const activity = await issueActivity(db, scope, params.projectId, query.issue_ids, query.hours);
+    return activity.map(({ issueId, counts }) => ({ issue_id: issueId, counts }));
   });
 
   defineRoute(app, registryRoute('getIssue'), { permission: 'read' }, async ({ params, caller }) => {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { MAX_METRIC_BUCKETS, type ServerMetricsQuery } from '../../../../contracts/index.js';
 import { NIL_UUID, readMetricSeries } from '../../../../db/clickhouse/metric-series.js';
+import { readRequestStats } from '../../../../db/clickhouse/request-stats.js';
 import { serverById } from '../../../../db/queries/servers.js';
 import { scopedService, scopedServicesOnServer } from '../../../../db/queries/service-scope.js';
 import { scopeOf } from '../../../../control/caller.js';
@@ -31,7 +32,10 @@ function metricWindow(query: { from?: string | undefined; to?: string | undefine
   return { from, to, bucketSeconds: seconds };
 }
 
-/** Metric series from the `metrics_1m` rollup, for a service or a server of the caller's organization. */
+/**
+ * Metric series from the `metrics_1m` rollup, for a service or a server of the caller's
+ * organization, and a service's request figures derived from its spans.
+ */
 export const metricRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app, { platform }) => {
   const { db, clickhouse } = platform;
 
@@ -51,5 +55,11 @@ export const metricRoutes: FastifyPluginAsync<{ platform: Platform }> = async (a
     // A project token reaches the server its services run on, but not the other projects' services there.
     const serviceIds = caller.projectId ? [NIL_UUID, ...(await scopedServicesOnServer(db, scopeOf(caller), server.id))] : undefined;
     return readMetricSeries(clickhouse.client, { owner: { serverId: server.id }, ...(serviceIds ? { serviceIds } : {}), ...metricWindow(query) });
+  });
+
+  defineRoute(app, registryRoute('getServiceRequestStats'), { permission: 'read' }, async ({ params, query, caller }) => {
+    const service = await scopedService(db, scopeOf(caller), params.serviceId);
+    if (!service) throw new ApiProblem('NOT_FOUND', `No service ${params.serviceId} in this organization`);
+    return readRequestStats(clickhouse.client, { serviceId: service.id, ...metricWindow(query) });
   });
 };

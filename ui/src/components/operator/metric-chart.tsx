@@ -1,9 +1,9 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import uPlot, { type AlignedData, type Options } from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { MetricSeries } from '../../../../contracts/api/observability.js';
 
-/* One metric's series (one line per label set) drawn by uPlot, a bucket's average per point. */
+/* Charts drawn by uPlot: one metric's series (one line per label set, a bucket's average per point), or any lines over time. */
 
 const chartHeightPx = 180;
 const palette = ['#2454d6', '#b3261e', '#137333', '#a15c00', '#7b1fa2', '#00838f'];
@@ -26,30 +26,51 @@ export function alignedData(series: readonly MetricSeries[]): AlignedData {
   return [times, ...columns];
 }
 
-export function MetricChart({ title, series }: { title: string; series: MetricSeries[] }) {
+/** A chart of lines over shared times (uPlot's aligned columns: seconds, then one column per line). */
+export function TimeChart({
+  title,
+  labels,
+  data,
+  unit,
+  span,
+}: {
+  title: string;
+  labels: readonly string[];
+  data: AlignedData;
+  unit?: string;
+  /** The time axis' bounds in seconds; without them uPlot fits the points (a lone point would span years). */
+  span?: readonly [number, number];
+}) {
   const holder = useRef<HTMLDivElement>(null);
-  const points = series.reduce((total, each) => total + each.points.length, 0);
+  const points = data.slice(1).reduce((total, column) => total + Array.from(column as ArrayLike<number | null | undefined>).filter((value) => value != null).length, 0);
   useEffect(() => {
     const element = holder.current;
     if (!element) return;
     const options: Options = {
       width: Math.max(280, element.clientWidth),
       height: chartHeightPx,
-      series: [{}, ...series.map((each, index) => ({ label: labelOf(each), stroke: palette[index % palette.length], width: 1.5, spanGaps: true }))],
-      axes: [{ stroke: 'currentColor' }, { stroke: 'currentColor', size: 60, values: (_chart, ticks) => ticks.map((tick) => compact.format(tick)) }],
+      ...(span ? { scales: { x: { time: true, range: [span[0], span[1]] } } } : {}),
+      series: [{}, ...labels.map((label, index) => ({ label, stroke: palette[index % palette.length], width: 1.5, spanGaps: true }))],
+      axes: [{ stroke: 'currentColor' }, { stroke: 'currentColor', size: 60, values: (_chart, ticks) => ticks.map((tick) => `${compact.format(tick)}${unit ?? ''}`) }],
     };
-    const chart = new uPlot(options, alignedData(series), element);
+    const chart = new uPlot(options, data, element);
     const resize = new ResizeObserver(() => chart.setSize({ width: Math.max(280, element.clientWidth), height: chartHeightPx }));
     resize.observe(element);
     return () => {
       resize.disconnect();
       chart.destroy();
     };
-  }, [series]);
+  }, [labels, data, unit, span]);
   return (
     <figure className="chart" data-metric={title} data-points={points}>
       <h3>{title}</h3>
-      <div ref={holder} role="img" aria-label={`${title}: ${points} points over ${series.length} series`} />
+      <div ref={holder} role="img" aria-label={`${title}: ${points} points over ${labels.length} series`} />
     </figure>
   );
+}
+
+export function MetricChart({ title, series }: { title: string; series: MetricSeries[] }) {
+  const labels = useMemo(() => series.map(labelOf), [series]);
+  const data = useMemo(() => alignedData(series), [series]);
+  return <TimeChart title={title} labels={labels} data={data} />;
 }

@@ -112,18 +112,21 @@ export function EnvEditor({ serviceId }: { serviceId: string }) {
           <FailureNotice failure={save.failure} title="Could not save the variables" />
         </form>
       ) : (
-        <dl className="env-list" data-testid="env-vars">
+        // A <dl> holds only its groups (axe: definition-list), so "None." stands outside it.
+        <>
           {list.data?.length === 0 ? <p className="muted">None.</p> : null}
-          {list.data?.map((variable) => (
-            <div key={variable.key}>
-              <dt>{variable.key}</dt>
-              <dd>
-                <code>{variable.value}</code>
-                {variable.is_secret ? <span className="tag">secret</span> : null}
-              </dd>
-            </div>
-          ))}
-        </dl>
+          <dl className="env-list" data-testid="env-vars">
+            {list.data?.map((variable) => (
+              <div key={variable.key}>
+                <dt>{variable.key}</dt>
+                <dd>
+                  <code>{variable.value}</code>
+                  {variable.is_secret ? <span className="tag">secret</span> : null}
+                </dd>
+              </div>
+            ))}
+          </dl>
+        </>
       )}
     </section>
   );

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import type { AlertCondition, AlertRule } from '../../../../contracts/api/automation.js';
+import type { AlertCondition, AlertIncident, AlertRule, AlertTestResult } from '../../../../contracts/api/automation.js';
 import { alerts, projects } from '../../api/endpoints.js';
 import { FailureNotice } from '../../components/failure-notice.js';
 import { Field } from '../../components/field.js';
@@ -9,7 +9,7 @@ import { createRequest, draftOf, emptyAlertDraft, updateRequest, type AlertDraft
 import { formatTime } from '../../logic/format.js';
 import { useCan } from '../../session.js';
 
-/* The organization's alert rules (create, edit, pause, delete) and their incidents (acknowledge). */
+/* The organization's alert rules (create, edit, send a test, pause, delete) and their incidents (timeline, acknowledge). */
 
 function describe(condition: AlertCondition): string {
   switch (condition.type) {
@@ -24,6 +24,39 @@ function describe(condition: AlertCondition): string {
   }
 }
 
+/** An incident's steps in the order they happened: fired, then acknowledged and resolved when they were. */
+function IncidentTimeline({ incident, rule }: { incident: AlertIncident; rule: string }) {
+  const steps = [
+    { what: 'fired', at: incident.fired_at },
+    ...(incident.acknowledged_at ? [{ what: 'acknowledged', at: incident.acknowledged_at }] : []),
+    ...(incident.resolved_at ? [{ what: 'resolved', at: incident.resolved_at }] : []),
+  ].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  return (
+    <ol className="incident-timeline" aria-label={`Timeline of ${rule}`}>
+      {steps.map((step) => (
+        <li key={step.what} data-step={step.what}>
+          <strong>{step.what}</strong> <time dateTime={step.at}>{formatTime(step.at)}</time>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function TestOutcome({ rule, result }: { rule: string; result: AlertTestResult }) {
+  return (
+    <div className="panel" data-testid="alert-test-result">
+      <h3>Test of “{rule}”</h3>
+      <ul>
+        {result.channels.map((channel) => (
+          <li key={channel.id} data-channel={channel.type} data-delivered={channel.delivered}>
+            {channel.type}: {channel.delivered ? 'delivered' : `failed: ${channel.error ?? 'no answer'}`}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 export function AlertsPage() {
   const rules = useLoad(() => alerts.list(), 'alerts');
   const incidents = useLoad(() => alerts.incidents(), 'incidents');
@@ -33,6 +66,11 @@ export function AlertsPage() {
   const change = useAction(async (perform: () => Promise<unknown>) => {
     await perform();
     await Promise.all([rules.reload(), incidents.reload()]);
+  });
+  const [tested, setTested] = useState<{ rule: string; result: AlertTestResult } | null>(null);
+  const sendTest = useAction(async (rule: AlertRule) => {
+    setTested(null);
+    setTested({ rule: rule.name, result: await alerts.test(rule.id) });
   });
 
   return (
@@ -82,6 +120,9 @@ export function AlertsPage() {
                       <button type="button" onClick={() => setEditing(rule)}>
                         Edit <span className="visually-hidden">{rule.name}</span>
                       </button>
+                      <button type="button" disabled={sendTest.busy} onClick={() => void sendTest.run(rule)}>
+                        {sendTest.busy ? 'Sending…' : 'Send test'} <span className="visually-hidden">to the channels of {rule.name}</span>
+                      </button>
                       <button type="button" disabled={change.busy} onClick={() => void change.run(() => alerts.update(rule.id, { is_active: !rule.is_active }))}>
                         {rule.is_active ? 'Pause' : 'Resume'} <span className="visually-hidden">{rule.name}</span>
                       </button>
@@ -102,6 +143,8 @@ export function AlertsPage() {
           </table>
         </div>
       ) : null}
+      <FailureNotice failure={sendTest.failure} title="The test could not be sent" />
+      <div aria-live="polite">{tested ? <TestOutcome rule={tested.rule} result={tested.result} /> : null}</div>
       <div className="page-head">
         <h2>Incidents</h2>
         <button type="button" onClick={() => void incidents.reload()}>
@@ -117,7 +160,7 @@ export function AlertsPage() {
               <tr>
                 <th scope="col">Rule</th>
                 <th scope="col">What happened</th>
-                <th scope="col">Fired</th>
+                <th scope="col">Timeline</th>
                 <th scope="col">Status</th>
                 <th scope="col">Acknowledged</th>
               </tr>
@@ -127,10 +170,11 @@ export function AlertsPage() {
                 <tr key={incident.id} data-incident={names.get(incident.alert_id) ?? incident.alert_id}>
                   <th scope="row">{names.get(incident.alert_id) ?? '—'}</th>
                   <td>{incident.message}</td>
-                  <td>{formatTime(incident.fired_at)}</td>
+                  <td>
+                    <IncidentTimeline incident={incident} rule={names.get(incident.alert_id) ?? 'the incident'} />
+                  </td>
                   <td>
                     <StatusBadge status={incident.status} />
-                    {incident.resolved_at ? <div className="muted small">resolved {formatTime(incident.resolved_at)}</div> : null}
                   </td>
                   <td>
                     {incident.acknowledged_at ? (

@@ -5,6 +5,7 @@ import { issues, projects } from '../../api/endpoints.js';
 import { useProjectIssues } from '../../api/live.js';
 import { FailureNotice } from '../../components/failure-notice.js';
 import { TelemetryHint } from '../../components/operator/service-head.js';
+import { Sparkline } from '../../components/operator/sparkline.js';
 import { SectionTabs, projectTabs } from '../../components/section-tabs.js';
 import { StatusBadge } from '../../components/status-badge.js';
 import { useLoad } from '../../hooks.js';
@@ -16,6 +17,7 @@ import { Link } from '../../router.js';
  * project's `project_issues` room while the page is open.
  */
 const issuesShown = 100;
+const activityHours = 24;
 const statuses: IssueStatus[] = ['unresolved', 'regressed', 'resolved', 'ignored'];
 const sortLabels: Record<IssueSort, string> = { last_seen: 'Last seen', first_seen: 'First seen', event_count: 'Events', user_count: 'Users' };
 
@@ -55,6 +57,13 @@ export function IssuesPage({ params }: { params: Record<string, string> }) {
   const merged = new Map((list.data ?? []).map((issue) => [issue.id, issue]));
   for (const issue of Object.values(arrived)) merged.set(issue.id, issue);
   const rows = [...merged.values()].filter(shownIssue).sort((a, b) => sortKey[sort](b) - sortKey[sort](a));
+
+  const shownIds = rows.map((issue) => issue.id).join(',');
+  const activity = useLoad(
+    () => (shownIds ? issues.activity(projectId, shownIds.split(','), activityHours) : Promise.resolve([])),
+    `${projectId}:${shownIds}`,
+  );
+  const countsOf = new Map((activity.data ?? []).map((each) => [each.issue_id, each.counts]));
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -107,6 +116,7 @@ export function IssuesPage({ params }: { params: Record<string, string> }) {
                 <th scope="col">Issue</th>
                 <th scope="col">Service</th>
                 <th scope="col">Events</th>
+                <th scope="col">Last {activityHours} hours</th>
                 <th scope="col">Users</th>
                 <th scope="col">Last seen</th>
                 <th scope="col">Status</th>
@@ -123,6 +133,7 @@ export function IssuesPage({ params }: { params: Record<string, string> }) {
                   </th>
                   <td>{services.get(issue.service_id) ?? '—'}</td>
                   <td data-testid="event-count">{issue.event_count}</td>
+                  <td>{countsOf.has(issue.id) ? <Sparkline counts={countsOf.get(issue.id)!} hours={activityHours} /> : null}</td>
                   <td>{issue.user_count}</td>
                   <td>{formatTime(issue.last_seen_at)}</td>
                   <td>

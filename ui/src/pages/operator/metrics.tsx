@@ -3,13 +3,15 @@ import type { MetricSeries } from '../../../../contracts/api/observability.js';
 import { servers, services } from '../../api/endpoints.js';
 import { FailureNotice } from '../../components/failure-notice.js';
 import { MetricChart } from '../../components/operator/metric-chart.js';
+import { RequestCharts } from '../../components/operator/request-charts.js';
 import { ServiceHead, TelemetryHint } from '../../components/operator/service-head.js';
 import { useLoad } from '../../hooks.js';
 import { timeWindows, windowOf, type TimeWindowId } from '../../logic/time-window.js';
 
 /*
  * A service's or a server's metrics over a chosen range: a chart per metric name, a line per
- * label set. Loaded on demand: uPlot is only needed here.
+ * label set, and for a service its requests as its spans record them. Loaded on demand: uPlot is
+ * only needed here.
  */
 
 function byName(series: readonly MetricSeries[]): [string, MetricSeries[]][] {
@@ -26,6 +28,11 @@ function MetricCharts({ owner }: { owner: { serviceId: string } | { serverId: st
     const window = windowOf(windowId, asked);
     return 'serviceId' in owner ? services.metrics(owner.serviceId, window) : servers.metrics(owner.serverId, window);
   }, `${ownerId}:${windowId}:${asked}`);
+  const requestWindow = windowOf(windowId, asked);
+  const requests = useLoad(
+    () => ('serviceId' in owner ? services.requestStats(owner.serviceId, requestWindow) : Promise.resolve(null)),
+    `${ownerId}:${windowId}:${asked}`,
+  );
   const groups = useMemo(() => byName(metrics.data ?? []), [metrics.data]);
   return (
     <>
@@ -44,6 +51,8 @@ function MetricCharts({ owner }: { owner: { serviceId: string } | { serverId: st
           Refresh
         </button>
       </div>
+      <FailureNotice failure={requests.failure} title="Could not load the request figures" onRetry={() => void requests.reload()} />
+      {requests.data ? <RequestCharts stats={requests.data} from={requestWindow.from} to={requestWindow.to} /> : null}
       <FailureNotice failure={metrics.failure} title="Could not load the metrics" onRetry={() => void metrics.reload()} />
       {metrics.loading ? <p aria-live="polite">Loading metrics…</p> : null}
       {metrics.data?.length === 0 ? <TelemetryHint what="metrics in this range" /> : null}
