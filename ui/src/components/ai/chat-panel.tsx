@@ -88,7 +88,7 @@ export function ChatPanel({ context, subject }: { context: ChatRequest['context'
           </li>
         ))}
       </ol>
-      <form className="inline-form" onSubmit={submit} aria-label="Ask a question">
+      <form className="inline-form" onSubmit={submit} aria-label="Chat">
         <div className="field grow">
           <label htmlFor="chat-message">Question</label>
           <input id="chat-message" value={message} maxLength={4000} placeholder="What failed? Is it healthy? What changed?" onChange={(event) => setMessage(event.target.value)} />

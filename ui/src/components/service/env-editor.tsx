@@ -111,9 +111,13 @@ export function EnvEditor({ serviceId }: { serviceId: string }) {
           </div>
           <FailureNotice failure={save.failure} title="Could not save the variables" />
         </form>
+      ) : list.data?.length === 0 ? (
+        // Outside the list: a <dl> may hold only its groups.
+        <p className="muted" data-testid="env-vars">
+          None.
+        </p>
       ) : (
         <dl className="env-list" data-testid="env-vars">
-          {list.data?.length === 0 ? <p className="muted">None.</p> : null}
           {list.data?.map((variable) => (
             <div key={variable.key}>
               <dt>{variable.key}</dt>
