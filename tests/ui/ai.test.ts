@@ -209,8 +209,8 @@ describe('the AI screens in Chromium', () => {
     await writeFile(files[0]!, JSON.stringify({ name: 'web', scripts: { start: 'node server.js' } }));
     await writeFile(files[1]!, '{"lockfileVersion":3}');
     await page.goto(`${baseUrl}/services/${serviceId}/edit`);
-    await page.getByLabel('Repository URL').fill('https://github.com/example/web');
-    await page.getByLabel('Repository files').setInputFiles(files);
+    await page.getByLabel('Git URL').fill('https://github.com/example/web');
+    await page.getByLabel('Manifest files').setInputFiles(files);
     await page.getByTestId('picked-files').getByText('package.json, package-lock.json').waitFor();
     await page.getByRole('button', { name: 'Generate Dockerfile' }).click();
     const generated = page.getByTestId('generated-dockerfile');

@@ -40,8 +40,8 @@ export function DockerfileGenerator() {
     <fieldset>
       <legend>Dockerfile</legend>
       <p className="muted">Building from a repository? Pick its manifest files and Syntra writes a Dockerfile for the stack it finds.</p>
-      <Field label="Repository URL" type="url" placeholder="https://github.com/team/web" value={repoUrl} onChange={(event) => setRepoUrl(event.target.value)} />
-      <Field label="Repository files" hint="package.json, lock files, go.mod, requirements.txt, pyproject.toml, index.html…">
+      <Field label="Git URL" type="url" placeholder="https://github.com/team/web" value={repoUrl} onChange={(event) => setRepoUrl(event.target.value)} />
+      <Field label="Manifest files" hint="package.json, lock files, go.mod, requirements.txt, pyproject.toml, index.html…">
         {(control) => <input {...control} type="file" multiple onChange={(event) => void pick(event)} />}
       </Field>
       {names.length > 0 ? <p className="muted" data-testid="picked-files">{names.join(', ')}</p> : null}
