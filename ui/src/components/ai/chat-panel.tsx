@@ -62,7 +62,9 @@ export function ChatPanel({ context, subject }: { context: ChatRequest['context'
 
   return (
     <div className="panel" aria-labelledby="chat-heading">
-      <h2 id="chat-heading">Ask about {subject}</h2>
+      {/* The subject stays out of the heading, which would otherwise share the page's title. */}
+      <h2 id="chat-heading">Ask Syntra</h2>
+      <p className="muted">About {subject}: what failed, what changed, whether it is healthy.</p>
       <ol className="chat" aria-label="Conversation">
         {exchanges.map((exchange, index) => (
           <li key={index}>
