@@ -5,6 +5,7 @@ import type { AlertPayload } from '../../contracts/index.js';
 import type { AlertIncidentRow, AlertRow, Database } from '../../db/postgres/database.js';
 import { activeAlertRules, openIncident, openIncidentOf, resolveIncident, rulesWatchingServer, updateIncident } from '../../db/queries/telemetry-alerts.js';
 import { servicesOnServer } from '../../db/queries/telemetry-targets.js';
+import { writeIncidentSummary } from '../../control/ai/incident-summary.js';
 import type { SecretCipher } from '../../control/secrets/cipher.js';
 import { NotificationQueue, notificationRetry, type RetryPolicy } from './notification-queue.js';
 import { judgeRule } from './rule-verdict.js';
@@ -77,7 +78,8 @@ export class AlertEvaluator {
     }
     for (const { rule, server, services } of await rulesWatchingServer(db, 'downtime', serverId, alert.service_id)) {
       const about = alert.service_id === undefined ? ` on server ${server.name}` : '';
-      await openIncident(db, rule.id, `${rule.name}: ${alert.title}${about}`, { source: 'agent', server, services, alert: { ...alert } });
+      const message = `${rule.name}: ${alert.title}${about}`;
+      await this.summarize(await openIncident(db, rule.id, message, { source: 'agent', server, services, alert: { ...alert } }), message, services);
     }
     await this.tick();
   }
@@ -93,6 +95,16 @@ export class AlertEvaluator {
     }
   }
 
+  /** Fills a newly opened incident's `ai_summary`; a summary that fails leaves it null and the alert goes on. */
+  private async summarize(opened: { id: string; fired_at: Date } | null, message: string, services: { id: string }[]): Promise<void> {
+    if (!opened) return;
+    try {
+      await writeIncidentSummary(this.deps.db, { id: opened.id, message, firedAt: opened.fired_at, serviceIds: services.map((service) => service.id) });
+    } catch (error) {
+      this.deps.log.error({ err: error, incidentId: opened.id }, 'incident summary could not be written');
+    }
+  }
+
   private async evaluate(rule: AlertRow): Promise<void> {
     const { db } = this.deps;
     try {
@@ -101,7 +113,7 @@ export class AlertEvaluator {
       if (verdict.state === 'breach') {
         const details = { source: 'rule', services: verdict.services };
         if (open) await updateIncident(db, open.id, verdict.message, { ...detailsOf(open), ...details });
-        else await openIncident(db, rule.id, verdict.message, details);
+        else await this.summarize(await openIncident(db, rule.id, verdict.message, details), verdict.message, verdict.services);
       } else if (verdict.state === 'clear' && open && evaluationSources.has(String(detailsOf(open).source))) {
         await resolveIncident(db, open.id);
       }

@@ -126,3 +126,40 @@ export async function unresolvedIssueCounts(db: Kysely<Database>, serviceId: str
     .executeTakeFirstOrThrow();
   return { issues: Number(row.issues), events: Number(row.events) };
 }
+
+/**
+ * What an incident summary names for each affected service: its latest deployment and the
+ * unresolved issues seen since `since`, most frequent first. The incident's own rule fixed the
+ * services, so no caller scope applies.
+ */
+export async function incidentContext(db: Kysely<Database>, serviceIds: string[], since: Date, issuesPerService: number) {
+  if (serviceIds.length === 0) return [];
+  const services = await db.selectFrom('services').select(['id', 'name']).where('id', 'in', serviceIds).orderBy('name').execute();
+  return Promise.all(
+    services.map(async (service) => {
+      const [deployment, issues] = await Promise.all([
+        db
+          .selectFrom('deployments')
+          .select(['id', 'status', 'created_at', 'error_message', 'git_commit_sha'])
+          .where('service_id', '=', service.id)
+          .orderBy('created_at', 'desc')
+          .limit(1)
+          .executeTakeFirst(),
+        db
+          .selectFrom('error_groups')
+          .select(['id', 'title', 'event_count'])
+          .where('service_id', '=', service.id)
+          .where('status', 'in', ['unresolved', 'regressed'])
+          .where('last_seen_at', '>=', since)
+          .orderBy('event_count', 'desc')
+          .limit(issuesPerService)
+          .execute(),
+      ]);
+      return { ...service, deployment: deployment ?? null, issues };
+    }),
+  );
+}
+
+export async function storeIncidentSummary(db: Kysely<Database>, incidentId: string, summary: string): Promise<void> {
+  await db.updateTable('alert_incidents').set({ ai_summary: summary }).where('id', '=', incidentId).execute();
+}

@@ -92,16 +92,20 @@ export async function openIncidentOf(db: Kysely<Database>, alertId: string): Pro
 }
 
 /**
- * Opens an incident unless one is open already (then nothing changes); true when this call opened
- * it. A lock per rule for the transaction makes "none open, so open one" safe when several API
+ * Opens an incident unless one is open already (then nothing changes); the new incident when this
+ * call opened it, else null. A lock per rule for the transaction makes "none open, so open one" safe when several API
  * processes evaluate at once.
  */
-export async function openIncident(db: Kysely<Database>, alertId: string, message: string, details: Record<string, unknown>): Promise<boolean> {
+export async function openIncident(
+  db: Kysely<Database>,
+  alertId: string,
+  message: string,
+  details: Record<string, unknown>,
+): Promise<{ id: string; fired_at: Date } | null> {
   return db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`alert_incidents:${alertId}`}, 0))`.execute(trx);
-    if (await openIncidentOf(trx, alertId)) return false;
-    await trx.insertInto('alert_incidents').values({ alert_id: alertId, message, details: JSON.stringify(details) }).execute();
-    return true;
+    if (await openIncidentOf(trx, alertId)) return null;
+    return trx.insertInto('alert_incidents').values({ alert_id: alertId, message, details: JSON.stringify(details) }).returning(['id', 'fired_at']).executeTakeFirstOrThrow();
   });
 }
 

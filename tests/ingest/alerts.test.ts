@@ -197,6 +197,8 @@ describe('alert evaluation and notification', () => {
       await expect.poll(async () => (await incidentsOf(alertId)).map((row) => [row.status, row.message])).toEqual([
         ['firing', 'Checkout down: checkout exited with code 137'],
       ]);
+      // Summed up by the built-in engine as it opened, naming the service it is about.
+      await expect.poll(async () => (await incidentsOf(alertId))[0]!.ai_summary).toMatch(new RegExp(`^Built-in summary.*\\nCheckout down: checkout exited with code 137\\.\\n.*\\[service:${serviceId}\\]`, 's'));
     } finally {
       await agent.close();
     }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout } from 'node:timers/promises';
 
 /*
  * A local model provider speaking OpenAI's chat-completions protocol on 127.0.0.1: a JSON answer,
@@ -14,11 +15,13 @@ export interface ReceivedRequest {
   body: string;
 }
 
-export type ModelReply = { content: string } | { chunks: string[] } | { status: number };
+/** `intervalMs` spaces the streamed chunks out, as a model's tokens come, so a reader can stop midway. */
+export type ModelReply = { content: string } | { chunks: string[]; intervalMs?: number } | { status: number };
 
 export async function startOpenAiCompatibleServer() {
   const received: ReceivedRequest[] = [];
   let reply: ModelReply = { content: '{}' };
+  let abandoned = 0;
   const server = createServer((request, response) => {
     const parts: Buffer[] = [];
     request.on('data', (part: Buffer) => parts.push(part));
@@ -37,12 +40,20 @@ export async function startOpenAiCompatibleServer() {
       }
       if (stream) {
         const chunks = 'chunks' in reply ? reply.chunks : [reply.content];
+        const intervalMs = 'chunks' in reply ? (reply.intervalMs ?? 0) : 0;
         response.writeHead(200, { 'content-type': 'text/event-stream' });
-        for (const content of chunks) {
-          response.write(`data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`);
-        }
-        response.write(`data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`);
-        response.end('data: [DONE]\n\n');
+        response.on('close', () => {
+          if (!response.writableFinished) abandoned += 1;
+        });
+        void (async () => {
+          for (const content of chunks) {
+            if (response.destroyed) return;
+            response.write(`data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`);
+            if (intervalMs > 0) await setTimeout(intervalMs);
+          }
+          response.write(`data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`);
+          response.end('data: [DONE]\n\n');
+        })();
         return;
       }
       const content = 'content' in reply ? reply.content : reply.chunks.join('');
@@ -61,6 +72,8 @@ export async function startOpenAiCompatibleServer() {
   return {
     url: `http://127.0.0.1:${port}/v1`,
     received,
+    /** How many streamed answers the client closed before their end. */
+    abandoned: () => abandoned,
     answerWith(next: ModelReply) {
       reply = next;
     },

@@ -3,6 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AlertEvaluator } from '../../api/alerting/alert-evaluator.js';
+import { incidentSummaryLabel } from '../../control/ai/builtin/incident-summary.js';
 import type { LogEntry, MetricPoint, TraceSpan } from '../../contracts/index.js';
 import { bearer, bootstrappedOrganization } from '../support/auth.js';
 import { FakeAgent } from '../support/fake-agent.js';
@@ -336,6 +337,13 @@ describe("the operator's pages in Chromium", () => {
     await incident.getByText('firing').waitFor();
     const timeline = incident.getByRole('list', { name: 'Timeline of Checkout failing' });
     expect(await timeline.locator('li').evaluateAll((steps) => steps.map((step) => step.getAttribute('data-step')))).toEqual(['fired']);
+    // The built-in engine summed it up as it opened: what fired, the service's last deployment and its errors.
+    await incident.getByText('Summary', { exact: true }).click();
+    const summary = (await incident.getByTestId('incident-summary').textContent()) ?? '';
+    expect(summary).toContain(incidentSummaryLabel);
+    expect(summary).toContain(`checkout [service:${serviceId}]: last deployed`);
+    expect(summary).toContain(`[deployment:${deploymentId}]`);
+    expect(summary).toMatch(/checkout is throwing: .*\[issue:/);
     await incident.getByRole('button', { name: 'Acknowledge' }).click();
     await timeline.locator('li[data-step="acknowledged"]').waitFor();
     expect(await timeline.locator('li').evaluateAll((steps) => steps.map((step) => step.getAttribute('data-step')))).toEqual(['fired', 'acknowledged']);

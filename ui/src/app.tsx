@@ -8,6 +8,7 @@ import { Layout } from './components/layout.js';
 import { AddServerPage } from './pages/add-server.js';
 import { DeploymentPage } from './pages/deployment.js';
 import { LoginPage } from './pages/login.js';
+import { AiSettingsPage } from './pages/operator/ai-settings.js';
 import { AlertsPage } from './pages/operator/alerts.js';
 import { AuditLogPage } from './pages/operator/audit-log.js';
 import { IssuePage } from './pages/operator/issue.js';
@@ -65,6 +66,7 @@ const routes: { pattern: string; Page: ComponentType<PageProps> }[] = [
   { pattern: '/members', Page: MembersPage },
   { pattern: '/tokens', Page: TokensPage },
   { pattern: '/audit-log', Page: AuditLogPage },
+  { pattern: '/ai-settings', Page: AiSettingsPage },
 ];
 
 function Routed({ pathname }: { pathname: string }) {

@@ -42,6 +42,42 @@ function urlOf(path: string, query?: QueryValues): string {
   return `${API_PREFIX}${path}${suffix}`;
 }
 
+/** Sends one request of the API; a network failure becomes NETWORK_ERROR (an abort through `signal` stays an AbortError). */
+export async function sendRequest(
+  method: Method,
+  path: string,
+  options: { body?: unknown; query?: QueryValues; accept?: string; signal?: AbortSignal } = {},
+): Promise<Response> {
+  const headers: Record<string, string> = { accept: options.accept ?? 'application/json' };
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  try {
+    return await fetch(urlOf(path, options.query), {
+      method,
+      headers,
+      credentials: 'same-origin',
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+    });
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    throw new ApiFailure('NETWORK_ERROR', 'The control plane did not answer. Check that Syntra is running and your network is up, then try again.', 0, null);
+  }
+}
+
+/** The failure an unsuccessful answer carries (the contract's envelope); a 401 also ends the session. */
+export async function failureOf(response: Response, path: string): Promise<ApiFailure> {
+  const envelope = (await response.json().catch(() => null)) as ApiError | null;
+  const problem = envelope?.success === false ? envelope.error : null;
+  if (response.status === 401 && !path.startsWith('/auth/login')) onUnauthorized();
+  return new ApiFailure(
+    problem?.code ?? 'INTERNAL_ERROR',
+    problem?.message ?? `The control plane answered ${response.status} without an explanation.`,
+    response.status,
+    problem?.request_id ?? response.headers.get('x-request-id'),
+  );
+}
+
 type CallOptions = { body?: unknown; query?: QueryValues };
 
 export async function apiCall<Data>(method: Method, path: string, options: CallOptions = {}): Promise<Data> {
@@ -50,30 +86,10 @@ export async function apiCall<Data>(method: Method, path: string, options: CallO
 
 /** The whole success envelope, for the `meta` of a list (its `total`). */
 export async function apiEnvelope<Data>(method: Method, path: string, options: CallOptions = {}): Promise<{ data: Data; meta?: Record<string, unknown> }> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
-  let response: Response;
-  try {
-    response = await fetch(urlOf(path, options.query), {
-      method,
-      headers,
-      credentials: 'same-origin',
-      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-    });
-  } catch {
-    throw new ApiFailure('NETWORK_ERROR', 'The control plane did not answer. Check that Syntra is running and your network is up, then try again.', 0, null);
-  }
+  const response = await sendRequest(method, path, options);
   if (response.status === 204) return { data: null as Data };
-  const envelope = (await response.json().catch(() => null)) as { success: true; data: Data; meta?: Record<string, unknown> } | ApiError | null;
+  if (!response.ok) throw await failureOf(response, path);
+  const envelope = (await response.json().catch(() => null)) as { success: true; data: Data; meta?: Record<string, unknown> } | null;
   if (envelope?.success === true) return envelope;
-  const problem = envelope?.success === false ? envelope.error : null;
-  const failure = new ApiFailure(
-    problem?.code ?? 'INTERNAL_ERROR',
-    problem?.message ?? `The control plane answered ${response.status} without an explanation.`,
-    response.status,
-    problem?.request_id ?? response.headers.get('x-request-id'),
-  );
-  if (response.status === 401 && !path.startsWith('/auth/login')) onUnauthorized();
-  throw failure;
+  throw new ApiFailure('INTERNAL_ERROR', `The control plane answered ${response.status} without the expected envelope.`, response.status, response.headers.get('x-request-id'));
 }

@@ -25,6 +25,14 @@ import type {
   WorkflowRunStatus,
   WorkflowVersion,
 } from '../../../contracts/api/automation.js';
+import type {
+  AiAnalysis,
+  AiRecommendation,
+  AiSettings,
+  GeneratedDockerfile,
+  GenerateDockerfileRequest,
+  UpdateAiSettings,
+} from '../../../contracts/api/ai.js';
 import type { ExecRequest, ExecResult } from '../../../contracts/api/exec.js';
 import type {
   ErrorGroup,
@@ -198,4 +206,14 @@ export const workflowRuns = {
   cancel: (runId: string) => apiCall<WorkflowRun>('POST', `/workflow-runs/${id(runId)}/cancel`),
   decide: (runId: string, nodeId: string, decision: 'approve' | 'reject') =>
     apiCall<WorkflowRun>('POST', `/workflow-runs/${id(runId)}/nodes/${id(nodeId)}/${decision}`, { body: {} }),
+};
+
+/* The chat streams Server-Sent Events and is read by ./chat-stream.ts, not here. */
+export const ai = {
+  settings: () => apiCall<AiSettings>('GET', '/ai/settings'),
+  updateSettings: (body: UpdateAiSettings) => apiCall<AiSettings>('PATCH', '/ai/settings', { body }),
+  analyze: (issueId: string, forceRefresh: boolean) =>
+    apiCall<AiAnalysis>('POST', '/ai/analyze-error', { body: { issue_id: issueId, force_refresh: forceRefresh } }),
+  generateDockerfile: (body: GenerateDockerfileRequest) => apiCall<GeneratedDockerfile>('POST', '/ai/generate-dockerfile', { body }),
+  recommendations: (serviceId: string) => apiCall<AiRecommendation[]>('GET', `/ai/recommendations/${id(serviceId)}`),
 };

@@ -12,6 +12,7 @@ const sections: { to: string; label: string; needs: Action }[] = [
   { to: '/members', label: 'Members', needs: 'members.read' },
   { to: '/tokens', label: 'API tokens', needs: 'tokens.manage' },
   { to: '/audit-log', label: 'Audit log', needs: 'audit.read' },
+  { to: '/ai-settings', label: 'AI', needs: 'ai.configure' },
 ];
 
 /** The frame of every signed-in page: skip link, navigation, who is signed in, the page. */

@@ -1,5 +1,6 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { servers, services } from '../api/endpoints.js';
+import { DockerfileGenerator } from '../components/ai/dockerfile-generator.js';
 import { Field } from '../components/field.js';
 import { FailureNotice } from '../components/failure-notice.js';
 import { useAction, useLoad } from '../hooks.js';
@@ -13,6 +14,7 @@ import {
   type ServiceFormValues,
 } from '../logic/service-form.js';
 import { navigate } from '../router.js';
+import { useCan } from '../session.js';
 
 /* Create a service in a project (`/projects/:projectId/services/new`) or edit one (`/services/:serviceId/edit`). */
 export function ServiceFormPage({ params }: { params: Record<string, string> }) {
@@ -22,6 +24,7 @@ export function ServiceFormPage({ params }: { params: Record<string, string> }) 
   const [values, setValues] = useState<ServiceFormValues>(emptyServiceForm);
   const [original, setOriginal] = useState<ServiceFormValues>(emptyServiceForm);
   const [errors, setErrors] = useState<FieldErrors>({});
+  const canUseAi = useCan('ai.use');
 
   useEffect(() => {
     if (!existing.data) return;
@@ -155,6 +158,7 @@ export function ServiceFormPage({ params }: { params: Record<string, string> }) 
         ) : null}
         <FailureNotice failure={save.failure} title="Could not save the service" />
       </form>
+      {canUseAi ? <DockerfileGenerator /> : null}
     </section>
   );
 }

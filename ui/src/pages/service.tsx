@@ -3,6 +3,8 @@ import type { DeploymentDetail, DeploymentEvent } from '../../../contracts/api/r
 import type { LiveDeploymentEvent } from '../../../contracts/live.js';
 import { deployments, services } from '../api/endpoints.js';
 import { useDeploymentEvents } from '../api/live.js';
+import { ChatPanel } from '../components/ai/chat-panel.js';
+import { Recommendations } from '../components/ai/recommendations.js';
 import { CommandRunner } from '../components/service/command-runner.js';
 import { DeploymentHistory } from '../components/service/deployment-history.js';
 import { EnvEditor } from '../components/service/env-editor.js';
@@ -30,6 +32,7 @@ export function ServicePage({ params }: { params: Record<string, string> }) {
   const [now, setNow] = useState(Date.now());
   const canEdit = useCan('service.update');
   const canDelete = useCan('service.delete');
+  const canUseAi = useCan('ai.use');
   useInterval(() => setNow(Date.now()), clockTickMs, latest !== null && !isFinished(latest.status));
 
   const reloadAll = useCallback(async () => {
@@ -110,6 +113,8 @@ export function ServicePage({ params }: { params: Record<string, string> }) {
           <EnvEditor serviceId={serviceId} />
           <CommandRunner service={data} />
           <ServiceLogs serviceId={serviceId} />
+          <Recommendations serviceId={serviceId} />
+          {canUseAi ? <ChatPanel context={{ service_id: serviceId }} subject={data.name} /> : null}
         </>
       ) : null}
     </section>

@@ -111,6 +111,11 @@ export function EnvEditor({ serviceId }: { serviceId: string }) {
           </div>
           <FailureNotice failure={save.failure} title="Could not save the variables" />
         </form>
+      ) : list.data?.length === 0 ? (
+        // Outside the list: a <dl> may hold only its groups.
+        <p className="muted" data-testid="env-vars">
+          None.
+        </p>
       ) : (
         // A <dl> holds only its groups (axe: definition-list), so "None." stands outside it.
         <>

@@ -169,7 +169,15 @@ export function AlertsPage() {
               {incidents.data.map((incident) => (
                 <tr key={incident.id} data-incident={names.get(incident.alert_id) ?? incident.alert_id}>
                   <th scope="row">{names.get(incident.alert_id) ?? '—'}</th>
-                  <td>{incident.message}</td>
+                  <td>
+                    {incident.message}
+                    {incident.ai_summary ? (
+                      <details className="incident-summary">
+                        <summary>Summary</summary>
+                        <p data-testid="incident-summary">{incident.ai_summary}</p>
+                      </details>
+                    ) : null}
+                  </td>
                   <td>
                     <IncidentTimeline incident={incident} rule={names.get(incident.alert_id) ?? 'the incident'} />
                   </td>

@@ -1,5 +1,7 @@
 import type { IssueEvent } from '../../../../contracts/api/observability.js';
 import { issues, services } from '../../api/endpoints.js';
+import { IssueAnalysis } from '../../components/ai/issue-analysis.js';
+import { ChatPanel } from '../../components/ai/chat-panel.js';
 import { FailureNotice } from '../../components/failure-notice.js';
 import { StackTrace } from '../../components/operator/stack-trace.js';
 import { StatusBadge } from '../../components/status-badge.js';
@@ -21,6 +23,7 @@ export function IssuePage({ params }: { params: Record<string, string> }) {
     issue.data?.service_id ?? 'none',
   );
   const canManage = useCan('issues.manage');
+  const canUseAi = useCan('ai.use');
   const change = useAction(async (status: 'unresolved' | 'resolved' | 'ignored') => {
     await issues.setStatus(issueId, status);
     await issue.reload();
@@ -96,6 +99,12 @@ export function IssuePage({ params }: { params: Record<string, string> }) {
             </div>
           ) : null}
           <FailureNotice failure={change.failure} title="The issue did not change" />
+          {canUseAi ? (
+            <>
+              <IssueAnalysis issueId={issueId} stored={data.ai_analysis} />
+              <ChatPanel context={{ issue_id: issueId }} subject="this issue" />
+            </>
+          ) : null}
           {latest ? <LatestEvent event={latest} serviceId={data.service_id} /> : null}
           {events.data && events.data.length > 0 ? <EventList events={events.data} /> : null}
         </>

@@ -1,0 +1,226 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { builtinLabel } from '../../control/ai/builtin/chat-answer.js';
+import { openAiProviderKey } from '../../control/secrets/ai-provider-key.js';
+import { addMember, bootstrappedOrganization } from '../support/auth.js';
+import { startOpenAiCompatibleServer } from '../support/openai-compatible-server.js';
+import { startTestApi } from '../support/platform.js';
+import { projectWithServices } from '../api/observability-fixtures.js';
+import { seriousViolations } from './accessibility.js';
+import { buildUi, launchBrowser, screenshot, viewports } from './browser.js';
+
+/*
+ * The AI screens in Chromium against the real API and PostgreSQL: the owner's provider form, the
+ * issue's analysis, the chat reading the SSE stream (the built-in engine, then a local
+ * OpenAI-compatible server streaming tokens, stopped midway), recommendations and a generated
+ * Dockerfile. Every screen passes axe-core without a serious or critical violation.
+ */
+
+const providerKey = 'sk-ui-provider-key-51e0c2d9';
+
+let api: Awaited<ReturnType<typeof startTestApi>>;
+let model: Awaited<ReturnType<typeof startOpenAiCompatibleServer>>;
+let baseUrl: string;
+let browser: Browser;
+let page: Page;
+let adminToken: string;
+let serviceId: string;
+let issueId: string;
+const pageErrors: string[] = [];
+
+async function expectAccessible(name: string): Promise<void> {
+  await screenshot(page, `ai-${name}`);
+  expect(await seriousViolations(page), name).toEqual([]);
+}
+
+async function signIn(target: Page, token: string): Promise<void> {
+  await target.goto(baseUrl);
+  await target.getByLabel('User token').fill(token);
+  await target.getByRole('button', { name: 'Sign in' }).click();
+  await target.getByRole('heading', { name: 'Projects' }).waitFor();
+}
+
+beforeAll(async () => {
+  await buildUi();
+  model = await startOpenAiCompatibleServer();
+  api = await startTestApi('ai-ui');
+  baseUrl = await api.app.listen({ port: 0, host: '127.0.0.1' });
+  const { db } = api.platform;
+  const orgId = (await bootstrappedOrganization(db)).id;
+  adminToken = (await addMember(db, orgId, 'admin')).token;
+  serviceId = (await projectWithServices(db, orgId, 1)).services[0]!.id;
+  const now = Date.now();
+  issueId = (
+    await db
+      .insertInto('error_groups')
+      .values({
+        service_id: serviceId,
+        fingerprint: 'refused',
+        title: 'connect ECONNREFUSED 127.0.0.1:5432',
+        exception_type: 'Error',
+        first_seen_at: new Date(now - 3_600_000),
+        last_seen_at: new Date(now - 60_000),
+        event_count: 3,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  ).id;
+  await db
+    .insertInto('error_events')
+    .values({
+      error_group_id: issueId,
+      stack_trace: JSON.stringify([{ filename: 'src/db.ts', function: 'connect', lineno: 12, in_app: true, context_line: '  await pool.connect();' }]),
+      breadcrumbs: JSON.stringify([]),
+      release: '1.4.0',
+      timestamp: new Date(now - 60_000),
+    })
+    .execute();
+  browser = await launchBrowser();
+  const context = await browser.newContext({ viewport: viewports.laptop, bypassCSP: true });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
+  page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageErrors.push(message.text());
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await api?.close();
+  await model?.close();
+});
+
+describe('the AI screens in Chromium', () => {
+  afterEach(() => {
+    expect(pageErrors.splice(0)).toEqual([]);
+  });
+
+  it('lets the owner set the provider, the key written but never shown, and hides the form from an admin', async () => {
+    await signIn(page, api.ownerToken);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'AI' }).click();
+    await page.getByRole('heading', { name: 'AI provider' }).waitFor();
+    expect(await page.getByTestId('key-state').textContent()).toBe('No key');
+    await page.getByLabel('Base URL').fill(model.url);
+    await page.getByLabel('Model').fill('local-ui-model');
+    await page.getByLabel('API key').fill(providerKey);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').getByText('Saved').waitFor();
+    expect(await page.getByTestId('key-state').textContent()).toBe('Key set');
+    expect(await page.getByLabel('API key').inputValue()).toBe('');
+    expect(await page.getByLabel('Use this provider').isChecked()).toBe(false);
+    await expectAccessible('settings');
+
+    const row = await api.platform.db.selectFrom('ai_settings').selectAll().executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ enabled: false, base_url: model.url, model: 'local-ui-model' });
+    expect(JSON.stringify(row)).not.toContain(providerKey);
+    expect(openAiProviderKey(api.platform.secrets, row)).toBe(providerKey);
+
+    await page.reload();
+    await page.getByRole('heading', { name: 'AI provider' }).waitFor();
+    expect(await page.getByTestId('key-state').textContent()).toBe('Key set');
+    expect(await page.content()).not.toContain(providerKey);
+
+    const admin = await (await browser.newContext({ viewport: viewports.laptop })).newPage();
+    await signIn(admin, adminToken);
+    const nav = admin.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Audit log' }).waitFor();
+    expect(await nav.getByRole('link', { name: 'AI' }).count()).toBe(0);
+    await admin.context().close();
+  });
+
+  it('analyses an issue with the built-in engine: cause, evidence, fix, and a refresh', async () => {
+    await page.goto(`${baseUrl}/issues/${issueId}`);
+    await page.getByRole('heading', { name: 'connect ECONNREFUSED 127.0.0.1:5432' }).waitFor();
+    await page.getByRole('button', { name: 'Analyze', exact: true }).click();
+    const analysis = page.getByTestId('analysis');
+    await analysis.getByText('A connection to another service was refused').waitFor();
+    await analysis.getByText(/localhost: inside a container/).waitFor();
+    expect(await page.getByRole('list', { name: 'Evidence' }).textContent()).toContain('ECONNREFUSED 127.0.0.1:5432');
+    expect(await analysis.getByTestId('ai-engine').textContent()).toContain('built-in engine');
+    await expectAccessible('analysis');
+    const first = await api.platform.db.selectFrom('error_groups').select('ai_analyzed_at').where('id', '=', issueId).executeTakeFirstOrThrow();
+    expect(first.ai_analyzed_at).not.toBeNull();
+
+    // Stored: a reload shows it without asking again; "Analyze again" runs it anew.
+    await page.reload();
+    await page.getByTestId('analysis').getByText('A connection to another service was refused').waitFor();
+    await page.getByRole('button', { name: 'Analyze again' }).click();
+    await expect
+      .poll(async () => (await api.platform.db.selectFrom('error_groups').select('ai_analyzed_at').where('id', '=', issueId).executeTakeFirstOrThrow()).ai_analyzed_at?.getTime())
+      .toBeGreaterThan(first.ai_analyzed_at!.getTime());
+  });
+
+  it('streams the built-in answer into the chat panel, naming its engine', async () => {
+    await page.goto(`${baseUrl}/issues/${issueId}`);
+    await page.getByLabel('Question').fill('Why is this issue happening?');
+    await page.getByRole('button', { name: 'Ask' }).click();
+    const answer = page.getByTestId('chat-answer').last();
+    await expect.poll(() => answer.getAttribute('aria-busy')).toBe('false');
+    const text = (await answer.textContent()) ?? '';
+    expect(text).toContain(builtinLabel);
+    expect(text).toContain('ECONNREFUSED');
+    await page.getByRole('list', { name: 'Conversation' }).getByTestId('ai-engine').getByText(/built-in engine/).waitFor();
+    await expectAccessible('chat');
+  });
+
+  it("streams a model's tokens into the chat panel as they come, and Stop aborts the answer up to the model", async () => {
+    const response = await page.request.patch(`${baseUrl}/api/v1/ai/settings`, {
+      headers: { authorization: `Bearer ${api.ownerToken}` },
+      data: { enabled: true },
+    });
+    expect(response.status(), await response.text()).toBe(200);
+    try {
+      model.answerWith({ chunks: ['The database ', 'refuses ', 'connections ', 'because ', ...Array.from({ length: 200 }, (_, index) => `word${index} `)], intervalMs: 150 });
+      await page.goto(`${baseUrl}/services/${serviceId}`);
+      await page.getByLabel('Question').fill('Is it healthy?');
+      await page.getByRole('button', { name: 'Ask' }).click();
+      const answer = page.getByTestId('chat-answer').last();
+      await answer.getByText('The database refuses').waitFor();
+      // Tokens arrive one by one: the answer grows while the stream is open.
+      const early = (await answer.textContent()) ?? '';
+      await expect.poll(async () => ((await answer.textContent()) ?? '').length).toBeGreaterThan(early.length);
+      expect(await answer.getAttribute('aria-busy')).toBe('true');
+      await page.getByRole('button', { name: 'Stop' }).click();
+      await page.getByText('Stopped.').waitFor();
+      const stopped = (await answer.textContent()) ?? '';
+      expect(stopped).not.toContain('word199');
+      await expect.poll(() => model.abandoned()).toBe(1);
+      expect(model.received.at(-1)!.headers.authorization).toBe(`Bearer ${providerKey}`);
+      await page.getByRole('button', { name: 'Ask' }).waitFor();
+    } finally {
+      await page.request.patch(`${baseUrl}/api/v1/ai/settings`, { headers: { authorization: `Bearer ${api.ownerToken}` }, data: { enabled: false } });
+    }
+  });
+
+  it('shows recommendations on the service page', async () => {
+    await page.goto(`${baseUrl}/services/${serviceId}`);
+    const list = page.getByTestId('recommendations');
+    await list.locator('[data-kind="health_check_missing"]').getByText('No health check').waitFor();
+    await expectAccessible('service');
+  });
+
+  it('generates a Dockerfile from the files the user picks in the service form, to copy', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'syntra-ai-ui-'));
+    const files = [path.join(folder, 'package.json'), path.join(folder, 'package-lock.json')];
+    await writeFile(files[0]!, JSON.stringify({ name: 'web', scripts: { start: 'node server.js' } }));
+    await writeFile(files[1]!, '{"lockfileVersion":3}');
+    await page.goto(`${baseUrl}/services/${serviceId}/edit`);
+    await page.getByLabel('Git URL').fill('https://github.com/example/web');
+    await page.getByLabel('Manifest files').setInputFiles(files);
+    await page.getByTestId('picked-files').getByText('package.json, package-lock.json').waitFor();
+    await page.getByRole('button', { name: 'Generate Dockerfile' }).click();
+    const generated = page.getByTestId('generated-dockerfile');
+    await generated.getByText('node-npm').waitFor();
+    const dockerfile = (await page.getByLabel('Generated Dockerfile').textContent()) ?? '';
+    expect(dockerfile).toMatch(/^FROM node/);
+    expect(dockerfile).toContain('npm ci');
+    await generated.getByRole('button', { name: 'Copy' }).click();
+    await generated.getByRole('button', { name: 'Copied' }).waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(dockerfile);
+    await expectAccessible('dockerfile');
+  });
+});
