@@ -6,6 +6,7 @@ import {
   condition,
   executeChild,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -35,6 +36,19 @@ const operationTimeoutDefaultSeconds = 3600;
 const httpTimeoutDefaultSeconds = 30;
 /** An awaiting activity that stops heartbeating this long is retried (its worker died). */
 const awaitHeartbeatSeconds = 30;
+
+/**
+ * Changes to the interpreter that change the commands it issues, behind `patched()` so a run that
+ * started on the old code replays on the new (see "Upgrading the interpreter" in
+ * docs/architecture.md). Never rename or reuse one.
+ */
+const patches = {
+  /**
+   * A node's step starts in the same workflow task as the write of its `running` state instead of
+   * one activity round trip after it: histories from before wait for the write.
+   */
+  stepAlongsideRunningRecord: 'dag-step-alongside-running-record',
+} as const;
 
 /** A step's own attempt: one try, the node's retry policy is applied here, around it. */
 function stepActivities(timeoutSeconds: number, heartbeat = false) {
@@ -156,14 +170,18 @@ export async function runDag(input: DagRunInput): Promise<DagRunResult> {
   async function runNode(node: DagPlanNode): Promise<Outcome> {
     let intervalMs = node.initialIntervalMs;
     for (let attempts = 1; ; attempts += 1) {
+      // Never cancelled, so it has landed before any later state of the node is written over it.
+      const recordedRunning = node.step.type === 'approval' ? Promise.resolve() : CancellationScope.nonCancellable(() => record(node, { state: 'running', attempts }));
       try {
-        if (node.step.type !== 'approval') await record(node, { state: 'running', attempts });
+        if (!patched(patches.stepAlongsideRunningRecord)) await recordedRunning;
         const output = await attempt(node);
+        await recordedRunning;
         outputs.set(node.id, output);
         await record(node, { state: 'succeeded', attempts, output });
         const negative = node.step.type === 'condition' && output.result === false;
         return { state: 'succeeded', takes: new Set<EdgeCondition>([negative ? 'failure' : 'success', 'always']) };
       } catch (error) {
+        await CancellationScope.nonCancellable(() => recordedRunning);
         if (isCancellation(error)) {
           await CancellationScope.nonCancellable(() => record(node, { state: 'cancelled', attempts }));
           return { state: 'cancelled', takes: new Set() };

@@ -1,6 +1,10 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ScheduleNotFoundError } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiResponse, type WorkflowRun, WorkflowRun as WorkflowRunSchema, Workflow } from '../../contracts/index.js';
 import { dagTemporalOf } from '../../control/dag/schedules.js';
@@ -250,11 +254,40 @@ describe('DAG workflow runs', () => {
     await expect(schedule.describe()).rejects.toThrow(ScheduleNotFoundError);
   });
 
+  it('editing the cron changes the next fire times, in GET /workflows/:id and in the Temporal schedule', async () => {
+    const workflow = await define({ nodes: [wait('tick', 1)], edges: [] }, { cron_expression: '0 3 * * *' });
+    const nextFireTimes = async () => apiResponse(Workflow).parse((await call('GET', `/workflows/${workflow.id}`)).json()).data.schedule!.next_fire_times;
+    const before = await nextFireTimes();
+    expect(before).toHaveLength(5);
+    for (const at of before) expect(new Date(at).toISOString()).toMatch(/T03:00:00\.000Z$/);
+    const edited = await call('PATCH', `/workflows/${workflow.id}`, { cron_expression: '30 14 * * 1', timezone: 'Asia/Kolkata' });
+    expect(edited.statusCode, edited.body).toBe(200);
+    const after = await nextFireTimes();
+    expect(after).toHaveLength(5);
+    // 14:30 in Kolkata (UTC+5:30, no daylight saving) is 09:00 UTC, on Mondays.
+    for (const at of after) expect([new Date(at).getUTCDay(), new Date(at).toISOString().slice(11, 19)]).toEqual([1, '09:00:00']);
+    const schedule = await dagTemporalOf(api.platform).client.schedule.getHandle(`dag-schedule-${workflow.id}`).describe();
+    expect(schedule.info.nextActionTimes.slice(0, 5).map((at) => at.toISOString())).toEqual(after.map((at) => new Date(at).toISOString()));
+    expect((await call('DELETE', `/workflows/${workflow.id}`)).statusCode).toBe(204);
+  });
+
   it('the interpreter histories of these runs replay without nondeterminism', async () => {
     const histories = await Promise.all(
       runIds.map(async (runId) => ({ workflowId: `dag-run-${runId}`, history: await historyOf(api.platform.temporal.address, api.platform.temporal.namespace, `dag-run-${runId}`) })),
     );
     expect(histories.length).toBeGreaterThan(8);
     expect(await replay(histories)).toEqual([]);
+  });
+
+  it('histories recorded before a change to the interpreter replay on the patched interpreter', async () => {
+    // This file's runs, recorded (History protobufs) on the interpreter that awaited each node's
+    // `running` write before starting its step.
+    const directory = fileURLToPath(new URL('./histories/dag-before-step-alongside-running-record/', import.meta.url));
+    const recorded = readdirSync(directory).map((file) => ({
+      workflowId: file.replace(/\.binpb$/, ''),
+      history: temporal.api.history.v1.History.decode(readFileSync(join(directory, file))),
+    }));
+    expect(recorded.length).toBeGreaterThan(8);
+    expect(await replay(recorded)).toEqual([]);
   });
 });
