@@ -65,4 +65,38 @@ describe('DAG operation nodes', () => {
     expect(audit).toHaveLength(1);
     expect(audit[0]!.details).toMatchObject({ via: 'workflow' });
   }, 200_000);
+
+  it('cancelling a run with a deploy in flight cancels the deploy, and the previous version still serves', async () => {
+    const service = await newService();
+    const previous = await stack.rest.deploy(service.id);
+    expect((await stack.rest.until(previous, ['running', 'failed'])).status).toBe('running');
+    // Three replicas rolled one by one: time enough to cancel while the agent is at it.
+    await stack.api.platform.db.updateTable('services').set({ replicas: 3 }).where('id', '=', service.id).execute();
+    const created = await stack.rest.call('POST', `/projects/${stack.project.id}/workflows`, {
+      name: 'cancelled-release',
+      definition: { nodes: [{ id: 'ship', step: { type: 'deploy', service_id: service.id, image_tag: 'v2' } }], edges: [] },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const started = await stack.rest.call('POST', `/workflows/${created.body.data.id}/runs`, {});
+    expect(started.status, JSON.stringify(started.body)).toBe(201);
+    const runId = started.body.data.id as string;
+    const dagDeployment = () =>
+      stack.api.platform.db.selectFrom('deployments').select('id').where('service_id', '=', service.id).where('trigger_type', '=', 'workflow').executeTakeFirst();
+    await expect.poll(async () => (await dagDeployment()) !== undefined, { timeout: 30_000, interval: 100 }).toBe(true);
+    const inFlight = (await dagDeployment())!.id;
+    // The agent has it: the cancel has to roll the previous version out again, not just withdraw it.
+    await expect.poll(async () => (await stack.rest.deployment(inFlight)).events.some((event) => event.source === 'agent'), { timeout: 30_000, interval: 50 }).toBe(true);
+    const cancel = await stack.rest.call('POST', `/workflow-runs/${runId}/cancel`);
+    expect(cancel.status, JSON.stringify(cancel.body)).toBe(202);
+    let run: WorkflowRun | undefined;
+    await expect
+      .poll(async () => ['succeeded', 'failed', 'cancelled'].includes((run = (await stack.rest.call('GET', `/workflow-runs/${runId}`)).body.data).status), { timeout: 90_000, interval: 250 })
+      .toBe(true);
+    expect(run!.status, JSON.stringify(run!.step_results)).toBe('cancelled');
+    expect(run!.step_results.ship).toMatchObject({ state: 'cancelled' });
+    expect((await stack.rest.until(inFlight, ['cancelled', 'running', 'failed'])).status).toBe('cancelled');
+    expect((await httpGet(stack.host.endpoint(service.id), '/version')).body).toBe('v1');
+    const current = await stack.api.platform.db.selectFrom('services').select('current_deployment_id').where('id', '=', service.id).executeTakeFirstOrThrow();
+    expect(current.current_deployment_id).toBe(previous);
+  }, 200_000);
 });
