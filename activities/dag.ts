@@ -12,6 +12,7 @@ import { cancelWorkflow } from '../control/operations/queue.js';
 import type { Database } from '../db/postgres/database.js';
 import { deploymentById, finishedDeploymentStatuses, lastGoodDeployment } from '../db/queries/deployments.js';
 import { mergeNodeResult, setRunStatus, workflowRunOf } from '../db/queries/workflow-runs.js';
+import { dagExecActivities } from './dag-exec.js';
 import { guardedHttpRequest } from './dag-http.js';
 
 /*
@@ -38,6 +39,8 @@ export function dagActivities({ db, temporal }: DagActivityDeps): DagActivities 
   const emptyResult = { state: 'pending', attempts: 0, started_at: null, finished_at: null, output: null, error: null };
 
   return {
+    ...dagExecActivities(db),
+
     async recordDagNode(change: DagNodeChange): Promise<void> {
       const patch: Record<string, unknown> = { state: change.state };
       if (change.attempts !== undefined) patch.attempts = change.attempts;

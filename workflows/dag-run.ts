@@ -10,6 +10,7 @@ import {
   proxyActivities,
   setHandler,
   sleep,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type {
   ApprovalDecisionSignal,
@@ -21,6 +22,8 @@ import type {
   DagRunResult,
   EdgeCondition,
 } from '../contracts/dag.js';
+import { activities } from './activities.js';
+import { collectAgentReports } from './agent-reports.js';
 import { approvalDecisionSignal } from './dag-signals.js';
 import { resolveTemplates } from './dag-templates.js';
 import { dagIds } from './workflow-ids.js';
@@ -100,6 +103,7 @@ export async function runDag(input: DagRunInput): Promise<DagRunResult> {
   const awaitingApproval = new Set<string>();
   let settledSinceLook = false;
   let unhandledFailure = false;
+  const agentReports = collectAgentReports();
   setHandler(approvalDecisionSignal, (decision) => {
     if (!decisions.has(decision.nodeId)) decisions.set(decision.nodeId, decision);
   });
@@ -139,6 +143,21 @@ export async function runDag(input: DagRunInput): Promise<DagRunResult> {
     }
   }
 
+  async function exec(step: Extract<DagPlanNode['step'], { type: 'exec' }>, node: DagPlanNode): Promise<DagNodeOutput> {
+    const { requestId, timeoutSeconds } = await stepActivities(60).startDagExec({ runId, nodeId: node.id, workflowId: workflowInfo().workflowId, step });
+    try {
+      const outcome = await agentReports.outcome({ requestId, timeoutSeconds });
+      const result = await bookkeeping.finishDagExec({ requestId });
+      if (result?.ok) return result.output;
+      const error = result?.error ?? (outcome.ok ? undefined : outcome.error) ?? { code: 'EXEC_FAILED', message: 'The agent recorded no answer' };
+      throw new StepFailure(error.code, error.message, result?.output);
+    } catch (error) {
+      // Not delivered yet: the agent never runs it. Docker cannot stop an exec already started.
+      if (isCancellation(error)) await CancellationScope.nonCancellable(() => activities.withdrawCommand(requestId));
+      throw error;
+    }
+  }
+
   /** One attempt of a node's step; throws a StepFailure (or a cancellation). */
   async function attempt(node: DagPlanNode): Promise<DagNodeOutput> {
     const step = resolveTemplates(node.step, outputs, input.inputs);
@@ -149,6 +168,8 @@ export async function runDag(input: DagRunInput): Promise<DagRunResult> {
       case 'stop':
       case 'scale':
         return operation(node, step);
+      case 'exec':
+        return exec(step, node);
       case 'http_request':
         return stepActivities(node.timeoutSeconds ?? (step.timeout_seconds ?? httpTimeoutDefaultSeconds) + 5).sendDagHttpRequest({ runId, step });
       case 'wait':

@@ -38,6 +38,8 @@ export function blankStep(type: DagStepType): DagStep {
       return { type, service_id: '', replicas: 1 };
     case 'run_workflow':
       return { type, workflow_id: '' };
+    case 'exec':
+      return { type, service_id: '', command: ['sh', '-c', ''] };
     default:
       return { type, service_id: '' } as DagStep;
   }
