@@ -37,6 +37,8 @@ const bookkeeping = proxyActivities<DagActivities>({
 /** How long an operation node waits for its deploy, restart… when the node sets no timeout. */
 const operationTimeoutDefaultSeconds = 3600;
 const httpTimeoutDefaultSeconds = 30;
+/** Every channel of the rule, one after the other, each timing out after 10 s. */
+const notifyTimeoutDefaultSeconds = 60;
 /** An awaiting activity that stops heartbeating this long is retried (its worker died). */
 const awaitHeartbeatSeconds = 30;
 
@@ -172,6 +174,8 @@ export async function runDag(input: DagRunInput): Promise<DagRunResult> {
         return exec(step, node);
       case 'http_request':
         return stepActivities(node.timeoutSeconds ?? (step.timeout_seconds ?? httpTimeoutDefaultSeconds) + 5).sendDagHttpRequest({ runId, step });
+      case 'notify':
+        return stepActivities(node.timeoutSeconds ?? notifyTimeoutDefaultSeconds).sendDagNotification({ runId, nodeId: node.id, step });
       case 'wait':
         await sleep(step.seconds !== undefined ? step.seconds * 1000 : Math.max(0, Date.parse(step.until!) - Date.now()));
         return {};

@@ -77,6 +77,11 @@ export const DagStep = z.discriminatedUnion('type', [
     right: z.string().max(4096),
   }),
   z.object({
+    type: z.literal('notify'),
+    alert_id: Uuid.describe("An alert rule of this project or of the whole organization: the message goes through its channels"),
+    message: z.string().min(1).max(2000).describe('May hold {{ references }}'),
+  }),
+  z.object({
     type: z.literal('run_workflow'),
     workflow_id: Uuid.describe('Another definition of the same project, run as a child'),
   }),
@@ -96,6 +101,7 @@ export const dagStepOutputs: Record<DagStepType, readonly string[]> = {
   wait: [],
   approval: ['decision', 'by', 'comment'],
   condition: ['result'],
+  notify: ['delivered'],
   run_workflow: ['run_id', 'status'],
 };
 

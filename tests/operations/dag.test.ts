@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -169,6 +170,59 @@ describe('DAG workflow runs', () => {
     const done = await until(await start(workflow.id), finished);
     expect(done.status).toBe('failed');
     expect(done.step_results.next).toMatchObject({ state: 'skipped' });
+  });
+
+  it('notify sends its message through the channels of an alert rule of the project, signed; a rule of another project is refused at save', async () => {
+    const received: { body: string; signature: string | undefined }[] = [];
+    const receiver = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        received.push({ body, signature: request.headers['x-syntra-signature'] as string | undefined });
+        response.end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const secret = 'a-webhook-secret-of-enough-length';
+      const rule = await call('POST', '/alerts', {
+        name: 'releases',
+        project_id: projectId,
+        condition: { type: 'latency', percentile: 95, threshold_ms: 800, window_minutes: 5 },
+        channels: [{ type: 'webhook', url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, secret }],
+      });
+      expect(rule.statusCode, rule.body).toBe(201);
+      const alertId = rule.json().data.id as string;
+      const workflow = await define({
+        nodes: [{ id: 'tell', step: { type: 'notify', alert_id: alertId, message: 'Released {{ inputs.tag }}' } }],
+        edges: [],
+      });
+      const runId = await start(workflow.id, { tag: 'v7' });
+      const done = await until(runId, finished);
+      expect(done.status, JSON.stringify(done.step_results)).toBe('succeeded');
+      expect(done.step_results.tell).toMatchObject({ state: 'succeeded', output: { delivered: 1 } });
+      expect(received).toHaveLength(1);
+      expect(JSON.parse(received[0]!.body)).toEqual({ event: 'workflow.notify', workflow: { id: workflow.id, name: workflow.name }, run_id: runId, node_id: 'tell', message: 'Released v7' });
+      expect(received[0]!.signature).toBe(`sha256=${createHmac('sha256', secret).update(received[0]!.body).digest('hex')}`);
+
+      const org = await bootstrappedOrganization(api.platform.db);
+      const elsewhere = await createProject(api.platform.db, org.id, 'dag-elsewhere');
+      const foreign = await call('POST', '/alerts', {
+        name: 'elsewhere',
+        project_id: elsewhere.id,
+        condition: { type: 'latency', percentile: 95, threshold_ms: 800, window_minutes: 5 },
+        channels: [{ type: 'webhook', url: 'http://127.0.0.1:9/hook', secret }],
+      });
+      expect(foreign.statusCode, foreign.body).toBe(201);
+      const refused = await call('POST', `/projects/${projectId}/workflows`, {
+        name: 'stray-notify',
+        definition: { nodes: [{ id: 'tell', step: { type: 'notify', alert_id: foreign.json().data.id, message: 'hi' } }], edges: [] },
+      });
+      expect(refused.statusCode).toBe(422);
+      expect(refused.json().error.details).toEqual([{ path: 'body.definition.nodes.0.step.alert_id', message: 'not an alert rule of this project' }]);
+    } finally {
+      receiver.close();
+    }
   });
 
   describe('approval', () => {
