@@ -9,9 +9,12 @@ import { openRun } from '../control/dag/runs.js';
 import { ApiProblem } from '../control/problem.js';
 import { ServiceOperations } from '../control/operations/service-operations.js';
 import { cancelWorkflow } from '../control/operations/queue.js';
+import type { SecretCipher } from '../control/secrets/cipher.js';
 import type { Database } from '../db/postgres/database.js';
 import { deploymentById, finishedDeploymentStatuses, lastGoodDeployment } from '../db/queries/deployments.js';
 import { mergeNodeResult, setRunStatus, workflowRunOf } from '../db/queries/workflow-runs.js';
+import { dagExecActivities } from './dag-exec.js';
+import { sendDagNotification } from './dag-notify.js';
 import { guardedHttpRequest } from './dag-http.js';
 
 /*
@@ -25,6 +28,8 @@ export interface DagActivityDeps {
   db: Kysely<Database>;
   /** Temporal, and the task queue operations run on (the service queues). */
   temporal: { client: Client; operationsTaskQueue: string };
+  /** Opens the credentials of alert channels (`notify` steps). */
+  secrets: SecretCipher;
 }
 
 const pollIntervalMs = 500;
@@ -32,12 +37,15 @@ const pollIntervalMs = 500;
 const notRetryable = (error: unknown) =>
   error instanceof ApiProblem ? ApplicationFailure.nonRetryable(error.message, error.code) : error;
 
-export function dagActivities({ db, temporal }: DagActivityDeps): DagActivities {
+export function dagActivities({ db, temporal, secrets }: DagActivityDeps): DagActivities {
   const operations = new ServiceOperations(db, { client: temporal.client, taskQueue: temporal.operationsTaskQueue });
 
   const emptyResult = { state: 'pending', attempts: 0, started_at: null, finished_at: null, output: null, error: null };
 
   return {
+    ...dagExecActivities(db),
+    sendDagNotification: (request) => sendDagNotification(db, secrets, request),
+
     async recordDagNode(change: DagNodeChange): Promise<void> {
       const patch: Record<string, unknown> = { state: change.state };
       if (change.attempts !== undefined) patch.attempts = change.attempts;

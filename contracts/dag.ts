@@ -80,7 +80,13 @@ export interface DagActivities {
   awaitDagOperation(handle: DagOperationHandle): Promise<{ ok: boolean; output: DagNodeOutput; error?: { code: string; message: string } }>;
   /** Cancels an operation in flight, the way `POST /deployments/:id/cancel` does. */
   cancelDagOperation(request: { runId: string; handle: DagOperationHandle }): Promise<void>;
+  /** Audits an `exec` step as the run's actor and puts it in the outbox, naming this run as the waiter. */
+  startDagExec(request: { runId: string; nodeId: string; workflowId: string; step: Extract<DagStep, { type: 'exec' }> }): Promise<{ requestId: string; timeoutSeconds: number }>;
+  /** The agent's recorded answer to an `exec` step, its output cut for the run; null: none recorded. */
+  finishDagExec(request: { requestId: string }): Promise<{ ok: boolean; output: DagNodeOutput; error?: { code: string; message: string } } | null>;
   sendDagHttpRequest(request: { runId: string; step: Extract<DagStep, { type: 'http_request' }> }): Promise<DagNodeOutput>;
+  /** Sends a `notify` step's message through every channel of its alert rule; fails if one fails. */
+  sendDagNotification(request: { runId: string; nodeId: string; step: Extract<DagStep, { type: 'notify' }> }): Promise<DagNodeOutput>;
   /** Opens a child run of another definition for a `run_workflow` step. */
   openChildRun(request: { parentRunId: string; nodeId: string; workflowId: string }): Promise<DagRunInput>;
   /** Opens a run for a schedule's fire; null when the definition is gone or inactive. */

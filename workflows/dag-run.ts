@@ -6,9 +6,11 @@ import {
   condition,
   executeChild,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type {
   ApprovalDecisionSignal,
@@ -20,6 +22,8 @@ import type {
   DagRunResult,
   EdgeCondition,
 } from '../contracts/dag.js';
+import { activities } from './activities.js';
+import { collectAgentReports } from './agent-reports.js';
 import { approvalDecisionSignal } from './dag-signals.js';
 import { resolveTemplates } from './dag-templates.js';
 import { dagIds } from './workflow-ids.js';
@@ -33,8 +37,23 @@ const bookkeeping = proxyActivities<DagActivities>({
 /** How long an operation node waits for its deploy, restart… when the node sets no timeout. */
 const operationTimeoutDefaultSeconds = 3600;
 const httpTimeoutDefaultSeconds = 30;
+/** Every channel of the rule, one after the other, each timing out after 10 s. */
+const notifyTimeoutDefaultSeconds = 60;
 /** An awaiting activity that stops heartbeating this long is retried (its worker died). */
 const awaitHeartbeatSeconds = 30;
+
+/**
+ * Changes to the interpreter that change the commands it issues, behind `patched()` so a run that
+ * started on the old code replays on the new (see "Upgrading the interpreter" in
+ * docs/architecture.md). Never rename or reuse one.
+ */
+const patches = {
+  /**
+   * A node's step starts in the same workflow task as the write of its `running` state instead of
+   * one activity round trip after it: histories from before wait for the write.
+   */
+  stepAlongsideRunningRecord: 'dag-step-alongside-running-record',
+} as const;
 
 /** A step's own attempt: one try, the node's retry policy is applied here, around it. */
 function stepActivities(timeoutSeconds: number, heartbeat = false) {
@@ -86,6 +105,7 @@ export async function runDag(input: DagRunInput): Promise<DagRunResult> {
   const awaitingApproval = new Set<string>();
   let settledSinceLook = false;
   let unhandledFailure = false;
+  const agentReports = collectAgentReports();
   setHandler(approvalDecisionSignal, (decision) => {
     if (!decisions.has(decision.nodeId)) decisions.set(decision.nodeId, decision);
   });
@@ -125,6 +145,21 @@ export async function runDag(input: DagRunInput): Promise<DagRunResult> {
     }
   }
 
+  async function exec(step: Extract<DagPlanNode['step'], { type: 'exec' }>, node: DagPlanNode): Promise<DagNodeOutput> {
+    const { requestId, timeoutSeconds } = await stepActivities(60).startDagExec({ runId, nodeId: node.id, workflowId: workflowInfo().workflowId, step });
+    try {
+      const outcome = await agentReports.outcome({ requestId, timeoutSeconds });
+      const result = await bookkeeping.finishDagExec({ requestId });
+      if (result?.ok) return result.output;
+      const error = result?.error ?? (outcome.ok ? undefined : outcome.error) ?? { code: 'EXEC_FAILED', message: 'The agent recorded no answer' };
+      throw new StepFailure(error.code, error.message, result?.output);
+    } catch (error) {
+      // Not delivered yet: the agent never runs it. Docker cannot stop an exec already started.
+      if (isCancellation(error)) await CancellationScope.nonCancellable(() => activities.withdrawCommand(requestId));
+      throw error;
+    }
+  }
+
   /** One attempt of a node's step; throws a StepFailure (or a cancellation). */
   async function attempt(node: DagPlanNode): Promise<DagNodeOutput> {
     const step = resolveTemplates(node.step, outputs, input.inputs);
@@ -135,8 +170,12 @@ export async function runDag(input: DagRunInput): Promise<DagRunResult> {
       case 'stop':
       case 'scale':
         return operation(node, step);
+      case 'exec':
+        return exec(step, node);
       case 'http_request':
         return stepActivities(node.timeoutSeconds ?? (step.timeout_seconds ?? httpTimeoutDefaultSeconds) + 5).sendDagHttpRequest({ runId, step });
+      case 'notify':
+        return stepActivities(node.timeoutSeconds ?? notifyTimeoutDefaultSeconds).sendDagNotification({ runId, nodeId: node.id, step });
       case 'wait':
         await sleep(step.seconds !== undefined ? step.seconds * 1000 : Math.max(0, Date.parse(step.until!) - Date.now()));
         return {};
@@ -156,14 +195,18 @@ export async function runDag(input: DagRunInput): Promise<DagRunResult> {
   async function runNode(node: DagPlanNode): Promise<Outcome> {
     let intervalMs = node.initialIntervalMs;
     for (let attempts = 1; ; attempts += 1) {
+      // Never cancelled, so it has landed before any later state of the node is written over it.
+      const recordedRunning = node.step.type === 'approval' ? Promise.resolve() : CancellationScope.nonCancellable(() => record(node, { state: 'running', attempts }));
       try {
-        if (node.step.type !== 'approval') await record(node, { state: 'running', attempts });
+        if (!patched(patches.stepAlongsideRunningRecord)) await recordedRunning;
         const output = await attempt(node);
+        await recordedRunning;
         outputs.set(node.id, output);
         await record(node, { state: 'succeeded', attempts, output });
         const negative = node.step.type === 'condition' && output.result === false;
         return { state: 'succeeded', takes: new Set<EdgeCondition>([negative ? 'failure' : 'success', 'always']) };
       } catch (error) {
+        await CancellationScope.nonCancellable(() => recordedRunning);
         if (isCancellation(error)) {
           await CancellationScope.nonCancellable(() => record(node, { state: 'cancelled', attempts }));
           return { state: 'cancelled', takes: new Set() };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { HttpUrl, IsoDateTimeInput, StringMap, Uuid } from '../primitives.js';
 import { MemberRole } from './access.js';
 import { DeployStrategy, ImageReference } from '../websocket/deploy.js';
+import { ExecRequest } from './exec.js';
 
 /*
  * A DAG workflow's definition: nodes (each one step of a known kind, with its own retry, timeout
@@ -44,6 +45,11 @@ export const DagStep = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stop'), ...serviceStep }),
   z.object({ type: z.literal('scale'), ...serviceStep, replicas: z.int().min(0).max(100) }),
   z.object({
+    type: z.literal('exec'),
+    ...serviceStep,
+    ...ExecRequest.shape,
+  }).describe('A command in a running replica of the service; an exit code other than 0 fails the node'),
+  z.object({
     type: z.literal('http_request'),
     method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']),
     url: templated(HttpUrl),
@@ -71,6 +77,11 @@ export const DagStep = z.discriminatedUnion('type', [
     right: z.string().max(4096),
   }),
   z.object({
+    type: z.literal('notify'),
+    alert_id: Uuid.describe("An alert rule of this project or of the whole organization: the message goes through its channels"),
+    message: z.string().min(1).max(2000).describe('May hold {{ references }}'),
+  }),
+  z.object({
     type: z.literal('run_workflow'),
     workflow_id: Uuid.describe('Another definition of the same project, run as a child'),
   }),
@@ -85,10 +96,12 @@ export const dagStepOutputs: Record<DagStepType, readonly string[]> = {
   restart: ['workflow_id', 'status'],
   stop: ['workflow_id', 'status'],
   scale: ['workflow_id', 'status'],
+  exec: ['exit_code', 'stdout', 'stderr'],
   http_request: ['status', 'body'],
   wait: [],
   approval: ['decision', 'by', 'comment'],
   condition: ['result'],
+  notify: ['delivered'],
   run_workflow: ['run_id', 'status'],
 };
 

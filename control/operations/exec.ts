@@ -15,7 +15,7 @@ import { enqueueAgentCommand } from '../../db/queries/agent-commands.js';
 import { abandonUnansweredCommand, condenseCommandResponse } from '../../db/queries/command-answers.js';
 import { serverById } from '../../db/queries/servers.js';
 import { serviceById } from '../../db/queries/services.js';
-import { recordAudit } from '../audit.js';
+import { type AuditOrigin, recordAudit } from '../audit.js';
 import { type Caller, scopeOf } from '../caller.js';
 import type { CommandAnswers } from './command-answers.js';
 import { ApiProblem } from '../problem.js';
@@ -37,6 +37,32 @@ export interface ExecDeps {
  */
 export async function execInService(deps: ExecDeps, request: FastifyRequest, caller: Caller, serviceId: string, body: ExecRequest): Promise<ExecResult> {
   const { db, answers } = deps;
+  const queued = await queueExec(db, request, caller, serviceId, body);
+  const { requestId, waitSeconds } = queued;
+  const answer = (await answers.wait(requestId, waitSeconds * 1000)) ?? ((await abandonUnansweredCommand(db, requestId)) ? null : await answers.recorded(requestId));
+  if (!answer) {
+    throw new ApiProblem(
+      'SERVICE_UNAVAILABLE',
+      `The agent of server ${queued.serverName} did not answer within ${waitSeconds} s. If the command reached it, it may still be running in the container: Docker cannot stop a process started by exec`,
+      { details: { request_id: requestId } },
+    );
+  }
+  return execResultOf(db, answer);
+}
+
+/**
+ * Checks that the service runs on a server that is online, audits the command and puts it in the
+ * outbox, where it expires with the wait. A workflow that waits for the answer is named
+ * (`workflowId`), so the gateway signals it the agent's `command_response`.
+ */
+export async function queueExec(
+  db: Kysely<Database>,
+  origin: AuditOrigin,
+  caller: Caller,
+  serviceId: string,
+  body: ExecRequest,
+  options: { workflowId?: string } = {},
+): Promise<{ requestId: string; timeoutSeconds: number; waitSeconds: number; serverName: string }> {
   const service = await serviceById(db, scopeOf(caller), serviceId);
   if (!service) throw new ApiProblem('NOT_FOUND', `No service ${serviceId} in this organization`);
   if (!service.current_deployment_id) throw new ApiProblem('UNPROCESSABLE', 'The service has never been deployed, so no container runs to run a command in');
@@ -57,25 +83,28 @@ export async function execInService(deps: ExecDeps, request: FastifyRequest, cal
   };
   const requestId = payload.request_id;
   await db.transaction().execute(async (trx) => {
-    await recordAudit(trx, request, caller, {
+    await recordAudit(trx, origin, caller, {
       action: 'service.exec',
       resourceType: 'service',
       resourceId: service.id,
       details: { command: body.command, working_dir: body.working_dir ?? null, request_id: requestId },
     });
     // It expires with the wait: an agent that comes back later must not run what was reported as failed.
-    await enqueueAgentCommand(trx, { serverId: service.server_id, requestId, type: 'exec', payload, expiresAt: new Date(Date.now() + waitSeconds * 1000) });
+    await enqueueAgentCommand(trx, {
+      serverId: service.server_id,
+      requestId,
+      type: 'exec',
+      payload,
+      expiresAt: new Date(Date.now() + waitSeconds * 1000),
+      ...(options.workflowId === undefined ? {} : { workflowId: options.workflowId }),
+    });
   });
+  return { requestId, timeoutSeconds, waitSeconds, serverName: server.name };
+}
 
-  const answer = (await answers.wait(requestId, waitSeconds * 1000)) ?? ((await abandonUnansweredCommand(db, requestId)) ? null : await answers.recorded(requestId));
-  if (!answer) {
-    throw new ApiProblem(
-      'SERVICE_UNAVAILABLE',
-      `The agent of server ${server.name} did not answer within ${waitSeconds} s. If the command reached it, it may still be running in the container: Docker cannot stop a process started by exec`,
-      { details: { request_id: requestId } },
-    );
-  }
-  await condenseCommandResponse(db, requestId, condensed(answer));
+/** The answer as the caller sees it; the outbox keeps only how it ended. */
+export async function execResultOf(db: Kysely<Database>, answer: CommandResponsePayload): Promise<ExecResult> {
+  await condenseCommandResponse(db, answer.request_id, condensed(answer));
   return outcomeOf(answer);
 }
 
@@ -101,15 +130,15 @@ function outcomeOf(answer: CommandResponsePayload): ExecResult {
 }
 
 function shownOutput(stdout: string, stderr: string) {
-  const [out, err] = [lastBytes(stdout), lastBytes(stderr)];
+  const [out, err] = [lastBytes(stdout, EXEC_OUTPUT_SHOWN_MAX_BYTES), lastBytes(stderr, EXEC_OUTPUT_SHOWN_MAX_BYTES)];
   return { stdout: out.text, stderr: err.text, truncated: out.cut || err.cut };
 }
 
-/** The end of `text` in at most EXEC_OUTPUT_SHOWN_MAX_BYTES of UTF-8, starting on a whole character. */
-function lastBytes(text: string): { text: string; cut: boolean } {
+/** The end of `text` in at most `maxBytes` of UTF-8, starting on a whole character. */
+export function lastBytes(text: string, maxBytes: number): { text: string; cut: boolean } {
   const bytes = Buffer.from(text, 'utf8');
-  if (bytes.length <= EXEC_OUTPUT_SHOWN_MAX_BYTES) return { text, cut: false };
-  let start = bytes.length - EXEC_OUTPUT_SHOWN_MAX_BYTES;
+  if (bytes.length <= maxBytes) return { text, cut: false };
+  let start = bytes.length - maxBytes;
   while (start < bytes.length && (bytes[start]! & 0xc0) === 0x80) start += 1;
   return { text: bytes.subarray(start).toString('utf8'), cut: true };
 }

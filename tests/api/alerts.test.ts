@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type IncomingHttpHeaders } from 'node
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { signature, signatureHeader } from '../../api/alerting/notifiers.js';
+import { signature, signatureHeader } from '../../control/alerting/channel-delivery.js';
 import { AlertIncident, AlertRule, AlertTestResult, apiResponse, SECRET_MASK } from '../../contracts/index.js';
 import { addMember, bearer, bootstrappedOrganization, otherOrganization } from '../support/auth.js';
 import { startTestApi } from '../support/platform.js';

@@ -65,4 +65,76 @@ describe('DAG operation nodes', () => {
     expect(audit).toHaveLength(1);
     expect(audit[0]!.details).toMatchObject({ via: 'workflow' });
   }, 200_000);
+
+  it('exec nodes run commands in the service through the outbox: the output is read by the next node, a non-zero exit fails its node', async () => {
+    const service = await newService();
+    await stack.rest.until(await stack.rest.deploy(service.id), ['running']);
+    const created = await stack.rest.call('POST', `/projects/${stack.project.id}/workflows`, {
+      name: 'probe',
+      definition: {
+        nodes: [
+          { id: 'probe', step: { type: 'exec', service_id: service.id, command: ['sh', '-c', 'echo "serving $(cat /www/version)"'] } },
+          { id: 'check', step: { type: 'condition', left: '{{ nodes.probe.output.stdout }}', operator: 'contains', right: 'serving v1' } },
+          { id: 'broken', step: { type: 'exec', service_id: service.id, command: ['sh', '-c', 'echo nope >&2; exit 3'] }, continue_on_error: true },
+        ],
+        edges: [{ from: 'probe', to: 'check' }],
+      },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const started = await stack.rest.call('POST', `/workflows/${created.body.data.id}/runs`, {});
+    expect(started.status, JSON.stringify(started.body)).toBe(201);
+    let run: WorkflowRun | undefined;
+    await expect
+      .poll(async () => ['succeeded', 'failed'].includes((run = (await stack.rest.call('GET', `/workflow-runs/${started.body.data.id}`)).body.data).status), { timeout: 90_000, interval: 250 })
+      .toBe(true);
+    expect(run!.status, JSON.stringify(run!.step_results)).toBe('succeeded');
+    expect(run!.step_results.probe).toMatchObject({ state: 'succeeded', output: { exit_code: 0, stdout: 'serving v1\n', stderr: '' } });
+    expect(run!.step_results.check).toMatchObject({ state: 'succeeded', output: { result: true } });
+    expect(run!.step_results.broken).toMatchObject({ state: 'failed', output: { exit_code: 3, stderr: 'nope\n' }, error: { code: 'EXEC_EXIT_CODE' } });
+    const db = stack.api.platform.db;
+    const audit = await db.selectFrom('audit_logs').select('details').where('action', '=', 'service.exec').where('resource_id', '=', service.id).execute();
+    expect(audit).toHaveLength(2);
+    for (const entry of audit) expect(entry.details).toMatchObject({ via: 'workflow' });
+    // The outbox names the run as the waiter and keeps how the command ended, not what it printed.
+    const commands = await db.selectFrom('agent_commands').select(['workflow_id', 'status', 'response']).where('type', '=', 'exec').where('workflow_id', '=', `dag-run-${run!.id}`).execute();
+    expect(commands).toHaveLength(2);
+    for (const command of commands) {
+      expect(command.status).toBe('answered');
+      expect(JSON.stringify(command.response)).not.toMatch(/serving|nope/);
+    }
+  }, 200_000);
+
+  it('cancelling a run with a deploy in flight cancels the deploy, and the previous version still serves', async () => {
+    const service = await newService();
+    const previous = await stack.rest.deploy(service.id);
+    expect((await stack.rest.until(previous, ['running', 'failed'])).status).toBe('running');
+    // Three replicas rolled one by one: time enough to cancel while the agent is at it.
+    await stack.api.platform.db.updateTable('services').set({ replicas: 3 }).where('id', '=', service.id).execute();
+    const created = await stack.rest.call('POST', `/projects/${stack.project.id}/workflows`, {
+      name: 'cancelled-release',
+      definition: { nodes: [{ id: 'ship', step: { type: 'deploy', service_id: service.id, image_tag: 'v2' } }], edges: [] },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const started = await stack.rest.call('POST', `/workflows/${created.body.data.id}/runs`, {});
+    expect(started.status, JSON.stringify(started.body)).toBe(201);
+    const runId = started.body.data.id as string;
+    const dagDeployment = () =>
+      stack.api.platform.db.selectFrom('deployments').select('id').where('service_id', '=', service.id).where('trigger_type', '=', 'workflow').executeTakeFirst();
+    await expect.poll(async () => (await dagDeployment()) !== undefined, { timeout: 30_000, interval: 100 }).toBe(true);
+    const inFlight = (await dagDeployment())!.id;
+    // The agent has it: the cancel has to roll the previous version out again, not just withdraw it.
+    await expect.poll(async () => (await stack.rest.deployment(inFlight)).events.some((event) => event.source === 'agent'), { timeout: 30_000, interval: 50 }).toBe(true);
+    const cancel = await stack.rest.call('POST', `/workflow-runs/${runId}/cancel`);
+    expect(cancel.status, JSON.stringify(cancel.body)).toBe(202);
+    let run: WorkflowRun | undefined;
+    await expect
+      .poll(async () => ['succeeded', 'failed', 'cancelled'].includes((run = (await stack.rest.call('GET', `/workflow-runs/${runId}`)).body.data).status), { timeout: 90_000, interval: 250 })
+      .toBe(true);
+    expect(run!.status, JSON.stringify(run!.step_results)).toBe('cancelled');
+    expect(run!.step_results.ship).toMatchObject({ state: 'cancelled' });
+    expect((await stack.rest.until(inFlight, ['cancelled', 'running', 'failed'])).status).toBe('cancelled');
+    expect((await httpGet(stack.host.endpoint(service.id), '/version')).body).toBe('v1');
+    const current = await stack.api.platform.db.selectFrom('services').select('current_deployment_id').where('id', '=', service.id).executeTakeFirstOrThrow();
+    expect(current.current_deployment_id).toBe(previous);
+  }, 200_000);
 });

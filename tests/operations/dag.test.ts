@@ -1,6 +1,11 @@
+import { createHmac } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ScheduleNotFoundError } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiResponse, type WorkflowRun, WorkflowRun as WorkflowRunSchema, Workflow } from '../../contracts/index.js';
 import { dagTemporalOf } from '../../control/dag/schedules.js';
@@ -167,6 +172,59 @@ describe('DAG workflow runs', () => {
     expect(done.step_results.next).toMatchObject({ state: 'skipped' });
   });
 
+  it('notify sends its message through the channels of an alert rule of the project, signed; a rule of another project is refused at save', async () => {
+    const received: { body: string; signature: string | undefined }[] = [];
+    const receiver = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        received.push({ body, signature: request.headers['x-syntra-signature'] as string | undefined });
+        response.end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const secret = 'a-webhook-secret-of-enough-length';
+      const rule = await call('POST', '/alerts', {
+        name: 'releases',
+        project_id: projectId,
+        condition: { type: 'latency', percentile: 95, threshold_ms: 800, window_minutes: 5 },
+        channels: [{ type: 'webhook', url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, secret }],
+      });
+      expect(rule.statusCode, rule.body).toBe(201);
+      const alertId = rule.json().data.id as string;
+      const workflow = await define({
+        nodes: [{ id: 'tell', step: { type: 'notify', alert_id: alertId, message: 'Released {{ inputs.tag }}' } }],
+        edges: [],
+      });
+      const runId = await start(workflow.id, { tag: 'v7' });
+      const done = await until(runId, finished);
+      expect(done.status, JSON.stringify(done.step_results)).toBe('succeeded');
+      expect(done.step_results.tell).toMatchObject({ state: 'succeeded', output: { delivered: 1 } });
+      expect(received).toHaveLength(1);
+      expect(JSON.parse(received[0]!.body)).toEqual({ event: 'workflow.notify', workflow: { id: workflow.id, name: workflow.name }, run_id: runId, node_id: 'tell', message: 'Released v7' });
+      expect(received[0]!.signature).toBe(`sha256=${createHmac('sha256', secret).update(received[0]!.body).digest('hex')}`);
+
+      const org = await bootstrappedOrganization(api.platform.db);
+      const elsewhere = await createProject(api.platform.db, org.id, 'dag-elsewhere');
+      const foreign = await call('POST', '/alerts', {
+        name: 'elsewhere',
+        project_id: elsewhere.id,
+        condition: { type: 'latency', percentile: 95, threshold_ms: 800, window_minutes: 5 },
+        channels: [{ type: 'webhook', url: 'http://127.0.0.1:9/hook', secret }],
+      });
+      expect(foreign.statusCode, foreign.body).toBe(201);
+      const refused = await call('POST', `/projects/${projectId}/workflows`, {
+        name: 'stray-notify',
+        definition: { nodes: [{ id: 'tell', step: { type: 'notify', alert_id: foreign.json().data.id, message: 'hi' } }], edges: [] },
+      });
+      expect(refused.statusCode).toBe(422);
+      expect(refused.json().error.details).toEqual([{ path: 'body.definition.nodes.0.step.alert_id', message: 'not an alert rule of this project' }]);
+    } finally {
+      receiver.close();
+    }
+  });
+
   describe('approval', () => {
     let workflowId: string;
     beforeAll(async () => {
@@ -250,11 +308,40 @@ describe('DAG workflow runs', () => {
     await expect(schedule.describe()).rejects.toThrow(ScheduleNotFoundError);
   });
 
+  it('editing the cron changes the next fire times, in GET /workflows/:id and in the Temporal schedule', async () => {
+    const workflow = await define({ nodes: [wait('tick', 1)], edges: [] }, { cron_expression: '0 3 * * *' });
+    const nextFireTimes = async () => apiResponse(Workflow).parse((await call('GET', `/workflows/${workflow.id}`)).json()).data.schedule!.next_fire_times;
+    const before = await nextFireTimes();
+    expect(before).toHaveLength(5);
+    for (const at of before) expect(new Date(at).toISOString()).toMatch(/T03:00:00\.000Z$/);
+    const edited = await call('PATCH', `/workflows/${workflow.id}`, { cron_expression: '30 14 * * 1', timezone: 'Asia/Kolkata' });
+    expect(edited.statusCode, edited.body).toBe(200);
+    const after = await nextFireTimes();
+    expect(after).toHaveLength(5);
+    // 14:30 in Kolkata (UTC+5:30, no daylight saving) is 09:00 UTC, on Mondays.
+    for (const at of after) expect([new Date(at).getUTCDay(), new Date(at).toISOString().slice(11, 19)]).toEqual([1, '09:00:00']);
+    const schedule = await dagTemporalOf(api.platform).client.schedule.getHandle(`dag-schedule-${workflow.id}`).describe();
+    expect(schedule.info.nextActionTimes.slice(0, 5).map((at) => at.toISOString())).toEqual(after.map((at) => new Date(at).toISOString()));
+    expect((await call('DELETE', `/workflows/${workflow.id}`)).statusCode).toBe(204);
+  });
+
   it('the interpreter histories of these runs replay without nondeterminism', async () => {
     const histories = await Promise.all(
       runIds.map(async (runId) => ({ workflowId: `dag-run-${runId}`, history: await historyOf(api.platform.temporal.address, api.platform.temporal.namespace, `dag-run-${runId}`) })),
     );
     expect(histories.length).toBeGreaterThan(8);
     expect(await replay(histories)).toEqual([]);
+  });
+
+  it('histories recorded before a change to the interpreter replay on the patched interpreter', async () => {
+    // This file's runs, recorded (History protobufs) on the interpreter that awaited each node's
+    // `running` write before starting its step.
+    const directory = fileURLToPath(new URL('./histories/dag-before-step-alongside-running-record/', import.meta.url));
+    const recorded = readdirSync(directory).map((file) => ({
+      workflowId: file.replace(/\.binpb$/, ''),
+      history: temporal.api.history.v1.History.decode(readFileSync(join(directory, file))),
+    }));
+    expect(recorded.length).toBeGreaterThan(8);
+    expect(await replay(recorded)).toEqual([]);
   });
 });

@@ -15,6 +15,7 @@ import { createDb } from '../../db/postgres/connection.js';
 import type { Database } from '../../db/postgres/database.js';
 import { freePort } from '../../engines/ports.js';
 import { httpGet } from '../agent/harness.js';
+import type { WorkflowRun } from '../../contracts/index.js';
 import { issueToken } from '../../contracts/tokens.js';
 import { bootstrappedOrganization } from '../support/auth.js';
 import { ensureDockerd, removeManaged, startTestRegistry, type TestRegistry } from '../support/docker.js';
@@ -47,6 +48,7 @@ let orgId: string;
 let project: Awaited<ReturnType<typeof createProject>>;
 const serviceIds: string[] = [];
 const deploymentIds: string[] = [];
+const dagRunIds: string[] = [];
 
 function syntra(command: 'api' | 'worker'): ChildProcess {
   const child = spawn(process.execPath, ['bin/syntra.js', command], { env, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -156,6 +158,39 @@ describe('durability', () => {
     expect((await httpGet(host.endpoint(service.id), '/version')).body).toBe('v1');
   }, 150_000);
 
+  it('the worker killed with SIGKILL mid-run of a DAG: the next worker finishes the run', async () => {
+    const service = await newService();
+    const created = await rest.call('POST', `/projects/${project.id}/workflows`, {
+      name: 'durable-release',
+      definition: {
+        nodes: [
+          { id: 'ship', step: { type: 'deploy', service_id: service.id } },
+          { id: 'settle', step: { type: 'wait', seconds: 1 } },
+        ],
+        edges: [{ from: 'ship', to: 'settle' }],
+      },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const started = await rest.call('POST', `/workflows/${created.body.data.id}/runs`, {});
+    expect(started.status, JSON.stringify(started.body)).toBe(201);
+    const runId = started.body.data.id as string;
+    dagRunIds.push(runId);
+    const run = async () => (await rest.call('GET', `/workflow-runs/${runId}`)).body.data as WorkflowRun;
+    // Killed while the node waits for its deploy to roll out (the deploy started by the node).
+    const rollingOut = async () =>
+      (await db.selectFrom('deployments').select('id').where('service_id', '=', service.id).where('status', '=', 'deploying').executeTakeFirst()) !== undefined;
+    await waitFor('the deploy node to roll out', rollingOut, 30_000, 100);
+    await killHard(workerProcess);
+    await startWorker();
+    let done: WorkflowRun | undefined;
+    await waitFor('the run to end', async () => ['succeeded', 'failed', 'cancelled'].includes((done = await run()).status), 120_000);
+    expect(done!.status, JSON.stringify(done!.step_results)).toBe('succeeded');
+    expect(done!.step_results.ship).toMatchObject({ state: 'succeeded', output: { status: 'running' } });
+    expect(done!.step_results.settle).toMatchObject({ state: 'succeeded' });
+    deploymentIds.push(done!.step_results.ship!.output!.deployment_id as string);
+    expect((await httpGet(host.endpoint(service.id), '/version')).body).toBe('v1');
+  }, 180_000);
+
   it('the API killed with SIGKILL mid-deploy: restarted, it gets the agent reports and the deploy ends running', async () => {
     const service = await newService();
     const id = await deploy(service.id);
@@ -230,7 +265,7 @@ describe('durability', () => {
   }, 90_000);
 
   it('the histories of these runs, interrupted ones included, replay without nondeterminism', async () => {
-    const workflowIds = [...deploymentIds.map((id) => `deploy-${id}`), ...serviceIds.map((id) => `service-${id}`)];
+    const workflowIds = [...deploymentIds.map((id) => `deploy-${id}`), ...serviceIds.map((id) => `service-${id}`), ...dagRunIds.map((id) => `dag-run-${id}`)];
     const histories = await Promise.all(
       workflowIds.map(async (workflowId) => ({ workflowId, history: await historyOf(inject('temporalAddress'), inject('temporalNamespace'), workflowId) })),
     );

@@ -36,8 +36,9 @@ const notFound = (workflowId: string) => new ApiProblem('NOT_FOUND', `No workflo
 
 
 /**
- * A step may act only on services of the workflow's own project, and run only workflows of it:
- * 422 naming the first node that does not.
+ * A step may act only on services of the workflow's own project, run only workflows of it, and
+ * notify only through alert rules of it or of the whole organization: 422 naming the first node
+ * that does not.
  */
 async function checkStepServices(db: Kysely<Database>, projectId: string, definition: WorkflowDefinition): Promise<void> {
   const targets = definition.nodes.flatMap((node, index) => ('service_id' in node.step ? [{ index, node, serviceId: node.step.service_id }] : []));
@@ -47,6 +48,22 @@ async function checkStepServices(db: Kysely<Database>, projectId: string, defini
     throw new ApiProblem('UNPROCESSABLE', `Node "${stray.node.id}" acts on service ${stray.serviceId}, which is not in this workflow's project`, {
       details: [{ path: `body.definition.nodes.${stray.index}.step.service_id`, message: 'not a service of this project' }],
     });
+  }
+  for (const [index, node] of definition.nodes.entries()) {
+    if (node.step.type !== 'notify') continue;
+    const rule = await db
+      .selectFrom('alerts')
+      .innerJoin('projects', 'projects.org_id', 'alerts.org_id')
+      .select('alerts.id')
+      .where('projects.id', '=', projectId)
+      .where('alerts.id', '=', node.step.alert_id)
+      .where((eb) => eb.or([eb('alerts.project_id', 'is', null), eb('alerts.project_id', '=', projectId)]))
+      .executeTakeFirst();
+    if (!rule) {
+      throw new ApiProblem('UNPROCESSABLE', `Node "${node.id}" notifies through alert rule ${node.step.alert_id}, which is not a rule of this project or organization`, {
+        details: [{ path: `body.definition.nodes.${index}.step.alert_id`, message: 'not an alert rule of this project' }],
+      });
+    }
   }
   for (const [index, node] of definition.nodes.entries()) {
     if (node.step.type !== 'run_workflow') continue;

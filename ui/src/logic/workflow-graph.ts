@@ -38,6 +38,10 @@ export function blankStep(type: DagStepType): DagStep {
       return { type, service_id: '', replicas: 1 };
     case 'run_workflow':
       return { type, workflow_id: '' };
+    case 'notify':
+      return { type, alert_id: '', message: '' };
+    case 'exec':
+      return { type, service_id: '', command: ['sh', '-c', ''] };
     default:
       return { type, service_id: '' } as DagStep;
   }

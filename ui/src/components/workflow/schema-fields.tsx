@@ -4,7 +4,7 @@ import { Field } from '../field.js';
 /*
  * A form generated from a zod object schema of the contract: one control per field, chosen by the
  * field's type (enum → select, boolean → checkbox, number → number input, list of numbers → comma
- * list, string map → "Name: value" lines, anything else → text), its `.describe()` as the hint,
+ * list, list of texts → one per line, string map → "Name: value" lines, anything else → text), its `.describe()` as the hint,
  * and the fault the same schema reports at that field under it. A new field in the contract shows
  * up here without a change.
  */
@@ -14,7 +14,7 @@ type Shape = Record<string, z.ZodType>;
 type Values = Record<string, unknown>;
 
 interface FieldSchema {
-  kind: 'enum' | 'boolean' | 'number' | 'numbers' | 'map' | 'text';
+  kind: 'enum' | 'boolean' | 'number' | 'numbers' | 'lines' | 'map' | 'text';
   optional: boolean;
   options: string[];
   description: string | undefined;
@@ -26,8 +26,9 @@ function fieldSchema(schema: z.ZodType): FieldSchema {
   const optional = schema.def.type === 'optional';
   const inner = optional ? (schema as unknown as z.ZodOptional<z.ZodType>).unwrap() : schema;
   const type = inner.def.type;
+  const listOf = type === 'array' ? (inner as unknown as z.ZodArray<z.ZodType>).element.def.type : undefined;
   const kind: FieldSchema['kind'] =
-    type === 'enum' ? 'enum' : type === 'boolean' ? 'boolean' : type === 'number' ? 'number' : type === 'array' ? 'numbers' : type === 'record' ? 'map' : 'text';
+    type === 'enum' ? 'enum' : type === 'boolean' ? 'boolean' : type === 'number' ? 'number' : listOf === 'string' ? 'lines' : type === 'array' ? 'numbers' : type === 'record' ? 'map' : 'text';
   const options = kind === 'enum' ? ((inner as unknown as z.ZodEnum).options as string[]) : [];
   return { kind, optional, options, description: description ?? inner.description };
 }
@@ -37,6 +38,7 @@ const labelOf = (key: string) => (key.charAt(0).toUpperCase() + key.slice(1)).re
 function textOf(kind: FieldSchema['kind'], value: unknown): string {
   if (value === undefined || value === null) return '';
   if (kind === 'numbers' && Array.isArray(value)) return value.join(', ');
+  if (kind === 'lines' && Array.isArray(value)) return value.join('\n');
   if (kind === 'map' && typeof value === 'object') return Object.entries(value as Record<string, string>).map(([name, text]) => `${name}: ${text}`).join('\n');
   return String(value);
 }
@@ -49,6 +51,8 @@ function valueOf(field: FieldSchema, text: string): unknown {
       return Number(text);
     case 'numbers':
       return text.split(',').map((part) => Number(part.trim()));
+    case 'lines':
+      return text.split('\n');
     case 'map':
       return Object.fromEntries(
         text
@@ -119,10 +123,11 @@ export function SchemaFields({
               </Field>
             );
           }
-          if (field.kind === 'map') {
+          if (field.kind === 'map' || field.kind === 'lines') {
+            const perLine = field.kind === 'map' ? 'One "Name: value" per line' : 'One item per line';
             return (
-              <Field key={key} label={label} hint={field.description ?? 'One "Name: value" per line'} error={error}>
-                {(control) => <textarea {...control} rows={3} value={textOf('map', value)} onChange={(event) => set(key, valueOf(field, event.target.value))} />}
+              <Field key={key} label={label} hint={field.description ?? perLine} error={error}>
+                {(control) => <textarea {...control} rows={3} value={textOf(field.kind, value)} onChange={(event) => set(key, valueOf(field, event.target.value))} />}
               </Field>
             );
           }
