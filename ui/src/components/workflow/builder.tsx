@@ -243,7 +243,8 @@ function Canvas({ initial, saved, otherChanges, readOnly, choices, saveLabel, ca
             <Controls showInteractive={false} />
           </ReactFlow>
         </div>
-        <div className="builder-side">
+        {/* Focusable: the panel scrolls, and read-only its disabled controls give the keyboard no way in. */}
+        <div className="builder-side" tabIndex={0} role="region" aria-label="Selected node or edge">
           {single ? (
             <NodePanel
               key={single.id}
