@@ -72,6 +72,11 @@ export function definitionOf(graph: Graph): { nodes: WorkflowNode[]; edges: Work
   };
 }
 
+/** Whether only positions or selection tell the graphs apart (a move keeps each node's `data`, so identity is enough). */
+export function sameContent(a: Graph, b: Graph): boolean {
+  return a.edges === b.edges && a.nodes.length === b.nodes.length && a.nodes.every((node, index) => node.id === b.nodes[index]!.id && node.data === b.nodes[index]!.data);
+}
+
 /** Key order aside, the same JSON: a form edit may put a field back in another place. */
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);

@@ -11,7 +11,7 @@ import {
   type NodeChange,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { useMemo, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
+import { memo, useMemo, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
 import { DagStep, type DagStepType, type EdgeCondition, type WorkflowDefinition } from '../../../../contracts/api/dag-definition.js';
 import {
   blankStep,
@@ -22,6 +22,7 @@ import {
   laidOut,
   pasted,
   renamed,
+  sameContent,
   sameDefinition,
   stepEdge,
   stepNode,
@@ -58,12 +59,7 @@ const pasteOffset = 40;
 function useGraphFaults(graph: Graph) {
   const last = useRef<{ graph: Graph; faults: ReturnType<typeof graphFaults> } | null>(null);
   const previous = last.current;
-  const unchanged =
-    previous !== null &&
-    previous.graph.edges === graph.edges &&
-    previous.graph.nodes.length === graph.nodes.length &&
-    previous.graph.nodes.every((node, index) => node.id === graph.nodes[index]!.id && node.data === graph.nodes[index]!.data);
-  if (unchanged) return previous.faults;
+  if (previous !== null && sameContent(previous.graph, graph)) return previous.faults;
   const faults = graphFaults(graph);
   last.current = { graph, faults };
   return faults;
@@ -223,6 +219,8 @@ function Canvas({ initial, saved, otherChanges, readOnly, choices, saveLabel, ca
             nodeTypes={nodeTypes}
             onNodesChange={onNodesChange}
             onEdgesChange={onEdgesChange}
+            // Off the canvas (200 nodes cannot all be shown at the least zoom) a node is not rendered.
+            onlyRenderVisibleElements
             nodesDraggable={!readOnly}
             nodesConnectable={!readOnly}
             onConnect={(connection: Connection) => connect(connection.source, connection.target, 'success')}
@@ -283,8 +281,10 @@ function Canvas({ initial, saved, otherChanges, readOnly, choices, saveLabel, ca
   );
 }
 
-/** The canvas as text, for screen readers and for a quick read: each node, its kind, its fault, and where it leads. */
-function Outline({ graph, faults }: { graph: Graph; faults: Map<string, Map<string, string>> }) {
+/** The canvas as text, for screen readers and for a quick read: each node, its kind, its fault, and where it leads. Not drawn again for a move. */
+const Outline = memo(OutlineList, (before, after) => before.faults === after.faults && sameContent(before.graph, after.graph));
+
+function OutlineList({ graph, faults }: { graph: Graph; faults: Map<string, Map<string, string>> }) {
   return (
     <section aria-labelledby="outline-title">
       <h2 id="outline-title">Outline</h2>
