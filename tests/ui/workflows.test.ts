@@ -13,7 +13,8 @@ import { buildUi, launchBrowser, screenshot, viewports } from './browser.js';
  * The workflow builder and run view in Chromium against the real API, PostgreSQL and Temporal
  * (with in-process workers polling the DAG and operations queues): a diamond drawn with the
  * mouse, a cycle refused while drawing, a cron schedule read back, and a run whose node states
- * arrive over socket.io, ending with an approval.
+ * arrive over socket.io, ending with an approval; a rejection and a cancellation from the run
+ * view; an edge's `on` changed in its panel; a viewer's read-only builder; and phone width.
  */
 
 let api: Awaited<ReturnType<typeof startTestApi>>;
@@ -51,6 +52,21 @@ async function drawEdge(from: string, to: string): Promise<void> {
   await page.mouse.move(end.x + end.width / 2, end.y + end.height / 2, { steps: 12 });
   await page.mouse.up();
 }
+
+/** The API as the owner, for the workflows a test needs but does not draw. */
+async function asOwner<T>(method: 'GET' | 'POST', url: string, payload?: object): Promise<T> {
+  const response = await api.app.inject({ method, url: `/api/v1${url}`, headers: { authorization: `Bearer ${api.ownerToken}` }, ...(payload ? { payload } : {}) });
+  if (response.statusCode >= 300) throw new Error(`${method} ${url} answered ${response.statusCode}: ${response.body}`);
+  return (response.json() as { data: T }).data;
+}
+
+async function startedRun(name: string, definition: object): Promise<string> {
+  const workflow = await asOwner<{ id: string }>('POST', `/projects/${projectId}/workflows`, { name, definition });
+  return (await asOwner<{ id: string }>('POST', `/workflows/${workflow.id}/runs`, {})).id;
+}
+
+/** Whether the page is wider than its window: a phone would scroll sideways. */
+const scrollsSideways = (on: Page) => on.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
 
 const nodeRow = (id: string): Locator => page.getByTestId('run-nodes').locator(`tr[data-node="${id}"]`);
 
@@ -210,5 +226,107 @@ describe('the workflow builder and run view in Chromium', () => {
     await page.getByTestId('run-history').locator('[data-status="succeeded"]').waitFor();
     await page.getByLabel('Started by').selectOption('schedule');
     await page.getByText('No runs match.').waitFor();
+  });
+
+  it('rejects an approval: the node after it is skipped, with an icon and a colour', async () => {
+    const runId = await startedRun('Gate', {
+      nodes: [
+        { id: 'gate', step: { type: 'approval', message: 'Go on?' } },
+        { id: 'after', step: { type: 'http_request', method: 'GET', url: targetUrl } },
+      ],
+      edges: [{ from: 'gate', to: 'after' }],
+    });
+    await page.goto(`${baseUrl}/workflow-runs/${runId}`);
+    await expect.poll(() => nodeRow('gate').getAttribute('data-state'), { timeout: 30_000 }).toBe('waiting_approval');
+    await page.getByRole('button', { name: 'Reject' }).click();
+    await expect.poll(() => nodeRow('after').getAttribute('data-state'), { timeout: 30_000 }).toBe('skipped');
+    expect(await nodeRow('gate').getAttribute('data-state')).toBe('failed');
+    expect(await nodeRow('gate').textContent()).toContain('APPROVAL_REJECTED');
+    const skipped = nodeRow('after').locator('.node-state-skipped');
+    expect(await skipped.textContent()).toBe('↷ skipped');
+    const [colour, bodyColour] = await skipped.evaluate((element) => [getComputedStyle(element).color, getComputedStyle(document.body).color]);
+    expect(colour).not.toBe(bodyColour);
+    const drawn = page.locator('.react-flow__node[data-id="after"] .step-node');
+    expect(await drawn.getAttribute('class')).toContain('step-node-skipped');
+    expect(await drawn.textContent()).toContain('↷');
+    await page.locator('h1 [data-status="failed"]').waitFor({ timeout: 30_000 });
+    await expectAccessible('run-rejected');
+  });
+
+  it('cancels a run from the run view', async () => {
+    const runId = await startedRun('Long wait', { nodes: [{ id: 'pause', step: { type: 'wait', seconds: 600 } }], edges: [] });
+    await page.goto(`${baseUrl}/workflow-runs/${runId}`);
+    await page.locator('h1 [data-status="running"]').waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Cancel run' }).click();
+    await page.locator('h1 [data-status="cancelled"]').waitFor({ timeout: 30_000 });
+    await expect.poll(() => nodeRow('pause').getAttribute('data-state'), { timeout: 30_000 }).toBe('cancelled');
+    expect(await page.getByRole('button', { name: 'Cancel run' }).count()).toBe(0);
+  });
+
+  it("changes an edge's on in its panel and saves it; Save waits for a change, and undo back to the saved graph takes it away", async () => {
+    await page.goto(workflowUrl);
+    const save = page.getByRole('button', { name: 'Save as version 3' });
+    await save.waitFor();
+    expect(await save.isDisabled()).toBe(true);
+    await page.locator('.react-flow__edge[data-id="wait_1->approval_1"] .react-flow__edge-textwrapper').click();
+    await page.getByRole('heading', { name: 'Edge wait_1 → approval_1' }).waitFor();
+    await page.getByLabel(/^Taken when/).selectOption('failure');
+    await expect.poll(() => save.isEnabled()).toBe(true);
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(() => save.isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Redo' }).click();
+    await expect.poll(() => page.getByTestId('outline').locator('li[data-node="wait_1"]').textContent()).toContain('approval_1 on failure');
+    await save.click();
+    await page.getByTestId('versions').locator('li[data-version="3"]').waitFor();
+    expect(await page.getByRole('button', { name: 'Save as version 4' }).isDisabled()).toBe(true);
+    const workflow = await asOwner<{ definition: { edges: { from: string; to: string; on?: string }[] } }>('GET', `/workflows/${workflowUrl.split('/').pop()}`);
+    expect(workflow.definition.edges.find((edge) => edge.from === 'wait_1' && edge.to === 'approval_1')?.on).toBe('failure');
+  });
+
+  it('gives a viewer the builder read-only: no palette, no save, nothing moved or deleted, the form disabled', async () => {
+    const viewerPage = await (await browser.newContext({ viewport: viewports.laptop, bypassCSP: true })).newPage();
+    await signIn(viewerPage, viewerToken);
+    await viewerPage.goto(workflowUrl);
+    await viewerPage.getByRole('heading', { name: 'Release diamond' }).waitFor();
+    await viewerPage.getByText('Read only').waitFor();
+    expect(await viewerPage.getByRole('group', { name: 'Step kinds' }).count()).toBe(0);
+    expect(await viewerPage.getByRole('button', { name: /^Save as version/ }).count()).toBe(0);
+    expect(await viewerPage.getByRole('button', { name: 'Undo' }).count()).toBe(0);
+    expect(await viewerPage.getByLabel('Workflow name').count()).toBe(0);
+
+    // A drag on a node pans the canvas for a viewer: the node keeps its place in the graph (its transform).
+    const node = viewerPage.locator('.react-flow__node[data-id="wait_1"]');
+    const placed = await node.evaluate((element) => (element as HTMLElement).style.transform);
+    const box = (await node.boundingBox())!;
+    await viewerPage.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await viewerPage.mouse.down();
+    await viewerPage.mouse.move(box.x + box.width / 2 + 120, box.y + box.height / 2 + 80, { steps: 10 });
+    await viewerPage.mouse.up();
+    expect(await node.evaluate((element) => (element as HTMLElement).style.transform)).toBe(placed);
+    await node.click();
+    await viewerPage.getByRole('heading', { name: /wait node “wait_1”/ }).waitFor();
+    expect(await viewerPage.getByLabel('Seconds', { exact: true }).isDisabled()).toBe(true);
+    expect(await viewerPage.getByRole('button', { name: 'Delete node' }).count()).toBe(0);
+    await viewerPage.keyboard.press('Delete');
+    expect(await viewerPage.getByTestId('outline').locator('li[data-node="wait_1"]').count()).toBe(1);
+    await screenshot(viewerPage, 'workflows-builder-read-only');
+    expect(await seriousViolations(viewerPage)).toEqual([]);
+    await viewerPage.context().close();
+  });
+
+  it('at phone width, neither the Workflows list nor the run view scrolls sideways', async () => {
+    const phonePage = await (await browser.newContext({ viewport: viewports.phone, bypassCSP: true })).newPage();
+    await signIn(phonePage, api.ownerToken);
+    await phonePage.goto(`${baseUrl}/projects/${projectId}/workflows`);
+    await phonePage.getByTestId('workflow-list').locator('tr[data-workflow="Release diamond"]').waitFor();
+    expect(await scrollsSideways(phonePage)).toBe(false);
+    await screenshot(phonePage, 'workflows-list-phone');
+    await phonePage.goto(runUrl);
+    await phonePage.getByTestId('run-nodes').locator('tr[data-node="approval_1"]').waitFor();
+    await phonePage.locator('.react-flow__node[data-id="approval_1"]').waitFor();
+    expect(await scrollsSideways(phonePage)).toBe(false);
+    await screenshot(phonePage, 'workflows-run-phone');
+    expect(await seriousViolations(phonePage)).toEqual([]);
+    await phonePage.context().close();
   });
 });

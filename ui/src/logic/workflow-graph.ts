@@ -76,6 +76,23 @@ export function definitionOf(graph: Graph): { nodes: WorkflowNode[]; edges: Work
   };
 }
 
+/** Whether only positions or selection tell the graphs apart (a move keeps each node's `data`, so identity is enough). */
+export function sameContent(a: Graph, b: Graph): boolean {
+  return a.edges === b.edges && a.nodes.length === b.nodes.length && a.nodes.every((node, index) => node.id === b.nodes[index]!.id && node.data === b.nodes[index]!.data);
+}
+
+/** Key order aside, the same JSON: a form edit may put a field back in another place. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, item]) => [key, canonical(item)]));
+}
+
+/** Whether two definitions (as `definitionOf` makes them) say the same thing. */
+export function sameDefinition(a: ReturnType<typeof definitionOf>, b: ReturnType<typeof definitionOf>): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
 /** Why the edge `from → to` may not be drawn, or null when it may. */
 export function connectionFault(graph: Graph, from: string, to: string): string | null {
   if (from === to) return `A node cannot follow itself ("${from}").`;

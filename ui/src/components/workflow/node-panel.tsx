@@ -16,6 +16,7 @@ export function NodePanel({
   others,
   faults,
   choices,
+  readOnly,
   onChange,
   onConnect,
   onDelete,
@@ -24,6 +25,7 @@ export function NodePanel({
   others: string[];
   faults: Map<string, string> | undefined;
   choices: Choices;
+  readOnly: boolean;
   onChange: (node: WorkflowNode) => void;
   onConnect: (to: string, on: EdgeCondition) => void;
   onDelete: () => void;
@@ -37,40 +39,43 @@ export function NodePanel({
         {node.step.type.replace(/_/g, ' ')} node “{node.id}”
       </h2>
       {general ? <p className="field-error">{general}</p> : null}
-      <SchemaFields
-        shape={WorkflowNode.shape}
-        skip={['step', 'retry', 'position']}
-        prefix=""
-        values={node}
-        faults={faults}
-        onChange={(values) => onChange({ ...(values as WorkflowNode), step: node.step })}
-      />
-      <fieldset>
-        <legend>Step</legend>
+      {/* A disabled fieldset disables every control in it, the nested fieldsets' too. */}
+      <fieldset className="panel-fields" disabled={readOnly}>
         <SchemaFields
-          shape={stepShapeOf(node.step.type)}
-          skip={['type']}
-          prefix="step."
-          values={node.step}
+          shape={WorkflowNode.shape}
+          skip={['step', 'retry', 'position']}
+          prefix=""
+          values={node}
           faults={faults}
-          choices={choices}
-          onChange={(values) => onChange({ ...node, step: values as DagStep })}
+          onChange={(values) => onChange({ ...(values as WorkflowNode), step: node.step })}
         />
+        <fieldset>
+          <legend>Step</legend>
+          <SchemaFields
+            shape={stepShapeOf(node.step.type)}
+            skip={['type']}
+            prefix="step."
+            values={node.step}
+            faults={faults}
+            choices={choices}
+            onChange={(values) => onChange({ ...node, step: values as DagStep })}
+          />
+        </fieldset>
+        <fieldset>
+          <legend>Retry</legend>
+          <SchemaFields
+            shape={NodeRetry.shape}
+            prefix="retry."
+            values={node.retry ?? {}}
+            faults={faults}
+            onChange={(values) => {
+              const { retry: _retry, ...rest } = node;
+              onChange(Object.keys(values).length === 0 ? rest : { ...rest, retry: values as NodeRetry });
+            }}
+          />
+        </fieldset>
       </fieldset>
-      <fieldset>
-        <legend>Retry</legend>
-        <SchemaFields
-          shape={NodeRetry.shape}
-          prefix="retry."
-          values={node.retry ?? {}}
-          faults={faults}
-          onChange={(values) => {
-            const { retry: _retry, ...rest } = node;
-            onChange(Object.keys(values).length === 0 ? rest : { ...rest, retry: values as NodeRetry });
-          }}
-        />
-      </fieldset>
-      {others.length > 0 ? (
+      {others.length > 0 && !readOnly ? (
         <fieldset>
           <legend>Connect to another node</legend>
           <label htmlFor="connect-target">Next node</label>
@@ -93,30 +98,34 @@ export function NodePanel({
           </button>
         </fieldset>
       ) : null}
-      <button type="button" className="danger" onClick={onDelete}>
-        Delete node
-      </button>
+      {readOnly ? null : (
+        <button type="button" className="danger" onClick={onDelete}>
+          Delete node
+        </button>
+      )}
     </section>
   );
 }
 
-export function EdgePanel({ edge, onChange, onDelete }: { edge: StepEdge; onChange: (on: EdgeCondition) => void; onDelete: () => void }) {
+export function EdgePanel({ edge, readOnly, onChange, onDelete }: { edge: StepEdge; readOnly: boolean; onChange: (on: EdgeCondition) => void; onDelete: () => void }) {
   return (
     <section className="node-panel" aria-labelledby="edge-panel-title">
       <h2 id="edge-panel-title">
         Edge {edge.source} → {edge.target}
       </h2>
       <label htmlFor="edge-on">Taken when “{edge.source}”</label>
-      <select id="edge-on" value={edge.data?.on ?? 'success'} onChange={(event) => onChange(event.target.value as EdgeCondition)}>
+      <select id="edge-on" disabled={readOnly} value={edge.data?.on ?? 'success'} onChange={(event) => onChange(event.target.value as EdgeCondition)}>
         {EdgeCondition.options.map((option) => (
           <option key={option} value={option}>
             {option === 'always' ? 'always (ends either way)' : option === 'success' ? 'success (or true)' : 'failure (or false)'}
           </option>
         ))}
       </select>
-      <button type="button" className="danger" onClick={onDelete}>
-        Delete edge
-      </button>
+      {readOnly ? null : (
+        <button type="button" className="danger" onClick={onDelete}>
+          Delete edge
+        </button>
+      )}
     </section>
   );
 }

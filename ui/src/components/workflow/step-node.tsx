@@ -1,4 +1,5 @@
 import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { memo } from 'react';
 import type { DagNodeState } from '../../../../contracts/api/automation.js';
 import type { StepNode } from '../../logic/workflow-graph.js';
 
@@ -14,7 +15,7 @@ export const stateIcons: Record<DagNodeState, string> = {
   cancelled: '⊘',
 };
 
-export function StepNodeView({ data, selected }: NodeProps<StepNode>) {
+function StepNodeView({ data, selected }: NodeProps<StepNode>) {
   const { node, fault, result } = data;
   const state = result?.state;
   return (
@@ -37,4 +38,5 @@ export function StepNodeView({ data, selected }: NodeProps<StepNode>) {
   );
 }
 
-export const nodeTypes = { step: StepNodeView };
+// Memoized: a node whose props did not change (its data keeps its identity) is not drawn again while another is dragged.
+export const nodeTypes = { step: memo(StepNodeView) };

@@ -9,7 +9,7 @@ import { TriggerSettings } from '../../components/workflow/trigger-settings.js';
 import { StatusBadge } from '../../components/status-badge.js';
 import { useAction, useLoad } from '../../hooks.js';
 import { formatTime } from '../../logic/format.js';
-import { graphOf, laidOut } from '../../logic/workflow-graph.js';
+import { definitionOf, graphOf, laidOut } from '../../logic/workflow-graph.js';
 import { Link, navigate } from '../../router.js';
 import { useCan } from '../../session.js';
 
@@ -41,14 +41,16 @@ function WorkflowEditor({ projectId, workflow, onSaved }: { projectId: string; w
   const project = useLoad(() => projects.get(projectId), projectId);
   const siblings = useLoad(() => workflows.list(projectId), projectId);
   const versions = useLoad(() => (workflow ? workflows.versions(workflow.id) : Promise.resolve([])), `${workflow?.id}:${workflow?.version}`);
+  const [initial] = useState(() => (workflow ? (workflow.definition.nodes.every((node) => node.position) ? graphOf(workflow.definition) : laidOut(graphOf(workflow.definition))) : { nodes: [], edges: [] }));
+  const [savedDefinition, setSavedDefinition] = useState(() => definitionOf(initial));
   const save = useAction(async (definition: Workflow['definition']) => {
     const saved = workflow ? await workflows.update(workflow.id, { definition, ...(name !== workflow.name ? { name } : {}) }) : await workflows.create(projectId, { name, definition });
+    setSavedDefinition(definition);
     onSaved(saved);
   });
   const start = useAction(async () => {
     if (workflow) navigate(`/workflow-runs/${(await workflows.start(workflow.id)).id}`);
   });
-  const [initial] = useState(() => (workflow ? (workflow.definition.nodes.every((node) => node.position) ? graphOf(workflow.definition) : laidOut(graphOf(workflow.definition))) : { nodes: [], edges: [] }));
   const choices = {
     service_id: (project.data?.services ?? []).map((service) => ({ value: service.id, label: service.name })),
     workflow_id: (siblings.data ?? []).filter((other) => other.id !== workflow?.id).map((other) => ({ value: other.id, label: other.name })),
@@ -77,6 +79,9 @@ function WorkflowEditor({ projectId, workflow, onSaved }: { projectId: string; w
       ) : null}
       <Builder
         initial={initial}
+        saved={savedDefinition}
+        otherChanges={workflow !== null && name !== workflow.name}
+        readOnly={!canManage}
         choices={choices}
         saveLabel={workflow ? `Save as version ${workflow.version + 1}` : 'Create workflow'}
         canSave={canManage && !save.busy && name.trim() !== ''}
