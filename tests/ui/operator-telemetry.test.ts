@@ -1,83 +1,37 @@
-import { randomBytes } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AlertEvaluator } from '../../api/alerting/alert-evaluator.js';
 import { incidentSummaryLabel } from '../../control/ai/builtin/incident-summary.js';
 import type { LogEntry, MetricPoint, TraceSpan } from '../../contracts/index.js';
-import { bearer, bootstrappedOrganization } from '../support/auth.js';
-import { FakeAgent } from '../support/fake-agent.js';
-import { createProject, createServer } from '../support/fixtures.js';
-import { startTestApi } from '../support/platform.js';
 import { errorEvent, paymentStack } from '../ingest/error-events.js';
-import { sendBatch, zstdBatch } from '../ingest/telemetry-batches.js';
-import { seriousViolations } from './accessibility.js';
-import { buildUi, launchBrowser, screenshot, viewports } from './browser.js';
+import { hex, nowNs, startOperatorStack, type OperatorStack } from './operator-stack.js';
 
-/*
- * The operator's pages in Chromium against the real API, PostgreSQL and chDB, with telemetry
- * sent through the real ingest path: an agent speaking the real protocol to the gateway
- * (tests/ingest do the same), so what the pages show is what ingest stored. Every page passes
- * axe-core without a serious or critical violation.
- */
+/* The operator's telemetry pages (issues, traces, logs, metrics) and alerts; setup in operator-stack.ts. */
 
 const LIVE_TAIL_MS = 2_000;
 
-let api: Awaited<ReturnType<typeof startTestApi>>;
+let stack: OperatorStack;
+let api: OperatorStack['api'];
 let baseUrl: string;
-let agent: FakeAgent;
-let browser: Browser;
-let page: Page;
-let serverId: string;
-let projectId: string;
+let page: OperatorStack['page'];
 let projectName: string;
 let serviceId: string;
 let deploymentId: string;
-const pageErrors: string[] = [];
-
-const hex = (bytes: number) => randomBytes(bytes).toString('hex');
-const send = (data: Parameters<typeof zstdBatch>[1]) => sendBatch(agent, zstdBatch(serverId, data));
-const nowNs = () => Date.now() * 1e6;
-
-async function expectAccessible(name: string): Promise<void> {
-  await screenshot(page, `operator-${name}`);
-  expect(await seriousViolations(page), name).toEqual([]);
-}
-
-beforeAll(async () => {
-  await buildUi();
-  api = await startTestApi('operator-ui');
-  baseUrl = await api.app.listen({ port: 0, host: '127.0.0.1' });
-  const { db } = api.platform;
-  const orgId = (await bootstrappedOrganization(db)).id;
-  const created = await createServer(db, orgId, 'ops-host');
-  serverId = created.server.id;
-  ({ id: projectId, name: projectName } = await createProject(db, orgId, 'shop'));
-  serviceId = (
-    await db.insertInto('services').values({ project_id: projectId, server_id: serverId, name: 'checkout', source_type: 'image' }).returning('id').executeTakeFirstOrThrow()
-  ).id;
-  deploymentId = (await db.insertInto('deployments').values({ service_id: serviceId }).returning('id').executeTakeFirstOrThrow()).id;
-  agent = await FakeAgent.connect(baseUrl, created.token, serverId);
-  expect((await agent.hello()).payload).toMatchObject({ accepted: true });
-  browser = await launchBrowser();
-  // bypassCSP: the app's policy allows only its own scripts, and axe-core is injected by the test.
-  page = await (await browser.newContext({ viewport: viewports.laptop, bypassCSP: true })).newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageErrors.push(message.text());
-  });
-  page.on('dialog', (dialog) => void dialog.accept());
-});
+let send: OperatorStack['send'];
+let expectAccessible: OperatorStack['expectAccessible'];
 
 afterAll(async () => {
-  await browser?.close();
-  await agent?.close();
-  await api?.close();
+  await stack?.close();
 });
 
-describe("the operator's pages in Chromium", () => {
+beforeAll(async () => {
+  stack = await startOperatorStack('operator-ui');
+  ({ api, baseUrl, page, projectName, serviceId, deploymentId, send, expectAccessible } = stack);
+});
+
+describe("the operator's telemetry pages in Chromium", () => {
   afterEach(() => {
-    expect(pageErrors.splice(0)).toEqual([]);
+    expect(stack.pageErrors.splice(0)).toEqual([]);
   });
 
   it('signs in and offers every operator page in a labelled navigation', async () => {
@@ -354,100 +308,5 @@ describe("the operator's pages in Chromium", () => {
     await page.getByLabel('Error threshold (%)').fill('50');
     await page.getByRole('button', { name: 'Save rule' }).click();
     await rule.getByText('errors above 50 % over 15 min').waitFor();
-  });
-
-  it('creates a token shown once, which works until it is revoked', async () => {
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API tokens' }).click();
-    await page.getByLabel('Token name').fill('ci deploys');
-    await page.getByRole('button', { name: 'Create token' }).click();
-    const token = (await page.getByTestId('new-token').textContent()) ?? '';
-    expect(token).toMatch(/^syn_usr_/);
-    const me = () => fetch(`${baseUrl}/api/v1/auth/me`, { headers: bearer(token) });
-    expect((await me()).status).toBe(200);
-    await expectAccessible('tokens');
-    await page.reload();
-    await page.getByTestId('tokens').locator('tr[data-token="ci deploys"]').waitFor();
-    expect(await page.getByTestId('new-token').count()).toBe(0);
-    await page.getByRole('button', { name: 'Revoke ci deploys' }).click();
-    await page.getByTestId('tokens').locator('tr[data-token="ci deploys"]').waitFor({ state: 'detached' });
-    expect((await me()).status).toBe(401);
-  });
-
-  it('invites a member, changes their role, and finds both in the audit log', async () => {
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Members' }).click();
-    await page.getByLabel('Email').fill('ana@example.com');
-    await page.getByLabel('Role', { exact: true }).selectOption('viewer');
-    await page.getByRole('button', { name: 'Invite' }).click();
-    expect(await page.getByTestId('login-url').textContent()).toContain('/auth/link/');
-    await page.getByLabel('Role of ana@example.com').selectOption('developer');
-    await expect
-      .poll(async () => {
-        const members = (await (await fetch(`${baseUrl}/api/v1/members`, { headers: bearer(api.ownerToken) })).json()).data as { email: string; role: string }[];
-        return members.find((member) => member.email === 'ana@example.com')?.role;
-      })
-      .toBe('developer');
-    await expectAccessible('members');
-
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
-    const entries = page.getByTestId('audit-log');
-    await entries.locator('tr[data-action="token.create"]').waitFor();
-    await page.getByLabel('Action').fill('member.update');
-    await page.getByRole('button', { name: 'Filter' }).click();
-    await expect.poll(() => entries.locator('tbody tr').evaluateAll((rows) => [...new Set(rows.map((row) => row.getAttribute('data-action')))])).toEqual(['member.update']);
-    await expectAccessible('audit-log');
-  });
-  it('deletes a service, a project and a server only once their name is typed, in a labelled modal dialog', async () => {
-    const { db } = api.platform;
-    const orgId = (await bootstrappedOrganization(db)).id;
-    const doomed = await createProject(db, orgId, 'doomed');
-    const doomedServiceId = (
-      await db.insertInto('services').values({ project_id: doomed.id, server_id: serverId, name: 'old-worker', source_type: 'image' }).returning('id').executeTakeFirstOrThrow()
-    ).id;
-    const spare = (await createServer(db, orgId, 'spare-host')).server;
-    const status = (path: string) => fetch(`${baseUrl}/api/v1${path}`, { headers: bearer(api.ownerToken) }).then((response) => response.status);
-
-    await page.goto(`${baseUrl}/services/${doomedServiceId}`);
-    const opener = page.getByRole('button', { name: 'Delete service old-worker' });
-    await opener.click();
-    const dialog = page.getByRole('dialog', { name: 'Delete the service “old-worker”?' });
-    await dialog.waitFor();
-    const typed = dialog.getByLabel('Type old-worker to confirm');
-    expect(await typed.evaluate((input) => input === document.activeElement)).toBe(true);
-    // Focus stays inside the dialog however far one tabs.
-    for (let step = 0; step < 6; step += 1) {
-      await page.keyboard.press('Tab');
-      expect(await dialog.evaluate((element) => element.contains(document.activeElement)), `tab ${step}`).toBe(true);
-    }
-    const confirm = dialog.getByRole('button', { name: 'Delete this service' });
-    await typed.fill('old-worke');
-    expect(await confirm.isDisabled()).toBe(true);
-    await expectAccessible('delete-dialog');
-    await page.keyboard.press('Escape');
-    await dialog.waitFor({ state: 'hidden' });
-    expect(await opener.evaluate((button) => button === document.activeElement)).toBe(true);
-    expect(await status(`/services/${doomedServiceId}`)).toBe(200);
-
-    await opener.click();
-    expect(await typed.inputValue()).toBe('');
-    await typed.fill('old-worker');
-    await confirm.click();
-    await page.waitForURL(`${baseUrl}/projects/${doomed.id}`);
-    expect(await status(`/services/${doomedServiceId}`)).toBe(404);
-
-    await page.getByRole('button', { name: `Delete project ${doomed.name}` }).click();
-    const projectDialog = page.getByRole('dialog', { name: `Delete the project “${doomed.name}”?` });
-    await projectDialog.getByLabel(`Type ${doomed.name} to confirm`).fill(doomed.name);
-    await page.keyboard.press('Enter');
-    await page.waitForURL(`${baseUrl}/projects`);
-    expect(await status(`/projects/${doomed.id}`)).toBe(404);
-
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Servers' }).click();
-    await page.getByRole('button', { name: 'Delete server spare-host' }).click();
-    const serverDialog = page.getByRole('dialog', { name: 'Delete the server “spare-host”?' });
-    await serverDialog.getByLabel('Type spare-host to confirm').fill('spare-host');
-    await serverDialog.getByRole('button', { name: 'Delete this server' }).click();
-    await page.locator('tr[data-server="spare-host"]').waitFor({ state: 'detached' });
-    expect(await status(`/servers/${spare.id}`)).toBe(404);
-    await page.locator('tr[data-server="ops-host"]').waitFor();
   });
 });

@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { bootstrappedOrganization } from '../support/auth.js';
+import { FakeAgent } from '../support/fake-agent.js';
+import { createProject, createServer } from '../support/fixtures.js';
+import { startTestApi } from '../support/platform.js';
+import { sendBatch, zstdBatch } from '../ingest/telemetry-batches.js';
+import { seriousViolations } from './accessibility.js';
+import { buildUi, launchBrowser, screenshot, viewports } from './browser.js';
+
+/*
+ * The operator's pages in Chromium against the real API, PostgreSQL and chDB, with telemetry
+ * sent through the real ingest path: an agent speaking the real protocol to the gateway
+ * (tests/ingest do the same), so what the pages show is what ingest stored. Every page passes
+ * axe-core without a serious or critical violation. Shared by the operator's test files.
+ */
+
+export const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+export const nowNs = () => Date.now() * 1e6;
+
+/** A project `shop` with a service `checkout` and one deployment on server `ops-host`, its agent connected, and a signed-out page. */
+export async function startOperatorStack(label: string) {
+  await buildUi();
+  const api = await startTestApi(label);
+  const baseUrl = await api.app.listen({ port: 0, host: '127.0.0.1' });
+  const { db } = api.platform;
+  const orgId = (await bootstrappedOrganization(db)).id;
+  const created = await createServer(db, orgId, 'ops-host');
+  const serverId = created.server.id;
+  const { id: projectId, name: projectName } = await createProject(db, orgId, 'shop');
+  const serviceId = (
+    await db.insertInto('services').values({ project_id: projectId, server_id: serverId, name: 'checkout', source_type: 'image' }).returning('id').executeTakeFirstOrThrow()
+  ).id;
+  const deploymentId = (await db.insertInto('deployments').values({ service_id: serviceId }).returning('id').executeTakeFirstOrThrow()).id;
+  const agent = await FakeAgent.connect(baseUrl, created.token, serverId);
+  expect((await agent.hello()).payload).toMatchObject({ accepted: true });
+  const browser = await launchBrowser();
+  // bypassCSP: the app's policy allows only its own scripts, and axe-core is injected by the test.
+  const page: Page = await (await browser.newContext({ viewport: viewports.laptop, bypassCSP: true })).newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageErrors.push(message.text());
+  });
+  page.on('dialog', (dialog) => void dialog.accept());
+  return {
+    api,
+    baseUrl,
+    page,
+    pageErrors,
+    serverId,
+    projectId,
+    projectName,
+    serviceId,
+    deploymentId,
+    send: (data: Parameters<typeof zstdBatch>[1]) => sendBatch(agent, zstdBatch(serverId, data)),
+    async signIn() {
+      await page.goto(baseUrl);
+      await page.getByLabel('User token').fill(api.ownerToken);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Projects' }).waitFor();
+    },
+    async expectAccessible(name: string) {
+      await screenshot(page, `operator-${name}`);
+      expect(await seriousViolations(page), name).toEqual([]);
+    },
+    async close() {
+      await browser.close();
+      await agent.close();
+      await api.close();
+    },
+  };
+}
+
+export type OperatorStack = Awaited<ReturnType<typeof startOperatorStack>>;
