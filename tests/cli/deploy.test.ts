@@ -91,7 +91,9 @@ describe('syntra deploy', () => {
     // A deploy ahead of it keeps the CLI's own one queued while the question is answered.
     const ahead = await stack.rest.deploy(serviceId, { image_tag: 'v1' });
     // `script` gives the CLI a terminal; Ctrl-C typed into it reaches the CLI as SIGINT, as from a keyboard.
-    const terminal = spawn('script', ['-qfec', `${process.execPath} bin/syntra.js deploy ${serviceName} --tag v2`, '/dev/null'], {
+    // `exec`: script runs the command through $SHELL, and a shell that stays (dash, fish) would die of
+    // that SIGINT itself and end the session with 130 while the CLI still asks.
+    const terminal = spawn('script', ['-qfec', `exec ${process.execPath} bin/syntra.js deploy ${serviceName} --tag v2`, '/dev/null'], {
       env: { ...process.env, ...ci, XDG_CONFIG_HOME: home.configDir, TERM: 'xterm' },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
