@@ -1,4 +1,5 @@
-import { Context } from '@temporalio/activity';
+import { createHash } from 'node:crypto';
+import { Context, type Info as ActivityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Kysely } from 'kysely';
@@ -67,26 +68,27 @@ export function dagActivities({ db, temporal, secrets }: DagActivityDeps): DagAc
 
     async startDagOperation({ runId, nodeId, step }): Promise<DagOperationHandle> {
       const actor = await actorOfRun(db, runId, nodeId);
+      const once = { operationId: operationIdOf(Context.current().info) };
       try {
         switch (step.type) {
           case 'deploy': {
             const { service_id: serviceId, type: _type, ...request } = step;
-            const deployment = await operations.deploy(actor, serviceId, DeployRequest.parse(request));
+            const deployment = await operations.deploy(actor, serviceId, DeployRequest.parse(request), once);
             return { deploymentId: deployment.id, workflowId: deployment.workflow_id! };
           }
           case 'rollback': {
             const service = await db.selectFrom('services').select('current_deployment_id').where('id', '=', step.service_id).executeTakeFirst();
             const target = step.to_deployment_id ?? (await lastGoodDeployment(db, step.service_id, service?.current_deployment_id ?? ''))?.id;
             if (!target) throw ApplicationFailure.nonRetryable('The service has no earlier running deployment to return to', 'UNPROCESSABLE');
-            const deployment = await operations.rollback(actor, step.service_id, target);
+            const deployment = await operations.rollback(actor, step.service_id, target, once);
             return { deploymentId: deployment.id, workflowId: deployment.workflow_id! };
           }
           case 'restart':
-            return { workflowId: await operations.restart(actor, step.service_id) };
+            return { workflowId: await operations.restart(actor, step.service_id, once) };
           case 'scale':
-            return { workflowId: (await operations.scaleWithWorkflow(actor, step.service_id, step.replicas)).workflowId };
+            return { workflowId: (await operations.scaleWithWorkflow(actor, step.service_id, step.replicas, once)).workflowId };
           case 'stop':
-            return { workflowId: await operations.stopForCaller(actor, step.service_id) };
+            return { workflowId: await operations.stopForCaller(actor, step.service_id, once) };
         }
       } catch (error) {
         throw notRetryable(error);
@@ -170,6 +172,18 @@ export function dagActivities({ db, temporal, secrets }: DagActivityDeps): DagAc
       return (await openRun(db, workflow, { triggeredBy: null, trigger: 'schedule', inputs: {} })).input;
     },
   };
+}
+
+/**
+ * One id per scheduled activity (its Temporal run and activity id), the same on every retry of it:
+ * a worker killed after the operation started but before it answered leaves a retry that finds
+ * the operation instead of starting a second one. A node's own next attempt is a new activity.
+ */
+function operationIdOf(info: ActivityInfo): string {
+  const scheduledBy = info.workflowExecution?.runId ?? info.activityRunId;
+  const hex = createHash('sha256').update(`${scheduledBy}/${info.activityId}`).digest('hex');
+  // As a UUID (version 8, RFC 9562: made by the application), since it becomes a deployment id.
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** NOT_STARTED: no such workflow yet (the operation still waits in its service's queue). */

@@ -64,6 +64,9 @@ function stepActivities(timeoutSeconds: number, heartbeat = false) {
   });
 }
 
+/** Starting an operation is idempotent per activity (see startDagOperation), so a lost worker's try is retried. */
+const operationStart = proxyActivities<DagActivities>({ startToCloseTimeout: 60_000, retry: { maximumAttempts: 5 } });
+
 interface Outcome {
   state: 'succeeded' | 'failed' | 'skipped' | 'cancelled';
   /** The edges out of the node this outcome takes. */
@@ -134,7 +137,7 @@ export async function runDag(input: DagRunInput): Promise<DagRunResult> {
   }
 
   async function operation(node: DagPlanNode, step: DagOperationStep): Promise<DagNodeOutput> {
-    const handle = await stepActivities(60).startDagOperation({ runId, nodeId: node.id, step });
+    const handle = await operationStart.startDagOperation({ runId, nodeId: node.id, step });
     try {
       const result = await stepActivities(node.timeoutSeconds ?? operationTimeoutDefaultSeconds, true).awaitDagOperation(handle);
       if (!result.ok) throw new StepFailure(result.error?.code ?? 'OPERATION_FAILED', result.error?.message ?? 'The operation failed', result.output);

@@ -14,8 +14,8 @@ import {
   type ServiceWithProject,
 } from '../../db/queries/deployments.js';
 import { updateService } from '../../db/queries/services.js';
-import type { ServiceOperation } from '../../contracts/operations.js';
-import type { OperationTarget } from '../../contracts/operations.js';
+import { auditedWorkflow } from '../../db/queries/audit-logs.js';
+import type { OperationTarget, ServiceOperation } from '../../contracts/operations.js';
 import { workflowIds } from '../../workflows/workflow-ids.js';
 import { recordAudit, type AuditEntry, type AuditOrigin } from '../audit.js';
 import { scopeOf, type Caller } from '../caller.js';
@@ -39,6 +39,15 @@ export interface Actor {
   origin: AuditOrigin;
 }
 
+/**
+ * `operationId` makes a start idempotent: the deployment id or workflow id comes from it, so a
+ * caller that retries after a crash (a workflow step's activity) finds what its first try started
+ * instead of starting it twice. Without it every call is a new operation.
+ */
+export interface StartOptions {
+  operationId?: string;
+}
+
 const notFound = (serviceId: string) => new ApiProblem('NOT_FOUND', `No service ${serviceId} in this organization`);
 const triggerOf = (caller: Caller) => (caller.via === 'session' ? 'manual' : caller.via === 'workflow' ? 'workflow' : 'api');
 
@@ -52,12 +61,20 @@ export class ServiceOperations {
     private readonly queue: OperationQueue,
   ) {}
 
-  async deploy(actor: Actor, serviceId: string, request: DeployRequest): Promise<DeploymentRow> {
+  async deploy(actor: Actor, serviceId: string, request: DeployRequest, options: StartOptions = {}): Promise<DeploymentRow> {
     const found = await this.serviceOf(actor.caller, serviceId);
     if (request.git_ref !== undefined) throw new ApiProblem('UNPROCESSABLE', 'git_ref needs a build from source, which this control plane does not run yet; deploy an image_tag');
     const spec = deploymentSpecOf(serviceResource(found.service), found.project, request);
     if ('problem' in spec) throw new ApiProblem('UNPROCESSABLE', spec.problem);
-    const id = randomUUID();
+    const id = options.operationId ?? randomUUID();
+    const operation: ServiceOperation = {
+      workflowType: 'deployService',
+      workflowId: workflowIds.deploy(id),
+      target: targetOf(found, id),
+      input: { deploymentId: id, serviceId: found.service.id, serverId: found.service.server_id, rollbackOnFailure: spec.rollback_on_failure, timeoutSeconds: spec.timeout_seconds },
+    };
+    const started = await this.startedBefore(options, found.service.id, operation);
+    if (started) return started;
     const deployment = await this.recordQueuedDeployment(
       actor,
       {
@@ -75,17 +92,12 @@ export class ServiceOperations {
         details: { service_id: found.service.id, image: `${spec.image.registry}/${spec.image.repository}:${spec.image.tag}`, strategy: spec.strategy },
       },
     );
-    await this.enqueueDeployment(deployment, {
-      workflowType: 'deployService',
-      workflowId: workflowIds.deploy(id),
-      target: targetOf(found, id),
-      input: { deploymentId: id, serviceId: found.service.id, serverId: found.service.server_id, rollbackOnFailure: spec.rollback_on_failure, timeoutSeconds: spec.timeout_seconds },
-    });
+    await this.enqueueDeployment(deployment, operation);
     return deployment;
   }
 
   /** A new deployment that redeploys an earlier one's spec. */
-  async rollback(actor: Actor, serviceId: string, toDeploymentId: string): Promise<DeploymentRow> {
+  async rollback(actor: Actor, serviceId: string, toDeploymentId: string, options: StartOptions = {}): Promise<DeploymentRow> {
     const found = await this.serviceOf(actor.caller, serviceId);
     const target = await deploymentInScope(this.db, scopeOf(actor.caller), toDeploymentId);
     if (!target || target.service_id !== found.service.id) {
@@ -95,29 +107,32 @@ export class ServiceOperations {
       throw new ApiProblem('UNPROCESSABLE', `Deployment ${target.id} never ran (it is ${target.status}), so there is no version to return to`);
     }
     const { timeout_seconds: timeoutSeconds } = DeploymentSpec.parse(target.spec);
-    const id = randomUUID();
+    const id = options.operationId ?? randomUUID();
+    const operation: ServiceOperation = {
+      workflowType: 'rollbackService',
+      workflowId: workflowIds.rollback(id),
+      target: targetOf(found, id),
+      input: { deploymentId: id, serviceId: found.service.id, serverId: found.service.server_id, rollbackOnFailure: false, timeoutSeconds },
+    };
+    const started = await this.startedBefore(options, found.service.id, operation);
+    if (started) return started;
     const deployment = await this.recordQueuedDeployment(
       actor,
       rollbackDeploymentOf(target, { id, triggeredBy: actor.caller.userId, workflowId: workflowIds.rollback(id) }),
       `Queued: a return to deployment ${target.id}`,
       { action: 'deployment.rollback', details: { service_id: found.service.id, rollback_from_id: target.id } },
     );
-    await this.enqueueDeployment(deployment, {
-      workflowType: 'rollbackService',
-      workflowId: workflowIds.rollback(id),
-      target: targetOf(found, id),
-      input: { deploymentId: id, serviceId: found.service.id, serverId: found.service.server_id, rollbackOnFailure: false, timeoutSeconds },
-    });
+    await this.enqueueDeployment(deployment, operation);
     return deployment;
   }
 
   /** Returns the restart's workflow id. */
-  async restart(actor: Actor, serviceId: string): Promise<string> {
+  async restart(actor: Actor, serviceId: string, options: StartOptions = {}): Promise<string> {
     const found = await this.serviceOf(actor.caller, serviceId);
     if (!found.service.current_deployment_id) throw new ApiProblem('UNPROCESSABLE', 'The service has never been deployed, so there is nothing to restart');
-    const workflowId = workflowIds.restart(found.service.id, randomUUID());
+    const workflowId = workflowIds.restart(found.service.id, options.operationId ?? randomUUID());
     await this.db.transaction().execute(async (trx) => {
-      await recordAudit(trx, actor.origin, actor.caller, { action: 'service.restart', resourceType: 'service', resourceId: found.service.id, details: { workflow_id: workflowId } });
+      await this.auditOnce(trx, actor, { action: 'service.restart', resourceType: 'service', resourceId: found.service.id, details: { workflow_id: workflowId } });
       await enqueueServiceOperation(this.queue, {
         workflowType: 'restartService',
         workflowId,
@@ -134,14 +149,14 @@ export class ServiceOperations {
   }
 
   /** As `scale`, with the workflow that applies it (null for a service never deployed: only the row changes). */
-  async scaleWithWorkflow(actor: Actor, serviceId: string, replicas: number): Promise<{ service: ServiceRow; workflowId: string | null }> {
+  async scaleWithWorkflow(actor: Actor, serviceId: string, replicas: number, options: StartOptions = {}): Promise<{ service: ServiceRow; workflowId: string | null }> {
     const found = await this.serviceOf(actor.caller, serviceId);
-    const workflowId = workflowIds.scale(found.service.id, randomUUID());
+    const workflowId = workflowIds.scale(found.service.id, options.operationId ?? randomUUID());
     const deployed = found.service.current_deployment_id !== null;
     return this.db.transaction().execute(async (trx) => {
       const row = await updateService(trx, scopeOf(actor.caller), found.service.id, { replicas });
       if (!row) throw notFound(found.service.id);
-      await recordAudit(trx, actor.origin, actor.caller, {
+      await this.auditOnce(trx, actor, {
         action: 'service.scale',
         resourceType: 'service',
         resourceId: row.id,
@@ -160,10 +175,10 @@ export class ServiceOperations {
   }
 
   /** Stops a service's containers for a caller (a workflow step), audited; returns the stop's workflow id. */
-  async stopForCaller(actor: Actor, serviceId: string): Promise<string> {
+  async stopForCaller(actor: Actor, serviceId: string, options: StartOptions = {}): Promise<string> {
     const found = await this.serviceOf(actor.caller, serviceId);
-    const workflowId = await this.stop(targetOf(found), { removeContainers: false });
-    await recordAudit(this.db, actor.origin, actor.caller, { action: 'service.stop', resourceType: 'service', resourceId: found.service.id, details: { workflow_id: workflowId } });
+    const workflowId = await this.stop(targetOf(found), { removeContainers: false, ...options });
+    await this.auditOnce(this.db, actor, { action: 'service.stop', resourceType: 'service', resourceId: found.service.id, details: { workflow_id: workflowId } });
     return workflowId;
   }
 
@@ -173,8 +188,8 @@ export class ServiceOperations {
    * service: what deleting a service does. The workflow needs no service row, so the row may be
    * deleted right after this returns. Returns the stop's workflow id.
    */
-  async stop(target: OperationTarget, options: { removeContainers: boolean }): Promise<string> {
-    const workflowId = workflowIds.stop(target.serviceId, randomUUID());
+  async stop(target: OperationTarget, options: { removeContainers: boolean } & StartOptions): Promise<string> {
+    const workflowId = workflowIds.stop(target.serviceId, options.operationId ?? randomUUID());
     await enqueueServiceOperation(this.queue, {
       workflowType: 'stopService',
       workflowId,
@@ -228,6 +243,26 @@ export class ServiceOperations {
     if (cancelled) return cancelled;
     if (deployment.workflow_id) await cancelWorkflow(this.queue, deployment.workflow_id);
     return (await deploymentById(this.db, deployment.id)) ?? deployment;
+  }
+
+  /**
+   * The deployment a first try with this operation id recorded, queued again if it still waits
+   * (the service's queue drops an operation it already holds), or undefined on a first try.
+   */
+  private async startedBefore(options: StartOptions, serviceId: string, operation: ServiceOperation): Promise<DeploymentRow | undefined> {
+    if (!options.operationId) return undefined;
+    const earlier = await deploymentById(this.db, options.operationId);
+    if (!earlier) return undefined;
+    if (earlier.service_id !== serviceId) throw new ApiProblem('CONFLICT', `Operation ${options.operationId} started a deployment of another service`);
+    if ((earlier.status ?? 'queued') === 'queued') await this.enqueueDeployment(earlier, operation);
+    return earlier;
+  }
+
+  /** An operation's audit entry, recorded once for its workflow however often its start is retried. */
+  private async auditOnce(db: Kysely<Database>, actor: Actor, entry: AuditEntry): Promise<void> {
+    const workflowId = entry.details?.workflow_id;
+    if (typeof workflowId === 'string' && (await auditedWorkflow(db, actor.caller.orgId, entry.action, workflowId))) return;
+    await recordAudit(db, actor.origin, actor.caller, entry);
   }
 
   private async serviceOf(caller: Caller, serviceId: string): Promise<ServiceWithProject> {

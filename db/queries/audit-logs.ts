@@ -1,9 +1,21 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { AuditLogRow, Database, NewAuditLog } from '../postgres/database.js';
 import { type Page, type PageRequest, pageOffset } from './scope.js';
 
 export async function insertAuditLog(db: Kysely<Database>, entry: NewAuditLog): Promise<void> {
   await db.insertInto('audit_logs').values(entry).execute();
+}
+
+/** Whether an entry of `action` for the operation workflow `workflowId` was recorded already. */
+export async function auditedWorkflow(db: Kysely<Database>, orgId: string, action: string, workflowId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('audit_logs')
+    .select('id')
+    .where('org_id', '=', orgId)
+    .where('action', '=', action)
+    .where(sql<string>`details->>'workflow_id'`, '=', workflowId)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 export interface AuditLogFilter extends PageRequest {

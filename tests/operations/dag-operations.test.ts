@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkflowRun } from '../../contracts/index.js';
 import { httpGet } from '../agent/harness.js';
@@ -15,7 +16,16 @@ describe('DAG operation nodes', () => {
 
   beforeAll(async () => {
     stack = await startOperationsStack('dag-ops');
-    dagWorker = await startInProcessWorker(stack.api.platform, stack.api.platform.temporal.taskQueues.dag);
+    // Nodes named `lost-…` lose their worker once, right after their operation started: the first
+    // try of the start never answers, as when the worker is killed inside the activity.
+    dagWorker = await startInProcessWorker(stack.api.platform, stack.api.platform.temporal.taskQueues.dag, (activities) => ({
+      ...activities,
+      async startDagOperation(request) {
+        const handle = await activities.startDagOperation(request);
+        if (request.nodeId.startsWith('lost-') && Context.current().info.attempt === 1) throw new Error('the worker died before it could answer');
+        return handle;
+      },
+    }));
   }, 180_000);
   afterAll(async () => {
     await stack?.stop(() => dagWorker?.stop() ?? Promise.resolve());
@@ -64,6 +74,35 @@ describe('DAG operation nodes', () => {
     const audit = await stack.api.platform.db.selectFrom('audit_logs').select(['action', 'details']).where('action', '=', 'service.restart').where('resource_id', '=', third.id).execute();
     expect(audit).toHaveLength(1);
     expect(audit[0]!.details).toMatchObject({ via: 'workflow' });
+  }, 200_000);
+
+  it('a start whose worker died after starting the operation is retried and finds it: one deploy, one restart', async () => {
+    const service = await newService();
+    const created = await stack.rest.call('POST', `/projects/${stack.project.id}/workflows`, {
+      name: 'lost-worker',
+      definition: {
+        nodes: [
+          { id: 'lost-deploy', step: { type: 'deploy', service_id: service.id } },
+          { id: 'lost-restart', step: { type: 'restart', service_id: service.id } },
+        ],
+        edges: [{ from: 'lost-deploy', to: 'lost-restart' }],
+      },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const started = await stack.rest.call('POST', `/workflows/${created.body.data.id}/runs`, {});
+    expect(started.status, JSON.stringify(started.body)).toBe(201);
+    let run: WorkflowRun | undefined;
+    await expect
+      .poll(async () => ['succeeded', 'failed'].includes((run = (await stack.rest.call('GET', `/workflow-runs/${started.body.data.id}`)).body.data).status), { timeout: 150_000, interval: 500 })
+      .toBe(true);
+    expect(run!.status, JSON.stringify(run!.step_results)).toBe('succeeded');
+    const db = stack.api.platform.db;
+    const deployments = await db.selectFrom('deployments').select(['id', 'status']).where('service_id', '=', service.id).execute();
+    expect(deployments).toEqual([{ id: run!.step_results['lost-deploy']!.output!.deployment_id, status: 'running' }]);
+    const audited = async (action: string, resourceId: string) => (await db.selectFrom('audit_logs').select('id').where('action', '=', action).where('resource_id', '=', resourceId).execute()).length;
+    expect(await audited('deployment.create', deployments[0]!.id)).toBe(1);
+    expect(await audited('service.restart', service.id)).toBe(1);
+    expect(run!.step_results['lost-restart']!.output).toMatchObject({ status: 'completed' });
   }, 200_000);
 
   it('exec nodes run commands in the service through the outbox: the output is read by the next node, a non-zero exit fails its node', async () => {

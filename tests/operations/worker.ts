@@ -15,8 +15,13 @@ export function workflowBundle(): Promise<WorkflowBundle> {
   return bundle;
 }
 
-/** Polls `taskQueue` of the platform's Temporal with the real activities on the platform's database. */
-export async function startInProcessWorker(platform: Platform, taskQueue: string) {
+type Activities = ReturnType<typeof createActivities>;
+
+/**
+ * Polls `taskQueue` of the platform's Temporal with the real activities on the platform's database;
+ * `around` may wrap them to inject a fault (a worker that dies after an activity's side effect).
+ */
+export async function startInProcessWorker(platform: Platform, taskQueue: string, around: (activities: Activities) => Activities = (activities) => activities) {
   try {
     Runtime.install({ logger: new DefaultLogger('WARN') });
   } catch (error) {
@@ -29,11 +34,13 @@ export async function startInProcessWorker(platform: Platform, taskQueue: string
     namespace: platform.temporal.namespace,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({
-      db: platform.db,
-      secrets: platform.secrets,
-      temporal: { client: operationQueueOf(platform).client, operationsTaskQueue: platform.temporal.taskQueues.operations },
-    }),
+    activities: around(
+      createActivities({
+        db: platform.db,
+        secrets: platform.secrets,
+        temporal: { client: operationQueueOf(platform).client, operationsTaskQueue: platform.temporal.taskQueues.operations },
+      }),
+    ),
   });
   const running = worker.run();
   return {
