@@ -41,10 +41,11 @@ export function httpsGet(domain: string, port: number, urlPath: string, ca: stri
     const request = https.request(
       { host: '127.0.0.1', port, path: urlPath, servername: domain, headers: { host: `${domain}:${port}` }, ca, agent: agent ?? false, timeout: REQUEST_TIMEOUT_MS },
       (response) => {
+        // Read now: with keep-alive the socket goes back to the pool when the body ends.
+        const peer = (response.socket as import('node:tls').TLSSocket).getPeerCertificate();
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => {
-          const peer = (response.socket as import('node:tls').TLSSocket).getPeerCertificate();
           resolve({
             status: response.statusCode ?? 0,
             body: Buffer.concat(chunks).toString('utf8').trim(),
