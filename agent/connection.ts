@@ -89,7 +89,7 @@ export class AgentConnection {
       ...DEFAULT_SUPERVISOR_OPTIONS,
       serverId: () => toServerProtocolId(this.serverUuid),
     });
-    this.usage = new UsageSampler(options.context.docker, options.context.services);
+    this.usage = new UsageSampler(options.context.docker, options.context.services, options.context.edge);
     this.telemetry = options.context.telemetry?.connect({
       emit,
       agentId: () => toAgentProtocolId(this.serverUuid),
@@ -247,6 +247,7 @@ export class AgentConnection {
     this.options.context.services
       .attach(this.serverUuid)
       .catch((error: unknown) => this.log.error(`could not take back this server's containers from Docker: ${messageOf(error)}`))
+      .then(() => this.routeDomains())
       .then(() => {
         if (!this.ready || this.socket !== socket) return;
         for (const deployment of ack.pending_deployments) {
@@ -254,6 +255,12 @@ export class AgentConnection {
         }
         this.heartbeatLoop();
       });
+  }
+
+  /* The proxy routes the services just taken back (after an agent restart, before any deploy). */
+  private async routeDomains(): Promise<void> {
+    const { edge, services } = this.options.context;
+    await edge?.sync(services).catch((error: unknown) => this.log.error(`could not route the services' domains: ${messageOf(error)}`));
   }
 
   /* Scheduled after each heartbeat is sent, so a slow `docker stats` never stacks heartbeats up. */

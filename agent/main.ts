@@ -3,6 +3,7 @@ import { AgentConnection } from './connection.js';
 import { relaunch } from './release/self-update.js';
 import type { AgentContext } from './context.js';
 import { messageOf } from './errors.js';
+import { EdgeRouter, type EdgeOptions } from './edge/edge-router.js';
 import { connectDocker } from './runtime/docker.js';
 import { ServiceRegistry } from './runtime/service-registry.js';
 import { AgentTelemetry } from './telemetry/agent-telemetry.js';
@@ -27,6 +28,8 @@ export interface RunAgentOptions {
     /** The bridge whose address containers reach the host at; default Docker's default bridge. */
     network?: string | undefined;
   };
+  /** The HTTPS proxy for services' domains (Caddy); off when absent. */
+  edge?: Omit<EdgeOptions, 'log'>;
   log: Logger;
 }
 
@@ -51,18 +54,29 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
       },
     );
   }
+  if (options.edge) {
+    // Without Caddy the agent still deploys: services answer on their endpoints, domains do not route.
+    context.edge = await EdgeRouter.start({ ...options.edge, log: options.log }).catch((error: unknown) => {
+      options.log.error(`the HTTPS proxy is off: ${messageOf(error)}`);
+      return undefined;
+    });
+  }
   const { bundlePath } = options;
   if (bundlePath) {
     // Deferred so the update's command_response is sent before the session closes.
     context.release = { path: bundlePath, restart: () => setImmediate(() => void stop().finally(() => relaunch(bundlePath))) };
   }
   // A known server takes its services back now; otherwise the first hello_ack names the server.
-  if (options.serverId) await context.services.attach(options.serverId);
+  if (options.serverId) {
+    await context.services.attach(options.serverId);
+    await context.edge?.sync(context.services);
+  }
   const connection = new AgentConnection({ url: options.url, token: options.token, serverId: options.serverId, context });
   connection.start();
   async function stop() {
     await connection.stop();
     await context.telemetry?.stop();
+    await context.edge?.stop();
     await context.services.close();
   }
   return { context, stop };

@@ -1,6 +1,7 @@
 import { readFile, statfs } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import type { HeartbeatPayload, ServiceStatus } from '../contracts/index.js';
+import type { EdgeRouter } from './edge/edge-router.js';
 import { LABEL } from './runtime/docker.js';
 import type { ServiceRegistry } from './runtime/service-registry.js';
 import { sleep } from './timing.js';
@@ -81,16 +82,18 @@ export class UsageSampler {
   constructor(
     private readonly docker: Docker,
     private readonly services: ServiceRegistry,
+    private readonly edge?: EdgeRouter,
   ) {}
 
   async heartbeat(agentId: string): Promise<HeartbeatPayload> {
-    const [cpu, memory, disk, network, containers, services] = await Promise.all([
+    const [cpu, memory, disk, network, containers, services, domains] = await Promise.all([
       this.cpuUsagePercent(),
       readMemory(),
       statfs('/'),
       this.networkSincePrevious(),
       this.docker.listContainers({ all: true }),
       this.serviceStatuses(),
+      this.edge?.domainStatuses(),
     ]);
     const running = containers.filter((container) => container.State === 'running').length;
     return {
@@ -108,6 +111,7 @@ export class UsageSampler {
       },
       containers: { running, stopped: containers.length - running, total: containers.length },
       services,
+      ...(domains ? { domains } : {}),
     };
   }
 

@@ -11,6 +11,7 @@ import { registerAgentGateway } from './gateway/plugin.js';
 import { registerTelemetryIngest } from './ingest/plugin.js';
 import { registerLiveUpdates } from './live/plugin.js';
 import { trackDeclaredMethods } from './http/method-not-allowed.js';
+import { recordAgentDomainStatuses } from './gateway/domain-statuses.js';
 import { forwardAgentReports } from './gateway/report-forwarding.js';
 import { operationQueueOf } from '../control/operations/queue.js';
 import type { Platform } from '../control/platform.js';
@@ -104,6 +105,7 @@ export async function buildApi(platform: Platform, log: Logger) {
   registerTelemetryIngest(app, platform);
   await registerLiveUpdates(app, platform);
   const reports = forwardAgentReports(app.agentGateway.events, platform.db, operationQueueOf(platform).client, app.log);
+  recordAgentDomainStatuses(app.agentGateway.events, platform.db, app.log);
   // Agents disconnected by closing are marked offline and their deploys requeued before the database closes.
   app.addHook('onClose', async () => {
     await app.agentGateway.settled();

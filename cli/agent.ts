@@ -1,5 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
+import { LETS_ENCRYPT_DIRECTORY, type CertificateIssuer } from '../agent/edge/caddy-config.js';
+import type { EdgeOptions } from '../agent/edge/edge-router.js';
 import { runAgent } from '../agent/main.js';
 import { createLogger } from './logger.js';
 import { exitWithParent, onShutdown } from './lifecycle.js';
@@ -23,7 +25,11 @@ export interface AgentArguments {
  * read once and never logged. Telemetry: SYNTRA_AGENT_DATA_DIR (default ~/.syntra-agent, holds
  * the spool), SYNTRA_AGENT_TELEMETRY_HOST / _PORT (the receiver; default the host address
  * containers reach, port 4318), SYNTRA_AGENT_TELEMETRY_NETWORK (the bridge that address is
- * looked for on, for an engine run without the default bridge).
+ * looked for on, for an engine run without the default bridge). The HTTPS proxy for services'
+ * domains (docs/domains.md): SYNTRA_AGENT_PROXY=caddy turns it on; SYNTRA_AGENT_HTTP_PORT /
+ * _HTTPS_PORT (default 80 / 443), SYNTRA_AGENT_TLS_ISSUER (acme, the default, or internal),
+ * SYNTRA_AGENT_ACME_DIRECTORY (default Let's Encrypt), SYNTRA_AGENT_ACME_EMAIL and
+ * SYNTRA_AGENT_ACME_CA_ROOT (a PEM file the ACME server's own HTTPS is signed by).
  */
 export async function runAgentCommand(flags: AgentArguments): Promise<void> {
   const args = { ...flags, url: flags.url ?? process.env.SYNTRA_AGENT_URL, token: flags.token ?? process.env.SYNTRA_AGENT_TOKEN };
@@ -43,6 +49,30 @@ export async function runAgentCommand(flags: AgentArguments): Promise<void> {
     port: telemetryPort === undefined ? undefined : Number(telemetryPort),
     network: process.env.SYNTRA_AGENT_TELEMETRY_NETWORK,
   };
-  const agent = await runAgent({ url: args.url, token: args.token, bundlePath: args.bundlePath, telemetry, log });
+  const agent = await runAgent({ url: args.url, token: args.token, bundlePath: args.bundlePath, telemetry, edge: edgeOptions(telemetry.dataDir), log });
   onShutdown(log, () => agent.stop());
+}
+
+function edgeOptions(dataDir: string): Omit<EdgeOptions, 'log'> | undefined {
+  const env = process.env;
+  if (env.SYNTRA_AGENT_PROXY === undefined || env.SYNTRA_AGENT_PROXY === 'off') return undefined;
+  if (env.SYNTRA_AGENT_PROXY !== 'caddy') throw new UsageError('SYNTRA_AGENT_PROXY must be caddy or off');
+  const port = (name: string): number | undefined => {
+    const value = env[name];
+    if (value === undefined) return undefined;
+    if (!/^\d+$/.test(value) || Number(value) > 65535) throw new UsageError(`${name} must be a port number`);
+    return Number(value);
+  };
+  const issuerType = env.SYNTRA_AGENT_TLS_ISSUER ?? 'acme';
+  if (issuerType !== 'acme' && issuerType !== 'internal') throw new UsageError('SYNTRA_AGENT_TLS_ISSUER must be acme or internal');
+  const issuer: CertificateIssuer =
+    issuerType === 'internal'
+      ? { type: 'internal' }
+      : {
+          type: 'acme',
+          directory: env.SYNTRA_AGENT_ACME_DIRECTORY ?? LETS_ENCRYPT_DIRECTORY,
+          email: env.SYNTRA_AGENT_ACME_EMAIL,
+          trustedRootsPemFiles: env.SYNTRA_AGENT_ACME_CA_ROOT ? [env.SYNTRA_AGENT_ACME_CA_ROOT] : undefined,
+        };
+  return { dataDir, httpPort: port('SYNTRA_AGENT_HTTP_PORT'), httpsPort: port('SYNTRA_AGENT_HTTPS_PORT'), issuer };
 }

@@ -69,6 +69,10 @@ export function testPrerequisites(toolsDir: string): Prerequisite[] {
       elsewhere: `Chromium at ${chromiumPath}`,
       present: async () => existsSync(chromiumPath),
     },
+    // The agent's HTTPS proxy, and Let's Encrypt's test ACME server for the real certificate flow.
+    { name: 'Caddy', debianPackage: 'caddy', elsewhere: 'caddy 2.6 or later on PATH', present: async () => (await onPath('caddy')) !== null },
+    { name: 'curl', debianPackage: 'curl', elsewhere: 'curl on PATH', present: async () => (await onPath('curl')) !== null },
+    { name: 'Pebble (ACME test server)', debianPackage: 'pebble', elsewhere: 'pebble on PATH', present: async () => (await onPath('pebble')) !== null },
     // The CLI's completion scripts are checked by the shells that run them.
     { name: 'zsh', debianPackage: 'zsh', elsewhere: 'zsh on PATH', present: async () => (await onPath('zsh')) !== null },
     { name: 'fish', debianPackage: 'fish', elsewhere: 'fish on PATH', present: async () => (await onPath('fish')) !== null },

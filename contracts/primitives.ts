@@ -79,6 +79,19 @@ export const IpAddress = z.union([z.ipv4(), z.ipv6()]);
 /** A DNS name the router can serve, e.g. "api.example.com". */
 export const Hostname = z.hostname();
 
+/*
+ * A name a service may be given: lowercase, at least two labels, a letter-only top label (so no
+ * IP address and no bare "localhost"), no trailing dot, 253 characters at most. Caddy and ACME
+ * certify such names; anything else would be stored, sent to the agent and never work.
+ */
+export const Domain = z
+  .string()
+  .max(253)
+  .regex(
+    /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+    'a lowercase DNS name such as "shop.example.com" (letters, digits and inner hyphens; no IP address, wildcard or trailing dot)',
+  );
+
 // A regex rather than `.startsWith('/')`, which zod emits as a non-standard JSON Schema format.
 /** An absolute path inside a container or on a server. */
 export const AbsolutePath = z.string().regex(/^\//);

@@ -5,7 +5,7 @@ import { recentLogLines, removeContainer, startReplica, type Replica } from '../
 import { pullImage } from '../runtime/images.js';
 import { ensureProjectNetwork } from '../runtime/network.js';
 import type { ServiceState } from '../runtime/service-registry.js';
-import { specFromDeploy, imageReference, type ServiceSpec } from '../runtime/service-spec.js';
+import { needsEndpoint, specFromDeploy, imageReference, type ServiceSpec } from '../runtime/service-spec.js';
 import { createAndStart, retire, serve, unserve, waitHealthy } from './replica-lifecycle.js';
 import { DeployReporter, replicaEndpoints, type DeployStatusReport } from './deploy-reporter.js';
 
@@ -67,6 +67,8 @@ class DeployRun {
       const done = await this.alreadyRunning();
       if (done) return done;
       await this.execute(controller.signal);
+      // Inside the try: a domain the proxy cannot route fails the deploy, which is undone.
+      await this.context.edge?.sync(this.context.services);
       return this.finish();
     } catch (error) {
       return this.fail(error);
@@ -85,6 +87,7 @@ class DeployRun {
     if (current.length < this.payload.config.replicas) return null;
     this.state = known;
     this.created.push(...current);
+    await this.context.edge?.sync(this.context.services);
     return this.finish();
   }
 
@@ -189,7 +192,7 @@ class DeployRun {
   private configureNetwork(replicas: readonly Replica[], percent: number): void {
     for (const replica of replicas) {
       if (replica.ip === null) throw new AgentError('START_FAILED', `${replica.name} did not join the project network (it exited at once?)`);
-      if (this.spec.networking.expose_port && replica.hostPort === null) {
+      if (needsEndpoint(this.spec) && replica.hostPort === null) {
         throw new AgentError('START_FAILED', `${replica.name} has no published port for ${this.spec.config.port}/tcp`);
       }
     }
@@ -235,6 +238,10 @@ class DeployRun {
     } catch (undoError) {
       this.context.log.error({ deploymentId: this.payload.deployment_id }, `restoring the previous version failed: ${messageOf(undoError)}`);
     }
+    // The previous version's domains (or none, for a first deploy) route again.
+    await this.context.edge
+      ?.sync(this.context.services)
+      .catch((syncError: unknown) => this.context.log.error(`restoring the proxy's routes failed: ${messageOf(syncError)}`));
     this.reporter.replicas = undefined;
     this.reporter.fail({ code: error.code, message: error.message });
     return { ok: false, error: { code: error.code, message: error.message } };

@@ -23,6 +23,7 @@ export async function stopService(context: AgentContext, payload: StopPayload): 
     );
     if (payload.remove_container) {
       await context.services.forget(payload.service_id);
+      await context.edge?.sync(context.services);
       await removeProjectNetworkIfUnused(context.docker, state.spec.project_name);
     }
     return { stopped: replicas.map((replica) => replica.containerId), removed: payload.remove_container };

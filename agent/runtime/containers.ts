@@ -3,7 +3,7 @@ import { AgentError, isNotFound, isNotModified, messageOf } from '../errors.js';
 import { LABEL, replicaIndex, slug } from './docker.js';
 import { decodeLogBuffer } from './log-frames.js';
 import { projectNetworkName } from './network.js';
-import { imageReference, specLabel, type ServiceSpec } from './service-spec.js';
+import { imageReference, needsEndpoint, specLabel, type ServiceSpec } from './service-spec.js';
 
 const NANO_CPUS_PER_CPU = 1e9;
 const BYTES_PER_UNIT: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
@@ -17,7 +17,7 @@ export interface Replica {
   /** The replica number in its name and `syntra.replica` label; freed numbers are reused. */
   index: number;
   running: boolean;
-  /** Port published on 127.0.0.1 when `networking.expose_port`; Docker picks it again on every start. */
+  /** Port published on 127.0.0.1 when the service has an endpoint (`needsEndpoint`); Docker picks it again on every start. */
   hostPort: number | null;
   /** Address on the project network. */
   ip: string | null;
@@ -86,7 +86,7 @@ export async function createReplica(docker: Docker, spec: ServiceSpec, replica: 
         ...(spec.config.cpu_limit === undefined ? {} : { NanoCpus: cpuLimitToNanoCpus(spec.config.cpu_limit) }),
         ...(spec.config.memory_limit === undefined ? {} : { Memory: memoryLimitToBytes(spec.config.memory_limit) }),
         // An empty HostPort asks Docker for an ephemeral port: replicas of one service never collide.
-        ...(spec.networking.expose_port ? { PortBindings: { [containerPort]: [{ HostIp: '127.0.0.1', HostPort: '' }] } } : {}),
+        ...(needsEndpoint(spec) ? { PortBindings: { [containerPort]: [{ HostIp: '127.0.0.1', HostPort: '' }] } } : {}),
       },
       NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [spec.networking.internal_hostname] } } },
     });

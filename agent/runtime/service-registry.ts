@@ -4,7 +4,7 @@ import { AgentError } from '../errors.js';
 import { replicaFromInspect, type Replica } from './containers.js';
 import { LABEL, listServiceContainers, managedFilter } from './docker.js';
 import { ServiceProxy } from './service-proxy.js';
-import { specFromContainer, type ServiceSpec } from './service-spec.js';
+import { needsEndpoint, specFromContainer, type ServiceSpec } from './service-spec.js';
 
 /** What the agent remembers about a service between commands. */
 export interface ServiceState {
@@ -12,7 +12,7 @@ export interface ServiceState {
   spec: ServiceSpec;
   /** The check in force: the deploy's, or what `configure_health_check` set since; null means none. */
   healthCheck: HealthCheckConfig | null;
-  /** The stable endpoint, for services with `networking.expose_port`. */
+  /** The stable endpoint, for services with `networking.expose_port` or domains. */
   proxy: ServiceProxy | null;
   /** Set by `stop`: the supervisor must not bring the service's containers back. */
   stopped: boolean;
@@ -114,8 +114,8 @@ export class ServiceRegistry {
   async adopt(spec: ServiceSpec): Promise<ServiceState> {
     const existing = this.states.get(spec.service_id);
     let proxy = existing?.proxy ?? null;
-    if (spec.networking.expose_port && !proxy) proxy = await ServiceProxy.open();
-    if (!spec.networking.expose_port && proxy) {
+    if (needsEndpoint(spec) && !proxy) proxy = await ServiceProxy.open();
+    if (!needsEndpoint(spec) && proxy) {
       await proxy.close();
       proxy = null;
     }

@@ -23,6 +23,14 @@ export function specFromDeploy(payload: DeployPayload): ServiceSpec {
   return ServiceSpec.parse(payload);
 }
 
+/**
+ * A service gets a stable endpoint (and its replicas a published port) when it asks for one or
+ * has domains: the edge router reaches a service through its endpoint, never a replica directly.
+ */
+export function needsEndpoint(spec: ServiceSpec): boolean {
+  return spec.networking.expose_port || spec.networking.domains.length > 0;
+}
+
 /** `registry/repository:tag`, the reference Docker pulls and creates containers from. */
 export function imageReference(image: ImageReference): string {
   return `${image.registry}/${image.repository}:${image.tag}`;

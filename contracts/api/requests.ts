@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EnvVarName, Hostname, NonNegativeInt, Port, PositiveInt, Semver, trimmedText, Url, Uuid } from '../primitives.js';
+import { Domain, EnvVarName, NonNegativeInt, Port, PositiveInt, Semver, trimmedText, Url, Uuid } from '../primitives.js';
 import { CpuLimit, DeployStrategy, ImageReference, MemoryLimit } from '../websocket/deploy.js';
 import { HealthCheckConfig } from '../websocket/health-check.js';
 import { ServiceType } from './resources.js';
@@ -55,7 +55,12 @@ const ServiceSettings = z.object({
   cpu_limit: CpuLimit.optional(),
   memory_limit: MemoryLimit.optional(),
   env_vars: z.record(EnvVarName, z.string()).optional(),
-  domains: z.array(Hostname).optional(),
+  domains: z
+    .array(Domain)
+    .max(20)
+    .refine((domains) => new Set(domains).size === domains.length, 'each domain may appear only once')
+    .optional()
+    .describe('Each routed by the server\'s HTTPS proxy; a domain belongs to one service only (409 otherwise)'),
   health_check: HealthCheckConfig.optional(),
   auto_deploy: z.boolean().optional(),
 });

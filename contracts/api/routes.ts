@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LogEntry } from '../telemetry/records.js';
 import { ExecRequest, ExecResult } from './exec.js';
+import { ServiceAddresses } from './domains.js';
 import { HealthReport } from './health.js';
 import { ErrorGroup, IssueActivity, IssueEvent, MetricSeries, ServiceRequestStats, Trace, TraceSummary } from './observability.js';
 import {
@@ -132,6 +133,11 @@ const contractRoutes = [
     method: 'GET', path: v1('/services/{serviceId}'), operationId: 'getService',
     summary: 'Get a service with its recent deployments', tags: ['services'], params: ServiceParams,
     response: ServiceWithDeployments, successStatus: 200,
+  },
+  {
+    method: 'GET', path: v1('/services/{serviceId}/domains'), operationId: 'getServiceAddresses',
+    summary: "Where a service answers: its domains with their certificates, and its endpoint on the server", tags: ['services'],
+    params: ServiceParams, response: ServiceAddresses, successStatus: 200,
   },
   {
     method: 'PATCH', path: v1('/services/{serviceId}'), operationId: 'updateService', summary: 'Update a service',

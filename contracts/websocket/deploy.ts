@@ -117,6 +117,7 @@ export const DeployStatusPayload = z.object({
   finished_at: IsoDateTime.optional(),
   logs: z.array(z.string()).optional().describe('Recent log lines'),
   container_id: z.string().min(1).optional().describe('Set once the container exists'),
+  endpoint: z.string().regex(/^[\w.:[\]-]+:\d+$/).optional().describe("The agent's stable host:port for the service (beyond the contract)"),
   error: z
     .object({
       code: ErrorCode,

@@ -9,6 +9,7 @@ import {
   Uuid,
 } from '../primitives.js';
 import { PendingDeployment } from './deploy.js';
+import { AgentDomainStatus } from './domains.js';
 import { AgentProtocolId, ServerProtocolId } from './ids.js';
 import { ProtocolVersion } from './versioning.js';
 
@@ -110,5 +111,6 @@ export const HeartbeatPayload = z.object({
     total: NonNegativeInt,
   }),
   services: z.array(ServiceStatus),
+  domains: z.array(AgentDomainStatus).optional().describe("Certificate state of each domain the agent's proxy routes; absent when it runs none"),
 });
 export type HeartbeatPayload = z.infer<typeof HeartbeatPayload>;

@@ -29,6 +29,8 @@ export async function recordAgentReport(db: Kysely<Database>, serverId: string, 
       .where('services.server_id', '=', serverId)
       .executeTakeFirst();
     if (!deployment) return undefined;
+    // deploy_status is the only place the agent says where the service answers: kept on the deployment.
+    if (report.endpoint) await trx.updateTable('deployments').set({ endpoint: report.endpoint }).where('id', '=', deployment.id).execute();
     const previous = await trx
       .selectFrom('deployment_events')
       .select('status')

@@ -88,6 +88,19 @@ export async function deploymentsOfService(
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
 }
 
+/** The stable endpoint the agent reported for the service's newest deployment that reported one. */
+export async function latestEndpoint(db: Kysely<Database>, serviceId: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('deployments')
+    .select('endpoint')
+    .where('service_id', '=', serviceId)
+    .where('endpoint', 'is not', null)
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.endpoint ?? null;
+}
+
 /** queued → deploying. Undefined when it is no longer queued (cancelled meanwhile, or already started). */
 export async function startDeployment(db: Kysely<Database>, id: string): Promise<DeploymentRow | undefined> {
   return db

@@ -19,6 +19,7 @@ const contractEndpoints = [
   'GET /api/v1/projects/:projectId/services',
   'POST /api/v1/projects/:projectId/services',
   'GET /api/v1/services/:serviceId',
+  'GET /api/v1/services/:serviceId/domains',
   'PATCH /api/v1/services/:serviceId',
   'DELETE /api/v1/services/:serviceId',
   'POST /api/v1/services/:serviceId/deploy',

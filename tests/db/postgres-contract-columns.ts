@@ -135,6 +135,8 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     // 0007_durable_operations
     spec: 'jsonb',
     workflow_id: varchar(255),
+    // 0019_service_domains
+    endpoint: varchar(300),
   },
   error_groups: {
     id: uuidKey,
@@ -339,6 +341,17 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     version: 'integer NOT NULL',
     definition: 'jsonb NOT NULL',
     created_by: 'uuid',
+    created_at: 'timestamp with time zone NOT NULL DEFAULT now()',
+  },
+  // 0019_service_domains
+  service_domains: {
+    domain: varchar(253, ' NOT NULL'),
+    service_id: 'uuid NOT NULL',
+    status: varchar(20, " NOT NULL DEFAULT 'pending_dns'::character varying"),
+    expires_at: timestamp,
+    issuer: 'text',
+    error: 'text',
+    checked_at: timestamp,
     created_at: 'timestamp with time zone NOT NULL DEFAULT now()',
   },
   // 0017_ai_settings

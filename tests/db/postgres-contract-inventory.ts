@@ -97,6 +97,7 @@ export const expectedKeys: Record<string, string[]> = {
     references('service_id', 'services', cascade),
     references('org_id', 'organizations', cascade),
   ],
+  service_domains: ['PRIMARY KEY (domain)', references('service_id', 'services', cascade)],
   alert_notifications: [
     'PRIMARY KEY (id)',
     'UNIQUE (incident_id, notice, channel_id)',
@@ -127,6 +128,7 @@ export const expectedIndexes: Record<string, string> = {
   idx_projects_org: 'projects (org_id)',
   idx_services_project: 'services (project_id)',
   idx_services_server: 'services (server_id)',
+  idx_service_domains_service: 'service_domains (service_id)',
   idx_services_project_name: 'services (project_id, lower((name)::text))',
   idx_deployments_service: 'deployments (service_id)',
   idx_deployments_status: 'deployments (status)',

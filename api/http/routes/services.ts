@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { EnvVar } from '../../../contracts/index.js';
-import { deploymentsOfService } from '../../../db/queries/deployments.js';
+import { deploymentsOfService, latestEndpoint } from '../../../db/queries/deployments.js';
 import { projectById } from '../../../db/queries/projects.js';
 import { serverById } from '../../../db/queries/servers.js';
 import {
@@ -14,6 +14,7 @@ import {
   updateService,
 } from '../../../db/queries/services.js';
 import { scopedService } from '../../../db/queries/service-scope.js';
+import { domainsOfService, domainsTakenElsewhere, replaceServiceDomains, serviceDomainsKey } from '../../../db/queries/service-domains.js';
 import { isUniqueViolation } from '../../../db/queries/unique-violation.js';
 import { recordAudit } from '../../../control/audit.js';
 import { operationQueueOf } from '../../../control/operations/queue.js';
@@ -23,6 +24,7 @@ import { ApiProblem } from '../../../control/problem.js';
 import type { Platform } from '../../../control/platform.js';
 import { deploymentResource } from '../../../control/resources/deployment.js';
 import { serviceResource } from '../../../control/resources/service.js';
+import { serviceAddresses } from '../../../control/resources/service-addresses.js';
 import { settingsColumns, sourceColumns } from '../../../control/resources/service-columns.js';
 import { defineRoute, registryRoute, WithMeta } from '../routing.js';
 import { sealRegistryPassword } from '../../../control/secrets/registry-credentials.js';
@@ -41,6 +43,21 @@ const nameConflict = (name: string) =>
   });
 
 const isNameClash = (error: unknown) => isUniqueViolation(error) && error.constraint === serviceNameIndex;
+const isDomainClash = (error: unknown) => isUniqueViolation(error) && error.constraint === serviceDomainsKey;
+
+/* Names the domains only: whose service holds them is another organization's business. */
+const domainConflict = (domains: string[]) =>
+  new ApiProblem('CONFLICT', `Already used by another service: ${domains.join(', ')}. A domain routes to one service only`, {
+    details: domains.map((domain) => ({ path: 'body.domains', message: `${domain} is used by another service` })),
+  });
+
+/** Claims the service's domains in the same transaction as its row, or refuses them all. */
+async function claimDomains(trx: Parameters<typeof replaceServiceDomains>[0], serviceId: string, domains: string[] | undefined): Promise<void> {
+  if (domains === undefined) return;
+  const taken = await domainsTakenElsewhere(trx, serviceId, domains);
+  if (taken.length > 0) throw domainConflict(taken);
+  await replaceServiceDomains(trx, serviceId, domains);
+}
 
 /** Fields of the contract's Partial<Service> that change elsewhere; zod would drop them unseen, so they are refused by name. */
 const changedElsewhere: Record<string, string> = {
@@ -101,6 +118,7 @@ export const serviceRoutes: FastifyPluginAsync<{ platform: Platform }> = async (
           ...sourceColumns(body, (password) => sealRegistryPassword(secrets, id, password)),
           env_vars_encrypted: sealEnvVars(secrets, id, variables),
         });
+        await claimDomains(trx, row.id, body.domains);
         await recordAudit(trx, request, caller, {
           action: 'service.create',
           resourceType: 'service',
@@ -114,6 +132,7 @@ export const serviceRoutes: FastifyPluginAsync<{ platform: Platform }> = async (
     } catch (error) {
       // Two creates racing to one name: the check above passed for both, the index stops one.
       if (isNameClash(error)) throw nameConflict(body.name);
+      if (isDomainClash(error)) throw domainConflict(body.domains ?? []);
       throw error;
     }
   });
@@ -123,6 +142,17 @@ export const serviceRoutes: FastifyPluginAsync<{ platform: Platform }> = async (
     if (!service) throw notFound(params.serviceId);
     const deployments = await deploymentsOfService(db, service.id, { limit: recentDeploymentsShown });
     return { ...serviceResource(service), recent_deployments: deployments.map(deploymentResource) };
+  });
+
+  defineRoute(app, registryRoute('getServiceAddresses'), { permission: 'read' }, async ({ params, caller }) => {
+    const service = await serviceById(db, scopeOf(caller), params.serviceId);
+    if (!service) throw notFound(params.serviceId);
+    const [domains, server, endpoint] = await Promise.all([
+      domainsOfService(db, service.id),
+      serverById(db, { orgId: caller.orgId }, service.server_id),
+      latestEndpoint(db, service.id),
+    ]);
+    return serviceAddresses(domains, server?.public_ip ?? null, endpoint);
   });
 
   defineRoute(app, registryRoute('updateService'), { permission: 'service.update' }, async ({ params, body, caller, request }) => {
@@ -140,6 +170,7 @@ export const serviceRoutes: FastifyPluginAsync<{ platform: Platform }> = async (
         if (body.name !== undefined && (await serviceNameTaken(trx, service.project_id, body.name, service.id))) throw nameConflict(body.name);
         const row = await updateService(trx, scope, service.id, change);
         if (!row) throw notFound(params.serviceId);
+        await claimDomains(trx, row.id, body.domains);
         // Running replicas take a new check at once, not at the next deploy.
         const healthCheck = serviceResource(row).health_check;
         const healthCheckChanged = JSON.stringify(healthCheck) !== JSON.stringify(serviceResource(service).health_check);
@@ -157,6 +188,7 @@ export const serviceRoutes: FastifyPluginAsync<{ platform: Platform }> = async (
       return serviceResource(await update());
     } catch (error) {
       if (body.name !== undefined && isNameClash(error)) throw nameConflict(body.name);
+      if (isDomainClash(error)) throw domainConflict(body.domains ?? []);
       throw error;
     }
   });

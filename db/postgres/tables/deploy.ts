@@ -126,6 +126,8 @@ export interface DeploymentsTable {
   spec: Json | null;
   /** The Temporal workflow running it (0007). */
   workflow_id: string | null;
+  /** The agent's stable host:port for the service, from its `deploy_status` (0019). */
+  endpoint: Generated<string | null>;
 }
 
 export type DeploymentRow = Selectable<DeploymentsTable>;
@@ -176,3 +178,17 @@ export interface AgentCommandsTable {
 export type AgentCommandRow = Selectable<AgentCommandsTable>;
 export type NewAgentCommand = Insertable<AgentCommandsTable>;
 export type AgentCommandUpdate = Updateable<AgentCommandsTable>;
+
+/** A service's domain and its certificate state as the agent reports it (0019); the name is the key. */
+export interface ServiceDomainsTable {
+  domain: string;
+  service_id: string;
+  status: Generated<'pending_dns' | 'issuing' | 'active' | 'error'>;
+  expires_at: Timestamp | null;
+  issuer: string | null;
+  error: string | null;
+  checked_at: Timestamp | null;
+  created_at: Generated<Timestamp>;
+}
+
+export type ServiceDomainRow = Selectable<ServiceDomainsTable>;

@@ -1,0 +1,171 @@
+/*
+ * The part of Caddy's JSON config (https://caddyserver.com/docs/json/) the agent uses, typed, and
+ * the one function that renders it from what the agent routes. Caddy gets this object serialised
+ * whole by POST /load: never a Caddyfile or a string built by hand, so a domain can never inject
+ * configuration and a load is all-or-nothing.
+ */
+
+/** Where certificates come from: Caddy's own CA (tests, private networks) or an ACME directory. */
+export type CertificateIssuer =
+  | { type: 'internal' }
+  | {
+      type: 'acme';
+      /** The directory URL; Let's Encrypt's production directory by default. */
+      directory: string;
+      email?: string | undefined;
+      /** PEM files of the roots the ACME server's own HTTPS is signed by (a private ACME server such as Pebble). */
+      trustedRootsPemFiles?: readonly string[] | undefined;
+    };
+
+export const LETS_ENCRYPT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
+
+/** One service's domains and the address that reaches its replicas (the agent's stable endpoint). */
+export interface EdgeRoute {
+  serviceId: string;
+  domains: readonly string[];
+  /** host:port of the service's stable endpoint. */
+  upstream: string;
+}
+
+export interface EdgeSettings {
+  /** `unix//path` of the admin socket. */
+  adminListen: string;
+  /** Certificates, ACME accounts and locks: in the agent's data folder, so a restart never orders again. */
+  storageRoot: string;
+  /** The address both ports listen on; every interface when absent (tests use 127.0.0.1). */
+  listenHost?: string | undefined;
+  httpPort: number;
+  httpsPort: number;
+  /** The URL Caddy asks before issuing on demand (the agent's ask endpoint). */
+  askUrl: string;
+  issuer: CertificateIssuer;
+}
+
+interface ReverseProxyHandler {
+  handler: 'reverse_proxy';
+  upstreams: { dial: string }[];
+  /** Short so a connection that broke is not retried for ever, long enough to ride over a restarting endpoint. */
+  load_balancing: { try_duration: string; try_interval: string };
+}
+
+interface StaticResponseHandler {
+  handler: 'static_response';
+  status_code: number;
+  body?: string;
+  headers?: Record<string, string[]>;
+}
+
+interface CaddyServer {
+  listen: string[];
+  routes: CaddyRoute[];
+  /* Redirects are the agent's own server below, so they listen where it says and name the HTTPS port. */
+  automatic_https?: { disable_redirects: true };
+}
+
+interface CaddyRoute {
+  '@id': string;
+  match?: { host: string[] }[];
+  handle: (ReverseProxyHandler | StaticResponseHandler)[];
+  terminal: true;
+}
+
+/* Caddy answers an unmatched request 200 with no body; a name no service has (any more) must say so. */
+const NO_SERVICE_ROUTE: CaddyRoute = {
+  '@id': 'no-service',
+  handle: [{ handler: 'static_response', status_code: 404, body: 'No service answers at this address.\n' }],
+  terminal: true,
+};
+
+type CaddyIssuer =
+  | { module: 'internal' }
+  | { module: 'acme'; ca: string; email?: string; trusted_roots_pem_files?: string[] };
+
+export interface CaddyConfig {
+  admin: { listen: string; origins: string[]; config: { persist: false } };
+  storage: { module: 'file_system'; root: string };
+  logging: { logs: { default: { writer: { output: 'stderr' }; encoder: { format: 'json' }; level: 'INFO' } } };
+  apps: {
+    http: {
+      http_port: number;
+      https_port: number;
+      servers: Record<string, CaddyServer>;
+    };
+    tls: {
+      automation: {
+        policies: { issuers: CaddyIssuer[]; on_demand: true }[];
+        on_demand: { ask: string };
+      };
+    };
+    pki: { certificate_authorities: { local: { install_trust: false } } };
+  };
+}
+
+/** The admin API answers only requests whose Host is this, over the unix socket. */
+export const ADMIN_ORIGIN = 'caddy-admin';
+
+export function renderCaddyConfig(settings: EdgeSettings, routes: readonly EdgeRoute[]): CaddyConfig {
+  const host = settings.listenHost ?? '';
+  return {
+    // persist false: the agent holds the desired config and loads it on every start, so no stale autosave can win.
+    admin: { listen: settings.adminListen, origins: [ADMIN_ORIGIN], config: { persist: false } },
+    storage: { module: 'file_system', root: settings.storageRoot },
+    logging: { logs: { default: { writer: { output: 'stderr' }, encoder: { format: 'json' }, level: 'INFO' } } },
+    apps: {
+      http: {
+        http_port: settings.httpPort,
+        https_port: settings.httpsPort,
+        servers: {
+          redirect: {
+            listen: [`${host}:${settings.httpPort}`],
+            routes: [{ '@id': 'to-https', handle: [redirectToHttps(settings.httpsPort)], terminal: true }],
+          },
+          syntra: {
+            listen: [`${host}:${settings.httpsPort}`],
+            automatic_https: { disable_redirects: true },
+            routes: [
+              ...[...routes]
+                .filter((route) => route.domains.length > 0)
+                .sort((a, b) => a.serviceId.localeCompare(b.serviceId))
+                .map(serviceRoute),
+              NO_SERVICE_ROUTE,
+            ],
+          },
+        },
+      },
+      tls: {
+        automation: {
+          // On demand only: a name is certified at its first handshake, and only if the ask endpoint approves it.
+          policies: [{ issuers: [caddyIssuer(settings.issuer)], on_demand: true }],
+          on_demand: { ask: settings.askUrl },
+        },
+      },
+      // Never write Caddy's root into the machine's trust store: the agent is not the machine's administrator.
+      pki: { certificate_authorities: { local: { install_trust: false } } },
+    },
+  };
+}
+
+/* Caddy answers ACME HTTP-01 challenges on this server before any route, so the redirect never hides one. */
+function redirectToHttps(httpsPort: number): StaticResponseHandler {
+  const port = httpsPort === 443 ? '' : `:${httpsPort}`;
+  return { handler: 'static_response', status_code: 308, headers: { Location: [`https://{http.request.host}${port}{http.request.uri}`] } };
+}
+
+function serviceRoute(route: EdgeRoute): CaddyRoute {
+  return {
+    '@id': `service-${route.serviceId}`,
+    match: [{ host: [...route.domains].sort() }],
+    handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: route.upstream }], load_balancing: { try_duration: '5s', try_interval: '100ms' } }],
+    terminal: true,
+  };
+}
+
+function caddyIssuer(issuer: CertificateIssuer): CaddyIssuer {
+  if (issuer.type === 'internal') return { module: 'internal' };
+  return {
+    module: 'acme',
+    ca: issuer.directory,
+    ...(issuer.email ? { email: issuer.email } : {}),
+    ...(issuer.trustedRootsPemFiles?.length ? { trusted_roots_pem_files: [...issuer.trustedRootsPemFiles] } : {}),
+  };
+}

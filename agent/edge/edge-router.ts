@@ -1,0 +1,168 @@
+import { lookup } from 'node:dns/promises';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import tls from 'node:tls';
+import type { Logger } from 'pino';
+import type { AgentDomainStatus } from '../../contracts/index.js';
+import { messageOf } from '../errors.js';
+import type { ServiceRegistry } from '../runtime/service-registry.js';
+import { AskEndpoint } from './ask-endpoint.js';
+import { LETS_ENCRYPT_DIRECTORY, renderCaddyConfig, type CertificateIssuer, type EdgeRoute, type EdgeSettings } from './caddy-config.js';
+import { CaddyProcess } from './caddy-process.js';
+import { CertificateTracker } from './certificates.js';
+
+const WARM_UP_TIMEOUT_MS = 120_000;
+
+export interface EdgeOptions {
+  /** The agent's data folder; Caddy's storage and admin socket live in `<dataDir>/caddy`. */
+  dataDir: string;
+  /** Default every interface; tests use 127.0.0.1. */
+  listenHost?: string | undefined;
+  /** Default 80 and 443; tests use unprivileged ports. */
+  httpPort?: number | undefined;
+  httpsPort?: number | undefined;
+  /** Default Let's Encrypt. */
+  issuer?: CertificateIssuer | undefined;
+  /** The `caddy` executable; default `caddy` on PATH. */
+  executable?: string | undefined;
+  log: Logger;
+}
+
+/**
+ * The server's HTTPS front door: a Caddy the agent runs, routing each domain the control plane
+ * sent to its service's stable endpoint (runtime/service-proxy.ts). Routing to the endpoint, not
+ * the replicas, is what keeps rolling and blue-green deploys free of failed requests: Caddy's
+ * upstream never changes, and the endpoint drains a replica before it stops. The desired config
+ * is rendered from the agent's services and loaded whole on every change and every start.
+ */
+export class EdgeRouter {
+  private routes: EdgeRoute[] = [];
+  private readonly warming = new Set<string>();
+  private readonly resolving = new Map<string, boolean>();
+
+  private constructor(
+    private readonly caddy: CaddyProcess,
+    private readonly ask: AskEndpoint,
+    private readonly settings: EdgeSettings,
+    private readonly certificates: CertificateTracker,
+    private readonly log: Logger,
+  ) {}
+
+  static async start(options: EdgeOptions): Promise<EdgeRouter> {
+    const root = path.join(options.dataDir, 'caddy');
+    const runDir = path.join(root, 'run');
+    const storageRoot = path.join(root, 'storage');
+    await mkdir(storageRoot, { recursive: true, mode: 0o700 });
+    const certificates = new CertificateTracker(storageRoot);
+    const caddy = new CaddyProcess({ executable: options.executable ?? 'caddy', runDir, log: options.log, onLog: (entry) => certificates.observe(entry) });
+    let router: EdgeRouter | null = null;
+    const ask = await AskEndpoint.open((domain) => router?.approves(domain) ?? false);
+    const settings: EdgeSettings = {
+      adminListen: `unix/${caddy.adminSocket}`,
+      storageRoot,
+      listenHost: options.listenHost,
+      httpPort: options.httpPort ?? 80,
+      httpsPort: options.httpsPort ?? 443,
+      askUrl: ask.url,
+      issuer: options.issuer ?? { type: 'acme', directory: LETS_ENCRYPT_DIRECTORY },
+    };
+    try {
+      await caddy.start();
+    } catch (error) {
+      await ask.close();
+      throw error;
+    }
+    router = new EdgeRouter(caddy, ask, settings, certificates, options.log);
+    await router.load();
+    return router;
+  }
+
+  get httpPort(): number {
+    return this.settings.httpPort;
+  }
+
+  get httpsPort(): number {
+    return this.settings.httpsPort;
+  }
+
+  get storageRoot(): string {
+    return this.settings.storageRoot;
+  }
+
+  /** The pid of the Caddy process now running (tests kill it to prove the agent brings it back). */
+  get caddyPid(): number | undefined {
+    return this.caddy.pid;
+  }
+
+  approves(domain: string): boolean {
+    return this.routes.some((route) => route.domains.includes(domain));
+  }
+
+  /** Routes every known service's domains to its stable endpoint; a removed domain stops routing. */
+  async sync(services: ServiceRegistry): Promise<void> {
+    const routes: EdgeRoute[] = [];
+    for (const serviceId of services.serviceIds()) {
+      const state = services.find(serviceId);
+      if (state?.proxy && state.spec.networking.domains.length > 0) {
+        routes.push({ serviceId, domains: state.spec.networking.domains.map((domain) => domain.toLowerCase()), upstream: state.proxy.endpoint });
+      }
+    }
+    this.routes = routes;
+    await this.load();
+    for (const route of routes) for (const domain of route.domains) void this.warmUp(domain);
+  }
+
+  async domainStatuses(): Promise<AgentDomainStatus[]> {
+    const statuses: AgentDomainStatus[] = [];
+    for (const route of this.routes) {
+      for (const domain of route.domains) {
+        const state = await this.certificates.state(domain, this.resolving.get(domain) ?? false);
+        statuses.push({
+          domain,
+          service_id: route.serviceId,
+          status: state.status,
+          expires_at: state.certificate?.expiresAt.toISOString() ?? null,
+          issuer: state.certificate?.issuer ?? null,
+          error: state.error,
+        });
+      }
+    }
+    return statuses;
+  }
+
+  async stop(): Promise<void> {
+    await this.caddy.stop();
+    await this.ask.close();
+  }
+
+  private async load(): Promise<void> {
+    await this.caddy.load(renderCaddyConfig(this.settings, this.routes));
+  }
+
+  /*
+   * Certificates are issued on demand, at a name's first TLS handshake. The agent makes that
+   * handshake itself once the name resolves, so a new domain is certified before its first
+   * visitor; a name that does not resolve yet is left alone (an order would only fail).
+   */
+  private async warmUp(domain: string): Promise<void> {
+    if (this.warming.has(domain) || (await this.certificates.held(domain))) return;
+    const resolves = await lookup(domain).then(
+      () => true,
+      () => false,
+    );
+    this.resolving.set(domain, resolves);
+    if (!resolves) return;
+    this.warming.add(domain);
+    try {
+      await new Promise<void>((resolve) => {
+        const socket = tls.connect({ host: '127.0.0.1', port: this.settings.httpsPort, servername: domain, rejectUnauthorized: false });
+        socket.setTimeout(WARM_UP_TIMEOUT_MS, () => socket.destroy());
+        socket.once('secureConnect', () => socket.end());
+        socket.once('close', () => resolve());
+        socket.once('error', (error) => this.log.debug({ domain }, `certificate warm-up: ${messageOf(error)}`));
+      });
+    } finally {
+      this.warming.delete(domain);
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import type { Kysely } from 'kysely';
+import type { AgentDomainStatus } from '../../contracts/index.js';
+import type { Database } from '../postgres/database.js';
+import type { ServiceDomainRow } from '../postgres/tables/deploy.js';
+
+/** The primary key: a second service claiming a domain breaks it. */
+export const serviceDomainsKey = 'service_domains_pkey';
+
+/** Which of `domains` another service (of any organization) already has. */
+export async function domainsTakenElsewhere(db: Kysely<Database>, serviceId: string, domains: readonly string[]): Promise<string[]> {
+  if (domains.length === 0) return [];
+  const rows = await db.selectFrom('service_domains').select('domain').where('domain', 'in', domains).where('service_id', '<>', serviceId).execute();
+  return rows.map((row) => row.domain).sort();
+}
+
+/** Makes the service's domain rows exactly `domains`; kept names keep their certificate state. */
+export async function replaceServiceDomains(db: Kysely<Database>, serviceId: string, domains: readonly string[]): Promise<void> {
+  let removal = db.deleteFrom('service_domains').where('service_id', '=', serviceId);
+  if (domains.length > 0) removal = removal.where('domain', 'not in', domains);
+  await removal.execute();
+  const kept = new Set((await db.selectFrom('service_domains').select('domain').where('service_id', '=', serviceId).execute()).map((row) => row.domain));
+  const added = domains.filter((domain) => !kept.has(domain));
+  // A plain insert: a name another service took meanwhile breaks the key, which the caller answers 409.
+  if (added.length > 0) await db.insertInto('service_domains').values(added.map((domain) => ({ domain, service_id: serviceId }))).execute();
+}
+
+export async function domainsOfService(db: Kysely<Database>, serviceId: string): Promise<ServiceDomainRow[]> {
+  return db.selectFrom('service_domains').selectAll().where('service_id', '=', serviceId).orderBy('domain').execute();
+}
+
+/**
+ * Stores what an agent reports of its domains' certificates. Only rows of services placed on
+ * that server are touched, so one agent can never speak for another server's domains.
+ */
+export async function recordDomainStatuses(db: Kysely<Database>, serverId: string, statuses: readonly AgentDomainStatus[]): Promise<number> {
+  let updated = 0;
+  const now = new Date();
+  for (const status of statuses) {
+    const result = await db
+      .updateTable('service_domains')
+      .set({ status: status.status, expires_at: status.expires_at, issuer: status.issuer, error: status.error, checked_at: now })
+      .where('domain', '=', status.domain)
+      .where('service_id', '=', status.service_id)
+      .where('service_id', 'in', db.selectFrom('services').select('id').where('server_id', '=', serverId))
+      .executeTakeFirst();
+    updated += Number(result.numUpdatedRows);
+  }
+  return updated;
+}
