@@ -19,8 +19,8 @@ import { v1, type ApiRoute } from './route.js';
 export const aiRoutes = [
   {
     method: 'POST', path: v1('/ai/analyze-error'), operationId: 'analyzeError',
-    summary: "Analyse an issue: likely cause, evidence and fix, stored on the issue (cached unless force_refresh)",
-    tags: ['ai'], body: AnalyzeErrorRequest, response: AiAnalysis, successStatus: 200, errors: ['NOT_FOUND'],
+    summary: "Analyse an issue: likely cause, evidence and fix, stored on the issue (cached unless force_refresh); runs as a Temporal activity, 503 when it does not finish in time",
+    tags: ['ai'], body: AnalyzeErrorRequest, response: AiAnalysis, successStatus: 200, errors: ['NOT_FOUND', 'SERVICE_UNAVAILABLE'],
   },
   {
     method: 'POST', path: v1('/ai/generate-dockerfile'), operationId: 'generateDockerfile',

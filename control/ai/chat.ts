@@ -84,7 +84,7 @@ function* chunks(text: string): Generator<string> {
 export async function* answerChat(
   deps: Deps,
   log: AiLog,
-  orgId: string,
+  scope: Scope,
   message: string,
   grounding: ChatGrounding,
   signal: AbortSignal,
@@ -94,12 +94,12 @@ export async function* answerChat(
     for (const content of chunks(builtinAnswer(message, grounding.facts))) yield { event: 'token', data: { content } };
     yield { event: 'done', data: { message_id: messageId, engine: 'builtin', sources: grounding.sources } };
   };
-  const provider = await providerOf(deps.db, deps.secrets, orgId);
+  const provider = await providerOf(deps.db, deps.secrets, scope.orgId);
   if (!provider) {
     yield* builtin();
     return;
   }
-  const redactor = await organizationRedactor(deps, orgId);
+  const redactor = await organizationRedactor(deps, scope.orgId);
   const records = redactor.redact(JSON.stringify(grounding.facts, null, 1));
   let streamed = false;
   try {

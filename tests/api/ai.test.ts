@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import pino from 'pino';
+import { startAiActivityWorker } from '../../cli/ai-activity-worker.js';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -7,6 +9,11 @@ import { builtinLabel } from '../../control/ai/builtin/chat-answer.js';
 import { addMember, bearer, bootstrappedOrganization, otherOrganization } from '../support/auth.js';
 import { startOpenAiCompatibleServer } from '../support/openai-compatible-server.js';
 import { startTestApi } from '../support/platform.js';
+import { startAiWorkers } from '../support/ai-workers.js';
+import { runIssueAnalysis } from '../../control/ai/analysis-runs.js';
+import { operationQueueOf } from '../../control/operations/queue.js';
+import { aiIds } from '../../workflows/workflow-ids.js';
+import { ApiProblem } from '../../control/problem.js';
 import { insertLogs, projectWithServices } from './observability-fixtures.js';
 
 const secretPassword = 'pg-pass-7fd1c2a9';
@@ -28,6 +35,7 @@ async function readEvents(response: Response): Promise<{ event: string; data: un
 
 describe('the AI endpoints', () => {
   let api: Awaited<ReturnType<typeof startTestApi>>;
+  let workers: Awaited<ReturnType<typeof startAiWorkers>>;
   let model: Awaited<ReturnType<typeof startOpenAiCompatibleServer>>;
   let baseUrl: string;
   let owner: Record<string, string>;
@@ -45,6 +53,9 @@ describe('the AI endpoints', () => {
     expect(response.statusCode, response.body).toBe(200);
   };
   const disableProvider = async () => expect((await call('PATCH', '/ai/settings', { enabled: false })).statusCode).toBe(200);
+  const lastAudit = async (action: string) =>
+    (await api.platform.db.selectFrom('audit_logs').select('details').where('action', '=', action).orderBy('created_at', 'desc').limit(1).executeTakeFirstOrThrow())
+      .details as Record<string, unknown>;
   /** What left the control plane for the model, and no secret is in it. */
   const assertNothingSecretSent = () => {
     for (const request of model.received) {
@@ -55,6 +66,7 @@ describe('the AI endpoints', () => {
   beforeAll(async () => {
     model = await startOpenAiCompatibleServer();
     api = await startTestApi('ai', {}, { logTo: 'api.log' });
+    workers = await startAiWorkers(api.platform);
     owner = bearer(api.ownerToken);
     const { db } = api.platform;
     const orgId = (await bootstrappedOrganization(db)).id;
@@ -124,6 +136,7 @@ describe('the AI endpoints', () => {
     baseUrl = address;
   });
   afterAll(async () => {
+    await workers?.stop();
     await api?.close();
     await model?.close();
   });
@@ -176,6 +189,38 @@ describe('the AI endpoints', () => {
       const again = apiResponse(AiAnalysis).parse((await call('POST', '/ai/analyze-error', { issue_id: issueId })).json()).data;
       expect(again.analyzed_at).toBe(analysis.analyzed_at);
       expect(model.received).toHaveLength(0);
+      expect(await lastAudit('ai.analyze_error')).toMatchObject({ engine: 'builtin', tokens: { prompt: 0, completion: 0 } });
+    });
+
+    it('runs as a Temporal workflow whose history holds ids and figures, never the logs it read', async () => {
+      const handle = operationQueueOf(api.platform).client.workflow.getHandle(aiIds.issueAnalysis(issueId));
+      const described = await handle.describe();
+      expect(described.type).toBe('issueAnalysis');
+      expect(described.status.name).toBe('COMPLETED');
+      const history = JSON.stringify(await handle.fetchHistory());
+      expect(history).toContain(issueId);
+      expect(history).not.toContain(secretPassword);
+      expect(history).not.toContain('ECONNREFUSED');
+      const before = apiResponse(ErrorGroup).parse((await call('GET', `/issues/${issueId}`)).json()).data.ai_analyzed_at!;
+      const refreshed = await call('POST', '/ai/analyze-error', { issue_id: issueId, force_refresh: true });
+      expect(refreshed.statusCode, refreshed.body).toBe(200);
+      expect(Date.parse(apiResponse(AiAnalysis).parse(refreshed.json()).data.analyzed_at)).toBeGreaterThan(Date.parse(before));
+      expect((await handle.describe()).runId).not.toBe(described.runId);
+    });
+
+    it('an analysis started while no API process polls the AI queue answers 503, then finishes when one polls again', async () => {
+      await workers.activities.stop();
+      const { orgId } = await api.platform.db.selectFrom('projects').select('org_id as orgId').executeTakeFirstOrThrow();
+      const before = (await api.platform.db.selectFrom('error_groups').select('ai_analyzed_at').where('id', '=', issueId).executeTakeFirstOrThrow()).ai_analyzed_at!;
+      const pending = await runIssueAnalysis(api.platform, issueId, orgId, 1_500).catch((error: unknown) => error);
+      expect(pending).toBeInstanceOf(ApiProblem);
+      expect(pending).toMatchObject({ code: 'SERVICE_UNAVAILABLE', message: expect.stringMatching(/still running/) });
+      workers.activities = await startAiActivityWorker(api.platform, pino({ level: 'warn' }));
+      // The same run, joined rather than started again, now finishes.
+      const finished = await runIssueAnalysis(api.platform, issueId, orgId);
+      expect(finished.engine).toBe('builtin');
+      const after = (await api.platform.db.selectFrom('error_groups').select('ai_analyzed_at').where('id', '=', issueId).executeTakeFirstOrThrow()).ai_analyzed_at!;
+      expect(after.getTime()).toBeGreaterThan(before.getTime());
     });
 
     it('answers 403 to a viewer, 404 for another organization, 400 for a bad body', async () => {
@@ -208,6 +253,7 @@ describe('the AI endpoints', () => {
       expect(request!.body).toContain('<<<DATA');
       expect(request!.body).toContain('IGNORE PREVIOUS INSTRUCTIONS');
       assertNothingSecretSent();
+      expect(await lastAudit('ai.analyze_error')).toMatchObject({ engine: 'provider', model: 'local-test-model', tokens: { prompt: 10, completion: 10 } });
     });
 
     it('falls back to the built-in engine when the model answers out of shape or fails', async () => {
