@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { AiActivities, AiTokenUsage } from '../contracts/ai-tasks.js';
+import type { AiActivities } from '../contracts/ai-tasks.js';
 import { analyzeIssue } from '../control/ai/error-analysis.js';
 import type { AiLog } from '../control/ai/provider.js';
 import { metered } from '../control/ai/usage.js';
@@ -17,13 +17,7 @@ export function aiActivities(deps: Pick<Platform, 'db' | 'clickhouse' | 'secrets
     async analyzeIssue({ issueId, orgId }) {
       const issue = await issueById(deps.db, { orgId }, issueId);
       if (!issue) throw ApplicationFailure.nonRetryable(`No issue ${issueId} in organization ${orgId}`, 'NOT_FOUND');
-      let usage: AiTokenUsage = { promptTokens: 0, completionTokens: 0 };
-      const analysis = await metered(
-        () => analyzeIssue(deps, deps.log, issue, orgId),
-        (spent) => {
-          usage = spent;
-        },
-      );
+      const { value: analysis, usage } = await metered(() => analyzeIssue(deps, deps.log, issue, orgId));
       return { engine: analysis.engine, model: analysis.model, analyzedAt: analysis.analyzed_at, usage };
     },
   };

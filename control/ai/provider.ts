@@ -72,19 +72,6 @@ export async function askForJson<Schema extends z.ZodType>(provider: Provider, m
   return result.data;
 }
 
-/** The answer's text as the provider streams it. */
-export async function* streamText(provider: Provider, messages: ChatMessage[], signal: AbortSignal): AsyncGenerator<string> {
-  const stream = await provider.client.chat.completions.create(
-    { model: provider.model, messages, stream: true, stream_options: { include_usage: true }, temperature: 0.2 },
-    { signal },
-  );
-  for await (const chunk of stream) {
-    countUsage(chunk.usage);
-    const delta = chunk.choices[0]?.delta.content;
-    if (delta) yield delta;
-  }
-}
-
 /**
  * Why a call failed, for the log: our own reasons in full, the provider's only as a status and
  * class, since a provider's error text may quote the key or the prompt.

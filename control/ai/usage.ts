@@ -30,15 +30,19 @@ export function countUsage(usage: ProviderUsage | null | undefined): void {
   meters.getStore()?.add(usage);
 }
 
-/** Runs `work` and tells the tokens its provider requests spent, whether it succeeded or not. */
-export async function metered<T>(work: () => Promise<T>, spent: (usage: AiTokenUsage) => void | Promise<void>): Promise<T> {
+/** Runs `work` with a fresh meter: what its provider requests spent, read by usageSoFar() inside or returned after. */
+export async function metered<T>(work: () => Promise<T>): Promise<{ value: T; usage: AiTokenUsage }> {
   const meter = new UsageMeter();
-  try {
-    return await meters.run(meter, work);
-  } finally {
-    await spent({ promptTokens: meter.promptTokens, completionTokens: meter.completionTokens });
-  }
+  const value = await meters.run(meter, work);
+  return { value, usage: totals(meter) };
 }
+
+/** The tokens spent so far by the metered call this runs in (a stream's end, before its audit). */
+export function usageSoFar(): AiTokenUsage {
+  return totals(meters.getStore() ?? new UsageMeter());
+}
+
+const totals = (meter: UsageMeter): AiTokenUsage => ({ promptTokens: meter.promptTokens, completionTokens: meter.completionTokens });
 
 /** The audit entry's figures. */
 export function auditedTokens(usage: AiTokenUsage): { prompt: number; completion: number } {

@@ -9,9 +9,8 @@ import { recordAudit } from '../../../../control/audit.js';
 import { scopeOf } from '../../../../control/caller.js';
 import { ApiProblem } from '../../../../control/problem.js';
 import type { Platform } from '../../../../control/platform.js';
-import type { AiTokenUsage } from '../../../../contracts/ai-tasks.js';
 import { AiAnalysis, type AiEngine } from '../../../../contracts/index.js';
-import { auditedTokens, metered } from '../../../../control/ai/usage.js';
+import { auditedTokens, metered, usageSoFar } from '../../../../control/ai/usage.js';
 import { perOrganizationLimit } from '../../rate-limit.js';
 import { stacks as dockerfileStacks } from '../../../../control/ai/builtin/dockerfile.js';
 import { defineRoute, registryRoute } from '../../routing.js';
@@ -46,13 +45,7 @@ export const aiRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app, 
 
   defineRoute(app, registryRoute('generateDockerfile'), { permission: 'ai.use' }, async ({ body, caller, request }) => {
     limitAiCalls(caller.orgId);
-    let usage: AiTokenUsage = { promptTokens: 0, completionTokens: 0 };
-    const generated = await metered(
-      () => dockerfileFor(platform, request.log, caller.orgId, body),
-      (spent) => {
-        usage = spent;
-      },
-    );
+    const { value: generated, usage } = await metered(() => dockerfileFor(platform, request.log, caller.orgId, body));
     if (!generated) {
       throw new ApiProblem('UNPROCESSABLE', `No known stack in the files given: send the repository's manifest files in files, or a framework_hint (${dockerfileStacks.join(', ')})`, {
         details: [{ path: 'body.files', message: 'no package.json, requirements.txt, pyproject.toml, go.mod, Gemfile, Cargo.toml or index.html' }],
@@ -70,23 +63,24 @@ export const aiRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app, 
   defineRoute(app, registryRoute('aiChat'), { permission: 'ai.use' }, async ({ body, caller, request, reply }) => {
     const grounding = await groundChat(platform, scopeOf(caller), body.context);
     limitAiCalls(caller.orgId);
-    let engine: AiEngine | null = null;
-    // Audited once the answer ends (cancelled or not), when its engine and tokens are known; the chat's length, not its text.
-    await metered(
-      () =>
-        streamEvents(request, reply, async function* (signal) {
+    await metered(() =>
+      streamEvents(request, reply, async function* (signal) {
+        let engine: AiEngine | null = null;
+        try {
           for await (const event of answerChat(platform, request.log, scopeOf(caller), body.message, grounding, signal)) {
             if (event.event === 'done') engine = event.data.engine;
             yield event;
           }
-        }),
-      (usage) =>
-        recordAudit(db, request, caller, {
-          action: 'ai.chat',
-          resourceType: 'organization',
-          resourceId: caller.orgId,
-          details: { context: body.context, message_chars: body.message.length, engine, tokens: auditedTokens(usage) },
-        }),
+        } finally {
+          // Audited as the answer ends (cancelled or not) and before the stream closes, with its engine and tokens; the chat's length, not its text.
+          await recordAudit(db, request, caller, {
+            action: 'ai.chat',
+            resourceType: 'organization',
+            resourceId: caller.orgId,
+            details: { context: body.context, message_chars: body.message.length, engine, tokens: auditedTokens(usageSoFar()) },
+          });
+        }
+      }),
     );
   });
 
