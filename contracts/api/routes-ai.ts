@@ -6,6 +6,8 @@ import {
   AnalyzeErrorRequest,
   ChatDoneEvent,
   ChatErrorEvent,
+  ChatHistoryEntry,
+  ChatHistoryQuery,
   ChatRequest,
   ChatTokenEvent,
   GeneratedDockerfile,
@@ -32,6 +34,11 @@ export const aiRoutes = [
     summary: "Ask about the organization's services, deployments and issues; the answer streams as Server-Sent Events",
     tags: ['ai'], body: ChatRequest, response: null, successStatus: 200, errors: ['NOT_FOUND'],
     eventStream: { token: ChatTokenEvent, done: ChatDoneEvent, error: ChatErrorEvent },
+  },
+  {
+    method: 'GET', path: v1('/ai/chat/history'), operationId: 'getAiChatHistory',
+    summary: "The caller's own answered questions about this context (service, project, issue or none), oldest first, the last 20",
+    tags: ['ai'], query: ChatHistoryQuery, response: z.array(ChatHistoryEntry), successStatus: 200,
   },
   {
     method: 'GET', path: v1('/ai/recommendations/{serviceId}'), operationId: 'getAiRecommendations',

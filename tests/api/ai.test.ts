@@ -1,10 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { chatConversation, storeChatExchange } from '../../db/queries/ai-chat-messages.js';
 import pino from 'pino';
 import { startAiActivityWorker } from '../../cli/ai-activity-worker.js';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { AiAnalysis, AiRecommendation, AiSettings, apiResponse, ChatDoneEvent, ErrorGroup, GeneratedDockerfile } from '../../contracts/index.js';
+import { AiAnalysis, AiRecommendation, AiSettings, apiResponse, ChatDoneEvent, ChatHistoryEntry, ErrorGroup, GeneratedDockerfile } from '../../contracts/index.js';
 import { builtinLabel } from '../../control/ai/builtin/chat-answer.js';
 import { runIssueAnalysis } from '../../control/ai/analysis-runs.js';
 import { operationQueueOf } from '../../control/operations/queue.js';
@@ -205,6 +207,35 @@ describe('the AI endpoints', () => {
       expect((await chat({ message: 'hi', context: { service_id: foreign.serviceId } })).status).toBe(404);
       expect((await chat({ message: 'hi', context: {} }, roles.viewer)).status).toBe(403);
       expect((await chat({ message: '', context: {} })).status).toBe(400);
+    });
+  });
+
+  describe('GET /ai/chat/history', () => {
+    it("keeps each user's answered questions per context and gives them back, oldest first, to that user only", async () => {
+      await readEvents(await chat({ message: 'first question', context: { issue_id: issueId } }, roles.admin));
+      const second = await readEvents(await chat({ message: 'second question', context: { issue_id: issueId } }, roles.admin));
+      const done = ChatDoneEvent.parse(second.at(-1)!.data);
+      const history = apiResponse(z.array(ChatHistoryEntry)).parse((await call('GET', `/ai/chat/history?issue_id=${issueId}`, undefined, roles.admin)).json()).data;
+      expect(history.map((entry) => entry.question)).toEqual(['first question', 'second question']);
+      expect(history[1]).toMatchObject({ message_id: done.message_id, engine: 'builtin', sources: done.sources });
+      expect(history[1]!.answer).toBe(second.filter((event) => event.event === 'token').map((event) => (event.data as { content: string }).content).join(''));
+      // Another context, another member, another organization: another conversation.
+      expect((await call('GET', `/ai/chat/history?service_id=${serviceId}`, undefined, roles.admin)).json().data).toEqual([]);
+      expect((await call('GET', `/ai/chat/history?issue_id=${issueId}`, undefined, roles.developer)).json().data).toEqual([]);
+      expect((await call('GET', `/ai/chat/history?issue_id=${issueId}`, undefined, foreign.token)).json().data).toEqual([]);
+      expect((await call('GET', '/ai/chat/history?issue_id=nope')).statusCode).toBe(400);
+      expect((await call('GET', '/ai/chat/history', undefined, roles.viewer)).statusCode).toBe(403);
+    });
+
+    it('keeps only the newest exchanges of a conversation', async () => {
+      const { db } = api.platform;
+      const row = await db.selectFrom('ai_chat_messages').selectAll().where('question', '=', 'second question').executeTakeFirstOrThrow();
+      const conversation = { orgId: row.org_id, userId: row.user_id, context: { project_id: randomUUID() } };
+      for (const question of ['one', 'two', 'three']) {
+        await storeChatExchange(db, { ...conversation, id: randomUUID(), question, answer: 'a', engine: 'builtin', sources: [] }, 2);
+      }
+      expect((await chatConversation(db, conversation, 10)).map((exchange) => exchange.question)).toEqual(['two', 'three']);
+      expect(await chatConversation(db, { ...conversation, context: { issue_id: issueId } }, 10)).toHaveLength(2);
     });
   });
 

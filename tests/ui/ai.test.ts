@@ -169,6 +169,11 @@ describe('the AI screens in Chromium', () => {
     expect(text).toContain('ECONNREFUSED');
     await page.getByRole('list', { name: 'Conversation' }).getByTestId('ai-engine').getByText(/built-in engine/).waitFor();
     await expectAccessible('chat');
+    // The conversation is the API's: a reload opens on it.
+    await page.reload();
+    const conversation = page.getByRole('list', { name: 'Conversation' });
+    await conversation.getByText('Why is this issue happening?').waitFor();
+    expect(await conversation.getByTestId('chat-answer').last().textContent()).toBe(text);
   });
 
   it("streams a model's tokens into the chat panel as they come, and Stop aborts the answer up to the model", async () => {

@@ -3,6 +3,7 @@ import { issueById } from '../../../../db/queries/issues.js';
 import { serviceById } from '../../../../db/queries/services.js';
 import { runIssueAnalysis } from '../../../../control/ai/analysis-runs.js';
 import { answerChat, groundChat } from '../../../../control/ai/chat.js';
+import { chatHistory, rememberExchange } from '../../../../control/ai/chat-history.js';
 import { dockerfileFor } from '../../../../control/ai/dockerfile.js';
 import { recommendationsFor } from '../../../../control/ai/recommendations.js';
 import { recordAudit } from '../../../../control/audit.js';
@@ -66,9 +67,15 @@ export const aiRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app, 
     await metered(() =>
       streamEvents(request, reply, async function* (signal) {
         let engine: AiEngine | null = null;
+        let answer = '';
         try {
           for await (const event of answerChat(platform, request.log, scopeOf(caller), body.message, grounding, signal)) {
-            if (event.event === 'done') engine = event.data.engine;
+            if (event.event === 'token') answer += event.data.content;
+            if (event.event === 'done') {
+              engine = event.data.engine;
+              // Stored before `done` is sent, so a panel reloaded on it finds the exchange.
+              await rememberExchange(db, caller, body.context, { messageId: event.data.message_id, question: body.message, answer, engine, sources: event.data.sources });
+            }
             yield event;
           }
         } finally {
@@ -83,6 +90,8 @@ export const aiRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app, 
       }),
     );
   });
+
+  defineRoute(app, registryRoute('getAiChatHistory'), { permission: 'ai.use' }, async ({ query, caller }) => chatHistory(db, caller, query));
 
   defineRoute(app, registryRoute('getAiRecommendations'), { permission: 'read' }, async ({ params, caller }) => {
     const service = await serviceById(db, scopeOf(caller), params.serviceId);
