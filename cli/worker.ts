@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { reconcileSchedules } from '../control/dag/schedules.js';
 import { openSecretCipher } from '../control/secrets/open-cipher.js';
@@ -11,6 +11,7 @@ import { migrateToLatest } from '../db/postgres/migrate.js';
 import { loadTemporalDevConfig } from '../engines/temporal-config.js';
 import { createLogger } from './logger.js';
 import { exitWithParent } from './lifecycle.js';
+import { installTemporalRuntime } from './temporal-runtime.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -27,9 +28,7 @@ export async function runWorker(config: Config, options: { supervised: boolean }
   const temporalDev = await loadTemporalDevConfig(path.resolve(config.SYNTRA_TEMPORAL_CONFIG));
   const namespace = config.TEMPORAL_NAMESPACE ?? temporalDev.namespace;
 
-  // Shutdown is ours to drive (below), so the SDK's own signal handling is switched off; its
-  // per-state chatter goes through pino at our level instead of the SDK's console logger.
-  Runtime.install({ shutdownSignals: [], logger: sdkLogger(log) });
+  installTemporalRuntime(log);
   const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger(log) });
   // Migrating is safe beside the API's own (kysely's migrator holds a lock): the worker may start first.
   const db = createDb(config.DATABASE_URL, { log });
@@ -60,14 +59,6 @@ export async function runWorker(config: Config, options: { supervised: boolean }
     await clientConnection.close();
     await db.destroy();
   }
-}
-
-function sdkLogger(log: ReturnType<typeof createLogger>) {
-  const child = log.child({ component: 'temporal-sdk' });
-  return new DefaultLogger('WARN', ({ level, message, meta }) => {
-    const method = level === 'ERROR' ? 'error' : 'warn';
-    child[method](meta ?? {}, message);
-  });
 }
 
 function quietBundlerLogger(log: ReturnType<typeof createLogger>) {

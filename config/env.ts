@@ -118,6 +118,10 @@ export const environmentVariables = {
     schema: z.coerce.number().int().min(0).default(1200),
     doc: 'REST requests per minute one API token or browser session may make (bursts up to the same number); 0 turns the limit off.',
   },
+  SYNTRA_AI_RATE_LIMIT_PER_MINUTE: {
+    schema: z.coerce.number().int().min(0).default(30),
+    doc: 'AI calls (analyses, Dockerfiles, chats) per minute one organization may make, per API process (bursts up to the same number); 0 turns the limit off.',
+  },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     doc: 'pino log level of every Syntra process.',

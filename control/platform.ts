@@ -26,6 +26,8 @@ export interface Platform {
     namespace: string;
     webUrl: string | null;
     taskQueues: TemporalDevConfig['task_queues'];
+    /** Polled by the API process itself (cli/ai-activity-worker.ts). */
+    apiTaskQueues: TemporalDevConfig['api_task_queues'];
   };
   startedAt: Date;
   close(): Promise<void>;
@@ -60,6 +62,7 @@ export async function openPlatform(config: Config, log: Logger): Promise<Platfor
       namespace: config.TEMPORAL_NAMESPACE ?? temporalDev.namespace,
       webUrl: config.TEMPORAL_WEB_URL ?? null,
       taskQueues: temporalDev.task_queues,
+      apiTaskQueues: temporalDev.api_task_queues,
     },
     startedAt: new Date(),
     close: async () => {

@@ -24,6 +24,8 @@ export const TemporalDevConfig = z.strictObject({
   ),
   dynamic_config: z.record(z.string().regex(/^[A-Za-z0-9_.]+$/), z.json()),
   task_queues: z.strictObject({ operations: z.string().min(1), dag: z.string().min(1) }),
+  /** Activity-only queues polled by `syntra api`, for activities that read ClickHouse (only the API process opens chDB). */
+  api_task_queues: z.strictObject({ ai: z.string().min(1) }),
 });
 export type TemporalDevConfig = z.infer<typeof TemporalDevConfig>;
 

@@ -14,3 +14,8 @@ export const dagIds = {
   run: (runId: string) => `dag-run-${runId}`,
   schedule: (workflowId: string) => `dag-schedule-${workflowId}`,
 };
+
+/** One analysis of an issue at a time: a second request while it runs waits for the same run. */
+export const aiIds = {
+  issueAnalysis: (issueId: string) => `ai-analysis-${issueId}`,
+};

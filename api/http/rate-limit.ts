@@ -64,11 +64,11 @@ export interface RateLimits {
   perCallerPerMinute: number;
 }
 
-function enforce(limiter: RateLimiter | null, key: string, who: string): void {
+function enforce(limiter: RateLimiter | null, key: string, what: string): void {
   if (!limiter) return;
   const outcome = limiter.take(key, Date.now());
   if (outcome.allowed) return;
-  throw new ApiProblem('RATE_LIMITED', `Too many requests from this ${who}; retry in ${outcome.retryAfterSeconds} s`, {
+  throw new ApiProblem('RATE_LIMITED', `Too many ${what}; retry in ${outcome.retryAfterSeconds} s`, {
     headers: { 'retry-after': String(outcome.retryAfterSeconds) },
   });
 }
@@ -90,18 +90,32 @@ export function registerRateLimit(app: FastifyInstance, limits: RateLimits, exem
   const limited = (request: FastifyRequest) => !exempt.has(request.routeOptions.url ?? '');
 
   app.addHook('onRequest', async (request) => {
-    if (limited(request)) enforce(perIp, request.ip, 'address');
+    if (limited(request)) enforce(perIp, request.ip, 'requests from this address');
   });
   app.addHook('preValidation', async (request) => {
     const key = callerKey(request);
-    if (key && limited(request)) enforce(perCaller, key, 'token or session');
+    if (key && limited(request)) enforce(perCaller, key, 'requests from this token or session');
   });
 
+  sweepWhileOpen(app, [perIp, perCaller]);
+}
+
+function sweepWhileOpen(app: FastifyInstance, limiters: (RateLimiter | null)[]): void {
   const sweeper = setInterval(() => {
     const now = Date.now();
-    perIp?.sweep(now);
-    perCaller?.sweep(now);
+    for (const limiter of limiters) limiter?.sweep(now);
   }, sweepIntervalMs);
   sweeper.unref();
   app.addHook('onClose', async () => clearInterval(sweeper));
+}
+
+/**
+ * A limit on one costly kind of call per organization (AI calls, which spend the organization's
+ * model budget), on top of the per-caller limit: one bucket per organization, shared by its
+ * members. Returns the check a route runs once it knows the caller; 0 turns it off.
+ */
+export function perOrganizationLimit(app: FastifyInstance, perMinute: number, what: string): (orgId: string) => void {
+  const limiter = perMinute > 0 ? new RateLimiter(perMinute) : null;
+  sweepWhileOpen(app, [limiter]);
+  return (orgId) => enforce(limiter, orgId, `${what} from this organization`);
 }

@@ -63,6 +63,6 @@ export function benchOwner() {
   return {
     token,
     headers: { authorization: `Bearer ${token}` },
-    environment: { SYNTRA_BOOTSTRAP_TOKEN: token, SYNTRA_RATE_LIMIT_IP_PER_MINUTE: '0', SYNTRA_RATE_LIMIT_CALLER_PER_MINUTE: '0' },
+    environment: { SYNTRA_BOOTSTRAP_TOKEN: token, SYNTRA_RATE_LIMIT_IP_PER_MINUTE: '0', SYNTRA_RATE_LIMIT_CALLER_PER_MINUTE: '0', SYNTRA_AI_RATE_LIMIT_PER_MINUTE: '0' },
   };
 }

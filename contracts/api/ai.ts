@@ -97,6 +97,20 @@ export const ChatDoneEvent = z.object({
 });
 export const ChatErrorEvent = z.object({ error: z.string() });
 
+/** Which conversation to read back: the chat's own context, as the panel sends it. */
+export const ChatHistoryQuery = z.strictObject({ service_id: Uuid.optional(), project_id: Uuid.optional(), issue_id: Uuid.optional() });
+
+/** An answered question of the caller's, as stored when its `done` event was sent (beyond the contract). */
+export const ChatHistoryEntry = z.object({
+  message_id: Uuid,
+  question: z.string(),
+  answer: z.string(),
+  engine: AiEngine,
+  sources: z.array(z.string()),
+  created_at: IsoDateTime,
+});
+export type ChatHistoryEntry = z.infer<typeof ChatHistoryEntry>;
+
 export const AiRecommendationKind = z.enum([
   'restart_loop',
   'oom_killed',

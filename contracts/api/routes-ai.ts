@@ -6,6 +6,8 @@ import {
   AnalyzeErrorRequest,
   ChatDoneEvent,
   ChatErrorEvent,
+  ChatHistoryEntry,
+  ChatHistoryQuery,
   ChatRequest,
   ChatTokenEvent,
   GeneratedDockerfile,
@@ -19,8 +21,8 @@ import { v1, type ApiRoute } from './route.js';
 export const aiRoutes = [
   {
     method: 'POST', path: v1('/ai/analyze-error'), operationId: 'analyzeError',
-    summary: "Analyse an issue: likely cause, evidence and fix, stored on the issue (cached unless force_refresh)",
-    tags: ['ai'], body: AnalyzeErrorRequest, response: AiAnalysis, successStatus: 200, errors: ['NOT_FOUND'],
+    summary: "Analyse an issue: likely cause, evidence and fix, stored on the issue (cached unless force_refresh); runs as a Temporal activity, 503 when it does not finish in time",
+    tags: ['ai'], body: AnalyzeErrorRequest, response: AiAnalysis, successStatus: 200, errors: ['NOT_FOUND', 'SERVICE_UNAVAILABLE'],
   },
   {
     method: 'POST', path: v1('/ai/generate-dockerfile'), operationId: 'generateDockerfile',
@@ -32,6 +34,11 @@ export const aiRoutes = [
     summary: "Ask about the organization's services, deployments and issues; the answer streams as Server-Sent Events",
     tags: ['ai'], body: ChatRequest, response: null, successStatus: 200, errors: ['NOT_FOUND'],
     eventStream: { token: ChatTokenEvent, done: ChatDoneEvent, error: ChatErrorEvent },
+  },
+  {
+    method: 'GET', path: v1('/ai/chat/history'), operationId: 'getAiChatHistory',
+    summary: "The caller's own answered questions about this context (service, project, issue or none), oldest first, the last 20",
+    tags: ['ai'], query: ChatHistoryQuery, response: z.array(ChatHistoryEntry), successStatus: 200,
   },
   {
     method: 'GET', path: v1('/ai/recommendations/{serviceId}'), operationId: 'getAiRecommendations',

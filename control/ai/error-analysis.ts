@@ -7,7 +7,7 @@ import type { Platform } from '../platform.js';
 import { diagnose, type FailureEvidence } from './builtin/error-rules.js';
 import { organizationRedactor } from './known-secrets.js';
 import { askForJson, failureReason, providerOf, type AiLog } from './provider.js';
-import { asUntrustedData } from './redact.js';
+import { asUntrustedData, type Redactor } from './redact.js';
 
 /*
  * An issue's analysis: the evidence is gathered in code (the exception, in-app frames with their
@@ -63,6 +63,46 @@ const systemPrompt = [
   'Values shown as [REDACTED] are secrets removed on purpose; never guess them.',
 ].join('\n');
 
+/**
+ * A model reads at most this much context (about 6,000 tokens at four characters a token), so an
+ * issue with thousands of events and a chatty service stays well inside any model's window: the
+ * evidence is capped per kind, and the oldest log lines go first when it would not fit.
+ */
+export const analysisPromptBudgetChars = 24_000;
+const maxLineChars = 400;
+
+type Evidence = Awaited<ReturnType<typeof gatherEvidence>>;
+
+/** The user message of an analysis: the evidence redacted, fenced as data, within the budget. */
+export function analysisContext(issue: ErrorGroupRow, evidence: Evidence, redactor: Redactor, builtinCategory: string | null): string {
+  // Redacted before it is cut: a cut through a secret would hide its known value from the redactor.
+  const line = (text: string) => {
+    const redacted = redactor.redact(text);
+    return redacted.length > maxLineChars ? `${redacted.slice(0, maxLineChars)}…` : redacted;
+  };
+  const head = [
+    `Exception: ${evidence.exceptionType ?? 'unknown type'}`,
+    asUntrustedData('exception message', line(evidence.title)),
+    asUntrustedData('stack frames, in-app first', evidence.frames.slice(0, 15).map(line).join('\n')),
+    asUntrustedData('breadcrumbs', evidence.breadcrumbs.slice(-20).map(line).join('\n')),
+    ...evidence.messages.slice(0, 5).map((message) => asUntrustedData('deployment or chained error', line(message))),
+  ];
+  const tail = [
+    evidence.exitCode === null ? '' : `Container exit code: ${evidence.exitCode}`,
+    `Release: ${evidence.release ?? 'unknown'}; first seen ${issue.first_seen_at.toISOString()}, last seen ${issue.last_seen_at.toISOString()}, ${issue.event_count ?? 1} events.`,
+    `The built-in rules suggest: ${builtinCategory ?? 'no known failure'}.`,
+  ];
+  let room = analysisPromptBudgetChars - [...head, ...tail].join('\n\n').length - 200;
+  const logs: string[] = [];
+  for (const entry of [...evidence.logs].reverse()) {
+    const text = line(entry);
+    if (text.length + 1 > room) break;
+    room -= text.length + 1;
+    logs.unshift(text);
+  }
+  return [...head, asUntrustedData('warnings and errors logged before it', logs.join('\n')), ...tail].join('\n\n');
+}
+
 export async function analyzeIssue(deps: Deps, log: AiLog, issue: ErrorGroupRow, orgId: string): Promise<AiAnalysis> {
   const evidence = await gatherEvidence(deps, issue);
   const builtin = diagnose(evidence);
@@ -71,17 +111,7 @@ export async function analyzeIssue(deps: Deps, log: AiLog, issue: ErrorGroupRow,
   const provider = await providerOf(deps.db, deps.secrets, orgId);
   if (provider) {
     const redactor = await organizationRedactor(deps, orgId);
-    const context = [
-      `Exception: ${evidence.exceptionType ?? 'unknown type'}`,
-      asUntrustedData('exception message', redactor.redact(evidence.title)),
-      asUntrustedData('stack frames, in-app first', redactor.redact(evidence.frames.slice(0, 15).join('\n'))),
-      asUntrustedData('breadcrumbs', redactor.redact(evidence.breadcrumbs.slice(-20).join('\n'))),
-      asUntrustedData('warnings and errors logged before it', redactor.redact(evidence.logs.join('\n'))),
-      ...evidence.messages.map((message) => asUntrustedData('deployment or chained error', redactor.redact(message))),
-      evidence.exitCode === null ? '' : `Container exit code: ${evidence.exitCode}`,
-      `Release: ${evidence.release ?? 'unknown'}; first seen ${issue.first_seen_at.toISOString()}, last seen ${issue.last_seen_at.toISOString()}, ${issue.event_count ?? 1} events.`,
-      `The built-in rules suggest: ${builtin.category ?? 'no known failure'}.`,
-    ].join('\n\n');
+    const context = analysisContext(issue, evidence, redactor, builtin.category);
     try {
       const findings = await askForJson(provider, [{ role: 'system', content: systemPrompt }, { role: 'user', content: context }], AiAnalysisFindings);
       analysis = { ...findings, category: builtin.category, engine: 'provider', model: provider.model, analyzed_at: now.toISOString() };

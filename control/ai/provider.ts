@@ -5,6 +5,7 @@ import type { Database } from '../../db/postgres/database.js';
 import { aiSettingsOf } from '../../db/queries/ai-settings.js';
 import type { SecretCipher } from '../secrets/cipher.js';
 import { openAiProviderKey } from '../secrets/ai-provider-key.js';
+import { countUsage } from './usage.js';
 
 /*
  * The organization's OpenAI-compatible provider (OpenAI, Ollama, llama.cpp's server, vLLM, LM
@@ -56,6 +57,7 @@ export async function askForJson<Schema extends z.ZodType>(provider: Provider, m
     { model: provider.model, messages, response_format: { type: 'json_object' }, temperature: 0.2 },
     signal ? { signal } : {},
   );
+  countUsage(completion.usage);
   const content = completion.choices[0]?.message.content;
   if (!content) throw new ProviderAnswerError('The model answered nothing');
   let parsed: unknown;
@@ -68,15 +70,6 @@ export async function askForJson<Schema extends z.ZodType>(provider: Provider, m
   const result = schema.safeParse(parsed);
   if (!result.success) throw new ProviderAnswerError(`The model's answer has the wrong shape: ${result.error.issues.map((issue) => issue.path.join('.') || 'answer').join(', ')}`);
   return result.data;
-}
-
-/** The answer's text as the provider streams it. */
-export async function* streamText(provider: Provider, messages: ChatMessage[], signal: AbortSignal): AsyncGenerator<string> {
-  const stream = await provider.client.chat.completions.create({ model: provider.model, messages, stream: true, temperature: 0.2 }, { signal });
-  for await (const chunk of stream) {
-    const delta = chunk.choices[0]?.delta.content;
-    if (delta) yield delta;
-  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { AiSettingsTable, ApiTokensTable, AuditLogsTable, LoginLinksTable, OrgMembersTable, OrganizationsTable, SessionsTable, UsersTable } from './tables/access.js';
+import type { AiChatMessagesTable, AiSettingsTable, ApiTokensTable, AuditLogsTable, LoginLinksTable, OrgMembersTable, OrganizationsTable, SessionsTable, UsersTable } from './tables/access.js';
 import type { AgentCommandsTable, DeploymentEventsTable, DeploymentsTable, MasterKeyChecksTable, ProjectsTable, ServersTable, ServiceDomainsTable, ServicesTable } from './tables/deploy.js';
 import type { ErrorEventsTable, ErrorGroupUsersTable, ErrorGroupsTable, HealthChecksTable, TelemetryBatchesTable } from './tables/telemetry.js';
 import type { AlertIncidentsTable, AlertNotificationsTable, AlertsTable, WorkflowRunsTable, WorkflowsTable, WorkflowVersionsTable } from './tables/automation.js';
@@ -44,4 +44,5 @@ export interface Database {
   alert_notifications: AlertNotificationsTable;
   ai_settings: AiSettingsTable;
   service_domains: ServiceDomainsTable;
+  ai_chat_messages: AiChatMessagesTable;
 }

@@ -36,7 +36,7 @@ describe('the live API against its own OpenAPI document (schemathesis)', () => {
   beforeAll(async () => {
     binary = await installPythonTool(inject('toolsDir'), schemathesis);
     // Thousands of requests from one token and one address: the limiter has its own tests.
-    api = await startTestApi('fuzz', { SYNTRA_RATE_LIMIT_IP_PER_MINUTE: '0', SYNTRA_RATE_LIMIT_CALLER_PER_MINUTE: '0' });
+    api = await startTestApi('fuzz', { SYNTRA_RATE_LIMIT_IP_PER_MINUTE: '0', SYNTRA_RATE_LIMIT_CALLER_PER_MINUTE: '0', SYNTRA_AI_RATE_LIMIT_PER_MINUTE: '0' });
     baseUrl = await api.app.listen({ port: 0, host: '127.0.0.1' });
     // Something to find: a project for the project-scoped routes' happy paths.
     await api.app.inject({ method: 'POST', url: '/api/v1/projects', headers: bearer(api.ownerToken), payload: { name: 'fuzzed' } });

@@ -47,8 +47,8 @@ const contractEndpoints = [
   'GET /api/v1/health',
 ];
 
-/** Beyond the contract: the organization's model provider for the AI endpoints (docs/contract-corrections.md). */
-const aiSettingsEndpoints = ['GET /api/v1/ai/settings', 'PATCH /api/v1/ai/settings'];
+/** Beyond the contract: the organization's model provider for the AI endpoints, and the chat's stored history (docs/contract-corrections.md). */
+const aiSettingsEndpoints = ['GET /api/v1/ai/settings', 'PATCH /api/v1/ai/settings', 'GET /api/v1/ai/chat/history'];
 
 /** Beyond the contract: what the operator's pages chart (docs/contract-corrections.md). */
 const operatorChartEndpoints = ['GET /api/v1/projects/:projectId/issues/activity', 'GET /api/v1/services/:serviceId/request-stats'];

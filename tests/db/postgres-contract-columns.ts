@@ -364,6 +364,18 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     updated_by: 'uuid',
     updated_at: 'timestamp with time zone NOT NULL DEFAULT now()',
   },
+  // 0020_ai_chat_messages
+  ai_chat_messages: {
+    id: 'uuid NOT NULL',
+    org_id: 'uuid NOT NULL',
+    user_id: 'uuid NOT NULL',
+    context: 'jsonb NOT NULL',
+    question: 'text NOT NULL',
+    answer: 'text NOT NULL',
+    engine: varchar(20, ' NOT NULL'),
+    sources: 'jsonb NOT NULL',
+    created_at: 'timestamp with time zone NOT NULL DEFAULT now()',
+  },
   // 0011_alert_notifications
   alert_notifications: {
     id: 'uuid NOT NULL DEFAULT gen_random_uuid()',

@@ -81,6 +81,7 @@ export const expectedKeys: Record<string, string[]> = {
     references('parent_run_id', 'workflow_runs', setNull),
   ],
   ai_settings: ['PRIMARY KEY (org_id)', references('org_id', 'organizations', cascade), references('updated_by', 'users', setNull)],
+  ai_chat_messages: ['PRIMARY KEY (id)', references('org_id', 'organizations', cascade), references('user_id', 'users', cascade)],
   workflow_versions: [
     'PRIMARY KEY (id)',
     'UNIQUE (workflow_id, version)',
@@ -157,6 +158,7 @@ export const expectedIndexes: Record<string, string> = {
   idx_telemetry_batches_received: 'telemetry_batches (received_at)',
   idx_alert_notifications_due: 'alert_notifications (status, next_attempt_at)',
   idx_agent_commands_deployment: 'agent_commands (deployment_id, created_at) WHERE (deployment_id IS NOT NULL)',
+  idx_ai_chat_messages_user: 'ai_chat_messages (org_id, user_id, created_at DESC)',
 };
 
 const updatedAtTrigger = (table: string) =>

@@ -10,9 +10,10 @@ import { parse, stringify } from 'yaml';
  */
 export async function privateTemporalConfig(label: string): Promise<{ file: string; taskQueue: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), `syntra-${label}-temporal-`));
-  const config = parse(await readFile('temporal-dev.yaml', 'utf8')) as { task_queues: Record<string, string> };
+  const config = parse(await readFile('temporal-dev.yaml', 'utf8')) as { task_queues: Record<string, string>; api_task_queues: Record<string, string> };
   const suffix = randomUUID().slice(0, 8);
   config.task_queues = { operations: `${label}-operations-${suffix}`, dag: `${label}-dag-${suffix}` };
+  config.api_task_queues = { ai: `${label}-ai-${suffix}` };
   const file = path.join(dir, 'temporal-dev.yaml');
   await writeFile(file, stringify(config));
   return { file, taskQueue: config.task_queues.operations!, cleanup: () => rm(dir, { recursive: true, force: true }) };

@@ -8,6 +8,7 @@ import { openAiProviderKey } from '../../control/secrets/ai-provider-key.js';
 import { addMember, bootstrappedOrganization } from '../support/auth.js';
 import { startOpenAiCompatibleServer } from '../support/openai-compatible-server.js';
 import { startTestApi } from '../support/platform.js';
+import { startAiWorkers } from '../support/ai-workers.js';
 import { projectWithServices } from '../api/observability-fixtures.js';
 import { seriousViolations } from './accessibility.js';
 import { buildUi, launchBrowser, screenshot, viewports } from './browser.js';
@@ -22,6 +23,7 @@ import { buildUi, launchBrowser, screenshot, viewports } from './browser.js';
 const providerKey = 'sk-ui-provider-key-51e0c2d9';
 
 let api: Awaited<ReturnType<typeof startTestApi>>;
+let workers: Awaited<ReturnType<typeof startAiWorkers>> | undefined;
 let model: Awaited<ReturnType<typeof startOpenAiCompatibleServer>>;
 let baseUrl: string;
 let browser: Browser;
@@ -47,6 +49,7 @@ beforeAll(async () => {
   await buildUi();
   model = await startOpenAiCompatibleServer();
   api = await startTestApi('ai-ui');
+  workers = await startAiWorkers(api.platform);
   baseUrl = await api.app.listen({ port: 0, host: '127.0.0.1' });
   const { db } = api.platform;
   const orgId = (await bootstrappedOrganization(db)).id;
@@ -90,6 +93,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  await workers?.stop();
   await api?.close();
   await model?.close();
 });
@@ -165,6 +169,11 @@ describe('the AI screens in Chromium', () => {
     expect(text).toContain('ECONNREFUSED');
     await page.getByRole('list', { name: 'Conversation' }).getByTestId('ai-engine').getByText(/built-in engine/).waitFor();
     await expectAccessible('chat');
+    // The conversation is the API's: a reload opens on it.
+    await page.reload();
+    const conversation = page.getByRole('list', { name: 'Conversation' });
+    await conversation.getByText('Why is this issue happening?').waitFor();
+    expect(await conversation.getByTestId('chat-answer').last().textContent()).toBe(text);
   });
 
   it("streams a model's tokens into the chat panel as they come, and Stop aborts the answer up to the model", async () => {

@@ -46,6 +46,19 @@ export interface AiSettingsTable {
 }
 
 export type AiSettingsRow = Selectable<AiSettingsTable>;
+
+/** 0019: an answered chat question, `id` the answer's message_id. */
+export interface AiChatMessagesTable {
+  id: string;
+  org_id: string;
+  user_id: string;
+  context: Json;
+  question: string;
+  answer: string;
+  engine: string;
+  sources: Json;
+  created_at: Defaulted<Timestamp>;
+}
 export type NewOrganization = Insertable<OrganizationsTable>;
 export type OrganizationUpdate = Updateable<OrganizationsTable>;
 

@@ -29,6 +29,8 @@ import type {
   AiAnalysis,
   AiRecommendation,
   AiSettings,
+  ChatHistoryEntry,
+  ChatRequest,
   GeneratedDockerfile,
   GenerateDockerfileRequest,
   UpdateAiSettings,
@@ -216,4 +218,5 @@ export const ai = {
     apiCall<AiAnalysis>('POST', '/ai/analyze-error', { body: { issue_id: issueId, force_refresh: forceRefresh } }),
   generateDockerfile: (body: GenerateDockerfileRequest) => apiCall<GeneratedDockerfile>('POST', '/ai/generate-dockerfile', { body }),
   recommendations: (serviceId: string) => apiCall<AiRecommendation[]>('GET', `/ai/recommendations/${id(serviceId)}`),
+  chatHistory: (context: ChatRequest['context']) => apiCall<ChatHistoryEntry[]>('GET', '/ai/chat/history', { query: context }),
 };

@@ -2,12 +2,14 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { AiEngine, ChatRequest } from '../../../../contracts/api/ai.js';
 import { ApiFailure } from '../../api/client.js';
 import { streamChat } from '../../api/chat-stream.js';
+import { ai } from '../../api/endpoints.js';
 import { FailureNotice } from '../failure-notice.js';
 import { EngineLabel } from './engine-label.js';
 
 /*
  * Questions about the platform, answered as the tokens stream in. Stop aborts the request, which
- * the API notices and stops asking the model. The exchange lives in the page, not on the server.
+ * the API notices and stops asking the model. Answered exchanges are stored by the API per user and
+ * context, so the panel opens on the conversation so far.
  */
 
 interface Exchange {
@@ -25,6 +27,22 @@ export function ChatPanel({ context, subject }: { context: ChatRequest['context'
   const [failure, setFailure] = useState<ApiFailure | null>(null);
   const running = useRef<AbortController | null>(null);
   useEffect(() => () => running.current?.abort(), []);
+  const { service_id, project_id, issue_id } = context;
+  useEffect(() => {
+    let current = true;
+    // A history that fails to load leaves an empty conversation: asking still works.
+    ai.chatHistory({ service_id, project_id, issue_id }).then(
+      (history) => {
+        if (!current) return;
+        const earlier = history.map((entry): Exchange => ({ question: entry.question, answer: entry.answer, state: 'done', engine: entry.engine, sources: entry.sources, error: null }));
+        setExchanges((asked) => [...earlier, ...asked]);
+      },
+      () => undefined,
+    );
+    return () => {
+      current = false;
+    };
+  }, [service_id, project_id, issue_id]);
 
   const update = (change: Partial<Exchange> | ((last: Exchange) => Partial<Exchange>)) =>
     setExchanges((current) => {
