@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
+import type { Builder } from './build/builder.js';
 import type { AgentRelease } from './release/self-update.js';
 import type { ServiceRegistry } from './runtime/service-registry.js';
 import type { AgentTelemetry } from './telemetry/agent-telemetry.js';
@@ -19,4 +20,6 @@ export interface AgentContext {
   release?: AgentRelease;
   /** Set when the agent collects telemetry (receivers, spool, container logs and metrics). */
   telemetry?: AgentTelemetry;
+  /** Set when the agent builds images from source (`syntra agent` always; bare test contexts may not). */
+  builder?: Builder;
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { Builder } from './build/builder.js';
 import { AgentConnection } from './connection.js';
 import { relaunch } from './release/self-update.js';
 import type { AgentContext } from './context.js';
@@ -27,6 +28,8 @@ export interface RunAgentOptions {
     /** The bridge whose address containers reach the host at; default Docker's default bridge. */
     network?: string | undefined;
   };
+  /** Builds from source; the checkouts are kept under `directory` (default: the system's temp folder). */
+  builds?: { directory?: string | undefined; dockerCli?: string | undefined };
   log: Logger;
 }
 
@@ -41,7 +44,12 @@ export interface RunningAgent {
  */
 export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> {
   const docker = connectDocker();
-  const context: AgentContext = { docker, services: new ServiceRegistry(docker), log: options.log };
+  const context: AgentContext = {
+    docker,
+    services: new ServiceRegistry(docker),
+    log: options.log,
+    builder: new Builder({ docker, directory: options.builds?.directory, dockerCli: options.builds?.dockerCli }),
+  };
   if (options.telemetry) {
     // Without its receiver (the port is taken, the data dir unwritable) the agent still deploys and supervises.
     context.telemetry = await AgentTelemetry.start({ ...options.telemetry, docker, services: context.services, log: options.log, agentToken: options.token }).catch(
@@ -61,6 +69,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   const connection = new AgentConnection({ url: options.url, token: options.token, serverId: options.serverId, context });
   connection.start();
   async function stop() {
+    context.builder?.close();
     await connection.stop();
     await context.telemetry?.stop();
     await context.services.close();

@@ -23,7 +23,8 @@ export interface AgentArguments {
  * read once and never logged. Telemetry: SYNTRA_AGENT_DATA_DIR (default ~/.syntra-agent, holds
  * the spool), SYNTRA_AGENT_TELEMETRY_HOST / _PORT (the receiver; default the host address
  * containers reach, port 4318), SYNTRA_AGENT_TELEMETRY_NETWORK (the bridge that address is
- * looked for on, for an engine run without the default bridge).
+ * looked for on, for an engine run without the default bridge), SYNTRA_AGENT_DOCKER_CLI (the docker
+ * CLI builds run with; default Debian's /usr/bin/docker, whose BuildKit needs no buildx plugin).
  */
 export async function runAgentCommand(flags: AgentArguments): Promise<void> {
   const args = { ...flags, url: flags.url ?? process.env.SYNTRA_AGENT_URL, token: flags.token ?? process.env.SYNTRA_AGENT_TOKEN };
@@ -43,6 +44,8 @@ export async function runAgentCommand(flags: AgentArguments): Promise<void> {
     port: telemetryPort === undefined ? undefined : Number(telemetryPort),
     network: process.env.SYNTRA_AGENT_TELEMETRY_NETWORK,
   };
-  const agent = await runAgent({ url: args.url, token: args.token, bundlePath: args.bundlePath, telemetry, log });
+  // Checkouts beside the spool, so a restarted agent fetches into the checkout it kept.
+  const builds = { directory: path.join(telemetry.dataDir, 'builds'), dockerCli: process.env.SYNTRA_AGENT_DOCKER_CLI };
+  const agent = await runAgent({ url: args.url, token: args.token, bundlePath: args.bundlePath, telemetry, builds, log });
   onShutdown(log, () => agent.stop());
 }

@@ -33,6 +33,7 @@ export async function startInProcessWorker(platform: Platform, taskQueue: string
       db: platform.db,
       secrets: platform.secrets,
       temporal: { client: operationQueueOf(platform).client, operationsTaskQueue: platform.temporal.taskQueues.operations },
+      registry: platform.config.registry,
     }),
   });
   const running = worker.run();

@@ -26,6 +26,14 @@ import { serviceResource } from '../../../control/resources/service.js';
 import { settingsColumns, sourceColumns } from '../../../control/resources/service-columns.js';
 import { defineRoute, registryRoute, WithMeta } from '../routing.js';
 import { sealRegistryPassword } from '../../../control/secrets/registry-credentials.js';
+import { sealBuildSecrets } from '../../../control/secrets/git-credentials.js';
+import type { SecretCipher } from '../../../control/secrets/cipher.js';
+
+/** A source's secrets sealed for the service row they go in. */
+const sealersFor = (secrets: SecretCipher, serviceId: string) => ({
+  registryPassword: (password: string) => sealRegistryPassword(secrets, serviceId, password),
+  buildSecrets: (values: Record<string, string>) => sealBuildSecrets(secrets, serviceId, values),
+});
 import { sealEnvVars } from '../../../control/secrets/service-env.js';
 
 /** How many deployments `GET /services/:id` shows, newest first; the full list is `GET /services/:id/deployments`. */
@@ -71,7 +79,7 @@ const unknownServer = (serverId: string) =>
 /** A project's services: what runs where, from which source, with which settings. */
 export const serviceRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app, { platform }) => {
   const { db, secrets } = platform;
-  const operations = new ServiceOperations(db, operationQueueOf(platform));
+  const operations = new ServiceOperations(db, operationQueueOf(platform), platform.config.registry);
 
   defineRoute(app, registryRoute('listServices'), { permission: 'read' }, async ({ params, query, caller }) => {
     const scope = scopeOf(caller);
@@ -98,7 +106,7 @@ export const serviceRoutes: FastifyPluginAsync<{ platform: Platform }> = async (
           server_id: body.server_id,
           name: body.name,
           ...settingsColumns(body),
-          ...sourceColumns(body, (password) => sealRegistryPassword(secrets, id, password)),
+          ...sourceColumns(body, sealersFor(secrets, id)),
           env_vars_encrypted: sealEnvVars(secrets, id, variables),
         });
         await recordAudit(trx, request, caller, {
@@ -130,7 +138,7 @@ export const serviceRoutes: FastifyPluginAsync<{ platform: Platform }> = async (
     const change = {
       ...settingsColumns(body),
       // A new source replaces the old one whole, registry credentials included.
-      ...(body.source_type !== undefined && sourceColumns(body, (password) => sealRegistryPassword(secrets, params.serviceId, password))),
+      ...(body.source_type !== undefined && sourceColumns(body, sealersFor(secrets, params.serviceId))),
     };
     const update = () =>
       db.transaction().execute(async (trx) => {

@@ -51,6 +51,10 @@ export interface ProjectsTable {
   git_installation_id: string | null;
   created_at: Defaulted<Timestamp | null>;
   updated_at: Defaulted<Timestamp | null>;
+  /** The repository's `GitCredentials`, sealed (0019). */
+  git_credentials_encrypted: Buffer | null;
+  /** The secret push webhooks are signed with, sealed (0019). */
+  git_webhook_secret_encrypted: Buffer | null;
 }
 
 export type ProjectRow = Selectable<ProjectsTable>;
@@ -91,6 +95,12 @@ export interface ServicesTable {
   health_check: Json | null;
   /** The digest an image source pins (0005). */
   image_digest: string | null;
+  /** A built service's branch of the project's repository; null: the project's (0019). */
+  git_branch: string | null;
+  build_target: string | null;
+  build_args: Defaulted<Json>;
+  /** The build secrets' map, sealed (0019). */
+  build_secrets_encrypted: Buffer | null;
 }
 
 export type ServiceRow = Selectable<ServicesTable>;
@@ -126,6 +136,8 @@ export interface DeploymentsTable {
   spec: Json | null;
   /** The Temporal workflow running it (0007). */
   workflow_id: string | null;
+  /** What a build from source builds, as `BuildSpec` (0019); null for image deployments. */
+  build_spec: Json | null;
 }
 
 export type DeploymentRow = Selectable<DeploymentsTable>;
@@ -176,3 +188,10 @@ export interface AgentCommandsTable {
 export type AgentCommandRow = Selectable<AgentCommandsTable>;
 export type NewAgentCommand = Insertable<AgentCommandsTable>;
 export type AgentCommandUpdate = Updateable<AgentCommandsTable>;
+
+/** A push webhook delivery acted on (0019): the same delivery again is a replay. */
+export interface GitWebhookDeliveriesTable {
+  project_id: string;
+  delivery_id: string;
+  received_at: Defaulted<Timestamp>;
+}
