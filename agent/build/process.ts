@@ -19,7 +19,7 @@ export interface ProcessOptions {
 export function runProcess(command: string, args: string[], options: ProcessOptions): Promise<number> {
   if (options.signal.aborted) return Promise.reject(options.signal.reason);
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, detached: true, stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     const kill = () => {
       try {
         if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
@@ -32,8 +32,12 @@ export function runProcess(command: string, args: string[], options: ProcessOpti
       reject(options.signal.reason);
     };
     options.signal.addEventListener('abort', onAbort, { once: true });
-    for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream }).on('line', (line) => options.onLine?.(line));
-    child.stdin.end(options.stdin ?? '');
+    for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on('line', (line) => options.onLine?.(line));
+    if (child.stdin) {
+      // A program that exits without reading its input must not take the agent down with EPIPE.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(options.stdin);
+    }
     child.on('error', (error) => {
       options.signal.removeEventListener('abort', onAbort);
       reject(new AgentError('BUILD_TOOL_MISSING', `${command} could not start: ${error.message}`));
