@@ -22,8 +22,9 @@ export function buildPlanOf(
   request: DeployRequest,
   context: { registry: string | null; deploymentId: string },
 ): { image: ImageReference; build: BuildSpec } | { problem: string } {
-  if (service.source_type !== 'dockerfile' && service.source_type !== 'nixpacks') {
-    return { problem: `Service "${service.name}" is a ${service.source_type} service, which cannot be built yet` };
+  // nixpacks waits for the project's own detector (contract-corrections.md): no Dockerfile to build yet.
+  if (service.source_type !== 'dockerfile') {
+    return { problem: `Service "${service.name}" is a ${service.source_type} service, which cannot be built yet; use a Dockerfile source` };
   }
   if (request.image_tag !== undefined) return { problem: 'image_tag is for image services; a built service deploys a git_ref' };
   const repositoryUrl = found.project.git_repo_url;
@@ -34,15 +35,11 @@ export function buildPlanOf(
   const git = ref === undefined || !commitPattern.test(ref)
     ? { url: repositoryUrl, branch: ref ?? defaultBranch }
     : { url: repositoryUrl, branch: defaultBranch, commit_sha: ref };
-  const dockerfile =
-    service.source_type === 'dockerfile'
-      ? {
-          path: relative(service.source_config.dockerfile_path ?? 'Dockerfile'),
-          context: relative(service.source_config.build_context ?? '.'),
-          ...(service.source_config.target ? { target: service.source_config.target } : {}),
-        }
-      : // Filled in by detection before the build: the detector reads the checkout.
-        { path: 'Dockerfile.syntra', context: '.' };
+  const dockerfile = {
+    path: relative(service.source_config.dockerfile_path ?? 'Dockerfile'),
+    context: relative(service.source_config.build_context ?? '.'),
+    ...(service.source_config.target ? { target: service.source_config.target } : {}),
+  };
   return {
     image: { registry: context.registry, repository: builtRepositoryOf(service.id), tag: context.deploymentId },
     build: { git, dockerfile, build_args: service.source_config.build_args ?? {}, source_type: service.source_type },

@@ -91,4 +91,19 @@ describe('a service built from its repository', () => {
     expect(done.status).toBe('cancelled');
     expect(await version(serviceId)).toBe('built-v1');
   }, 240_000);
+
+  it('answers 422 for a nixpacks service until the detector lands, and creates no deployment', async () => {
+    const created = await stack.rest.call('POST', `/projects/${stack.project.id}/services`, {
+      name: 'detected',
+      server_id: stack.host.server.id,
+      source_type: 'nixpacks',
+      source_config: {},
+      port: 8080,
+    });
+    expect(created.status).toBe(201);
+    stack.serviceIds.push(created.body.data.id);
+    const answer = await stack.rest.call('POST', `/services/${created.body.data.id}/deploy`, {});
+    expect(answer.status).toBe(422);
+    expect((await stack.rest.call('GET', `/services/${created.body.data.id}/deployments`)).body.data).toEqual([]);
+  });
 });
