@@ -31,6 +31,8 @@ export interface DagActivityDeps {
   temporal: { client: Client; operationsTaskQueue: string };
   /** Opens the credentials of alert channels (`notify` steps). */
   secrets: SecretCipher;
+  /** The platform registry's address, where a deploy step's build pushes (null: none). */
+  registry: string | null;
 }
 
 const pollIntervalMs = 500;
@@ -38,8 +40,8 @@ const pollIntervalMs = 500;
 const notRetryable = (error: unknown) =>
   error instanceof ApiProblem ? ApplicationFailure.nonRetryable(error.message, error.code) : error;
 
-export function dagActivities({ db, temporal, secrets }: DagActivityDeps): DagActivities {
-  const operations = new ServiceOperations(db, { client: temporal.client, taskQueue: temporal.operationsTaskQueue });
+export function dagActivities({ db, temporal, secrets, registry }: DagActivityDeps): DagActivities {
+  const operations = new ServiceOperations(db, { client: temporal.client, taskQueue: temporal.operationsTaskQueue }, registry);
 
   const emptyResult = { state: 'pending', attempts: 0, started_at: null, finished_at: null, output: null, error: null };
 

@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import { CommandResponsePayload, DeploymentSpec } from '../contracts/index.js';
 import type { SecretCipher } from '../control/secrets/cipher.js';
 import { registryAuthOf } from '../control/secrets/registry-credentials.js';
+import { mintRegistryCredential, pullCredentialSeconds } from '../control/registry/credentials.js';
 import { sealDeployCommand } from '../control/secrets/command-secrets.js';
 import { decryptedEnv } from '../control/secrets/service-env.js';
 import { serviceResource } from '../control/resources/service.js';
@@ -20,7 +21,7 @@ import { deployPayloadOf } from './deploy-payload.js';
  * Each command records the workflow that ran the activity: the one waiting for its reports.
  */
 
-export function dispatchActivities({ db, secrets }: { db: Kysely<Database>; secrets: SecretCipher }) {
+export function dispatchActivities({ db, secrets, registry }: { db: Kysely<Database>; secrets: SecretCipher; registry: string | null }) {
   return {
     /**
      * Queues the `deploy` of a deployment's recorded spec on its service's server, its secrets
@@ -35,10 +36,17 @@ export function dispatchActivities({ db, secrets }: { db: Kysely<Database>; secr
       }
       const spec = DeploymentSpec.parse(deployment.spec);
       const { service } = found;
-      // Credentials are the service's; they open the registry the service names now, not another.
+      // An image the platform built is pulled with a credential for its repository alone, minted
+      // now and short-lived; any other with the service's own credentials, and only from the
+      // registry the service names now.
       const current = serviceResource(service);
       const sameRegistry = current.source_type === 'image' && current.source_config.image.registry === spec.image.registry;
-      const registryAuth = sameRegistry ? registryAuthOf(secrets, service) : null;
+      const registryAuth =
+        registry !== null && spec.image.registry === registry
+          ? mintRegistryCredential(secrets, { repository: spec.image.repository, actions: ['pull'], ttlSeconds: spec.timeout_seconds + pullCredentialSeconds })
+          : sameRegistry
+            ? registryAuthOf(secrets, service)
+            : null;
       const payload = deployPayloadOf(
         spec,
         { requestId: command.requestId, deploymentId: deployment.id, serviceId: service.id },

@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { EdgeRouter } from './edge/edge-router.js';
+import type { Builder } from './build/builder.js';
 import type { AgentRelease } from './release/self-update.js';
 import type { ServiceRegistry } from './runtime/service-registry.js';
 import type { AgentTelemetry } from './telemetry/agent-telemetry.js';
@@ -22,4 +23,6 @@ export interface AgentContext {
   telemetry?: AgentTelemetry;
   /** Set when the agent runs the server's HTTPS proxy (Caddy) for services' domains. */
   edge?: EdgeRouter;
+  /** Set when the agent builds images from source (`syntra agent` always; bare test contexts may not). */
+  builder?: Builder;
 }

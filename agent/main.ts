@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { Builder } from './build/builder.js';
 import { AgentConnection } from './connection.js';
 import { relaunch } from './release/self-update.js';
 import type { AgentContext } from './context.js';
@@ -30,6 +31,8 @@ export interface RunAgentOptions {
   };
   /** The HTTPS proxy for services' domains (Caddy); off when absent. */
   edge?: Omit<EdgeOptions, 'log'>;
+  /** Builds from source; the checkouts are kept under `directory` (default: the system's temp folder). */
+  builds?: { directory?: string | undefined; dockerCli?: string | undefined };
   log: Logger;
 }
 
@@ -44,7 +47,12 @@ export interface RunningAgent {
  */
 export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> {
   const docker = connectDocker();
-  const context: AgentContext = { docker, services: new ServiceRegistry(docker), log: options.log };
+  const context: AgentContext = {
+    docker,
+    services: new ServiceRegistry(docker),
+    log: options.log,
+    builder: new Builder({ docker, directory: options.builds?.directory, dockerCli: options.builds?.dockerCli }),
+  };
   if (options.telemetry) {
     // Without its receiver (the port is taken, the data dir unwritable) the agent still deploys and supervises.
     context.telemetry = await AgentTelemetry.start({ ...options.telemetry, docker, services: context.services, log: options.log, agentToken: options.token }).catch(
@@ -74,6 +82,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   const connection = new AgentConnection({ url: options.url, token: options.token, serverId: options.serverId, context });
   connection.start();
   async function stop() {
+    context.builder?.close();
     await connection.stop();
     await context.telemetry?.stop();
     await context.edge?.stop();

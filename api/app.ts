@@ -37,6 +37,8 @@ import { tokenRoutes } from './http/routes/tokens.js';
 import { workflowDefinitionRoutes } from './http/routes/workflow-definitions.js';
 import { workflowRunRoutes } from './http/routes/workflow-runs.js';
 import { registerUi } from './http/ui/plugin.js';
+import { registryTokenRoutes } from './http/registry-token.js';
+import { storeBuildProgress } from './builds/build-progress.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -85,6 +87,7 @@ export async function buildApi(platform: Platform, log: Logger) {
   await app.register(authRoutes, { platform });
   const releases = new AgentReleaseStore(platform.config.dataDir);
   await app.register(agentReleaseRoutes, { platform, releases });
+  await app.register(registryTokenRoutes, { platform });
   await app.register(serverRoutes, { platform, releases });
   await app.register(projectRoutes, { platform });
   await app.register(serviceRoutes, { platform });
@@ -106,10 +109,12 @@ export async function buildApi(platform: Platform, log: Logger) {
   await registerLiveUpdates(app, platform);
   const reports = forwardAgentReports(app.agentGateway.events, platform.db, operationQueueOf(platform).client, app.log);
   recordAgentDomainStatuses(app.agentGateway.events, platform.db, app.log);
+  const builds = storeBuildProgress(app.agentGateway.events, platform.db, platform.clickhouse.client, app.log);
   // Agents disconnected by closing are marked offline and their deploys requeued before the database closes.
   app.addHook('onClose', async () => {
     await app.agentGateway.settled();
     await reports.settled();
+    await builds.settled();
   });
   answerUndeclaredMethods();
   // Last: its wildcard takes only what no route above claims.

@@ -68,7 +68,7 @@ const baselineWorker = await Worker.create({
   namespace: platform.temporal.namespace,
   taskQueue: baselineQueue,
   workflowBundle: await bundleWorkflowCode({ workflowsPath: new URL('./support/dag-baseline-workflow.ts', import.meta.url).pathname, logger: new DefaultLogger('WARN') }),
-  activities: createActivities({ db, secrets: platform.secrets, temporal: { client, operationsTaskQueue: platform.temporal.taskQueues.operations } }),
+  activities: createActivities({ db, secrets: platform.secrets, temporal: { client, operationsTaskQueue: platform.temporal.taskQueues.operations }, registry: null }),
 });
 const baselineRunning = baselineWorker.run();
 

@@ -29,7 +29,8 @@ export interface AgentArguments {
  * domains (docs/domains.md): SYNTRA_AGENT_PROXY=caddy turns it on; SYNTRA_AGENT_HTTP_PORT /
  * _HTTPS_PORT (default 80 / 443), SYNTRA_AGENT_TLS_ISSUER (acme, the default, or internal),
  * SYNTRA_AGENT_ACME_DIRECTORY (default Let's Encrypt), SYNTRA_AGENT_ACME_EMAIL and
- * SYNTRA_AGENT_ACME_CA_ROOT (a PEM file the ACME server's own HTTPS is signed by).
+ * SYNTRA_AGENT_ACME_CA_ROOT (a PEM file the ACME server's own HTTPS is signed by); SYNTRA_AGENT_DOCKER_CLI (the docker
+ * CLI builds run with; default Debian's /usr/bin/docker, whose BuildKit needs no buildx plugin).
  */
 export async function runAgentCommand(flags: AgentArguments): Promise<void> {
   const args = { ...flags, url: flags.url ?? process.env.SYNTRA_AGENT_URL, token: flags.token ?? process.env.SYNTRA_AGENT_TOKEN };
@@ -49,7 +50,9 @@ export async function runAgentCommand(flags: AgentArguments): Promise<void> {
     port: telemetryPort === undefined ? undefined : Number(telemetryPort),
     network: process.env.SYNTRA_AGENT_TELEMETRY_NETWORK,
   };
-  const agent = await runAgent({ url: args.url, token: args.token, bundlePath: args.bundlePath, telemetry, edge: edgeOptions(telemetry.dataDir), log });
+  // Checkouts beside the spool, so a restarted agent fetches into the checkout it kept.
+  const builds = { directory: path.join(telemetry.dataDir, 'builds'), dockerCli: process.env.SYNTRA_AGENT_DOCKER_CLI };
+  const agent = await runAgent({ url: args.url, token: args.token, bundlePath: args.bundlePath, telemetry, edge: edgeOptions(telemetry.dataDir), builds, log });
   onShutdown(log, () => agent.stop());
 }
 

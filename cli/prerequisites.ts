@@ -52,6 +52,20 @@ export function testPrerequisites(toolsDir: string): Prerequisite[] {
       present: async () => (await onPath('docker-registry')) !== null,
     },
     {
+      // Builds fetch from a git server the tests run (`git http-backend`), and agents check out with git.
+      name: 'git',
+      debianPackage: 'git',
+      elsewhere: 'git on PATH',
+      present: async () => (await onPath('git')) !== null,
+    },
+    {
+      // The registry token signer's certificate is made with openssl (Node makes keys, not X.509 certificates).
+      name: 'openssl',
+      debianPackage: 'openssl',
+      elsewhere: 'the openssl command on PATH',
+      present: async () => (await onPath('openssl')) !== null,
+    },
+    {
       name: 'htpasswd',
       debianPackage: 'apache2-utils',
       elsewhere: "htpasswd from Apache's httpd tools",

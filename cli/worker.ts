@@ -39,6 +39,7 @@ export async function runWorker(config: Config, options: { supervised: boolean }
     db,
     secrets: await openSecretCipher(db, config, log),
     temporal: { client, operationsTaskQueue: temporalDev.task_queues.operations },
+    registry: config.registry,
   });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   try {

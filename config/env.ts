@@ -86,6 +86,10 @@ export const environmentVariables = {
     schema: optionalUrl(['http:', 'https:']),
     doc: 'URL at which users and agents reach this control plane (install commands, login links). Unset: http://HOST:PORT.',
   },
+  REGISTRY_URL: {
+    schema: optionalUrl(['http:', 'https:']),
+    doc: "The platform's image registry, as agents reach it (images built from source are pushed there; it must send Docker to this control plane's /registry/token). `syntra dev` starts one on loopback and sets it; unset elsewhere, services cannot be built from source.",
+  },
   SYNTRA_OWNER_EMAIL: {
     schema: z.string().trim().toLowerCase().regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address').default('owner@localhost'),
     doc: 'Email of the owner account created at the very first start (ignored afterwards).',
@@ -136,6 +140,8 @@ export type Config = { [K in keyof Variables]: z.output<Variables[K]['schema']> 
   toolsDir: string;
   /** SYNTRA_PUBLIC_URL, or http://HOST:PORT, without a trailing slash. */
   publicUrl: string;
+  /** REGISTRY_URL's host[:port], the registry part of image references; null when unset. */
+  registry: string | null;
 };
 
 export class ConfigError extends Error {
@@ -158,11 +164,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     else problems.push({ variable: name, message: parsed.error.issues.map((i) => i.message).join('; ') });
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  const config = values as Omit<Config, 'dataDir' | 'toolsDir' | 'publicUrl'>;
+  const config = values as Omit<Config, 'dataDir' | 'toolsDir' | 'publicUrl' | 'registry'>;
   return {
     ...config,
     dataDir: path.resolve(config.SYNTRA_DATA_DIR),
     toolsDir: path.resolve(config.SYNTRA_TOOLS_DIR),
     publicUrl: (config.SYNTRA_PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/+$/, ''),
+    registry: config.REGISTRY_URL === undefined ? null : new URL(config.REGISTRY_URL).host,
   };
 }

@@ -13,6 +13,7 @@ export * from './websocket/envelope.js';
 export * from './websocket/health-check.js';
 export * from './websocket/deploy.js';
 export * from './websocket/domains.js';
+export * from './websocket/build.js';
 export * from './websocket/session.js';
 export * from './websocket/liveness.js';
 export * from './websocket/commands.js';

@@ -50,6 +50,14 @@ export type LiveDeploymentEvent = z.infer<typeof LiveDeploymentEvent>;
 export const LiveLogLines = z.object({ service_id: Uuid, lines: z.array(LogEntry) });
 export type LiveLogLines = z.infer<typeof LiveLogLines>;
 
+/** `build_log`, to its deployment's and service's rooms: new lines of a running build, numbered from 0. */
+export const LiveBuildLog = z.object({
+  deployment_id: Uuid,
+  service_id: Uuid,
+  lines: z.array(z.object({ line_no: z.int().min(0), at: z.string(), text: z.string() })),
+});
+export type LiveBuildLog = z.infer<typeof LiveBuildLog>;
+
 /** `issue`, to its project's `project_issues` room: an issue seen for the first time, or whose status changed. */
 export const LiveIssue = z.object({ project_id: Uuid, issue: ErrorGroup });
 export type LiveIssue = z.infer<typeof LiveIssue>;
@@ -66,6 +74,7 @@ export const liveEvents = {
   unsubscribe: 'unsubscribe',
   deploymentEvent: 'deployment_event',
   logLines: 'log_lines',
+  buildLog: 'build_log',
   issue: 'issue',
   workflowRun: 'workflow_run',
 } as const;

@@ -1,5 +1,6 @@
 import type {
   AgentDeploymentStatus,
+  CancelBuildPayload,
   ConfigureHealthCheckPayload,
   HealthCheckConfig,
   RestartPayload,
@@ -35,6 +36,8 @@ export interface DeployInput {
   serverId: string;
   rollbackOnFailure: boolean;
   timeoutSeconds: number;
+  /** Set for a service built from source: the agent builds and pushes before the rollout. */
+  build?: { timeoutSeconds: number };
 }
 
 export interface ScaleInput {
@@ -74,6 +77,16 @@ export type ServiceOperation = { workflowId: string; target: OperationTarget } &
 /** How an agent command ended, as the workflow sees it. */
 export type CommandOutcome = { ok: true } | { ok: false; error: { code: string; message: string } };
 
+/** How a build ended on the agent. */
+export type BuildOutcome = { ok: true; digest: string; steps: number; cachedSteps: number } | { ok: false; error: { code: string; message: string } };
+
+/** The build's activities; `runBuild` heartbeats while the agent builds, and is cancelled through it. */
+export interface BuildActivities {
+  /** queued → building; false when it is not queued any more (cancelled while it waited). */
+  markBuilding(deploymentId: string): Promise<boolean>;
+  runBuild(command: { deploymentId: string; requestId: string; timeoutSeconds: number }): Promise<BuildOutcome>;
+}
+
 /** What deploy and rollback workflows return: the deployment's final status. */
 export interface DeployResult {
   deploymentId: string;
@@ -95,6 +108,7 @@ export type AgentReport =
 
 /** A command a workflow sends to a service's agent, beside the deploy. */
 export type ServiceCommand =
+  | { type: 'cancel_build'; payload: CancelBuildPayload }
   | { type: 'scale'; payload: ScalePayload }
   | { type: 'restart'; payload: RestartPayload }
   | { type: 'stop'; payload: StopPayload }

@@ -18,6 +18,9 @@ export const commandRequestIds = {
    * previous deployment rolled out again when a cancel comes too late to withdraw.
    */
   deploy: (deploymentId: string) => requestId(`deploy-${deploymentId}`),
+  /** The build of a deployment built from source, and the cancel that stops it. */
+  build: (deploymentId: string) => requestId(`build-${deploymentId}`),
+  cancelBuild: (deploymentId: string) => requestId(`cancel-build-${deploymentId}`),
   /** The stop that removes a cancelled first deploy's containers. */
   cleanupStop: () => requestId('stop'),
   /** The one command of a scale, restart, stop or health-check workflow. */

@@ -1,5 +1,6 @@
 import { CancellationScope, isCancellation, uuid4, workflowInfo } from '@temporalio/workflow';
 import { activities } from './activities.js';
+import { buildImage, cancelBuild } from './build.js';
 import type { AgentReports } from './agent-reports.js';
 import { commandRequestIds } from './command-ids.js';
 import type { CommandOutcome, DeployInput, DeployResult } from '../contracts/operations.js';
@@ -21,7 +22,19 @@ export async function rollOut(reports: AgentReports, deploymentId: string, timeo
  */
 export async function runDeployment(reports: AgentReports, input: DeployInput): Promise<DeployResult> {
   const { deploymentId } = input;
+  // Only deployments built from source have a build stage; every other run takes the same steps as before.
+  let building = input.build !== undefined;
   try {
+    if (input.build) {
+      const built = await buildImage(deploymentId, input.build);
+      if (built === 'cancelled') return { deploymentId, status: 'cancelled' };
+      if (!built.ok) {
+        // Nothing was rolled out: the previous version serves on, so there is nothing to roll back.
+        await activities.finishDeployment({ deploymentId, status: 'failed', message: built.error.message, errorCode: built.error.code });
+        return { deploymentId, status: 'failed' };
+      }
+      building = false;
+    }
     if (!(await activities.markDeploying(deploymentId))) return { deploymentId, status: 'cancelled' };
     const outcome = await rollOut(reports, deploymentId, input.timeoutSeconds);
     if (outcome.ok) {
@@ -33,7 +46,7 @@ export async function runDeployment(reports: AgentReports, input: DeployInput): 
     return { deploymentId, status: 'failed' };
   } catch (error) {
     if (!isCancellation(error)) throw error;
-    return CancellationScope.nonCancellable(() => cancel(reports, input));
+    return CancellationScope.nonCancellable(() => (building ? cancelBuild(input) : cancel(reports, input)));
   }
 }
 
@@ -53,7 +66,8 @@ async function rollBack(reports: AgentReports, input: DeployInput, failure: { co
     message: `${failure.message}; rolling back to deployment ${targetId} (as ${rollbackId})`,
     errorCode: failure.code,
   });
-  const result = await runDeployment(reports, { ...input, deploymentId: rollbackId, rollbackOnFailure: false });
+  // A rollback redeploys an image already built: no build stage.
+  const result = await runDeployment(reports, { ...input, deploymentId: rollbackId, rollbackOnFailure: false, build: undefined });
   return { deploymentId, status: 'rolled_back', rollbackDeploymentId: result.deploymentId };
 }
 

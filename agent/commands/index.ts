@@ -17,6 +17,11 @@ import { scaleService } from './scale.js';
 import { stopService } from './stop.js';
 import { updateAgent } from './update-agent.js';
 
+function builderOf(context: AgentContext) {
+  if (!context.builder) throw new AgentError('BUILDS_UNAVAILABLE', 'This agent does not build from source');
+  return context.builder;
+}
+
 type CommandType = (typeof COMMAND_MESSAGE_TYPES)[number];
 type Command = Extract<ControlPlaneMessage, { type: CommandType }>;
 
@@ -81,6 +86,10 @@ export function createCommandDispatcher(context: AgentContext, emit: Emit): Comm
         return configureHealthCheck(context, command.payload);
       case 'update_agent':
         return updateAgent(context, command.payload);
+      case 'build':
+        return builderOf(context).build(command.payload, (progress) => emit({ type: 'build_progress', payload: progress }));
+      case 'cancel_build':
+        return builderOf(context).cancel(command.payload);
     }
   }
 

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type {
   AlertPayload,
+  BuildProgressPayload,
   CommandResponsePayload,
   DeployStatusPayload,
   HeartbeatPayload,
@@ -19,6 +20,7 @@ export interface AgentEventMap {
   heartbeat: [serverId: string, payload: HeartbeatPayload];
   alert: [serverId: string, payload: AlertPayload];
   log_stream: [serverId: string, payload: LogStreamPayload];
+  build_progress: [serverId: string, payload: BuildProgressPayload];
   telemetry_batch: [serverId: string, payload: TelemetryBatchPayload];
   server_online: [serverId: string];
   server_offline: [serverId: string];

@@ -171,6 +171,7 @@ export class AgentSession {
       case 'deploy_status':
       case 'alert':
       case 'log_stream':
+      case 'build_progress':
       case 'telemetry_batch':
         // Typed per case so each listener gets its own payload type.
         return void events.emit(message.type as 'alert', this.server.id, message.payload as never);

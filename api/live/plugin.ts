@@ -9,12 +9,15 @@ import {
   LiveSubscription,
   type ApiErrorCode,
   type LiveAck,
+  type LiveBuildLog,
   type LiveDeploymentEvent,
   type LiveIssue,
   type LiveLogLines,
   type LiveWorkflowRun,
 } from '../../contracts/index.js';
 import { logsAfter, newestLogNanos } from '../../db/clickhouse/logs.js';
+import { buildLogLines } from '../../db/clickhouse/build-logs.js';
+import { buildLogsChannel } from '../builds/build-progress.js';
 import { deploymentEventById } from '../../db/queries/deployment-events.js';
 import { deploymentInScope } from '../../db/queries/deployments.js';
 import { issueWithProject } from '../../db/queries/issues.js';
@@ -31,6 +34,8 @@ import { workflowRunResource } from '../../control/resources/workflow.js';
 
 /* What `deployment_events`' trigger (migration 0007) and `error_groups`' (0010) notify. */
 const EventNotification = z.object({ id: z.string(), deployment_id: z.string(), service_id: z.string() });
+/* What the build progress notifies on `build_logs` once a report's lines are stored. */
+const BuildLogNotification = z.object({ deployment_id: z.string(), service_id: z.string(), first_line: z.number().int().min(0), count: z.number().int().min(1) });
 /* What the ingest notifies on `service_logs` once a batch's lines are stored. */
 const ServiceNotification = z.object({ service_id: z.string() });
 
@@ -159,6 +164,16 @@ export async function registerLiveUpdates(app: FastifyInstance, platform: Platfo
     if (entries.length > 0) io.to(room).emit(liveEvents.logLines, { service_id: serviceId, lines: entries } satisfies LiveLogLines);
   };
 
+  const forwardBuildLog = async (payload: string) => {
+    const notification = BuildLogNotification.safeParse(JSON.parse(payload));
+    if (!notification.success) return;
+    const { deployment_id, service_id, first_line, count } = notification.data;
+    const rooms = [liveRoomName({ kind: 'deployment', id: deployment_id }), liveRoomName({ kind: 'service', id: service_id })];
+    if (!rooms.some((room) => io.sockets.adapter.rooms.has(room))) return;
+    const lines = await buildLogLines(clickhouse, deployment_id, first_line, count);
+    if (lines.length > 0) io.to(rooms).emit(liveEvents.buildLog, { deployment_id, service_id, lines } satisfies LiveBuildLog);
+  };
+
   const forwardIssue = async (payload: string) => {
     const notification = EventNotification.pick({ id: true, service_id: true }).safeParse(JSON.parse(payload));
     if (!notification.success) return;
@@ -182,6 +197,7 @@ export async function registerLiveUpdates(app: FastifyInstance, platform: Platfo
   const channels: [string, (payload: string) => Promise<void>][] = [
     ['deployment_events', forward],
     ['service_logs', forwardLogs],
+    [buildLogsChannel, forwardBuildLog],
     ['issues_changed', forwardIssue],
     ['workflow_runs', forwardRun],
   ];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Domain, EnvVarName, NonNegativeInt, Port, PositiveInt, Semver, trimmedText, Url, Uuid } from '../primitives.js';
 import { CpuLimit, DeployStrategy, ImageReference, MemoryLimit } from '../websocket/deploy.js';
+import { GitCredentials } from '../websocket/build.js';
 import { HealthCheckConfig } from '../websocket/health-check.js';
 import { ServiceType } from './resources.js';
 import { ServiceSource, ServiceSourceChange } from './source.js';
@@ -40,6 +41,8 @@ export const CreateProject = z.object({
   description: z.string().optional(),
   git_repo_url: Url.optional(),
   git_branch: z.string().min(1).max(255).optional(),
+  git_credentials: GitCredentials.nullable().optional().describe("How agents read the repository; sealed, never read back; null removes it"),
+  git_webhook_secret: z.string().min(16).max(255).nullable().optional().describe('The secret push webhooks are signed with; sealed, never read back'),
 });
 export type CreateProject = z.infer<typeof CreateProject>;
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EnvVarName, ErrorCode, Hostname, IpAddress, IsoDateTime, NonNegativeInt, Percent, Port, Uuid } from '../primitives.js';
 import { AgentDeploymentStatus, CpuLimit, DeployPayload, DeploymentPhase, MemoryLimit } from '../websocket/deploy.js';
+import { BuildPayload } from '../websocket/build.js';
 import { AlertPayload } from '../websocket/alert.js';
 import { HealthCheckConfig } from '../websocket/health-check.js';
 import { AgentRuntime, CpuArch, HeartbeatPayload } from '../websocket/session.js';
@@ -62,6 +63,8 @@ export const Project = z.object({
   git_repo_url: z.string().nullable(),
   git_branch: z.string().nullable(),
   git_provider: z.string().nullable().describe('github, gitlab, bitbucket'),
+  git_credentials_set: z.boolean().describe('Whether agents have a credential for the repository; the credential is write-only'),
+  git_webhook_secret_set: z.boolean(),
   ...timestamps,
 });
 export type Project = z.infer<typeof Project>;
@@ -140,9 +143,24 @@ export type DeploymentEvent = z.infer<typeof DeploymentEvent>;
  * progress reports, and the Temporal workflow that runs it (with a link into Temporal Web when
  * the control plane knows its address).
  */
+/**
+ * What a deployment built from source builds (beyond the contract): the repository and commit,
+ * the Dockerfile (generated for a nixpacks source, so people see what was built) and the build
+ * args. Secrets are never part of it.
+ */
+export const BuildSpec = z.object({
+  git: BuildPayload.shape.git,
+  dockerfile: BuildPayload.shape.dockerfile,
+  build_args: BuildPayload.shape.build_args,
+  source_type: z.enum(['dockerfile', 'nixpacks']),
+  detected: z.string().optional().describe('For nixpacks: the stack the detector recognised'),
+});
+export type BuildSpec = z.infer<typeof BuildSpec>;
+
 export const DeploymentDetail = Deployment.extend({
-  build_logs: z.string().nullable(),
+  build_logs: z.string().nullable().describe('The whole build log, one line per line'),
   spec: DeploymentSpec.nullable().describe('Null only for deployments recorded before specs were kept'),
+  build: BuildSpec.nullable().describe('Null for deployments of an image'),
   events: z.array(DeploymentEvent).describe('Oldest first'),
   workflow: z
     .object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EnvVarName } from '../primitives.js';
 import { ImageReference, RegistryAuth } from '../websocket/deploy.js';
 
 export const SourceType = z.enum(['dockerfile', 'nixpacks', 'image', 'docker_compose']);
@@ -20,14 +21,24 @@ function sourceVariant<Type extends SourceType, Config extends z.ZodObject>(sour
 }
 
 const imageSource = sourceVariant('image', ImageSourceConfig);
-const dockerfileSource = sourceVariant(
-  'dockerfile',
-  z.object({
-    dockerfile_path: RepositoryPath.optional().describe('Defaults to "./Dockerfile"'),
-    build_context: RepositoryPath.optional().describe('Defaults to "."'),
-  }),
-);
-const nixpacksSource = sourceVariant('nixpacks', z.object({}));
+/* What every build from the project's repository may set; build secrets are write-only. */
+const buildFields = {
+  branch: z.string().min(1).max(255).regex(/^[^\s~^:?*[\\]+$/).optional().describe("The project's repository branch; defaults to the project's"),
+  build_args: z.record(EnvVarName, z.string()).optional().describe('docker build --build-arg'),
+  build_secrets: z
+    .record(EnvVarName, z.string())
+    .optional()
+    .describe('Mounted with RUN --mount=type=secret,id=NAME; sealed, never in a layer, never read back'),
+};
+const buildFieldsView = { ...buildFields, build_secrets: z.array(EnvVarName).optional().describe('The names of the build secrets') };
+
+const DockerfileConfig = z.object({
+  dockerfile_path: RepositoryPath.optional().describe('Defaults to "./Dockerfile"'),
+  build_context: RepositoryPath.optional().describe('Defaults to "."'),
+  target: z.string().min(1).max(128).optional().describe('The stage to build (docker build --target)'),
+});
+const dockerfileSource = sourceVariant('dockerfile', DockerfileConfig.extend(buildFields));
+const nixpacksSource = sourceVariant('nixpacks', z.object(buildFields));
 const dockerComposeSource = sourceVariant('docker_compose', z.object({ compose_file: RepositoryPath }));
 
 /*
@@ -46,8 +57,8 @@ export type SourceConfig = ServiceSource['source_config'];
 /** How a service's source reads back: the registry password is write-only. */
 export const ServiceSourceView = z.discriminatedUnion('source_type', [
   sourceVariant('image', ImageSourceConfig.extend({ registry_auth: RegistryAuth.omit({ password: true }).optional() })),
-  dockerfileSource,
-  nixpacksSource,
+  sourceVariant('dockerfile', DockerfileConfig.extend(buildFieldsView)),
+  sourceVariant('nixpacks', z.object(buildFieldsView)),
   dockerComposeSource,
 ]);
 export type ServiceSourceView = z.infer<typeof ServiceSourceView>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AlertPayload } from './alert.js';
+import { BuildProgressPayload } from './build.js';
 import { CommandResponsePayload } from './commands.js';
 import { DeployStatusPayload } from './deploy.js';
 import { defineMessage } from './envelope.js';
@@ -36,6 +37,12 @@ export const LogStreamMessage = defineMessage(
   'Agent -> control plane, container log lines for a logs_subscribe',
 );
 
+export const BuildProgressMessage = defineMessage(
+  'build_progress',
+  BuildProgressPayload,
+  "Agent -> control plane, a build's phase and new log lines",
+);
+
 /** Everything an agent may send; `type` selects the payload schema. */
 export const AgentMessage = z.discriminatedUnion('type', [
   AgentHelloMessage,
@@ -45,6 +52,7 @@ export const AgentMessage = z.discriminatedUnion('type', [
   TelemetryBatchMessage,
   AlertMessage,
   LogStreamMessage,
+  BuildProgressMessage,
   PingMessage,
   PongMessage,
 ]);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ExecPayload, RestartPayload, ScalePayload, StopPayload, UpdateAgentPayload } from './commands.js';
+import { BuildPayload, CancelBuildPayload } from './build.js';
 import { DeployPayload } from './deploy.js';
 import { defineMessage } from './envelope.js';
 import { ConfigureHealthCheckPayload } from './health-check.js';
@@ -34,6 +35,8 @@ export const ConfigureHealthCheckMessage = defineMessage(
   ConfigureHealthCheckPayload,
   "Control plane -> agent, change or turn off a service's health check",
 );
+export const BuildMessage = defineMessage('build', BuildPayload, 'Control plane -> agent, build a commit with BuildKit and push it');
+export const CancelBuildMessage = defineMessage('cancel_build', CancelBuildPayload, "Control plane -> agent, stop a deployment's build now");
 export const TelemetryAckMessage = defineMessage(
   'telemetry_ack',
   TelemetryAckPayload,
@@ -52,6 +55,8 @@ export const ControlPlaneMessage = z.discriminatedUnion('type', [
   LogsUnsubscribeMessage,
   UpdateAgentMessage,
   ConfigureHealthCheckMessage,
+  BuildMessage,
+  CancelBuildMessage,
   PingMessage,
   PongMessage,
   TelemetryAckMessage,

@@ -14,6 +14,7 @@ export const AGENT_MESSAGE_TYPES = [
   'telemetry_batch',
   'alert',
   'log_stream',
+  'build_progress',
   'ping',
   'pong',
 ] as const;
@@ -29,6 +30,8 @@ export const COMMAND_MESSAGE_TYPES = [
   'logs_unsubscribe',
   'update_agent',
   'configure_health_check',
+  'build',
+  'cancel_build',
 ] as const;
 
 export const CONTROL_PLANE_MESSAGE_TYPES = ['hello_ack', ...COMMAND_MESSAGE_TYPES, 'ping', 'pong', 'telemetry_ack'] as const;

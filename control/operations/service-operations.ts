@@ -24,6 +24,7 @@ import { deploymentSpecOf } from '../resources/deployment.js';
 import { serviceResource } from '../resources/service.js';
 import { cancelWorkflow, enqueueServiceOperation, type OperationQueue } from './queue.js';
 import { rollbackDeploymentOf } from './rollback-deployment.js';
+import { buildPlanOf } from './build-plan.js';
 
 /*
  * Starting an operation on a service: deploy, rollback, scale, restart, stop, cancel, a new
@@ -37,6 +38,8 @@ import { rollbackDeploymentOf } from './rollback-deployment.js';
 export interface Actor {
   caller: Caller;
   origin: AuditOrigin;
+  /** A push webhook's deploy says so; otherwise the trigger follows from the caller. */
+  trigger?: 'git_push';
 }
 
 /**
@@ -47,6 +50,8 @@ export interface Actor {
 export interface StartOptions {
   operationId?: string;
 }
+/** How long a build may run on the agent (fetch, build, push) before it is stopped. */
+export const buildTimeoutSeconds = 30 * 60;
 
 const notFound = (serviceId: string) => new ApiProblem('NOT_FOUND', `No service ${serviceId} in this organization`);
 const triggerOf = (caller: Caller) => (caller.via === 'session' ? 'manual' : caller.via === 'workflow' ? 'workflow' : 'api');
@@ -59,19 +64,34 @@ export class ServiceOperations {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly queue: OperationQueue,
+    /** The platform registry's address, where builds push; null: services cannot be built. */
+    private readonly registry: string | null = null,
   ) {}
 
   async deploy(actor: Actor, serviceId: string, request: DeployRequest, options: StartOptions = {}): Promise<DeploymentRow> {
     const found = await this.serviceOf(actor.caller, serviceId);
-    if (request.git_ref !== undefined) throw new ApiProblem('UNPROCESSABLE', 'git_ref needs a build from source, which this control plane does not run yet; deploy an image_tag');
-    const spec = deploymentSpecOf(serviceResource(found.service), found.project, request);
-    if ('problem' in spec) throw new ApiProblem('UNPROCESSABLE', spec.problem);
+    const service = serviceResource(found.service);
     const id = options.operationId ?? randomUUID();
+    if (service.source_type === 'image' && request.git_ref !== undefined) {
+      throw new ApiProblem('UNPROCESSABLE', `Service "${service.name}" deploys an image; git_ref is for services built from source`);
+    }
+    const planned = service.source_type === 'image' ? null : buildPlanOf(found, service, request, { registry: this.registry, deploymentId: id });
+    if (planned && 'problem' in planned) throw new ApiProblem('UNPROCESSABLE', planned.problem);
+    const spec = deploymentSpecOf(service, found.project, request, planned?.image);
+    if ('problem' in spec) throw new ApiProblem('UNPROCESSABLE', spec.problem);
+    const build = planned?.build;
     const operation: ServiceOperation = {
       workflowType: 'deployService',
       workflowId: workflowIds.deploy(id),
       target: targetOf(found, id),
-      input: { deploymentId: id, serviceId: found.service.id, serverId: found.service.server_id, rollbackOnFailure: spec.rollback_on_failure, timeoutSeconds: spec.timeout_seconds },
+      input: {
+        deploymentId: id,
+        serviceId: found.service.id,
+        serverId: found.service.server_id,
+        rollbackOnFailure: spec.rollback_on_failure,
+        timeoutSeconds: spec.timeout_seconds,
+        ...(build && { build: { timeoutSeconds: buildTimeoutSeconds } }),
+      },
     };
     const started = await this.startedBefore(options, found.service.id, operation);
     if (started) return started;
@@ -83,13 +103,19 @@ export class ServiceOperations {
         spec: JSON.stringify(spec),
         image_digest: spec.image.digest ?? null,
         triggered_by: actor.caller.userId,
-        trigger_type: triggerOf(actor.caller),
+        trigger_type: actor.trigger ?? triggerOf(actor.caller),
         workflow_id: workflowIds.deploy(id),
+        ...(build && { build_spec: JSON.stringify(build), git_branch: build.git.branch, git_commit_sha: build.git.commit_sha ?? null }),
       },
-      "Queued behind the service's running operations",
+      build ? `Queued: a build of ${build.git.commit_sha ?? build.git.branch}` : "Queued behind the service's running operations",
       {
         action: 'deployment.create',
-        details: { service_id: found.service.id, image: `${spec.image.registry}/${spec.image.repository}:${spec.image.tag}`, strategy: spec.strategy },
+        details: {
+          service_id: found.service.id,
+          image: `${spec.image.registry}/${spec.image.repository}:${spec.image.tag}`,
+          strategy: spec.strategy,
+          ...(build && { git_branch: build.git.branch, git_commit_sha: build.git.commit_sha ?? null }),
+        },
       },
     );
     await this.enqueueDeployment(deployment, operation);

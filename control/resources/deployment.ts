@@ -1,9 +1,11 @@
 import {
+  BuildSpec,
   DeploymentEvent,
   DeploymentSpec,
   type Deployment,
   type DeploymentDetail,
   type DeployRequest,
+  type ImageReference,
   type Service,
 } from '../../contracts/index.js';
 import type { DeploymentEventRow, DeploymentRow, ProjectRow } from '../../db/postgres/database.js';
@@ -63,6 +65,7 @@ export function deploymentDetailResource(
     ...deploymentResource(row),
     build_logs: row.build_logs,
     spec: row.spec === null ? null : DeploymentSpec.parse(row.spec),
+    build: row.build_spec === null ? null : BuildSpec.parse(row.build_spec),
     events: events.map(eventResource),
     workflow: row.workflow_id
       ? { id: row.workflow_id, namespace: temporal.namespace, web_url: temporalWebUrl(temporal.webUrl, temporal.namespace, row.workflow_id) }
@@ -70,28 +73,34 @@ export function deploymentDetailResource(
   };
 }
 
+/** An image service's image; the request may name another tag. */
+function imageOf(service: Service, request: DeployRequest): ImageReference {
+  if (service.source_type !== 'image') throw new TypeError(`${service.source_type} services have no image of their own`);
+  const { image } = service.source_config;
+  const tag = request.image_tag ?? image.tag;
+  // A pinned digest belongs to the service's own tag; another tag is another image.
+  return { registry: image.registry, repository: image.repository, tag, ...(image.digest && tag === image.tag ? { digest: image.digest } : {}) };
+}
+
 /**
  * What a deploy of `service` as it is now would deploy: its image (the request may name another
- * tag), replicas, limits, health check and networking. Undefined for services whose source needs
- * a build first: builds are not part of the control plane yet.
+ * tag, a build names the image it will push), replicas, limits, health check and networking.
  */
 export function deploymentSpecOf(
   service: Service,
   project: Pick<ProjectRow, 'slug'>,
   request: DeployRequest,
+  builtImage?: ImageReference,
 ): DeploymentSpec | { problem: string } {
-  if (service.source_type !== 'image') {
-    return { problem: `Service "${service.name}" is built from ${service.source_type}; only image services can be deployed until builds land` };
+  if (service.source_type !== 'image' && !builtImage) {
+    return { problem: `Service "${service.name}" is built from ${service.source_type}, which needs a build first` };
   }
   if (service.port === null) return { problem: `Service "${service.name}" has no port; set one before deploying` };
   if (service.replicas < 1) return { problem: `Service "${service.name}" is scaled to 0 replicas; scale it up to deploy` };
-  const { image } = service.source_config;
-  const tag = request.image_tag ?? image.tag;
   const spec = DeploymentSpec.safeParse({
     service_name: service.name,
     project_name: project.slug,
-    // A pinned digest belongs to the service's own tag; another tag is another image.
-    image: { registry: image.registry, repository: image.repository, tag, ...(image.digest && tag === image.tag ? { digest: image.digest } : {}) },
+    image: builtImage ?? imageOf(service, request),
     config: {
       port: service.port,
       replicas: service.replicas,

@@ -18,6 +18,10 @@ type SourceColumns = Required<
     | 'registry_password_encrypted'
     | 'dockerfile_path'
     | 'build_context'
+    | 'git_branch'
+    | 'build_target'
+    | 'build_args'
+    | 'build_secrets_encrypted'
   >
 >;
 
@@ -29,14 +33,38 @@ const noSourceColumns = {
   registry_password_encrypted: null,
   dockerfile_path: null,
   build_context: null,
+  git_branch: null,
+  build_target: null,
+  build_args: '{}',
+  build_secrets_encrypted: null,
 } as const;
+
+interface BuildFields {
+  branch?: string | undefined;
+  build_args?: Record<string, string> | undefined;
+  build_secrets?: Record<string, string> | undefined;
+}
+
+function buildColumns(fields: BuildFields, sealBuildSecrets: Sealers['buildSecrets']) {
+  const secrets = fields.build_secrets ?? {};
+  return {
+    git_branch: fields.branch ?? null,
+    build_args: JSON.stringify(fields.build_args ?? {}),
+    build_secrets_encrypted: Object.keys(secrets).length > 0 ? sealBuildSecrets(secrets) : null,
+  };
+}
+
+/** Seal a source's secrets for the row they go in. */
+export interface Sealers {
+  registryPassword: (password: string) => Buffer;
+  buildSecrets: (secrets: Record<string, string>) => Buffer;
+}
 
 /** The contract's defaults for a Dockerfile source, also the columns' defaults. */
 const defaultDockerfilePath = './Dockerfile';
 const defaultBuildContext = '.';
 
-/** `sealRegistryPassword` encrypts the password for this service's row. */
-export function sourceColumns(source: ServiceSource, sealRegistryPassword: (password: string) => Buffer): SourceColumns {
+export function sourceColumns(source: ServiceSource, seal: Sealers): SourceColumns {
   switch (source.source_type) {
     case 'image': {
       const { image, registry_auth: auth } = source.source_config;
@@ -48,7 +76,7 @@ export function sourceColumns(source: ServiceSource, sealRegistryPassword: (pass
         image_tag: image.tag,
         image_digest: image.digest ?? null,
         registry_username: auth?.username ?? null,
-        registry_password_encrypted: auth ? sealRegistryPassword(auth.password) : null,
+        registry_password_encrypted: auth ? seal.registryPassword(auth.password) : null,
       };
     }
     case 'dockerfile':
@@ -57,9 +85,11 @@ export function sourceColumns(source: ServiceSource, sealRegistryPassword: (pass
         source_type: 'dockerfile',
         dockerfile_path: source.source_config.dockerfile_path ?? defaultDockerfilePath,
         build_context: source.source_config.build_context ?? defaultBuildContext,
+        build_target: source.source_config.target ?? null,
+        ...buildColumns(source.source_config, seal.buildSecrets),
       };
     case 'nixpacks':
-      return { ...noSourceColumns, source_type: 'nixpacks' };
+      return { ...noSourceColumns, source_type: 'nixpacks', ...buildColumns(source.source_config, seal.buildSecrets) };
     case 'docker_compose':
       return { ...noSourceColumns, source_type: 'docker_compose', dockerfile_path: source.source_config.compose_file };
   }

@@ -46,13 +46,26 @@ function sourceOf(row: ServiceRow): ServiceSourceView {
         source_config: {
           ...(row.dockerfile_path ? { dockerfile_path: row.dockerfile_path } : {}),
           ...(row.build_context ? { build_context: row.build_context } : {}),
+          ...(row.build_target ? { target: row.build_target } : {}),
+          ...buildFieldsOf(row),
         },
       };
     case 'nixpacks':
-      return { source_type: 'nixpacks', source_config: {} };
+      return { source_type: 'nixpacks', source_config: buildFieldsOf(row) };
     case 'docker_compose':
       return { source_type: 'docker_compose', source_config: { compose_file: row.dockerfile_path ?? 'docker-compose.yml' } };
   }
+}
+
+const BuildArgs = z.record(z.string(), z.string());
+
+/** A built service's branch and build args; build secrets by name only (they are sealed, and write-only). */
+function buildFieldsOf(row: ServiceRow): { branch?: string; build_args?: Record<string, string> } {
+  const args = BuildArgs.safeParse(row.build_args);
+  return {
+    ...(row.git_branch ? { branch: row.git_branch } : {}),
+    ...(args.success && Object.keys(args.data).length > 0 ? { build_args: args.data } : {}),
+  };
 }
 
 function healthCheckOf(row: ServiceRow): HealthCheckConfig | null {

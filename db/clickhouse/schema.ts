@@ -1,3 +1,4 @@
+import { buildLogsTable } from './build-logs.js';
 import { logsTable } from './logs.js';
 import { metricsMinuteTable, metricsMinuteView, metricsRawTable } from './metrics.js';
 import { tracesHttpColumns, tracesTable } from './traces.js';
@@ -22,6 +23,7 @@ export const clickhouseSchema: readonly string[] = [
   // The view writes into metrics_1m, which must exist first.
   metricsMinuteTable,
   metricsMinuteView,
+  buildLogsTable,
 ];
 
 /**

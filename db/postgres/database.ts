@@ -1,5 +1,5 @@
 import type { AiChatMessagesTable, AiSettingsTable, ApiTokensTable, AuditLogsTable, LoginLinksTable, OrgMembersTable, OrganizationsTable, SessionsTable, UsersTable } from './tables/access.js';
-import type { AgentCommandsTable, DeploymentEventsTable, DeploymentsTable, MasterKeyChecksTable, ProjectsTable, ServersTable, ServiceDomainsTable, ServicesTable } from './tables/deploy.js';
+import type { AgentCommandsTable, DeploymentEventsTable, DeploymentsTable, GitWebhookDeliveriesTable, MasterKeyChecksTable, ProjectsTable, ServersTable, ServiceDomainsTable, ServicesTable } from './tables/deploy.js';
 import type { ErrorEventsTable, ErrorGroupUsersTable, ErrorGroupsTable, HealthChecksTable, TelemetryBatchesTable } from './tables/telemetry.js';
 import type { AlertIncidentsTable, AlertNotificationsTable, AlertsTable, WorkflowRunsTable, WorkflowsTable, WorkflowVersionsTable } from './tables/automation.js';
 
@@ -45,4 +45,5 @@ export interface Database {
   ai_settings: AiSettingsTable;
   service_domains: ServiceDomainsTable;
   ai_chat_messages: AiChatMessagesTable;
+  git_webhook_deliveries: GitWebhookDeliveriesTable;
 }

@@ -14,7 +14,7 @@ export const finishedDeploymentStatuses = ['running', 'failed', 'rolled_back', '
 
 export interface ServiceWithProject {
   service: ServiceRow;
-  project: Pick<ProjectRow, 'id' | 'org_id' | 'name' | 'slug'>;
+  project: Pick<ProjectRow, 'id' | 'org_id' | 'name' | 'slug' | 'git_repo_url' | 'git_branch'>;
 }
 
 /** The service in the caller's scope, with the project facts a deploy needs. */
@@ -23,13 +23,22 @@ export async function serviceForOperation(db: Kysely<Database>, scope: Scope, se
     .selectFrom('services')
     .innerJoin('projects', 'projects.id', 'services.project_id')
     .selectAll('services')
-    .select(['projects.org_id as project_org_id', 'projects.name as project_name', 'projects.slug as project_slug'])
+    .select([
+      'projects.org_id as project_org_id',
+      'projects.name as project_name',
+      'projects.slug as project_slug',
+      'projects.git_repo_url as project_git_repo_url',
+      'projects.git_branch as project_git_branch',
+    ])
     .where('services.id', '=', serviceId)
     .where(serviceInScope(scope))
     .executeTakeFirst();
   if (!row) return undefined;
-  const { project_org_id, project_name, project_slug, ...service } = row;
-  return { service, project: { id: service.project_id, org_id: project_org_id, name: project_name, slug: project_slug } };
+  const { project_org_id, project_name, project_slug, project_git_repo_url, project_git_branch, ...service } = row;
+  return {
+    service,
+    project: { id: service.project_id, org_id: project_org_id, name: project_name, slug: project_slug, git_repo_url: project_git_repo_url, git_branch: project_git_branch },
+  };
 }
 
 /** The service by id alone, for activities, which act for a request already authorised. */
@@ -101,13 +110,16 @@ export async function latestEndpoint(db: Kysely<Database>, serviceId: string): P
   return row?.endpoint ?? null;
 }
 
-/** queued → deploying. Undefined when it is no longer queued (cancelled meanwhile, or already started). */
+/**
+ * queued (or, after its build, building or pushing) → deploying. Undefined when it is no longer
+ * waiting to deploy (cancelled meanwhile, or already started). A build set `started_at` already.
+ */
 export async function startDeployment(db: Kysely<Database>, id: string): Promise<DeploymentRow | undefined> {
   return db
     .updateTable('deployments')
-    .set({ status: 'deploying', started_at: sql<Date>`clock_timestamp()` })
+    .set({ status: 'deploying', started_at: sql<Date>`COALESCE(started_at, clock_timestamp())` })
     .where('id', '=', id)
-    .where('status', '=', 'queued')
+    .where('status', 'in', ['queued', 'building', 'pushing'])
     .returningAll()
     .executeTakeFirst();
 }

@@ -174,6 +174,8 @@ export const deployPayload: DeployPayload = {
   timeout_seconds: 600,
 };
 
+const deploymentIdExample = '0f8e4c1a-5b2d-4e6f-9a7b-3c1d2e4f5a6b';
+
 type ExampleOf<Type extends MessageType> = Extract<AgentMessage | ControlPlaneMessage, { type: Type }>;
 
 export const validMessages: { [Type in MessageType]: ExampleOf<Type> } = {
@@ -317,6 +319,28 @@ export const validMessages: { [Type in MessageType]: ExampleOf<Type> } = {
       retries: 5,
       start_period_seconds: 30,
     },
+  }),
+  build: envelope('build', {
+    request_id: 'deploy-5f0c:build',
+    deployment_id: deploymentIdExample,
+    service_id: serviceId,
+    git: { url: 'https://git.example.com/shop/api.git', branch: 'main', commit_sha: '9fceb02d0ae598e95dc970b74767f19372d61af8' },
+    git_auth: { kind: 'token', token: 'glpat-example' },
+    dockerfile: { path: 'Dockerfile', context: '.', target: 'runtime' },
+    build_args: { NODE_ENV: 'production' },
+    build_secrets: { NPM_TOKEN: 'npm_example' },
+    image: { registry: 'registry.syntra.dev', repository: 'acme/shop/api', tag: deploymentIdExample },
+    registry_auth: { username: 'syntra', password: 'short-lived-push-credential' },
+    timeout_seconds: 1800,
+  }),
+  cancel_build: envelope('cancel_build', { request_id: 'deploy-5f0c:cancel-build', deployment_id: deploymentIdExample }),
+  build_progress: envelope('build_progress', {
+    deployment_id: deploymentIdExample,
+    service_id: serviceId,
+    phase: 'building',
+    first_line: 12,
+    lines: [{ at: '2025-11-20T10:15:30.001Z', text: '#5 [2/4] RUN npm ci' }],
+    commit: { sha: '9fceb02d0ae598e95dc970b74767f19372d61af8', message: 'Fix the checkout total' },
   }),
   ping: envelope('ping', { nonce: 'n-81f3', sent_at: '2025-11-20T10:15:30.500Z' }),
   pong: envelope('pong', { nonce: 'n-81f3', sent_at: '2025-11-20T10:15:30.512Z' }),

@@ -33,6 +33,8 @@ describe('the checked-in generated contract files', () => {
     expect(websocket).toContain('websocket/agent-hello.schema.json');
     expect(websocket).toContain('websocket/heartbeat.schema.json');
     expect(websocket).toContain('websocket/deploy.schema.json');
-    expect(websocket).toHaveLength(20);
+    // The contract's twenty, and the three build messages of issue 19 (contract-corrections.md).
+    expect(websocket).toContain('websocket/build-progress.schema.json');
+    expect(websocket).toHaveLength(23);
   });
 });

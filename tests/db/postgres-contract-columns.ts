@@ -82,6 +82,9 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     git_installation_id: varchar(100),
     created_at: now,
     updated_at: now,
+    // 0021_builds
+    git_credentials_encrypted: 'bytea',
+    git_webhook_secret_encrypted: 'bytea',
   },
   services: {
     id: uuidKey,
@@ -113,6 +116,11 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     registry_password_encrypted: 'bytea',
     health_check: 'jsonb',
     image_digest: varchar(100),
+    // 0021_builds
+    git_branch: varchar(255),
+    build_target: varchar(128),
+    build_args: "jsonb NOT NULL DEFAULT '{}'::jsonb",
+    build_secrets_encrypted: 'bytea',
   },
   deployments: {
     id: uuidKey,
@@ -137,6 +145,8 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     workflow_id: varchar(255),
     // 0019_service_domains
     endpoint: varchar(300),
+    // 0021_builds
+    build_spec: 'jsonb',
   },
   error_groups: {
     id: uuidKey,
@@ -390,5 +400,11 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     last_attempt_at: timestamp,
     last_error: 'text',
     delivered_at: timestamp,
+  },
+  // 0021_builds
+  git_webhook_deliveries: {
+    project_id: 'uuid NOT NULL',
+    delivery_id: varchar(255, ' NOT NULL'),
+    received_at: 'timestamp with time zone NOT NULL DEFAULT now()',
   },
 };

@@ -80,6 +80,7 @@ export const expectedKeys: Record<string, string[]> = {
     references('version_id', 'workflow_versions', setNull),
     references('parent_run_id', 'workflow_runs', setNull),
   ],
+  git_webhook_deliveries: ['PRIMARY KEY (project_id, delivery_id)', references('project_id', 'projects', cascade)],
   ai_settings: ['PRIMARY KEY (org_id)', references('org_id', 'organizations', cascade), references('updated_by', 'users', setNull)],
   ai_chat_messages: ['PRIMARY KEY (id)', references('org_id', 'organizations', cascade), references('user_id', 'users', cascade)],
   workflow_versions: [

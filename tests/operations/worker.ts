@@ -39,6 +39,7 @@ export async function startInProcessWorker(platform: Platform, taskQueue: string
         db: platform.db,
         secrets: platform.secrets,
         temporal: { client: operationQueueOf(platform).client, operationsTaskQueue: platform.temporal.taskQueues.operations },
+        registry: platform.config.registry,
       }),
     ),
   });

@@ -8,13 +8,14 @@ import { ApiProblem } from '../../../control/problem.js';
 import type { Platform } from '../../../control/platform.js';
 import { deploymentDetailResource, deploymentResource } from '../../../control/resources/deployment.js';
 import { defineRoute, registryRoute } from '../routing.js';
+import { buildLogLines } from '../../../db/clickhouse/build-logs.js';
 
 const notFound = (deploymentId: string) => new ApiProblem('NOT_FOUND', `No deployment ${deploymentId} in this organization`);
 
 /** A service's deployments, one deployment with its progress and workflow, and cancelling one. */
 export const deploymentRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app, { platform }) => {
   const { db } = platform;
-  const operations = new ServiceOperations(db, operationQueueOf(platform));
+  const operations = new ServiceOperations(db, operationQueueOf(platform), platform.config.registry);
 
   defineRoute(app, registryRoute('listDeployments'), { permission: 'read' }, async ({ params, query, caller }) => {
     const found = await serviceForOperation(db, scopeOf(caller), params.serviceId);
@@ -26,8 +27,13 @@ export const deploymentRoutes: FastifyPluginAsync<{ platform: Platform }> = asyn
   defineRoute(app, registryRoute('getDeployment'), { permission: 'read' }, async ({ params, caller }) => {
     const deployment = await deploymentInScope(db, scopeOf(caller), params.deploymentId);
     if (!deployment) throw notFound(params.deploymentId);
-    const events = await eventsOfDeployment(db, deployment.id);
-    return deploymentDetailResource(deployment, events, { namespace: platform.temporal.namespace, webUrl: platform.temporal.webUrl });
+    const [events, buildLines] = await Promise.all([
+      eventsOfDeployment(db, deployment.id),
+      deployment.build_spec === null ? [] : buildLogLines(platform.clickhouse.client, deployment.id),
+    ]);
+    const detail = deploymentDetailResource(deployment, events, { namespace: platform.temporal.namespace, webUrl: platform.temporal.webUrl });
+    // The whole log from ClickHouse; the row keeps only its end, for when ClickHouse has let it go.
+    return buildLines.length > 0 ? { ...detail, build_logs: buildLines.map((line) => line.text).join('\n') } : detail;
   });
 
   defineRoute(app, registryRoute('cancelDeployment'), { permission: 'deploy' }, async ({ params, caller, request }) =>

@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { CreateProject, Project, UpdateProject } from '../../../contracts/index.js';
-import type { ProjectUpdate } from '../../../db/postgres/database.js';
+import type { JsonValue, ProjectUpdate } from '../../../db/postgres/database.js';
 import {
   deleteProject,
   insertProject,
@@ -20,6 +21,18 @@ import { projectResource } from '../../../control/resources/project.js';
 import { serviceResource } from '../../../control/resources/service.js';
 import { defineRoute, registryRoute, type SerializedEnvelope, serializedEnvelope, WithMeta } from '../routing.js';
 import { slugify } from '../../../control/slug.js';
+import type { SecretCipher } from '../../../control/secrets/cipher.js';
+import { sealGitCredentials, sealWebhookSecret } from '../../../control/secrets/git-credentials.js';
+
+/** What the audit records of a change: secrets by name only, never their values. */
+function auditedChange(body: UpdateProject | CreateProject): { [key: string]: JsonValue } {
+  const { git_credentials: credentials, git_webhook_secret: secret, ...rest } = body;
+  return {
+    ...rest,
+    ...(credentials !== undefined && { git_credentials: credentials === null ? null : credentials.kind }),
+    ...(secret !== undefined && { git_webhook_secret: secret === null ? null : 'set' }),
+  };
+}
 
 const gitProviders: Record<string, string> = { 'github.com': 'github', 'gitlab.com': 'gitlab', 'bitbucket.org': 'bitbucket' };
 
@@ -35,8 +48,15 @@ const slugConflict = (slug: string) =>
     details: { slug },
   });
 
-function projectChange(body: UpdateProject | CreateProject): ProjectUpdate {
+/** The columns a create or update writes; the git credential and webhook secret sealed for `projectId`. */
+function projectChange(body: UpdateProject | CreateProject, cipher: SecretCipher, projectId: string): ProjectUpdate {
   const change: ProjectUpdate = {};
+  if (body.git_credentials !== undefined) {
+    change.git_credentials_encrypted = body.git_credentials === null ? null : sealGitCredentials(cipher, projectId, body.git_credentials);
+  }
+  if (body.git_webhook_secret !== undefined) {
+    change.git_webhook_secret_encrypted = body.git_webhook_secret === null ? null : sealWebhookSecret(cipher, projectId, body.git_webhook_secret);
+  }
   if (body.name !== undefined) Object.assign(change, { name: body.name, slug: slugify(body.name, 'project') });
   if (body.description !== undefined) change.description = body.description;
   if (body.git_branch !== undefined) change.git_branch = body.git_branch;
@@ -67,8 +87,9 @@ export const projectRoutes: FastifyPluginAsync<{ platform: Platform }> = async (
 
   defineRoute(app, registryRoute('createProject'), { permission: 'project.create' }, async ({ body, caller, request }) => {
     const slug = slugify(body.name, 'project');
+    const id = randomUUID();
     const project = await db.transaction().execute(async (trx) => {
-      const row = await insertProject(trx, { org_id: caller.orgId, name: body.name, slug, ...projectChange(body) });
+      const row = await insertProject(trx, { id, org_id: caller.orgId, name: body.name, slug, ...projectChange(body, platform.secrets, id) });
       if (!row) throw slugConflict(slug);
       await recordAudit(trx, request, caller, {
         action: 'project.create',
@@ -91,14 +112,14 @@ export const projectRoutes: FastifyPluginAsync<{ platform: Platform }> = async (
   });
 
   defineRoute(app, registryRoute('updateProject'), { permission: 'project.update' }, async ({ params, body, caller, request }) => {
-    const change = projectChange(body);
+    const change = projectChange(body, platform.secrets, params.projectId);
     const slug = body.name === undefined ? undefined : slugify(body.name, 'project');
     const update = () =>
       db.transaction().execute(async (trx) => {
         if (slug && (await slugTaken(trx, caller.orgId, slug, params.projectId))) throw slugConflict(slug);
         const row = await updateProject(trx, scopeOf(caller), params.projectId, change);
         if (!row) throw notFound(params.projectId);
-        await recordAudit(trx, request, caller, { action: 'project.update', resourceType: 'project', resourceId: row.id, details: { changes: body } });
+        await recordAudit(trx, request, caller, { action: 'project.update', resourceType: 'project', resourceId: row.id, details: { changes: auditedChange(body) } });
         return row;
       });
     try {

@@ -8,7 +8,7 @@ import { defineRoute, registryRoute } from '../routing.js';
 
 /** Deploy, rollback, restart and scale: validated and authorised here, started by the operations module. */
 export const serviceOperationRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app, { platform }) => {
-  const operations = new ServiceOperations(platform.db, operationQueueOf(platform));
+  const operations = new ServiceOperations(platform.db, operationQueueOf(platform), platform.config.registry);
 
   defineRoute(app, registryRoute('deployService'), { permission: 'deploy' }, async ({ params, body, caller, request }) =>
     deploymentResource(await operations.deploy({ caller, origin: request }, params.serviceId, body)),

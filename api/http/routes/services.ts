@@ -28,6 +28,14 @@ import { serviceAddresses } from '../../../control/resources/service-addresses.j
 import { settingsColumns, sourceColumns } from '../../../control/resources/service-columns.js';
 import { defineRoute, registryRoute, WithMeta } from '../routing.js';
 import { sealRegistryPassword } from '../../../control/secrets/registry-credentials.js';
+import { sealBuildSecrets } from '../../../control/secrets/git-credentials.js';
+import type { SecretCipher } from '../../../control/secrets/cipher.js';
+
+/** A source's secrets sealed for the service row they go in. */
+const sealersFor = (secrets: SecretCipher, serviceId: string) => ({
+  registryPassword: (password: string) => sealRegistryPassword(secrets, serviceId, password),
+  buildSecrets: (values: Record<string, string>) => sealBuildSecrets(secrets, serviceId, values),
+});
 import { sealEnvVars } from '../../../control/secrets/service-env.js';
 
 /** How many deployments `GET /services/:id` shows, newest first; the full list is `GET /services/:id/deployments`. */
@@ -88,7 +96,7 @@ const unknownServer = (serverId: string) =>
 /** A project's services: what runs where, from which source, with which settings. */
 export const serviceRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app, { platform }) => {
   const { db, secrets } = platform;
-  const operations = new ServiceOperations(db, operationQueueOf(platform));
+  const operations = new ServiceOperations(db, operationQueueOf(platform), platform.config.registry);
 
   defineRoute(app, registryRoute('listServices'), { permission: 'read' }, async ({ params, query, caller }) => {
     const scope = scopeOf(caller);
@@ -115,7 +123,7 @@ export const serviceRoutes: FastifyPluginAsync<{ platform: Platform }> = async (
           server_id: body.server_id,
           name: body.name,
           ...settingsColumns(body),
-          ...sourceColumns(body, (password) => sealRegistryPassword(secrets, id, password)),
+          ...sourceColumns(body, sealersFor(secrets, id)),
           env_vars_encrypted: sealEnvVars(secrets, id, variables),
         });
         await claimDomains(trx, row.id, body.domains);
@@ -160,7 +168,7 @@ export const serviceRoutes: FastifyPluginAsync<{ platform: Platform }> = async (
     const change = {
       ...settingsColumns(body),
       // A new source replaces the old one whole, registry credentials included.
-      ...(body.source_type !== undefined && sourceColumns(body, (password) => sealRegistryPassword(secrets, params.serviceId, password))),
+      ...(body.source_type !== undefined && sourceColumns(body, sealersFor(secrets, params.serviceId))),
     };
     const update = () =>
       db.transaction().execute(async (trx) => {

@@ -51,6 +51,10 @@ export interface ProjectsTable {
   git_installation_id: string | null;
   created_at: Defaulted<Timestamp | null>;
   updated_at: Defaulted<Timestamp | null>;
+  /** The repository's `GitCredentials`, sealed (0021). */
+  git_credentials_encrypted: Buffer | null;
+  /** The secret push webhooks are signed with, sealed (0021). */
+  git_webhook_secret_encrypted: Buffer | null;
 }
 
 export type ProjectRow = Selectable<ProjectsTable>;
@@ -91,6 +95,12 @@ export interface ServicesTable {
   health_check: Json | null;
   /** The digest an image source pins (0005). */
   image_digest: string | null;
+  /** A built service's branch of the project's repository; null: the project's (0021). */
+  git_branch: string | null;
+  build_target: string | null;
+  build_args: Defaulted<Json>;
+  /** The build secrets' map, sealed (0021). */
+  build_secrets_encrypted: Buffer | null;
 }
 
 export type ServiceRow = Selectable<ServicesTable>;
@@ -128,6 +138,8 @@ export interface DeploymentsTable {
   workflow_id: string | null;
   /** The agent's stable host:port for the service, from its `deploy_status` (0019). */
   endpoint: Generated<string | null>;
+  /** What a build from source builds, as `BuildSpec` (0021); null for image deployments. */
+  build_spec: Json | null;
 }
 
 export type DeploymentRow = Selectable<DeploymentsTable>;
@@ -192,3 +204,10 @@ export interface ServiceDomainsTable {
 }
 
 export type ServiceDomainRow = Selectable<ServiceDomainsTable>;
+
+/** A push webhook delivery acted on (0021): the same delivery again is a replay. */
+export interface GitWebhookDeliveriesTable {
+  project_id: string;
+  delivery_id: string;
+  received_at: Defaulted<Timestamp>;
+}

@@ -1,0 +1,54 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, DeploymentRow } from '../postgres/database.js';
+
+/*
+ * A deployment's build statuses: queued → building → pushing, each move conditional on the status
+ * it leaves (a retried activity or a repeated agent report changes nothing twice), and what the
+ * build found out: the commit, the digest it pushed, how long it took, the end of its log.
+ */
+
+/** queued → building, the deployment's start. Undefined when it is not queued any more. */
+export async function startBuild(db: Kysely<Database>, id: string): Promise<DeploymentRow | undefined> {
+  return db
+    .updateTable('deployments')
+    .set({ status: 'building', started_at: sql<Date>`clock_timestamp()` })
+    .where('id', '=', id)
+    .where('status', '=', 'queued')
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** building → pushing. Undefined when it was not building (a repeat, or cancelled meanwhile). */
+export async function markPushing(db: Kysely<Database>, id: string): Promise<DeploymentRow | undefined> {
+  return db.updateTable('deployments').set({ status: 'pushing' }).where('id', '=', id).where('status', '=', 'building').returningAll().executeTakeFirst();
+}
+
+/** The commit the agent checked out, as soon as it knows it. */
+export async function recordBuildCommit(db: Kysely<Database>, id: string, commit: { sha: string; message: string }): Promise<void> {
+  await db.updateTable('deployments').set({ git_commit_sha: commit.sha, git_commit_message: commit.message }).where('id', '=', id).execute();
+}
+
+/** A finished build: the image's digest (also pinned in the spec, so the rollout and every rollback pull exactly it). */
+export async function recordBuildResult(
+  db: Kysely<Database>,
+  id: string,
+  result: { digest: string; sha: string; message: string; durationMs: number; logTail: string },
+): Promise<void> {
+  await db
+    .updateTable('deployments')
+    .set({
+      image_digest: result.digest,
+      git_commit_sha: result.sha,
+      git_commit_message: result.message,
+      build_duration_ms: result.durationMs,
+      build_logs: result.logTail,
+      spec: sql`jsonb_set(spec, '{image,digest}', to_jsonb(${result.digest}::text))`,
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** A failed build's last lines, kept with the deployment. */
+export async function recordBuildLogTail(db: Kysely<Database>, id: string, logTail: string): Promise<void> {
+  await db.updateTable('deployments').set({ build_logs: logTail }).where('id', '=', id).execute();
+}

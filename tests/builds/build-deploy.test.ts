@@ -1,0 +1,109 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpGet } from '../agent/harness.js';
+import { startBuildStack, dockerfileServing, type BuildStack } from './build-stack.js';
+
+/*
+ * Builds from source end to end: a commit in a real git server (http-backend, token auth) → deploy
+ * → the workflow's build activity → the agent checks out, builds with BuildKit and pushes to the
+ * platform's registry (token auth through the API) → rollout → the new version answers.
+ */
+
+const run = promisify(execFile);
+let stack: BuildStack;
+
+beforeAll(async () => {
+  stack = await startBuildStack('builds');
+}, 180_000);
+
+afterAll(async () => {
+  await stack?.stop();
+}, 120_000);
+
+const version = async (serviceId: string) => (await httpGet(stack.host.endpoint(serviceId), '/version')).body.trim();
+
+async function statusesOf(deploymentId: string): Promise<string[]> {
+  const detail = await stack.rest.deployment(deploymentId);
+  return detail.events.filter((event) => event.source === 'control_plane').map((event) => event.status);
+}
+
+describe('a service built from its repository', () => {
+  let serviceId: string;
+  let firstDeployment: string;
+
+  it('builds the branch head, pushes it, deploys it, and records commit, statuses and log', async () => {
+    const sha = await stack.git.commit('First version', { Dockerfile: dockerfileServing('built-v1'), 'site/index.html': 'one\n' });
+    serviceId = (await stack.buildService()).id;
+    firstDeployment = await stack.rest.deploy(serviceId);
+    const done = await stack.rest.until(firstDeployment, ['running', 'failed', 'cancelled'], 180_000);
+    expect(done.status, done.error_message ?? '').toBe('running');
+    expect(await version(serviceId)).toBe('built-v1');
+    expect(done.git_commit_sha).toBe(sha);
+    expect(done.git_commit_message).toContain('First version');
+    expect(done.git_branch).toBe('main');
+    expect(done.image_digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(done.spec?.image.digest).toBe(done.image_digest);
+    expect(done.build_duration_ms).toBeGreaterThan(0);
+    expect(await statusesOf(firstDeployment)).toEqual(['queued', 'building', 'pushing', 'deploying', 'running']);
+    expect(done.build_logs).toContain('RUN echo built-v1 > /www/version');
+    expect(done.build_logs).toMatch(/Pushed 127\.0\.0\.1:\d+\/services\//);
+    expect(done.build).toMatchObject({ source_type: 'dockerfile', git: { branch: 'main' }, dockerfile: { path: 'Dockerfile', context: '.' } });
+  }, 240_000);
+
+  it('builds a one-line change from the layer cache, and the new version answers', async () => {
+    const sha = await stack.git.commit('Second version', { 'site/index.html': 'two\n' });
+    const deployment = await stack.rest.deploy(serviceId, { git_ref: sha });
+    const done = await stack.rest.until(deployment, ['running', 'failed', 'cancelled'], 180_000);
+    expect(done.status, done.error_message ?? '').toBe('running');
+    expect(done.git_commit_sha).toBe(sha);
+    // The RUN step did not change: BuildKit found it cached, and its log says so.
+    expect(done.build_logs).toMatch(/CACHED/);
+    expect(done.build_logs).toMatch(/: [1-9]\d* of \d+ steps cached/);
+    expect((await httpGet(stack.host.endpoint(serviceId), '/site/index.html')).body.trim()).toBe('two');
+  }, 240_000);
+
+  it('fails a broken Dockerfile with its error line, and the old version keeps answering', async () => {
+    await stack.git.commit('Broken', { Dockerfile: 'FROM syntra-agent-test/http:v1\nRUN exit 3\n' });
+    const deployment = await stack.rest.deploy(serviceId);
+    const done = await stack.rest.until(deployment, ['running', 'failed', 'cancelled'], 180_000);
+    expect(done.status).toBe('failed');
+    expect(done.error_message).toContain('RUN exit 3');
+    expect(done.error_message).toContain('exit code: 3');
+    expect(done.events.at(-1)?.error_code).toBe('BUILD_FAILED');
+    expect(await version(serviceId)).toBe('built-v1');
+  }, 240_000);
+
+  it('stops a long build within 5 s of a cancel, and leaves the old version serving', async () => {
+    await stack.git.commit('Slow', { Dockerfile: dockerfileServing('slow', 'RUN sleep 317') });
+    const deployment = await stack.rest.deploy(serviceId);
+    await expect
+      .poll(async () => (await run('ps', ['-eo', 'args'])).stdout.includes('sleep 317'), { timeout: 120_000, interval: 250 })
+      .toBe(true);
+    const cancelledAt = Date.now();
+    const answer = await stack.rest.call('POST', `/deployments/${deployment}/cancel`);
+    expect(answer.status).toBe(200);
+    await expect
+      .poll(async () => (await run('ps', ['-eo', 'args'])).stdout.includes('sleep 317'), { timeout: 5_000, interval: 100 })
+      .toBe(false);
+    expect(Date.now() - cancelledAt).toBeLessThan(5_000);
+    const done = await stack.rest.until(deployment, ['cancelled', 'failed', 'running'], 30_000);
+    expect(done.status).toBe('cancelled');
+    expect(await version(serviceId)).toBe('built-v1');
+  }, 240_000);
+
+  it('answers 422 for a nixpacks service until the detector lands, and creates no deployment', async () => {
+    const created = await stack.rest.call('POST', `/projects/${stack.project.id}/services`, {
+      name: 'detected',
+      server_id: stack.host.server.id,
+      source_type: 'nixpacks',
+      source_config: {},
+      port: 8080,
+    });
+    expect(created.status).toBe(201);
+    stack.serviceIds.push(created.body.data.id);
+    const answer = await stack.rest.call('POST', `/services/${created.body.data.id}/deploy`, {});
+    expect(answer.status).toBe(422);
+    expect((await stack.rest.call('GET', `/services/${created.body.data.id}/deployments`)).body.data).toEqual([]);
+  });
+});
