@@ -15,7 +15,7 @@ import { recordAgentDomainStatuses } from './gateway/domain-statuses.js';
 import { forwardAgentReports } from './gateway/report-forwarding.js';
 import { operationQueueOf } from '../control/operations/queue.js';
 import type { Platform } from '../control/platform.js';
-import { registerRateLimit } from './http/rate-limit.js';
+import { perOrganizationLimit, registerRateLimit } from './http/rate-limit.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { alertRoutes } from './http/routes/alerts.js';
 import { auditLogRoutes } from './http/routes/audit-logs.js';
@@ -99,13 +99,15 @@ export async function buildApi(platform: Platform, log: Logger) {
   await app.register(memberRoutes, { platform });
   await app.register(auditLogRoutes, { platform });
   await app.register(observabilityRoutes, { platform });
-  await app.register(aiRoutes, { platform });
+  // One AI budget per organization in this process, spent by people's calls and incidents' summaries alike.
+  const limitAiCalls = perOrganizationLimit(app, platform.config.SYNTRA_AI_RATE_LIMIT_PER_MINUTE, 'AI calls');
+  await app.register(aiRoutes, { platform, limitAiCalls });
   await app.register(alertRoutes, { platform });
   await app.register(incidentRoutes, { platform });
   await app.register(workflowDefinitionRoutes, { platform });
   await app.register(workflowRunRoutes, { platform });
   await registerAgentGateway(app, platform);
-  registerTelemetryIngest(app, platform);
+  registerTelemetryIngest(app, platform, limitAiCalls);
   await registerLiveUpdates(app, platform);
   const reports = forwardAgentReports(app.agentGateway.events, platform.db, operationQueueOf(platform).client, app.log);
   recordAgentDomainStatuses(app.agentGateway.events, platform.db, app.log);

@@ -1,5 +1,6 @@
 /*
- * Where the issue-analysis workflow (workflows/ai-analysis.ts) meets everything else. Types only,
+ * Where the AI workflows (workflows/ai-analysis.ts: an issue's analysis, an incident's summary)
+ * meet everything else. Types only,
  * like operations.ts: they travel inside Temporal histories. Only ids and figures go in and out,
  * never the analysis itself, whose evidence quotes an application's logs: the history stays free
  * of what a service wrote, and the caller reads the stored analysis from PostgreSQL.
@@ -28,8 +29,25 @@ export interface IssueAnalysisResult {
   usage: AiTokenUsage;
 }
 
+export interface IncidentSummaryInput {
+  incidentId: string;
+  orgId: string;
+  /** The API's AI queue, as for an analysis: the summary quotes the services' logs. */
+  activityTaskQueue: string;
+}
+
+export interface IncidentSummaryResult {
+  engine: 'builtin' | 'provider';
+  model: string | null;
+  usage: AiTokenUsage;
+  /** Why the built-in summary stands although a model was asked (its answer out of shape, the provider down), or null. */
+  fallbackReason: string | null;
+}
+
 /** The activities of the AI queue (activities/ai.ts implements them). */
 export interface AiActivities {
   /** Gathers the issue's evidence, asks the organization's provider (or the rules) and stores the analysis. */
   analyzeIssue(request: { issueId: string; orgId: string }): Promise<IssueAnalysisResult>;
+  /** Asks the organization's provider to sum up a fired incident, storing the built-in summary when it cannot. */
+  summarizeIncident(request: { incidentId: string; orgId: string }): Promise<IncidentSummaryResult>;
 }

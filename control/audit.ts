@@ -19,13 +19,19 @@ export interface AuditOrigin {
 }
 
 /**
+ * Who acted: a caller, or the platform itself acting unattended (`alerting`: the alert evaluator's
+ * work for an incident, such as its summary by the organization's model), which has no user.
+ */
+export type AuditActor = Pick<Caller, 'orgId' | 'tokenId'> & { userId: string | null; via: Caller['via'] | 'alerting' };
+
+/**
  * Records a mutation in `audit_logs`. Pass the mutation's transaction as `db`, so the change and
  * its record commit together or not at all.
  */
 export async function recordAudit(
   db: Kysely<Database>,
   origin: AuditOrigin,
-  actor: Pick<Caller, 'userId' | 'orgId' | 'via' | 'tokenId'>,
+  actor: AuditActor,
   entry: AuditEntry,
 ): Promise<void> {
   const userAgent = origin.headers?.['user-agent'];

@@ -9,4 +9,4 @@ export { stopService } from './stop.js';
 export { applyHealthCheck } from './health-check.js';
 export { serviceOperations } from './service-queue.js';
 export { runDag, scheduledDag } from './dag-run.js';
-export { issueAnalysis } from './ai-analysis.js';
+export { incidentSummary, issueAnalysis } from './ai-analysis.js';

@@ -18,4 +18,5 @@ export const dagIds = {
 /** One analysis of an issue at a time: a second request while it runs waits for the same run. */
 export const aiIds = {
   issueAnalysis: (issueId: string) => `ai-analysis-${issueId}`,
+  incidentSummary: (incidentId: string) => `ai-incident-summary-${incidentId}`,
 };

@@ -6,6 +6,7 @@ import type { AlertIncidentRow, AlertRow, Database } from '../../db/postgres/dat
 import { activeAlertRules, openIncident, openIncidentOf, resolveIncident, rulesWatchingServer, updateIncident } from '../../db/queries/telemetry-alerts.js';
 import { servicesOnServer } from '../../db/queries/telemetry-targets.js';
 import { writeIncidentSummary } from '../../control/ai/incident-summary.js';
+import type { RequestModelSummary } from '../../control/ai/incident-summary-runs.js';
 import type { SecretCipher } from '../../control/secrets/cipher.js';
 import { NotificationQueue, notificationRetry, type RetryPolicy } from './notification-queue.js';
 import { judgeRule } from './rule-verdict.js';
@@ -27,6 +28,8 @@ export interface AlertEvaluatorDeps {
   /** The notification retry schedule's clock and policy; a test moves time instead of waiting. */
   now?: () => Date;
   retry?: RetryPolicy;
+  /** Asks the organization's model for a summary after the built-in one is written (control/ai/incident-summary-runs.ts); without it, only the built-in engine sums up. */
+  requestModelSummary?: RequestModelSummary;
 }
 
 /**
@@ -79,7 +82,7 @@ export class AlertEvaluator {
     for (const { rule, server, services } of await rulesWatchingServer(db, 'downtime', serverId, alert.service_id)) {
       const about = alert.service_id === undefined ? ` on server ${server.name}` : '';
       const message = `${rule.name}: ${alert.title}${about}`;
-      await this.summarize(await openIncident(db, rule.id, message, { source: 'agent', server, services, alert: { ...alert } }), message, services);
+      await this.summarize(rule, await openIncident(db, rule.id, message, { source: 'agent', server, services, alert: { ...alert } }), message, services);
     }
     await this.tick();
   }
@@ -95,11 +98,15 @@ export class AlertEvaluator {
     }
   }
 
-  /** Fills a newly opened incident's `ai_summary`; a summary that fails leaves it null and the alert goes on. */
-  private async summarize(opened: { id: string; fired_at: Date } | null, message: string, services: { id: string }[]): Promise<void> {
+  /**
+   * Fills a newly opened incident's `ai_summary` with the built-in engine's, then asks for the
+   * organization's model's; a summary that fails leaves what there is and the alert goes on.
+   */
+  private async summarize(rule: AlertRow, opened: { id: string; fired_at: Date } | null, message: string, services: { id: string }[]): Promise<void> {
     if (!opened) return;
     try {
       await writeIncidentSummary(this.deps.db, { id: opened.id, message, firedAt: opened.fired_at, serviceIds: services.map((service) => service.id) });
+      await this.deps.requestModelSummary?.({ id: opened.id, orgId: rule.org_id });
     } catch (error) {
       this.deps.log.error({ err: error, incidentId: opened.id }, 'incident summary could not be written');
     }
@@ -113,7 +120,7 @@ export class AlertEvaluator {
       if (verdict.state === 'breach') {
         const details = { source: 'rule', services: verdict.services };
         if (open) await updateIncident(db, open.id, verdict.message, { ...detailsOf(open), ...details });
-        else await this.summarize(await openIncident(db, rule.id, verdict.message, details), verdict.message, verdict.services);
+        else await this.summarize(rule, await openIncident(db, rule.id, verdict.message, details), verdict.message, verdict.services);
       } else if (verdict.state === 'clear' && open && evaluationSources.has(String(detailsOf(open).source))) {
         await resolveIncident(db, open.id);
       }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { pruneBatches } from '../../db/queries/telemetry-batches.js';
 import type { Platform } from '../../control/platform.js';
+import { modelIncidentSummaries } from '../../control/ai/incident-summary-runs.js';
 import { AlertEvaluator } from '../alerting/alert-evaluator.js';
 import { TelemetryIngest } from './telemetry-ingest.js';
 
@@ -15,13 +16,20 @@ const pruneIntervalMs = 60 * 60 * 1000;
  * Wires ingest to the gateway: every validated `telemetry_batch` is stored and then acknowledged
  * on the session that holds the agent now (a reconnect while it was written is fine: the agent
  * matches acks by batch id), each heartbeat's resources become the host's metrics, and agents'
- * `alert`s reach the alert evaluator, which also runs on its schedule. Requires the gateway to be
+ * `alert`s reach the alert evaluator, which also runs on its schedule; its incidents' summaries by
+ * a model take from the organization's AI limit `limitAiCalls`. Requires the gateway to be
  * registered first.
  */
-export function registerTelemetryIngest(app: FastifyInstance, platform: Platform): void {
+export function registerTelemetryIngest(app: FastifyInstance, platform: Platform, limitAiCalls: (orgId: string) => void): void {
   const log = app.log.child({ component: 'telemetry-ingest' });
   const ingest = new TelemetryIngest({ db: platform.db, clickhouse: platform.clickhouse.client, log });
-  const alerts = new AlertEvaluator({ db: platform.db, clickhouse: platform.clickhouse.client, secrets: platform.secrets, log });
+  const alerts = new AlertEvaluator({
+    db: platform.db,
+    clickhouse: platform.clickhouse.client,
+    secrets: platform.secrets,
+    log,
+    requestModelSummary: modelIncidentSummaries(platform, limitAiCalls),
+  });
   app.agentGateway.events.on('telemetry_batch', (serverId, payload) => {
     void ingest.ingest(serverId, payload).then((ack) => app.agentGateway.session(serverId)?.acknowledgeTelemetry(ack));
   });

@@ -65,6 +65,9 @@ async function* streamRound(provider: Provider, messages: Message[], tools: Tool
       if (part.function?.arguments) call.arguments += part.function.arguments;
     }
   }
+  // The SDK ends an aborted stream quietly, as if the answer were whole: a round cut by a client
+  // gone or the deadline must not pass for a finished answer (stored, audited as answered).
+  signal.throwIfAborted();
   const complete = calls.filter((call) => call !== undefined);
   for (const call of complete) {
     if (!call.id || !call.name) throw new ProviderAnswerError('The model asked for a tool call without an id or a function name');

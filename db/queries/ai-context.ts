@@ -163,3 +163,14 @@ export async function incidentContext(db: Kysely<Database>, serviceIds: string[]
 export async function storeIncidentSummary(db: Kysely<Database>, incidentId: string, summary: string): Promise<void> {
   await db.updateTable('alert_incidents').set({ ai_summary: summary }).where('id', '=', incidentId).execute();
 }
+
+/** An incident of the organization's rules, or undefined (deleted, or another organization's). */
+export async function incidentOfOrganization(db: Kysely<Database>, orgId: string, incidentId: string) {
+  return db
+    .selectFrom('alert_incidents')
+    .innerJoin('alerts', 'alerts.id', 'alert_incidents.alert_id')
+    .select(['alert_incidents.id', 'alert_incidents.alert_id', 'alert_incidents.message', 'alert_incidents.details', 'alert_incidents.fired_at'])
+    .where('alerts.org_id', '=', orgId)
+    .where('alert_incidents.id', '=', incidentId)
+    .executeTakeFirst();
+}

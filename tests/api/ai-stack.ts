@@ -126,6 +126,7 @@ export async function startAiStack(label: string, overrides: Record<string, stri
     owner,
     roles,
     serviceId,
+    serverId: ours.server.id,
     issueId,
     foreign,
     call,

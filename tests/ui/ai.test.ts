@@ -177,12 +177,15 @@ describe('the AI screens in Chromium', () => {
   });
 
   it("streams a model's tokens into the chat panel as they come, and Stop aborts the answer up to the model", async () => {
-    const response = await page.request.patch(`${baseUrl}/api/v1/ai/settings`, {
-      headers: { authorization: `Bearer ${api.ownerToken}` },
-      data: { enabled: true },
-    });
+    const owner = { authorization: `Bearer ${api.ownerToken}` };
+    const response = await page.request.patch(`${baseUrl}/api/v1/ai/settings`, { headers: owner, data: { enabled: true } });
     expect(response.status(), await response.text()).toBe(200);
+    const chatsAudited = async () => (await api.platform.db.selectFrom('audit_logs').select('details').where('action', '=', 'ai.chat').orderBy('created_at').execute()).map((row) => row.details);
+    const auditedBefore = (await chatsAudited()).length;
+    const abandonedBefore = model.abandoned();
+    const askedBefore = model.received.length;
     try {
+      // Thirty seconds of answer if nobody stops it.
       model.answerWith({ chunks: ['The database ', 'refuses ', 'connections ', 'because ', ...Array.from({ length: 200 }, (_, index) => `word${index} `)], intervalMs: 150 });
       await page.goto(`${baseUrl}/services/${serviceId}`);
       await page.getByLabel('Question').fill('Is it healthy?');
@@ -195,13 +198,24 @@ describe('the AI screens in Chromium', () => {
       expect(await answer.getAttribute('aria-busy')).toBe('true');
       await page.getByRole('button', { name: 'Stop' }).click();
       await page.getByText('Stopped.').waitFor();
+      expect(await answer.getAttribute('aria-busy')).toBe('false');
+      await page.getByRole('button', { name: 'Ask' }).waitFor();
       const stopped = (await answer.textContent()) ?? '';
       expect(stopped).not.toContain('word199');
-      await expect.poll(() => model.abandoned()).toBe(1);
+      // The browser's abort reached the model: the local server saw its stream's connection closed
+      // long before the answer's end, and the API, done with the chat (its audit written as the
+      // stream ended, with no engine as none finished), asked nothing more: no retry, no fallback.
+      await expect.poll(() => model.abandoned()).toBe(abandonedBefore + 1);
+      await expect.poll(async () => (await chatsAudited()).length).toBe(auditedBefore + 1);
+      expect((await chatsAudited()).at(-1)).toMatchObject({ engine: null, message_chars: 'Is it healthy?'.length });
+      expect(model.received.length).toBe(askedBefore + 1);
       expect(model.received.at(-1)!.headers.authorization).toBe(`Bearer ${providerKey}`);
-      await page.getByRole('button', { name: 'Ask' }).waitFor();
+      // Nothing reached the panel after Stop, and an unfinished answer is not kept as history.
+      expect(await answer.textContent()).toBe(stopped);
+      const history = await page.request.get(`${baseUrl}/api/v1/ai/chat/history?service_id=${serviceId}`, { headers: owner });
+      expect(JSON.stringify(await history.json())).not.toContain('Is it healthy?');
     } finally {
-      await page.request.patch(`${baseUrl}/api/v1/ai/settings`, { headers: { authorization: `Bearer ${api.ownerToken}` }, data: { enabled: false } });
+      await page.request.patch(`${baseUrl}/api/v1/ai/settings`, { headers: owner, data: { enabled: false } });
     }
   });
 

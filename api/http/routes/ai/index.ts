@@ -12,17 +12,16 @@ import { ApiProblem } from '../../../../control/problem.js';
 import type { Platform } from '../../../../control/platform.js';
 import { AiAnalysis, type AiEngine } from '../../../../contracts/index.js';
 import { auditedTokens, metered, usageSoFar } from '../../../../control/ai/usage.js';
-import { perOrganizationLimit } from '../../rate-limit.js';
 import { stacks as dockerfileStacks } from '../../../../control/ai/builtin/dockerfile.js';
 import { defineRoute, registryRoute } from '../../routing.js';
 import { aiSettingsRoutes } from './settings.js';
 import { streamEvents } from './event-stream.js';
 
 /** Contract section 2.3 "AI": validate, authorise, delegate to control/ai/. */
-export const aiRoutes: FastifyPluginAsync<{ platform: Platform }> = async (app, { platform }) => {
+/** `limitAiCalls`: the organization's AI limit (api/app.ts), shared with incidents' summaries by a model. */
+export const aiRoutes: FastifyPluginAsync<{ platform: Platform; limitAiCalls: (orgId: string) => void }> = async (app, { platform, limitAiCalls }) => {
   const { db } = platform;
   await app.register(aiSettingsRoutes, { platform });
-  const limitAiCalls = perOrganizationLimit(app, platform.config.SYNTRA_AI_RATE_LIMIT_PER_MINUTE, 'AI calls');
 
   defineRoute(app, registryRoute('analyzeError'), { permission: 'ai.use' }, async ({ body, caller, request }) => {
     const issue = await issueById(db, scopeOf(caller), body.issue_id);
