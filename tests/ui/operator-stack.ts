@@ -18,11 +18,13 @@ import { buildUi, launchBrowser, screenshot, viewports } from './browser.js';
 
 export const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 export const nowNs = () => Date.now() * 1e6;
+/** Where the pages link runs to; nothing needs to listen there. */
+export const TEMPORAL_WEB_URL = 'http://127.0.0.1:8233';
 
 /** A project `shop` with a service `checkout` and one deployment on server `ops-host`, its agent connected, and a signed-out page. */
 export async function startOperatorStack(label: string) {
   await buildUi();
-  const api = await startTestApi(label);
+  const api = await startTestApi(label, { TEMPORAL_WEB_URL });
   const baseUrl = await api.app.listen({ port: 0, host: '127.0.0.1' });
   const { db } = api.platform;
   const orgId = (await bootstrappedOrganization(db)).id;

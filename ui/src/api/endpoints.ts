@@ -34,6 +34,7 @@ import type {
   UpdateAiSettings,
 } from '../../../contracts/api/ai.js';
 import type { ExecRequest, ExecResult } from '../../../contracts/api/exec.js';
+import type { ServiceOperationRecord } from '../../../contracts/api/service-operations.js';
 import type {
   ErrorGroup,
   IssueActivity,
@@ -111,6 +112,7 @@ export const services = {
   restart: (serviceId: string) => apiCall<null>('POST', `/services/${id(serviceId)}/restart`),
   exec: (serviceId: string, body: ExecRequest) => apiCall<ExecResult>('POST', `/services/${id(serviceId)}/exec`, { body }),
   scale: (serviceId: string, replicas: number) => apiCall<Service>('POST', `/services/${id(serviceId)}/scale`, { body: { replicas } }),
+  operations: (serviceId: string) => apiCall<ServiceOperationRecord[]>('GET', `/services/${id(serviceId)}/operations`),
   deployments: (serviceId: string, limit: number) =>
     apiCall<Deployment[]>('GET', `/services/${id(serviceId)}/deployments`, { query: { limit } }),
   logs: (serviceId: string, query: LogSearch) => apiCall<LogEntry[]>('GET', `/services/${id(serviceId)}/logs`, { query }),

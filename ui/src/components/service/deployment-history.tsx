@@ -1,12 +1,13 @@
 import type { Deployment } from '../../../../contracts/api/resources.js';
 import { useAction } from '../../hooks.js';
+import { historyStatus } from '../../logic/deploy-progress.js';
 import { elapsedMs, formatDuration, formatTime, shortId } from '../../logic/format.js';
 import { Link } from '../../router.js';
 import { useCan, useSession } from '../../session.js';
 import { FailureNotice } from '../failure-notice.js';
 import { StatusBadge } from '../status-badge.js';
 
-/** The service's deployments, newest first; an earlier one that ran can be returned to. */
+/** The service's deployments, newest first; an earlier one that ran (now superseded) can be returned to. */
 export function DeploymentHistory({
   deployments,
   currentId,
@@ -55,7 +56,7 @@ export function DeploymentHistory({
                       {current ? <span className="tag">current</span> : null}
                     </th>
                     <td>
-                      <StatusBadge status={deployment.status} />
+                      <StatusBadge status={historyStatus(deployment, currentId)} />
                       {deployment.error_message ? <div className="muted small">{deployment.error_message}</div> : null}
                     </td>
                     <td>{formatTime(deployment.started_at ?? deployment.created_at)}</td>
