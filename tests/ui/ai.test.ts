@@ -10,7 +10,8 @@ import { startOpenAiCompatibleServer } from '../support/openai-compatible-server
 import { startTestApi } from '../support/platform.js';
 import { projectWithServices } from '../api/observability-fixtures.js';
 import { seriousViolations } from './accessibility.js';
-import { buildUi, launchBrowser, screenshot, viewports } from './browser.js';
+import { launchBrowser, screenshot, viewports } from './browser.js';
+import { ensureProductionUi } from './production-build.js';
 
 /*
  * The AI screens in Chromium against the real API and PostgreSQL: the owner's provider form, the
@@ -44,7 +45,7 @@ async function signIn(target: Page, token: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  await buildUi();
+  await ensureProductionUi();
   model = await startOpenAiCompatibleServer();
   api = await startTestApi('ai-ui');
   baseUrl = await api.app.listen({ port: 0, host: '127.0.0.1' });

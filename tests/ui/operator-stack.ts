@@ -7,7 +7,8 @@ import { createProject, createServer } from '../support/fixtures.js';
 import { startTestApi } from '../support/platform.js';
 import { sendBatch, zstdBatch } from '../ingest/telemetry-batches.js';
 import { seriousViolations } from './accessibility.js';
-import { buildUi, launchBrowser, screenshot, viewports } from './browser.js';
+import { launchBrowser, screenshot, viewports } from './browser.js';
+import { ensureProductionUi } from './production-build.js';
 
 /*
  * The operator's pages in Chromium against the real API, PostgreSQL and chDB, with telemetry
@@ -23,7 +24,7 @@ export const TEMPORAL_WEB_URL = 'http://127.0.0.1:8233';
 
 /** A project `shop` with a service `checkout` and one deployment on server `ops-host`, its agent connected, and a signed-out page. */
 export async function startOperatorStack(label: string) {
-  await buildUi();
+  await ensureProductionUi();
   const api = await startTestApi(label, { TEMPORAL_WEB_URL });
   const baseUrl = await api.app.listen({ port: 0, host: '127.0.0.1' });
   const { db } = api.platform;

@@ -5,7 +5,7 @@ import { FailureNotice } from '../components/failure-notice.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { useInterval, useLoad } from '../hooks.js';
 import { formatCpu, formatDiskUse, formatMemoryUse, formatTime } from '../logic/format.js';
-import { Link } from '../router.js';
+import { Link } from 'react-router';
 import { useCan } from '../session.js';
 
 /* Presence changes without a socket event: the list re-reads on this interval. */

@@ -18,13 +18,14 @@ import { FailureNotice } from '../components/failure-notice.js';
 import { SectionTabs, serviceTabs } from '../components/section-tabs.js';
 import { useInterval, useLoad } from '../hooks.js';
 import { isFinished } from '../logic/deploy-progress.js';
-import { Link, navigate } from '../router.js';
+import { Link, useNavigate } from 'react-router';
 import { useCan } from '../session.js';
 
 /* Durations of running deployments tick at this pace. */
 const clockTickMs = 1_000;
 
 export function ServicePage({ params }: { params: Record<string, string> }) {
+  const navigate = useNavigate();
   const serviceId = params.serviceId!;
   const service = useLoad(() => services.get(serviceId), serviceId);
   const latest = service.data?.recent_deployments[0] ?? null;

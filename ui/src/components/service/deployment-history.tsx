@@ -2,7 +2,7 @@ import type { Deployment } from '../../../../contracts/api/resources.js';
 import { useAction } from '../../hooks.js';
 import { historyStatus } from '../../logic/deploy-progress.js';
 import { elapsedMs, formatDuration, formatTime, shortId } from '../../logic/format.js';
-import { Link } from '../../router.js';
+import { Link } from 'react-router';
 import { useCan, useSession } from '../../session.js';
 import { FailureNotice } from '../failure-notice.js';
 import { StatusBadge } from '../status-badge.js';

@@ -1,7 +1,7 @@
 import type { ServiceOperationKind, ServiceOperationRecord } from '../../../../contracts/api/service-operations.js';
 import type { ApiFailure } from '../../api/client.js';
 import { formatTime, shortId } from '../../logic/format.js';
-import { Link } from '../../router.js';
+import { Link } from 'react-router';
 import { useSession } from '../../session.js';
 import { FailureNotice } from '../failure-notice.js';
 

@@ -10,7 +10,7 @@ import { SectionTabs, projectTabs } from '../../components/section-tabs.js';
 import { StatusBadge } from '../../components/status-badge.js';
 import { useLoad } from '../../hooks.js';
 import { formatTime } from '../../logic/format.js';
-import { Link } from '../../router.js';
+import { Link } from 'react-router';
 
 /*
  * A project's issues, one status at a time, with new and regressed ones arriving over the

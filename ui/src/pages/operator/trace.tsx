@@ -6,7 +6,7 @@ import { StatusBadge } from '../../components/status-badge.js';
 import { useLoad } from '../../hooks.js';
 import { formatTime } from '../../logic/format.js';
 import { formatSpanDuration, waterfallRows } from '../../logic/waterfall.js';
-import { Link } from '../../router.js';
+import { Link } from 'react-router';
 
 /* A trace as a waterfall: each span under its parent, its bar where and as long as it ran; a span opens to its details. */
 

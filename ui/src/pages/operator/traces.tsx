@@ -5,7 +5,7 @@ import { ServiceHead, TelemetryHint } from '../../components/operator/service-he
 import { StatusBadge } from '../../components/status-badge.js';
 import { useLoad } from '../../hooks.js';
 import { formatTime } from '../../logic/format.js';
-import { Link } from '../../router.js';
+import { Link } from 'react-router';
 
 /* A service's recent traces (the API's default window: the last day), filtered to errors or slow ones. */
 const tracesShown = 100;
