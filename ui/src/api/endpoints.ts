@@ -76,7 +76,7 @@ type Optional<Query> = { [Name in keyof Query]?: Query[Name] | undefined };
 export type LogSearch = Optional<Pick<LogQuery, 'from' | 'to' | 'level' | 'search' | 'trace_id'>> & { limit: number };
 export type TraceSearch = { status?: 'ok' | 'error' | undefined; min_duration_ms?: number | undefined; limit: number };
 export type MetricWindow = { from: string; to: string; interval: ServerMetricsQuery['interval'] };
-export type IssueSearch = { status: ErrorGroup['status']; search?: string | undefined; sort: IssueSort; per_page: number };
+export type IssueSearch = { status: ErrorGroup['status']; search?: string | undefined; sort: IssueSort; page?: number; per_page: number };
 
 export const auth = {
   login: (token: string) => apiCall<AuthIdentity>('POST', '/auth/login', { body: { token } }),
