@@ -30,6 +30,7 @@ let browser: Awaited<ReturnType<typeof openOperatorBrowser>>;
 let baseUrl: string;
 let projectId: string;
 let serviceId: string;
+let serverId: string;
 let dsn: string;
 const deploymentId = randomUUID();
 
@@ -40,6 +41,7 @@ beforeAll(async () => {
   const { db } = api.platform;
   const orgId = (await bootstrappedOrganization(db)).id;
   const { server, token } = await createServer(db, orgId, 'sdk-host');
+  serverId = server.id;
   const project = await createProject(db, orgId, 'shop');
   projectId = project.id;
   serviceId = (await db.insertInto('services').values({ project_id: projectId, server_id: server.id, name: 'storefront', source_type: 'image' }).returning('id').executeTakeFirstOrThrow()).id;
@@ -147,5 +149,23 @@ describe("the operator's pages fed by the stock SDKs through a real agent", () =
     await log.getByText('checkout failed').waitFor();
     await log.getByRole('link', { name: /^trace / }).click();
     await waterfall.locator('li[data-span="GET /checkout"]').waitFor();
+  });
+
+  it("charts the request the SDK traced, and the host series of the real agent's heartbeats", async () => {
+    const { page } = browser;
+    await page.goto(`${baseUrl}/services/${serviceId}/metrics`);
+    // The SDK's trace (the test before): one request, its root span unset, so no error.
+    const requests = page.getByTestId('request-stats');
+    await requests.waitFor();
+    expect(await requests.locator('[data-figure="requests"]').textContent()).toBe('1');
+    expect(await requests.locator('[data-figure="error-rate"]').textContent()).toBe('0 %');
+    await requests.locator('figure[data-metric="Requests per minute"] canvas').waitFor();
+    // The agent beats as soon as it connects; each heartbeat's resources become the host's series.
+    await page.goto(`${baseUrl}/servers/${serverId}/metrics`);
+    const cpu = page.locator('figure[data-metric="host.cpu.usage_percent"]');
+    await cpu.locator('canvas').waitFor({ timeout: INGEST_TIMEOUT_MS });
+    expect(Number(await cpu.getAttribute('data-points'))).toBeGreaterThanOrEqual(1);
+    await page.locator('figure[data-metric="host.memory.used_bytes"] canvas').waitFor();
+    await browser.expectAccessible('sdk-server-metrics');
   });
 });
