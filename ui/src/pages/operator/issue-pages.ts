@@ -26,28 +26,31 @@ export interface IssuePages {
 
 export function useIssuePages(projectId: string, query: { status: IssueStatus; sort: IssueSort; search: string }): IssuePages {
   const { status, sort, search } = query;
-  const key = `${projectId}:${status}:${sort}:${search}`;
-  const [read, setRead] = useState({ key, issues: [] as ErrorGroup[], complete: false, generation: 0 });
+  const [generation, setGeneration] = useState(0);
+  // What is being read: these filters, since the last reset. Answers for anything else are dropped.
+  const listId = `${projectId}:${status}:${sort}:${search}#${generation}`;
+  const latest = useRef(listId);
+  latest.current = listId;
+  const [read, setRead] = useState({ listId, issues: [] as ErrorGroup[], complete: false });
   const [loading, setLoading] = useState(true);
   const [failure, setFailure] = useState<ApiFailure | null>(null);
   const inFlight = useRef<string | null>(null);
-  const current = read.key === key ? read : { key, issues: [], complete: false, generation: read.generation };
+  const current = read.listId === listId ? read : { listId, issues: [], complete: false };
 
   const more = useCallback(() => {
     if (current.complete) return;
     const page = Math.floor(current.issues.length / issuesPerPage) + 1;
-    const request = `${key}:${current.generation}:${page}`;
+    const request = `${listId}:${page}`;
     if (inFlight.current === request) return;
     inFlight.current = request;
     setLoading(true);
     issues.list(projectId, { status, sort, search: search || undefined, page, per_page: issuesPerPage }).then(
       (found) => {
-        // A page for filters since changed, or a list since reset, is dropped.
+        if (latest.current !== listId) return;
         setRead((previous) => {
-          const same = previous.key === key && previous.generation === current.generation;
-          const known = same ? previous.issues : [];
+          const known = previous.listId === listId ? previous.issues : [];
           if (known.length !== (page - 1) * issuesPerPage) return previous;
-          return { key, issues: [...known, ...found], complete: found.length < issuesPerPage, generation: current.generation };
+          return { listId, issues: [...known, ...found], complete: found.length < issuesPerPage };
         });
         setFailure(null);
       },
@@ -58,14 +61,14 @@ export function useIssuePages(projectId: string, query: { status: IssueStatus; s
         setLoading(false);
       }
     });
-  }, [key, projectId, status, sort, search, current.complete, current.issues.length, current.generation]);
+  }, [listId, projectId, status, sort, search, current.complete, current.issues.length]);
 
   // The first page, whenever the filters change or the list is reset.
   useEffect(() => {
     if (current.issues.length === 0 && !current.complete) more();
   }, [more, current.issues.length, current.complete]);
 
-  const reset = useCallback(() => setRead((previous) => ({ key, issues: [], complete: false, generation: previous.generation + 1 })), [key]);
+  const reset = useCallback(() => setGeneration((previous) => previous + 1), []);
   return { issues: current.issues, complete: current.complete, loading, failure, more, reset };
 }
 
