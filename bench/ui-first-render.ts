@@ -5,22 +5,19 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
-import { build } from 'vite';
 import { issueToken } from '../contracts/tokens.js';
-import { uiDist, uiRoot } from '../api/http/ui/plugin.js';
+import { uiDist } from '../api/http/ui/plugin.js';
+import { ensureProductionUi } from '../tests/ui/production-build.js';
 import { startBenchControlPlane } from './support/control-plane.js';
 
 const runs = Number(process.argv[2] ?? 20);
 const historyLength = 20;
 
-await build({ configFile: path.join(uiRoot, 'vite.config.ts'), logLevel: 'warn' });
+await ensureProductionUi();
 const gzipKb = async (file: string) => gzipSync(await readFile(path.join(uiDist, file))).length / 1024;
-const indexHtml = await readFile(path.join(uiDist, 'index.html'), 'utf8');
-// What the first page load fetches: index.html and the files it names (entry, preloads, CSS).
-const initialFiles = ['index.html', ...[...indexHtml.matchAll(/(?:src|href)="\/(assets\/[^"]+)"/g)].map((match) => match[1]!)];
+const sumKb = async (files: string[]) => (await Promise.all(files.map(gzipKb))).reduce((sum, kb) => sum + kb, 0);
 const allAssets = (await readdir(path.join(uiDist, 'assets'))).map((file) => `assets/${file}`);
-const initialKb = (await Promise.all(initialFiles.map(gzipKb))).reduce((sum, kb) => sum + kb, 0);
-const allKb = (await Promise.all(['index.html', ...allAssets].map(gzipKb))).reduce((sum, kb) => sum + kb, 0);
+const allKb = await sumKb(['index.html', ...allAssets]);
 
 const ownerToken = issueToken('usr').token;
 const controlPlane = await startBenchControlPlane({ SYNTRA_BOOTSTRAP_TOKEN: ownerToken });
@@ -74,7 +71,11 @@ async function firstRender(page: import('playwright-core').Page): Promise<number
   await page.waitForFunction(() => window.firstRenderMs !== undefined);
   return page.evaluate(() => window.firstRenderMs!);
 }
+/** What the page fetched of ui/dist, by the Performance API: the entry, the service area's chunks, CSS. */
+const fetchedAssets = (page: import('playwright-core').Page) =>
+  page.evaluate(() => performance.getEntriesByType('resource').map((entry) => new URL(entry.name).pathname.slice(1)).filter((file) => file.startsWith('assets/')));
 
+let firstLoadFiles: string[] = [];
 const cold: number[] = [];
 const warm: number[] = [];
 for (let run = 0; run < runs; run++) {
@@ -85,6 +86,7 @@ for (let run = 0; run < runs; run++) {
   await context.addInitScript({ content: watchFirstRender });
   const page = await context.newPage();
   cold.push(await firstRender(page));
+  if (run === 0) firstLoadFiles = ['index.html', ...new Set(await fetchedAssets(page))];
   warm.push(await firstRender(page));
   await context.close();
 }
@@ -94,7 +96,8 @@ await controlPlane.stop();
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
 const row = (label: string, values: number[]) =>
   `| ${label} | ${percentile(values, 50).toFixed(0)} ms | ${percentile(values, 90).toFixed(0)} ms | ${Math.max(...values).toFixed(0)} ms |`;
-console.log(`initial load: ${initialFiles.length} files, ${initialKb.toFixed(1)} KB gzip; every chunk: ${allKb.toFixed(1)} KB gzip`);
+console.log(`first load of the service page: ${firstLoadFiles.length} files, ${(await sumKb(firstLoadFiles)).toFixed(1)} KB gzip; every chunk: ${allKb.toFixed(1)} KB gzip`);
+for (const file of firstLoadFiles) console.log(`  ${file}: ${(await gzipKb(file)).toFixed(1)} KB`);
 console.log(`service page with ${historyLength} deployments, ${runs} runs:`);
 console.log('| load | p50 | p90 | max |\n|---|---|---|---|');
 console.log(row('cold (empty cache)', cold));

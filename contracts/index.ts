@@ -33,6 +33,7 @@ export * from './api/domains.js';
 export * from './api/observability.js';
 export * from './api/requests.js';
 export * from './api/exec.js';
+export * from './api/service-operations.js';
 export * from './api/queries.js';
 export * from './api/health.js';
 export * from './api/access.js';

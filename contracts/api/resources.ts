@@ -138,6 +138,14 @@ export const DeploymentEvent = z.object({
 });
 export type DeploymentEvent = z.infer<typeof DeploymentEvent>;
 
+/** A Temporal workflow the control plane started, with a link into Temporal Web when it knows its address. */
+export const TemporalWorkflowRef = z.object({
+  id: z.string().min(1),
+  namespace: z.string().min(1),
+  web_url: z.url().nullable().describe('The run in Temporal Web'),
+});
+export type TemporalWorkflowRef = z.infer<typeof TemporalWorkflowRef>;
+
 /**
  * `GET /deployments/:deploymentId`: the deployment with its build logs, what it deployed, its
  * progress reports, and the Temporal workflow that runs it (with a link into Temporal Web when
@@ -162,13 +170,7 @@ export const DeploymentDetail = Deployment.extend({
   spec: DeploymentSpec.nullable().describe('Null only for deployments recorded before specs were kept'),
   build: BuildSpec.nullable().describe('Null for deployments of an image'),
   events: z.array(DeploymentEvent).describe('Oldest first'),
-  workflow: z
-    .object({
-      id: z.string().min(1),
-      namespace: z.string().min(1),
-      web_url: z.url().nullable().describe('The run in Temporal Web'),
-    })
-    .nullable(),
+  workflow: TemporalWorkflowRef.nullable(),
 });
 export type DeploymentDetail = z.infer<typeof DeploymentDetail>;
 

@@ -51,6 +51,7 @@ import {
   ServiceWithDeployments,
 } from './resources.js';
 import { accessRoutes } from './routes-access.js';
+import { ServiceOperationListQuery, ServiceOperationRecord } from './service-operations.js';
 import { aiRoutes } from './routes-ai.js';
 import { automationRoutes } from './routes-automation.js';
 import { v1, type ApiRoute } from './route.js';
@@ -168,6 +169,11 @@ const contractRoutes = [
     method: 'POST', path: v1('/services/{serviceId}/scale'), operationId: 'scaleService',
     summary: "Change a service's replicas", tags: ['services'], params: ServiceParams, body: ScaleRequest,
     response: Service, successStatus: 200, errors: ['UNPROCESSABLE'],
+  },
+  {
+    method: 'GET', path: v1('/services/{serviceId}/operations'), operationId: 'listServiceOperations',
+    summary: "A service's operations with their Temporal workflows, newest first", tags: ['services'],
+    params: ServiceParams, query: ServiceOperationListQuery, response: z.array(ServiceOperationRecord), successStatus: 200,
   },
   {
     method: 'POST', path: v1('/services/{serviceId}/exec'), operationId: 'execInService',

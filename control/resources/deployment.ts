@@ -7,6 +7,7 @@ import {
   type DeployRequest,
   type ImageReference,
   type Service,
+  type TemporalWorkflowRef,
 } from '../../contracts/index.js';
 import type { DeploymentEventRow, DeploymentRow, ProjectRow } from '../../db/postgres/database.js';
 import { isoTimestamp, isoTimestampOrNull } from './timestamps.js';
@@ -56,10 +57,17 @@ export function temporalWebUrl(webUrl: string | null, namespace: string, workflo
   return `${webUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
+/** Where a workflow the control plane started can be looked at. */
+export function temporalWorkflowRef(temporal: TemporalAddress, workflowId: string): TemporalWorkflowRef {
+  return { id: workflowId, namespace: temporal.namespace, web_url: temporalWebUrl(temporal.webUrl, temporal.namespace, workflowId) };
+}
+
+export type TemporalAddress = { namespace: string; webUrl: string | null };
+
 export function deploymentDetailResource(
   row: DeploymentRow,
   events: DeploymentEventRow[],
-  temporal: { namespace: string; webUrl: string | null },
+  temporal: TemporalAddress,
 ): DeploymentDetail {
   return {
     ...deploymentResource(row),
@@ -67,9 +75,7 @@ export function deploymentDetailResource(
     spec: row.spec === null ? null : DeploymentSpec.parse(row.spec),
     build: row.build_spec === null ? null : BuildSpec.parse(row.build_spec),
     events: events.map(eventResource),
-    workflow: row.workflow_id
-      ? { id: row.workflow_id, namespace: temporal.namespace, web_url: temporalWebUrl(temporal.webUrl, temporal.namespace, row.workflow_id) }
-      : null,
+    workflow: row.workflow_id ? temporalWorkflowRef(temporal, row.workflow_id) : null,
   };
 }
 

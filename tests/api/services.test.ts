@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { apiResponse, Service, ServiceWithDeployments } from '../../contracts/index.js';
+import { apiResponse, Service, ServiceOperationRecord, ServiceWithDeployments } from '../../contracts/index.js';
 import { addMember, bearer, bootstrappedOrganization, otherOrganization } from '../support/auth.js';
 import { createServer } from '../support/fixtures.js';
 import { startTestApi } from '../support/platform.js';
@@ -254,5 +254,28 @@ describe('services', () => {
     expect(entries.map((entry) => entry.action)).toEqual(['service.create', 'service.update', 'service.delete']);
     expect(entries[1]!.details).toMatchObject({ fields: ['port', 'source_config', 'source_type'] });
     expect(JSON.stringify(entries)).not.toContain('audit-pw');
+  });
+
+  it("lists a service's operations that started a workflow, newest first, within the caller's organization", async () => {
+    const { data: service } = (await create(imageService())).json();
+    const post = (action: string, payload?: object) => api.app.inject({ method: 'POST', url: `/api/v1/services/${service.id}/${action}`, headers: owner, ...(payload ? { payload } : {}) });
+    const operations = (query = '', headers = owner) => api.app.inject({ method: 'GET', url: `/api/v1/services/${service.id}/operations${query}`, headers });
+    // Never deployed: the scale only changes the row and starts no workflow, so nothing is listed.
+    expect((await post('scale', { replicas: 2 })).statusCode).toBe(200);
+    expect((await operations()).json().data).toEqual([]);
+
+    const ran = await api.platform.db.insertInto('deployments').values({ service_id: service.id, status: 'running' }).returning('id').executeTakeFirstOrThrow();
+    await api.platform.db.updateTable('services').set({ current_deployment_id: ran.id }).where('id', '=', service.id).execute();
+    expect((await post('scale', { replicas: 3 })).statusCode).toBe(200);
+    expect((await post('restart')).statusCode).toBe(200);
+    const listed = z.array(ServiceOperationRecord).parse((await operations()).json().data);
+    expect(listed.map((operation) => [operation.kind, operation.replicas])).toEqual([['restart', null], ['scale', { from: 2, to: 3 }]]);
+    expect(listed[0]!.workflow.id).toMatch(new RegExp(`^restart-${service.id}-`));
+    expect(listed[0]!.workflow.web_url).toBeNull();
+    expect((await operations('?limit=1')).json().data).toHaveLength(1);
+    expect((await operations('?limit=0')).json().error).toMatchObject({ code: 'VALIDATION_ERROR', details: [{ path: 'query.limit' }] });
+
+    const other = await otherOrganization(api.platform.db, 'services-operations');
+    expect((await operations('', bearer(other.ownerToken))).statusCode).toBe(404);
   });
 });

@@ -51,7 +51,11 @@ const contractEndpoints = [
 const aiSettingsEndpoints = ['GET /api/v1/ai/settings', 'PATCH /api/v1/ai/settings', 'GET /api/v1/ai/chat/history'];
 
 /** Beyond the contract: what the operator's pages chart (docs/contract-corrections.md). */
-const operatorChartEndpoints = ['GET /api/v1/projects/:projectId/issues/activity', 'GET /api/v1/services/:serviceId/request-stats'];
+const operatorChartEndpoints = [
+  'GET /api/v1/projects/:projectId/issues/activity',
+  'GET /api/v1/services/:serviceId/request-stats',
+  'GET /api/v1/services/:serviceId/operations',
+];
 
 /** The control plane's own endpoints beyond the contract (ARCHITECTURE correction 5): auth, tokens, members, audit. */
 const accessEndpoints = [

@@ -11,7 +11,8 @@ import { startTestApi } from '../support/platform.js';
 import { startAiWorkers } from '../support/ai-workers.js';
 import { projectWithServices } from '../api/observability-fixtures.js';
 import { seriousViolations } from './accessibility.js';
-import { buildUi, launchBrowser, screenshot, viewports } from './browser.js';
+import { launchBrowser, screenshot, viewports } from './browser.js';
+import { ensureProductionUi } from './production-build.js';
 
 /*
  * The AI screens in Chromium against the real API and PostgreSQL: the owner's provider form, the
@@ -46,7 +47,7 @@ async function signIn(target: Page, token: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  await buildUi();
+  await ensureProductionUi();
   model = await startOpenAiCompatibleServer();
   api = await startTestApi('ai-ui');
   workers = await startAiWorkers(api.platform);

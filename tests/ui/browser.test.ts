@@ -12,7 +12,8 @@ import { ensureDockerd, removeManaged, startTestRegistry, type TestRegistry } fr
 import { startTestApi } from '../support/platform.js';
 import { containersOf, privateTemporalConfig, startInProcessWorker } from '../operations/stack.js';
 import { seriousViolations } from './accessibility.js';
-import { buildUi, fillImageService, launchBrowser, screenshot, viewports } from './browser.js';
+import { fillImageService, launchBrowser, screenshot, viewports } from './browser.js';
+import { ensureProductionUi } from './production-build.js';
 
 /*
  * The UI in a real Chromium against the real platform: the API serving ui/dist, PostgreSQL,
@@ -42,7 +43,7 @@ const pageErrors: string[] = [];
 
 beforeAll(async () => {
   docker = await ensureDockerd();
-  await buildUi();
+  await ensureProductionUi();
   registry = await startTestRegistry();
   temporal = await privateTemporalConfig('ui');
   api = await startTestApi('ui', { SYNTRA_TEMPORAL_CONFIG: temporal.file, TEMPORAL_WEB_URL });

@@ -1,8 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { build } from 'vite';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { uiRoot } from '../../api/http/ui/plugin.js';
 import { chromiumPath } from '../../cli/prerequisites.js';
 import type { TestRegistry } from '../support/docker.js';
 
@@ -17,11 +15,6 @@ export const viewports = {
   laptop: { width: 1280, height: 800 },
   phone: { width: 390, height: 844 },
 } as const;
-
-/** Builds ui/dist as `npm run build:ui` does, so the API serves this checkout's UI. */
-export async function buildUi(): Promise<void> {
-  await build({ configFile: path.join(uiRoot, 'vite.config.ts'), logLevel: 'warn' });
-}
 
 export async function launchBrowser(): Promise<Browser> {
   await mkdir(SCREENSHOT_DIR, { recursive: true });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { DeploymentEvent } from '../../contracts/index.js';
-import { appendLogLines, deployProgress, mergeEvents } from '../../ui/src/logic/deploy-progress.js';
+import { appendLogLines, deployProgress, historyStatus, mergeEvents } from '../../ui/src/logic/deploy-progress.js';
 
 /* What the service page draws of a rollout, from the events REST returned and socket.io delivered. */
 
@@ -69,5 +69,17 @@ describe('deploy progress', () => {
     expect(appendLogLines(['a', 'b'], ['c'])).toEqual(['a', 'b', 'c']);
     expect(appendLogLines(['a', 'b'], ['a', 'b'])).toEqual(['a', 'b']);
     expect(appendLogLines([], ['x'])).toEqual(['x']);
+  });
+});
+
+describe('a deployment history', () => {
+  it('shows only the current deployment running; earlier ones that ran are superseded, the rest keep their status', () => {
+    const current = randomUUID();
+    expect(historyStatus({ id: current, status: 'running' }, current)).toBe('running');
+    expect(historyStatus({ id: randomUUID(), status: 'running' }, current)).toBe('superseded');
+    expect(historyStatus({ id: randomUUID(), status: 'rolled_back' }, current)).toBe('rolled_back');
+    expect(historyStatus({ id: randomUUID(), status: 'deploying' }, current)).toBe('deploying');
+    // A service whose containers were stopped has no current deployment: nothing of it runs.
+    expect(historyStatus({ id: randomUUID(), status: 'running' }, null)).toBe('superseded');
   });
 });

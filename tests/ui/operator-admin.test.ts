@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, bootstrappedOrganization } from '../support/auth.js';
-import { createProject, createServer } from '../support/fixtures.js';
+import { createProject, createServer, createService } from '../support/fixtures.js';
+import { TEMPORAL_WEB_URL } from './operator-stack.js';
 import { startOperatorStack, type OperatorStack } from './operator-stack.js';
 
 /* The operator's admin pages (tokens, members, audit log, deletes) in Chromium; setup in operator-stack.ts. */
@@ -10,6 +11,7 @@ let api: OperatorStack['api'];
 let baseUrl: string;
 let page: OperatorStack['page'];
 let serverId: string;
+let projectId: string;
 let expectAccessible: OperatorStack['expectAccessible'];
 
 afterAll(async () => {
@@ -18,7 +20,7 @@ afterAll(async () => {
 
 beforeAll(async () => {
   stack = await startOperatorStack('operator-admin-ui');
-  ({ api, baseUrl, page, serverId, expectAccessible } = stack);
+  ({ api, baseUrl, page, serverId, projectId, expectAccessible } = stack);
   await stack.signIn();
 });
 
@@ -120,5 +122,65 @@ describe("the operator's admin pages in Chromium", () => {
     await page.locator('tr[data-server="spare-host"]').waitFor({ state: 'detached' });
     expect(await status(`/servers/${spare.id}`)).toBe(404);
     await page.locator('tr[data-server="ops-host"]').waitFor();
+  });
+
+  it('shows earlier deployments superseded and links every operation to its workflow in Temporal Web', async () => {
+    const { db } = api.platform;
+    const service = await createService(db, api.platform.secrets, {
+      projectId,
+      serverId,
+      name: 'storefront',
+      image: { registry: 'registry.example.com', repository: 'shop/storefront', tag: 'v3' },
+      port: 8080,
+    });
+    // Three deployments that each ran: the service returned to the first, then moved on twice.
+    const ran = [];
+    for (const minutesAgo of [30, 20, 10]) {
+      const at = new Date(Date.now() - minutesAgo * 60_000);
+      ran.push(
+        (await db.insertInto('deployments').values({ service_id: service.id, status: 'running', created_at: at, started_at: at, finished_at: at }).returning('id').executeTakeFirstOrThrow()).id,
+      );
+    }
+    await db.updateTable('services').set({ current_deployment_id: ran[2]! }).where('id', '=', service.id).execute();
+
+    await page.goto(`${baseUrl}/services/${service.id}`);
+    const history = page.getByTestId('deployment-history');
+    await history.waitFor();
+    const badgeOf = (id: string) => history.locator(`tr[data-deployment="${id}"] .badge`).getAttribute('data-status');
+    expect(await badgeOf(ran[2]!)).toBe('running');
+    expect(await badgeOf(ran[1]!)).toBe('superseded');
+    expect(await badgeOf(ran[0]!)).toBe('superseded');
+    expect(await history.locator('.badge[data-status="running"]').count()).toBe(1);
+
+    // Each operation through the UI (or the API, for the health check): queued with its workflow and listed at once.
+    await page.getByRole('button', { name: 'Deploy' }).click();
+    await history.locator('tr[data-status="queued"]').waitFor();
+    await page.getByLabel('Replicas').fill('2');
+    await page.getByRole('button', { name: 'Scale' }).click();
+    await page.getByText('Scaling to 2 replicas.').waitFor();
+    await page.getByRole('button', { name: 'Restart' }).click();
+    await page.getByText('Restart requested.').waitFor();
+    const patch = await fetch(`${baseUrl}/api/v1/services/${service.id}`, {
+      method: 'PATCH',
+      headers: { ...bearer(api.ownerToken), 'content-type': 'application/json' },
+      body: JSON.stringify({ health_check: { type: 'tcp', interval_seconds: 5, timeout_seconds: 2, retries: 3, start_period_seconds: 0 } }),
+    });
+    expect(patch.status).toBe(200);
+    await page.reload();
+    const operations = page.getByTestId('operation-history').locator('tbody tr');
+    await expect.poll(() => operations.evaluateAll((rows) => rows.map((row) => row.getAttribute('data-kind')))).toEqual(['health_check', 'restart', 'scale', 'deploy']);
+    expect(await operations.nth(2).locator('th').textContent()).toBe('Scale 1 → 2');
+    const links = await operations.getByRole('link', { name: /Open in Temporal Web/ }).evaluateAll((anchors) => anchors.map((anchor) => (anchor as HTMLAnchorElement).href));
+    const audited = await db.selectFrom('audit_logs').select(['action', 'details']).where('resource_id', '=', service.id).orderBy('created_at', 'desc').execute();
+    const deploy = await db.selectFrom('deployments').select(['id', 'workflow_id']).where('service_id', '=', service.id).where('status', '=', 'queued').executeTakeFirstOrThrow();
+    const workflowIds = [...audited.map((entry) => (entry.details as { workflow_id: string }).workflow_id), deploy.workflow_id];
+    expect(workflowIds).toEqual([expect.stringMatching(/^health-check-/), expect.stringMatching(/^restart-/), expect.stringMatching(/^scale-/), `deploy-${deploy.id}`]);
+    expect(links).toEqual(workflowIds.map((id) => `${TEMPORAL_WEB_URL}/namespaces/${api.platform.temporal.namespace}/workflows/${id}`));
+    // The deploy's row leads to its deployment page too.
+    await operations.nth(3).getByRole('link', { name: 'Deploy', exact: true }).click();
+    await page.waitForURL(`${baseUrl}/deployments/${deploy.id}`);
+    await page.goBack();
+    await page.getByTestId('operation-history').waitFor();
+    await expectAccessible('service-operations');
   });
 });

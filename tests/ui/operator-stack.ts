@@ -7,7 +7,8 @@ import { createProject, createServer } from '../support/fixtures.js';
 import { startTestApi } from '../support/platform.js';
 import { sendBatch, zstdBatch } from '../ingest/telemetry-batches.js';
 import { seriousViolations } from './accessibility.js';
-import { buildUi, launchBrowser, screenshot, viewports } from './browser.js';
+import { launchBrowser, screenshot, viewports } from './browser.js';
+import { ensureProductionUi } from './production-build.js';
 
 /*
  * The operator's pages in Chromium against the real API, PostgreSQL and chDB, with telemetry
@@ -18,11 +19,13 @@ import { buildUi, launchBrowser, screenshot, viewports } from './browser.js';
 
 export const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 export const nowNs = () => Date.now() * 1e6;
+/** Where the pages link runs to; nothing needs to listen there. */
+export const TEMPORAL_WEB_URL = 'http://127.0.0.1:8233';
 
 /** A project `shop` with a service `checkout` and one deployment on server `ops-host`, its agent connected, and a signed-out page. */
 export async function startOperatorStack(label: string) {
-  await buildUi();
-  const api = await startTestApi(label);
+  await ensureProductionUi();
+  const api = await startTestApi(label, { TEMPORAL_WEB_URL });
   const baseUrl = await api.app.listen({ port: 0, host: '127.0.0.1' });
   const { db } = api.platform;
   const orgId = (await bootstrappedOrganization(db)).id;
@@ -35,6 +38,27 @@ export async function startOperatorStack(label: string) {
   const deploymentId = (await db.insertInto('deployments').values({ service_id: serviceId }).returning('id').executeTakeFirstOrThrow()).id;
   const agent = await FakeAgent.connect(baseUrl, created.token, serverId);
   expect((await agent.hello()).payload).toMatchObject({ accepted: true });
+  const session = await openOperatorBrowser(baseUrl, api.ownerToken);
+  return {
+    ...session,
+    api,
+    baseUrl,
+    serverId,
+    projectId,
+    projectName,
+    serviceId,
+    deploymentId,
+    send: (data: Parameters<typeof zstdBatch>[1]) => sendBatch(agent, zstdBatch(serverId, data)),
+    async close() {
+      await session.close();
+      await agent.close();
+      await api.close();
+    },
+  };
+}
+
+/** Chromium on a signed-out page of the app at `baseUrl`, keeping its uncaught and console errors; shared by the operator's test files. */
+export async function openOperatorBrowser(baseUrl: string, ownerToken: string) {
   const browser = await launchBrowser();
   // bypassCSP: the app's policy allows only its own scripts, and axe-core is injected by the test.
   const page: Page = await (await browser.newContext({ viewport: viewports.laptop, bypassCSP: true })).newPage();
@@ -45,19 +69,11 @@ export async function startOperatorStack(label: string) {
   });
   page.on('dialog', (dialog) => void dialog.accept());
   return {
-    api,
-    baseUrl,
     page,
     pageErrors,
-    serverId,
-    projectId,
-    projectName,
-    serviceId,
-    deploymentId,
-    send: (data: Parameters<typeof zstdBatch>[1]) => sendBatch(agent, zstdBatch(serverId, data)),
     async signIn() {
       await page.goto(baseUrl);
-      await page.getByLabel('User token').fill(api.ownerToken);
+      await page.getByLabel('User token').fill(ownerToken);
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.getByRole('heading', { name: 'Projects' }).waitFor();
     },
@@ -65,11 +81,7 @@ export async function startOperatorStack(label: string) {
       await screenshot(page, `operator-${name}`);
       expect(await seriousViolations(page), name).toEqual([]);
     },
-    async close() {
-      await browser.close();
-      await agent.close();
-      await api.close();
-    },
+    close: () => browser.close(),
   };
 }
 

@@ -309,4 +309,66 @@ describe("the operator's telemetry pages in Chromium", () => {
     await page.getByRole('button', { name: 'Save rule' }).click();
     await rule.getByText('errors above 50 % over 15 min').waitFor();
   });
+
+  it('draws only the rows near the view of a long issue list and a long trace, and the others as they scroll into it', async () => {
+    const now = Date.now();
+    const bulk = Array.from({ length: 250 }, (_, index) => ({
+      service_id: serviceId,
+      fingerprint: `bulk-${index}`,
+      title: `BulkError: issue ${String(index).padStart(3, '0')}`,
+      exception_type: 'BulkError',
+      first_seen_at: new Date(now - 86_400_000),
+      last_seen_at: new Date(now - (index + 10) * 60_000),
+    }));
+    await api.platform.db.insertInto('error_groups').values(bulk).execute();
+    await page.goto(`${baseUrl}/projects/${stack.projectId}/issues`);
+    await page.getByLabel('Search issues').fill('BulkError');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const list = page.getByTestId('issue-list');
+    const row = (index: number) => list.locator(`tr[data-issue="BulkError: issue ${String(index).padStart(3, '0')}"]`);
+    await row(0).waitFor();
+    const drawn = list.locator('tbody tr[data-issue]');
+    expect(await drawn.count()).toBeLessThan(60);
+    expect(await row(249).count()).toBe(0);
+    // Scrolled to its end, the list reads the next pages (100 issues each) and draws their last rows.
+    const issuesBox = page.getByRole('region', { name: 'Issues' });
+    await expect
+      .poll(async () => {
+        await issuesBox.evaluate((box) => box.scrollTo(0, box.scrollHeight));
+        return row(249).count();
+      })
+      .toBe(1);
+    expect(await drawn.count()).toBeLessThan(60);
+    expect(await row(0).count()).toBe(0);
+    expect(await list.getAttribute('aria-rowcount')).toBe('251');
+    await expectAccessible('issues-long');
+
+    const traceId = hex(16);
+    const start = nowNs();
+    const spans: TraceSpan[] = Array.from({ length: 400 }, (_, index) => ({
+      trace_id: traceId,
+      span_id: index === 0 ? 'a0'.repeat(8) : hex(8),
+      ...(index === 0 ? {} : { parent_span_id: 'a0'.repeat(8) }),
+      service_id: serviceId,
+      deployment_id: deploymentId,
+      operation_name: index === 0 ? 'GET /feed' : `step ${index}`,
+      span_kind: 'internal',
+      start_time_ns: start + index * 1e6,
+      duration_ns: index === 0 ? 500e6 : 1e6,
+      status: { code: 'ok' },
+      attributes: {},
+      events: [],
+    }));
+    await send({ traces: spans });
+    await page.goto(`${baseUrl}/traces/${traceId}`);
+    const waterfall = page.getByTestId('waterfall');
+    await waterfall.locator('li[data-span="step 1"]').waitFor();
+    expect(await waterfall.locator(':scope > li').count()).toBeLessThan(80);
+    expect(await waterfall.locator('li[data-span="step 399"]').count()).toBe(0);
+    const spansBox = page.getByRole('region', { name: 'Spans' });
+    await spansBox.evaluate((box) => box.scrollTo(0, box.scrollHeight));
+    await waterfall.getByRole('button', { name: /step 399/ }).click();
+    await waterfall.getByRole('link', { name: 'Logs of this trace' }).waitFor();
+    expect(await waterfall.locator('li[data-span="GET /feed"]').count()).toBe(0);
+  });
 });

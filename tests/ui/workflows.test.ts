@@ -7,7 +7,8 @@ import { addMember, bootstrappedOrganization } from '../support/auth.js';
 import { createProject } from '../support/fixtures.js';
 import { startTestApi } from '../support/platform.js';
 import { seriousViolations } from './accessibility.js';
-import { buildUi, launchBrowser, screenshot, viewports } from './browser.js';
+import { launchBrowser, screenshot, viewports } from './browser.js';
+import { ensureProductionUi } from './production-build.js';
 
 /*
  * The workflow builder and run view in Chromium against the real API, PostgreSQL and Temporal
@@ -71,7 +72,7 @@ const scrollsSideways = (on: Page) => on.evaluate(() => document.documentElement
 const nodeRow = (id: string): Locator => page.getByTestId('run-nodes').locator(`tr[data-node="${id}"]`);
 
 beforeAll(async () => {
-  await buildUi();
+  await ensureProductionUi();
   api = await startTestApi('workflows-ui');
   const taskQueues = api.platform.temporal.taskQueues;
   workers = [await startInProcessWorker(api.platform, taskQueues.operations), await startInProcessWorker(api.platform, taskQueues.dag)];

@@ -1,104 +1,17 @@
-import { lazy, Suspense, useCallback, useEffect, useMemo, useState, type ComponentType } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { RouterProvider } from 'react-router';
 import type { AuthIdentity } from '../../contracts/api/access.js';
 import { ApiFailure, setCsrfToken, whenUnauthorized } from './api/client.js';
 import { auth } from './api/endpoints.js';
 import { closeLiveSocket } from './api/live.js';
 import { FailureNotice } from './components/failure-notice.js';
-import { Layout } from './components/layout.js';
-import { AddServerPage } from './pages/add-server.js';
-import { DeploymentPage } from './pages/deployment.js';
 import { LoginPage } from './pages/login.js';
-import { AiSettingsPage } from './pages/operator/ai-settings.js';
-import { AlertsPage } from './pages/operator/alerts.js';
-import { AuditLogPage } from './pages/operator/audit-log.js';
-import { IssuePage } from './pages/operator/issue.js';
-import { IssuesPage } from './pages/operator/issues.js';
-import { LogsPage } from './pages/operator/logs.js';
-import { MembersPage } from './pages/operator/members.js';
-import { TokensPage } from './pages/operator/tokens.js';
-import { TracePage } from './pages/operator/trace.js';
-import { TracesPage } from './pages/operator/traces.js';
-import { ProjectPage } from './pages/project.js';
-import { ProjectsPage } from './pages/projects.js';
-import { ServiceFormPage } from './pages/service-form.js';
-import { ServicePage } from './pages/service.js';
-import { ServersPage } from './pages/servers.js';
-import { WorkflowsPage } from './pages/workflows/workflows.js';
-import { matchPath, navigate, useLocation } from './router.js';
+import { router } from './routes.js';
 import { SessionContext, type Session } from './session.js';
-
-/*
- * Pages are in the main bundle: all of them together add about 7 KB gzip, while loading one on
- * demand behind <Suspense> cost 300 ms on first render (React throttles revealing a boundary).
- * The metrics pages are the exception: uPlot (about 20 KB gzip) is loaded only when one opens;
- * so are the workflow builder and run view, with the canvas library and dagre.
- */
-type PageProps = { params: Record<string, string> };
-
-const ServiceMetricsPage = lazy(() => import('./pages/operator/metrics.js').then((module) => ({ default: module.ServiceMetricsPage })));
-const ServerMetricsPage = lazy(() => import('./pages/operator/metrics.js').then((module) => ({ default: module.ServerMetricsPage })));
-
-const NewWorkflowPage = lazy(() => import('./pages/workflows/workflow.js').then((module) => ({ default: module.NewWorkflowPage })));
-const WorkflowPage = lazy(() => import('./pages/workflows/workflow.js').then((module) => ({ default: module.WorkflowPage })));
-const WorkflowRunPage = lazy(() => import('./pages/workflows/run.js').then((module) => ({ default: module.WorkflowRunPage })));
-
-const routes: { pattern: string; Page: ComponentType<PageProps> }[] = [
-  { pattern: '/servers', Page: ServersPage },
-  { pattern: '/servers/new', Page: AddServerPage },
-  { pattern: '/projects', Page: ProjectsPage },
-  { pattern: '/projects/:projectId', Page: ProjectPage },
-  { pattern: '/projects/:projectId/services/new', Page: ServiceFormPage },
-  { pattern: '/services/:serviceId', Page: ServicePage },
-  { pattern: '/services/:serviceId/edit', Page: ServiceFormPage },
-  { pattern: '/deployments/:deploymentId', Page: DeploymentPage },
-  { pattern: '/projects/:projectId/issues', Page: IssuesPage },
-  { pattern: '/issues/:issueId', Page: IssuePage },
-  { pattern: '/services/:serviceId/traces', Page: TracesPage },
-  { pattern: '/traces/:traceId', Page: TracePage },
-  { pattern: '/services/:serviceId/logs', Page: LogsPage },
-  { pattern: '/services/:serviceId/metrics', Page: ServiceMetricsPage },
-  { pattern: '/servers/:serverId/metrics', Page: ServerMetricsPage },
-  { pattern: '/projects/:projectId/workflows', Page: WorkflowsPage },
-  { pattern: '/projects/:projectId/workflows/new', Page: NewWorkflowPage },
-  { pattern: '/workflows/:workflowId', Page: WorkflowPage },
-  { pattern: '/workflow-runs/:runId', Page: WorkflowRunPage },
-  { pattern: '/alerts', Page: AlertsPage },
-  { pattern: '/members', Page: MembersPage },
-  { pattern: '/tokens', Page: TokensPage },
-  { pattern: '/audit-log', Page: AuditLogPage },
-  { pattern: '/ai-settings', Page: AiSettingsPage },
-];
-
-function Routed({ pathname }: { pathname: string }) {
-  if (pathname === '/' || pathname === '/login') return <Redirect to="/projects" />;
-  for (const { pattern, Page } of routes) {
-    const params = matchPath(pattern, pathname);
-    // Keyed by path: another service's page starts fresh, not with the last one's drafts.
-    if (params) {
-      return (
-        <Suspense fallback={<p aria-live="polite">Loading the page…</p>}>
-          <Page key={pathname} params={params} />
-        </Suspense>
-      );
-    }
-  }
-  return (
-    <section>
-      <h1>Not found</h1>
-      <p>There is no page at {pathname}. Use the navigation above.</p>
-    </section>
-  );
-}
-
-function Redirect({ to }: { to: string }) {
-  useEffect(() => navigate(to, { replace: true }), [to]);
-  return null;
-}
 
 type SessionState = { kind: 'checking' } | { kind: 'signed_out' } | { kind: 'signed_in'; identity: AuthIdentity } | { kind: 'failed'; failure: ApiFailure };
 
 export function App() {
-  const { pathname, navigations } = useLocation();
   const [state, setState] = useState<SessionState>({ kind: 'checking' });
 
   const signedIn = useCallback((identity: AuthIdentity) => {
@@ -134,7 +47,7 @@ export function App() {
         // The socket was authenticated as the old session; pages of the old organization mean nothing now.
         closeLiveSocket();
         signedIn(identity);
-        navigate('/projects');
+        await router.navigate('/projects');
       },
     };
   }, [state, signedIn]);
@@ -144,9 +57,7 @@ export function App() {
   if (state.kind === 'signed_out' || !session) return <LoginPage onSignedIn={signedIn} />;
   return (
     <SessionContext.Provider value={session}>
-      <Layout pathname={pathname} navigations={navigations}>
-        <Routed pathname={pathname} />
-      </Layout>
+      <RouterProvider router={router} />
     </SessionContext.Provider>
   );
 }

@@ -10,7 +10,7 @@ export interface Loaded<Data> {
   reload: () => Promise<void>;
 }
 
-function asFailure(error: unknown): ApiFailure {
+export function asFailure(error: unknown): ApiFailure {
   return error instanceof ApiFailure ? error : new ApiFailure('INTERNAL_ERROR', error instanceof Error ? error.message : String(error), 0, null);
 }
 

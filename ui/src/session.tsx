@@ -27,3 +27,9 @@ export function roleAllows(role: MemberRole, action: Action): boolean {
 export function useCan(action: Action): boolean {
   return roleAllows(useSession().identity.role, action);
 }
+
+/** How a list names who did something: "you", another user by the start of their id, or "automation" (a workflow, schedule or push). */
+export function useActorName(): (userId: string | null) => string {
+  const me = useSession().identity.user.id;
+  return (userId) => (userId === null ? 'automation' : userId === me ? 'you' : `user ${userId.slice(0, 8)}`);
+}

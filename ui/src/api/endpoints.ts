@@ -36,6 +36,7 @@ import type {
   UpdateAiSettings,
 } from '../../../contracts/api/ai.js';
 import type { ExecRequest, ExecResult } from '../../../contracts/api/exec.js';
+import type { ServiceOperationRecord } from '../../../contracts/api/service-operations.js';
 import type {
   ErrorGroup,
   IssueActivity,
@@ -77,7 +78,7 @@ type Optional<Query> = { [Name in keyof Query]?: Query[Name] | undefined };
 export type LogSearch = Optional<Pick<LogQuery, 'from' | 'to' | 'level' | 'search' | 'trace_id'>> & { limit: number };
 export type TraceSearch = { status?: 'ok' | 'error' | undefined; min_duration_ms?: number | undefined; limit: number };
 export type MetricWindow = { from: string; to: string; interval: ServerMetricsQuery['interval'] };
-export type IssueSearch = { status: ErrorGroup['status']; search?: string | undefined; sort: IssueSort; per_page: number };
+export type IssueSearch = { status: ErrorGroup['status']; search?: string | undefined; sort: IssueSort; page?: number; per_page: number };
 
 export const auth = {
   login: (token: string) => apiCall<AuthIdentity>('POST', '/auth/login', { body: { token } }),
@@ -113,6 +114,7 @@ export const services = {
   restart: (serviceId: string) => apiCall<null>('POST', `/services/${id(serviceId)}/restart`),
   exec: (serviceId: string, body: ExecRequest) => apiCall<ExecResult>('POST', `/services/${id(serviceId)}/exec`, { body }),
   scale: (serviceId: string, replicas: number) => apiCall<Service>('POST', `/services/${id(serviceId)}/scale`, { body: { replicas } }),
+  operations: (serviceId: string) => apiCall<ServiceOperationRecord[]>('GET', `/services/${id(serviceId)}/operations`),
   deployments: (serviceId: string, limit: number) =>
     apiCall<Deployment[]>('GET', `/services/${id(serviceId)}/deployments`, { query: { limit } }),
   logs: (serviceId: string, query: LogSearch) => apiCall<LogEntry[]>('GET', `/services/${id(serviceId)}/logs`, { query }),

@@ -1,5 +1,5 @@
-import { useEffect, useRef, type ReactNode } from 'react';
-import { Link } from '../router.js';
+import { useEffect, useRef } from 'react';
+import { Link, Outlet, useLocation } from 'react-router';
 import type { Action } from '../../../contracts/api/permissions.js';
 import { roleAllows, useSession } from '../session.js';
 import { OrganizationSwitcher } from './organization-switcher.js';
@@ -16,13 +16,15 @@ const sections: { to: string; label: string; needs: Action }[] = [
 ];
 
 /** The frame of every signed-in page: skip link, navigation, who is signed in, the page. */
-export function Layout({ pathname, navigations, children }: { pathname: string; navigations: number; children: ReactNode }) {
+export function Shell() {
   const { identity, signOut } = useSession();
+  const { pathname, key } = useLocation();
   const main = useRef<HTMLElement>(null);
+  const firstKey = useRef(key);
   // A page reached by navigating moves focus to its content, as a page load would put it at the top.
   useEffect(() => {
-    if (navigations > 0) main.current?.focus();
-  }, [navigations]);
+    if (key !== firstKey.current) main.current?.focus();
+  }, [key]);
   return (
     <>
       <a className="skip-link" href="#main">
@@ -48,7 +50,7 @@ export function Layout({ pathname, navigations, children }: { pathname: string; 
         </div>
       </header>
       <main id="main" tabIndex={-1} ref={main}>
-        {children}
+        <Outlet />
       </main>
     </>
   );

@@ -1,4 +1,4 @@
-import { Link, useLocation } from '../router.js';
+import { Link, useLocation } from 'react-router';
 
 /** The pages of one project or one service, as a labelled navigation whose current page is marked. */
 export function SectionTabs({ label, tabs }: { label: string; tabs: { to: string; label: string }[] }) {

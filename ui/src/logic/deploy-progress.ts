@@ -1,4 +1,4 @@
-import type { DeploymentEvent, DeploymentStatus } from '../../../contracts/api/resources.js';
+import type { Deployment, DeploymentEvent, DeploymentStatus } from '../../../contracts/api/resources.js';
 import { DeploymentPhase } from '../../../contracts/websocket/deploy.js';
 
 /*
@@ -24,6 +24,15 @@ const finalStatuses: ReadonlySet<DeploymentStatus> = new Set(['running', 'failed
 
 export function isFinished(status: DeploymentStatus): boolean {
   return finalStatuses.has(status);
+}
+
+/**
+ * The status a deployment history shows. A deployment stays `running` in the database after a
+ * newer one replaces it (it did run, and rollback may return to it), but the service runs only its
+ * current one: the others are shown as `superseded`.
+ */
+export function historyStatus(deployment: Pick<Deployment, 'id' | 'status'>, currentId: string | null): DeploymentStatus | 'superseded' {
+  return deployment.status === 'running' && deployment.id !== currentId ? 'superseded' : deployment.status;
 }
 
 export type PhaseState = 'done' | 'current' | 'failed' | 'pending';

@@ -6,7 +6,7 @@ import { Field } from '../components/field.js';
 import { FailureNotice } from '../components/failure-notice.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { useAction, useInterval } from '../hooks.js';
-import { Link } from '../router.js';
+import { Link } from 'react-router';
 
 /* No socket event reports presence yet, so the page asks for the server at this pace. */
 const presencePollMs = 2_000;

@@ -9,7 +9,7 @@ import { useAction, useLoad } from '../hooks.js';
 import { adviceFor } from '../logic/advice.js';
 import { deployProgress, mergeEvents, phaseLabels } from '../logic/deploy-progress.js';
 import { elapsedMs, formatDuration, formatTime, shortId } from '../logic/format.js';
-import { Link } from '../router.js';
+import { Link } from 'react-router';
 import { useCan } from '../session.js';
 
 export function DeploymentPage({ params }: { params: Record<string, string> }) {

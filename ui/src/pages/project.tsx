@@ -3,10 +3,11 @@ import { DeleteByName } from '../components/delete-by-name.js';
 import { FailureNotice } from '../components/failure-notice.js';
 import { useLoad } from '../hooks.js';
 import { SectionTabs, projectTabs } from '../components/section-tabs.js';
-import { Link, navigate } from '../router.js';
+import { Link, useNavigate } from 'react-router';
 import { useCan } from '../session.js';
 
 export function ProjectPage({ params }: { params: Record<string, string> }) {
+  const navigate = useNavigate();
   const projectId = params.projectId!;
   const project = useLoad(() => projects.get(projectId), projectId);
   const canCreate = useCan('service.create');

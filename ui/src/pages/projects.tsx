@@ -3,10 +3,11 @@ import { projects } from '../api/endpoints.js';
 import { Field } from '../components/field.js';
 import { FailureNotice } from '../components/failure-notice.js';
 import { useAction, useLoad } from '../hooks.js';
-import { Link, navigate } from '../router.js';
+import { Link, useNavigate } from 'react-router';
 import { useCan } from '../session.js';
 
 export function ProjectsPage() {
+  const navigate = useNavigate();
   const list = useLoad(() => projects.list(), 'projects');
   const canCreate = useCan('project.create');
   const [name, setName] = useState('');

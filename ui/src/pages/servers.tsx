@@ -1,11 +1,12 @@
 import type { ServerProblem } from '../../../contracts/api/resources.js';
 import { servers } from '../api/endpoints.js';
 import { DeleteByName } from '../components/delete-by-name.js';
+import { DataTable } from '../components/data-table.js';
 import { FailureNotice } from '../components/failure-notice.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { useInterval, useLoad } from '../hooks.js';
 import { formatCpu, formatDiskUse, formatMemoryUse, formatTime } from '../logic/format.js';
-import { Link } from '../router.js';
+import { Link } from 'react-router';
 import { useCan } from '../session.js';
 
 /* Presence changes without a socket event: the list re-reads on this interval. */
@@ -29,58 +30,43 @@ export function ServersPage() {
       </div>
       <FailureNotice failure={list.failure} title="Could not load the servers" onRetry={() => void list.reload()} />
       {list.loading ? <p aria-live="polite">Loading servers…</p> : null}
-      {list.data?.length === 0 ? <p>No servers yet. Add one: Syntra gives you the command that installs its agent.</p> : null}
-      {list.data && list.data.length > 0 ? (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Status</th>
-                <th scope="col">Agent</th>
-                <th scope="col">CPU</th>
-                <th scope="col">Memory</th>
-                <th scope="col">Disk</th>
-                <th scope="col">Last heartbeat</th>
-                {canDelete ? <th scope="col">Actions</th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.map((server) => (
-                <tr key={server.id} data-server={server.name}>
-                  <th scope="row">
-                    {server.name}
-                    <div className="small">
-                      <Link to={`/servers/${server.id}/metrics`}>Metrics <span className="visually-hidden">of {server.name}</span></Link>
-                    </div>
-                    {server.hostname ? <div className="muted">{server.hostname}</div> : null}
-                    <ServerProblems problems={server.problems} />
-                  </th>
-                  <td>
-                    <StatusBadge status={server.status} />
-                  </td>
-                  <td>{server.agent_version ?? '—'}</td>
-                  <td>{formatCpu(server)}</td>
-                  <td>{formatMemoryUse(server)}</td>
-                  <td>{formatDiskUse(server)}</td>
-                  <td>{formatTime(server.last_heartbeat_at)}</td>
-                  {canDelete ? (
-                    <td>
-                      <DeleteByName
-                        kind="server"
-                        name={server.name}
-                        consequence="Syntra forgets it, and its agent's token stops working."
-                        remove={() => servers.remove(server.id)}
-                        onDeleted={() => void list.reload()}
-                      />
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      <DataTable
+        testId="servers"
+        columns={['Name', 'Status', 'Agent', 'CPU', 'Memory', 'Disk', 'Last heartbeat', canDelete ? 'Actions' : null]}
+        items={list.data}
+        empty={<p>No servers yet. Add one: Syntra gives you the command that installs its agent.</p>}
+        row={(server) => (
+          <tr key={server.id} data-server={server.name}>
+            <th scope="row">
+              {server.name}
+              <div className="small">
+                <Link to={`/servers/${server.id}/metrics`}>Metrics <span className="visually-hidden">of {server.name}</span></Link>
+              </div>
+              {server.hostname ? <div className="muted">{server.hostname}</div> : null}
+              <ServerProblems problems={server.problems} />
+            </th>
+            <td>
+              <StatusBadge status={server.status} />
+            </td>
+            <td>{server.agent_version ?? '—'}</td>
+            <td>{formatCpu(server)}</td>
+            <td>{formatMemoryUse(server)}</td>
+            <td>{formatDiskUse(server)}</td>
+            <td>{formatTime(server.last_heartbeat_at)}</td>
+            {canDelete ? (
+              <td>
+                <DeleteByName
+                  kind="server"
+                  name={server.name}
+                  consequence="Syntra forgets it, and its agent's token stops working."
+                  remove={() => servers.remove(server.id)}
+                  onDeleted={() => void list.reload()}
+                />
+              </td>
+            ) : null}
+          </tr>
+        )}
+      />
     </section>
   );
 }

@@ -13,11 +13,12 @@ import {
   type ServiceFormField,
   type ServiceFormValues,
 } from '../logic/service-form.js';
-import { navigate } from '../router.js';
+import { useNavigate } from 'react-router';
 import { useCan } from '../session.js';
 
 /* Create a service in a project (`/projects/:projectId/services/new`) or edit one (`/services/:serviceId/edit`). */
 export function ServiceFormPage({ params }: { params: Record<string, string> }) {
+  const navigate = useNavigate();
   const editing = params.serviceId ?? null;
   const serverList = useLoad(() => servers.list(), 'servers');
   const existing = useLoad(() => (editing ? services.get(editing) : Promise.resolve(null)), editing ?? 'new');

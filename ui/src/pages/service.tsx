@@ -9,6 +9,7 @@ import { CommandRunner } from '../components/service/command-runner.js';
 import { DeploymentHistory } from '../components/service/deployment-history.js';
 import { EnvEditor } from '../components/service/env-editor.js';
 import { LiveDeployment } from '../components/service/live-deployment.js';
+import { OperationHistory } from '../components/service/operation-history.js';
 import { ServiceControls } from '../components/service/service-controls.js';
 import { ServiceHealth } from '../components/service/service-health.js';
 import { ServiceLogs } from '../components/service/service-logs.js';
@@ -17,16 +18,18 @@ import { FailureNotice } from '../components/failure-notice.js';
 import { SectionTabs, serviceTabs } from '../components/section-tabs.js';
 import { useInterval, useLoad } from '../hooks.js';
 import { isFinished } from '../logic/deploy-progress.js';
-import { Link, navigate } from '../router.js';
+import { Link, useNavigate } from 'react-router';
 import { useCan } from '../session.js';
 
 /* Durations of running deployments tick at this pace. */
 const clockTickMs = 1_000;
 
 export function ServicePage({ params }: { params: Record<string, string> }) {
+  const navigate = useNavigate();
   const serviceId = params.serviceId!;
   const service = useLoad(() => services.get(serviceId), serviceId);
   const latest = service.data?.recent_deployments[0] ?? null;
+  const operations = useLoad(() => services.operations(serviceId), serviceId);
   const detail = useLoad<DeploymentDetail | null>(() => (latest ? deployments.get(latest.id) : Promise.resolve(null)), latest?.id ?? 'none');
   const [arriving, setArriving] = useState<Record<string, DeploymentEvent[]>>({});
   const [now, setNow] = useState(Date.now());
@@ -35,16 +38,20 @@ export function ServicePage({ params }: { params: Record<string, string> }) {
   const canUseAi = useCan('ai.use');
   useInterval(() => setNow(Date.now()), clockTickMs, latest !== null && !isFinished(latest.status));
 
+  // Every operation shows in the operations list, so whatever reloads the service reloads that too.
+  const reloadService = useCallback(async () => {
+    await Promise.all([service.reload(), operations.reload()]);
+  }, [service.reload, operations.reload]);
   const reloadAll = useCallback(async () => {
-    await Promise.all([service.reload(), detail.reload()]);
-  }, [service.reload, detail.reload]);
+    await Promise.all([reloadService(), detail.reload()]);
+  }, [reloadService, detail.reload]);
 
   useDeploymentEvents(
     { kind: 'service', id: serviceId },
     (message: LiveDeploymentEvent) => {
       setArriving((known) => ({ ...known, [message.deployment_id]: [...(known[message.deployment_id] ?? []), message.event] }));
       // A status change (a new deployment, a rollback, the end) changes the history: read it again.
-      if (message.event.source === 'control_plane') void service.reload();
+      if (message.event.source === 'control_plane') void reloadService();
     },
     () => void reloadAll(),
   );
@@ -96,7 +103,7 @@ export function ServicePage({ params }: { params: Record<string, string> }) {
               <dd>{data.health_check ? `${data.health_check.type}${data.health_check.type === 'http' ? ` ${data.health_check.path ?? '/'}` : ''}` : 'none'}</dd>
             </div>
           </dl>
-          <ServiceControls service={data} onChanged={service.reload} />
+          <ServiceControls service={data} onChanged={reloadService} />
           <ServiceHealth service={data} />
           {latest ? (
             <LiveDeployment deployment={latest} readEvents={detail.data?.events ?? []} arriving={arriving[latest.id] ?? []} failure={detail.failure} />
@@ -107,9 +114,10 @@ export function ServicePage({ params }: { params: Record<string, string> }) {
             now={now}
             onRollback={async (deploymentId) => {
               await services.rollback(serviceId, deploymentId);
-              await service.reload();
+              await reloadService();
             }}
           />
+          <OperationHistory operations={operations.data} failure={operations.failure} />
           <EnvEditor serviceId={serviceId} />
           <CommandRunner service={data} />
           <ServiceLogs serviceId={serviceId} />

@@ -1,6 +1,6 @@
 import { services } from '../../api/endpoints.js';
 import { useLoad } from '../../hooks.js';
-import { Link } from '../../router.js';
+import { Link } from 'react-router';
 import { FailureNotice } from '../failure-notice.js';
 import { SectionTabs, serviceTabs } from '../section-tabs.js';
 

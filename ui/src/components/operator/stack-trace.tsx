@@ -16,7 +16,8 @@ export function StackTrace({ frames }: { frames: StackFrame[] }) {
             {frame.context_line === undefined ? (
               <p className="muted small span-detail">No source lines were sent for this frame.</p>
             ) : (
-              <pre>
+              // Focusable: a source line wider than the page scrolls sideways, which a keyboard must be able to do too.
+              <pre tabIndex={0}>
                 {(frame.pre_context ?? []).map((line, at) => (
                   <span key={`pre${at}`}>{`${frame.lineno - (frame.pre_context?.length ?? 0) + at}  ${line}\n`}</span>
                 ))}

@@ -3,7 +3,7 @@ import type { Deployment, DeploymentEvent } from '../../../../contracts/api/reso
 import type { ApiFailure } from '../../api/client.js';
 import { adviceFor } from '../../logic/advice.js';
 import { deployProgress, mergeEvents, phaseLabels } from '../../logic/deploy-progress.js';
-import { Link } from '../../router.js';
+import { Link } from 'react-router';
 import { FailureNotice } from '../failure-notice.js';
 import { ProgressBar } from '../progress-bar.js';
 import { StatusBadge } from '../status-badge.js';

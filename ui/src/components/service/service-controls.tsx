@@ -30,6 +30,7 @@ export function ServiceControls({ service, onChanged }: { service: ServiceWithDe
     setNotice(null);
     await services.restart(service.id);
     setNotice('Restart requested.');
+    await onChanged();
   });
   const submit = (run: () => Promise<void>) => (event: FormEvent) => {
     event.preventDefault();

@@ -3,7 +3,7 @@ import { issues, services } from '../../api/endpoints.js';
 import { useLoad } from '../../hooks.js';
 import { formatLatency, formatPercent } from '../../logic/format.js';
 import { windowOf } from '../../logic/time-window.js';
-import { Link } from '../../router.js';
+import { Link } from 'react-router';
 import { FailureNotice } from '../failure-notice.js';
 
 /* Beside the deployment: the service's open issues, and its error rate and p95 over the last hour, from its spans. */

@@ -5,7 +5,7 @@ import { services, type LogSearch } from '../../api/endpoints.js';
 import { useLiveRoom } from '../../api/live.js';
 import { useLoad } from '../../hooks.js';
 import { timeWindows, type TimeWindowId } from '../../logic/time-window.js';
-import { Link } from '../../router.js';
+import { Link } from 'react-router';
 import { FailureNotice } from '../failure-notice.js';
 
 /*

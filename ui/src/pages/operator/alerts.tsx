@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { AlertCondition, AlertIncident, AlertRule, AlertTestResult } from '../../../../contracts/api/automation.js';
 import { alerts, projects } from '../../api/endpoints.js';
+import { DataTable } from '../../components/data-table.js';
 import { FailureNotice } from '../../components/failure-notice.js';
 import { Field } from '../../components/field.js';
 import { StatusBadge } from '../../components/status-badge.js';
@@ -95,54 +96,42 @@ export function AlertsPage() {
       ) : null}
       <FailureNotice failure={rules.failure ?? change.failure} title="Alerts could not be read or changed" onRetry={() => void rules.reload()} />
       <h2>Rules</h2>
-      {rules.data?.length === 0 ? <p>No alert rules yet. A rule watches a project or a service and posts to a webhook when it fires.</p> : null}
-      {rules.data && rules.data.length > 0 ? (
-        <div className="table-wrap">
-          <table data-testid="alert-rules">
-            <thead>
-              <tr>
-                <th scope="col">Rule</th>
-                <th scope="col">Condition</th>
-                <th scope="col">Channels</th>
-                <th scope="col">State</th>
-                {canManage ? <th scope="col">Actions</th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {rules.data.map((rule) => (
-                <tr key={rule.id} data-rule={rule.name}>
-                  <th scope="row">{rule.name}</th>
-                  <td>{describe(rule.condition)}</td>
-                  <td>{rule.channels.map((channel) => channel.type).join(', ')}</td>
-                  <td>{rule.is_active ? 'active' : 'paused'}</td>
-                  {canManage ? (
-                    <td className="button-row">
-                      <button type="button" onClick={() => setEditing(rule)}>
-                        Edit <span className="visually-hidden">{rule.name}</span>
-                      </button>
-                      <button type="button" disabled={sendTest.busy} onClick={() => void sendTest.run(rule)}>
-                        {sendTest.busy ? 'Sending…' : 'Send test'} <span className="visually-hidden">to the channels of {rule.name}</span>
-                      </button>
-                      <button type="button" disabled={change.busy} onClick={() => void change.run(() => alerts.update(rule.id, { is_active: !rule.is_active }))}>
-                        {rule.is_active ? 'Pause' : 'Resume'} <span className="visually-hidden">{rule.name}</span>
-                      </button>
-                      <button
-                        type="button"
-                        disabled={change.busy}
-                        onClick={() => {
-                          if (window.confirm(`Delete the alert rule “${rule.name}” and its incidents?`)) void change.run(() => alerts.remove(rule.id));
-                        }}
-                      >
-                        Delete <span className="visually-hidden">{rule.name}</span>
-                      </button>
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      <DataTable
+        testId="alert-rules"
+        columns={['Rule', 'Condition', 'Channels', 'State', canManage ? 'Actions' : null]}
+        items={rules.data}
+        empty={<p>No alert rules yet. A rule watches a project or a service and posts to a webhook when it fires.</p>}
+        row={(rule) => (
+          <tr key={rule.id} data-rule={rule.name}>
+            <th scope="row">{rule.name}</th>
+            <td>{describe(rule.condition)}</td>
+            <td>{rule.channels.map((channel) => channel.type).join(', ')}</td>
+            <td>{rule.is_active ? 'active' : 'paused'}</td>
+            {canManage ? (
+              <td className="button-row">
+                <button type="button" onClick={() => setEditing(rule)}>
+                  Edit <span className="visually-hidden">{rule.name}</span>
+                </button>
+                <button type="button" disabled={sendTest.busy} onClick={() => void sendTest.run(rule)}>
+                  {sendTest.busy ? 'Sending…' : 'Send test'} <span className="visually-hidden">to the channels of {rule.name}</span>
+                </button>
+                <button type="button" disabled={change.busy} onClick={() => void change.run(() => alerts.update(rule.id, { is_active: !rule.is_active }))}>
+                  {rule.is_active ? 'Pause' : 'Resume'} <span className="visually-hidden">{rule.name}</span>
+                </button>
+                <button
+                  type="button"
+                  disabled={change.busy}
+                  onClick={() => {
+                    if (window.confirm(`Delete the alert rule “${rule.name}” and its incidents?`)) void change.run(() => alerts.remove(rule.id));
+                  }}
+                >
+                  Delete <span className="visually-hidden">{rule.name}</span>
+                </button>
+              </td>
+            ) : null}
+          </tr>
+        )}
+      />
       <FailureNotice failure={sendTest.failure} title="The test could not be sent" />
       <div aria-live="polite">{tested ? <TestOutcome rule={tested.rule} result={tested.result} /> : null}</div>
       <div className="page-head">
@@ -152,55 +141,43 @@ export function AlertsPage() {
         </button>
       </div>
       <FailureNotice failure={incidents.failure} title="Could not load the incidents" />
-      {incidents.data?.length === 0 ? <p>No incidents: no rule has fired.</p> : null}
-      {incidents.data && incidents.data.length > 0 ? (
-        <div className="table-wrap">
-          <table data-testid="incidents">
-            <thead>
-              <tr>
-                <th scope="col">Rule</th>
-                <th scope="col">What happened</th>
-                <th scope="col">Timeline</th>
-                <th scope="col">Status</th>
-                <th scope="col">Acknowledged</th>
-              </tr>
-            </thead>
-            <tbody>
-              {incidents.data.map((incident) => (
-                <tr key={incident.id} data-incident={names.get(incident.alert_id) ?? incident.alert_id}>
-                  <th scope="row">{names.get(incident.alert_id) ?? '—'}</th>
-                  <td>
-                    {incident.message}
-                    {incident.ai_summary ? (
-                      <details className="incident-summary">
-                        <summary>Summary</summary>
-                        <p data-testid="incident-summary">{incident.ai_summary}</p>
-                      </details>
-                    ) : null}
-                  </td>
-                  <td>
-                    <IncidentTimeline incident={incident} rule={names.get(incident.alert_id) ?? 'the incident'} />
-                  </td>
-                  <td>
-                    <StatusBadge status={incident.status} />
-                  </td>
-                  <td>
-                    {incident.acknowledged_at ? (
-                      formatTime(incident.acknowledged_at)
-                    ) : canManage && incident.status === 'firing' ? (
-                      <button type="button" disabled={change.busy} onClick={() => void change.run(() => alerts.acknowledge(incident.id))}>
-                        Acknowledge
-                      </button>
-                    ) : (
-                      '—'
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      <DataTable
+        testId="incidents"
+        columns={['Rule', 'What happened', 'Timeline', 'Status', 'Acknowledged']}
+        items={incidents.data}
+        empty={<p>No incidents: no rule has fired.</p>}
+        row={(incident) => (
+          <tr key={incident.id} data-incident={names.get(incident.alert_id) ?? incident.alert_id}>
+            <th scope="row">{names.get(incident.alert_id) ?? '—'}</th>
+            <td>
+              {incident.message}
+              {incident.ai_summary ? (
+                <details className="incident-summary">
+                  <summary>Summary</summary>
+                  <p data-testid="incident-summary">{incident.ai_summary}</p>
+                </details>
+              ) : null}
+            </td>
+            <td>
+              <IncidentTimeline incident={incident} rule={names.get(incident.alert_id) ?? 'the incident'} />
+            </td>
+            <td>
+              <StatusBadge status={incident.status} />
+            </td>
+            <td>
+              {incident.acknowledged_at ? (
+                formatTime(incident.acknowledged_at)
+              ) : canManage && incident.status === 'firing' ? (
+                <button type="button" disabled={change.busy} onClick={() => void change.run(() => alerts.acknowledge(incident.id))}>
+                  Acknowledge
+                </button>
+              ) : (
+                '—'
+              )}
+            </td>
+          </tr>
+        )}
+      />
     </section>
   );
 }

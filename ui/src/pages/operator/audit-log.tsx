@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { auditLogs, members } from '../../api/endpoints.js';
+import { DataTable } from '../../components/data-table.js';
 import { FailureNotice } from '../../components/failure-notice.js';
 import { Field } from '../../components/field.js';
 import { useLoad } from '../../hooks.js';
@@ -55,36 +56,24 @@ export function AuditLogPage() {
         <button type="submit">Filter</button>
       </form>
       <FailureNotice failure={entries.failure} title="Could not load the audit log" onRetry={() => void entries.reload()} />
-      {entries.data?.length === 0 ? <p>No entries match.</p> : null}
-      {entries.data && entries.data.length > 0 ? (
-        <div className="table-wrap">
-          <table data-testid="audit-log">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">Action</th>
-                <th scope="col">Resource</th>
-                <th scope="col">From</th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.data.map((entry) => (
-                <tr key={entry.id} data-action={entry.action}>
-                  <td>{formatTime(entry.created_at)}</td>
-                  <td>{entry.user_id ? (emails.get(entry.user_id) ?? entry.user_id.slice(0, 8)) : 'system'}</td>
-                  <th scope="row">{entry.action}</th>
-                  <td>
-                    {entry.resource_type}
-                    {entry.resource_id ? <code className="muted small"> {entry.resource_id.slice(0, 8)}</code> : null}
-                  </td>
-                  <td className="muted small">{entry.ip_address ?? '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      <DataTable
+        testId="audit-log"
+        columns={['When', 'Who', 'Action', 'Resource', 'From']}
+        items={entries.data}
+        empty={<p>No entries match.</p>}
+        row={(entry) => (
+          <tr key={entry.id} data-action={entry.action}>
+            <td>{formatTime(entry.created_at)}</td>
+            <td>{entry.user_id ? (emails.get(entry.user_id) ?? entry.user_id.slice(0, 8)) : 'system'}</td>
+            <th scope="row">{entry.action}</th>
+            <td>
+              {entry.resource_type}
+              {entry.resource_id ? <code className="muted small"> {entry.resource_id.slice(0, 8)}</code> : null}
+            </td>
+            <td className="muted small">{entry.ip_address ?? '—'}</td>
+          </tr>
+        )}
+      />
     </section>
   );
 }

@@ -8,7 +8,7 @@ import { StatusBadge } from '../../components/status-badge.js';
 import { useAction, useLoad } from '../../hooks.js';
 import { formatTime, shortId } from '../../logic/format.js';
 import { exceptionChain, traceIdOf } from '../../logic/issue-event.js';
-import { Link } from '../../router.js';
+import { Link } from 'react-router';
 import { useCan } from '../../session.js';
 
 /* One issue: what its latest event says (frames, causes, breadcrumbs, tags, user), its events, and what to do with it. */

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { MemberRole, type AddedMember } from '../../../../contracts/api/access.js';
 import { members } from '../../api/endpoints.js';
+import { DataTable } from '../../components/data-table.js';
 import { FailureNotice } from '../../components/failure-notice.js';
 import { Field } from '../../components/field.js';
 import { useAction, useLoad } from '../../hooks.js';
@@ -63,64 +64,53 @@ export function MembersPage() {
         </div>
       ) : null}
       <FailureNotice failure={list.failure ?? change.failure} title="Members could not be read or changed" onRetry={() => void list.reload()} />
-      {list.data ? (
-        <div className="table-wrap">
-          <table data-testid="members">
-            <thead>
-              <tr>
-                <th scope="col">Member</th>
-                <th scope="col">Role</th>
-                <th scope="col">Invited</th>
-                {canManage ? <th scope="col">Remove</th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.map((member) => (
-                <tr key={member.user_id} data-member={member.email}>
-                  <th scope="row">
-                    {member.email}
-                    {member.name ? <div className="muted">{member.name}</div> : null}
-                  </th>
-                  <td>
-                    {canManage && member.user_id !== identity.user.id ? (
-                      <select
-                        aria-label={`Role of ${member.email}`}
-                        value={member.role}
-                        disabled={change.busy}
-                        onChange={(event) => void change.run(() => members.setRole(member.user_id, event.target.value as MemberRole))}
-                      >
-                        {MemberRole.options.map((each) => (
-                          <option key={each}>{each}</option>
-                        ))}
-                      </select>
-                    ) : (
-                      member.role
-                    )}
-                  </td>
-                  <td>{formatTime(member.invited_at)}</td>
-                  {canManage ? (
-                    <td>
-                      {member.user_id === identity.user.id ? (
-                        <span className="muted">you</span>
-                      ) : (
-                        <button
-                          type="button"
-                          disabled={change.busy}
-                          onClick={() => {
-                            if (window.confirm(`Remove ${member.email} from the organization?`)) void change.run(() => members.remove(member.user_id));
-                          }}
-                        >
-                          Remove <span className="visually-hidden">{member.email}</span>
-                        </button>
-                      )}
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      <DataTable
+        testId="members"
+        columns={['Member', 'Role', 'Invited', canManage ? 'Remove' : null]}
+        items={list.data}
+        row={(member) => (
+          <tr key={member.user_id} data-member={member.email}>
+            <th scope="row">
+              {member.email}
+              {member.name ? <div className="muted">{member.name}</div> : null}
+            </th>
+            <td>
+              {canManage && member.user_id !== identity.user.id ? (
+                <select
+                  aria-label={`Role of ${member.email}`}
+                  value={member.role}
+                  disabled={change.busy}
+                  onChange={(event) => void change.run(() => members.setRole(member.user_id, event.target.value as MemberRole))}
+                >
+                  {MemberRole.options.map((each) => (
+                    <option key={each}>{each}</option>
+                  ))}
+                </select>
+              ) : (
+                member.role
+              )}
+            </td>
+            <td>{formatTime(member.invited_at)}</td>
+            {canManage ? (
+              <td>
+                {member.user_id === identity.user.id ? (
+                  <span className="muted">you</span>
+                ) : (
+                  <button
+                    type="button"
+                    disabled={change.busy}
+                    onClick={() => {
+                      if (window.confirm(`Remove ${member.email} from the organization?`)) void change.run(() => members.remove(member.user_id));
+                    }}
+                  >
+                    Remove <span className="visually-hidden">{member.email}</span>
+                  </button>
+                )}
+              </td>
+            ) : null}
+          </tr>
+        )}
+      />
     </section>
   );
 }

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { CreatedApiToken } from '../../../../contracts/api/access.js';
 import { tokens } from '../../api/endpoints.js';
+import { DataTable } from '../../components/data-table.js';
 import { FailureNotice } from '../../components/failure-notice.js';
 import { Field } from '../../components/field.js';
 import { useAction, useLoad } from '../../hooks.js';
@@ -60,45 +61,33 @@ export function TokensPage() {
         </div>
       ) : null}
       <FailureNotice failure={list.failure ?? revoke.failure} title="Tokens could not be read or revoked" onRetry={() => void list.reload()} />
-      {list.data?.length === 0 ? <p>No tokens yet.</p> : null}
-      {list.data && list.data.length > 0 ? (
-        <div className="table-wrap">
-          <table data-testid="tokens">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Starts with</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Revoke</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.map((token) => (
-                <tr key={token.id} data-token={token.name}>
-                  <th scope="row">{token.name}</th>
-                  <td>
-                    <code>{token.token_prefix}…</code>
-                  </td>
-                  <td>{formatTime(token.created_at)}</td>
-                  <td>{formatTime(token.last_used_at)}</td>
-                  <td>
-                    <button
-                      type="button"
-                      disabled={revoke.busy}
-                      onClick={() => {
-                        if (window.confirm(`Revoke “${token.name}”? Anything using it stops working.`)) void revoke.run(token.id);
-                      }}
-                    >
-                      Revoke <span className="visually-hidden">{token.name}</span>
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      <DataTable
+        testId="tokens"
+        columns={['Name', 'Starts with', 'Created', 'Last used', 'Revoke']}
+        items={list.data}
+        empty={<p>No tokens yet.</p>}
+        row={(token) => (
+          <tr key={token.id} data-token={token.name}>
+            <th scope="row">{token.name}</th>
+            <td>
+              <code>{token.token_prefix}…</code>
+            </td>
+            <td>{formatTime(token.created_at)}</td>
+            <td>{formatTime(token.last_used_at)}</td>
+            <td>
+              <button
+                type="button"
+                disabled={revoke.busy}
+                onClick={() => {
+                  if (window.confirm(`Revoke “${token.name}”? Anything using it stops working.`)) void revoke.run(token.id);
+                }}
+              >
+                Revoke <span className="visually-hidden">{token.name}</span>
+              </button>
+            </td>
+          </tr>
+        )}
+      />
     </section>
   );
 }

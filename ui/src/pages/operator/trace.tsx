@@ -3,18 +3,27 @@ import type { TraceSpan } from '../../../../contracts/telemetry/records.js';
 import { traces } from '../../api/endpoints.js';
 import { FailureNotice } from '../../components/failure-notice.js';
 import { StatusBadge } from '../../components/status-badge.js';
+import { ScrollBox, useScrollBox, useVirtualRows } from '../../components/virtual-rows.js';
 import { useLoad } from '../../hooks.js';
 import { formatTime } from '../../logic/format.js';
 import { formatSpanDuration, waterfallRows } from '../../logic/waterfall.js';
-import { Link } from '../../router.js';
+import { Link } from 'react-router';
 
-/* A trace as a waterfall: each span under its parent, its bar where and as long as it ran; a span opens to its details. */
+/*
+ * A trace as a waterfall: each span under its parent, its bar where and as long as it ran; a span
+ * opens to its details. Only the spans near the view are drawn, so a trace of thousands opens at once.
+ */
+
+/** A closed span's row, in pixels, until it is measured. */
+const spanRowPx = 30;
 
 export function TracePage({ params }: { params: Record<string, string> }) {
   const traceId = params.traceId!;
   const trace = useLoad(() => traces.get(traceId), traceId);
   const rows = useMemo(() => waterfallRows(trace.data?.spans ?? []), [trace.data]);
   const [open, setOpen] = useState<string | null>(null);
+  const box = useScrollBox();
+  const windowed = useVirtualRows(rows.length, spanRowPx, box, (index) => rows[index]!.span.span_id);
   const data = trace.data;
   return (
     <section>
@@ -54,26 +63,36 @@ export function TracePage({ params }: { params: Record<string, string> }) {
           </dl>
           <div className="panel">
             <h2>Spans</h2>
-            <ul className="waterfall" data-testid="waterfall" aria-label="Spans by parent">
-              {rows.map(({ span, depth, offsetPercent, widthPercent }) => {
-                const failed = span.status.code === 'error';
-                const expanded = open === span.span_id;
-                return (
-                  <li key={span.span_id} className={failed ? 'span-error' : undefined} data-depth={depth} data-span={span.operation_name}>
-                    <button type="button" className="span-row" aria-expanded={expanded} onClick={() => setOpen(expanded ? null : span.span_id)}>
-                      <span className="span-name" style={{ paddingLeft: `${depth * 1.1}rem` }}>
-                        {failed ? <span aria-label="failed">✕ </span> : null}
-                        {span.operation_name} <span className="muted small">{formatSpanDuration(span.duration_ns)}</span>
-                      </span>
-                      <span className="span-track" aria-hidden="true">
-                        <span className="span-bar" style={{ left: `${offsetPercent}%`, width: `${widthPercent}%` }} />
-                      </span>
-                    </button>
-                    {expanded ? <SpanDetail span={span} /> : null}
-                  </li>
-                );
-              })}
-            </ul>
+            <ScrollBox label="Spans" boxRef={box}>
+              <ul className="waterfall" data-testid="waterfall" aria-label="Spans by parent" style={{ paddingTop: windowed.before, paddingBottom: windowed.after }}>
+                {windowed.items.map(({ index }) => {
+                  const { span, depth, offsetPercent, widthPercent } = rows[index]!;
+                  const failed = span.status.code === 'error';
+                  const expanded = open === span.span_id;
+                  return (
+                    <li
+                      key={span.span_id}
+                      ref={windowed.measure}
+                      data-index={index}
+                      className={failed ? 'span-error' : undefined}
+                      data-depth={depth}
+                      data-span={span.operation_name}
+                    >
+                      <button type="button" className="span-row" aria-expanded={expanded} onClick={() => setOpen(expanded ? null : span.span_id)}>
+                        <span className="span-name" style={{ paddingLeft: `${depth * 1.1}rem` }}>
+                          {failed ? <span aria-label="failed">✕ </span> : null}
+                          {span.operation_name} <span className="muted small">{formatSpanDuration(span.duration_ns)}</span>
+                        </span>
+                        <span className="span-track" aria-hidden="true">
+                          <span className="span-bar" style={{ left: `${offsetPercent}%`, width: `${widthPercent}%` }} />
+                        </span>
+                      </button>
+                      {expanded ? <SpanDetail span={span} /> : null}
+                    </li>
+                  );
+                })}
+              </ul>
+            </ScrollBox>
           </div>
         </>
       ) : null}

@@ -1,11 +1,12 @@
 import { useState, type FormEvent } from 'react';
 import { services } from '../../api/endpoints.js';
+import { DataTable } from '../../components/data-table.js';
 import { FailureNotice } from '../../components/failure-notice.js';
 import { ServiceHead, TelemetryHint } from '../../components/operator/service-head.js';
 import { StatusBadge } from '../../components/status-badge.js';
 import { useLoad } from '../../hooks.js';
 import { formatTime } from '../../logic/format.js';
-import { Link } from '../../router.js';
+import { Link } from 'react-router';
 
 /* A service's recent traces (the API's default window: the last day), filtered to errors or slow ones. */
 const tracesShown = 100;
@@ -40,38 +41,26 @@ export function TracesPage({ params }: { params: Record<string, string> }) {
       </form>
       <FailureNotice failure={list.failure} title="Could not load the traces" onRetry={() => void list.reload()} />
       {list.loading ? <p aria-live="polite">Loading traces…</p> : null}
-      {list.data?.length === 0 ? (filter.errorsOnly || filter.minMs !== undefined ? <p>No traces in the last day match.</p> : <TelemetryHint what="traces" />) : null}
-      {list.data && list.data.length > 0 ? (
-        <div className="table-wrap">
-          <table data-testid="trace-list">
-            <thead>
-              <tr>
-                <th scope="col">Operation</th>
-                <th scope="col">Started</th>
-                <th scope="col">Duration</th>
-                <th scope="col">Spans</th>
-                <th scope="col">Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.map((trace) => (
-                <tr key={trace.trace_id}>
-                  <th scope="row">
-                    <Link to={`/traces/${trace.trace_id}`}>{trace.root_operation}</Link>
-                  </th>
-                  <td>{formatTime(trace.start_time)}</td>
-                  <td>{trace.duration_ms.toFixed(1)} ms</td>
-                  <td>{trace.span_count}</td>
-                  <td>
-                    <StatusBadge status={trace.error_count > 0 ? 'error' : trace.status} />
-                    {trace.error_count > 0 ? <span className="muted small"> {trace.error_count} failed</span> : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      <DataTable
+        testId="trace-list"
+        columns={['Operation', 'Started', 'Duration', 'Spans', 'Status']}
+        items={list.data}
+        empty={(filter.errorsOnly || filter.minMs !== undefined ? <p>No traces in the last day match.</p> : <TelemetryHint what="traces" />)}
+        row={(trace) => (
+          <tr key={trace.trace_id}>
+            <th scope="row">
+              <Link to={`/traces/${trace.trace_id}`}>{trace.root_operation}</Link>
+            </th>
+            <td>{formatTime(trace.start_time)}</td>
+            <td>{trace.duration_ms.toFixed(1)} ms</td>
+            <td>{trace.span_count}</td>
+            <td>
+              <StatusBadge status={trace.error_count > 0 ? 'error' : trace.status} />
+              {trace.error_count > 0 ? <span className="muted small"> {trace.error_count} failed</span> : null}
+            </td>
+          </tr>
+        )}
+      />
     </section>
   );
 }

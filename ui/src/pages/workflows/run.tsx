@@ -13,7 +13,7 @@ import { nodeTypes, stateIcons } from '../../components/workflow/step-node.js';
 import { useAction, useLoad } from '../../hooks.js';
 import { elapsedMs, formatDuration, formatTime } from '../../logic/format.js';
 import { graphOf, laidOut, type StepNode } from '../../logic/workflow-graph.js';
-import { Link } from '../../router.js';
+import { Link } from 'react-router';
 import { useCan, useSession } from '../../session.js';
 
 /*

@@ -10,7 +10,7 @@ import { StatusBadge } from '../../components/status-badge.js';
 import { useAction, useLoad } from '../../hooks.js';
 import { formatTime } from '../../logic/format.js';
 import { definitionOf, graphOf, laidOut } from '../../logic/workflow-graph.js';
-import { Link, navigate } from '../../router.js';
+import { Link, useNavigate } from 'react-router';
 import { useCan } from '../../session.js';
 
 /*
@@ -22,6 +22,7 @@ import { useCan } from '../../session.js';
 const runTriggers: TriggerType[] = ['manual', 'schedule', 'api', 'workflow'];
 
 export function NewWorkflowPage({ params }: { params: Record<string, string> }) {
+  const navigate = useNavigate();
   return <WorkflowEditor projectId={params.projectId!} workflow={null} onSaved={(saved) => navigate(`/workflows/${saved.id}`)} />;
 }
 
@@ -35,6 +36,7 @@ export function WorkflowPage({ params }: { params: Record<string, string> }) {
 }
 
 function WorkflowEditor({ projectId, workflow, onSaved }: { projectId: string; workflow: Workflow | null; onSaved: (workflow: Workflow) => void }) {
+  const navigate = useNavigate();
   const canManage = useCan('workflows.manage');
   const canRun = useCan('workflows.run');
   const [name, setName] = useState(workflow?.name ?? '');
@@ -49,7 +51,7 @@ function WorkflowEditor({ projectId, workflow, onSaved }: { projectId: string; w
     onSaved(saved);
   });
   const start = useAction(async () => {
-    if (workflow) navigate(`/workflow-runs/${(await workflows.start(workflow.id)).id}`);
+    if (workflow) await navigate(`/workflow-runs/${(await workflows.start(workflow.id)).id}`);
   });
   const choices = {
     service_id: (project.data?.services ?? []).map((service) => ({ value: service.id, label: service.name })),

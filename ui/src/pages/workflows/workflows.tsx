@@ -5,7 +5,7 @@ import { SectionTabs, projectTabs } from '../../components/section-tabs.js';
 import { StatusBadge } from '../../components/status-badge.js';
 import { useLoad } from '../../hooks.js';
 import { formatTime } from '../../logic/format.js';
-import { Link } from '../../router.js';
+import { Link } from 'react-router';
 import { useCan } from '../../session.js';
 
 /* A project's DAG workflows: how each starts, when it fires next, how its last run went; and a way to create one. */
