@@ -47,3 +47,18 @@ export async function recordDomainStatuses(db: Kysely<Database>, serverId: strin
   }
   return updated;
 }
+
+/** One domain's row and its service's server's public IP (the DNS record's value), unscoped: for live forwarding to an authorised room. */
+export async function domainWithServerIp(db: Kysely<Database>, domain: string): Promise<{ row: ServiceDomainRow; serverIp: string | null } | undefined> {
+  const found = await db
+    .selectFrom('service_domains')
+    .innerJoin('services', 'services.id', 'service_domains.service_id')
+    .leftJoin('servers', 'servers.id', 'services.server_id')
+    .selectAll('service_domains')
+    .select('servers.public_ip')
+    .where('service_domains.domain', '=', domain)
+    .executeTakeFirst();
+  if (!found) return undefined;
+  const { public_ip: serverIp, ...row } = found;
+  return { row, serverIp };
+}

@@ -189,6 +189,9 @@ export const expectedTriggers: Record<string, string> = {
   // 0018_workflow_run_notifications
   workflow_runs_changed:
     'CREATE TRIGGER workflow_runs_changed AFTER INSERT OR UPDATE ON public.workflow_runs FOR EACH ROW EXECUTE FUNCTION notify_workflow_run_changed()',
+  // 0020_domain_status_notifications
+  service_domains_status_changed:
+    'CREATE TRIGGER service_domains_status_changed AFTER UPDATE ON public.service_domains FOR EACH ROW WHEN ((((old.status)::text IS DISTINCT FROM (new.status)::text) OR (old.expires_at IS DISTINCT FROM new.expires_at) OR (old.error IS DISTINCT FROM new.error))) EXECUTE FUNCTION notify_domain_status_changed()',
 };
 
 /** Functions as `name: return type / language`. */
@@ -201,6 +204,7 @@ export const expectedFunctions: Record<string, string> = {
   notify_auth_changed: 'trigger / plpgsql',
   notify_issue_changed: 'trigger / plpgsql',
   notify_workflow_run_changed: 'trigger / plpgsql',
+  notify_domain_status_changed: 'trigger / plpgsql',
 };
 
 export const expectedExtensions = ['pgcrypto', 'uuid-ossp'];
