@@ -7,6 +7,7 @@ import { activeAlertRules, openIncident, openIncidentOf, resolveIncident, rulesW
 import { servicesOnServer } from '../../db/queries/telemetry-targets.js';
 import { writeIncidentSummary } from '../../control/ai/incident-summary.js';
 import type { SecretCipher } from '../../control/secrets/cipher.js';
+import { watchCertificateExpiry } from './certificate-expiry.js';
 import { NotificationQueue, notificationRetry, type RetryPolicy } from './notification-queue.js';
 import { judgeRule } from './rule-verdict.js';
 
@@ -87,11 +88,21 @@ export class AlertEvaluator {
   private async round(): Promise<void> {
     try {
       for (const rule of await activeAlertRules(this.deps.db)) await this.evaluate(rule);
+      await this.watchCertificates();
       await this.notifications.queue('fired');
       await this.notifications.queue('resolved');
       await this.notifications.sendDue();
     } catch (error) {
       this.deps.log.error({ err: error }, 'alert evaluation failed');
+    }
+  }
+
+  private async watchCertificates(): Promise<void> {
+    const { db, log, now = () => new Date() } = this.deps;
+    try {
+      for (const { opened, message, services } of await watchCertificateExpiry(db, now())) await this.summarize(opened, message, services);
+    } catch (error) {
+      log.error({ err: error }, 'certificate expiry could not be checked');
     }
   }
 
