@@ -12,6 +12,7 @@ import { registerTelemetryIngest } from './ingest/plugin.js';
 import { registerLiveUpdates } from './live/plugin.js';
 import { trackDeclaredMethods } from './http/method-not-allowed.js';
 import { recordAgentDomainStatuses } from './gateway/domain-statuses.js';
+import { syncDefaultDomains } from '../control/default-domain.js';
 import { forwardAgentReports } from './gateway/report-forwarding.js';
 import { operationQueueOf } from '../control/operations/queue.js';
 import type { Platform } from '../control/platform.js';
@@ -106,6 +107,7 @@ export async function buildApi(platform: Platform, log: Logger) {
   await registerLiveUpdates(app, platform);
   const reports = forwardAgentReports(app.agentGateway.events, platform.db, operationQueueOf(platform).client, app.log);
   recordAgentDomainStatuses(app.agentGateway.events, platform.db, app.log);
+  await syncDefaultDomains(platform.db, platform.config.SYNTRA_BASE_DOMAIN);
   // Agents disconnected by closing are marked offline and their deploys requeued before the database closes.
   app.addHook('onClose', async () => {
     await app.agentGateway.settled();

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { Domain } from '../contracts/primitives.js';
 import { tokenKind } from '../contracts/tokens.js';
 import { parseMasterKey } from './master-key.js';
 
@@ -85,6 +86,10 @@ export const environmentVariables = {
   SYNTRA_PUBLIC_URL: {
     schema: optionalUrl(['http:', 'https:']),
     doc: 'URL at which users and agents reach this control plane (install commands, login links). Unset: http://HOST:PORT.',
+  },
+  SYNTRA_BASE_DOMAIN: {
+    schema: z.string().trim().toLowerCase().pipe(Domain).optional(),
+    doc: 'Gives every service a default domain `<service>-<project>.<base>` (point a wildcard DNS record `*.<base>` at the server). Unset: no default domains.',
   },
   SYNTRA_OWNER_EMAIL: {
     schema: z.string().trim().toLowerCase().regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address').default('owner@localhost'),

@@ -5,6 +5,7 @@ import { DomainCertificateStatus } from '../websocket/domains.js';
 /** One domain of a service and its certificate, as the server's agent last reported it. */
 export const ServiceDomain = z.object({
   domain: Hostname,
+  default: z.boolean().describe('The platform\'s `<service>-<project>.<base>` under SYNTRA_BASE_DOMAIN; not one of the service\'s `domains`, not removable'),
   status: DomainCertificateStatus.describe('pending_dns until the agent reports otherwise'),
   dns_record: z
     .object({ type: z.enum(['A', 'AAAA']), name: Hostname, value: IpAddress })

@@ -21,6 +21,7 @@ import { recordAudit, type AuditEntry, type AuditOrigin } from '../audit.js';
 import { scopeOf, type Caller } from '../caller.js';
 import { ApiProblem } from '../problem.js';
 import { deploymentSpecOf } from '../resources/deployment.js';
+import { defaultDomainOf } from '../../db/queries/service-domains.js';
 import { serviceResource } from '../resources/service.js';
 import { cancelWorkflow, enqueueServiceOperation, type OperationQueue } from './queue.js';
 import { rollbackDeploymentOf } from './rollback-deployment.js';
@@ -64,7 +65,7 @@ export class ServiceOperations {
   async deploy(actor: Actor, serviceId: string, request: DeployRequest, options: StartOptions = {}): Promise<DeploymentRow> {
     const found = await this.serviceOf(actor.caller, serviceId);
     if (request.git_ref !== undefined) throw new ApiProblem('UNPROCESSABLE', 'git_ref needs a build from source, which this control plane does not run yet; deploy an image_tag');
-    const spec = deploymentSpecOf(serviceResource(found.service), found.project, request);
+    const spec = deploymentSpecOf(serviceResource(found.service), found.project, request, await defaultDomainOf(this.db, found.service.id));
     if ('problem' in spec) throw new ApiProblem('UNPROCESSABLE', spec.problem);
     const id = options.operationId ?? randomUUID();
     const operation: ServiceOperation = {

@@ -72,13 +72,14 @@ export function deploymentDetailResource(
 
 /**
  * What a deploy of `service` as it is now would deploy: its image (the request may name another
- * tag), replicas, limits, health check and networking. Undefined for services whose source needs
+ * tag), replicas, limits, health check and networking (its domains, the default one first). Undefined for services whose source needs
  * a build first: builds are not part of the control plane yet.
  */
 export function deploymentSpecOf(
   service: Service,
   project: Pick<ProjectRow, 'slug'>,
   request: DeployRequest,
+  defaultDomain: string | null = null,
 ): DeploymentSpec | { problem: string } {
   if (service.source_type !== 'image') {
     return { problem: `Service "${service.name}" is built from ${service.source_type}; only image services can be deployed until builds land` };
@@ -101,7 +102,7 @@ export function deploymentSpecOf(
       ...(service.health_check ? { health_check: service.health_check } : {}),
     },
     networking: {
-      domains: service.domains,
+      domains: defaultDomain ? [defaultDomain, ...service.domains.filter((domain) => domain !== defaultDomain)] : service.domains,
       internal_hostname: `${service.name}.${project.slug}.internal`.toLowerCase(),
       expose_port: true,
     },

@@ -7,6 +7,7 @@ import { isoTimestampOrNull } from './timestamps.js';
 export function serviceDomainResource(row: ServiceDomainRow, serverIp: string | null): ServiceDomain {
   return {
     domain: row.domain,
+    default: row.is_default,
     status: row.status,
     dns_record: serverIp ? { type: isIPv6(serverIp) ? 'AAAA' : 'A', name: row.domain, value: serverIp } : null,
     expires_at: isoTimestampOrNull(row.expires_at),
@@ -18,5 +19,7 @@ export function serviceDomainResource(row: ServiceDomainRow, serverIp: string | 
 
 /** Where a service answers: its domains, and the agent's stable endpoint on its server. */
 export function serviceAddresses(domains: readonly ServiceDomainRow[], serverIp: string | null, endpoint: string | null): ServiceAddresses {
-  return { endpoint, server_ip: serverIp, domains: domains.map((row) => serviceDomainResource(row, serverIp)) };
+  // The default domain first: it is the address every service has.
+  const ordered = [...domains].sort((a, b) => Number(b.is_default) - Number(a.is_default));
+  return { endpoint, server_ip: serverIp, domains: ordered.map((row) => serviceDomainResource(row, serverIp)) };
 }

@@ -20,6 +20,7 @@ import * as aiSettings from './migrations/0017_ai_settings.js';
 import * as workflowRunNotifications from './migrations/0018_workflow_run_notifications.js';
 import * as serviceDomains from './migrations/0019_service_domains.js';
 import * as domainStatusNotifications from './migrations/0020_domain_status_notifications.js';
+import * as defaultDomains from './migrations/0021_default_domains.js';
 
 /**
  * Listed by hand rather than read from the folder (FileMigrationProvider), so the same migrations
@@ -46,6 +47,7 @@ export const migrations: Record<string, Migration> = {
   '0018_workflow_run_notifications': workflowRunNotifications,
   '0019_service_domains': serviceDomains,
   '0020_domain_status_notifications': domainStatusNotifications,
+  '0021_default_domains': defaultDomains,
 };
 
 /**

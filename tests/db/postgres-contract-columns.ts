@@ -353,6 +353,8 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     error: 'text',
     checked_at: timestamp,
     created_at: 'timestamp with time zone NOT NULL DEFAULT now()',
+    // 0021_default_domains
+    is_default: 'boolean NOT NULL DEFAULT false',
   },
   // 0017_ai_settings
   ai_settings: {

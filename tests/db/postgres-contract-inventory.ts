@@ -129,6 +129,7 @@ export const expectedIndexes: Record<string, string> = {
   idx_services_project: 'services (project_id)',
   idx_services_server: 'services (server_id)',
   idx_service_domains_service: 'service_domains (service_id)',
+  idx_service_domains_default: 'CREATE UNIQUE INDEX idx_service_domains_default ON public.service_domains USING btree (service_id) WHERE is_default',
   idx_services_project_name: 'services (project_id, lower((name)::text))',
   idx_deployments_service: 'deployments (service_id)',
   idx_deployments_status: 'deployments (status)',

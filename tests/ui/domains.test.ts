@@ -11,6 +11,7 @@ import { startOperatorStack, type OperatorStack } from './operator-stack.js';
 
 let stack: OperatorStack;
 const serverIp = '203.0.113.9';
+const defaultDomain = 'checkout-shop.apps.example.net';
 
 afterAll(async () => {
   await stack?.close();
@@ -21,6 +22,8 @@ beforeAll(async () => {
   const { db } = stack.api.platform;
   await db.updateTable('servers').set({ public_ip: serverIp }).where('id', '=', stack.serverId).execute();
   await db.updateTable('deployments').set({ status: 'running', endpoint: '127.0.0.1:41234' }).where('id', '=', stack.deploymentId).execute();
+  // What SYNTRA_BASE_DOMAIN gives a service (tests/api/default-domain.test.ts).
+  await db.insertInto('service_domains').values({ domain: defaultDomain, service_id: stack.serviceId, is_default: true }).execute();
   await stack.signIn();
 });
 
@@ -39,7 +42,10 @@ describe("a service's domains on its page", () => {
     const { page } = stack;
     await page.goto(`${stack.baseUrl}/services/${stack.serviceId}`);
     await expect.poll(() => panel().getByTestId('endpoint').textContent()).toContain(`(${serverIp}), the service answers at 127.0.0.1:41234`);
-    expect(await panel().textContent()).toContain('No domain yet');
+    // The default domain is listed first, and is not the user's to remove.
+    await row(defaultDomain).waitFor();
+    expect(await row(defaultDomain).textContent()).toContain('default address');
+    expect(await row(defaultDomain).getByRole('button').count()).toBe(0);
 
     await page.getByLabel('New domain').fill('Not a domain');
     await page.getByRole('button', { name: 'Add domain' }).click();
@@ -82,6 +88,6 @@ describe("a service's domains on its page", () => {
     await stack.page.getByRole('button', { name: 'Remove shop.example.com' }).click();
     await row('shop.example.com').waitFor({ state: 'detached' });
     expect(await storedDomains()).toEqual([]);
-    expect(await panel().textContent()).toContain('No domain yet');
+    expect(await panel().locator('li').count()).toBe(1);
   });
 });

@@ -11,7 +11,8 @@ import { StatusBadge } from '../status-badge.js';
 
 /*
  * Where the service answers: its domains with their certificate's state, and the agent's stable
- * endpoint on the server. A domain's state changes when a heartbeat reports it; those arrive live
+ * endpoint on the server. The default domain (under the installation's base domain) is the
+ * platform's and cannot be removed here. A domain's state changes when a heartbeat reports it; those arrive live
  * and replace the row until the next read over REST.
  */
 
@@ -89,11 +90,12 @@ export function DomainsPanel({ service, canEdit, onChanged }: { service: Pick<Se
                   {statusSign[domain.status]}
                 </span>{' '}
                 <StatusBadge status={domain.status} />
+                {domain.default ? <span className="muted small"> default address</span> : null}
               </span>
               <span className="domain-state">
                 <DomainState domain={domain} />
               </span>
-              {canEdit ? (
+              {canEdit && !domain.default ? (
                 <button type="button" disabled={change.busy} aria-label={`Remove ${domain.domain}`} onClick={() => void change.run(service.domains.filter((name) => name !== domain.domain))}>
                   Remove
                 </button>
