@@ -7,7 +7,7 @@ import type { AgentDomainStatus } from '../../contracts/index.js';
 import { messageOf } from '../errors.js';
 import type { ServiceRegistry } from '../runtime/service-registry.js';
 import { AskEndpoint } from './ask-endpoint.js';
-import { LETS_ENCRYPT_DIRECTORY, renderCaddyConfig, type CertificateIssuer, type EdgeRoute, type EdgeSettings } from './caddy-config.js';
+import { LETS_ENCRYPT_DIRECTORY, renderCaddyConfig, type CertificateIssuer, type ControlPlaneRoute, type EdgeRoute, type EdgeSettings } from './caddy-config.js';
 import { CaddyProcess } from './caddy-process.js';
 import { CertificateTracker } from './certificates.js';
 
@@ -23,6 +23,8 @@ export interface EdgeOptions {
   httpsPort?: number | undefined;
   /** Default Let's Encrypt. */
   issuer?: CertificateIssuer | undefined;
+  /** On the control plane's server: its public name, routed to the API. */
+  controlPlane?: ControlPlaneRoute | undefined;
   /** The `caddy` executable; default `caddy` on PATH. */
   executable?: string | undefined;
   log: Logger;
@@ -65,6 +67,7 @@ export class EdgeRouter {
       httpsPort: options.httpsPort ?? 443,
       askUrl: ask.url,
       issuer: options.issuer ?? { type: 'acme', directory: LETS_ENCRYPT_DIRECTORY },
+      controlPlane: options.controlPlane,
     };
     try {
       await caddy.start();
@@ -74,6 +77,7 @@ export class EdgeRouter {
     }
     router = new EdgeRouter(caddy, ask, settings, certificates, options.log);
     await router.load();
+    if (settings.controlPlane) void router.warmUp(settings.controlPlane.domain);
     return router;
   }
 
@@ -95,7 +99,7 @@ export class EdgeRouter {
   }
 
   approves(domain: string): boolean {
-    return this.routes.some((route) => route.domains.includes(domain));
+    return domain === this.settings.controlPlane?.domain || this.routes.some((route) => route.domains.includes(domain));
   }
 
   /** Routes every known service's domains to its stable endpoint; a removed domain stops routing. */
