@@ -34,6 +34,7 @@ import { serverRoutes } from './http/routes/servers.js';
 import { serviceExecRoutes } from './http/routes/service-exec.js';
 import { serviceOperationRoutes } from './http/routes/service-operations.js';
 import { serviceRoutes } from './http/routes/services.js';
+import { acmeSettingsRoutes } from './http/routes/acme-settings.js';
 import { tokenRoutes } from './http/routes/tokens.js';
 import { workflowDefinitionRoutes } from './http/routes/workflow-definitions.js';
 import { workflowRunRoutes } from './http/routes/workflow-runs.js';
@@ -89,6 +90,7 @@ export async function buildApi(platform: Platform, log: Logger) {
   await app.register(serverRoutes, { platform, releases });
   await app.register(projectRoutes, { platform });
   await app.register(serviceRoutes, { platform });
+  await app.register(acmeSettingsRoutes, { platform });
   await app.register(envVarRoutes, { platform });
   await app.register(serviceOperationRoutes, { platform });
   await app.register(serviceExecRoutes, { platform });

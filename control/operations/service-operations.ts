@@ -22,6 +22,7 @@ import { scopeOf, type Caller } from '../caller.js';
 import { ApiProblem } from '../problem.js';
 import { deploymentSpecOf } from '../resources/deployment.js';
 import { defaultDomainOf } from '../../db/queries/service-domains.js';
+import { acmeSettingsOf } from '../../db/queries/acme-settings.js';
 import { serviceResource } from '../resources/service.js';
 import { cancelWorkflow, enqueueServiceOperation, type OperationQueue } from './queue.js';
 import { rollbackDeploymentOf } from './rollback-deployment.js';
@@ -65,7 +66,9 @@ export class ServiceOperations {
   async deploy(actor: Actor, serviceId: string, request: DeployRequest, options: StartOptions = {}): Promise<DeploymentRow> {
     const found = await this.serviceOf(actor.caller, serviceId);
     if (request.git_ref !== undefined) throw new ApiProblem('UNPROCESSABLE', 'git_ref needs a build from source, which this control plane does not run yet; deploy an image_tag');
-    const spec = deploymentSpecOf(serviceResource(found.service), found.project, request, await defaultDomainOf(this.db, found.service.id));
+    const [defaultDomain, acme] = await Promise.all([defaultDomainOf(this.db, found.service.id), acmeSettingsOf(this.db, found.project.org_id)]);
+    const placement = { defaultDomain, acme: acme ? { directory_url: acme.directory_url, email: acme.email } : null };
+    const spec = deploymentSpecOf(serviceResource(found.service), found.project, request, placement);
     if ('problem' in spec) throw new ApiProblem('UNPROCESSABLE', spec.problem);
     const id = options.operationId ?? randomUUID();
     const operation: ServiceOperation = {

@@ -70,17 +70,24 @@ export function deploymentDetailResource(
   };
 }
 
+/** What the deploy takes from outside the service's row: its default domain and its organization's ACME account. */
+export interface DeployPlacement {
+  defaultDomain: string | null;
+  acme: { directory_url: string; email: string | null } | null;
+}
+
 /**
  * What a deploy of `service` as it is now would deploy: its image (the request may name another
- * tag), replicas, limits, health check and networking (its domains, the default one first). Undefined for services whose source needs
+ * tag), replicas, limits, health check and networking (its domains, the default one first, and the ACME account when the organization chose one). Undefined for services whose source needs
  * a build first: builds are not part of the control plane yet.
  */
 export function deploymentSpecOf(
   service: Service,
   project: Pick<ProjectRow, 'slug'>,
   request: DeployRequest,
-  defaultDomain: string | null = null,
+  placement: DeployPlacement = { defaultDomain: null, acme: null },
 ): DeploymentSpec | { problem: string } {
+  const { defaultDomain, acme } = placement;
   if (service.source_type !== 'image') {
     return { problem: `Service "${service.name}" is built from ${service.source_type}; only image services can be deployed until builds land` };
   }
@@ -105,6 +112,7 @@ export function deploymentSpecOf(
       domains: defaultDomain ? [defaultDomain, ...service.domains.filter((domain) => domain !== defaultDomain)] : service.domains,
       internal_hostname: `${service.name}.${project.slug}.internal`.toLowerCase(),
       expose_port: true,
+      ...(acme ? { acme } : {}),
     },
     strategy: request.strategy ?? 'rolling',
     rollback_on_failure: request.rollback_on_failure ?? false,

@@ -81,6 +81,8 @@ export const expectedKeys: Record<string, string[]> = {
     references('parent_run_id', 'workflow_runs', setNull),
   ],
   ai_settings: ['PRIMARY KEY (org_id)', references('org_id', 'organizations', cascade), references('updated_by', 'users', setNull)],
+  // 0022_acme_settings
+  acme_settings: ['PRIMARY KEY (org_id)', references('org_id', 'organizations', cascade), references('updated_by', 'users', setNull)],
   workflow_versions: [
     'PRIMARY KEY (id)',
     'UNIQUE (workflow_id, version)',

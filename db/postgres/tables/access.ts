@@ -46,6 +46,17 @@ export interface AiSettingsTable {
 }
 
 export type AiSettingsRow = Selectable<AiSettingsTable>;
+
+/** 0022: the organization's ACME directory and account email, sent to its agents with each deploy. */
+export interface AcmeSettingsTable {
+  org_id: string;
+  directory_url: string;
+  email: string | null;
+  updated_by: string | null;
+  updated_at: Defaulted<Timestamp>;
+}
+
+export type AcmeSettingsRow = Selectable<AcmeSettingsTable>;
 export type NewOrganization = Insertable<OrganizationsTable>;
 export type OrganizationUpdate = Updateable<OrganizationsTable>;
 
