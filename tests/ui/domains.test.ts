@@ -24,6 +24,8 @@ beforeAll(async () => {
   await db.updateTable('deployments').set({ status: 'running', endpoint: '127.0.0.1:41234' }).where('id', '=', stack.deploymentId).execute();
   // What SYNTRA_BASE_DOMAIN gives a service (tests/api/default-domain.test.ts).
   await db.insertInto('service_domains').values({ domain: defaultDomain, service_id: stack.serviceId, is_default: true }).execute();
+  const neighbour = await db.insertInto('services').values({ project_id: stack.projectId, server_id: stack.serverId, name: 'blog', source_type: 'image' }).returning('id').executeTakeFirstOrThrow();
+  await db.insertInto('service_domains').values({ domain: 'taken.example.com', service_id: neighbour.id }).execute();
   await stack.signIn();
 });
 
@@ -50,6 +52,13 @@ describe("a service's domains on its page", () => {
     await page.getByLabel('New domain').fill('Not a domain');
     await page.getByRole('button', { name: 'Add domain' }).click();
     await panel().getByRole('alert').filter({ hasText: 'lowercase DNS name' }).waitFor();
+    expect(await storedDomains()).toEqual([]);
+
+    // The API's 409 is shown as it words it, and the name stays in the field to correct.
+    await page.getByLabel('New domain').fill('taken.example.com');
+    await page.getByRole('button', { name: 'Add domain' }).click();
+    await panel().getByRole('alert').filter({ hasText: 'Already used by another service: taken.example.com' }).waitFor();
+    expect(await page.getByLabel('New domain').inputValue()).toBe('taken.example.com');
     expect(await storedDomains()).toEqual([]);
 
     await page.getByLabel('New domain').fill('shop.example.com');

@@ -51,8 +51,10 @@ export function DomainsPanel({ service, canEdit, onChanged }: { service: Pick<Se
   }, [addresses.reload]);
   useDomainStatus(service.id, (message) => setArrived((known) => ({ ...known, [message.domain.domain]: message.domain })), () => void reload());
 
-  const change = useAction(async (domains: string[]) => {
+  /* `done` runs only once the API accepted the list: a refused name stays in the field to correct. */
+  const change = useAction(async (domains: string[], done?: () => void) => {
     await services.update(service.id, { domains });
+    done?.();
     await Promise.all([onChanged(), reload()]);
   });
 
@@ -63,7 +65,7 @@ export function DomainsPanel({ service, canEdit, onChanged }: { service: Pick<Se
     if (!parsed.success) return setDraftProblem(parsed.error.issues[0]?.message ?? 'Not a domain name');
     if (service.domains.includes(name)) return setDraftProblem(`${name} is already a domain of this service`);
     setDraftProblem(null);
-    void change.run([...service.domains, name]).then(() => setDraft(''));
+    void change.run([...service.domains, name], () => setDraft(''));
   };
 
   const data = addresses.data;
