@@ -12,6 +12,7 @@ import { registerTelemetryIngest } from './ingest/plugin.js';
 import { registerLiveUpdates } from './live/plugin.js';
 import { trackDeclaredMethods } from './http/method-not-allowed.js';
 import { recordAgentDomainStatuses } from './gateway/domain-statuses.js';
+import { syncDefaultDomains } from '../control/default-domain.js';
 import { forwardAgentReports } from './gateway/report-forwarding.js';
 import { operationQueueOf } from '../control/operations/queue.js';
 import type { Platform } from '../control/platform.js';
@@ -33,6 +34,7 @@ import { serverRoutes } from './http/routes/servers.js';
 import { serviceExecRoutes } from './http/routes/service-exec.js';
 import { serviceOperationRoutes } from './http/routes/service-operations.js';
 import { serviceRoutes } from './http/routes/services.js';
+import { acmeSettingsRoutes } from './http/routes/acme-settings.js';
 import { tokenRoutes } from './http/routes/tokens.js';
 import { workflowDefinitionRoutes } from './http/routes/workflow-definitions.js';
 import { workflowRunRoutes } from './http/routes/workflow-runs.js';
@@ -91,6 +93,7 @@ export async function buildApi(platform: Platform, log: Logger) {
   await app.register(serverRoutes, { platform, releases });
   await app.register(projectRoutes, { platform });
   await app.register(serviceRoutes, { platform });
+  await app.register(acmeSettingsRoutes, { platform });
   await app.register(envVarRoutes, { platform });
   await app.register(serviceOperationRoutes, { platform });
   await app.register(serviceExecRoutes, { platform });
@@ -112,6 +115,7 @@ export async function buildApi(platform: Platform, log: Logger) {
   const reports = forwardAgentReports(app.agentGateway.events, platform.db, operationQueueOf(platform).client, app.log);
   recordAgentDomainStatuses(app.agentGateway.events, platform.db, app.log);
   const builds = storeBuildProgress(app.agentGateway.events, platform.db, platform.clickhouse.client, app.log);
+  await syncDefaultDomains(platform.db, platform.config.SYNTRA_BASE_DOMAIN);
   // Agents disconnected by closing are marked offline and their deploys requeued before the database closes.
   app.addHook('onClose', async () => {
     await app.agentGateway.settled();

@@ -30,7 +30,9 @@ export interface AgentArguments {
  * _HTTPS_PORT (default 80 / 443), SYNTRA_AGENT_TLS_ISSUER (acme, the default, or internal),
  * SYNTRA_AGENT_ACME_DIRECTORY (default Let's Encrypt), SYNTRA_AGENT_ACME_EMAIL and
  * SYNTRA_AGENT_ACME_CA_ROOT (a PEM file the ACME server's own HTTPS is signed by); SYNTRA_AGENT_DOCKER_CLI (the docker
- * CLI builds run with; default Debian's /usr/bin/docker, whose BuildKit needs no buildx plugin).
+ * CLI builds run with; default Debian's /usr/bin/docker, whose BuildKit needs no buildx plugin); on the control
+ * plane's own server, SYNTRA_AGENT_CONTROL_PLANE_DOMAIN routes that name to the API at
+ * SYNTRA_AGENT_CONTROL_PLANE_UPSTREAM (default 127.0.0.1:3000).
  */
 export async function runAgentCommand(flags: AgentArguments): Promise<void> {
   const args = { ...flags, url: flags.url ?? process.env.SYNTRA_AGENT_URL, token: flags.token ?? process.env.SYNTRA_AGENT_TOKEN };
@@ -77,5 +79,8 @@ function edgeOptions(dataDir: string): Omit<EdgeOptions, 'log'> | undefined {
           email: env.SYNTRA_AGENT_ACME_EMAIL,
           trustedRootsPemFiles: env.SYNTRA_AGENT_ACME_CA_ROOT ? [env.SYNTRA_AGENT_ACME_CA_ROOT] : undefined,
         };
-  return { dataDir, httpPort: port('SYNTRA_AGENT_HTTP_PORT'), httpsPort: port('SYNTRA_AGENT_HTTPS_PORT'), issuer };
+  const controlPlane = env.SYNTRA_AGENT_CONTROL_PLANE_DOMAIN
+    ? { domain: env.SYNTRA_AGENT_CONTROL_PLANE_DOMAIN.toLowerCase(), upstream: env.SYNTRA_AGENT_CONTROL_PLANE_UPSTREAM ?? '127.0.0.1:3000' }
+    : undefined;
+  return { dataDir, httpPort: port('SYNTRA_AGENT_HTTP_PORT'), httpsPort: port('SYNTRA_AGENT_HTTPS_PORT'), issuer, controlPlane };
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { Domain } from '../contracts/primitives.js';
 import { tokenKind } from '../contracts/tokens.js';
 import { parseMasterKey } from './master-key.js';
 
@@ -89,6 +90,10 @@ export const environmentVariables = {
   REGISTRY_URL: {
     schema: optionalUrl(['http:', 'https:']),
     doc: "The platform's image registry, as agents reach it (images built from source are pushed there; it must send Docker to this control plane's /registry/token). `syntra dev` starts one on loopback and sets it; unset elsewhere, services cannot be built from source.",
+  },
+  SYNTRA_BASE_DOMAIN: {
+    schema: z.string().trim().toLowerCase().pipe(Domain).optional(),
+    doc: 'Gives every service a default domain `<service>-<project>.<base>` (point a wildcard DNS record `*.<base>` at the server). Unset: no default domains.',
   },
   SYNTRA_OWNER_EMAIL: {
     schema: z.string().trim().toLowerCase().regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address').default('owner@localhost'),

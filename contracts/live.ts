@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ApiErrorCode } from './api/envelope.js';
 import { WorkflowRun } from './api/automation.js';
+import { ServiceDomain } from './api/domains.js';
 import { ErrorGroup } from './api/observability.js';
 import { DeploymentEvent } from './api/resources.js';
 import { Uuid } from './primitives.js';
@@ -14,7 +15,7 @@ import { LogEntry } from './telemetry/records.js';
  */
 
 /**
- * `service` and `deployment`: deployment events. `service_logs`: the service's new log lines (a
+ * `service`: deployment events and domain status changes. `deployment`: deployment events. `service_logs`: the service's new log lines (a
  * live tail). `project_issues`: the project's new and regressed issues. `workflow_run`: a DAG
  * run, sent whole each time a node or the run changes.
  */
@@ -41,6 +42,13 @@ export const LiveDeploymentEvent = z.object({
   event: DeploymentEvent,
 });
 export type LiveDeploymentEvent = z.infer<typeof LiveDeploymentEvent>;
+
+/**
+ * `domain_status`, to its service's room: a domain whose certificate state changed (an agent's
+ * heartbeat reported a new status, expiry or ACME error), as `GET /services/:id/domains` lists it.
+ */
+export const LiveDomainStatus = z.object({ service_id: Uuid, domain: ServiceDomain });
+export type LiveDomainStatus = z.infer<typeof LiveDomainStatus>;
 
 /**
  * `log_lines`, to a service's `service_logs` room: lines stored since the previous message, oldest
@@ -73,6 +81,7 @@ export const liveEvents = {
   subscribe: 'subscribe',
   unsubscribe: 'unsubscribe',
   deploymentEvent: 'deployment_event',
+  domainStatus: 'domain_status',
   logLines: 'log_lines',
   buildLog: 'build_log',
   issue: 'issue',

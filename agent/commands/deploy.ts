@@ -67,6 +67,7 @@ class DeployRun {
       const done = await this.alreadyRunning();
       if (done) return done;
       await this.execute(controller.signal);
+      this.context.edge?.useAcme(this.payload.networking.acme);
       // Inside the try: a domain the proxy cannot route fails the deploy, which is undone.
       await this.context.edge?.sync(this.context.services);
       return this.finish();

@@ -27,6 +27,17 @@ export interface EdgeRoute {
   upstream: string;
 }
 
+/**
+ * The control plane behind the same Caddy (docs/domains.md): on the control plane's own server, its
+ * public name routes to the API, so browsers and other servers' agents reach it over HTTPS and
+ * `wss://` with a certificate obtained like any service's.
+ */
+export interface ControlPlaneRoute {
+  domain: string;
+  /** host:port of the API, e.g. 127.0.0.1:3000. */
+  upstream: string;
+}
+
 export interface EdgeSettings {
   /** `unix//path` of the admin socket. */
   adminListen: string;
@@ -39,6 +50,7 @@ export interface EdgeSettings {
   /** The URL Caddy asks before issuing on demand (the agent's ask endpoint). */
   askUrl: string;
   issuer: CertificateIssuer;
+  controlPlane?: ControlPlaneRoute | undefined;
 }
 
 interface ReverseProxyHandler {
@@ -123,10 +135,11 @@ export function renderCaddyConfig(settings: EdgeSettings, routes: readonly EdgeR
             listen: [`${host}:${settings.httpsPort}`],
             automatic_https: { disable_redirects: true },
             routes: [
+              ...(settings.controlPlane ? [proxyRoute('control-plane', [settings.controlPlane.domain], settings.controlPlane.upstream)] : []),
               ...[...routes]
                 .filter((route) => route.domains.length > 0)
                 .sort((a, b) => a.serviceId.localeCompare(b.serviceId))
-                .map(serviceRoute),
+                .map((route) => proxyRoute(`service-${route.serviceId}`, route.domains, route.upstream)),
               NO_SERVICE_ROUTE,
             ],
           },
@@ -151,11 +164,11 @@ function redirectToHttps(httpsPort: number): StaticResponseHandler {
   return { handler: 'static_response', status_code: 308, headers: { Location: [`https://{http.request.host}${port}{http.request.uri}`] } };
 }
 
-function serviceRoute(route: EdgeRoute): CaddyRoute {
+function proxyRoute(id: string, domains: readonly string[], upstream: string): CaddyRoute {
   return {
-    '@id': `service-${route.serviceId}`,
-    match: [{ host: [...route.domains].sort() }],
-    handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: route.upstream }], load_balancing: { try_duration: '5s', try_interval: '100ms' } }],
+    '@id': id,
+    match: [{ host: [...domains].sort() }],
+    handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: upstream }], load_balancing: { try_duration: '5s', try_interval: '100ms' } }],
     terminal: true,
   };
 }

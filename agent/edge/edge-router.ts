@@ -6,8 +6,9 @@ import type { Logger } from 'pino';
 import type { AgentDomainStatus } from '../../contracts/index.js';
 import { messageOf } from '../errors.js';
 import type { ServiceRegistry } from '../runtime/service-registry.js';
+import type { ServiceSpec } from '../runtime/service-spec.js';
 import { AskEndpoint } from './ask-endpoint.js';
-import { LETS_ENCRYPT_DIRECTORY, renderCaddyConfig, type CertificateIssuer, type EdgeRoute, type EdgeSettings } from './caddy-config.js';
+import { LETS_ENCRYPT_DIRECTORY, renderCaddyConfig, type CertificateIssuer, type ControlPlaneRoute, type EdgeRoute, type EdgeSettings } from './caddy-config.js';
 import { CaddyProcess } from './caddy-process.js';
 import { CertificateTracker } from './certificates.js';
 
@@ -23,6 +24,8 @@ export interface EdgeOptions {
   httpsPort?: number | undefined;
   /** Default Let's Encrypt. */
   issuer?: CertificateIssuer | undefined;
+  /** On the control plane's server: its public name, routed to the API. */
+  controlPlane?: ControlPlaneRoute | undefined;
   /** The `caddy` executable; default `caddy` on PATH. */
   executable?: string | undefined;
   log: Logger;
@@ -35,8 +38,14 @@ export interface EdgeOptions {
  * upstream never changes, and the endpoint drains a replica before it stops. The desired config
  * is rendered from the agent's services and loaded whole on every change and every start.
  */
+/** The organization's ACME account as deploys carry it (`networking.acme`). */
+type AcmeAccount = NonNullable<ServiceSpec['networking']['acme']>;
+
 export class EdgeRouter {
   private routes: EdgeRoute[] = [];
+  /** From the latest deploy that carried one; after a restart, read from the services' specs. */
+  private acme: AcmeAccount | undefined;
+  private readonly ownIssuer: CertificateIssuer;
   private readonly warming = new Set<string>();
   private readonly resolving = new Map<string, boolean>();
 
@@ -46,7 +55,9 @@ export class EdgeRouter {
     private readonly settings: EdgeSettings,
     private readonly certificates: CertificateTracker,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.ownIssuer = settings.issuer;
+  }
 
   static async start(options: EdgeOptions): Promise<EdgeRouter> {
     const root = path.join(options.dataDir, 'caddy');
@@ -65,6 +76,7 @@ export class EdgeRouter {
       httpsPort: options.httpsPort ?? 443,
       askUrl: ask.url,
       issuer: options.issuer ?? { type: 'acme', directory: LETS_ENCRYPT_DIRECTORY },
+      controlPlane: options.controlPlane,
     };
     try {
       await caddy.start();
@@ -74,6 +86,7 @@ export class EdgeRouter {
     }
     router = new EdgeRouter(caddy, ask, settings, certificates, options.log);
     await router.load();
+    if (settings.controlPlane) void router.warmUp(settings.controlPlane.domain);
     return router;
   }
 
@@ -95,7 +108,12 @@ export class EdgeRouter {
   }
 
   approves(domain: string): boolean {
-    return this.routes.some((route) => route.domains.includes(domain));
+    return domain === this.settings.controlPlane?.domain || this.routes.some((route) => route.domains.includes(domain));
+  }
+
+  /** The organization's ACME account from a deploy; loaded with the next sync. */
+  useAcme(acme: AcmeAccount | undefined): void {
+    if (acme) this.acme = acme;
   }
 
   /** Routes every known service's domains to its stable endpoint; a removed domain stops routing. */
@@ -103,6 +121,7 @@ export class EdgeRouter {
     const routes: EdgeRoute[] = [];
     for (const serviceId of services.serviceIds()) {
       const state = services.find(serviceId);
+      this.acme ??= state?.spec.networking.acme;
       if (state?.proxy && state.spec.networking.domains.length > 0) {
         routes.push({ serviceId, domains: state.spec.networking.domains.map((domain) => domain.toLowerCase()), upstream: state.proxy.endpoint });
       }
@@ -135,8 +154,14 @@ export class EdgeRouter {
     await this.ask.close();
   }
 
+  /*
+   * The organization's account replaces the agent's own directory and email. An agent started with
+   * Caddy's internal CA keeps it: its operator chose a private network, where no ACME server reaches.
+   */
   private async load(): Promise<void> {
-    await this.caddy.load(renderCaddyConfig(this.settings, this.routes));
+    const issuer: CertificateIssuer =
+      this.ownIssuer.type === 'acme' && this.acme ? { ...this.ownIssuer, directory: this.acme.directory_url, email: this.acme.email ?? undefined } : this.ownIssuer;
+    await this.caddy.load(renderCaddyConfig({ ...this.settings, issuer }, this.routes));
   }
 
   /*

@@ -8,6 +8,7 @@ import { servicesOnServer } from '../../db/queries/telemetry-targets.js';
 import { writeIncidentSummary } from '../../control/ai/incident-summary.js';
 import type { RequestModelSummary } from '../../control/ai/incident-summary-runs.js';
 import type { SecretCipher } from '../../control/secrets/cipher.js';
+import { watchCertificateExpiry } from './certificate-expiry.js';
 import { NotificationQueue, notificationRetry, type RetryPolicy } from './notification-queue.js';
 import { judgeRule } from './rule-verdict.js';
 
@@ -82,7 +83,7 @@ export class AlertEvaluator {
     for (const { rule, server, services } of await rulesWatchingServer(db, 'downtime', serverId, alert.service_id)) {
       const about = alert.service_id === undefined ? ` on server ${server.name}` : '';
       const message = `${rule.name}: ${alert.title}${about}`;
-      await this.summarize(rule, await openIncident(db, rule.id, message, { source: 'agent', server, services, alert: { ...alert } }), message, services);
+      await this.summarize(rule.org_id, await openIncident(db, rule.id, message, { source: 'agent', server, services, alert: { ...alert } }), message, services);
     }
     await this.tick();
   }
@@ -90,6 +91,7 @@ export class AlertEvaluator {
   private async round(): Promise<void> {
     try {
       for (const rule of await activeAlertRules(this.deps.db)) await this.evaluate(rule);
+      await this.watchCertificates();
       await this.notifications.queue('fired');
       await this.notifications.queue('resolved');
       await this.notifications.sendDue();
@@ -98,15 +100,24 @@ export class AlertEvaluator {
     }
   }
 
+  private async watchCertificates(): Promise<void> {
+    const { db, log, now = () => new Date() } = this.deps;
+    try {
+      for (const { orgId, opened, message, services } of await watchCertificateExpiry(db, now())) await this.summarize(orgId, opened, message, services);
+    } catch (error) {
+      log.error({ err: error }, 'certificate expiry could not be checked');
+    }
+  }
+
   /**
    * Fills a newly opened incident's `ai_summary` with the built-in engine's, then asks for the
    * organization's model's; a summary that fails leaves what there is and the alert goes on.
    */
-  private async summarize(rule: AlertRow, opened: { id: string; fired_at: Date } | null, message: string, services: { id: string }[]): Promise<void> {
+  private async summarize(orgId: string, opened: { id: string; fired_at: Date } | null, message: string, services: { id: string }[]): Promise<void> {
     if (!opened) return;
     try {
       await writeIncidentSummary(this.deps.db, { id: opened.id, message, firedAt: opened.fired_at, serviceIds: services.map((service) => service.id) });
-      await this.deps.requestModelSummary?.({ id: opened.id, orgId: rule.org_id });
+      await this.deps.requestModelSummary?.({ id: opened.id, orgId });
     } catch (error) {
       this.deps.log.error({ err: error, incidentId: opened.id }, 'incident summary could not be written');
     }
@@ -120,7 +131,7 @@ export class AlertEvaluator {
       if (verdict.state === 'breach') {
         const details = { source: 'rule', services: verdict.services };
         if (open) await updateIncident(db, open.id, verdict.message, { ...detailsOf(open), ...details });
-        else await this.summarize(rule, await openIncident(db, rule.id, verdict.message, details), verdict.message, verdict.services);
+        else await this.summarize(rule.org_id, await openIncident(db, rule.id, verdict.message, details), verdict.message, verdict.services);
       } else if (verdict.state === 'clear' && open && evaluationSources.has(String(detailsOf(open).source))) {
         await resolveIncident(db, open.id);
       }

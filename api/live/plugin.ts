@@ -11,6 +11,7 @@ import {
   type LiveAck,
   type LiveBuildLog,
   type LiveDeploymentEvent,
+  type LiveDomainStatus,
   type LiveIssue,
   type LiveLogLines,
   type LiveWorkflowRun,
@@ -20,6 +21,7 @@ import { buildLogLines } from '../../db/clickhouse/build-logs.js';
 import { buildLogsChannel } from '../builds/build-progress.js';
 import { deploymentEventById } from '../../db/queries/deployment-events.js';
 import { deploymentInScope } from '../../db/queries/deployments.js';
+import { domainWithServerIp } from '../../db/queries/service-domains.js';
 import { issueWithProject } from '../../db/queries/issues.js';
 import { projectById } from '../../db/queries/projects.js';
 import { scopedService } from '../../db/queries/service-scope.js';
@@ -30,12 +32,16 @@ import { ApiProblem } from '../../control/problem.js';
 import type { Platform } from '../../control/platform.js';
 import { eventResource } from '../../control/resources/deployment.js';
 import { issueResource } from '../../control/resources/issue.js';
+import { serviceDomainResource } from '../../control/resources/service-addresses.js';
 import { workflowRunResource } from '../../control/resources/workflow.js';
 
 /* What `deployment_events`' trigger (migration 0007) and `error_groups`' (0010) notify. */
 const EventNotification = z.object({ id: z.string(), deployment_id: z.string(), service_id: z.string() });
 /* What the build progress notifies on `build_logs` once a report's lines are stored. */
 const BuildLogNotification = z.object({ deployment_id: z.string(), service_id: z.string(), first_line: z.number().int().min(0), count: z.number().int().min(1) });
+
+/* What `service_domains`' trigger (0022) notifies when a heartbeat changed a certificate's state. */
+const DomainNotification = z.object({ domain: z.string(), service_id: z.string() });
 /* What the ingest notifies on `service_logs` once a batch's lines are stored. */
 const ServiceNotification = z.object({ service_id: z.string() });
 
@@ -183,6 +189,17 @@ export async function registerLiveUpdates(app: FastifyInstance, platform: Platfo
     if (io.sockets.adapter.rooms.has(room)) io.to(room).emit(liveEvents.issue, { project_id: found.projectId, issue: issueResource(found.issue) } satisfies LiveIssue);
   };
 
+  const forwardDomain = async (payload: string) => {
+    const notification = DomainNotification.safeParse(JSON.parse(payload));
+    if (!notification.success) return;
+    const room = liveRoomName({ kind: 'service', id: notification.data.service_id });
+    if (!io.sockets.adapter.rooms.has(room)) return;
+    const found = await domainWithServerIp(db, notification.data.domain);
+    // Gone meanwhile, or given to another service since: the room re-reads on its next change.
+    if (!found || found.row.service_id !== notification.data.service_id) return;
+    io.to(room).emit(liveEvents.domainStatus, { service_id: found.row.service_id, domain: serviceDomainResource(found.row, found.serverIp) } satisfies LiveDomainStatus);
+  };
+
   /* The run is read unscoped: its room was authorised at subscribe, and the row is what its members may read. */
   const forwardRun = async (payload: string) => {
     const notification = EventNotification.pick({ id: true }).safeParse(JSON.parse(payload));
@@ -200,6 +217,7 @@ export async function registerLiveUpdates(app: FastifyInstance, platform: Platfo
     [buildLogsChannel, forwardBuildLog],
     ['issues_changed', forwardIssue],
     ['workflow_runs', forwardRun],
+    ['service_domains', forwardDomain],
   ];
   await Promise.all(
     channels.map(([channel, handle]) => {

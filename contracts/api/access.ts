@@ -81,7 +81,7 @@ export type Member = z.infer<typeof Member>;
 
 // Loose on purpose: a self-hosted owner may well be `owner@localhost`, which z.email() refuses.
 // Lower-cased, so one person cannot become two users by capitalisation.
-const Email = z.string().max(255).regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address').toLowerCase();
+export const Email = z.string().max(255).regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address').toLowerCase();
 
 export const AddMember = z.object({ email: Email, role: MemberRole, name: trimmedText(255).optional() });
 export type AddMember = z.infer<typeof AddMember>;

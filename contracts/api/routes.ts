@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LogEntry } from '../telemetry/records.js';
 import { ExecRequest, ExecResult } from './exec.js';
-import { ServiceAddresses } from './domains.js';
+import { AcmeSettings, ServiceAddresses, UpdateAcmeSettings } from './domains.js';
 import { HealthReport } from './health.js';
 import { ErrorGroup, IssueActivity, IssueEvent, MetricSeries, ServiceRequestStats, Trace, TraceSummary } from './observability.js';
 import {
@@ -134,6 +134,16 @@ const contractRoutes = [
     method: 'GET', path: v1('/services/{serviceId}'), operationId: 'getService',
     summary: 'Get a service with its recent deployments', tags: ['services'], params: ServiceParams,
     response: ServiceWithDeployments, successStatus: 200,
+  },
+  {
+    method: 'GET', path: v1('/acme/settings'), operationId: 'getAcmeSettings',
+    summary: "Where the organization's servers order certificates: the ACME directory and account email", tags: ['servers'],
+    response: AcmeSettings, successStatus: 200,
+  },
+  {
+    method: 'PATCH', path: v1('/acme/settings'), operationId: 'updateAcmeSettings',
+    summary: 'Change the ACME directory and account email; servers use them from their next deploy', tags: ['servers'],
+    body: UpdateAcmeSettings, response: AcmeSettings, successStatus: 200,
   },
   {
     method: 'GET', path: v1('/services/{serviceId}/domains'), operationId: 'getServiceAddresses',

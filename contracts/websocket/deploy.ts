@@ -68,6 +68,10 @@ export const DeployPayload = z.object({
     domains: z.array(Hostname),
     internal_hostname: Hostname.describe('e.g. "service-name.project.internal"'),
     expose_port: z.boolean(),
+    acme: z
+      .object({ directory_url: z.string(), email: z.string().nullable() })
+      .optional()
+      .describe("The organization's ACME directory and account email (not in the contract); the agent's own setting when absent"),
   }),
   strategy: DeployStrategy,
   rollback_on_failure: z.boolean(),

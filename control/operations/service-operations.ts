@@ -21,6 +21,8 @@ import { recordAudit, type AuditEntry, type AuditOrigin } from '../audit.js';
 import { scopeOf, type Caller } from '../caller.js';
 import { ApiProblem } from '../problem.js';
 import { deploymentSpecOf } from '../resources/deployment.js';
+import { defaultDomainOf } from '../../db/queries/service-domains.js';
+import { acmeSettingsOf } from '../../db/queries/acme-settings.js';
 import { serviceResource } from '../resources/service.js';
 import { cancelWorkflow, enqueueServiceOperation, type OperationQueue } from './queue.js';
 import { rollbackDeploymentOf } from './rollback-deployment.js';
@@ -71,13 +73,15 @@ export class ServiceOperations {
   async deploy(actor: Actor, serviceId: string, request: DeployRequest, options: StartOptions = {}): Promise<DeploymentRow> {
     const found = await this.serviceOf(actor.caller, serviceId);
     const service = serviceResource(found.service);
+    const [defaultDomain, acme] = await Promise.all([defaultDomainOf(this.db, found.service.id), acmeSettingsOf(this.db, found.project.org_id)]);
+    const placement = { defaultDomain, acme: acme ? { directory_url: acme.directory_url, email: acme.email } : null };
     const id = options.operationId ?? randomUUID();
     if (service.source_type === 'image' && request.git_ref !== undefined) {
       throw new ApiProblem('UNPROCESSABLE', `Service "${service.name}" deploys an image; git_ref is for services built from source`);
     }
     const planned = service.source_type === 'image' ? null : buildPlanOf(found, service, request, { registry: this.registry, deploymentId: id });
     if (planned && 'problem' in planned) throw new ApiProblem('UNPROCESSABLE', planned.problem);
-    const spec = deploymentSpecOf(service, found.project, request, planned?.image);
+    const spec = deploymentSpecOf(service, found.project, request, { placement, ...(planned && { builtImage: planned.image }) });
     if ('problem' in spec) throw new ApiProblem('UNPROCESSABLE', spec.problem);
     const build = planned?.build;
     const operation: ServiceOperation = {

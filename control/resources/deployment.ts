@@ -88,16 +88,24 @@ function imageOf(service: Service, request: DeployRequest): ImageReference {
   return { registry: image.registry, repository: image.repository, tag, ...(image.digest && tag === image.tag ? { digest: image.digest } : {}) };
 }
 
+/** What the deploy takes from outside the service's row: its default domain and its organization's ACME account. */
+export interface DeployPlacement {
+  defaultDomain: string | null;
+  acme: { directory_url: string; email: string | null } | null;
+}
+
 /**
  * What a deploy of `service` as it is now would deploy: its image (the request may name another
- * tag, a build names the image it will push), replicas, limits, health check and networking.
+ * tag, a build names the image it will push), replicas, limits, health check and networking (its
+ * domains, the default one first, and the ACME account when the organization chose one).
  */
 export function deploymentSpecOf(
   service: Service,
   project: Pick<ProjectRow, 'slug'>,
   request: DeployRequest,
-  builtImage?: ImageReference,
+  extras: { placement?: DeployPlacement; builtImage?: ImageReference } = {},
 ): DeploymentSpec | { problem: string } {
+  const { placement: { defaultDomain, acme } = { defaultDomain: null, acme: null }, builtImage } = extras;
   if (service.source_type !== 'image' && !builtImage) {
     return { problem: `Service "${service.name}" is built from ${service.source_type}, which needs a build first` };
   }
@@ -116,9 +124,10 @@ export function deploymentSpecOf(
       ...(service.health_check ? { health_check: service.health_check } : {}),
     },
     networking: {
-      domains: service.domains,
+      domains: defaultDomain ? [defaultDomain, ...service.domains.filter((domain) => domain !== defaultDomain)] : service.domains,
       internal_hostname: `${service.name}.${project.slug}.internal`.toLowerCase(),
       expose_port: true,
+      ...(acme ? { acme } : {}),
     },
     strategy: request.strategy ?? 'rolling',
     rollback_on_failure: request.rollback_on_failure ?? false,

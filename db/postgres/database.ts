@@ -1,4 +1,4 @@
-import type { AiChatMessagesTable, AiSettingsTable, ApiTokensTable, AuditLogsTable, LoginLinksTable, OrgMembersTable, OrganizationsTable, SessionsTable, UsersTable } from './tables/access.js';
+import type { AcmeSettingsTable, AiChatMessagesTable, AiSettingsTable, ApiTokensTable, AuditLogsTable, LoginLinksTable, OrgMembersTable, OrganizationsTable, SessionsTable, UsersTable } from './tables/access.js';
 import type { AgentCommandsTable, DeploymentEventsTable, DeploymentsTable, GitWebhookDeliveriesTable, MasterKeyChecksTable, ProjectsTable, ServersTable, ServiceDomainsTable, ServicesTable } from './tables/deploy.js';
 import type { ErrorEventsTable, ErrorGroupUsersTable, ErrorGroupsTable, HealthChecksTable, TelemetryBatchesTable } from './tables/telemetry.js';
 import type { AlertIncidentsTable, AlertNotificationsTable, AlertsTable, WorkflowRunsTable, WorkflowsTable, WorkflowVersionsTable } from './tables/automation.js';
@@ -43,6 +43,7 @@ export interface Database {
   error_group_users: ErrorGroupUsersTable;
   alert_notifications: AlertNotificationsTable;
   ai_settings: AiSettingsTable;
+  acme_settings: AcmeSettingsTable;
   service_domains: ServiceDomainsTable;
   ai_chat_messages: AiChatMessagesTable;
   git_webhook_deliveries: GitWebhookDeliveriesTable;

@@ -79,13 +79,17 @@ export async function recentHealthChecks(db: Kysely<Database>, serviceIds: reado
     .execute();
 }
 
-/** A rule's newest incident that is firing or acknowledged. */
+/**
+ * A rule's newest incident that is firing or acknowledged. Certificate incidents are not the
+ * rule's own (certificate-incidents.ts): one per certificate, beside whatever the rule measures.
+ */
 export async function openIncidentOf(db: Kysely<Database>, alertId: string): Promise<AlertIncidentRow | undefined> {
   return db
     .selectFrom('alert_incidents')
     .selectAll()
     .where('alert_id', '=', alertId)
     .where('status', 'in', ['firing', 'acknowledged'])
+    .where(sql<string>`coalesce(details->>'source', '')`, '<>', 'certificate')
     .orderBy('fired_at', 'desc')
     .limit(1)
     .executeTakeFirst();

@@ -233,6 +233,11 @@ const routes: MutatingRoute[] = [
     call: (api, headers) => api.app.inject({ method: 'PATCH', url: '/api/v1/ai/settings', headers, payload: { model: 'local' } }),
   },
   {
+    name: 'PATCH /acme/settings',
+    prepare: async () => '',
+    call: (api, headers) => api.app.inject({ method: 'PATCH', url: '/api/v1/acme/settings', headers, payload: { email: 'certs@example.com' } }),
+  },
+  {
     name: 'POST /ai/analyze-error',
     prepare: newIssue,
     call: (api, headers, id) => api.app.inject({ method: 'POST', url: '/api/v1/ai/analyze-error', headers, payload: { issue_id: id } }),
@@ -277,6 +282,7 @@ const expected: Record<string, Record<OrgRole, number>> = {
   'POST /workflow-runs/:id/cancel': { owner: 202, admin: 202, developer: 202, viewer: 403 },
   'POST /workflows/:id/schedule/pause': { owner: 200, admin: 200, developer: 200, viewer: 403 },
   'PATCH /ai/settings': { owner: 200, admin: 403, developer: 403, viewer: 403 },
+  'PATCH /acme/settings': { owner: 200, admin: 200, developer: 403, viewer: 403 },
   'POST /ai/analyze-error': { owner: 200, admin: 200, developer: 200, viewer: 403 },
 };
 

@@ -90,6 +90,7 @@ describe("a service's domains", () => {
       domains: [
         {
           domain: 'app.example.com',
+          default: false,
           status: 'pending_dns',
           dns_record: { type: 'A', name: 'app.example.com', value: '203.0.113.7' },
           expires_at: null,

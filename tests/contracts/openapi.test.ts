@@ -50,6 +50,9 @@ const contractEndpoints = [
 /** Beyond the contract: the organization's model provider for the AI endpoints, and the chat's stored history (docs/contract-corrections.md). */
 const aiSettingsEndpoints = ['GET /api/v1/ai/settings', 'PATCH /api/v1/ai/settings', 'GET /api/v1/ai/chat/history'];
 
+/** Beyond the contract: the organization's ACME account (docs/contract-corrections.md, issue 20). */
+const acmeSettingsEndpoints = ['GET /api/v1/acme/settings', 'PATCH /api/v1/acme/settings'];
+
 /** Beyond the contract: what the operator's pages chart (docs/contract-corrections.md). */
 const operatorChartEndpoints = [
   'GET /api/v1/projects/:projectId/issues/activity',
@@ -112,7 +115,7 @@ const endpointOf = (route: ApiRoute) => `${route.method} ${route.path.replaceAll
 
 describe('the route registry', () => {
   it('holds exactly the endpoints of contract section 2.3, the health check, the access, agent lifecycle, agent command, AI settings and operator chart endpoints', () => {
-    const expected = [...contractEndpoints, ...accessEndpoints, ...agentLifecycleEndpoints, ...agentCommandEndpoints, ...automationEndpoints, ...aiSettingsEndpoints, ...operatorChartEndpoints];
+    const expected = [...contractEndpoints, ...accessEndpoints, ...agentLifecycleEndpoints, ...agentCommandEndpoints, ...automationEndpoints, ...aiSettingsEndpoints, ...acmeSettingsEndpoints, ...operatorChartEndpoints];
     expect(routes.map(endpointOf).sort()).toEqual(expected.sort());
   });
 

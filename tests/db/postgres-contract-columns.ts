@@ -363,6 +363,16 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     error: 'text',
     checked_at: timestamp,
     created_at: 'timestamp with time zone NOT NULL DEFAULT now()',
+    // 0023_default_domains
+    is_default: 'boolean NOT NULL DEFAULT false',
+  },
+  // 0024_acme_settings
+  acme_settings: {
+    org_id: 'uuid NOT NULL',
+    directory_url: 'text NOT NULL',
+    email: varchar(255),
+    updated_by: 'uuid',
+    updated_at: 'timestamp with time zone NOT NULL DEFAULT now()',
   },
   // 0017_ai_settings
   ai_settings: {

@@ -83,6 +83,8 @@ export const expectedKeys: Record<string, string[]> = {
   git_webhook_deliveries: ['PRIMARY KEY (project_id, delivery_id)', references('project_id', 'projects', cascade)],
   ai_settings: ['PRIMARY KEY (org_id)', references('org_id', 'organizations', cascade), references('updated_by', 'users', setNull)],
   ai_chat_messages: ['PRIMARY KEY (id)', references('org_id', 'organizations', cascade), references('user_id', 'users', cascade)],
+  // 0024_acme_settings
+  acme_settings: ['PRIMARY KEY (org_id)', references('org_id', 'organizations', cascade), references('updated_by', 'users', setNull)],
   workflow_versions: [
     'PRIMARY KEY (id)',
     'UNIQUE (workflow_id, version)',
@@ -131,6 +133,7 @@ export const expectedIndexes: Record<string, string> = {
   idx_services_project: 'services (project_id)',
   idx_services_server: 'services (server_id)',
   idx_service_domains_service: 'service_domains (service_id)',
+  idx_service_domains_default: 'CREATE UNIQUE INDEX idx_service_domains_default ON public.service_domains USING btree (service_id) WHERE is_default',
   idx_services_project_name: 'services (project_id, lower((name)::text))',
   idx_deployments_service: 'deployments (service_id)',
   idx_deployments_status: 'deployments (status)',
@@ -192,6 +195,9 @@ export const expectedTriggers: Record<string, string> = {
   // 0018_workflow_run_notifications
   workflow_runs_changed:
     'CREATE TRIGGER workflow_runs_changed AFTER INSERT OR UPDATE ON public.workflow_runs FOR EACH ROW EXECUTE FUNCTION notify_workflow_run_changed()',
+  // 0022_domain_status_notifications
+  service_domains_status_changed:
+    'CREATE TRIGGER service_domains_status_changed AFTER UPDATE ON public.service_domains FOR EACH ROW WHEN ((((old.status)::text IS DISTINCT FROM (new.status)::text) OR (old.expires_at IS DISTINCT FROM new.expires_at) OR (old.error IS DISTINCT FROM new.error))) EXECUTE FUNCTION notify_domain_status_changed()',
 };
 
 /** Functions as `name: return type / language`. */
@@ -204,6 +210,7 @@ export const expectedFunctions: Record<string, string> = {
   notify_auth_changed: 'trigger / plpgsql',
   notify_issue_changed: 'trigger / plpgsql',
   notify_workflow_run_changed: 'trigger / plpgsql',
+  notify_domain_status_changed: 'trigger / plpgsql',
 };
 
 export const expectedExtensions = ['pgcrypto', 'uuid-ossp'];

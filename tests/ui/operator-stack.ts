@@ -48,6 +48,7 @@ export async function startOperatorStack(label: string) {
     projectName,
     serviceId,
     deploymentId,
+    agent,
     send: (data: Parameters<typeof zstdBatch>[1]) => sendBatch(agent, zstdBatch(serverId, data)),
     async close() {
       await session.close();

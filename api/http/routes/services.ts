@@ -25,6 +25,7 @@ import type { Platform } from '../../../control/platform.js';
 import { deploymentResource } from '../../../control/resources/deployment.js';
 import { serviceResource } from '../../../control/resources/service.js';
 import { serviceAddresses } from '../../../control/resources/service-addresses.js';
+import { assignDefaultDomain } from '../../../control/default-domain.js';
 import { settingsColumns, sourceColumns } from '../../../control/resources/service-columns.js';
 import { defineRoute, registryRoute, WithMeta } from '../routing.js';
 import { sealRegistryPassword } from '../../../control/secrets/registry-credentials.js';
@@ -127,6 +128,7 @@ export const serviceRoutes: FastifyPluginAsync<{ platform: Platform }> = async (
           env_vars_encrypted: sealEnvVars(secrets, id, variables),
         });
         await claimDomains(trx, row.id, body.domains);
+        await assignDefaultDomain(trx, platform.config.SYNTRA_BASE_DOMAIN, row, project.slug);
         await recordAudit(trx, request, caller, {
           action: 'service.create',
           resourceType: 'service',

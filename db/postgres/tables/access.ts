@@ -59,6 +59,17 @@ export interface AiChatMessagesTable {
   sources: Json;
   created_at: Defaulted<Timestamp>;
 }
+
+/** 0024: the organization's ACME directory and account email, sent to its agents with each deploy. */
+export interface AcmeSettingsTable {
+  org_id: string;
+  directory_url: string;
+  email: string | null;
+  updated_by: string | null;
+  updated_at: Defaulted<Timestamp>;
+}
+
+export type AcmeSettingsRow = Selectable<AcmeSettingsTable>;
 export type NewOrganization = Insertable<OrganizationsTable>;
 export type OrganizationUpdate = Updateable<OrganizationsTable>;
 

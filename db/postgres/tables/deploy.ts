@@ -201,6 +201,8 @@ export interface ServiceDomainsTable {
   error: string | null;
   checked_at: Timestamp | null;
   created_at: Generated<Timestamp>;
+  /** The platform's `<service>-<project>.<base>`, not one of `services.domains` (0023). */
+  is_default: Generated<boolean>;
 }
 
 export type ServiceDomainRow = Selectable<ServiceDomainsTable>;

@@ -73,4 +73,26 @@ describe('certificates from a real ACME server (Pebble)', () => {
     expect(again.certificate.serialNumber).toBe(first.certificate.serialNumber);
     expect(pebble.orders()).toBe(1);
   });
+
+  it("orders from the organization's ACME directory a deploy carries, in place of the agent's own", async () => {
+    // The agent's own directory answers nothing: a certificate can only come from the deploy's.
+    const own = { type: 'acme' as const, directory: 'https://127.0.0.1:9/directory', trustedRootsPemFiles: [pebble.serverCertFile] };
+    const organization = await startEdge(own);
+    try {
+      harness.context.edge = organization.router;
+      const domain = 'org.syntra.test';
+      const before = pebble.orders();
+      const payload = harness.deployPayload('httpV1', {
+        config: { port: 8080, replicas: 1, env_vars: {}, labels: {}, health_check: HTTP_HEALTH_CHECK },
+        networking: { domains: [domain], internal_hostname: 'web.org.internal', expose_port: false, acme: { directory_url: pebble.directory, email: 'certs@syntra.test' } },
+      });
+      expect(await deploy(harness.context, payload, () => {})).toMatchObject({ ok: true });
+      const answer = await httpsGet(domain, organization.router.httpsPort, '/version', await pebble.issuingRoot());
+      expect(answer).toMatchObject({ status: 200, body: 'v1' });
+      expect(answer.certificate.issuer).toMatch(/^Pebble Intermediate CA/);
+      expect(pebble.orders()).toBe(before + 1);
+    } finally {
+      await organization.cleanup();
+    }
+  });
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pino from 'pino';
-import type { CertificateIssuer } from '../../../agent/edge/caddy-config.js';
+import type { CertificateIssuer, ControlPlaneRoute } from '../../../agent/edge/caddy-config.js';
 import { EdgeRouter } from '../../../agent/edge/edge-router.js';
 import { freePort } from '../../../engines/ports.js';
 
@@ -13,9 +13,9 @@ const run = promisify(execFile);
 const REQUEST_TIMEOUT_MS = 10_000;
 
 /** A Caddy run by the agent's edge router on unprivileged ports, in a data folder of its own. */
-export async function startEdge(issuer: CertificateIssuer, dataDir?: string) {
+export async function startEdge(issuer: CertificateIssuer, dataDir?: string, controlPlane?: ControlPlaneRoute) {
   const dir = dataDir ?? (await mkdtemp(path.join(tmpdir(), 'syntra-edge-')));
-  const router = await EdgeRouter.start({ dataDir: dir, listenHost: '127.0.0.1', httpPort: await freePort(), httpsPort: await freePort(), issuer, log: pino({ level: 'silent' }) });
+  const router = await EdgeRouter.start({ dataDir: dir, listenHost: '127.0.0.1', httpPort: await freePort(), httpsPort: await freePort(), issuer, controlPlane, log: pino({ level: 'silent' }) });
   return {
     router,
     dataDir: dir,

@@ -35,6 +35,7 @@ import type {
   GenerateDockerfileRequest,
   UpdateAiSettings,
 } from '../../../contracts/api/ai.js';
+import type { ServiceAddresses } from '../../../contracts/api/domains.js';
 import type { ExecRequest, ExecResult } from '../../../contracts/api/exec.js';
 import type { ServiceOperationRecord } from '../../../contracts/api/service-operations.js';
 import type {
@@ -108,6 +109,7 @@ export const services = {
   create: (projectId: string, body: CreateService) => apiCall<Service>('POST', `/projects/${id(projectId)}/services`, { body }),
   update: (serviceId: string, body: UpdateService) => apiCall<Service>('PATCH', `/services/${id(serviceId)}`, { body }),
   remove: (serviceId: string) => apiCall<null>('DELETE', `/services/${id(serviceId)}`),
+  addresses: (serviceId: string) => apiCall<ServiceAddresses>('GET', `/services/${id(serviceId)}/domains`),
   deploy: (serviceId: string, body: DeployRequest) => apiCall<Deployment>('POST', `/services/${id(serviceId)}/deploy`, { body }),
   rollback: (serviceId: string, deploymentId: string) =>
     apiCall<Deployment>('POST', `/services/${id(serviceId)}/rollback`, { body: { deployment_id: deploymentId } }),

@@ -1,6 +1,15 @@
 import { useEffect, useRef } from 'react';
 import { io, type Socket } from 'socket.io-client';
-import { LIVE_PATH, liveEvents, type LiveAck, type LiveDeploymentEvent, type LiveIssue, type LiveRoom, type LiveWorkflowRun } from '../../../contracts/live.js';
+import {
+  LIVE_PATH,
+  liveEvents,
+  type LiveAck,
+  type LiveDeploymentEvent,
+  type LiveDomainStatus,
+  type LiveIssue,
+  type LiveRoom,
+  type LiveWorkflowRun,
+} from '../../../contracts/live.js';
 
 /*
  * One socket.io connection per tab, authenticated by the session cookie (same origin). Rooms are
@@ -22,6 +31,13 @@ export function closeLiveSocket(): void {
 }
 
 const subscribeTimeoutMs = 10_000;
+
+/*
+ * How many mounted hooks use each room. Several panels of one page follow the same service room
+ * (deployment events, domain status); the server keeps one membership per socket and room, so the
+ * first panel to unmount must not leave the room under the others.
+ */
+const roomUsers = new Map<string, number>();
 
 /**
  * Calls `onMessage` for every `event` of the room that `belongs` to it, and `onResync` after each
@@ -62,9 +78,13 @@ export function useLiveRoom<Message>(
     connection.on('connect', onConnect);
     connection.on(event, onEvent);
     if (connection.connected) join();
+    roomUsers.set(roomKey!, (roomUsers.get(roomKey!) ?? 0) + 1);
     return () => {
       connection.off('connect', onConnect);
       connection.off(event, onEvent);
+      const users = (roomUsers.get(roomKey!) ?? 1) - 1;
+      if (users > 0) return void roomUsers.set(roomKey!, users);
+      roomUsers.delete(roomKey!);
       if (connection.connected) connection.emit(liveEvents.unsubscribe, { room }, () => {});
     };
     // Keyed by the room's name: a new object for the same room must not resubscribe.
@@ -80,6 +100,11 @@ export function useDeploymentEvents(room: LiveRoom | null, onEvent: (message: Li
     onEvent,
     onResync,
   );
+}
+
+/** A domain of the service whose certificate state changed (a heartbeat reported it). */
+export function useDomainStatus(serviceId: string, onDomain: (message: LiveDomainStatus) => void, onResync: () => void): void {
+  useLiveRoom<LiveDomainStatus>({ kind: 'service', id: serviceId }, liveEvents.domainStatus, (message) => message.service_id === serviceId, onDomain, onResync);
 }
 
 /** Every `issue` of a project's `project_issues` room: an issue seen for the first time, or whose status changed. */

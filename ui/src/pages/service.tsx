@@ -7,6 +7,7 @@ import { ChatPanel } from '../components/ai/chat-panel.js';
 import { Recommendations } from '../components/ai/recommendations.js';
 import { CommandRunner } from '../components/service/command-runner.js';
 import { DeploymentHistory } from '../components/service/deployment-history.js';
+import { DomainsPanel } from '../components/service/domains-panel.js';
 import { EnvEditor } from '../components/service/env-editor.js';
 import { LiveDeployment } from '../components/service/live-deployment.js';
 import { OperationHistory } from '../components/service/operation-history.js';
@@ -105,6 +106,7 @@ export function ServicePage({ params }: { params: Record<string, string> }) {
           </dl>
           <ServiceControls service={data} onChanged={reloadService} />
           <ServiceHealth service={data} />
+          <DomainsPanel service={data} canEdit={canEdit} onChanged={service.reload} />
           {latest ? (
             <LiveDeployment deployment={latest} readEvents={detail.data?.events ?? []} arriving={arriving[latest.id] ?? []} failure={detail.failure} />
           ) : null}
