@@ -77,6 +77,7 @@ export async function buildApi(platform: Platform, log: Logger) {
   await registerAuth(app, platform.db);
   registerRateLimit(
     app,
+    platform.db,
     { perIpPerMinute: platform.config.SYNTRA_RATE_LIMIT_IP_PER_MINUTE, perCallerPerMinute: platform.config.SYNTRA_RATE_LIMIT_CALLER_PER_MINUTE },
     new Set(['/api/v1/health']),
   );

@@ -118,6 +118,10 @@ export const environmentVariables = {
     schema: z.coerce.number().int().min(0).default(1200),
     doc: 'REST requests per minute one API token or browser session may make (bursts up to the same number); 0 turns the limit off.',
   },
+  SYNTRA_ALERT_EVALUATION_SECONDS: {
+    schema: z.coerce.number().int().min(1).max(3600).default(30),
+    doc: 'Seconds between two rounds of alert evaluation and notification in each API process (several processes share the work without doubling incidents or notices).',
+  },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     doc: 'pino log level of every Syntra process.',

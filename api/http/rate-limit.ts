@@ -1,60 +1,45 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../db/postgres/database.js';
 import { ApiProblem } from '../../control/problem.js';
 
 /**
- * A token bucket: `capacity` requests at once, refilled continuously at capacity per minute. A
- * burst up to the capacity passes; a steady rate above it waits.
+ * A token bucket per key, kept in PostgreSQL (`rate_limit_buckets`, migration 0019) so every API
+ * process behind a load balancer spends the same budget: `capacity` requests at once, refilled
+ * continuously at capacity per minute. A burst up to the capacity passes; a steady rate above it
+ * waits. One statement refills, takes and records the verdict, so two processes taking from one
+ * bucket at once are serialised by the row lock of the upsert, not by us.
  */
-class TokenBucket {
-  private tokens: number;
-  private updatedAt: number;
-
+class SharedRateLimiter {
   constructor(
-    private readonly capacity: number,
-    now: number,
-  ) {
-    this.tokens = capacity;
-    this.updatedAt = now;
-  }
+    private readonly db: Kysely<Database>,
+    private readonly perMinute: number,
+    private readonly scope: string,
+  ) {}
 
-  /** Takes one token; otherwise returns the seconds until one is available. */
-  take(now: number): { allowed: true } | { allowed: false; retryAfterSeconds: number } {
-    const refillPerMs = this.capacity / 60_000;
-    this.tokens = Math.min(this.capacity, this.tokens + (now - this.updatedAt) * refillPerMs);
-    this.updatedAt = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return { allowed: true };
-    }
-    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - this.tokens) / refillPerMs / 1000)) };
-  }
-
-  idleSince(now: number): number {
-    return now - this.updatedAt;
-  }
-}
-
-/** In memory, per process: with several API replicas each enforces its own share. */
-class RateLimiter {
-  private readonly buckets = new Map<string, TokenBucket>();
-
-  constructor(private readonly perMinute: number) {}
-
-  take(key: string, now: number) {
-    let bucket = this.buckets.get(key);
-    if (!bucket) {
-      bucket = new TokenBucket(this.perMinute, now);
-      this.buckets.set(key, bucket);
-    }
-    return bucket.take(now);
-  }
-
-  /** A bucket idle for a minute is full again, so forgetting it changes nothing. */
-  sweep(now: number): void {
-    for (const [key, bucket] of this.buckets) if (bucket.idleSince(now) >= 60_000) this.buckets.delete(key);
+  async take(key: string): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }> {
+    const capacity = this.perMinute;
+    const refilled = sql<number>`LEAST(${capacity}::float8, rate_limit_buckets.tokens
+      + EXTRACT(EPOCH FROM (clock_timestamp() - rate_limit_buckets.updated_at)) * ${capacity / 60}::float8)`;
+    const row = await this.db
+      .insertInto('rate_limit_buckets')
+      .values({ key: `${this.scope}:${key}`, tokens: capacity - 1, allowed: true, updated_at: sql`clock_timestamp()` })
+      .onConflict((conflict) =>
+        conflict.column('key').doUpdateSet({
+          allowed: sql`${refilled} >= 1`,
+          tokens: sql`CASE WHEN ${refilled} >= 1 THEN ${refilled} - 1 ELSE ${refilled} END`,
+          updated_at: sql`clock_timestamp()`,
+        }),
+      )
+      .returning(['allowed', 'tokens'])
+      .executeTakeFirstOrThrow();
+    if (row.allowed) return { allowed: true };
+    const secondsPerToken = 60 / capacity;
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - row.tokens) * secondsPerToken)) };
   }
 }
 
+/** A bucket idle for a minute is full again, so forgetting it changes nothing; any process may sweep. */
 const sweepIntervalMs = 60_000;
 
 export interface RateLimits {
@@ -64,9 +49,9 @@ export interface RateLimits {
   perCallerPerMinute: number;
 }
 
-function enforce(limiter: RateLimiter | null, key: string, who: string): void {
+async function enforce(limiter: SharedRateLimiter | null, key: string, who: string): Promise<void> {
   if (!limiter) return;
-  const outcome = limiter.take(key, Date.now());
+  const outcome = await limiter.take(key);
   if (outcome.allowed) return;
   throw new ApiProblem('RATE_LIMITED', `Too many requests from this ${who}; retry in ${outcome.retryAfterSeconds} s`, {
     headers: { 'retry-after': String(outcome.retryAfterSeconds) },
@@ -84,23 +69,25 @@ function callerKey(request: FastifyRequest): string | null {
  * and per caller once authenticated (a `preValidation` hook runs after the routes' `onRequest`
  * authentication). The health check is left alone: load balancers poll it.
  */
-export function registerRateLimit(app: FastifyInstance, limits: RateLimits, exempt: ReadonlySet<string>): void {
-  const perIp = limits.perIpPerMinute > 0 ? new RateLimiter(limits.perIpPerMinute) : null;
-  const perCaller = limits.perCallerPerMinute > 0 ? new RateLimiter(limits.perCallerPerMinute) : null;
+export function registerRateLimit(app: FastifyInstance, db: Kysely<Database>, limits: RateLimits, exempt: ReadonlySet<string>): void {
+  const perIp = limits.perIpPerMinute > 0 ? new SharedRateLimiter(db, limits.perIpPerMinute, 'ip') : null;
+  const perCaller = limits.perCallerPerMinute > 0 ? new SharedRateLimiter(db, limits.perCallerPerMinute, 'caller') : null;
   const limited = (request: FastifyRequest) => !exempt.has(request.routeOptions.url ?? '');
 
   app.addHook('onRequest', async (request) => {
-    if (limited(request)) enforce(perIp, request.ip, 'address');
+    if (limited(request)) await enforce(perIp, request.ip, 'address');
   });
   app.addHook('preValidation', async (request) => {
     const key = callerKey(request);
-    if (key && limited(request)) enforce(perCaller, key, 'token or session');
+    if (key && limited(request)) await enforce(perCaller, key, 'token or session');
   });
 
+  if (!perIp && !perCaller) return;
   const sweeper = setInterval(() => {
-    const now = Date.now();
-    perIp?.sweep(now);
-    perCaller?.sweep(now);
+    db.deleteFrom('rate_limit_buckets')
+      .where('updated_at', '<', sql<Date>`now() - interval '1 minute'`)
+      .execute()
+      .catch((error: unknown) => app.log.warn({ err: error }, 'sweeping idle rate-limit buckets failed'));
   }, sweepIntervalMs);
   sweeper.unref();
   app.addHook('onClose', async () => clearInterval(sweeper));

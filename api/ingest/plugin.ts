@@ -29,7 +29,7 @@ export function registerTelemetryIngest(app: FastifyInstance, platform: Platform
   app.agentGateway.events.on('alert', (serverId, payload) => {
     alerts.agentAlert(serverId, payload).catch((error: unknown) => log.error({ err: error, serverId }, 'agent alert could not be handled'));
   });
-  alerts.start();
+  alerts.start(platform.config.SYNTRA_ALERT_EVALUATION_SECONDS);
   const prune = setInterval(() => {
     pruneBatches(platform.db, batchRetentionHours).catch((error: unknown) => log.error({ err: error }, 'pruning telemetry batch ids failed'));
   }, pruneIntervalMs);

@@ -1,4 +1,4 @@
-import type { AiSettingsTable, ApiTokensTable, AuditLogsTable, LoginLinksTable, OrgMembersTable, OrganizationsTable, SessionsTable, UsersTable } from './tables/access.js';
+import type { AiSettingsTable, ApiTokensTable, RateLimitBucketsTable, AuditLogsTable, LoginLinksTable, OrgMembersTable, OrganizationsTable, SessionsTable, UsersTable } from './tables/access.js';
 import type { AgentCommandsTable, DeploymentEventsTable, DeploymentsTable, MasterKeyChecksTable, ProjectsTable, ServersTable, ServicesTable } from './tables/deploy.js';
 import type { ErrorEventsTable, ErrorGroupUsersTable, ErrorGroupsTable, HealthChecksTable, TelemetryBatchesTable } from './tables/telemetry.js';
 import type { AlertIncidentsTable, AlertNotificationsTable, AlertsTable, WorkflowRunsTable, WorkflowsTable, WorkflowVersionsTable } from './tables/automation.js';
@@ -43,4 +43,5 @@ export interface Database {
   error_group_users: ErrorGroupUsersTable;
   alert_notifications: AlertNotificationsTable;
   ai_settings: AiSettingsTable;
+  rate_limit_buckets: RateLimitBucketsTable;
 }

@@ -18,6 +18,7 @@ import * as commandWaiters from './migrations/0015_command_waiters.js';
 import * as workflowVersions from './migrations/0016_workflow_versions.js';
 import * as aiSettings from './migrations/0017_ai_settings.js';
 import * as workflowRunNotifications from './migrations/0018_workflow_run_notifications.js';
+import * as rateLimitBuckets from './migrations/0019_rate_limit_buckets.js';
 
 /**
  * Listed by hand rather than read from the folder (FileMigrationProvider), so the same migrations
@@ -42,6 +43,7 @@ export const migrations: Record<string, Migration> = {
   '0016_workflow_versions': workflowVersions,
   '0017_ai_settings': aiSettings,
   '0018_workflow_run_notifications': workflowRunNotifications,
+  '0019_rate_limit_buckets': rateLimitBuckets,
 };
 
 /**

@@ -351,6 +351,13 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     updated_by: 'uuid',
     updated_at: 'timestamp with time zone NOT NULL DEFAULT now()',
   },
+  // 0019_rate_limit_buckets
+  rate_limit_buckets: {
+    key: 'text NOT NULL',
+    tokens: 'double precision NOT NULL',
+    allowed: 'boolean NOT NULL',
+    updated_at: 'timestamp with time zone NOT NULL',
+  },
   // 0011_alert_notifications
   alert_notifications: {
     id: 'uuid NOT NULL DEFAULT gen_random_uuid()',

@@ -80,6 +80,7 @@ export const expectedKeys: Record<string, string[]> = {
     references('version_id', 'workflow_versions', setNull),
     references('parent_run_id', 'workflow_runs', setNull),
   ],
+  rate_limit_buckets: ['PRIMARY KEY (key)'],
   ai_settings: ['PRIMARY KEY (org_id)', references('org_id', 'organizations', cascade), references('updated_by', 'users', setNull)],
   workflow_versions: [
     'PRIMARY KEY (id)',

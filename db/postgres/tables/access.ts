@@ -46,6 +46,14 @@ export interface AiSettingsTable {
 }
 
 export type AiSettingsRow = Selectable<AiSettingsTable>;
+
+/** 0019: the REST rate limits' token buckets, shared by every API process (api/http/rate-limit.ts). */
+export interface RateLimitBucketsTable {
+  key: string;
+  tokens: number;
+  allowed: boolean;
+  updated_at: Timestamp;
+}
 export type NewOrganization = Insertable<OrganizationsTable>;
 export type OrganizationUpdate = Updateable<OrganizationsTable>;
 
