@@ -22,6 +22,9 @@ const optionalUrl = (protocols: string[]) =>
     }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`)
     .optional();
 
+/** A ClickHouse cluster name as the DDL writes it unquoted (db/clickhouse/cluster-schema.ts). */
+export const clickhouseClusterName = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 export const environmentVariables = {
   PORT: { schema: port(3000), doc: 'Port of the API, the agent gateway and the UI.' },
   HOST: { schema: z.string().min(1).default('127.0.0.1'), doc: 'Address the API listens on.' },
@@ -41,6 +44,14 @@ export const environmentVariables = {
   CLICKHOUSE_URL: {
     schema: optionalUrl(['http:', 'https:']),
     doc: 'External ClickHouse over HTTP (user and password in the URL). Unset: embedded chDB under SYNTRA_DATA_DIR.',
+  },
+  CLICKHOUSE_CLUSTER: {
+    schema: z
+      .string()
+      .trim()
+      .regex(clickhouseClusterName, 'must be a ClickHouse cluster name (letters, digits, _)')
+      .optional(),
+    doc: 'The ClickHouse cluster (remote_servers) to create the telemetry tables on: Replicated*MergeTree tables with Distributed ones over them, ON CLUSTER. Needs CLICKHOUSE_URL. Unset: one node.',
   },
   TEMPORAL_ADDRESS: {
     schema: z
@@ -156,6 +167,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const parsed = (schema as z.ZodType).safeParse(raw === '' ? undefined : raw);
     if (parsed.success) values[name] = parsed.data;
     else problems.push({ variable: name, message: parsed.error.issues.map((i) => i.message).join('; ') });
+  }
+  // chDB is one process's; a cluster is only reached over HTTP.
+  if (values.CLICKHOUSE_CLUSTER !== undefined && values.CLICKHOUSE_URL === undefined) {
+    problems.push({ variable: 'CLICKHOUSE_CLUSTER', message: 'needs CLICKHOUSE_URL (a node of the cluster); the embedded chDB is one node' });
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = values as Omit<Config, 'dataDir' | 'toolsDir' | 'publicUrl'>;
