@@ -355,7 +355,7 @@ export const expectedColumns: Record<string, Record<string, string>> = {
   rate_limit_buckets: {
     key: 'text NOT NULL',
     tokens: 'double precision NOT NULL',
-    allowed: 'boolean NOT NULL',
+    granted: 'integer NOT NULL',
     updated_at: 'timestamp with time zone NOT NULL',
   },
   // 0011_alert_notifications

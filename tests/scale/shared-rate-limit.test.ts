@@ -8,7 +8,9 @@ import { defineCluster, type Cluster } from './cluster.js';
  * spreading its requests over the processes (as a load balancer does) gets no more than the limit.
  */
 
-const perMinute = 20;
+const perMinute = 120;
+/** Each process leases a second's refill at a time (api/http/rate-limit.ts); a lease left over at the end is forgone. */
+const lease = perMinute / 60;
 let database: Awaited<ReturnType<typeof freshDatabaseUrl>>;
 let cluster: Cluster;
 
@@ -41,7 +43,7 @@ describe('rate limits with two API processes', () => {
     // A bucket refills at `perMinute` a minute: the requests' own duration may earn a token or two.
     const refilled = Math.floor(((Date.now() - started) / 60_000) * perMinute);
     const allowed = statuses.filter((status) => status === 200).length;
-    expect(allowed).toBeGreaterThanOrEqual(perMinute);
+    expect(allowed).toBeGreaterThanOrEqual(perMinute - 2 * lease);
     expect(allowed).toBeLessThanOrEqual(perMinute + refilled);
     expect(statuses.filter((status) => status !== 200).every((status) => status === 429)).toBe(true);
     // Refusals come from both processes.

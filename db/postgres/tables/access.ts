@@ -51,7 +51,7 @@ export type AiSettingsRow = Selectable<AiSettingsTable>;
 export interface RateLimitBucketsTable {
   key: string;
   tokens: number;
-  allowed: boolean;
+  granted: number;
   updated_at: Timestamp;
 }
 export type NewOrganization = Insertable<OrganizationsTable>;
