@@ -10,6 +10,7 @@ import { bootstrappedOrganization } from '../support/auth.js';
 import { createProject, createServer } from '../support/fixtures.js';
 import { operationsApi } from '../operations/stack.js';
 import { defineCluster, type Cluster } from './cluster.js';
+import { testTemporal } from './test-temporal.js';
 import { startDebianPostgres, type DebianPostgres } from './debian-postgres.js';
 
 /*
@@ -43,8 +44,8 @@ beforeAll(async () => {
   postgres = await startDebianPostgres();
   dir = await mkdtemp(path.join(tmpdir(), 'syntra-backup-test-'));
   await admin('CREATE DATABASE original');
-  source = await defineCluster({ databaseUrl: postgres.databaseUrl('original'), apiCount: 1, workerCount: 0 });
-  await source.apis[0]!.start(source.taskQueue);
+  source = await defineCluster({ temporal: testTemporal(), databaseUrl: postgres.databaseUrl('original'), apiCount: 1, workerCount: 0 });
+  await source.start(source.apis[0]!);
 }, 120_000);
 
 afterAll(async () => {
@@ -108,8 +109,14 @@ describe('backup and restore', () => {
     expect(again.output).toMatch(/not empty/);
 
     // A new API process on an empty data folder serves everything back, secrets decrypted.
-    restored = await defineCluster({ databaseUrl: postgres.databaseUrl('replacement'), apiCount: 1, workerCount: 0, env: { SYNTRA_MASTER_KEY: source.masterKey, SYNTRA_BOOTSTRAP_TOKEN: source.ownerToken } });
-    await restored.apis[0]!.start(restored.taskQueue);
+    restored = await defineCluster({
+      temporal: testTemporal(),
+      databaseUrl: postgres.databaseUrl('replacement'),
+      apiCount: 1,
+      workerCount: 0,
+      env: { SYNTRA_MASTER_KEY: source.masterKey, SYNTRA_BOOTSTRAP_TOKEN: source.ownerToken },
+    });
+    await restored.start(restored.apis[0]!);
     const back = operationsApi(restored.apis[0]!.url, source.ownerToken);
     expect((await back.call('GET', `/projects/${ids.project}`)).status).toBe(200);
     expect((await back.call('GET', `/services/${ids.service}`)).body.data).toMatchObject({ name: 'shop' });

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import protos from '@temporalio/proto';
-import { inject } from 'vitest';
 import { issueToken } from '../../contracts/tokens.js';
 import { freePort } from '../../engines/ports.js';
 import { privateTemporalConfig } from '../support/temporal.js';
@@ -32,13 +31,13 @@ export class SyntraProcess {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  async start(taskQueue: string): Promise<void> {
+  async start(taskQueue: string, temporal: TemporalEngine): Promise<void> {
     const child = spawn(process.execPath, ['bin/syntra.js', this.kind], { env: this.env, stdio: ['ignore', 'ignore', 'inherit'] });
     this.child = child;
     if (this.kind === 'api') {
       await waitFor(`API :${this.port} to answer /health`, () => fetch(`${this.url}/api/v1/health`).then((response) => response.status === 200), processReadyTimeoutMs);
     } else {
-      await waitForPoller(child.pid!, taskQueue);
+      await waitForPoller(child.pid!, taskQueue, temporal);
     }
   }
 
@@ -53,12 +52,12 @@ export class SyntraProcess {
 }
 
 /** Resolves once process `pid` polls the task queue (pollers of a killed one linger in the list). */
-async function waitForPoller(pid: number, taskQueue: string): Promise<void> {
-  const connection = await Connection.connect({ address: inject('temporalAddress') });
+async function waitForPoller(pid: number, taskQueue: string, temporal: TemporalEngine): Promise<void> {
+  const connection = await Connection.connect({ address: temporal.address });
   try {
     const polling = async () => {
       const queue = await connection.workflowService.describeTaskQueue({
-        namespace: inject('temporalNamespace'),
+        namespace: temporal.namespace,
         taskQueue: { name: taskQueue },
         taskQueueType: protos.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
       });
@@ -70,12 +69,21 @@ async function waitForPoller(pid: number, taskQueue: string): Promise<void> {
   }
 }
 
+/** The Temporal server the processes share (the test run's, or a benchmark's own). */
+export interface TemporalEngine {
+  address: string;
+  namespace: string;
+  toolsDir: string;
+}
+
 export interface Cluster {
   apis: SyntraProcess[];
   workers: SyntraProcess[];
   ownerToken: string;
   masterKey: string;
   taskQueue: string;
+  /** Starts a process of this cluster and resolves once it serves (an API) or polls (a worker). */
+  start(process: SyntraProcess): Promise<void>;
   /** Another API process on the same engines (not started). */
   addApi(): Promise<SyntraProcess>;
   stopAll(): Promise<void>;
@@ -89,7 +97,14 @@ export interface Cluster {
  * environment, never a key file) and the Temporal description. Nothing is started: the test
  * starts the API processes first (the first bootstraps the database), then the workers.
  */
-export async function defineCluster(options: { databaseUrl: string; publicUrl?: string; apiCount: number; workerCount: number; env?: NodeJS.ProcessEnv }): Promise<Cluster> {
+export async function defineCluster(options: {
+  databaseUrl: string;
+  temporal: TemporalEngine;
+  publicUrl?: string;
+  apiCount: number;
+  workerCount: number;
+  env?: NodeJS.ProcessEnv;
+}): Promise<Cluster> {
   const root = await mkdtemp(path.join(tmpdir(), 'syntra-cluster-'));
   const temporal = await privateTemporalConfig('cluster');
   const ownerToken = issueToken('usr').token;
@@ -97,10 +112,10 @@ export async function defineCluster(options: { databaseUrl: string; publicUrl?: 
   const shared: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: options.databaseUrl,
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+    TEMPORAL_ADDRESS: options.temporal.address,
+    TEMPORAL_NAMESPACE: options.temporal.namespace,
     SYNTRA_TEMPORAL_CONFIG: temporal.file,
-    SYNTRA_TOOLS_DIR: inject('toolsDir'),
+    SYNTRA_TOOLS_DIR: options.temporal.toolsDir,
     SYNTRA_MASTER_KEY: masterKey,
     SYNTRA_BOOTSTRAP_TOKEN: ownerToken,
     HOST: '127.0.0.1',
@@ -129,6 +144,7 @@ export async function defineCluster(options: { databaseUrl: string; publicUrl?: 
     ownerToken,
     masterKey,
     taskQueue: temporal.taskQueue,
+    start: (process) => process.start(temporal.taskQueue, options.temporal),
     async addApi() {
       const api = await processOf('api');
       apis.push(api);

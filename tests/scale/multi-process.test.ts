@@ -18,6 +18,7 @@ import { createProject } from '../support/fixtures.js';
 import { imageService, operationsApi, startServerWithAgent, waitFor } from '../operations/stack.js';
 import { TcpBalancer } from './balancer.js';
 import { defineCluster, type Cluster, type SyntraProcess } from './cluster.js';
+import { testTemporal } from './test-temporal.js';
 import { startDebianPostgres, type DebianPostgres } from './debian-postgres.js';
 
 /*
@@ -53,11 +54,11 @@ beforeAll(async () => {
   await admin.query('CREATE DATABASE syntra');
   await admin.end();
   const databaseUrl = postgres.databaseUrl('syntra');
-  cluster = await defineCluster({ databaseUrl, apiCount: 2, workerCount: 2, env: { SYNTRA_ALERT_EVALUATION_SECONDS: '2' } });
+  cluster = await defineCluster({ temporal: testTemporal(), databaseUrl, apiCount: 2, workerCount: 2, env: { SYNTRA_ALERT_EVALUATION_SECONDS: '2' } });
   balancer = await TcpBalancer.listen(cluster.apis.map((api) => api.port));
   // The first API process migrates and bootstraps; the others then start together.
-  await cluster.apis[0]!.start(cluster.taskQueue);
-  await Promise.all([cluster.apis[1]!.start(cluster.taskQueue), ...cluster.workers.map((worker) => worker.start(cluster.taskQueue))]);
+  await cluster.start(cluster.apis[0]!);
+  await Promise.all([cluster.start(cluster.apis[1]!), ...cluster.workers.map((worker) => cluster.start(worker))]);
   db = createDb(databaseUrl);
   secrets = await openSecretCipher(db, { SYNTRA_MASTER_KEY: cluster.masterKey, dataDir: '/nonexistent' }, pino({ level: 'silent' }));
   const orgId = (await bootstrappedOrganization(db)).id;
@@ -155,13 +156,13 @@ describe('two API and two worker processes behind a load balancer', () => {
     expect(newHolder).toBeDefined();
     expect(newHolder).not.toBe(holder.port);
     expect((await httpGet(host.endpoint(service.id), '/version')).body).toBe('v1');
-    await holder.start(cluster.taskQueue);
+    await cluster.start(holder);
   }, 240_000);
 
   it('with three API processes evaluating, one breached rule opens exactly one incident and sends one notification', async () => {
     const third = await cluster.addApi();
     balancer.add(third.port);
-    await third.start(cluster.taskQueue);
+    await cluster.start(third);
     const hooks: string[] = [];
     const receiver: Server = createHttpServer((request, response) => {
       const chunks: Buffer[] = [];

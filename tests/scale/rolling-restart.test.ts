@@ -16,6 +16,7 @@ import { startTelemetryAgent } from '../support/telemetry-agent.js';
 import { imageService, operationsApi, startServerWithAgent } from '../operations/stack.js';
 import { TcpBalancer } from './balancer.js';
 import { defineCluster, type Cluster } from './cluster.js';
+import { testTemporal } from './test-temporal.js';
 import { startDebianPostgres, type DebianPostgres } from './debian-postgres.js';
 
 /*
@@ -48,10 +49,10 @@ beforeAll(async () => {
   await admin.query('CREATE DATABASE syntra');
   await admin.end();
   const databaseUrl = postgres.databaseUrl('syntra');
-  cluster = await defineCluster({ databaseUrl, apiCount: 2, workerCount: 2 });
+  cluster = await defineCluster({ temporal: testTemporal(), databaseUrl, apiCount: 2, workerCount: 2 });
   balancer = await TcpBalancer.listen(cluster.apis.map((api) => api.port));
-  await cluster.apis[0]!.start(cluster.taskQueue);
-  await Promise.all([cluster.apis[1]!.start(cluster.taskQueue), ...cluster.workers.map((worker) => worker.start(cluster.taskQueue))]);
+  await cluster.start(cluster.apis[0]!);
+  await Promise.all([cluster.start(cluster.apis[1]!), ...cluster.workers.map((worker) => cluster.start(worker))]);
   db = createDb(databaseUrl);
   secrets = await openSecretCipher(db, { SYNTRA_MASTER_KEY: cluster.masterKey, dataDir: '/nonexistent' }, pino({ level: 'silent' }));
   const orgId = (await bootstrappedOrganization(db)).id;
@@ -140,7 +141,7 @@ describe('a rolling restart of every process', () => {
     // One process at a time, as an upgrade does: stopped gracefully, started again, ready before the next.
     for (const process of [...cluster.apis, ...cluster.workers]) {
       await process.stop('SIGTERM');
-      await process.start(cluster.taskQueue);
+      await cluster.start(process);
     }
     await logging.stop();
     const outcomes = await Promise.all(ids.map((id) => rest.until(id, ['running', 'failed', 'cancelled'], 240_000)));

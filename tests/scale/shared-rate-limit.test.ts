@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../support/auth.js';
 import { freshDatabaseUrl } from '../support/postgres.js';
 import { defineCluster, type Cluster } from './cluster.js';
+import { testTemporal } from './test-temporal.js';
 
 /*
  * Two `syntra api` processes on one database: a token's budget is spent across both, so a client
@@ -17,13 +18,14 @@ let cluster: Cluster;
 beforeAll(async () => {
   database = await freshDatabaseUrl('shared_rate_limit');
   cluster = await defineCluster({
+    temporal: testTemporal(),
     databaseUrl: database.url,
     apiCount: 2,
     workerCount: 0,
     env: { SYNTRA_RATE_LIMIT_CALLER_PER_MINUTE: String(perMinute), SYNTRA_RATE_LIMIT_IP_PER_MINUTE: '0' },
   });
-  await cluster.apis[0]!.start(cluster.taskQueue);
-  await cluster.apis[1]!.start(cluster.taskQueue);
+  await cluster.start(cluster.apis[0]!);
+  await cluster.start(cluster.apis[1]!);
 }, 120_000);
 
 afterAll(async () => {
