@@ -69,6 +69,8 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     protocol_version: varchar(10),
     // 0012_server_problems
     agent_problems: "jsonb NOT NULL DEFAULT '{}'::jsonb",
+    // 0020_agent_sessions
+    agent_session_id: 'uuid',
   },
   projects: {
     id: uuidKey,

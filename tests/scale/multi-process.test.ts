@@ -14,7 +14,8 @@ import type { Database } from '../../db/postgres/database.js';
 import { httpGet } from '../agent/harness.js';
 import { bootstrappedOrganization } from '../support/auth.js';
 import { ensureDockerd, removeManaged, startTestRegistry, type TestRegistry } from '../support/docker.js';
-import { createProject } from '../support/fixtures.js';
+import { FakeAgent } from '../support/fake-agent.js';
+import { createProject, createServer } from '../support/fixtures.js';
 import { imageService, operationsApi, startServerWithAgent, waitFor } from '../operations/stack.js';
 import { TcpBalancer } from './balancer.js';
 import { defineCluster, type Cluster, type SyntraProcess } from './cluster.js';
@@ -158,6 +159,24 @@ describe('two API and two worker processes behind a load balancer', () => {
     expect((await httpGet(host.endpoint(service.id), '/version')).body).toBe('v1');
     await cluster.start(holder);
   }, 240_000);
+
+  it('an agent that reconnected to the other process stays online when the first drops its old socket', async () => {
+    const orgId = (await bootstrappedOrganization(db)).id;
+    const { server, token } = await createServer(db, orgId, 'moving-agent');
+    const [a, b] = cluster.apis;
+    const old = await FakeAgent.connect(a!.url, token, server.id);
+    await old.hello();
+    // The agent gave up on A (say, a half-open connection) and said hello to B; only then does A drop its socket.
+    const current = await FakeAgent.connect(b!.url, token, server.id);
+    await current.hello();
+    await old.close();
+    const status = async () => (await db.selectFrom('servers').select('status').where('id', '=', server.id).executeTakeFirstOrThrow()).status;
+    // A's close handler is a flush and an UPDATE; a second is ample, and a wrong verdict would stay.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await status()).toBe('online');
+    await current.close();
+    await expect.poll(status, { timeout: 10_000 }).toBe('offline');
+  }, 60_000);
 
   it('with three API processes evaluating, one breached rule opens exactly one incident and sends one notification', async () => {
     const third = await cluster.addApi();
