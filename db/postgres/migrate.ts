@@ -19,7 +19,7 @@ import * as workflowVersions from './migrations/0016_workflow_versions.js';
 import * as aiSettings from './migrations/0017_ai_settings.js';
 import * as workflowRunNotifications from './migrations/0018_workflow_run_notifications.js';
 import * as rateLimitBuckets from './migrations/0019_rate_limit_buckets.js';
-import * as agentSessions from './migrations/0020_agent_sessions.js';
+import * as processHandover from './migrations/0020_process_handover.js';
 
 /**
  * Listed by hand rather than read from the folder (FileMigrationProvider), so the same migrations
@@ -45,7 +45,7 @@ export const migrations: Record<string, Migration> = {
   '0017_ai_settings': aiSettings,
   '0018_workflow_run_notifications': workflowRunNotifications,
   '0019_rate_limit_buckets': rateLimitBuckets,
-  '0020_agent_sessions': agentSessions,
+  '0020_process_handover': processHandover,
 };
 
 /**

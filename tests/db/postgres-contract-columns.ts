@@ -69,7 +69,7 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     protocol_version: varchar(10),
     // 0012_server_problems
     agent_problems: "jsonb NOT NULL DEFAULT '{}'::jsonb",
-    // 0020_agent_sessions
+    // 0020_process_handover
     agent_session_id: 'uuid',
   },
   projects: {
@@ -311,6 +311,9 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     batch_id: 'uuid NOT NULL',
     received_at: 'timestamp with time zone NOT NULL DEFAULT now()',
     stored_at: timestamp,
+    // 0020_process_handover
+    claimed_by: 'uuid',
+    claimed_at: timestamp,
   },
   error_group_users: {
     error_group_id: 'uuid NOT NULL',

@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
 import type Docker from 'dockerode';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
@@ -13,9 +16,10 @@ import { bootstrappedOrganization } from '../support/auth.js';
 import { ensureDockerd, removeManaged, startTestRegistry, type TestRegistry } from '../support/docker.js';
 import { createProject, createServer } from '../support/fixtures.js';
 import { startTelemetryAgent } from '../support/telemetry-agent.js';
-import { imageService, operationsApi, startServerWithAgent } from '../operations/stack.js';
+import { historyOf, imageService, operationsApi, replay, startServerWithAgent } from '../operations/stack.js';
 import { TcpBalancer } from './balancer.js';
 import { defineCluster, type Cluster } from './cluster.js';
+import { recordedHistoriesDir } from './recorded-histories.js';
 import { testTemporal } from './test-temporal.js';
 import { startDebianPostgres, type DebianPostgres } from './debian-postgres.js';
 
@@ -148,6 +152,24 @@ describe('a rolling restart of every process', () => {
     expect(outcomes.map((deployment) => [deployment.status, deployment.error_message])).toEqual(ids.map(() => ['running', null]));
     expect(logging.accepted.length).toBeGreaterThan(0);
     await expect.poll(async () => (await storedMarkers()).length, { timeout: 60_000, interval: 500 }).toBeGreaterThanOrEqual(logging.accepted.length);
-    expect((await storedMarkers()).sort()).toEqual([...logging.accepted].sort());
+    const stored = await storedMarkers();
+    const accepted = new Set(logging.accepted);
+    expect({
+      storedTwice: stored.filter((marker, index) => stored.indexOf(marker) !== index),
+      neverAccepted: stored.filter((marker) => !accepted.has(marker)),
+      lost: logging.accepted.filter((marker) => !stored.includes(marker)),
+    }).toEqual({ storedTwice: [], neverAccepted: [], lost: [] });
+
+    // The histories, cut by workers stopping mid-run, replay on the current code.
+    const { address, namespace } = testTemporal();
+    const workflowIds = [...ids.map((id) => `deploy-${id}`), ...serviceIds.map((id) => `service-${id}`)];
+    const histories = await Promise.all(workflowIds.map(async (workflowId) => ({ workflowId, history: await historyOf(address, namespace, workflowId) })));
+    expect(await replay(histories)).toEqual([]);
+    if (process.env.RECORD_HISTORIES === '1') {
+      await mkdir(recordedHistoriesDir, { recursive: true });
+      for (const { workflowId, history } of histories) {
+        await writeFile(path.join(recordedHistoriesDir, `${workflowId}.binpb`), temporal.api.history.v1.History.encode(history).finish());
+      }
+    }
   }, 600_000);
 });
