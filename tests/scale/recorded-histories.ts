@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { temporal } from '@temporalio/proto';
 
 /**
- * Histories of deploys and service queues cut by a rolling restart (rolling-restart.test.ts
+ * Histories of deploys, service queues and DAG runs cut by a rolling restart (rolling-restart.test.ts
  * writes them with `RECORD_HISTORIES=1`), kept in the repository so that each later release
  * replays them against its own workflow code: a workflow change that would break runs in flight
  * across an upgrade fails CI instead. Re-record them when a release ships.

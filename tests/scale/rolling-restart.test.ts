@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LogEntry } from '../../contracts/index.js';
+import type { LogEntry, WorkflowRun } from '../../contracts/index.js';
 import type { SecretCipher } from '../../control/secrets/cipher.js';
 import { openSecretCipher } from '../../control/secrets/open-cipher.js';
 import { createDb } from '../../db/postgres/connection.js';
@@ -25,8 +25,9 @@ import { startDebianPostgres, type DebianPostgres } from './debian-postgres.js';
 
 /*
  * An upgrade's rolling restart: every API and worker process is stopped (SIGTERM) and started again
- * in turn while 20 deploys run and an app's log lines flow through a real agent. Every deploy ends
- * `running` and every line the agent accepted is stored exactly once. Each API process has its
+ * in turn while 20 deploys and two DAG runs run and an app's log lines flow through a real agent.
+ * Every deploy ends `running`, every run succeeds, and every line the agent accepted is stored
+ * exactly once. Each API process has its
  * own chDB folder (docs/scaling.md), so the lines are counted over both processes' stores.
  */
 
@@ -132,7 +133,7 @@ async function storedMarkers(): Promise<string[]> {
 }
 
 describe('a rolling restart of every process', () => {
-  it(`loses no deploy of ${deploys} and no log line`, async () => {
+  it(`loses no deploy of ${deploys}, no DAG run and no log line`, async () => {
     const rest = operationsApi(balancer.url, cluster.ownerToken);
     // At most 1,000 lines per process's store, the page the count reads.
     const logging = logContinuously(2);
@@ -142,6 +143,19 @@ describe('a rolling restart of every process', () => {
       serviceIds.push(service.id);
       ids.push(await rest.deploy(service.id, { timeout_seconds: 120 }));
     }
+    const runIds: string[] = [];
+    for (const host of hosts) {
+      const service = await imageService(db, secrets, registry, { projectId: project.id, serverId: host.server.id });
+      serviceIds.push(service.id);
+      const workflow = await rest.call('POST', `/projects/${project.id}/workflows`, {
+        name: `rolling-${runIds.length}`,
+        definition: { nodes: [{ id: 'ship', step: { type: 'deploy', service_id: service.id } }, { id: 'settle', step: { type: 'wait', seconds: 5 } }], edges: [{ from: 'ship', to: 'settle' }] },
+      });
+      expect(workflow.status, JSON.stringify(workflow.body)).toBe(201);
+      const run = await rest.call('POST', `/workflows/${workflow.body.data.id}/runs`, {});
+      expect(run.status, JSON.stringify(run.body)).toBe(201);
+      runIds.push(run.body.data.id);
+    }
     // One process at a time, as an upgrade does: stopped gracefully, started again, ready before the next.
     for (const process of [...cluster.apis, ...cluster.workers]) {
       await process.stop('SIGTERM');
@@ -150,6 +164,13 @@ describe('a rolling restart of every process', () => {
     await logging.stop();
     const outcomes = await Promise.all(ids.map((id) => rest.until(id, ['running', 'failed', 'cancelled'], 240_000)));
     expect(outcomes.map((deployment) => [deployment.status, deployment.error_message])).toEqual(ids.map(() => ['running', null]));
+    for (const runId of runIds) {
+      let run: WorkflowRun | undefined;
+      await expect
+        .poll(async () => ['succeeded', 'failed', 'cancelled'].includes((run = (await rest.call('GET', `/workflow-runs/${runId}`)).body.data).status), { timeout: 120_000, interval: 500 })
+        .toBe(true);
+      expect(run!.status, JSON.stringify(run!.step_results)).toBe('succeeded');
+    }
     expect(logging.accepted.length).toBeGreaterThan(0);
     await expect.poll(async () => (await storedMarkers()).length, { timeout: 60_000, interval: 500 }).toBeGreaterThanOrEqual(logging.accepted.length);
     const stored = await storedMarkers();
@@ -162,7 +183,7 @@ describe('a rolling restart of every process', () => {
 
     // The histories, cut by workers stopping mid-run, replay on the current code.
     const { address, namespace } = testTemporal();
-    const workflowIds = [...ids.map((id) => `deploy-${id}`), ...serviceIds.map((id) => `service-${id}`)];
+    const workflowIds = [...ids.map((id) => `deploy-${id}`), ...serviceIds.map((id) => `service-${id}`), ...runIds.map((id) => `dag-run-${id}`)];
     const histories = await Promise.all(workflowIds.map(async (workflowId) => ({ workflowId, history: await historyOf(address, namespace, workflowId) })));
     expect(await replay(histories)).toEqual([]);
     if (process.env.RECORD_HISTORIES === '1') {
