@@ -52,6 +52,9 @@ export async function buildApi(platform: Platform, log: Logger) {
     // pino's Logger is Fastify's logger; typing it as the base keeps plugins' instance types plain.
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: bodyLimitBytes,
+    // Behind a load balancer every connection comes from it; only the proxies named are believed
+    // about the client's address (a client's own X-Forwarded-For is otherwise ignored).
+    ...(platform.config.SYNTRA_TRUSTED_PROXIES ? { trustProxy: platform.config.SYNTRA_TRUSTED_PROXIES } : {}),
     // A `__proto__` or `constructor.prototype` key is dropped, not refused: the document lets objects
     // carry keys it does not name, and zod strips those anyway.
     onProtoPoisoning: 'remove',

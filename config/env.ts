@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { tokenKind } from '../contracts/tokens.js';
@@ -128,6 +129,15 @@ export const environmentVariables = {
   SYNTRA_RATE_LIMIT_CALLER_PER_MINUTE: {
     schema: z.coerce.number().int().min(0).default(1200),
     doc: 'REST requests per minute one API token or browser session may make (bursts up to the same number); 0 turns the limit off.',
+  },
+  SYNTRA_TRUSTED_PROXIES: {
+    schema: z
+      .string()
+      .trim()
+      .transform((list) => list.split(',').map((entry) => entry.trim()).filter(Boolean))
+      .refine((entries) => entries.every((entry) => isIP(entry.split('/')[0]!) !== 0), 'must be comma-separated IP addresses or CIDR ranges')
+      .optional(),
+    doc: 'Load balancers and proxies (IP addresses or CIDR ranges, comma-separated) whose X-Forwarded-For is believed: behind them the client address (per-IP rate limit, audit) is the forwarded one. Unset: the connecting address.',
   },
   SYNTRA_ALERT_EVALUATION_SECONDS: {
     schema: z.coerce.number().int().min(1).max(3600).default(30),
