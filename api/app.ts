@@ -57,6 +57,9 @@ export async function buildApi(platform: Platform, log: Logger) {
     // pino's Logger is Fastify's logger; typing it as the base keeps plugins' instance types plain.
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: bodyLimitBytes,
+    // Behind a load balancer every connection comes from it; only the proxies named are believed
+    // about the client's address (a client's own X-Forwarded-For is otherwise ignored).
+    ...(platform.config.SYNTRA_TRUSTED_PROXIES ? { trustProxy: platform.config.SYNTRA_TRUSTED_PROXIES } : {}),
     // A `__proto__` or `constructor.prototype` key is dropped, not refused: the document lets objects
     // carry keys it does not name, and zod strips those anyway.
     onProtoPoisoning: 'remove',
@@ -82,6 +85,7 @@ export async function buildApi(platform: Platform, log: Logger) {
   await registerAuth(app, platform.db);
   registerRateLimit(
     app,
+    platform.db,
     { perIpPerMinute: platform.config.SYNTRA_RATE_LIMIT_IP_PER_MINUTE, perCallerPerMinute: platform.config.SYNTRA_RATE_LIMIT_CALLER_PER_MINUTE },
     new Set(['/api/v1/health']),
   );
@@ -102,8 +106,8 @@ export async function buildApi(platform: Platform, log: Logger) {
   await app.register(memberRoutes, { platform });
   await app.register(auditLogRoutes, { platform });
   await app.register(observabilityRoutes, { platform });
-  // One AI budget per organization in this process, spent by people's calls and incidents' summaries alike.
-  const limitAiCalls = perOrganizationLimit(app, platform.config.SYNTRA_AI_RATE_LIMIT_PER_MINUTE, 'AI calls');
+  // One AI budget per organization, across processes, spent by people's calls and incidents' summaries alike.
+  const limitAiCalls = perOrganizationLimit(app, platform.db, platform.config.SYNTRA_AI_RATE_LIMIT_PER_MINUTE, 'ai', 'AI calls from this organization');
   await app.register(aiRoutes, { platform, limitAiCalls });
   await app.register(alertRoutes, { platform });
   await app.register(incidentRoutes, { platform });

@@ -1,6 +1,8 @@
 // GET /api/v1/projects (authenticated, 100 projects, 50 concurrent keep-alive connections)
 // against a bare Fastify route that returns the same JSON, both in this run on this machine.
-// Usage: npx tsx bench/api-projects.ts [seconds=10]
+// Usage: npx tsx bench/api-projects.ts [seconds=10] [limited]
+// `limited` keeps the shared rate limiter on (limits far above the load, so nothing is refused):
+// what its two PostgreSQL statements per request cost.
 import Fastify from 'fastify';
 import { benchOwner, startBenchControlPlane } from './support/control-plane.js';
 import { measureLoad, type LoadResult } from './support/load.js';
@@ -9,8 +11,10 @@ const seconds = Number(process.argv[2] ?? 10);
 const projects = 100;
 const concurrency = 50;
 
+const limited = process.argv[3] === 'limited';
 const owner = benchOwner();
-const controlPlane = await startBenchControlPlane(owner.environment);
+const unlimitedButCounted = { SYNTRA_RATE_LIMIT_IP_PER_MINUTE: '100000000', SYNTRA_RATE_LIMIT_CALLER_PER_MINUTE: '100000000' };
+const controlPlane = await startBenchControlPlane({ ...owner.environment, ...(limited ? unlimitedButCounted : {}) });
 const { headers } = owner;
 for (let i = 0; i < projects; i++) {
   const response = await fetch(`${controlPlane.url}/api/v1/projects`, {
@@ -35,7 +39,7 @@ const syntra = await measureLoad({ url: listUrl, headers, ...load });
 
 const row = (name: string, result: LoadResult) =>
   `${name.padEnd(26)} ${result.perSecond.toFixed(0).padStart(7)} req/s   p50 ${result.p50Ms.toFixed(1).padStart(6)} ms   p99 ${result.p99Ms.toFixed(1).padStart(6)} ms   errors ${result.errors}`;
-console.log(`${projects} projects, ${concurrency} connections, ${seconds} s each, response ${body.length} bytes`);
+console.log(`${projects} projects, ${concurrency} connections, ${seconds} s each, response ${body.length} bytes, rate limiter ${limited ? 'on' : 'off'}`);
 console.log(row('bare Fastify (same JSON)', baseline));
 console.log(row('GET /api/v1/projects', syntra));
 console.log(`ratio: throughput ${(syntra.perSecond / baseline.perSecond).toFixed(2)}x of the bare route (target ≥ 0.5), p99 ${syntra.p99Ms.toFixed(1)} ms (target < 20 ms)`);

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/env.js';
 import { PortInUseError } from '../engines/ports.js';
 import { ApiFailure, ControlPlaneUnreachable } from './client/api-client.js';
+import { BackupError } from './backup/archive.js';
 import { registerUserCommands } from './commands/index.js';
 import { registerPlatformCommands } from './platform-commands.js';
 import { PrerequisiteError } from './prerequisites.js';
@@ -26,7 +27,14 @@ function report(error: unknown): number {
     if (error.code === 'VALIDATION_ERROR' && error.details !== undefined) process.stderr.write(`  ${JSON.stringify(error.details)}\n`);
     return exitCodes.error;
   }
-  if (error instanceof ControlPlaneUnreachable || error instanceof ConfigError || error instanceof PortInUseError || error instanceof UsageError || error instanceof PrerequisiteError) {
+  if (
+    error instanceof ControlPlaneUnreachable ||
+    error instanceof ConfigError ||
+    error instanceof PortInUseError ||
+    error instanceof UsageError ||
+    error instanceof PrerequisiteError ||
+    error instanceof BackupError
+  ) {
     process.stderr.write(`syntra: ${error.message}\n`);
     return exitCodes.error;
   }

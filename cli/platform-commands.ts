@@ -30,6 +30,15 @@ export function registerPlatformCommands(program: Command): void {
       (await import('./agent.js')).runAgentCommand({ url: options.url, token: options.token, logLevel: loadConfig().LOG_LEVEL, supervised: options.supervised }),
     );
   program
+    .command('backup')
+    .description('write one archive of the platform database (pg_dump; never the master key)')
+    .option('-o, --output <file>', 'the archive to write', `syntra-backup-${new Date().toISOString().replace(/[:.]/g, '-')}.tar`)
+    .action(async (options: { output: string }) => (await import('./backup/backup.js')).runBackup(loadConfig(), options.output));
+  program
+    .command('restore <archive>')
+    .description('restore a `syntra backup` archive into an empty database (needs the master key it was made under)')
+    .action(async (archive: string) => (await import('./backup/restore.js')).runRestore(loadConfig(), archive));
+  program
     .command('setup')
     .description('install the tools Syntra needs locally (the Temporal CLI)')
     .option('--tests', 'also what the test suite needs, and start Docker', false)

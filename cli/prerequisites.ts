@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { findPostgresTool } from '../engines/postgres-tools.js';
 import { onPath } from '../engines/python-tools.js';
 import { findTemporalCli } from '../engines/temporal-cli.js';
 
@@ -87,6 +88,14 @@ export function testPrerequisites(toolsDir: string): Prerequisite[] {
     { name: 'Caddy', debianPackage: 'caddy', elsewhere: 'caddy 2.6 or later on PATH', present: async () => (await onPath('caddy')) !== null },
     { name: 'curl', debianPackage: 'curl', elsewhere: 'curl on PATH', present: async () => (await onPath('curl')) !== null },
     { name: 'Pebble (ACME test server)', debianPackage: 'pebble', elsewhere: 'pebble on PATH', present: async () => (await onPath('pebble')) !== null },
+    {
+      // The scaling tests run the platform on a PostgreSQL server of its own (not the embedded
+      // engine), and `syntra backup` / `restore` are tested with its pg_dump and pg_restore.
+      name: 'the PostgreSQL server and its client programs',
+      debianPackage: 'postgresql',
+      elsewhere: 'PostgreSQL 15 or newer with initdb, pg_ctl, pg_dump and pg_restore under /usr/lib/postgresql/<major>/bin',
+      present: async () => (await findPostgresTool('pg_ctl')) !== null && (await findPostgresTool('pg_restore')) !== null,
+    },
     // The CLI's completion scripts are checked by the shells that run them.
     { name: 'zsh', debianPackage: 'zsh', elsewhere: 'zsh on PATH', present: async () => (await onPath('zsh')) !== null },
     { name: 'fish', debianPackage: 'fish', elsewhere: 'fish on PATH', present: async () => (await onPath('fish')) !== null },

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { Domain } from '../contracts/primitives.js';
@@ -23,6 +24,9 @@ const optionalUrl = (protocols: string[]) =>
     }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`)
     .optional();
 
+/** A ClickHouse cluster name as the DDL writes it unquoted (db/clickhouse/cluster-schema.ts). */
+export const clickhouseClusterName = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 export const environmentVariables = {
   PORT: { schema: port(3000), doc: 'Port of the API, the agent gateway and the UI.' },
   HOST: { schema: z.string().min(1).default('127.0.0.1'), doc: 'Address the API listens on.' },
@@ -42,6 +46,14 @@ export const environmentVariables = {
   CLICKHOUSE_URL: {
     schema: optionalUrl(['http:', 'https:']),
     doc: 'External ClickHouse over HTTP (user and password in the URL). Unset: embedded chDB under SYNTRA_DATA_DIR.',
+  },
+  CLICKHOUSE_CLUSTER: {
+    schema: z
+      .string()
+      .trim()
+      .regex(clickhouseClusterName, 'must be a ClickHouse cluster name (letters, digits, _)')
+      .optional(),
+    doc: 'The ClickHouse cluster (remote_servers) to create the telemetry tables on: Replicated*MergeTree tables with Distributed ones over them, ON CLUSTER. Needs CLICKHOUSE_URL. Unset: one node.',
   },
   TEMPORAL_ADDRESS: {
     schema: z
@@ -129,7 +141,20 @@ export const environmentVariables = {
   },
   SYNTRA_AI_RATE_LIMIT_PER_MINUTE: {
     schema: z.coerce.number().int().min(0).default(30),
-    doc: 'AI calls (analyses, Dockerfiles, chats) per minute one organization may make, per API process (bursts up to the same number); 0 turns the limit off.',
+    doc: 'AI calls (analyses, Dockerfiles, chats, incident summaries by a model) per minute one organization may make, shared by every API process (bursts up to the same number); 0 turns the limit off.',
+  },
+  SYNTRA_TRUSTED_PROXIES: {
+    schema: z
+      .string()
+      .trim()
+      .transform((list) => list.split(',').map((entry) => entry.trim()).filter(Boolean))
+      .refine((entries) => entries.every((entry) => isIP(entry.split('/')[0]!) !== 0), 'must be comma-separated IP addresses or CIDR ranges')
+      .optional(),
+    doc: 'Load balancers and proxies (IP addresses or CIDR ranges, comma-separated) whose X-Forwarded-For is believed: behind them the client address (per-IP rate limit, audit) is the forwarded one. Unset: the connecting address.',
+  },
+  SYNTRA_ALERT_EVALUATION_SECONDS: {
+    schema: z.coerce.number().int().min(1).max(3600).default(30),
+    doc: 'Seconds between two rounds of alert evaluation and notification in each API process (several processes share the work without doubling incidents or notices).',
   },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -167,6 +192,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const parsed = (schema as z.ZodType).safeParse(raw === '' ? undefined : raw);
     if (parsed.success) values[name] = parsed.data;
     else problems.push({ variable: name, message: parsed.error.issues.map((i) => i.message).join('; ') });
+  }
+  // chDB is one process's; a cluster is only reached over HTTP.
+  if (values.CLICKHOUSE_CLUSTER !== undefined && values.CLICKHOUSE_URL === undefined) {
+    problems.push({ variable: 'CLICKHOUSE_CLUSTER', message: 'needs CLICKHOUSE_URL (a node of the cluster); the embedded chDB is one node' });
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = values as Omit<Config, 'dataDir' | 'toolsDir' | 'publicUrl' | 'registry'>;

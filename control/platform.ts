@@ -48,7 +48,7 @@ export async function openPlatform(config: Config, log: Logger): Promise<Platfor
   await bootstrapOwner(db, config, log);
 
   const clickhouse = await openClickHouse({ url: config.CLICKHOUSE_URL, dataDir: config.dataDir });
-  await migrateClickHouse(clickhouse.client);
+  await migrateClickHouse(clickhouse.client, { cluster: config.CLICKHOUSE_CLUSTER });
 
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   return {

@@ -15,9 +15,25 @@ async function findNetwork(docker: Docker, name: string): Promise<Docker.Network
   return networks.find((network) => network.Name === name);
 }
 
-/** The project's network, created on first use; safe when two deploys of one project race. */
-export async function ensureProjectNetwork(docker: Docker, projectName: string): Promise<string> {
+/*
+ * Docker's CheckDuplicate is not atomic (Docker 20.10): two creates of one name at once both
+ * succeed, and every later use of the name fails as ambiguous. Deploys of one project's services
+ * run at once, so creation is serialised per name within the agent, the one client of its engine.
+ */
+const creating = new Map<string, Promise<string>>();
+
+/** The project's network, created on first use; safe when deploys of one project race. */
+export function ensureProjectNetwork(docker: Docker, projectName: string): Promise<string> {
   const name = projectNetworkName(projectName);
+  let pending = creating.get(name);
+  if (!pending) {
+    pending = createIfMissing(docker, name, projectName).finally(() => creating.delete(name));
+    creating.set(name, pending);
+  }
+  return pending;
+}
+
+async function createIfMissing(docker: Docker, name: string, projectName: string): Promise<string> {
   if (await findNetwork(docker, name)) return name;
   try {
     await docker.createNetwork({

@@ -12,8 +12,6 @@ import { watchCertificateExpiry } from './certificate-expiry.js';
 import { NotificationQueue, notificationRetry, type RetryPolicy } from './notification-queue.js';
 import { judgeRule } from './rule-verdict.js';
 
-export const alertEvaluationIntervalSeconds = 30;
-
 /*
  * Incidents opened here say so in `details.source`; only those are resolved here. One that came
  * from elsewhere (written by hand, imported) is left for a person to resolve.
@@ -51,7 +49,8 @@ export class AlertEvaluator {
     this.notifications = new NotificationQueue({ db, secrets, log, now, retry });
   }
 
-  start(intervalSeconds = alertEvaluationIntervalSeconds): void {
+  /** Every `SYNTRA_ALERT_EVALUATION_SECONDS` (30 by default). */
+  start(intervalSeconds: number): void {
     this.timer = setInterval(() => void this.tick(), intervalSeconds * 1000);
     this.timer.unref();
   }

@@ -80,8 +80,8 @@ export async function registerAgentGateway(app: FastifyInstance, platform: Platf
         sessions.delete(server.id);
         log.info({ serverId: server.id }, 'agent disconnected');
         // Flush first: a buffered heartbeat written after this would flip the server back online.
-        const marking = heartbeats.flush().then(() => markServerOffline(db, server.id)).then(
-          () => void events.emit('server_offline', server.id),
+        const marking = heartbeats.flush().then(() => markServerOffline(db, server.id, session.id)).then(
+          (marked) => void (marked && events.emit('server_offline', server.id)),
           (error: unknown) => log.error({ err: error }, 'could not mark server offline'),
         );
         disconnecting.add(marking);

@@ -51,6 +51,8 @@ type Rejection = { code: string; message: string; details?: unknown };
  * is refused and logged; it never closes the socket or throws out of the handler.
  */
 export class AgentSession {
+  /** Names this connection in `servers.agent_session_id`, so only its own close marks the server offline. */
+  readonly id = randomUUID();
   private ready = false;
   private protocolVersion = '1.0';
   private queue: Promise<void> = Promise.resolve();
@@ -191,7 +193,7 @@ export class AgentSession {
       return this.close(closeCodes.refused, 'incompatible agent');
     }
     this.protocolVersion = negotiated.ok ? negotiated.version : this.protocolVersion;
-    await recordAgentHello(this.deps.db, this.server.id, hello, this.agentVersion, this.protocolVersion);
+    await recordAgentHello(this.deps.db, this.server.id, this.id, hello, this.agentVersion, this.protocolVersion);
 
     // Deploys queued while the agent was away travel inside hello_ack, as the contract says.
     const pending = await this.pendingCommands();

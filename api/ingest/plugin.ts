@@ -20,7 +20,7 @@ const pruneIntervalMs = 60 * 60 * 1000;
  * a model take from the organization's AI limit `limitAiCalls`. Requires the gateway to be
  * registered first.
  */
-export function registerTelemetryIngest(app: FastifyInstance, platform: Platform, limitAiCalls: (orgId: string) => void): void {
+export function registerTelemetryIngest(app: FastifyInstance, platform: Platform, limitAiCalls: (orgId: string) => Promise<void>): void {
   const log = app.log.child({ component: 'telemetry-ingest' });
   const ingest = new TelemetryIngest({ db: platform.db, clickhouse: platform.clickhouse.client, log });
   const alerts = new AlertEvaluator({
@@ -37,7 +37,7 @@ export function registerTelemetryIngest(app: FastifyInstance, platform: Platform
   app.agentGateway.events.on('alert', (serverId, payload) => {
     alerts.agentAlert(serverId, payload).catch((error: unknown) => log.error({ err: error, serverId }, 'agent alert could not be handled'));
   });
-  alerts.start();
+  alerts.start(platform.config.SYNTRA_ALERT_EVALUATION_SECONDS);
   const prune = setInterval(() => {
     pruneBatches(platform.db, batchRetentionHours).catch((error: unknown) => log.error({ err: error }, 'pruning telemetry batch ids failed'));
   }, pruneIntervalMs);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Kysely } from 'kysely';
@@ -54,6 +54,8 @@ export class TelemetryIngest {
   private readonly metrics: ClickHouseBatchWriter<MetricRow>;
   private readonly inFlight = new Map<string, Promise<Ack>>();
   private closing = false;
+  /** Names this process's claims on batches (telemetry_batches.claimed_by). */
+  private readonly claimant = randomUUID();
 
   constructor(private readonly deps: TelemetryIngestDeps) {
     const options = deps.writerOptions ?? defaultBatchWriterOptions;
@@ -105,9 +107,12 @@ export class TelemetryIngest {
       // Both round trips at once: which services are this server's does not depend on the claim.
       const batch = withSpanBlocks(decoded.data);
       const [state, ours] = await Promise.all([
-        claimBatch(this.deps.db, serverId, payload.batch_id),
+        claimBatch(this.deps.db, serverId, payload.batch_id, this.claimant),
         servicesOnServer(this.deps.db, serverId, serviceIdsOf(batch)),
       ]);
+      // Its agent moved here while another process still writes it: that one's ack is lost, so
+      // the agent sends it again later and finds it stored (or, past the lease, taken over).
+      if (state === 'busy') return retryLater(payload.batch_id, 'INGEST_BUSY', 'another control-plane process is storing this batch; send it again later');
       if (state !== 'stored') await this.write(serverId, payload.batch_id, batch, state, ours);
       return { batch_id: payload.batch_id, accepted: true };
     } catch (error) {
@@ -116,7 +121,7 @@ export class TelemetryIngest {
     }
   }
 
-  private async write(serverId: string, batchId: string, data: Batch, state: Exclude<BatchState, 'stored'>, ours: ReadonlySet<string>): Promise<void> {
+  private async write(serverId: string, batchId: string, data: Batch, state: Exclude<BatchState, 'stored' | 'busy'>, ours: ReadonlySet<string>): Promise<void> {
     const { db, clickhouse } = this.deps;
     const kept = keepServices(data, ours);
     const dropped = countRecords(data) - countRecords(kept);

@@ -20,11 +20,11 @@ const summaryRunTimeout = '10 minutes';
 export type RequestModelSummary = (incident: { id: string; orgId: string }) => Promise<void>;
 
 /** `limitAiCalls` is the organization's AI limit the AI routes take from too, so alerts and people share one budget. */
-export function modelIncidentSummaries(platform: Platform, limitAiCalls: (orgId: string) => void): RequestModelSummary {
+export function modelIncidentSummaries(platform: Platform, limitAiCalls: (orgId: string) => Promise<void>): RequestModelSummary {
   return async ({ id, orgId }) => {
     if (!(await aiSettingsOf(platform.db, orgId))?.enabled) return;
     try {
-      limitAiCalls(orgId);
+      await limitAiCalls(orgId);
     } catch (error) {
       if (!(error instanceof ApiProblem && error.code === 'RATE_LIMITED')) throw error;
       await auditIncidentSummary(platform.db, orgId, id, { engine: 'builtin', model: null, fallbackReason: error.message, usage: { promptTokens: 0, completionTokens: 0 } });

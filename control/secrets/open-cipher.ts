@@ -39,10 +39,16 @@ export async function openSecretCipher(db: Kysely<Database>, config: Pick<Config
   await insertMasterKeyCheck(db, currentMasterKeyVersion, cipher.seal(checkPlaintext, checkContext));
   const stored = await masterKeyCheck(db, currentMasterKeyVersion);
   if (!stored) throw new Error(`master_key_checks lost its row for version ${currentMasterKeyVersion} right after writing it`);
+  if (opensKeyCheck(cipher, stored)) return cipher;
+  throw new MasterKeyMismatchError(masterKey, currentMasterKeyVersion);
+}
+
+/** Whether `cipher` opens a database's sealed key check (`syntra restore` asks before restoring anything). */
+export function opensKeyCheck(cipher: SecretCipher, sealed: Buffer): boolean {
   try {
-    if (cipher.open(stored, checkContext) === checkPlaintext) return cipher;
+    return cipher.open(sealed, checkContext) === checkPlaintext;
   } catch (error) {
     if (!(error instanceof SecretDecryptionError)) throw error;
+    return false;
   }
-  throw new MasterKeyMismatchError(masterKey, currentMasterKeyVersion);
 }

@@ -1,13 +1,20 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { clusterSchema } from './cluster-schema.js';
 import { clickhouseSchema, clickhouseSchemaChanges } from './schema.js';
 import { tracesTable } from './traces.js';
 
 /**
  * Creates whatever part of the schema is missing, in the client's database, brings an older
  * `traces` to its current engine, then applies the schema's changes; repeat calls do nothing.
- * Runs before the API takes telemetry.
+ * Runs before the API takes telemetry. On a cluster the replicated and distributed form of the
+ * same schema is applied instead (cluster-schema.ts); clusters began after the `traces` engine
+ * change, so they have no old `traces` to bring over.
  */
-export async function migrateClickHouse(client: ClickHouseClient): Promise<void> {
+export async function migrateClickHouse(client: ClickHouseClient, options: { cluster?: string | undefined } = {}): Promise<void> {
+  if (options.cluster) {
+    for (const statement of clusterSchema(options.cluster)) await run(client, statement);
+    return;
+  }
   for (const statement of clickhouseSchema) await run(client, statement);
   // Before the changes: the engine swap builds `traces` anew from its CREATE, which they then alter.
   await replaceTracesEngine(client);

@@ -1,4 +1,4 @@
-import type { AcmeSettingsTable, AiChatMessagesTable, AiSettingsTable, ApiTokensTable, AuditLogsTable, LoginLinksTable, OrgMembersTable, OrganizationsTable, SessionsTable, UsersTable } from './tables/access.js';
+import type { AcmeSettingsTable, AiChatMessagesTable, AiSettingsTable, ApiTokensTable, RateLimitBucketsTable, AuditLogsTable, LoginLinksTable, OrgMembersTable, OrganizationsTable, SessionsTable, UsersTable } from './tables/access.js';
 import type { AgentCommandsTable, DeploymentEventsTable, DeploymentsTable, GitWebhookDeliveriesTable, MasterKeyChecksTable, ProjectsTable, ServersTable, ServiceDomainsTable, ServicesTable } from './tables/deploy.js';
 import type { ErrorEventsTable, ErrorGroupUsersTable, ErrorGroupsTable, HealthChecksTable, TelemetryBatchesTable } from './tables/telemetry.js';
 import type { AlertIncidentsTable, AlertNotificationsTable, AlertsTable, WorkflowRunsTable, WorkflowsTable, WorkflowVersionsTable } from './tables/automation.js';
@@ -47,4 +47,5 @@ export interface Database {
   service_domains: ServiceDomainsTable;
   ai_chat_messages: AiChatMessagesTable;
   git_webhook_deliveries: GitWebhookDeliveriesTable;
+  rate_limit_buckets: RateLimitBucketsTable;
 }

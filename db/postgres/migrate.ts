@@ -24,6 +24,8 @@ import * as builds from './migrations/0021_builds.js';
 import * as domainStatusNotifications from './migrations/0022_domain_status_notifications.js';
 import * as defaultDomains from './migrations/0023_default_domains.js';
 import * as acmeSettings from './migrations/0024_acme_settings.js';
+import * as rateLimitBuckets from './migrations/0025_rate_limit_buckets.js';
+import * as processHandover from './migrations/0026_process_handover.js';
 
 /**
  * Listed by hand rather than read from the folder (FileMigrationProvider), so the same migrations
@@ -54,6 +56,8 @@ export const migrations: Record<string, Migration> = {
   '0022_domain_status_notifications': domainStatusNotifications,
   '0023_default_domains': defaultDomains,
   '0024_acme_settings': acmeSettings,
+  '0025_rate_limit_buckets': rateLimitBuckets,
+  '0026_process_handover': processHandover,
 };
 
 /**

@@ -7,10 +7,11 @@ export async function serverByAgentTokenHash(db: Kysely<Database>, tokenHash: st
   return db.selectFrom('servers').selectAll().where('agent_token_hash', '=', tokenHash).executeTakeFirst();
 }
 
-/** An agent said hello: record its machine's facts and mark the server online. */
+/** An agent said hello on gateway session `sessionId`: record its machine's facts and mark the server online. */
 export async function recordAgentHello(
   db: Kysely<Database>,
   serverId: string,
+  sessionId: string,
   hello: AgentHelloPayload,
   agentVersion: string,
   protocolVersion: string,
@@ -19,6 +20,7 @@ export async function recordAgentHello(
     .updateTable('servers')
     .set({
       status: 'online',
+      agent_session_id: sessionId,
       hostname: hello.network.hostname,
       public_ip: hello.network.public_ip,
       private_ip: hello.network.private_ip,
@@ -64,8 +66,19 @@ export async function recordHeartbeats(db: Kysely<Database>, heartbeats: { serve
     WHERE servers.id = beat.id`.execute(db);
 }
 
-export async function markServerOffline(db: Kysely<Database>, serverId: string): Promise<void> {
-  await db.updateTable('servers').set({ status: 'offline' }).where('id', '=', serverId).where('status', '=', 'online').execute();
+/**
+ * The socket of session `sessionId` closed: the server goes offline unless a later hello, on
+ * another API process, made another session its own. Returns whether it went offline.
+ */
+export async function markServerOffline(db: Kysely<Database>, serverId: string, sessionId: string): Promise<boolean> {
+  const changed = await db
+    .updateTable('servers')
+    .set({ status: 'offline' })
+    .where('id', '=', serverId)
+    .where('status', '=', 'online')
+    .where('agent_session_id', '=', sessionId)
+    .executeTakeFirst();
+  return changed.numUpdatedRows > 0n;
 }
 
 /**

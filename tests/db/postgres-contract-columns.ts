@@ -69,6 +69,8 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     protocol_version: varchar(10),
     // 0012_server_problems
     agent_problems: "jsonb NOT NULL DEFAULT '{}'::jsonb",
+    // 0026_process_handover
+    agent_session_id: 'uuid',
   },
   projects: {
     id: uuidKey,
@@ -321,6 +323,9 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     batch_id: 'uuid NOT NULL',
     received_at: 'timestamp with time zone NOT NULL DEFAULT now()',
     stored_at: timestamp,
+    // 0026_process_handover
+    claimed_by: 'uuid',
+    claimed_at: timestamp,
   },
   error_group_users: {
     error_group_id: 'uuid NOT NULL',
@@ -395,6 +400,13 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     engine: varchar(20, ' NOT NULL'),
     sources: 'jsonb NOT NULL',
     created_at: 'timestamp with time zone NOT NULL DEFAULT now()',
+  },
+  // 0025_rate_limit_buckets
+  rate_limit_buckets: {
+    key: 'text NOT NULL',
+    tokens: 'double precision NOT NULL',
+    granted: 'integer NOT NULL',
+    updated_at: 'timestamp with time zone NOT NULL',
   },
   // 0011_alert_notifications
   alert_notifications: {

@@ -81,6 +81,7 @@ export const expectedKeys: Record<string, string[]> = {
     references('parent_run_id', 'workflow_runs', setNull),
   ],
   git_webhook_deliveries: ['PRIMARY KEY (project_id, delivery_id)', references('project_id', 'projects', cascade)],
+  rate_limit_buckets: ['PRIMARY KEY (key)'],
   ai_settings: ['PRIMARY KEY (org_id)', references('org_id', 'organizations', cascade), references('updated_by', 'users', setNull)],
   ai_chat_messages: ['PRIMARY KEY (id)', references('org_id', 'organizations', cascade), references('user_id', 'users', cascade)],
   // 0024_acme_settings

@@ -70,6 +70,14 @@ export interface AcmeSettingsTable {
 }
 
 export type AcmeSettingsRow = Selectable<AcmeSettingsTable>;
+
+/** 0025: the REST rate limits' token buckets, shared by every API process (api/http/rate-limit.ts). */
+export interface RateLimitBucketsTable {
+  key: string;
+  tokens: number;
+  granted: number;
+  updated_at: Timestamp;
+}
 export type NewOrganization = Insertable<OrganizationsTable>;
 export type OrganizationUpdate = Updateable<OrganizationsTable>;
 

@@ -30,6 +30,8 @@ export interface ServersTable {
   protocol_version: string | null;
   /** Standing problems the agent reported, by resource at fault; cleared at its hello (0012). */
   agent_problems: Defaulted<Json>;
+  /** The gateway session of the latest hello; only that session's close marks the server offline (0026). */
+  agent_session_id: string | null;
   tags: Generated<string[] | null>;
   created_at: Defaulted<Timestamp | null>;
   updated_at: Defaulted<Timestamp | null>;

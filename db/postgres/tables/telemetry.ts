@@ -68,4 +68,7 @@ export interface TelemetryBatchesTable {
   batch_id: string;
   received_at: Defaulted<Timestamp>;
   stored_at: Timestamp | null;
+  /** 0026: the ingest (one per API process) writing the batch, and since when; NULL for a claim of unknown origin. */
+  claimed_by: string | null;
+  claimed_at: Timestamp | null;
 }

@@ -19,7 +19,7 @@ import { streamEvents } from './event-stream.js';
 
 /** Contract section 2.3 "AI": validate, authorise, delegate to control/ai/. */
 /** `limitAiCalls`: the organization's AI limit (api/app.ts), shared with incidents' summaries by a model. */
-export const aiRoutes: FastifyPluginAsync<{ platform: Platform; limitAiCalls: (orgId: string) => void }> = async (app, { platform, limitAiCalls }) => {
+export const aiRoutes: FastifyPluginAsync<{ platform: Platform; limitAiCalls: (orgId: string) => Promise<void> }> = async (app, { platform, limitAiCalls }) => {
   const { db } = platform;
   await app.register(aiSettingsRoutes, { platform });
 
@@ -30,7 +30,7 @@ export const aiRoutes: FastifyPluginAsync<{ platform: Platform; limitAiCalls: (o
       const cached = AiAnalysis.safeParse(issue.ai_analysis);
       if (cached.success) return cached.data;
     }
-    limitAiCalls(caller.orgId);
+    await limitAiCalls(caller.orgId);
     const run = await runIssueAnalysis(platform, issue.id, caller.orgId);
     const stored = await issueById(db, scopeOf(caller), issue.id);
     const analysis = AiAnalysis.parse(stored?.ai_analysis);
@@ -44,7 +44,7 @@ export const aiRoutes: FastifyPluginAsync<{ platform: Platform; limitAiCalls: (o
   });
 
   defineRoute(app, registryRoute('generateDockerfile'), { permission: 'ai.use' }, async ({ body, caller, request }) => {
-    limitAiCalls(caller.orgId);
+    await limitAiCalls(caller.orgId);
     const { value: generated, usage } = await metered(() => dockerfileFor(platform, request.log, caller.orgId, body));
     if (!generated) {
       throw new ApiProblem('UNPROCESSABLE', `No known stack in the files given: send the repository's manifest files in files, or a framework_hint (${dockerfileStacks.join(', ')})`, {
@@ -62,7 +62,7 @@ export const aiRoutes: FastifyPluginAsync<{ platform: Platform; limitAiCalls: (o
 
   defineRoute(app, registryRoute('aiChat'), { permission: 'ai.use' }, async ({ body, caller, request, reply }) => {
     const grounding = await groundChat(platform, scopeOf(caller), body.context);
-    limitAiCalls(caller.orgId);
+    await limitAiCalls(caller.orgId);
     await metered(() =>
       streamEvents(request, reply, async function* (signal) {
         let engine: AiEngine | null = null;
