@@ -5,6 +5,7 @@ import { actions, permissionMatrix, roles } from '../../contracts/api/permission
 import type { OrgRole } from '../../db/postgres/database.js';
 import { createServer } from '../support/fixtures.js';
 import { addMember, bearer, bootstrappedOrganization, otherOrganization } from '../support/auth.js';
+import { startAiWorkers } from '../support/ai-workers.js';
 import { startTestApi } from '../support/platform.js';
 
 type Api = Awaited<ReturnType<typeof startTestApi>>;
@@ -292,13 +293,17 @@ describe('role-based access', () => {
   let orgId: string;
   const tokens = {} as Record<OrgRole, string>;
 
+  let aiWorkers: Awaited<ReturnType<typeof startAiWorkers>> | undefined;
   beforeAll(async () => {
     api = await startTestApi('rbac');
+    // An analysis is a workflow (`syntra worker`) whose activity runs in the API process: both run beside it, as in production.
+    aiWorkers = await startAiWorkers(api.platform);
     owner = bearer(api.ownerToken);
     orgId = (await bootstrappedOrganization(api.platform.db)).id;
     for (const role of roles) tokens[role] = (await addMember(api.platform.db, orgId, role)).token;
   });
   afterAll(async () => {
+    await aiWorkers?.stop();
     await api?.close();
   });
 
