@@ -21,6 +21,8 @@ const shardingKeys: Record<string, string> = {
   logs: 'cityHash64(service_id)',
   metrics_raw: 'cityHash64(service_id, metric_name)',
   metrics_1m: 'cityHash64(service_id, metric_name)',
+  // A deployment's lines on one shard: a resent line meets its first copy (ReplacingMergeTree).
+  build_logs: 'cityHash64(deployment_id)',
 };
 
 const createTable = /^CREATE TABLE IF NOT EXISTS (\w+) \(/;

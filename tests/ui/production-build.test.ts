@@ -1,7 +1,8 @@
-import { readdir, readFile, stat, utimes } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { uiDist, uiRoot } from '../../api/http/ui/plugin.js';
+import { uiDist } from '../../api/http/ui/plugin.js';
 import { ensureProductionUi, staleReason } from './production-build.js';
 
 /* The browser tests' ui/dist: the production build, made only when missing or stale, never React's development build. */
@@ -26,14 +27,19 @@ describe('the production build the browser tests drive', () => {
   });
 
   it('is built again once a source is newer than it', async () => {
-    await ensureProductionUi();
-    const source = path.join(uiRoot, 'src', 'main.tsx');
-    // Edited now: after the build, and before the rebuild that follows.
-    const later = new Date();
-    await utimes(source, later, later);
-    expect(await staleReason()).toBe('a source is newer than ui/dist');
-    await ensureProductionUi();
-    expect(await staleReason()).toBeNull();
-    expect((await stat(path.join(uiDist, 'index.html'))).mtimeMs).toBeGreaterThanOrEqual(later.getTime());
+    // In a folder of its own, aged rather than a source touched: other test files serve ui/dist meanwhile.
+    const dist = await mkdtemp(path.join(tmpdir(), 'syntra-ui-dist-'));
+    try {
+      await ensureProductionUi(dist);
+      const index = path.join(dist, 'index.html');
+      const before = new Date(Date.now() - 86_400_000 * 365 * 20);
+      await utimes(index, before, before);
+      expect(await staleReason(dist)).toBe('a source is newer than ui/dist');
+      await ensureProductionUi(dist);
+      expect(await staleReason(dist)).toBeNull();
+      expect((await stat(index)).mtimeMs).toBeGreaterThan(before.getTime());
+    } finally {
+      await rm(dist, { recursive: true, force: true });
+    }
   });
 });

@@ -17,8 +17,8 @@ import { uiDist, uiRoot } from '../../api/http/ui/plugin.js';
 const repoRoot = path.resolve(uiRoot, '..');
 /** What the bundle is made of: the app, the contracts it imports, and the locked dependencies. */
 const sources = [uiRoot, path.join(repoRoot, 'contracts'), path.join(repoRoot, 'package-lock.json')];
-// Outside the checkout, whose folders' times say whether the build is stale; one per checkout.
-const lockDir = path.join(tmpdir(), `syntra-ui-build-${createHash('sha256').update(repoRoot).digest('hex').slice(0, 12)}.lock`);
+// Outside the checkout, whose folders' times say whether the build is stale; one per build folder.
+const lockDirOf = (dist: string) => path.join(tmpdir(), `syntra-ui-build-${createHash('sha256').update(dist).digest('hex').slice(0, 12)}.lock`);
 /** A build takes seconds; one held longer than this belonged to a process that died. */
 const LOCK_STALE_MS = 5 * 60_000;
 /** Only React's development build carries its warnings' text; the production build has error codes. */
@@ -32,21 +32,21 @@ async function newestSourceMs(entry: string): Promise<number> {
   return Math.max(info.mtimeMs, ...(await Promise.all(children.map((child) => newestSourceMs(path.join(entry, child))))));
 }
 
-/** Why ui/dist must be built again, or null when it is this checkout's production build. */
-export async function staleReason(): Promise<string | null> {
-  const builtMs = await stat(path.join(uiDist, 'index.html')).then((info) => info.mtimeMs, () => null);
+/** Why `dist` (ui/dist unless a test names its own) must be built again, or null when it is this checkout's production build. */
+export async function staleReason(dist = uiDist): Promise<string | null> {
+  const builtMs = await stat(path.join(dist, 'index.html')).then((info) => info.mtimeMs, () => null);
   if (builtMs === null) return 'ui/dist has no build';
   if ((await Promise.all(sources.map(newestSourceMs))).some((ms) => ms > builtMs)) return 'a source is newer than ui/dist';
-  const assets = await readdir(path.join(uiDist, 'assets')).catch(() => []);
+  const assets = await readdir(path.join(dist, 'assets')).catch(() => []);
   for (const asset of assets.filter((name) => name.endsWith('.js'))) {
-    if ((await readFile(path.join(uiDist, 'assets', asset), 'utf8')).includes(DEVELOPMENT_MARKER)) return `${asset} is a development build`;
+    if ((await readFile(path.join(dist, 'assets', asset), 'utf8')).includes(DEVELOPMENT_MARKER)) return `${asset} is a development build`;
   }
   return null;
 }
 
-function viteBuild(): Promise<void> {
+function viteBuild(dist: string): Promise<void> {
   const vite = path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js');
-  const child = spawn(process.execPath, [vite, 'build', '--config', path.join(uiRoot, 'vite.config.ts'), '--logLevel', 'warn'], {
+  const child = spawn(process.execPath, [vite, 'build', '--config', path.join(uiRoot, 'vite.config.ts'), '--outDir', dist, '--emptyOutDir', '--logLevel', 'warn'], {
     cwd: repoRoot,
     env: { ...process.env, NODE_ENV: 'production' },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -58,7 +58,7 @@ function viteBuild(): Promise<void> {
 }
 
 /** Test files run in parallel: one builds while the others wait, then find the build fresh. */
-async function withBuildLock<T>(work: () => Promise<T>): Promise<T> {
+async function withBuildLock<T>(lockDir: string, work: () => Promise<T>): Promise<T> {
   for (;;) {
     try {
       await mkdir(lockDir);
@@ -78,12 +78,16 @@ async function withBuildLock<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Makes sure ui/dist holds the production build of this checkout, building it only when needed. */
-export async function ensureProductionUi(): Promise<void> {
-  if ((await staleReason()) === null) return;
-  await withBuildLock(async () => {
-    if ((await staleReason()) !== null) await viteBuild();
+/**
+ * Makes sure `dist` holds the production build of this checkout, building it only when needed.
+ * Only a test of this very check names another folder: a rebuild of ui/dist while other test
+ * files' servers serve it would pull the assets from under their pages.
+ */
+export async function ensureProductionUi(dist = uiDist): Promise<void> {
+  if ((await staleReason(dist)) === null) return;
+  await withBuildLock(lockDirOf(dist), async () => {
+    if ((await staleReason(dist)) !== null) await viteBuild(dist);
   });
-  const reason = await staleReason();
+  const reason = await staleReason(dist);
   if (reason) throw new Error(`ui/dist is still not a fresh production build after building: ${reason}`);
 }
