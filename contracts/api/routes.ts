@@ -52,6 +52,7 @@ import {
 } from './resources.js';
 import { accessRoutes } from './routes-access.js';
 import { aiRoutes } from './routes-ai.js';
+import { webhookRoutes } from './webhooks.js';
 import { automationRoutes } from './routes-automation.js';
 import { v1, type ApiRoute } from './route.js';
 
@@ -272,6 +273,6 @@ const contractRoutes = [
 ] as const satisfies readonly ApiRoute[];
 
 /** The whole REST API: the registry the server registers and the OpenAPI document describes. */
-export const apiRoutes = [...contractRoutes, ...aiRoutes, ...accessRoutes, ...automationRoutes] as const satisfies readonly ApiRoute[];
+export const apiRoutes = [...contractRoutes, ...aiRoutes, ...accessRoutes, ...automationRoutes, ...webhookRoutes] as const satisfies readonly ApiRoute[];
 
 export type ApiOperationId = (typeof apiRoutes)[number]['operationId'];

@@ -21,6 +21,7 @@ import * as workflowRunNotifications from './migrations/0018_workflow_run_notifi
 import * as serviceDomains from './migrations/0019_service_domains.js';
 import * as aiChatMessages from './migrations/0020_ai_chat_messages.js';
 import * as builds from './migrations/0021_builds.js';
+import * as gitWebhookActor from './migrations/0022_git_webhook_actor.js';
 
 /**
  * Listed by hand rather than read from the folder (FileMigrationProvider), so the same migrations
@@ -48,6 +49,7 @@ export const migrations: Record<string, Migration> = {
   '0019_service_domains': serviceDomains,
   '0020_ai_chat_messages': aiChatMessages,
   '0021_builds': builds,
+  '0022_git_webhook_actor': gitWebhookActor,
 };
 
 /**
