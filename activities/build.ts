@@ -106,7 +106,7 @@ async function recordOutcome(db: Kysely<Database>, deploymentId: string, respons
   }
   const result = BuildResultData.safeParse(answer.data.data);
   if (!result.success) return { ok: false, error: { code: 'BUILD_FAILED', message: 'The agent reported a build without its image digest' } };
-  const { image_digest: digest, commit_sha: sha, commit_message: message, duration_ms: durationMs, log_tail: logTail } = result.data;
-  await recordBuildResult(db, deploymentId, { digest, sha, message, durationMs, logTail });
+  const { image_digest: digest, commit_sha: sha, commit_message: message, duration_ms: durationMs, log_tail: logTail, detected_stack: detectedStack } = result.data;
+  await recordBuildResult(db, deploymentId, { digest, sha, message, durationMs, logTail, detectedStack });
   return { ok: true, digest, cachedSteps: result.data.cached_steps, steps: result.data.steps };
 }

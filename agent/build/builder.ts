@@ -5,6 +5,7 @@ import type { BuildPayload, BuildPhase, BuildProgressPayload, BuildResultData, C
 import { AgentError } from '../errors.js';
 import { buildImage, dockerCli, pushImage } from './buildkit.js';
 import { checkOut } from './checkout.js';
+import { detectedDockerfile } from './detected-dockerfile.js';
 
 /*
  * The server's builds: one at a time (a build takes every core it is given, and the services
@@ -70,9 +71,15 @@ export class Builder {
       const checkout = await checkOut(this.directory, payload, { signal, onLine: log.line });
       log.commit({ sha: checkout.sha, message: checkout.message });
       log.phase('building');
+      const detected = payload.dockerfile.detect ? await detectedDockerfile(path.join(checkout.directory, payload.dockerfile.context)) : undefined;
+      if (detected) {
+        // The log shows what was built, so a person can commit it as their own Dockerfile and change it.
+        log.line(`${detected.explanation} The Dockerfile:`);
+        for (const line of detected.dockerfile.trimEnd().split('\n')) log.line(`  ${line}`);
+      }
       const cli = await dockerCli(this.options.dockerCli);
       const scratch = path.join(this.directory, payload.service_id, `build-${payload.deployment_id}`);
-      const counts = await buildImage(checkout.directory, payload, { cli, signal, onLine: log.line, scratch });
+      const counts = await buildImage(checkout.directory, payload, { cli, signal, onLine: log.line, scratch, ...(detected && { generated: detected.dockerfile }) });
       log.line(`Built in ${((Date.now() - started) / 1000).toFixed(1)} s: ${counts.cached} of ${counts.steps} steps cached`);
       log.phase('pushing');
       const digest = await pushImage(this.options.docker, payload, signal, log.line);
@@ -85,6 +92,7 @@ export class Builder {
         steps: counts.steps,
         cached_steps: counts.cached,
         log_tail: log.tail(),
+        ...(detected && { detected_stack: detected.stack }),
       };
     } catch (error) {
       if (error instanceof AgentError) log.line(`${error.code}: ${error.message.split('\n')[0]}`);

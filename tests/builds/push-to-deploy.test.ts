@@ -66,7 +66,8 @@ describe('a push webhook', () => {
     const sha = await stack.git.commit('Forged', { Dockerfile: dockerfileServing('forged'), 'site/index.html': 'x\n' });
     const body = pushBody('main', before, sha);
     const count = await deploymentsOf(serviceId);
-    for (const headers of [github(body, 'not-the-secret-at-all'), { 'x-gitea-event': 'push', 'x-gitea-signature': hmac(body, 'wrong') }, { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'wrong' }, {}]) {
+    const forged: Record<string, string>[] = [github(body, 'not-the-secret-at-all'), { 'x-gitea-event': 'push', 'x-gitea-signature': hmac(body, 'wrong') }, { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'wrong' }, {}];
+    for (const headers of forged) {
       const answer = await deliver(headers, body);
       expect(answer.status).toBe(401);
       expect(answer.body.error?.code).toBe('UNAUTHORIZED');
