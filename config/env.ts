@@ -38,6 +38,10 @@ export const environmentVariables = {
     doc: 'External PostgreSQL. Unset: an embedded PostgreSQL under SYNTRA_DATA_DIR.',
   },
   SYNTRA_POSTGRES_PORT: { schema: port(5433), doc: 'Port of the embedded PostgreSQL.' },
+  SYNTRA_REGISTRY_PORT: {
+    schema: port(5010),
+    doc: "Port of the registry `syntra dev` starts when REGISTRY_URL is unset; fixed, since built images' references (kept for rollbacks) name it.",
+  },
   CLICKHOUSE_URL: {
     schema: optionalUrl(['http:', 'https:']),
     doc: 'External ClickHouse over HTTP (user and password in the URL). Unset: embedded chDB under SYNTRA_DATA_DIR.',
