@@ -15,7 +15,7 @@ export interface DevSandbox {
   /** The folder holding the data folder and the Temporal description. */
   dir: string;
   env: NodeJS.ProcessEnv;
-  ports: { api: number; postgres: number; temporal: number; http: number; metrics: number; ui: number };
+  ports: { api: number; postgres: number; temporal: number; http: number; metrics: number; ui: number; registry: number };
   namespace: string;
   cleanup(): Promise<void>;
 }
