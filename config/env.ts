@@ -94,6 +94,10 @@ export const environmentVariables = {
     schema: optionalUrl(['http:', 'https:']),
     doc: "The platform's image registry, as agents reach it (images built from source are pushed there; it must send Docker to this control plane's /registry/token). `syntra dev` starts one on loopback and sets it; unset elsewhere, services cannot be built from source.",
   },
+  SYNTRA_BUILT_IMAGES_KEPT: {
+    schema: z.coerce.number().int().min(1).max(1000).default(10),
+    doc: "How many of a service's latest built images the registry keeps for rollbacks (the running one is always kept); older ones are deleted.",
+  },
   SYNTRA_OWNER_EMAIL: {
     schema: z.string().trim().toLowerCase().regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address').default('owner@localhost'),
     doc: 'Email of the owner account created at the very first start (ignored afterwards).',

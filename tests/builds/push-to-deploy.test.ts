@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signRegistryToken } from '../../control/registry/token-server.js';
 import { httpGet } from '../agent/harness.js';
 import { startBuildStack, dockerfileServing, type BuildStack } from './build-stack.js';
 
@@ -14,7 +15,8 @@ let stack: BuildStack;
 let serviceId: string;
 
 beforeAll(async () => {
-  stack = await startBuildStack('pushes');
+  // Two built images kept per service, so the third build shows the retention at work.
+  stack = await startBuildStack('pushes', { SYNTRA_BUILT_IMAGES_KEPT: '2' });
   const patched = await stack.rest.call('PATCH', `/projects/${stack.project.id}`, { git_webhook_secret: secret });
   expect(patched.status).toBe(200);
   expect(patched.body.data.git_webhook_secret_set).toBe(true);
@@ -45,6 +47,7 @@ const version = async (id: string) => (await httpGet(stack.host.endpoint(id), '/
 
 describe('a push webhook', () => {
   let before = '0'.repeat(40);
+  const builtDeployments: string[] = [];
 
   it('deploys the pushed commit of a service on the branch with trigger git_push, and the new version answers', async () => {
     serviceId = (await stack.buildService()).id;
@@ -59,6 +62,7 @@ describe('a push webhook', () => {
     expect(done.trigger_type).toBe('git_push');
     expect(done.git_commit_sha).toBe(sha);
     expect(await version(serviceId)).toBe('pushed-v1');
+    builtDeployments.push(done.id);
     before = sha;
   }, 240_000);
 
@@ -102,5 +106,25 @@ describe('a push webhook', () => {
     const done = await stack.rest.until(first.body.data.deployments[0].deployment_id, ['running', 'failed', 'cancelled'], 180_000);
     expect(done.status, done.error_message ?? '').toBe('running');
     expect(await version(serviceId)).toBe('pushed-v2');
+    builtDeployments.push(done.id);
+  }, 240_000);
+
+  it("keeps the service's last 2 built images in the registry and deletes older ones by digest", async () => {
+    await stack.git.commit('Pushed v3', { Dockerfile: dockerfileServing('pushed-v3') });
+    const third = await stack.rest.until(await stack.rest.deploy(serviceId), ['running', 'failed', 'cancelled'], 180_000);
+    expect(third.status, third.error_message ?? '').toBe('running');
+    builtDeployments.push(third.id);
+    const repository = `services/${serviceId}`;
+    const token = signRegistryToken(stack.signer, 'test', [{ type: 'repository', name: repository, actions: ['pull'] }]);
+    const manifestStatus = async (deploymentId: string) => {
+      const digest = (await stack.rest.deployment(deploymentId)).image_digest!;
+      const answer = await fetch(`http://${stack.registry.address}/v2/${repository}/manifests/${digest}`, {
+        method: 'HEAD',
+        headers: { authorization: `Bearer ${token}`, accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+      });
+      return answer.status;
+    };
+    expect(await Promise.all(builtDeployments.map(manifestStatus))).toEqual([404, 200, 200]);
+    expect(await version(serviceId)).toBe('pushed-v3');
   }, 240_000);
 });
