@@ -70,6 +70,7 @@ export class Builder {
       log.phase('fetching');
       const checkout = await checkOut(this.directory, payload, { signal, onLine: log.line });
       log.commit({ sha: checkout.sha, message: checkout.message });
+      log.line(`Fetched ${checkout.sha.slice(0, 12)} in ${Date.now() - started} ms`);
       log.phase('building');
       const detected = payload.dockerfile.detect ? await detectedDockerfile(path.join(checkout.directory, payload.dockerfile.context)) : undefined;
       if (detected) {
@@ -79,8 +80,10 @@ export class Builder {
       }
       const cli = await dockerCli(this.options.dockerCli);
       const scratch = path.join(this.directory, payload.service_id, `build-${payload.deployment_id}`);
+      const buildStarted = Date.now();
       const counts = await buildImage(checkout.directory, payload, { cli, signal, onLine: log.line, scratch, ...(detected && { generated: detected.dockerfile }) });
-      log.line(`Built in ${((Date.now() - started) / 1000).toFixed(1)} s: ${counts.cached} of ${counts.steps} steps cached`);
+      // The BuildKit build alone, to the millisecond: what a plain `docker build` is compared with (bench/build-rebuild.ts).
+      log.line(`Built in ${((Date.now() - buildStarted) / 1000).toFixed(3)} s: ${counts.cached} of ${counts.steps} steps cached`);
       log.phase('pushing');
       const digest = await pushImage(this.options.docker, payload, signal, log.line);
       log.line(`Pushed ${payload.image.registry}/${payload.image.repository}@${digest}`);
