@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Context } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Kysely } from 'kysely';
 import { BuildPayload, BuildResultData, BuildSpec, CommandResponsePayload, DeploymentSpec } from '../contracts/index.js';
@@ -10,6 +10,7 @@ import { recordBuildLogTail, recordBuildResult, startBuild } from '../db/queries
 import { recordStatusChange } from '../db/queries/deployment-events.js';
 import { deploymentById, serviceWithProject } from '../db/queries/deployments.js';
 import { mintRegistryCredential } from '../control/registry/credentials.js';
+import type { BuiltImageRetention } from '../control/registry/retention.js';
 import type { SecretCipher } from '../control/secrets/cipher.js';
 import { sealBuildCommand } from '../control/secrets/command-secrets.js';
 import { openBuildSecrets, openGitCredentials } from '../control/secrets/git-credentials.js';
@@ -27,7 +28,7 @@ const pollIntervalMs = 200;
 /** How long the agent has to pick the command up (it may be reconnecting). */
 const pickupSeconds = 120;
 
-export function buildActivities({ db, secrets }: { db: Kysely<Database>; secrets: SecretCipher }) {
+export function buildActivities({ db, secrets, retention }: { db: Kysely<Database>; secrets: SecretCipher; retention?: BuiltImageRetention | null | undefined }) {
   return {
     /** queued → building; false when it is not queued any more (cancelled while it waited). */
     async markBuilding(deploymentId: string): Promise<boolean> {
@@ -77,7 +78,11 @@ export function buildActivities({ db, secrets }: { db: Kysely<Database>; secrets
       for (;;) {
         context.heartbeat();
         const row = await commandByRequestId(db, command.requestId);
-        if (row?.status === 'answered') return recordOutcome(db, deployment.id, row.response);
+        if (row?.status === 'answered') {
+          const outcome = await recordOutcome(db, deployment.id, row.response);
+          if (outcome.ok) await pruneQuietly(retention, db, found.service.id);
+          return outcome;
+        }
         if (row?.status === 'cancelled' || row?.status === 'expired') {
           return { ok: false, error: { code: 'AGENT_UNREACHABLE', message: `The server's agent did not pick the build up within ${pickupSeconds} s (is it offline?)` } };
         }
@@ -96,6 +101,17 @@ export function buildActivities({ db, secrets }: { db: Kysely<Database>; secrets
   };
 }
 
+/** Retention never fails a deploy: an image left behind is deleted after the next build. */
+async function pruneQuietly(retention: BuiltImageRetention | null | undefined, db: Kysely<Database>, serviceId: string): Promise<void> {
+  if (!retention) return;
+  try {
+    const deleted = await retention.prune(db, serviceId);
+    if (deleted.length > 0) log.info('deleted built images beyond the kept ones', { serviceId, deleted });
+  } catch (error) {
+    log.warn('could not delete old built images; the next build tries again', { serviceId, error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
 async function recordOutcome(db: Kysely<Database>, deploymentId: string, response: unknown): Promise<BuildOutcome> {
   const answer = CommandResponsePayload.safeParse(response);
   if (!answer.success) return { ok: false, error: { code: 'BUILD_FAILED', message: 'The agent answered the build in a shape this control plane does not read' } };
@@ -106,7 +122,7 @@ async function recordOutcome(db: Kysely<Database>, deploymentId: string, respons
   }
   const result = BuildResultData.safeParse(answer.data.data);
   if (!result.success) return { ok: false, error: { code: 'BUILD_FAILED', message: 'The agent reported a build without its image digest' } };
-  const { image_digest: digest, commit_sha: sha, commit_message: message, duration_ms: durationMs, log_tail: logTail } = result.data;
-  await recordBuildResult(db, deploymentId, { digest, sha, message, durationMs, logTail });
+  const { image_digest: digest, commit_sha: sha, commit_message: message, duration_ms: durationMs, log_tail: logTail, detected_stack: detectedStack } = result.data;
+  await recordBuildResult(db, deploymentId, { digest, sha, message, durationMs, logTail, detectedStack });
   return { ok: true, digest, cachedSteps: result.data.cached_steps, steps: result.data.steps };
 }

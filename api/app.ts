@@ -40,6 +40,7 @@ import { workflowDefinitionRoutes } from './http/routes/workflow-definitions.js'
 import { workflowRunRoutes } from './http/routes/workflow-runs.js';
 import { registerUi } from './http/ui/plugin.js';
 import { registryTokenRoutes } from './http/registry-token.js';
+import { gitWebhookRoutes } from './http/routes/git-webhooks.js';
 import { storeBuildProgress } from './builds/build-progress.js';
 
 declare module 'fastify' {
@@ -113,6 +114,7 @@ export async function buildApi(platform: Platform, log: Logger) {
   await app.register(incidentRoutes, { platform });
   await app.register(workflowDefinitionRoutes, { platform });
   await app.register(workflowRunRoutes, { platform });
+  await app.register(gitWebhookRoutes, { platform });
   await registerAgentGateway(app, platform);
   registerTelemetryIngest(app, platform, limitAiCalls);
   await registerLiveUpdates(app, platform);

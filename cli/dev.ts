@@ -3,7 +3,10 @@ import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/env.js';
 import { assertPortFree } from '../engines/ports.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../engines/postgres.js';
+import { startRegistry, type RunningRegistry } from '../engines/registry.js';
 import { startTemporalDevServer, type RunningTemporal } from '../engines/temporal.js';
+import { ensureTokenSigningKey } from '../control/registry/token-keys.js';
+import { registryService, tokenIssuer } from '../control/registry/token-server.js';
 import { loadTemporalDevConfig } from '../engines/temporal-config.js';
 import { onShutdown } from './lifecycle.js';
 import { createLogger } from './logger.js';
@@ -25,12 +28,13 @@ export async function runDev(config: Config): Promise<void> {
 
   await assertPortFree(config.PORT, 'Syntra API (PORT)', config.HOST);
   if (!config.DATABASE_URL) await assertPortFree(config.SYNTRA_POSTGRES_PORT, 'embedded PostgreSQL (SYNTRA_POSTGRES_PORT)');
+  if (!config.REGISTRY_URL) await assertPortFree(config.SYNTRA_REGISTRY_PORT, 'the platform registry (SYNTRA_REGISTRY_PORT)', '127.0.0.1');
 
-  const engines: { postgres?: RunningPostgres; temporal?: RunningTemporal } = {};
+  const engines: { postgres?: RunningPostgres; temporal?: RunningTemporal; registry?: RunningRegistry } = {};
   const children: SupervisedProcess[] = [];
   const stopAll = async () => {
     await Promise.all(children.map((child) => child.stop()));
-    await Promise.all([engines.temporal?.stop(), engines.postgres?.stop()]);
+    await Promise.all([engines.temporal?.stop(), engines.postgres?.stop(), engines.registry?.stop()]);
   };
   onShutdown(log, stopAll);
 
@@ -43,6 +47,7 @@ export async function runDev(config: Config): Promise<void> {
       ? undefined
       : startTemporalDevServer(temporalDev, { dataDir: config.dataDir, toolsDir: config.toolsDir, persistent: true }, log)
           .then((temporal) => (engines.temporal = temporal)),
+    config.REGISTRY_URL ? undefined : startDevRegistry(config).then((registry) => (engines.registry = registry)),
   ]);
   const failure = started.find((result) => result.status === 'rejected');
   if (failure) {
@@ -57,6 +62,7 @@ export async function runDev(config: Config): Promise<void> {
     DATABASE_URL: engines.postgres?.url ?? config.DATABASE_URL,
     TEMPORAL_ADDRESS: engines.temporal?.address ?? config.TEMPORAL_ADDRESS,
     TEMPORAL_WEB_URL: config.TEMPORAL_WEB_URL ?? engines.temporal?.uiUrl ?? undefined,
+    REGISTRY_URL: engines.registry ? `http://${engines.registry.address}` : config.REGISTRY_URL,
     SYNTRA_MANAGED_ENGINES: [engines.postgres && 'postgres', engines.temporal && 'temporal'].filter(Boolean).join(','),
     // The UI with hot reload, on the API's own URL.
     SYNTRA_UI: 'dev',
@@ -85,12 +91,29 @@ export async function runDev(config: Config): Promise<void> {
     `  Temporal      ${childEnv.TEMPORAL_ADDRESS} (namespace ${namespace})`,
     ...(temporalWeb ? [`  Temporal Web  ${temporalWeb}/namespaces/${namespace}/workflows`] : []),
     `  PostgreSQL    ${engines.postgres ? 'embedded' : 'external'} (${redactPassword(childEnv.DATABASE_URL ?? '')})`,
+    `  Registry      ${engines.registry ? `${engines.registry.address} (${path.join(config.dataDir, 'registry')})` : `external (${config.REGISTRY_URL})`}`,
     `  ClickHouse    ${config.CLICKHOUSE_URL ? `external (${redactPassword(config.CLICKHOUSE_URL)})` : `embedded chDB (${path.join(config.dataDir, 'clickhouse')})`}`,
     `  This machine  ${thisMachine.summary}`,
     `  Data          ${config.dataDir}`,
     'Press Ctrl-C to stop.',
   ];
   process.stdout.write(`\n${lines.join('\n')}\n\n`);
+}
+
+/**
+ * Debian's docker-registry on loopback, its data in the data folder, sending Docker to this
+ * control plane's token server; agents on this machine reach 127.0.0.1 over plain HTTP.
+ */
+async function startDevRegistry(config: Config): Promise<RunningRegistry> {
+  const signer = await ensureTokenSigningKey(config.dataDir);
+  return startRegistry({
+    directory: path.join(config.dataDir, 'registry'),
+    port: config.SYNTRA_REGISTRY_PORT,
+    realm: `${config.publicUrl}/registry/token`,
+    service: registryService,
+    issuer: tokenIssuer,
+    certificateFile: signer.certificateFile,
+  });
 }
 
 async function waitForHealthy(url: string, timeoutMs: number): Promise<void> {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { builtImageRetentionOf } from '../control/registry/retention.js';
 import { createActivities } from '../activities/index.js';
 import { reconcileSchedules } from '../control/dag/schedules.js';
 import { openSecretCipher } from '../control/secrets/open-cipher.js';
@@ -40,6 +41,7 @@ export async function runWorker(config: Config, options: { supervised: boolean }
     secrets: await openSecretCipher(db, config, log),
     temporal: { client, operationsTaskQueue: temporalDev.task_queues.operations },
     registry: config.registry,
+    retention: builtImageRetentionOf(config),
   });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   try {

@@ -43,6 +43,10 @@ export const environmentVariables = {
     doc: 'External PostgreSQL. Unset: an embedded PostgreSQL under SYNTRA_DATA_DIR.',
   },
   SYNTRA_POSTGRES_PORT: { schema: port(5433), doc: 'Port of the embedded PostgreSQL.' },
+  SYNTRA_REGISTRY_PORT: {
+    schema: port(5010),
+    doc: "Port of the registry `syntra dev` starts when REGISTRY_URL is unset; fixed, since built images' references (kept for rollbacks) name it.",
+  },
   CLICKHOUSE_URL: {
     schema: optionalUrl(['http:', 'https:']),
     doc: 'External ClickHouse over HTTP (user and password in the URL). Unset: embedded chDB under SYNTRA_DATA_DIR.',
@@ -102,6 +106,10 @@ export const environmentVariables = {
   REGISTRY_URL: {
     schema: optionalUrl(['http:', 'https:']),
     doc: "The platform's image registry, as agents reach it (images built from source are pushed there; it must send Docker to this control plane's /registry/token). `syntra dev` starts one on loopback and sets it; unset elsewhere, services cannot be built from source.",
+  },
+  SYNTRA_BUILT_IMAGES_KEPT: {
+    schema: z.coerce.number().int().min(1).max(1000).default(10),
+    doc: "How many of a service's latest built images the registry keeps for rollbacks (the running one is always kept); older ones are deleted.",
   },
   SYNTRA_BASE_DOMAIN: {
     schema: z.string().trim().toLowerCase().pipe(Domain).optional(),

@@ -41,6 +41,7 @@ export * from './api/cron.js';
 export * from './api/dag-definition.js';
 export * from './api/automation.js';
 export * from './api/ai.js';
+export * from './api/webhooks.js';
 export * from './api/routes.js';
 export * from './api/openapi.js';
 export * from './live.js';

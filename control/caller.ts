@@ -12,8 +12,11 @@ export interface Caller {
   projectId?: string;
   /** The API token used, when authenticated by one. */
   tokenId?: string;
-  /** `workflow`: a DAG run's step, acting for the member who started the run (control/dag/run-actor.ts). */
-  via: 'token' | 'session' | 'workflow';
+  /**
+   * `workflow`: a DAG run's step, acting for the member who started the run (control/dag/run-actor.ts);
+   * `webhook`: a git push, acting for the member who set the project's webhook secret (control/webhooks/).
+   */
+  via: 'token' | 'session' | 'workflow' | 'webhook';
 }
 
 export function scopeOf(caller: Caller): Scope {

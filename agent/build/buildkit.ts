@@ -47,14 +47,17 @@ export interface BuildRun {
   signal: AbortSignal;
   onLine: (line: string) => void;
   scratch: string;
+  /** The detector's Dockerfile (nixpacks source), built instead of the payload's path. */
+  generated?: string;
 }
 
 /** Builds the checkout with BuildKit, tagged as the payload's image. Throws BUILD_FAILED with the last lines. */
 export async function buildImage(checkout: string, payload: BuildPayload, run: BuildRun): Promise<{ steps: number; cached: number }> {
   const { dockerfile } = payload;
-  const dockerfilePath = path.join(checkout, dockerfile.path);
-  if (dockerfile.contents !== undefined) await writeFile(dockerfilePath, dockerfile.contents);
   await mkdir(run.scratch, { recursive: true, mode: 0o700 });
+  // Outside the checkout: the repository stays as committed, and its next fetch finds nothing changed.
+  const dockerfilePath = run.generated === undefined ? path.join(checkout, dockerfile.path) : path.join(run.scratch, 'Dockerfile.detected');
+  if (run.generated !== undefined) await writeFile(dockerfilePath, run.generated);
   const args = ['build', '--progress=plain', '--file', dockerfilePath, '--tag', imageReference(payload.image)];
   if (dockerfile.target) args.push('--target', dockerfile.target);
   for (const [name, value] of Object.entries(payload.build_args)) args.push('--build-arg', `${name}=${value}`);

@@ -53,6 +53,7 @@ import {
 import { accessRoutes } from './routes-access.js';
 import { ServiceOperationListQuery, ServiceOperationRecord } from './service-operations.js';
 import { aiRoutes } from './routes-ai.js';
+import { webhookRoutes } from './webhooks.js';
 import { automationRoutes } from './routes-automation.js';
 import { v1, type ApiRoute } from './route.js';
 
@@ -288,6 +289,6 @@ const contractRoutes = [
 ] as const satisfies readonly ApiRoute[];
 
 /** The whole REST API: the registry the server registers and the OpenAPI document describes. */
-export const apiRoutes = [...contractRoutes, ...aiRoutes, ...accessRoutes, ...automationRoutes] as const satisfies readonly ApiRoute[];
+export const apiRoutes = [...contractRoutes, ...aiRoutes, ...accessRoutes, ...automationRoutes, ...webhookRoutes] as const satisfies readonly ApiRoute[];
 
 export type ApiOperationId = (typeof apiRoutes)[number]['operationId'];

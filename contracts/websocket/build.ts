@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EnvVarName, IsoDateTime, NonNegativeInt, PositiveInt, RequestId, Uuid } from '../primitives.js';
+import { stacks } from '../build/detector.js';
 import { ImageReference, RegistryAuth } from './deploy.js';
 
 /*
@@ -36,7 +37,10 @@ export const BuildPayload = z.object({
     path: CheckoutPath.describe('Relative to the checkout'),
     context: CheckoutPath,
     target: z.string().min(1).max(128).optional(),
-    contents: z.string().min(1).optional().describe('A generated Dockerfile (nixpacks source): written over `path` before the build'),
+    detect: z
+      .boolean()
+      .optional()
+      .describe("nixpacks source: build the detector's Dockerfile for the context (contracts/build/detector.ts) instead of `path`"),
   }),
   build_args: z.record(EnvVarName, z.string()),
   build_secrets: z.record(EnvVarName, z.string()).describe('Mounted with RUN --mount=type=secret,id=NAME; never in a layer'),
@@ -82,5 +86,6 @@ export const BuildResultData = z.object({
   steps: NonNegativeInt.describe('Build steps BuildKit ran or found cached'),
   cached_steps: NonNegativeInt,
   log_tail: z.string().describe('The last lines of the log'),
+  detected_stack: z.enum(stacks).optional().describe('nixpacks source: the stack the detector recognised'),
 });
 export type BuildResultData = z.infer<typeof BuildResultData>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { GenerateDockerfileRequest, GeneratedDockerfile } from '../../contracts/index.js';
 import type { Platform } from '../platform.js';
-import { generateDockerfile } from './builtin/dockerfile.js';
+import { generateDockerfile } from '../../contracts/build/detector.js';
 import { askForJson, failureReason, providerOf, type AiLog } from './provider.js';
 import { asUntrustedData, Redactor } from './redact.js';
 

@@ -22,8 +22,7 @@ export function buildPlanOf(
   request: DeployRequest,
   context: { registry: string | null; deploymentId: string },
 ): { image: ImageReference; build: BuildSpec } | { problem: string } {
-  // nixpacks waits for the project's own detector (contract-corrections.md): no Dockerfile to build yet.
-  if (service.source_type !== 'dockerfile') {
+  if (service.source_type !== 'dockerfile' && service.source_type !== 'nixpacks') {
     return { problem: `Service "${service.name}" is a ${service.source_type} service, which cannot be built yet; use a Dockerfile source` };
   }
   if (request.image_tag !== undefined) return { problem: 'image_tag is for image services; a built service deploys a git_ref' };
@@ -35,11 +34,15 @@ export function buildPlanOf(
   const git = ref === undefined || !commitPattern.test(ref)
     ? { url: repositoryUrl, branch: ref ?? defaultBranch }
     : { url: repositoryUrl, branch: defaultBranch, commit_sha: ref };
-  const dockerfile = {
-    path: relative(service.source_config.dockerfile_path ?? 'Dockerfile'),
-    context: relative(service.source_config.build_context ?? '.'),
-    ...(service.source_config.target ? { target: service.source_config.target } : {}),
-  };
+  // A nixpacks service builds what the detector writes for its repository (on the agent, which has the checkout).
+  const dockerfile =
+    service.source_type === 'nixpacks'
+      ? { path: 'Dockerfile', context: '.', detect: true }
+      : {
+          path: relative(service.source_config.dockerfile_path ?? 'Dockerfile'),
+          context: relative(service.source_config.build_context ?? '.'),
+          ...(service.source_config.target ? { target: service.source_config.target } : {}),
+        };
   return {
     image: { registry: context.registry, repository: builtRepositoryOf(service.id), tag: context.deploymentId },
     build: { git, dockerfile, build_args: service.source_config.build_args ?? {}, source_type: service.source_type },

@@ -32,7 +32,7 @@ export async function recordBuildCommit(db: Kysely<Database>, id: string, commit
 export async function recordBuildResult(
   db: Kysely<Database>,
   id: string,
-  result: { digest: string; sha: string; message: string; durationMs: number; logTail: string },
+  result: { digest: string; sha: string; message: string; durationMs: number; logTail: string; detectedStack?: string | undefined },
 ): Promise<void> {
   await db
     .updateTable('deployments')
@@ -43,6 +43,7 @@ export async function recordBuildResult(
       build_duration_ms: result.durationMs,
       build_logs: result.logTail,
       spec: sql`jsonb_set(spec, '{image,digest}', to_jsonb(${result.digest}::text))`,
+      ...(result.detectedStack && { build_spec: sql`jsonb_set(build_spec, '{detected}', to_jsonb(${result.detectedStack}::text))` }),
     })
     .where('id', '=', id)
     .execute();

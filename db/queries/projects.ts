@@ -31,6 +31,11 @@ export async function projectById(db: Kysely<Database>, scope: Scope, id: string
   return db.selectFrom('projects').selectAll().where('projects.id', '=', id).where(inScope(scope)).executeTakeFirst();
 }
 
+/** Unscoped: for a push webhook, which is authenticated by the project's own secret, not a member. */
+export async function projectOfAnyOrganization(db: Kysely<Database>, id: string): Promise<ProjectRow | undefined> {
+  return db.selectFrom('projects').selectAll().where('projects.id', '=', id).executeTakeFirst();
+}
+
 /** Undefined when the organization already has a project with this slug. */
 export async function insertProject(db: Kysely<Database>, project: NewProject): Promise<ProjectRow | undefined> {
   return db

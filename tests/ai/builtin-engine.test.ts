@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectStack, generateDockerfile } from '../../control/ai/builtin/dockerfile.js';
+import { detectStack, generateDockerfile } from '../../contracts/build/detector.js';
 import { parseMemoryLimit, recommend, type ServiceVitals } from '../../control/ai/builtin/recommendations.js';
 import { asUntrustedData, REDACTED, Redactor } from '../../control/ai/redact.js';
 

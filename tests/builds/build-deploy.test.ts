@@ -2,6 +2,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpGet } from '../agent/harness.js';
+import { FAST_HTTP_CHECK } from '../operations/stack.js';
+import { ensureStaticSiteBase } from './base-images.js';
 import { startBuildStack, dockerfileServing, type BuildStack } from './build-stack.js';
 
 /*
@@ -92,18 +94,25 @@ describe('a service built from its repository', () => {
     expect(await version(serviceId)).toBe('built-v1');
   }, 240_000);
 
-  it('answers 422 for a nixpacks service until the detector lands, and creates no deployment', async () => {
+  it('builds a nixpacks service from what the detector writes for its files, shows that Dockerfile, and it answers', async () => {
+    await ensureStaticSiteBase();
+    await stack.git.commit('A static site', { 'index.html': '<h1>detected</h1>\n', health: 'ok\n', version: 'detected-v1\n' });
     const created = await stack.rest.call('POST', `/projects/${stack.project.id}/services`, {
       name: 'detected',
       server_id: stack.host.server.id,
       source_type: 'nixpacks',
       source_config: {},
       port: 8080,
+      health_check: FAST_HTTP_CHECK,
     });
     expect(created.status).toBe(201);
     stack.serviceIds.push(created.body.data.id);
-    const answer = await stack.rest.call('POST', `/services/${created.body.data.id}/deploy`, {});
-    expect(answer.status).toBe(422);
-    expect((await stack.rest.call('GET', `/services/${created.body.data.id}/deployments`)).body.data).toEqual([]);
-  });
+    const deployment = await stack.rest.deploy(created.body.data.id);
+    const done = await stack.rest.until(deployment, ['running', 'failed', 'cancelled'], 180_000);
+    expect(done.status, done.error_message ?? '').toBe('running');
+    expect(done.build).toMatchObject({ source_type: 'nixpacks', detected: 'static', dockerfile: { detect: true } });
+    expect(done.build_logs).toContain('Detected static from index.html');
+    expect(done.build_logs).toContain('  FROM busybox:stable');
+    expect(await version(created.body.data.id)).toBe('detected-v1');
+  }, 240_000);
 });

@@ -17,9 +17,9 @@ export function dockerfileServing(version: string, extra = ''): string {
   return ['FROM syntra-agent-test/http:v1', `RUN echo ${version} > /www/version`, extra, 'COPY site/ /www/site/', ''].join('\n');
 }
 
-export async function startBuildStack(label: string) {
+export async function startBuildStack(label: string, apiOverrides: Record<string, string> = {}) {
   const registryPort = await freePort();
-  const stack: OperationsStack = await startOperationsStack(label, { REGISTRY_URL: `http://127.0.0.1:${registryPort}` });
+  const stack: OperationsStack = await startOperationsStack(label, { REGISTRY_URL: `http://127.0.0.1:${registryPort}`, ...apiOverrides });
   const signer = await ensureTokenSigningKey(stack.api.config.dataDir);
   const registry: RunningRegistry = await startRegistry({
     directory: `${stack.api.config.dataDir}/registry`,

@@ -77,6 +77,9 @@ const accessEndpoints = [
   'GET /api/v1/audit-logs',
 ];
 
+/** Beyond the contract: push to deploy, called by git hosts (docs/contract-corrections.md). */
+const webhookEndpoints = ['POST /api/v1/webhooks/git/:projectId'];
+
 /** Beyond the contract: the agent's own lifecycle (docs/contract-corrections.md). */
 const agentLifecycleEndpoints = ['POST /api/v1/servers/:serverId/agent/update'];
 
@@ -114,8 +117,8 @@ const automationEndpoints = [
 const endpointOf = (route: ApiRoute) => `${route.method} ${route.path.replaceAll(/\{(\w+)\}/g, ':$1')}`;
 
 describe('the route registry', () => {
-  it('holds exactly the endpoints of contract section 2.3, the health check, the access, agent lifecycle, agent command, AI settings and operator chart endpoints', () => {
-    const expected = [...contractEndpoints, ...accessEndpoints, ...agentLifecycleEndpoints, ...agentCommandEndpoints, ...automationEndpoints, ...aiSettingsEndpoints, ...acmeSettingsEndpoints, ...operatorChartEndpoints];
+  it('holds exactly the endpoints of contract section 2.3, the health check, the access, agent lifecycle, agent command, AI settings, operator chart and webhook endpoints', () => {
+    const expected = [...contractEndpoints, ...accessEndpoints, ...agentLifecycleEndpoints, ...agentCommandEndpoints, ...automationEndpoints, ...aiSettingsEndpoints, ...acmeSettingsEndpoints, ...operatorChartEndpoints, ...webhookEndpoints];
     expect(routes.map(endpointOf).sort()).toEqual(expected.sort());
   });
 

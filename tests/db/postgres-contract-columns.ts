@@ -87,6 +87,8 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     // 0021_builds
     git_credentials_encrypted: 'bytea',
     git_webhook_secret_encrypted: 'bytea',
+    // 0027_git_webhook_actor
+    git_webhook_secret_set_by: 'uuid',
   },
   services: {
     id: uuidKey,

@@ -23,7 +23,12 @@ export const expectedKeys: Record<string, string[]> = {
     references('invited_by', 'users'),
   ],
   servers: ['PRIMARY KEY (id)', references('org_id', 'organizations', cascade)],
-  projects: ['PRIMARY KEY (id)', 'UNIQUE (org_id, slug)', references('org_id', 'organizations', cascade)],
+  projects: [
+    'PRIMARY KEY (id)',
+    'UNIQUE (org_id, slug)',
+    references('org_id', 'organizations', cascade),
+    references('git_webhook_secret_set_by', 'users', setNull),
+  ],
   services: [
     'PRIMARY KEY (id)',
     references('project_id', 'projects', cascade),

@@ -13,7 +13,10 @@ import type { SecretCipher } from '../../control/secrets/cipher.js';
 import { openSecretCipher } from '../../control/secrets/open-cipher.js';
 import { createDb } from '../../db/postgres/connection.js';
 import type { Database } from '../../db/postgres/database.js';
+import { ensureTokenSigningKey } from '../../control/registry/token-keys.js';
+import { registryService, tokenIssuer } from '../../control/registry/token-server.js';
 import { freePort } from '../../engines/ports.js';
+import { startRegistry, type RunningRegistry } from '../../engines/registry.js';
 import { httpGet } from '../agent/harness.js';
 import type { WorkflowRun } from '../../contracts/index.js';
 import { issueToken } from '../../contracts/tokens.js';
@@ -22,6 +25,8 @@ import { ensureDockerd, removeManaged, startTestRegistry, type TestRegistry } fr
 import { createProject } from '../support/fixtures.js';
 import { FakeAgent } from '../support/fake-agent.js';
 import { freshDatabaseUrl } from '../support/postgres.js';
+import { startGitServer, type GitServer } from '../support/git-server.js';
+import { dockerfileServing } from '../builds/build-stack.js';
 import { deploymentsWithContainers, historyOf, imageService, operationsApi, privateTemporalConfig, replay, startServerWithAgent, waitFor } from './stack.js';
 
 /*
@@ -32,6 +37,9 @@ import { deploymentsWithContainers, historyOf, imageService, operationsApi, priv
 const PROCESS_READY_TIMEOUT_MS = 60_000;
 
 let registry: TestRegistry;
+/** The platform's registry (token auth through the API) and a git server, for builds. */
+let platformRegistry: RunningRegistry | undefined;
+let git: GitServer | undefined;
 let temporal: Awaited<ReturnType<typeof privateTemporalConfig>>;
 let database: Awaited<ReturnType<typeof freshDatabaseUrl>>;
 let dataDir: string;
@@ -107,6 +115,7 @@ beforeAll(async () => {
   database = await freshDatabaseUrl('durable');
   dataDir = await mkdtemp(path.join(tmpdir(), 'syntra-durable-'));
   const port = await freePort();
+  const registryPort = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;
   const ownerToken = issueToken('usr').token;
   env = {
@@ -121,9 +130,19 @@ beforeAll(async () => {
     SYNTRA_BOOTSTRAP_TOKEN: ownerToken,
     HOST: '127.0.0.1',
     PORT: String(port),
+    REGISTRY_URL: `http://127.0.0.1:${registryPort}`,
     LOG_LEVEL: 'error',
   };
   await startApi();
+  platformRegistry = await startRegistry({
+    directory: path.join(dataDir, 'registry'),
+    port: registryPort,
+    realm: `${baseUrl}/registry/token`,
+    service: registryService,
+    issuer: tokenIssuer,
+    certificateFile: (await ensureTokenSigningKey(dataDir)).certificateFile,
+  });
+  git = await startGitServer('durable');
   db = createDb(database.url);
   secrets = await openSecretCipher(db, { SYNTRA_MASTER_KEY: env.SYNTRA_MASTER_KEY, dataDir }, pino({ level: 'silent' }));
   await startWorker();
@@ -137,6 +156,8 @@ afterAll(async () => {
   await host?.stopAgent();
   await killHard(workerProcess);
   await killHard(apiProcess);
+  await platformRegistry?.stop();
+  await git?.close();
   await db?.destroy();
   if (docker) await removeManaged(docker, { serviceIds, projectName: project?.slug });
   await registry?.cleanup();
@@ -157,6 +178,33 @@ describe('durability', () => {
     expect(deployment.status).toBe('running');
     expect((await httpGet(host.endpoint(service.id), '/version')).body).toBe('v1');
   }, 150_000);
+
+  it('the worker killed with SIGKILL mid-build: the build goes on on the agent, the next worker follows it, and the deploy ends running', async () => {
+    const patched = await rest.call('PATCH', `/projects/${project.id}`, { git_repo_url: git!.url, git_credentials: { kind: 'token', token: git!.token } });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    await git!.commit('Slow build', { Dockerfile: dockerfileServing('built-durable', 'RUN sleep 9'), 'site/index.html': 'durable\n' });
+    const created = await rest.call('POST', `/projects/${project.id}/services`, {
+      name: 'built-durable',
+      server_id: host.server.id,
+      source_type: 'dockerfile',
+      source_config: {},
+      port: 8080,
+      health_check: { type: 'http', path: '/health', interval_seconds: 1, timeout_seconds: 2, retries: 1, start_period_seconds: 0 },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    serviceIds.push(created.body.data.id);
+    const id = await deploy(created.body.data.id);
+    // Killed while BuildKit runs the slow step: the activity's heartbeat stops with the worker.
+    await expect.poll(async () => (await rest.deployment(id)).build_logs ?? '', { timeout: 120_000, interval: 100 }).toContain('RUN sleep 9');
+    expect((await rest.deployment(id)).status).toBe('building');
+    await killHard(workerProcess);
+    await startWorker();
+    const deployment = await rest.until(id, ['running', 'failed', 'cancelled'], 180_000);
+    expect(deployment.error_message).toBeNull();
+    expect(deployment.status).toBe('running');
+    expect(deployment.events.filter((event) => event.source === 'control_plane').map((event) => event.status)).toEqual(['queued', 'building', 'pushing', 'deploying', 'running']);
+    expect((await httpGet(host.endpoint(created.body.data.id), '/version')).body).toBe('built-durable');
+  }, 300_000);
 
   it('the worker killed with SIGKILL mid-run of a DAG: the next worker finishes the run', async () => {
     const service = await newService();

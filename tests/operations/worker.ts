@@ -3,6 +3,7 @@ import { IllegalStateError } from '@temporalio/common';
 import { createActivities } from '../../activities/index.js';
 import { operationQueueOf } from '../../control/operations/queue.js';
 import type { Platform } from '../../control/platform.js';
+import { builtImageRetentionOf } from '../../control/registry/retention.js';
 import { workflowsPath } from '../../cli/worker.js';
 
 /* A worker inside the calling process (tests, benchmarks), built as `syntra worker` builds its own. */
@@ -40,6 +41,7 @@ export async function startInProcessWorker(platform: Platform, taskQueue: string
         secrets: platform.secrets,
         temporal: { client: operationQueueOf(platform).client, operationsTaskQueue: platform.temporal.taskQueues.operations },
         registry: platform.config.registry,
+        retention: builtImageRetentionOf(platform.config),
       }),
     ),
   });

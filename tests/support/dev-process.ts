@@ -15,7 +15,7 @@ export interface DevSandbox {
   /** The folder holding the data folder and the Temporal description. */
   dir: string;
   env: NodeJS.ProcessEnv;
-  ports: { api: number; postgres: number; temporal: number; http: number; metrics: number; ui: number };
+  ports: { api: number; postgres: number; temporal: number; http: number; metrics: number; ui: number; registry: number };
   namespace: string;
   cleanup(): Promise<void>;
 }
@@ -24,7 +24,7 @@ export async function devSandbox(label: string, extraEnv: NodeJS.ProcessEnv = {}
   const dir = await mkdtemp(path.join(tmpdir(), `syntra-${label}-`));
   // PostgreSQL runs as the `postgres` user when tests run as root; it must reach its folder.
   await chmod(dir, 0o755);
-  const ports = { api: await freePort(), postgres: await freePort(), temporal: await freePort(), http: await freePort(), metrics: await freePort(), ui: await freePort() };
+  const ports = { api: await freePort(), postgres: await freePort(), temporal: await freePort(), http: await freePort(), metrics: await freePort(), ui: await freePort(), registry: await freePort() };
   const namespace = 'syntra';
   const yaml = await loadTemporalDevConfig('temporal-dev.yaml');
   const yamlFile = path.join(dir, 'temporal-dev.yaml');
@@ -42,6 +42,7 @@ export async function devSandbox(label: string, extraEnv: NodeJS.ProcessEnv = {}
     HOME: process.env.HOME,
     PORT: String(ports.api),
     SYNTRA_POSTGRES_PORT: String(ports.postgres),
+    SYNTRA_REGISTRY_PORT: String(ports.registry),
     SYNTRA_DATA_DIR: path.join(dir, 'data'),
     SYNTRA_TEMPORAL_CONFIG: yamlFile,
     SYNTRA_TOOLS_DIR: inject('toolsDir'),

@@ -95,7 +95,8 @@ export async function startGitServer(name = 'app'): Promise<GitServer> {
       return state.refused;
     },
     async commit(message, files, branch = 'main') {
-      await run('git', ['-C', work, 'checkout', '-q', '-B', branch]);
+      // An existing branch is continued; a new one starts from wherever the last commit went.
+      await run('git', ['-C', work, 'checkout', '-q', branch]).catch(() => run('git', ['-C', work, 'checkout', '-q', '-b', branch]));
       for (const [file, contents] of Object.entries(files)) {
         await mkdir(path.dirname(path.join(work, file)), { recursive: true });
         await writeFile(path.join(work, file), contents);

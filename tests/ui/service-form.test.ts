@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { buildLogText, storedBuildLog, withArrivedLines } from '../../ui/src/logic/build-log.js';
 import { createServiceBody, emptyServiceForm, parseEnvLines, updateServiceBody, type ServiceFormValues } from '../../ui/src/logic/service-form.js';
 
 /* The service form validates with the contract's schemas and puts each message beside its field. */
@@ -74,5 +75,32 @@ describe('service form', () => {
   it('turns health checking off on edit with null, as the API expects', () => {
     const parsed = updateServiceBody({ ...filled, health_type: 'none' }, filled);
     expect(parsed).toMatchObject({ ok: true, body: { health_check: null } });
+  });
+
+  it('builds from the repository: a Dockerfile source with its fields, or a detected one; empty fields are left to the API', () => {
+    const dockerfile = createServiceBody({ ...filled, source_type: 'dockerfile', branch: 'release', dockerfile_path: 'docker/web.Dockerfile', target: 'runtime', build_args: 'MODE=prod' });
+    expect(dockerfile.ok && { source_type: dockerfile.body.source_type, source_config: dockerfile.body.source_config }).toEqual({
+      source_type: 'dockerfile',
+      source_config: { branch: 'release', dockerfile_path: 'docker/web.Dockerfile', target: 'runtime', build_args: { MODE: 'prod' } },
+    });
+    const detected = createServiceBody({ ...filled, source_type: 'nixpacks' });
+    expect(detected.ok && detected.body.source_config).toEqual({});
+    expect(createServiceBody({ ...filled, source_type: 'dockerfile', dockerfile_path: '../outside' })).toMatchObject({ ok: false, errors: { dockerfile_path: expect.any(String) } });
+    expect(createServiceBody({ ...filled, source_type: 'nixpacks', build_args: 'nope' })).toEqual({ ok: false, errors: { build_args: 'Line 1 is not KEY=value' } });
+  });
+});
+
+describe('build log', () => {
+  it('merges the stored log and arriving lines by number: each once, in order', () => {
+    const stored = storedBuildLog('a\nb');
+    const arrived = withArrivedLines(withArrivedLines(new Map(), { deployment_id: serverId, service_id: serverId, lines: [{ line_no: 3, at: '', text: 'd' }] }), {
+      deployment_id: serverId,
+      service_id: serverId,
+      lines: [
+        { line_no: 1, at: '', text: 'b' },
+        { line_no: 2, at: '', text: 'c' },
+      ],
+    });
+    expect(buildLogText(stored, arrived)).toEqual(['a', 'b', 'c', 'd']);
   });
 });

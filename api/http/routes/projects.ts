@@ -48,14 +48,18 @@ const slugConflict = (slug: string) =>
     details: { slug },
   });
 
-/** The columns a create or update writes; the git credential and webhook secret sealed for `projectId`. */
-function projectChange(body: UpdateProject | CreateProject, cipher: SecretCipher, projectId: string): ProjectUpdate {
+/**
+ * The columns a create or update writes; the git credential and webhook secret sealed for
+ * `projectId`. Whoever sets the webhook secret is whom pushes act as (control/webhooks/).
+ */
+function projectChange(body: UpdateProject | CreateProject, cipher: SecretCipher, projectId: string, userId: string): ProjectUpdate {
   const change: ProjectUpdate = {};
   if (body.git_credentials !== undefined) {
     change.git_credentials_encrypted = body.git_credentials === null ? null : sealGitCredentials(cipher, projectId, body.git_credentials);
   }
   if (body.git_webhook_secret !== undefined) {
     change.git_webhook_secret_encrypted = body.git_webhook_secret === null ? null : sealWebhookSecret(cipher, projectId, body.git_webhook_secret);
+    change.git_webhook_secret_set_by = body.git_webhook_secret === null ? null : userId;
   }
   if (body.name !== undefined) Object.assign(change, { name: body.name, slug: slugify(body.name, 'project') });
   if (body.description !== undefined) change.description = body.description;
@@ -89,7 +93,7 @@ export const projectRoutes: FastifyPluginAsync<{ platform: Platform }> = async (
     const slug = slugify(body.name, 'project');
     const id = randomUUID();
     const project = await db.transaction().execute(async (trx) => {
-      const row = await insertProject(trx, { id, org_id: caller.orgId, name: body.name, slug, ...projectChange(body, platform.secrets, id) });
+      const row = await insertProject(trx, { id, org_id: caller.orgId, name: body.name, slug, ...projectChange(body, platform.secrets, id, caller.userId) });
       if (!row) throw slugConflict(slug);
       await recordAudit(trx, request, caller, {
         action: 'project.create',
@@ -112,7 +116,7 @@ export const projectRoutes: FastifyPluginAsync<{ platform: Platform }> = async (
   });
 
   defineRoute(app, registryRoute('updateProject'), { permission: 'project.update' }, async ({ params, body, caller, request }) => {
-    const change = projectChange(body, platform.secrets, params.projectId);
+    const change = projectChange(body, platform.secrets, params.projectId, caller.userId);
     const slug = body.name === undefined ? undefined : slugify(body.name, 'project');
     const update = () =>
       db.transaction().execute(async (trx) => {

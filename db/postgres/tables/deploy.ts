@@ -57,6 +57,8 @@ export interface ProjectsTable {
   git_credentials_encrypted: Buffer | null;
   /** The secret push webhooks are signed with, sealed (0021). */
   git_webhook_secret_encrypted: Buffer | null;
+  /** The member who set the webhook secret, whom a push acts as (0027). */
+  git_webhook_secret_set_by: string | null;
 }
 
 export type ProjectRow = Selectable<ProjectsTable>;

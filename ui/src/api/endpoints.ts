@@ -50,6 +50,7 @@ import type {
 import { MAX_ACTIVITY_ISSUES, type IssueSort, type LogQuery, type ServerMetricsQuery } from '../../../contracts/api/queries.js';
 import type {
   CreateProject,
+  UpdateProject,
   CreateServer,
   CreateServerResult,
   CreateService,
@@ -101,6 +102,7 @@ export const projects = {
   list: () => apiCall<Project[]>('GET', '/projects'),
   get: (projectId: string) => apiCall<ProjectWithServices>('GET', `/projects/${id(projectId)}`),
   create: (body: CreateProject) => apiCall<Project>('POST', '/projects', { body }),
+  update: (projectId: string, body: UpdateProject) => apiCall<Project>('PATCH', `/projects/${id(projectId)}`, { body }),
   remove: (projectId: string) => apiCall<null>('DELETE', `/projects/${id(projectId)}`),
 };
 

@@ -1,6 +1,7 @@
 import { CreateService, UpdateService } from '../../../contracts/api/requests.js';
 import type { Service } from '../../../contracts/api/resources.js';
 import type { HealthCheckConfig } from '../../../contracts/websocket/health-check.js';
+import { buildSourceOf, emptySourceForm, sourceFormFields, sourceFormOf, type SourceFormValues } from './service-source.js';
 
 /*
  * The service form holds what the user typed, as text; this turns it into the contract's
@@ -8,7 +9,7 @@ import type { HealthCheckConfig } from '../../../contracts/websocket/health-chec
  * form rejects exactly what the API would, with the message beside the field that caused it.
  */
 
-export interface ServiceFormValues {
+export interface ServiceFormValues extends SourceFormValues {
   name: string;
   server_id: string;
   registry: string;
@@ -31,6 +32,7 @@ export type ServiceFormField = keyof ServiceFormValues;
 export type FieldErrors = Partial<Record<ServiceFormField, string>>;
 
 export const emptyServiceForm: ServiceFormValues = {
+  ...emptySourceForm,
   name: '',
   server_id: '',
   registry: '',
@@ -55,6 +57,7 @@ export function serviceFormOf(service: Service): ServiceFormValues {
   const check = service.health_check;
   return {
     ...emptyServiceForm,
+    ...sourceFormOf(service),
     name: service.name,
     server_id: service.server_id,
     registry: image?.image.registry ?? '',
@@ -89,6 +92,11 @@ const zodPathFields: Record<string, ServiceFormField> = {
   'health_check.retries': 'health_retries',
   'health_check.start_period_seconds': 'health_start_period',
   env_vars: 'env',
+  'source_config.branch': 'branch',
+  'source_config.dockerfile_path': 'dockerfile_path',
+  'source_config.build_context': 'build_context',
+  'source_config.target': 'target',
+  'source_config.build_args': 'build_args',
 };
 
 function fieldOfPath(path: readonly PropertyKey[]): ServiceFormField | null {
@@ -162,13 +170,22 @@ function imageSourceOf(values: ServiceFormValues) {
   };
 }
 
+/** The image or build source of the form; build args malformed are the `build_args` field's error. */
+function sourceOf(values: ServiceFormValues): { source: ReturnType<typeof imageSourceOf> | ReturnType<typeof buildSourceOf> } | { errors: FieldErrors } {
+  if (values.source_type === 'image') return { source: imageSourceOf(values) };
+  const args = parseEnvLines(values.build_args);
+  return 'error' in args ? { errors: { build_args: args.error } } : { source: buildSourceOf(values, args.vars) };
+}
+
 /** The CreateService body of a filled form, or the errors to show beside its fields. */
 export function createServiceBody(values: ServiceFormValues): Parsed<CreateService> {
   const numberFields: ServiceFormField[] = ['port', 'replicas', ...(values.health_type === 'none' ? [] : healthNumberFields)];
   const { numbers, errors } = numbersOf(values, numberFields);
   const env = parseEnvLines(values.env);
   if ('error' in env) errors.env = env.error;
-  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  const source = sourceOf(values);
+  if ('errors' in source) Object.assign(errors, source.errors);
+  if (Object.keys(errors).length > 0 || 'errors' in source) return { ok: false, errors };
   const healthCheck = healthCheckOf(values, numbers);
   const parsed = CreateService.safeParse({
     name: values.name,
@@ -177,7 +194,7 @@ export function createServiceBody(values: ServiceFormValues): Parsed<CreateServi
     replicas: numbers.replicas,
     ...('vars' in env && Object.keys(env.vars).length > 0 ? { env_vars: env.vars } : {}),
     ...(healthCheck ? { health_check: healthCheck } : {}),
-    ...imageSourceOf(values),
+    ...source.source,
   });
   return parsed.success ? { ok: true, body: parsed.data } : { ok: false, errors: errorsOf(parsed.error.issues) };
 }
@@ -190,16 +207,18 @@ export function updateServiceBody(values: ServiceFormValues, original: ServiceFo
   const numberFields: ServiceFormField[] = ['port', ...(values.health_type === 'none' ? [] : healthNumberFields)];
   const { numbers, errors } = numbersOf(values, numberFields);
   if (Object.keys(errors).length > 0) return { ok: false, errors };
-  const sourceFields: ServiceFormField[] = ['registry', 'repository', 'tag', 'registry_username', 'registry_password'];
+  const sourceFields: ServiceFormField[] = ['registry', 'repository', 'tag', 'registry_username', 'registry_password', ...sourceFormFields];
   const sourceChanged = sourceFields.some((field) => values[field].trim() !== original[field].trim());
-  if (sourceChanged && values.registry_username.trim() !== '' && values.registry_password === '') {
+  if (sourceChanged && values.source_type === 'image' && values.registry_username.trim() !== '' && values.registry_password === '') {
     return { ok: false, errors: { registry_password: 'Type the registry password again to change the image' } };
   }
+  const source = sourceChanged ? sourceOf(values) : null;
+  if (source && 'errors' in source) return { ok: false, errors: source.errors };
   const parsed = UpdateService.safeParse({
     name: values.name,
     port: numbers.port,
     health_check: healthCheckOf(values, numbers),
-    ...(sourceChanged ? imageSourceOf(values) : {}),
+    ...(source ? source.source : {}),
   });
   return parsed.success ? { ok: true, body: parsed.data } : { ok: false, errors: errorsOf(parsed.error.issues) };
 }

@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react';
 import type { DeploymentEvent } from '../../../contracts/api/resources.js';
 import { deployments } from '../api/endpoints.js';
 import { useDeploymentEvents } from '../api/live.js';
+import { BuildLog } from '../components/deployment/build-log.js';
 import { FailureNotice } from '../components/failure-notice.js';
 import { ProgressBar } from '../components/progress-bar.js';
 import { StatusBadge } from '../components/status-badge.js';
@@ -69,6 +70,15 @@ export function DeploymentPage({ params }: { params: Record<string, string> }) {
               <dt>Image</dt>
               <dd>{data.spec ? `${data.spec.image.repository}:${data.spec.image.tag}` : '—'}</dd>
             </div>
+            {data.build ? (
+              <div>
+                <dt>Commit</dt>
+                <dd>
+                  {data.git_commit_sha ? `${data.git_commit_sha.slice(0, 12)} ` : ''}
+                  {data.git_commit_message?.split('\n')[0] ?? `${data.git_branch ?? ''} (not fetched yet)`}
+                </dd>
+              </div>
+            ) : null}
             <div>
               <dt>Started</dt>
               <dd>{formatTime(data.started_at)}</dd>
@@ -122,12 +132,7 @@ export function DeploymentPage({ params }: { params: Record<string, string> }) {
               </div>
             </>
           ) : null}
-          {data.build_logs ? (
-            <>
-              <h2>Build logs</h2>
-              <pre className="log-box">{data.build_logs}</pre>
-            </>
-          ) : null}
+          {data.build ? <BuildLog deploymentId={data.id} stored={data.build_logs} onResync={() => void detail.reload()} /> : null}
         </>
       ) : null}
     </section>

@@ -3,6 +3,7 @@ import { DeleteByName } from '../components/delete-by-name.js';
 import { FailureNotice } from '../components/failure-notice.js';
 import { useLoad } from '../hooks.js';
 import { SectionTabs, projectTabs } from '../components/section-tabs.js';
+import { RepositorySettings } from '../components/project/repository-settings.js';
 import { Link, useNavigate } from 'react-router';
 import { useCan } from '../session.js';
 
@@ -12,6 +13,7 @@ export function ProjectPage({ params }: { params: Record<string, string> }) {
   const project = useLoad(() => projects.get(projectId), projectId);
   const canCreate = useCan('service.create');
   const canDelete = useCan('project.delete');
+  const canConfigure = useCan('project.update');
 
   return (
     <section>
@@ -41,7 +43,7 @@ export function ProjectPage({ params }: { params: Record<string, string> }) {
           <SectionTabs label="Project" tabs={projectTabs(projectId)} />
           {project.data.description ? <p className="muted">{project.data.description}</p> : null}
           <h2>Services</h2>
-          {project.data.services.length === 0 ? <p>No services yet. Create one from a container image.</p> : null}
+          {project.data.services.length === 0 ? <p>No services yet. Create one from a container image or from the project's repository.</p> : null}
           <ul className="cards">
             {project.data.services.map((service) => (
               <li key={service.id} className="card">
@@ -55,6 +57,7 @@ export function ProjectPage({ params }: { params: Record<string, string> }) {
               </li>
             ))}
           </ul>
+          {canConfigure ? <RepositorySettings project={project.data} onSaved={() => void project.reload()} /> : null}
         </>
       ) : null}
     </section>

@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { servers, services } from '../api/endpoints.js';
 import { DockerfileGenerator } from '../components/ai/dockerfile-generator.js';
 import { Field } from '../components/field.js';
+import { SourceFields } from '../components/service/source-fields.js';
 import { FailureNotice } from '../components/failure-notice.js';
 import { useAction, useLoad } from '../hooks.js';
 import {
@@ -96,20 +97,7 @@ export function ServiceFormPage({ params }: { params: Record<string, string> }) 
           <Field label="Port" inputMode="numeric" hint="The port the container listens on" {...input('port')} />
           {editing ? null : <Field label="Replicas" inputMode="numeric" {...input('replicas')} />}
         </fieldset>
-        <fieldset>
-          <legend>Image</legend>
-          <Field label="Registry" placeholder="registry.example.com" {...input('registry')} />
-          <Field label="Repository" placeholder="team/web" {...input('repository')} />
-          <Field label="Tag" {...input('tag')} />
-          <Field label="Registry username" autoComplete="off" hint="Leave empty for a public image" {...input('registry_username')} />
-          <Field
-            label="Registry password"
-            type="password"
-            autoComplete="new-password"
-            hint={editing ? 'Stored, never shown; type it again only to change the image or credentials' : undefined}
-            {...input('registry_password')}
-          />
-        </fieldset>
+        <SourceFields values={values} errors={errors} editing={editing !== null} input={input} select={select} />
         <fieldset>
           <legend>Health check</legend>
           {select(

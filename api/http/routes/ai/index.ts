@@ -12,7 +12,7 @@ import { ApiProblem } from '../../../../control/problem.js';
 import type { Platform } from '../../../../control/platform.js';
 import { AiAnalysis, type AiEngine } from '../../../../contracts/index.js';
 import { auditedTokens, metered, usageSoFar } from '../../../../control/ai/usage.js';
-import { stacks as dockerfileStacks } from '../../../../control/ai/builtin/dockerfile.js';
+import { stacks as dockerfileStacks } from '../../../../contracts/build/detector.js';
 import { defineRoute, registryRoute } from '../../routing.js';
 import { aiSettingsRoutes } from './settings.js';
 import { streamEvents } from './event-stream.js';

@@ -1,16 +1,17 @@
 import { z } from 'zod';
 
 /*
- * The built-in engine's Dockerfiles: the stack is detected from the repository's files (lock files
- * first, as they name the package manager), then a template for it is filled. Every image listens
- * on PORT (8080 unless the platform sets another) on all interfaces, and runs as a non-root user
- * where the base image has one.
+ * The detector's Dockerfile per stack (detector.ts decides the stack). Every image listens on PORT
+ * (8080 unless the platform sets another) on all interfaces, and runs as a non-root user where
+ * the base image has one.
  */
 
 export const stacks = ['node-npm', 'node-pnpm', 'node-yarn', 'python-pip', 'python-poetry', 'python-uv', 'go', 'ruby', 'rust', 'static'] as const;
 export type Stack = (typeof stacks)[number];
 
 export type RepoFiles = Readonly<Record<string, string>>;
+
+export const has = (files: RepoFiles, name: string) => Object.hasOwn(files, name);
 
 const PackageJson = z.looseObject({
   scripts: z.record(z.string(), z.string()).optional(),
@@ -19,37 +20,7 @@ const PackageJson = z.looseObject({
   engines: z.looseObject({ node: z.string().optional() }).optional(),
 });
 
-const has = (files: RepoFiles, name: string) => Object.hasOwn(files, name);
-
-/** Hints a person may give (`framework_hint`), by the stack they mean. */
-const hintAliases: Record<string, Stack> = {
-  node: 'node-npm', npm: 'node-npm', nodejs: 'node-npm', express: 'node-npm', nextjs: 'node-npm', next: 'node-npm', nestjs: 'node-npm',
-  pnpm: 'node-pnpm', yarn: 'node-yarn',
-  python: 'python-pip', pip: 'python-pip', flask: 'python-pip', django: 'python-pip', fastapi: 'python-pip',
-  poetry: 'python-poetry', uv: 'python-uv',
-  go: 'go', golang: 'go', ruby: 'ruby', rails: 'ruby', sinatra: 'ruby', rust: 'rust', cargo: 'rust',
-  static: 'static', html: 'static',
-};
-
-export function detectStack(files: RepoFiles, hint?: string): Stack | null {
-  if (has(files, 'pnpm-lock.yaml')) return 'node-pnpm';
-  if (has(files, 'yarn.lock')) return 'node-yarn';
-  if (has(files, 'package-lock.json') || has(files, 'package.json')) {
-    const manager = parsePackageJson(files)?.packageManager ?? '';
-    return manager.startsWith('pnpm') ? 'node-pnpm' : manager.startsWith('yarn') ? 'node-yarn' : 'node-npm';
-  }
-  if (has(files, 'uv.lock')) return 'python-uv';
-  if (has(files, 'poetry.lock') || /\[tool\.poetry\]/.test(files['pyproject.toml'] ?? '')) return 'python-poetry';
-  if (has(files, 'requirements.txt') || has(files, 'pyproject.toml')) return 'python-pip';
-  if (has(files, 'go.mod')) return 'go';
-  if (has(files, 'Gemfile')) return 'ruby';
-  if (has(files, 'Cargo.toml')) return 'rust';
-  if (has(files, 'index.html')) return 'static';
-  const alias = hint?.toLowerCase().replace(/[^a-z]/g, '');
-  return alias ? (hintAliases[alias] ?? null) : null;
-}
-
-function parsePackageJson(files: RepoFiles) {
+export function parsePackageJson(files: RepoFiles) {
   try {
     const parsed = PackageJson.safeParse(JSON.parse(files['package.json'] ?? 'null'));
     return parsed.success ? parsed.data : null;
@@ -57,36 +28,6 @@ function parsePackageJson(files: RepoFiles) {
     return null;
   }
 }
-
-export interface GeneratedFile {
-  stack: Stack;
-  dockerfile: string;
-  explanation: string;
-}
-
-/** A Dockerfile for the detected stack; null when nothing says what the repository is. */
-export function generateDockerfile(files: RepoFiles, hint?: string): GeneratedFile | null {
-  const stack = detectStack(files, hint);
-  if (!stack) return null;
-  const { dockerfile, notes } = templates[stack](files);
-  const detectedFrom = Object.keys(files).length > 0 ? `Detected ${stack} from ${evidenceFiles(stack, files).join(', ') || 'the hint'}` : `No files given: ${stack} from the hint`;
-  return { stack, dockerfile, explanation: [`${detectedFrom}.`, ...notes].join(' ') };
-}
-
-const markers: Record<Stack, string[]> = {
-  'node-npm': ['package-lock.json', 'package.json'],
-  'node-pnpm': ['pnpm-lock.yaml', 'package.json'],
-  'node-yarn': ['yarn.lock', 'package.json'],
-  'python-pip': ['requirements.txt', 'pyproject.toml'],
-  'python-poetry': ['poetry.lock', 'pyproject.toml'],
-  'python-uv': ['uv.lock', 'pyproject.toml'],
-  go: ['go.mod', 'go.sum'],
-  ruby: ['Gemfile', 'Gemfile.lock', 'config.ru'],
-  rust: ['Cargo.toml', 'Cargo.lock'],
-  static: ['index.html'],
-};
-
-const evidenceFiles = (stack: Stack, files: RepoFiles) => markers[stack].filter((name) => has(files, name));
 
 type Template = (files: RepoFiles) => { dockerfile: string; notes: string[] };
 
@@ -168,7 +109,7 @@ function pythonTemplate(manager: 'pip' | 'poetry' | 'uv'): Template {
   };
 }
 
-const templates: Record<Stack, Template> = {
+export const templates: Record<Stack, Template> = {
   'node-npm': nodeTemplate('npm'),
   'node-pnpm': nodeTemplate('pnpm'),
   'node-yarn': nodeTemplate('yarn'),

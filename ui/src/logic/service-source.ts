@@ -1,0 +1,49 @@
+import type { Service } from '../../../contracts/api/resources.js';
+
+/*
+ * Where a service's image comes from, as the form holds it: a prebuilt image, or a build of the
+ * project's repository from a Dockerfile or from what the platform's detector writes (nixpacks).
+ * The image fields live in service-form.ts; these are the build's.
+ */
+
+export type FormSourceType = 'image' | 'dockerfile' | 'nixpacks';
+
+export interface SourceFormValues {
+  source_type: FormSourceType;
+  branch: string;
+  dockerfile_path: string;
+  build_context: string;
+  target: string;
+  /** `KEY=value`, one a line: docker build --build-arg. */
+  build_args: string;
+}
+
+export const emptySourceForm: SourceFormValues = { source_type: 'image', branch: '', dockerfile_path: '', build_context: '', target: '', build_args: '' };
+
+export const sourceFormFields = Object.keys(emptySourceForm) as (keyof SourceFormValues)[];
+
+/** The build fields of a service, for editing (an image service keeps the defaults). */
+export function sourceFormOf(service: Service): SourceFormValues {
+  if (service.source_type !== 'dockerfile' && service.source_type !== 'nixpacks') return emptySourceForm;
+  const config = service.source_config;
+  const lines = Object.entries(config.build_args ?? {}).map(([key, value]) => `${key}=${value}`).join('\n');
+  const base = { ...emptySourceForm, source_type: service.source_type, branch: config.branch ?? '', build_args: lines };
+  if (service.source_type === 'nixpacks') return base;
+  return { ...base, dockerfile_path: service.source_config.dockerfile_path ?? '', build_context: service.source_config.build_context ?? '', target: service.source_config.target ?? '' };
+}
+
+/** The `source_config` of a build; empty fields are left out, so the API's defaults apply. */
+export function buildSourceOf(values: SourceFormValues, buildArgs: Record<string, string>) {
+  const optional = (key: string, text: string) => (text.trim() === '' ? {} : { [key]: text.trim() });
+  const shared = { ...optional('branch', values.branch), ...(Object.keys(buildArgs).length > 0 ? { build_args: buildArgs } : {}) };
+  if (values.source_type === 'nixpacks') return { source_type: 'nixpacks' as const, source_config: shared };
+  return {
+    source_type: 'dockerfile' as const,
+    source_config: {
+      ...shared,
+      ...optional('dockerfile_path', values.dockerfile_path),
+      ...optional('build_context', values.build_context),
+      ...optional('target', values.target),
+    },
+  };
+}
