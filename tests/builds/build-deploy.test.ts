@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,7 +78,7 @@ describe('a service built from its repository', () => {
   }, 240_000);
 
   it('stops a long build within 5 s of a cancel, and leaves the old version serving', async () => {
-    await stack.git.commit('Slow', { Dockerfile: dockerfileServing('slow', 'RUN sleep 317') });
+    await stack.git.commit('Slow', { Dockerfile: dockerfileServing('slow', `RUN echo run-${randomUUID()} >/dev/null && sleep 317`) });
     const deployment = await stack.rest.deploy(serviceId);
     await expect
       .poll(async () => (await run('ps', ['-eo', 'args'])).stdout.includes('sleep 317'), { timeout: 120_000, interval: 250 })

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -182,7 +182,7 @@ describe('durability', () => {
   it('the worker killed with SIGKILL mid-build: the build goes on on the agent, the next worker follows it, and the deploy ends running', async () => {
     const patched = await rest.call('PATCH', `/projects/${project.id}`, { git_repo_url: git!.url, git_credentials: { kind: 'token', token: git!.token } });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
-    await git!.commit('Slow build', { Dockerfile: dockerfileServing('built-durable', 'RUN sleep 9'), 'site/index.html': 'durable\n' });
+    await git!.commit('Slow build', { Dockerfile: dockerfileServing('built-durable', `RUN echo run-${randomUUID()} >/dev/null && sleep 9`), 'site/index.html': 'durable\n' });
     const created = await rest.call('POST', `/projects/${project.id}/services`, {
       name: 'built-durable',
       server_id: host.server.id,

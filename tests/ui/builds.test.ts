@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBuildStack, dockerfileServing, type BuildStack } from '../builds/build-stack.js';
@@ -60,7 +61,8 @@ describe('builds in the UI', () => {
 
   it('creates a Dockerfile service from the form, and its deployment page shows the build log live, then kept', async () => {
     await stack.git.commit('Slow enough to watch', {
-      Dockerfile: dockerfileServing('ui-built', 'RUN echo first-$((6*7)) && sleep 6 && echo second-$((6*8))'),
+      // A step of this run only: BuildKit's cache (dockerd's, kept across runs) would replay a known one silently.
+      Dockerfile: dockerfileServing('ui-built', `RUN echo run-${randomUUID()} >/dev/null && echo first-$((6*7)) && sleep 6 && echo second-$((6*8))`),
       'site/index.html': 'ui\n',
     });
     await page.goto(`${stack.baseUrl}/projects/${stack.project.id}/services/new`);
