@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { Database, DeploymentStatus, JsonValue } from '../postgres/database.js';
 import type { Scope } from './scope.js';
 import { serviceInScope } from './service-scope.js';
@@ -27,8 +27,14 @@ export interface AiFocus {
   serviceId?: string | undefined;
 }
 
+/** For a query joining `services`: the project and service the question is about, when it names them. */
+function inFocus(focus: AiFocus) {
+  return (eb: ExpressionBuilder<Database, 'services'>) =>
+    eb.and([...(focus.projectId ? [eb('services.project_id', '=', focus.projectId)] : []), ...(focus.serviceId ? [eb('services.id', '=', focus.serviceId)] : [])]);
+}
+
 export async function servicesForAnswer(db: Kysely<Database>, scope: Scope, focus: AiFocus, limit: number) {
-  let query = db
+  return db
     .selectFrom('services')
     .innerJoin('projects', 'projects.id', 'services.project_id')
     .leftJoin('deployments', 'deployments.id', 'services.current_deployment_id')
@@ -43,10 +49,11 @@ export async function servicesForAnswer(db: Kysely<Database>, scope: Scope, focu
       'projects.name as project_name',
       'deployments.status as current_status',
     ])
-    .where(serviceInScope(scope));
-  if (focus.projectId) query = query.where('services.project_id', '=', focus.projectId);
-  if (focus.serviceId) query = query.where('services.id', '=', focus.serviceId);
-  return query.orderBy('services.name').limit(limit).execute();
+    .where(serviceInScope(scope))
+    .where(inFocus(focus))
+    .orderBy('services.name')
+    .limit(limit)
+    .execute();
 }
 
 export async function deploymentsForAnswer(db: Kysely<Database>, scope: Scope, focus: AiFocus & { status?: DeploymentStatus }, limit: number) {
@@ -66,15 +73,14 @@ export async function deploymentsForAnswer(db: Kysely<Database>, scope: Scope, f
       'services.name as service_name',
       'services.id as service_id',
     ])
-    .where(serviceInScope(scope));
-  if (focus.projectId) query = query.where('services.project_id', '=', focus.projectId);
-  if (focus.serviceId) query = query.where('services.id', '=', focus.serviceId);
+    .where(serviceInScope(scope))
+    .where(inFocus(focus));
   if (focus.status) query = query.where('deployments.status', '=', focus.status);
   return query.orderBy('deployments.created_at', 'desc').orderBy('deployments.id', 'desc').limit(limit).execute();
 }
 
 export async function issuesForAnswer(db: Kysely<Database>, scope: Scope, focus: AiFocus, limit: number) {
-  let query = db
+  return db
     .selectFrom('error_groups')
     .innerJoin('services', 'services.id', 'error_groups.service_id')
     .innerJoin('projects', 'projects.id', 'services.project_id')
@@ -89,10 +95,11 @@ export async function issuesForAnswer(db: Kysely<Database>, scope: Scope, focus:
       'services.id as service_id',
     ])
     .where(serviceInScope(scope))
-    .where('error_groups.status', 'in', ['unresolved', 'regressed']);
-  if (focus.projectId) query = query.where('services.project_id', '=', focus.projectId);
-  if (focus.serviceId) query = query.where('services.id', '=', focus.serviceId);
-  return query.orderBy('error_groups.last_seen_at', 'desc').limit(limit).execute();
+    .where('error_groups.status', 'in', ['unresolved', 'regressed'])
+    .where(inFocus(focus))
+    .orderBy('error_groups.last_seen_at', 'desc')
+    .limit(limit)
+    .execute();
 }
 
 /** A service's deployment record of the last `days`: statuses and what the agent said, for the recommendation rules. */

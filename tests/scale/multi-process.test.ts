@@ -1,26 +1,20 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type Docker from 'dockerode';
 import type { Kysely } from 'kysely';
-import pg from 'pg';
-import pino from 'pino';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIVE_PATH, liveEvents, type LiveDeploymentEvent, type WorkflowRun } from '../../contracts/index.js';
 import type { SecretCipher } from '../../control/secrets/cipher.js';
-import { openSecretCipher } from '../../control/secrets/open-cipher.js';
-import { createDb } from '../../db/postgres/connection.js';
 import type { Database } from '../../db/postgres/database.js';
 import { httpGet } from '../agent/harness.js';
 import { bootstrappedOrganization } from '../support/auth.js';
-import { ensureDockerd, removeManaged, startTestRegistry, type TestRegistry } from '../support/docker.js';
+import type { TestRegistry } from '../support/docker.js';
 import { FakeAgent } from '../support/fake-agent.js';
-import { createProject, createServer } from '../support/fixtures.js';
-import { imageService, operationsApi, startServerWithAgent, waitFor } from '../operations/stack.js';
-import { TcpBalancer } from './balancer.js';
-import { defineCluster, type Cluster, type SyntraProcess } from './cluster.js';
-import { testTemporal } from './test-temporal.js';
-import { startDebianPostgres, type DebianPostgres } from './debian-postgres.js';
+import { createServer } from '../support/fixtures.js';
+import { imageService, operationsApi, waitFor } from '../operations/stack.js';
+import type { TcpBalancer } from './balancer.js';
+import type { Cluster, SyntraProcess } from './cluster.js';
+import { startScaleStack, type ScaleStack } from './scale-stack.js';
 
 /*
  * Past one machine (issue 22): two `syntra api` and two `syntra worker` child processes on Debian's
@@ -28,16 +22,14 @@ import { startDebianPostgres, type DebianPostgres } from './debian-postgres.js';
  * real agents (in this process, with dockerd) connect through the balancer.
  */
 
-let postgres: DebianPostgres;
+let stack: ScaleStack;
 let cluster: Cluster;
 let balancer: TcpBalancer;
 let registry: TestRegistry;
-let docker: Docker;
 let db: Kysely<Database>;
 let secrets: SecretCipher;
-let project: Awaited<ReturnType<typeof createProject>>;
-let hosts: Awaited<ReturnType<typeof startServerWithAgent>>[] = [];
-const serviceIds: string[] = [];
+let project: ScaleStack['project'];
+let hosts: ScaleStack['hosts'];
 const sockets: Socket[] = [];
 
 const apiOf = (port: number | undefined): SyntraProcess => {
@@ -48,24 +40,9 @@ const apiOf = (port: number | undefined): SyntraProcess => {
 const apiHolding = (host: (typeof hosts)[number]) => apiOf(balancer.backendOf(host.token));
 
 beforeAll(async () => {
-  docker = await ensureDockerd();
-  [registry, postgres] = await Promise.all([startTestRegistry(), startDebianPostgres()]);
-  const admin = new pg.Client({ connectionString: postgres.adminUrl });
-  await admin.connect();
-  await admin.query('CREATE DATABASE syntra');
-  await admin.end();
-  const databaseUrl = postgres.databaseUrl('syntra');
-  cluster = await defineCluster({ temporal: testTemporal(), databaseUrl, apiCount: 2, workerCount: 2, env: { SYNTRA_ALERT_EVALUATION_SECONDS: '2' } });
-  balancer = await TcpBalancer.listen(cluster.apis.map((api) => api.port));
-  // The first API process migrates and bootstraps; the others then start together.
-  await cluster.start(cluster.apis[0]!);
-  await Promise.all([cluster.start(cluster.apis[1]!), ...cluster.workers.map((worker) => cluster.start(worker))]);
-  db = createDb(databaseUrl);
-  secrets = await openSecretCipher(db, { SYNTRA_MASTER_KEY: cluster.masterKey, dataDir: '/nonexistent' }, pino({ level: 'silent' }));
-  const orgId = (await bootstrappedOrganization(db)).id;
-  project = await createProject(db, orgId, 'scale');
+  stack = await startScaleStack('scale', { SYNTRA_ALERT_EVALUATION_SECONDS: '2' });
+  ({ cluster, balancer, registry, db, secrets, project, hosts } = stack);
   // Two servers whose agents land on different API processes (the balancer deals connections in turn).
-  for (let i = 0; i < 2; i++) hosts.push(await startServerWithAgent(db, orgId, balancer.url));
   await waitFor('both agents online', async () => hosts.every((host) => balancer.backendOf(host.token) !== undefined), 30_000);
   for (let attempt = 0; attempt < 6 && apiHolding(hosts[0]!) === apiHolding(hosts[1]!); attempt++) {
     await hosts[1]!.stopAgent();
@@ -76,18 +53,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const socket of sockets) socket.disconnect();
-  for (const host of hosts) await host.stopAgent();
-  await cluster?.cleanup();
-  await balancer?.close();
-  await db?.destroy();
-  if (docker) await removeManaged(docker, { serviceIds, projectName: project?.slug });
-  await registry?.cleanup();
-  await postgres?.stop();
+  await stack?.stop();
 }, 120_000);
 
 async function newService(host: (typeof hosts)[number]) {
   const service = await imageService(db, secrets, registry, { projectId: project.id, serverId: host.server.id });
-  serviceIds.push(service.id);
+  stack.serviceIds.push(service.id);
   return service;
 }
 

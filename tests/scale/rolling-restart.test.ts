@@ -2,26 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
-import type Docker from 'dockerode';
 import type { Kysely } from 'kysely';
-import pg from 'pg';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogEntry, WorkflowRun } from '../../contracts/index.js';
 import type { SecretCipher } from '../../control/secrets/cipher.js';
-import { openSecretCipher } from '../../control/secrets/open-cipher.js';
-import { createDb } from '../../db/postgres/connection.js';
 import type { Database } from '../../db/postgres/database.js';
-import { bootstrappedOrganization } from '../support/auth.js';
-import { ensureDockerd, removeManaged, startTestRegistry, type TestRegistry } from '../support/docker.js';
-import { createProject, createServer } from '../support/fixtures.js';
+import type { TestRegistry } from '../support/docker.js';
+import { createServer } from '../support/fixtures.js';
 import { startTelemetryAgent } from '../support/telemetry-agent.js';
-import { historyOf, imageService, operationsApi, replay, startServerWithAgent } from '../operations/stack.js';
-import { TcpBalancer } from './balancer.js';
-import { defineCluster, type Cluster } from './cluster.js';
+import { historyOf, imageService, operationsApi, replay } from '../operations/stack.js';
+import type { TcpBalancer } from './balancer.js';
+import type { Cluster } from './cluster.js';
+import { startScaleStack, type ScaleStack } from './scale-stack.js';
 import { recordedHistoriesDir } from './recorded-histories.js';
 import { testTemporal } from './test-temporal.js';
-import { startDebianPostgres, type DebianPostgres } from './debian-postgres.js';
 
 /*
  * An upgrade's rolling restart: every API and worker process is stopped (SIGTERM) and started again
@@ -32,38 +26,22 @@ import { startDebianPostgres, type DebianPostgres } from './debian-postgres.js';
  */
 
 const deploys = 20;
-let postgres: DebianPostgres;
+let stack: ScaleStack;
 let cluster: Cluster;
 let balancer: TcpBalancer;
 let registry: TestRegistry;
-let docker: Docker;
 let db: Kysely<Database>;
 let secrets: SecretCipher;
-let project: Awaited<ReturnType<typeof createProject>>;
-const hosts: Awaited<ReturnType<typeof startServerWithAgent>>[] = [];
+let project: ScaleStack['project'];
+let hosts: ScaleStack['hosts'];
 let telemetryAgent: Awaited<ReturnType<typeof startTelemetryAgent>>;
 let appServiceId: string;
 const appDeploymentId = randomUUID();
-const serviceIds: string[] = [];
 
 beforeAll(async () => {
-  docker = await ensureDockerd();
-  [registry, postgres] = await Promise.all([startTestRegistry(), startDebianPostgres()]);
-  const admin = new pg.Client({ connectionString: postgres.adminUrl });
-  await admin.connect();
-  await admin.query('CREATE DATABASE syntra');
-  await admin.end();
-  const databaseUrl = postgres.databaseUrl('syntra');
-  cluster = await defineCluster({ temporal: testTemporal(), databaseUrl, apiCount: 2, workerCount: 2 });
-  balancer = await TcpBalancer.listen(cluster.apis.map((api) => api.port));
-  await cluster.start(cluster.apis[0]!);
-  await Promise.all([cluster.start(cluster.apis[1]!), ...cluster.workers.map((worker) => cluster.start(worker))]);
-  db = createDb(databaseUrl);
-  secrets = await openSecretCipher(db, { SYNTRA_MASTER_KEY: cluster.masterKey, dataDir: '/nonexistent' }, pino({ level: 'silent' }));
-  const orgId = (await bootstrappedOrganization(db)).id;
-  project = await createProject(db, orgId, 'rolling');
-  for (let i = 0; i < 2; i++) hosts.push(await startServerWithAgent(db, orgId, balancer.url));
-  const { server, token } = await createServer(db, orgId, 'rolling-telemetry');
+  stack = await startScaleStack('rolling');
+  ({ cluster, balancer, registry, db, secrets, project, hosts } = stack);
+  const { server, token } = await createServer(db, stack.orgId, 'rolling-telemetry');
   appServiceId = (
     await db.insertInto('services').values({ project_id: project.id, server_id: server.id, name: 'app', source_type: 'image' }).returning('id').executeTakeFirstOrThrow()
   ).id;
@@ -72,13 +50,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await telemetryAgent?.stop();
-  for (const host of hosts) await host.stopAgent();
-  await cluster?.cleanup();
-  await balancer?.close();
-  await db?.destroy();
-  if (docker) await removeManaged(docker, { serviceIds, projectName: project?.slug });
-  await registry?.cleanup();
-  await postgres?.stop();
+  await stack?.stop();
 }, 120_000);
 
 /** The app logging: one OTLP/JSON request of `lines` lines every 250 ms until stopped; returns the markers the agent accepted. */
@@ -140,13 +112,13 @@ describe('a rolling restart of every process', () => {
     const ids: string[] = [];
     for (let i = 0; i < deploys; i++) {
       const service = await imageService(db, secrets, registry, { projectId: project.id, serverId: hosts[i % 2]!.server.id });
-      serviceIds.push(service.id);
+      stack.serviceIds.push(service.id);
       ids.push(await rest.deploy(service.id, { timeout_seconds: 120 }));
     }
     const runIds: string[] = [];
     for (const host of hosts) {
       const service = await imageService(db, secrets, registry, { projectId: project.id, serverId: host.server.id });
-      serviceIds.push(service.id);
+      stack.serviceIds.push(service.id);
       const workflow = await rest.call('POST', `/projects/${project.id}/workflows`, {
         name: `rolling-${runIds.length}`,
         definition: { nodes: [{ id: 'ship', step: { type: 'deploy', service_id: service.id } }, { id: 'settle', step: { type: 'wait', seconds: 5 } }], edges: [{ from: 'ship', to: 'settle' }] },
@@ -183,7 +155,7 @@ describe('a rolling restart of every process', () => {
 
     // The histories, cut by workers stopping mid-run, replay on the current code.
     const { address, namespace } = testTemporal();
-    const workflowIds = [...ids.map((id) => `deploy-${id}`), ...serviceIds.map((id) => `service-${id}`), ...runIds.map((id) => `dag-run-${id}`)];
+    const workflowIds = [...ids.map((id) => `deploy-${id}`), ...stack.serviceIds.map((id) => `service-${id}`), ...runIds.map((id) => `dag-run-${id}`)];
     const histories = await Promise.all(workflowIds.map(async (workflowId) => ({ workflowId, history: await historyOf(address, namespace, workflowId) })));
     expect(await replay(histories)).toEqual([]);
     if (process.env.RECORD_HISTORIES === '1') {
