@@ -135,6 +135,11 @@ export class AgentTelemetry {
     return sender;
   }
 
+  /** Seals the spool and sends what is due now rather than at the sender's next interval, so a test can time what follows. */
+  async flush(): Promise<void> {
+    await this.sender?.tick();
+  }
+
   /** The Sentry DSN of a service on this server. */
   dsn(serviceId: string): string {
     return sentryDsn(this.tokenHash, serviceId, this.advertisedOrigin);
