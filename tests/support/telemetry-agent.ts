@@ -38,13 +38,22 @@ export async function rememberService(services: ServiceRegistry, service: { serv
  * plane at `url` as server `serverId`. `stop` waits until the gateway has marked the server
  * offline, so the test's database can go right after.
  */
-export async function startTelemetryAgent(options: { db: Kysely<Database>; url: string; serverId: string; token: string; label: string }) {
+export async function startTelemetryAgent(options: { db: Kysely<Database>; url: string; serverId: string; token: string; label: string; containerMetricsIntervalMs?: number }) {
   const log = pino({ level: 'warn' });
   const docker = await ensureDockerd();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), `syntra-${options.label}-agent-`));
   // A registry of this server's own: the agent adopts no container other test files run.
   const services = new ServiceRegistry(docker, options.serverId);
-  const telemetry = await AgentTelemetry.start({ docker, services, log, dataDir, agentToken: options.token, host: '127.0.0.1', port: 0 });
+  const telemetry = await AgentTelemetry.start({
+    docker,
+    services,
+    log,
+    dataDir,
+    agentToken: options.token,
+    host: '127.0.0.1',
+    port: 0,
+    ...(options.containerMetricsIntervalMs === undefined ? {} : { containerMetricsIntervalMs: options.containerMetricsIntervalMs }),
+  });
   const connection = new AgentConnection({
     url: options.url,
     token: options.token,

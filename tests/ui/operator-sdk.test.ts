@@ -3,11 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LABEL } from '../../agent/runtime/docker.js';
 import { sentryDsn } from '../../agent/telemetry/dsn.js';
 import { AlertEvaluator } from '../../api/alerting/alert-evaluator.js';
 import { incidentSummaryLabel } from '../../control/ai/builtin/incident-summary.js';
 import { hashToken } from '../../contracts/tokens.js';
 import { bootstrappedOrganization } from '../support/auth.js';
+import { buildTestImages, docker, TEST_IMAGES } from '../support/docker.js';
 import { createProject, createServer } from '../support/fixtures.js';
 import { startTestApi } from '../support/platform.js';
 import { rememberService, startTelemetryAgent } from '../support/telemetry-agent.js';
@@ -37,6 +39,7 @@ let serviceId: string;
 let serverId: string;
 let dsn: string;
 let deploymentId: string;
+let containerId: string | undefined;
 
 beforeAll(async () => {
   await ensureProductionUi();
@@ -51,7 +54,8 @@ beforeAll(async () => {
   serviceId = (await db.insertInto('services').values({ project_id: projectId, server_id: server.id, name: 'storefront', source_type: 'image' }).returning('id').executeTakeFirstOrThrow()).id;
   // A deployment on record: an incident's summary names the service's last one.
   deploymentId = (await db.insertInto('deployments').values({ service_id: serviceId }).returning('id').executeTakeFirstOrThrow()).id;
-  agent = await startTelemetryAgent({ db, url: baseUrl, serverId: server.id, token, label: 'operator-sdk-ui' });
+  // Containers sampled every second rather than every 15 s: the metrics test waits for a few samples.
+  agent = await startTelemetryAgent({ db, url: baseUrl, serverId: server.id, token, label: 'operator-sdk-ui', containerMetricsIntervalMs: 1_000 });
   await rememberService(agent.services, { serviceId, deploymentId, projectName: project.slug });
   dsn = sentryDsn(hashToken(token), serviceId, agent.telemetry.receiver.origin);
   browser = await openOperatorBrowser(baseUrl, api.ownerToken);
@@ -60,6 +64,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  if (containerId) await docker('rm', '-f', containerId);
   await agent?.stop();
   await api?.close();
 });
@@ -210,8 +215,14 @@ describe("the operator's pages fed by the stock SDKs through a real agent", () =
     expect(Date.now() - sentAt).toBeLessThan(LIVE_TAIL_MS);
   });
 
-  it("sums up the service and charts the request the SDK traced, and the host series of the real agent's heartbeats", async () => {
+  it("sums up the service, charts the request the SDK traced, a running container's CPU and memory and the host series, all as the real agent sent them", async () => {
     const { page } = browser;
+    await buildTestImages();
+    // A container of the service on this agent's server, labelled as the agent labels what it
+    // deploys: its collector samples every such container (deploying through the agent is
+    // tests/agent/telemetry/containers.test.ts's part).
+    const labels = { [LABEL.managed]: 'true', [LABEL.serverId]: serverId, [LABEL.serviceId]: serviceId, [LABEL.deploymentId]: deploymentId };
+    containerId = await docker('run', '-d', ...Object.entries(labels).flatMap(([key, value]) => ['--label', `${key}=${value}`]), `${TEST_IMAGES.httpV1.repository}:${TEST_IMAGES.httpV1.tag}`);
     // The service's page: its two open issues (one regressed, one unresolved) and the traced request's figures.
     await page.goto(`${baseUrl}/services/${serviceId}`);
     const health = page.getByTestId('service-health');
@@ -231,13 +242,30 @@ describe("the operator's pages fed by the stock SDKs through a real agent", () =
       await figure.locator('canvas').waitFor();
       expect(await figure.getAttribute('data-points'), chart).toBe(chart === 'Latency' ? '3' : '1');
     }
+    const cpu = page.locator('figure[data-metric="container.cpu.usage_seconds"]');
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          await requests.waitFor();
+          return (await cpu.count()) === 0 ? 0 : Number(await cpu.getAttribute('data-points'));
+        },
+        { timeout: INGEST_TIMEOUT_MS, interval: 1_000 },
+      )
+      .toBeGreaterThanOrEqual(1);
+    await cpu.locator('canvas').waitFor();
+    await page.locator('figure[data-metric="container.memory.usage_bytes"] canvas').waitFor();
+    await page.getByLabel('Time range').selectOption('6h');
+    await cpu.locator('canvas').waitFor();
+    expect(Number(await cpu.getAttribute('data-points'))).toBeGreaterThan(0);
     await browser.expectAccessible('sdk-metrics');
     // The agent beats as soon as it connects; each heartbeat's resources become the host's series.
     await page.goto(`${baseUrl}/servers/${serverId}/metrics`);
-    const cpu = page.locator('figure[data-metric="host.cpu.usage_percent"]');
-    await cpu.locator('canvas').waitFor({ timeout: INGEST_TIMEOUT_MS });
-    expect(Number(await cpu.getAttribute('data-points'))).toBeGreaterThanOrEqual(1);
+    const hostCpu = page.locator('figure[data-metric="host.cpu.usage_percent"]');
+    await hostCpu.locator('canvas').waitFor({ timeout: INGEST_TIMEOUT_MS });
+    expect(Number(await hostCpu.getAttribute('data-points'))).toBeGreaterThanOrEqual(1);
     await page.locator('figure[data-metric="host.memory.used_bytes"] canvas').waitFor();
+    await page.locator('figure[data-metric="container.memory.usage_bytes"] canvas').waitFor();
     await browser.expectAccessible('sdk-server-metrics');
   });
 
