@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { generateDockerfile } from '../../contracts/build/detector.js';
 import { builtinLabel } from '../../control/ai/builtin/chat-answer.js';
 import { openAiProviderKey } from '../../control/secrets/ai-provider-key.js';
 import { addMember, bootstrappedOrganization } from '../support/auth.js';
@@ -239,12 +240,67 @@ describe('the AI screens in Chromium', () => {
     await page.getByRole('button', { name: 'Generate Dockerfile' }).click();
     const generated = page.getByTestId('generated-dockerfile');
     await generated.getByText('node-npm').waitFor();
-    const dockerfile = (await page.getByLabel('Generated Dockerfile').textContent()) ?? '';
-    expect(dockerfile).toMatch(/^FROM node/);
-    expect(dockerfile).toContain('npm ci');
+    // The service builds from the detector's Dockerfile already: nothing to accept, only to copy.
+    expect(await generated.getByRole('button', { name: 'Accept' }).count()).toBe(0);
     await generated.getByRole('button', { name: 'Copy' }).click();
     await generated.getByRole('button', { name: 'Copied' }).waitFor();
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(dockerfile);
+    const dockerfile = await page.evaluate(() => navigator.clipboard.readText());
+    expect(dockerfile).toMatch(/^FROM node/);
+    expect(dockerfile).toContain('npm ci');
+    const diff = page.getByLabel('Dockerfile changes');
+    expect(await diff.locator('[data-kind="added"]').allTextContents()).toEqual(dockerfile.replace(/\n$/, '').split('\n').map((line) => `+ ${line}\n`));
+    expect(await page.getByTestId('diff-summary').textContent()).toContain('No current Dockerfile');
     await expectAccessible('dockerfile');
+  });
+
+  it("shows the generated Dockerfile as a diff against the repository's, and Accept makes the saved service build it", async () => {
+    const changed = await api.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/services/${serviceId}`,
+      headers: { authorization: `Bearer ${api.ownerToken}` },
+      payload: { source_type: 'dockerfile', source_config: { dockerfile_path: 'Dockerfile', branch: 'release' } },
+    });
+    expect(changed.statusCode, changed.body).toBe(200);
+    const folder = await mkdtemp(path.join(tmpdir(), 'syntra-ai-ui-'));
+    const files = { 'package.json': JSON.stringify({ name: 'web', scripts: { start: 'node server.js' } }), 'package-lock.json': '{"lockfileVersion":3}', Dockerfile: 'FROM busybox\nCMD ["httpd", "-f"]\n' };
+    for (const [name, text] of Object.entries(files)) await writeFile(path.join(folder, name), text);
+    await page.goto(`${baseUrl}/services/${serviceId}/edit`);
+    await expect.poll(() => page.getByLabel('Built from').inputValue()).toBe('dockerfile');
+    await page.getByLabel('Git URL').fill('https://github.com/example/web');
+    await page.getByLabel('Manifest files').setInputFiles(Object.keys(files).map((name) => path.join(folder, name)));
+    await page.getByTestId('picked-files').getByText('Dockerfile').waitFor();
+
+    // Discard drops the proposal and changes nothing.
+    await page.getByRole('button', { name: 'Generate Dockerfile' }).click();
+    await page.getByRole('button', { name: 'Discard' }).click();
+    expect(await page.getByTestId('generated-dockerfile').count()).toBe(0);
+    expect(await page.getByLabel('Built from').inputValue()).toBe('dockerfile');
+
+    await page.getByRole('button', { name: 'Generate Dockerfile' }).click();
+    const diff = page.getByLabel('Dockerfile changes');
+    await diff.waitFor();
+    expect(await diff.locator('del').allTextContents()).toEqual(['- FROM busybox\n', '- CMD ["httpd", "-f"]\n']);
+    const added = await diff.locator('ins').allTextContents();
+    expect(added[0]).toMatch(/^\+ FROM node/);
+    expect(added.join('')).toContain('npm ci');
+    expect(await page.getByTestId('diff-summary').textContent()).toBe(`${added.length} lines added, 2 removed.`);
+    // What the accepted source's build writes from the same repository files is what was shown.
+    expect(added.map((line) => line.slice(2)).join('')).toBe(generateDockerfile(files)?.dockerfile.replace(/\n?$/, '\n'));
+    await expectAccessible('dockerfile-diff');
+
+    // By keyboard: the diff is focusable to scroll, then Tab reaches Accept.
+    await diff.focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Accept');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('dockerfile-accepted').getByText('node-npm').waitFor();
+    expect(await page.getByLabel('Built from').inputValue()).toBe('nixpacks');
+    await expectAccessible('dockerfile-accepted');
+    await page.getByLabel('Port').fill('3000'); // the fixture's service has none and the form asks for one
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.waitForURL(`${baseUrl}/services/${serviceId}`);
+
+    const saved = await api.app.inject({ method: 'GET', url: `/api/v1/services/${serviceId}`, headers: { authorization: `Bearer ${api.ownerToken}` } });
+    expect(saved.json().data).toMatchObject({ source_type: 'nixpacks', source_config: { branch: 'release' } });
   });
 });

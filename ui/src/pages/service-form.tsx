@@ -49,6 +49,16 @@ export function ServiceFormPage({ params }: { params: Record<string, string> }) 
     navigate(`/services/${saved.id}`);
   });
 
+  /*
+   * A dockerfile source has no field for the Dockerfile's text (the build reads the repository's
+   * file), so accepting switches the service to the source whose build writes exactly this
+   * Dockerfile: the detector run on the repository's checkout (contracts/build/detector.ts).
+   */
+  const dockerfileAcceptance =
+    values.source_type === 'dockerfile'
+      ? { dockerfilePath: values.dockerfile_path, onAccept: () => setValues((current) => ({ ...current, source_type: 'nixpacks' })) }
+      : undefined;
+
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void save.run();
@@ -147,7 +157,7 @@ export function ServiceFormPage({ params }: { params: Record<string, string> }) 
         ) : null}
         <FailureNotice failure={save.failure} title="Could not save the service" />
       </form>
-      {canUseAi ? <DockerfileGenerator /> : null}
+      {canUseAi ? <DockerfileGenerator acceptance={dockerfileAcceptance} /> : null}
     </section>
   );
 }

@@ -4,22 +4,40 @@ import { ai } from '../../api/endpoints.js';
 import { useAction } from '../../hooks.js';
 import { FailureNotice } from '../failure-notice.js';
 import { Field } from '../field.js';
+import { DockerfileDiff } from './dockerfile-diff.js';
 import { EngineLabel } from './engine-label.js';
 
 /*
  * A Dockerfile for the repository's stack, detected from the files the user picks (package.json,
  * go.mod, requirements.txt…): the control plane does not clone repositories, so the browser reads
- * them and sends their text. The result is shown to copy into the repository.
+ * them and sends their text. The result is shown as a diff against the repository's Dockerfile
+ * when the user picked it too (else against nothing), to copy, or, for a service built from its
+ * Dockerfile, to accept into the form.
  */
 const maxFiles = 200;
 
-export function DockerfileGenerator() {
+/** Accepting hands the result to the form, which keeps it as the service's source. */
+export interface DockerfileAcceptance {
+  /** Where the service reads its Dockerfile; the picked file at that path is the current one. */
+  dockerfilePath: string;
+  onAccept: (generated: GeneratedDockerfile) => void;
+}
+
+function currentDockerfile(files: Record<string, string>, dockerfilePath: string): string {
+  const wanted = dockerfilePath.replace(/^\.\//, '') || 'Dockerfile';
+  const basename = wanted.split('/').at(-1);
+  return files[wanted] ?? Object.entries(files).find(([name]) => name.split('/').at(-1) === basename)?.[1] ?? '';
+}
+
+export function DockerfileGenerator({ acceptance }: { acceptance?: DockerfileAcceptance }) {
   const [repoUrl, setRepoUrl] = useState('');
   const [files, setFiles] = useState<Record<string, string>>({});
   const [generated, setGenerated] = useState<GeneratedDockerfile | null>(null);
   const [copied, setCopied] = useState(false);
+  const [accepted, setAccepted] = useState<string | null>(null);
   const generate = useAction(async () => {
     setCopied(false);
+    setAccepted(null);
     setGenerated(await ai.generateDockerfile({ repo_url: repoUrl.trim(), files }));
   });
   const pick = async (event: ChangeEvent<HTMLInputElement>) => {
@@ -34,12 +52,20 @@ export function DockerfileGenerator() {
           () => setCopied(false),
         )
       : undefined;
+  const accept = () => {
+    if (!generated || !acceptance) return;
+    acceptance.onAccept(generated);
+    setAccepted(generated.stack);
+    setGenerated(null);
+  };
   const names = Object.keys(files);
 
   return (
     <fieldset>
       <legend>Dockerfile</legend>
-      <p className="muted">Building from a repository? Pick its manifest files and Syntra writes a Dockerfile for the stack it finds.</p>
+      <p className="muted">
+        Building from a repository? Pick its manifest files (and its Dockerfile, to compare) and Syntra writes a Dockerfile for the stack it finds.
+      </p>
       <Field label="Git URL" type="url" placeholder="https://github.com/team/web" value={repoUrl} onChange={(event) => setRepoUrl(event.target.value)} />
       <Field label="Manifest files" hint="package.json, lock files, go.mod, requirements.txt, pyproject.toml, index.html…">
         {(control) => <input {...control} type="file" multiple onChange={(event) => void pick(event)} />}
@@ -51,15 +77,29 @@ export function DockerfileGenerator() {
         </button>
       </div>
       <FailureNotice failure={generate.failure} title="No Dockerfile was generated" />
+      {accepted ? (
+        <p role="status" data-testid="dockerfile-accepted">
+          Accepted: the service now builds with the Dockerfile the platform writes for the {accepted} stack, the one shown, from the
+          repository at each build. Save the service to keep it.
+        </p>
+      ) : null}
       {generated ? (
         <div data-testid="generated-dockerfile">
           <p>
             Stack <strong>{generated.stack}</strong>. {generated.explanation}
           </p>
-          <pre className="generated" aria-label="Generated Dockerfile" tabIndex={0}>
-            {generated.dockerfile}
-          </pre>
+          <DockerfileDiff current={currentDockerfile(files, acceptance?.dockerfilePath ?? 'Dockerfile')} generated={generated.dockerfile} />
           <div className="button-row">
+            {acceptance ? (
+              <>
+                <button type="button" className="primary" onClick={accept}>
+                  Accept
+                </button>
+                <button type="button" onClick={() => setGenerated(null)}>
+                  Discard
+                </button>
+              </>
+            ) : null}
             <button type="button" onClick={() => void copy()}>
               {copied ? 'Copied' : 'Copy'}
             </button>
