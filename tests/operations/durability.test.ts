@@ -195,7 +195,7 @@ describe('durability', () => {
     serviceIds.push(created.body.data.id);
     const id = await deploy(created.body.data.id);
     // Killed while BuildKit runs the slow step: the activity's heartbeat stops with the worker.
-    await expect.poll(async () => (await rest.deployment(id)).build_logs ?? '', { timeout: 120_000, interval: 100 }).toContain('RUN sleep 9');
+    await expect.poll(async () => (await rest.deployment(id)).build_logs ?? '', { timeout: 120_000, interval: 100 }).toContain('&& sleep 9');
     expect((await rest.deployment(id)).status).toBe('building');
     await killHard(workerProcess);
     await startWorker();
