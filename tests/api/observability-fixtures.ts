@@ -124,3 +124,32 @@ export async function insertMetrics(client: ClickHouseClient, points: readonly M
     })),
   });
 }
+
+/** The in-app frame of the refused database connection the AI tests analyse. */
+export const refusedConnectFrame = { filename: 'src/db.ts', function: 'connect', lineno: 12, in_app: true, context_line: '  await pool.connect();' };
+
+/**
+ * A service's issue "connect ECONNREFUSED 127.0.0.1:5432", seen for an hour, with one stored event
+ * of release 1.4.0 a minute ago whose stack is `frames`. Returns the issue's id.
+ */
+export async function refusedConnectionIssue(db: Kysely<Database>, serviceId: string, options: { eventCount: number; frames: object[] }): Promise<string> {
+  const now = Date.now();
+  const { id } = await db
+    .insertInto('error_groups')
+    .values({
+      service_id: serviceId,
+      fingerprint: 'refused',
+      title: 'connect ECONNREFUSED 127.0.0.1:5432',
+      exception_type: 'Error',
+      first_seen_at: new Date(now - 3_600_000),
+      last_seen_at: new Date(now - 60_000),
+      event_count: options.eventCount,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await db
+    .insertInto('error_events')
+    .values({ error_group_id: id, stack_trace: JSON.stringify(options.frames), breadcrumbs: JSON.stringify([]), release: '1.4.0', timestamp: new Date(now - 60_000) })
+    .execute();
+  return id;
+}

@@ -1,6 +1,6 @@
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFlakyServer } from '../support/flaky-server.js';
 import { z } from 'zod';
 import { Workflow, WorkflowRun } from '../../contracts/api/automation.js';
 import { bootstrappedOrganization } from '../support/auth.js';
@@ -20,9 +20,8 @@ let worker: { stop(): Promise<void> } | undefined;
 let home: Awaited<ReturnType<typeof cliHome>>;
 let ci: Record<string, string>;
 let projectSlug: string;
-let flaky: Server;
+let flaky: Awaited<ReturnType<typeof startFlakyServer>>;
 let flakyUrl: string;
-const hits = new Map<string, number>();
 const workflows: Record<string, z.infer<typeof Workflow>> = {};
 
 beforeAll(async () => {
@@ -35,17 +34,8 @@ beforeAll(async () => {
   await db.updateTable('organizations').set({ workflow_http_private_allowed: true }).where('id', '=', org.id).execute();
   const project = await createProject(db, org.id, 'shop');
   projectSlug = project.slug;
-  // Fails the first `?fail=N` requests of each `?key=`, then answers 200 with the count.
-  flaky = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://x');
-    const key = url.searchParams.get('key') ?? '';
-    const count = (hits.get(key) ?? 0) + 1;
-    hits.set(key, count);
-    response.statusCode = count <= Number(url.searchParams.get('fail') ?? 0) ? 500 : 200;
-    response.end(`attempt ${count}`);
-  });
-  await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
-  flakyUrl = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}`;
+  flaky = await startFlakyServer();
+flakyUrl = flaky.url;
   const baseUrl = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
   ci = { SYNTRA_URL: baseUrl, SYNTRA_TOKEN: api.ownerToken };
   home = await cliHome();
@@ -84,7 +74,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await home?.cleanup();
-  flaky?.close();
+  await flaky?.close();
   await worker?.stop();
   await api?.close();
 });
@@ -111,7 +101,7 @@ describe('syntra workflows', () => {
     expect(run.stdout.indexOf(' check succeeded')).toBeLessThan(run.stdout.indexOf(' settle succeeded'));
     expect(run.stdout).toMatch(new RegExp(`✓ ${projectSlug}/release: run \\w{8} succeeded in \\d+\\.\\ds`));
     expect(run.stdout + run.stderr).not.toMatch(escapeCode);
-    expect(hits.get('release')).toBe(2);
+    expect(flaky.hits.get('release')).toBe(2);
   });
 
   it('exits 3 naming the failing node and its error when the run fails', async () => {

@@ -5,7 +5,7 @@ import { buildApi } from '../../api/app.js';
 import { bootstrappedOrganization } from '../support/auth.js';
 import { createProject, createServer } from '../support/fixtures.js';
 import { startTestApi } from '../support/platform.js';
-import { startTelemetryAgent } from '../support/telemetry-agent.js';
+import { postLogLines, startTelemetryAgent } from '../support/telemetry-agent.js';
 
 /*
  * The real agent (OTLP receiver, on-disk spool, sender) against the real gateway and ingest: what
@@ -39,23 +39,7 @@ describe('from the agent\'s receiver to the stores', () => {
 
   const sendLogLines = async (markers: string[]) => {
     for (const marker of markers) {
-      const response = await fetch(new URL('/v1/logs', agent.telemetry.receiver.origin), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          resourceLogs: [
-            {
-              resource: {
-                attributes: [
-                  { key: 'syntra.service_id', value: { stringValue: serviceId } },
-                  { key: 'syntra.deployment_id', value: { stringValue: deploymentId } },
-                ],
-              },
-              scopeLogs: [{ logRecords: [{ severityNumber: 9, timeUnixNano: String(BigInt(Date.now()) * 1_000_000n), body: { stringValue: marker } }] }],
-            },
-          ],
-        }),
-      });
+      const response = await postLogLines(agent.telemetry.receiver.origin, { serviceId, deploymentId }, [marker]);
       expect(response.status).toBe(200);
     }
   };

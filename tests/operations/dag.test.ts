@@ -1,12 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFlakyServer } from '../support/flaky-server.js';
 import { apiResponse, type WorkflowRun, WorkflowRun as WorkflowRunSchema, Workflow } from '../../contracts/index.js';
 import { dagTemporalOf } from '../../control/dag/schedules.js';
 import { addMember, bearer, bootstrappedOrganization } from '../support/auth.js';
@@ -25,9 +26,8 @@ describe('DAG workflow runs', () => {
   let owner: Record<string, string>;
   let viewer: Record<string, string>;
   let projectId: string;
-  let flaky: Server;
+  let flaky: Awaited<ReturnType<typeof startFlakyServer>>;
   let flakyUrl: string;
-  const hits = new Map<string, number>();
   const runIds: string[] = [];
 
   const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object, headers = owner) =>
@@ -66,22 +66,13 @@ describe('DAG workflow runs', () => {
     const org = await bootstrappedOrganization(api.platform.db);
     viewer = bearer((await addMember(api.platform.db, org.id, 'viewer')).token);
     projectId = (await createProject(api.platform.db, org.id, 'dag')).id;
-    // Fails the first `?fail=N` requests of each `?key=`, then answers 200 with the count.
-    flaky = createServer((request, response) => {
-      const url = new URL(request.url ?? '/', 'http://x');
-      const key = url.searchParams.get('key') ?? '';
-      const count = (hits.get(key) ?? 0) + 1;
-      hits.set(key, count);
-      response.statusCode = count <= Number(url.searchParams.get('fail') ?? 0) ? 500 : 200;
-      response.end(`attempt ${count}`);
-    });
-    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
-    flakyUrl = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}`;
+    flaky = await startFlakyServer();
+  flakyUrl = flaky.url;
   });
 
   afterAll(async () => {
     for (const worker of workers) await worker.stop();
-    flaky?.close();
+    await flaky?.close();
     await api?.close();
   });
 
@@ -115,7 +106,7 @@ describe('DAG workflow runs', () => {
     const done = await until(await start(workflow.id), finished);
     expect(done.status).toBe('failed');
     expect(done.step_results.call).toMatchObject({ state: 'failed', error: { code: 'ADDRESS_REFUSED' } });
-    expect(hits.get('refused')).toBeUndefined();
+    expect(flaky.hits.get('refused')).toBeUndefined();
     await api.platform.db.updateTable('organizations').set({ workflow_http_private_allowed: true }).execute();
   });
 

@@ -9,7 +9,7 @@ import type { SecretCipher } from '../../control/secrets/cipher.js';
 import type { Database } from '../../db/postgres/database.js';
 import type { TestRegistry } from '../support/docker.js';
 import { createServer } from '../support/fixtures.js';
-import { startTelemetryAgent } from '../support/telemetry-agent.js';
+import { postLogLines, startTelemetryAgent } from '../support/telemetry-agent.js';
 import { historyOf, imageService, operationsApi, replay } from '../operations/stack.js';
 import type { TcpBalancer } from './balancer.js';
 import type { Cluster } from './cluster.js';
@@ -60,23 +60,7 @@ function logContinuously(lines: number) {
   const done = (async () => {
     while (running) {
       const markers = Array.from({ length: lines }, () => `line-${randomUUID()}`);
-      const response = await fetch(new URL('/v1/logs', telemetryAgent.telemetry.receiver.origin), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          resourceLogs: [
-            {
-              resource: {
-                attributes: [
-                  { key: 'syntra.service_id', value: { stringValue: appServiceId } },
-                  { key: 'syntra.deployment_id', value: { stringValue: appDeploymentId } },
-                ],
-              },
-              scopeLogs: [{ logRecords: markers.map((marker) => ({ severityNumber: 9, timeUnixNano: String(BigInt(Date.now()) * 1_000_000n), body: { stringValue: marker } })) }],
-            },
-          ],
-        }),
-      });
+      const response = await postLogLines(telemetryAgent.telemetry.receiver.origin, { serviceId: appServiceId, deploymentId: appDeploymentId }, markers);
       if (response.status === 200) accepted.push(...markers);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }

@@ -75,3 +75,24 @@ export async function startTelemetryAgent(options: { db: Kysely<Database>; url: 
     },
   };
 }
+
+/** One OTLP/JSON logs request to an agent's receiver, as an app's SDK sends it: a record per line, of one service's deployment. */
+export function postLogLines(receiverOrigin: string | URL, app: { serviceId: string; deploymentId: string }, lines: string[]): Promise<Response> {
+  return fetch(new URL('/v1/logs', receiverOrigin), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      resourceLogs: [
+        {
+          resource: {
+            attributes: [
+              { key: 'syntra.service_id', value: { stringValue: app.serviceId } },
+              { key: 'syntra.deployment_id', value: { stringValue: app.deploymentId } },
+            ],
+          },
+          scopeLogs: [{ logRecords: lines.map((line) => ({ severityNumber: 9, timeUnixNano: String(BigInt(Date.now()) * 1_000_000n), body: { stringValue: line } })) }],
+        },
+      ],
+    }),
+  });
+}

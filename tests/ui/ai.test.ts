@@ -10,7 +10,7 @@ import { addMember, bootstrappedOrganization } from '../support/auth.js';
 import { startOpenAiCompatibleServer } from '../support/openai-compatible-server.js';
 import { startTestApi } from '../support/platform.js';
 import { startAiWorkers } from '../support/ai-workers.js';
-import { projectWithServices } from '../api/observability-fixtures.js';
+import { projectWithServices, refusedConnectFrame, refusedConnectionIssue } from '../api/observability-fixtures.js';
 import { seriousViolations } from './accessibility.js';
 import { launchBrowser, screenshot, viewports } from './browser.js';
 import { ensureProductionUi } from './production-build.js';
@@ -57,32 +57,7 @@ beforeAll(async () => {
   const orgId = (await bootstrappedOrganization(db)).id;
   adminToken = (await addMember(db, orgId, 'admin')).token;
   serviceId = (await projectWithServices(db, orgId, 1)).services[0]!.id;
-  const now = Date.now();
-  issueId = (
-    await db
-      .insertInto('error_groups')
-      .values({
-        service_id: serviceId,
-        fingerprint: 'refused',
-        title: 'connect ECONNREFUSED 127.0.0.1:5432',
-        exception_type: 'Error',
-        first_seen_at: new Date(now - 3_600_000),
-        last_seen_at: new Date(now - 60_000),
-        event_count: 3,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-  ).id;
-  await db
-    .insertInto('error_events')
-    .values({
-      error_group_id: issueId,
-      stack_trace: JSON.stringify([{ filename: 'src/db.ts', function: 'connect', lineno: 12, in_app: true, context_line: '  await pool.connect();' }]),
-      breadcrumbs: JSON.stringify([]),
-      release: '1.4.0',
-      timestamp: new Date(now - 60_000),
-    })
-    .execute();
+  issueId = await refusedConnectionIssue(db, serviceId, { eventCount: 3, frames: [refusedConnectFrame] });
   browser = await launchBrowser();
   const context = await browser.newContext({ viewport: viewports.laptop, bypassCSP: true });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
