@@ -73,9 +73,12 @@ describe('a certificate close to its expiry', () => {
       { domain: 'www.example.com', service_id: serviceId, status: 'active', expires_at: wwwExpiresAt.toISOString(), issuer: 'Pebble Intermediate CA', error: null },
     ];
     agent.heartbeat({ domains: statuses });
-    await expect
-      .poll(async () => (await api.platform.db.selectFrom('service_domains').select(['domain', 'status', 'error']).where('domain', '=', 'shop.example.com').executeTakeFirst()))
-      .toMatchObject({ status: shop.status, error: shop.error });
+    // The expiry too: two reports may differ in nothing else, and the round must see the new one.
+    const stored = async () => {
+      const row = await api.platform.db.selectFrom('service_domains').select(['status', 'error', 'expires_at']).where('domain', '=', 'shop.example.com').executeTakeFirst();
+      return row && { status: row.status, error: row.error, expires_at: row.expires_at?.toISOString() ?? null };
+    };
+    await expect.poll(stored).toEqual({ status: shop.status, error: shop.error, expires_at: shop.expires_at ?? null });
     await evaluator.tick();
   };
 
