@@ -1,7 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateDockerfile } from '../../contracts/build/detector.js';
 import { builtinLabel } from '../../control/ai/builtin/chat-answer.js';
@@ -11,8 +11,8 @@ import { startOpenAiCompatibleServer } from '../support/openai-compatible-server
 import { startTestApi } from '../support/platform.js';
 import { startAiWorkers } from '../support/ai-workers.js';
 import { projectWithServices, refusedConnectFrame, refusedConnectionIssue } from '../api/observability-fixtures.js';
-import { seriousViolations } from './accessibility.js';
-import { launchBrowser, screenshot, viewports } from './browser.js';
+import { viewports } from './browser.js';
+import { openOperatorBrowser } from './operator-stack.js';
 import { ensureProductionUi } from './production-build.js';
 
 /*
@@ -28,24 +28,12 @@ let api: Awaited<ReturnType<typeof startTestApi>>;
 let workers: Awaited<ReturnType<typeof startAiWorkers>> | undefined;
 let model: Awaited<ReturnType<typeof startOpenAiCompatibleServer>>;
 let baseUrl: string;
-let browser: Browser;
+let session: Awaited<ReturnType<typeof openOperatorBrowser>>;
 let page: Page;
 let adminToken: string;
 let serviceId: string;
 let issueId: string;
-const pageErrors: string[] = [];
-
-async function expectAccessible(name: string): Promise<void> {
-  await screenshot(page, `ai-${name}`);
-  expect(await seriousViolations(page), name).toEqual([]);
-}
-
-async function signIn(target: Page, token: string): Promise<void> {
-  await target.goto(baseUrl);
-  await target.getByLabel('User token').fill(token);
-  await target.getByRole('button', { name: 'Sign in' }).click();
-  await target.getByRole('heading', { name: 'Projects' }).waitFor();
-}
+let pageErrors: string[] = [];
 
 beforeAll(async () => {
   await ensureProductionUi();
@@ -58,18 +46,12 @@ beforeAll(async () => {
   adminToken = (await addMember(db, orgId, 'admin')).token;
   serviceId = (await projectWithServices(db, orgId, 1)).services[0]!.id;
   issueId = await refusedConnectionIssue(db, serviceId, { eventCount: 3, frames: [refusedConnectFrame] });
-  browser = await launchBrowser();
-  const context = await browser.newContext({ viewport: viewports.laptop, bypassCSP: true });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
-  page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageErrors.push(message.text());
-  });
+  session = await openOperatorBrowser(baseUrl, api.ownerToken, { permissions: ['clipboard-read', 'clipboard-write'], screenshotPrefix: 'ai' });
+  ({ page, pageErrors } = session);
 });
 
 afterAll(async () => {
-  await browser?.close();
+  await session?.close();
   await workers?.stop();
   await api?.close();
   await model?.close();
@@ -81,7 +63,7 @@ describe('the AI screens in Chromium', () => {
   });
 
   it('lets the owner set the provider, the key written but never shown, and hides the form from an admin', async () => {
-    await signIn(page, api.ownerToken);
+    await session.signIn();
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'AI' }).click();
     await page.getByRole('heading', { name: 'AI provider' }).waitFor();
     expect(await page.getByTestId('key-state').textContent()).toBe('No key');
@@ -93,7 +75,7 @@ describe('the AI screens in Chromium', () => {
     expect(await page.getByTestId('key-state').textContent()).toBe('Key set');
     expect(await page.getByLabel('API key').inputValue()).toBe('');
     expect(await page.getByLabel('Use this provider').isChecked()).toBe(false);
-    await expectAccessible('settings');
+    await session.expectAccessible('settings');
 
     const row = await api.platform.db.selectFrom('ai_settings').selectAll().executeTakeFirstOrThrow();
     expect(row).toMatchObject({ enabled: false, base_url: model.url, model: 'local-ui-model' });
@@ -105,8 +87,8 @@ describe('the AI screens in Chromium', () => {
     expect(await page.getByTestId('key-state').textContent()).toBe('Key set');
     expect(await page.content()).not.toContain(providerKey);
 
-    const admin = await (await browser.newContext({ viewport: viewports.laptop })).newPage();
-    await signIn(admin, adminToken);
+    const admin = await (await session.browser.newContext({ viewport: viewports.laptop })).newPage();
+    await session.signInAs(admin, adminToken);
     const nav = admin.getByRole('navigation', { name: 'Main' });
     await nav.getByRole('link', { name: 'Audit log' }).waitFor();
     expect(await nav.getByRole('link', { name: 'AI' }).count()).toBe(0);
@@ -122,7 +104,7 @@ describe('the AI screens in Chromium', () => {
     await analysis.getByText(/localhost: inside a container/).waitFor();
     expect(await page.getByRole('list', { name: 'Evidence' }).textContent()).toContain('ECONNREFUSED 127.0.0.1:5432');
     expect(await analysis.getByTestId('ai-engine').textContent()).toContain('built-in engine');
-    await expectAccessible('analysis');
+    await session.expectAccessible('analysis');
     const first = await api.platform.db.selectFrom('error_groups').select('ai_analyzed_at').where('id', '=', issueId).executeTakeFirstOrThrow();
     expect(first.ai_analyzed_at).not.toBeNull();
 
@@ -145,7 +127,7 @@ describe('the AI screens in Chromium', () => {
     expect(text).toContain(builtinLabel);
     expect(text).toContain('ECONNREFUSED');
     await page.getByRole('list', { name: 'Conversation' }).getByTestId('ai-engine').getByText(/built-in engine/).waitFor();
-    await expectAccessible('chat');
+    await session.expectAccessible('chat');
     // The conversation is the API's: a reload opens on it.
     await page.reload();
     const conversation = page.getByRole('list', { name: 'Conversation' });
@@ -200,7 +182,7 @@ describe('the AI screens in Chromium', () => {
     await page.goto(`${baseUrl}/services/${serviceId}`);
     const list = page.getByTestId('recommendations');
     await list.locator('[data-kind="health_check_missing"]').getByText('No health check').waitFor();
-    await expectAccessible('service');
+    await session.expectAccessible('service');
   });
 
   it('generates a Dockerfile from the files the user picks in the service form, to copy', async () => {
@@ -225,7 +207,7 @@ describe('the AI screens in Chromium', () => {
     const diff = page.getByLabel('Dockerfile changes');
     expect(await diff.locator('[data-kind="added"]').allTextContents()).toEqual(dockerfile.replace(/\n$/, '').split('\n').map((line) => `+ ${line}\n`));
     expect(await page.getByTestId('diff-summary').textContent()).toContain('No current Dockerfile');
-    await expectAccessible('dockerfile');
+    await session.expectAccessible('dockerfile');
   });
 
   it("shows the generated Dockerfile as a diff against the repository's, and Accept makes the saved service build it", async () => {
@@ -261,7 +243,7 @@ describe('the AI screens in Chromium', () => {
     expect(await page.getByTestId('diff-summary').textContent()).toBe(`${added.length} lines added, 2 removed.`);
     // What the accepted source's build writes from the same repository files is what was shown.
     expect(added.map((line) => line.slice(2)).join('')).toBe(generateDockerfile(files)?.dockerfile.replace(/\n?$/, '\n'));
-    await expectAccessible('dockerfile-diff');
+    await session.expectAccessible('dockerfile-diff');
 
     // By keyboard: the diff is focusable to scroll, then Tab reaches Accept.
     await diff.focus();
@@ -270,7 +252,7 @@ describe('the AI screens in Chromium', () => {
     await page.keyboard.press('Enter');
     await page.getByTestId('dockerfile-accepted').getByText('node-npm').waitFor();
     expect(await page.getByLabel('Built from').inputValue()).toBe('nixpacks');
-    await expectAccessible('dockerfile-accepted');
+    await session.expectAccessible('dockerfile-accepted');
     await page.getByLabel('Port').fill('3000'); // the fixture's service has none and the form asks for one
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.waitForURL(`${baseUrl}/services/${serviceId}`);

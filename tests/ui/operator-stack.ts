@@ -58,28 +58,40 @@ export async function startOperatorStack(label: string) {
   };
 }
 
-/** Chromium on a signed-out page of the app at `baseUrl`, keeping its uncaught and console errors; shared by the operator's test files. */
-export async function openOperatorBrowser(baseUrl: string, ownerToken: string) {
+/**
+ * Chromium on a signed-out page of the app at `baseUrl`, keeping its uncaught and console errors;
+ * shared by the operator's and the AI screens' test files (the latter grant clipboard access).
+ */
+export async function openOperatorBrowser(
+  baseUrl: string,
+  ownerToken: string,
+  options: { permissions?: string[]; screenshotPrefix?: string } = {},
+) {
   const browser = await launchBrowser();
   // bypassCSP: the app's policy allows only its own scripts, and axe-core is injected by the test.
-  const page: Page = await (await browser.newContext({ viewport: viewports.laptop, bypassCSP: true })).newPage();
+  const context = await browser.newContext({ viewport: viewports.laptop, bypassCSP: true });
+  if (options.permissions) await context.grantPermissions(options.permissions, { origin: baseUrl });
+  const page: Page = await context.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
   page.on('console', (message) => {
     if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageErrors.push(message.text());
   });
   page.on('dialog', (dialog) => void dialog.accept());
+  async function signInAs(target: Page, token: string): Promise<void> {
+    await target.goto(baseUrl);
+    await target.getByLabel('User token').fill(token);
+    await target.getByRole('button', { name: 'Sign in' }).click();
+    await target.getByRole('heading', { name: 'Projects' }).waitFor();
+  }
   return {
+    browser,
     page,
     pageErrors,
-    async signIn() {
-      await page.goto(baseUrl);
-      await page.getByLabel('User token').fill(ownerToken);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('heading', { name: 'Projects' }).waitFor();
-    },
+    signIn: () => signInAs(page, ownerToken),
+    signInAs,
     async expectAccessible(name: string) {
-      await screenshot(page, `operator-${name}`);
+      await screenshot(page, `${options.screenshotPrefix ?? 'operator'}-${name}`);
       expect(await seriousViolations(page), name).toEqual([]);
     },
     close: () => browser.close(),
