@@ -19,8 +19,8 @@ export interface RecordedAgentReport {
 /**
  * Stores an agent's `deploy_status`. Only a deployment of a service that runs on the reporting
  * server is recorded, so one agent cannot write another server's history; anything else is
- * undefined. `reportId` (the message's envelope id, from protocol 1.3 agents) records a report
- * sent again once.
+ * undefined. `reportId` (the message's envelope id) records a report that a protocol 1.3 agent
+ * sends again once; two that collide run into the column's unique key, and fail.
  */
 export async function recordAgentReport(
   db: Kysely<Database>,
@@ -39,7 +39,12 @@ export async function recordAgentReport(
       .executeTakeFirst();
     if (!deployment) return undefined;
     if (reportId !== undefined) {
-      const stored = await trx.selectFrom('deployment_events').selectAll().where('report_id', '=', reportId).executeTakeFirst();
+      const stored = await trx
+        .selectFrom('deployment_events')
+        .selectAll()
+        .where('report_id', '=', reportId)
+        .where('deployment_id', '=', deployment.id)
+        .executeTakeFirst();
       if (stored) return { event: stored, milestone: false, repeated: true };
     }
     // deploy_status is the only place the agent says where the service answers: kept on the deployment.
