@@ -179,14 +179,18 @@ describe('agent connection', () => {
     await until(() => connection.messages.find((message) => message.type === 'pong' && message.payload.nonce === nonce));
     return connection.messages.filter((message) => message.type === 'command_response' && message.payload.request_id === requestId);
   }
-  const invalidScale = (requestId: string) => ({ request_id: requestId, service_id: 'nope', replicas: 1, strategy: 'immediate' });
-
-  it('keeps each answer until a 1.3 control plane acknowledges it, and sends it again with its id after reconnecting', async () => {
+  /** An agent (its commands need no Docker here) that reconnects quickly; resolves with its first connection. */
+  async function startWithoutDocker() {
     const docker = new Docker({ socketPath: '/nonexistent/docker.sock' });
     controlPlane = await fakeControlPlane();
     agent = new AgentConnection({ url: controlPlane.url, token: TOKEN, reconnectInitialDelayMs: 50, context: { docker, services: new ServiceRegistry(docker), log: pino({ level: 'silent' }) } });
     agent.start();
-    const first = await until(() => controlPlane!.connections[0]);
+    return until(() => controlPlane!.connections[0]);
+  }
+  const invalidScale = (requestId: string) => ({ request_id: requestId, service_id: 'nope', replicas: 1, strategy: 'immediate' });
+
+  it('keeps each answer until a 1.3 control plane acknowledges it, and sends it again with its id after reconnecting', async () => {
+    const first = await startWithoutDocker();
     await accept(first, '1.3');
     sendFrame(first.socket, 'scale', invalidScale('unacked'));
     sendFrame(first.socket, 'scale', invalidScale('acked'));
@@ -211,11 +215,7 @@ describe('agent connection', () => {
   });
 
   it('keeps nothing it has sent for a control plane that never acknowledges (protocol 1.2)', async () => {
-    const docker = new Docker({ socketPath: '/nonexistent/docker.sock' });
-    controlPlane = await fakeControlPlane();
-    agent = new AgentConnection({ url: controlPlane.url, token: TOKEN, reconnectInitialDelayMs: 50, context: { docker, services: new ServiceRegistry(docker), log: pino({ level: 'silent' }) } });
-    agent.start();
-    const first = await until(() => controlPlane!.connections[0]);
+    const first = await startWithoutDocker();
     await accept(first, '1.2');
     sendFrame(first.socket, 'scale', invalidScale('old-control-plane'));
     expect(await answersOn(first, 'old-control-plane')).toHaveLength(1);
