@@ -4,8 +4,12 @@ import {
   DEFAULT_AGENT_CONFIG,
   fromServerProtocolId,
   HelloAckPayload,
+  LEGACY_PROTOCOL_VERSION,
   PingPayload,
   PongPayload,
+  protocolAtLeast,
+  REPORT_ACK_MIN_PROTOCOL,
+  ReportAckPayload,
   TelemetryAckPayload,
   toAgentProtocolId,
   toServerProtocolId,
@@ -17,6 +21,7 @@ import { DEFAULT_SUPERVISOR_OPTIONS, Supervisor } from './supervisor.js';
 import { createCommandDispatcher, type CommandDispatcher } from './commands/index.js';
 import type { AgentContext } from './context.js';
 import type { OutboundMessage } from './outbound.js';
+import { ReportOutbox } from './report-outbox.js';
 import { messageOf } from './errors.js';
 import { collectHello } from './facts.js';
 import type { TelemetrySender } from './telemetry/sender.js';
@@ -28,9 +33,8 @@ export const RECONNECT_INITIAL_DELAY_MS = 1_000;
 export const RECONNECT_MAX_DELAY_MS = 30_000;
 /* A control plane that accepts the socket but never answers the hello is as good as down. */
 const HELLO_ACK_TIMEOUT_MS = 15_000;
-/* While disconnected, outcomes are kept for the next session (bounded: the oldest go first). */
-const OFFLINE_QUEUE_MAX_MESSAGES = 1_000;
-const QUEUED_WHILE_OFFLINE: ReadonlySet<OutboundMessage['type']> = new Set(['command_response', 'deploy_status', 'alert']);
+/* Outcomes kept for the next session or until acknowledged (bounded: the oldest go first). */
+const REPORT_OUTBOX_MAX_MESSAGES = 1_000;
 /*
  * The install command carries only URL and token: the gateway knows the server by its token and
  * names it in hello_ack. Until then the hello carries the nil UUID's ids.
@@ -60,7 +64,8 @@ export function agentSocketUrl(base: string): string {
  * The agent's session with the control plane: hello → hello_ack (config, pending deploys) →
  * heartbeats, pings answered, commands run through the dispatcher with their answers sent back.
  * A lost connection is retried forever with exponential backoff and jitter, and commands already
- * running finish: their outcomes wait in a bounded queue for the next session.
+ * running finish: their outcomes wait in a bounded outbox for the next session, and stay there
+ * until a control plane that acknowledges reports (protocol 1.3) has handled them.
  */
 /* How long a stopping agent lets running commands (a deploy's rollout) finish; below systemd's 90 s stop timeout. */
 const STOP_DRAIN_MS = 30_000;
@@ -75,7 +80,9 @@ export class AgentConnection {
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private liveness: LivenessProbe | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
-  private readonly offlineQueue: OutboundMessage[] = [];
+  private readonly outbox = new ReportOutbox(REPORT_OUTBOX_MAX_MESSAGES, (report) =>
+    this.log.warn({ type: report.type, messageId: report.id }, 'dropped the oldest report kept for the control plane: the outbox is full'),
+  );
   private readonly dispatcher: CommandDispatcher;
   private readonly supervisor: Supervisor;
   private readonly usage: UsageSampler;
@@ -120,20 +127,22 @@ export class AgentConnection {
     await this.telemetry?.stop();
   }
 
-  /** Sends a message now, or keeps an outcome for the next session while disconnected. */
+  /** Sends a message now (keeping a report until acknowledged), or keeps an outcome for the next session while disconnected. */
   emit(message: OutboundMessage): void {
-    if (this.ready && this.socket?.readyState === WebSocket.OPEN) {
-      this.send(message);
-      return;
-    }
-    if (!QUEUED_WHILE_OFFLINE.has(message.type)) return;
-    this.offlineQueue.push(message);
-    if (this.offlineQueue.length > OFFLINE_QUEUE_MAX_MESSAGES) this.offlineQueue.shift();
+    const online = this.ready && this.socket?.readyState === WebSocket.OPEN;
+    if (!online && !ReportOutbox.keepsWhileOffline(message.type)) return;
+    const framed = frame(message);
+    if (!online) return this.outbox.keep(framed);
+    this.sendFramed(framed);
+    this.outbox.sent(framed);
   }
 
   private send(message: OutboundMessage): void {
-    const framed = { id: randomUUID(), timestamp: new Date().toISOString(), ...message } as AgentMessage;
-    this.socket?.send(JSON.stringify(framed));
+    this.sendFramed(frame(message));
+  }
+
+  private sendFramed(message: AgentMessage): void {
+    this.socket?.send(JSON.stringify(message));
   }
 
   private connect(): void {
@@ -182,7 +191,7 @@ export class AgentConnection {
     });
   }
 
-  /** Handles hello_ack, ping, pong and telemetry_ack; false for anything else (a command). */
+  /** Handles hello_ack, ping, pong, telemetry_ack and report_ack; false for anything else (a command). */
   private onSessionMessage(raw: unknown, helloTimeout: NodeJS.Timeout): boolean {
     const type = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
     const payload = typeof raw === 'object' && raw !== null ? (raw as { payload?: unknown }).payload : undefined;
@@ -211,6 +220,12 @@ export class AgentConnection {
         else this.log.warn({ issues: ack.error.issues }, 'ignored a malformed telemetry_ack');
         return true;
       }
+      case 'report_ack': {
+        const ack = ReportAckPayload.safeParse(payload);
+        if (ack.success) this.outbox.acknowledge(ack.data.message_id);
+        else this.log.warn({ issues: ack.error.issues }, 'ignored a malformed report_ack');
+        return true;
+      }
       case 'pong': {
         const pong = PongPayload.safeParse(payload);
         if (pong.success) this.liveness?.answered(pong.data.nonce);
@@ -227,8 +242,9 @@ export class AgentConnection {
     this.config = ack.config;
     this.serverUuid = fromServerProtocolId(ack.server_id);
     this.log.level = ack.config.log_level;
-    this.log.info({ serverName: ack.server_name, protocol: ack.protocol_version ?? '1.0' }, 'connected to the control plane');
-    for (const message of this.offlineQueue.splice(0)) this.send(message);
+    const protocol = ack.protocol_version ?? LEGACY_PROTOCOL_VERSION;
+    this.log.info({ serverName: ack.server_name, protocol }, 'connected to the control plane');
+    this.outbox.resend(protocolAtLeast(protocol, REPORT_ACK_MIN_PROTOCOL), (report) => this.sendFramed(report));
     this.telemetry?.beginSession(ack.config, ack.protocol_version);
     const socket = this.socket;
     // Pinged as often as it beats: a control plane gone silent behind a half-open socket is left for a new connection.
@@ -304,4 +320,9 @@ export class AgentConnection {
     this.log.info({ delayMs: Math.round(delay) }, 'reconnecting');
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
   }
+}
+
+/* Stamped once: a report sent again keeps its envelope id, which the control plane knows it by. */
+function frame(message: OutboundMessage): AgentMessage {
+  return { id: randomUUID(), timestamp: new Date().toISOString(), ...message } as AgentMessage;
 }

@@ -9,6 +9,6 @@ declare const SYNTRA_AGENT_RELEASE: string | undefined;
  */
 export const AGENT_VERSION: string = typeof SYNTRA_AGENT_RELEASE === 'string' ? SYNTRA_AGENT_RELEASE : CONTROL_PLANE_VERSION;
 
-/** Protocol range this agent speaks (contract 4.2): 1.1 adds `telemetry_ack`, 1.2 `span_columns`. */
-export const AGENT_PROTOCOL_VERSION = '1.2';
+/** Protocol range this agent speaks (contract 4.2): 1.1 adds `telemetry_ack`, 1.2 `span_columns`, 1.3 `report_ack`. */
+export const AGENT_PROTOCOL_VERSION = '1.3';
 export const AGENT_MIN_PROTOCOL_VERSION = '1.0';

@@ -13,8 +13,6 @@ import { registerLiveUpdates } from './live/plugin.js';
 import { trackDeclaredMethods } from './http/method-not-allowed.js';
 import { recordAgentDomainStatuses } from './gateway/domain-statuses.js';
 import { syncDefaultDomains } from '../control/default-domain.js';
-import { forwardAgentReports } from './gateway/report-forwarding.js';
-import { operationQueueOf } from '../control/operations/queue.js';
 import type { Platform } from '../control/platform.js';
 import { perOrganizationLimit, registerRateLimit } from './http/rate-limit.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
@@ -118,14 +116,12 @@ export async function buildApi(platform: Platform, log: Logger) {
   await registerAgentGateway(app, platform);
   registerTelemetryIngest(app, platform, limitAiCalls);
   await registerLiveUpdates(app, platform);
-  const reports = forwardAgentReports(app.agentGateway.events, platform.db, operationQueueOf(platform).client, app.log);
   recordAgentDomainStatuses(app.agentGateway.events, platform.db, app.log);
   const builds = storeBuildProgress(app.agentGateway.events, platform.db, platform.clickhouse.client, app.log);
   await syncDefaultDomains(platform.db, platform.config.SYNTRA_BASE_DOMAIN);
   // Agents disconnected by closing are marked offline and their deploys requeued before the database closes.
   app.addHook('onClose', async () => {
     await app.agentGateway.settled();
-    await reports.settled();
     await builds.settled();
   });
   answerUndeclaredMethods();

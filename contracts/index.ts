@@ -19,6 +19,7 @@ export * from './websocket/liveness.js';
 export * from './websocket/commands.js';
 export * from './websocket/logs.js';
 export * from './websocket/telemetry-batch.js';
+export * from './websocket/report-ack.js';
 export * from './websocket/alert.js';
 export * from './websocket/agent-messages.js';
 export * from './websocket/control-plane-messages.js';

@@ -2,20 +2,18 @@ import { EventEmitter } from 'node:events';
 import type {
   AlertPayload,
   BuildProgressPayload,
-  CommandResponsePayload,
-  DeployStatusPayload,
   HeartbeatPayload,
   LogStreamPayload,
   TelemetryBatchPayload,
 } from '../../contracts/index.js';
 
 /**
- * What agents report, after validation, for whoever consumes it in this process (workflow
- * signals, socket.io rooms, telemetry ingest, host metrics). Each event names the server it came from.
+ * What agents report, after validation, for whoever consumes it in this process (socket.io rooms,
+ * telemetry ingest, host metrics). Each event names the server it came from. Command answers and
+ * deploy statuses are not events: the session hands them to the report forwarding
+ * (report-forwarding.ts) and acknowledges each once it is handled.
  */
 export interface AgentEventMap {
-  deploy_status: [serverId: string, payload: DeployStatusPayload];
-  command_response: [serverId: string, payload: CommandResponsePayload];
   /** Every heartbeat, beside the server's latest kept by HeartbeatWriter: its resources are a time series. */
   heartbeat: [serverId: string, payload: HeartbeatPayload];
   alert: [serverId: string, payload: AlertPayload];

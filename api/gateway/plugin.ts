@@ -8,6 +8,8 @@ import { hashToken, tokenKind, tokenMatchesHash } from '../../contracts/tokens.j
 import type { Platform } from '../../control/platform.js';
 import { AgentEvents } from './events.js';
 import { HeartbeatWriter } from './heartbeat-writer.js';
+import { operationQueueOf } from '../../control/operations/queue.js';
+import { forwardAgentReports } from './report-forwarding.js';
 import { keepStandingProblems } from './server-problems.js';
 import { AgentSession, closeCodes, maxAgentMessageBytes } from './session.js';
 
@@ -27,7 +29,7 @@ export interface AgentGateway {
   events: AgentEvents;
   /** The live session of a server held by this process, if any. */
   session(serverId: string): AgentSession | undefined;
-  /** Resolves once every server whose socket closed so far is marked offline. */
+  /** Resolves once every server whose socket closed so far is marked offline, and every report received is handled. */
   settled(): Promise<void>;
 }
 
@@ -46,12 +48,16 @@ export async function registerAgentGateway(app: FastifyInstance, platform: Platf
   const open = new Set<AgentSession>();
   const disconnecting = new Set<Promise<void>>();
   const heartbeats = new HeartbeatWriter(db, log);
+  const reports = forwardAgentReports(events, db, operationQueueOf(platform).client, log);
   const agentConfig = { ...DEFAULT_AGENT_CONFIG, heartbeat_interval_seconds: config.SYNTRA_AGENT_HEARTBEAT_SECONDS };
   const pingIntervalMs = config.SYNTRA_AGENT_PING_SECONDS * 1000;
   // ws closes the socket on frames above maxPayload; the session refuses big ones itself and stays up.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * maxAgentMessageBytes });
 
-  const settled = async () => void (await Promise.allSettled([...disconnecting]));
+  const settled = async () => {
+    await Promise.allSettled([...disconnecting]);
+    await reports.settled();
+  };
   app.decorate('agentGateway', { events, session: (serverId: string) => sessions.get(serverId), settled });
 
   const upgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -67,7 +73,7 @@ export async function registerAgentGateway(app: FastifyInstance, platform: Platf
     if (typeof agentVersion !== 'string' || !Semver.safeParse(agentVersion).success) return refuse(socket, 400, 'Bad Request');
 
     wss.handleUpgrade(request, socket, head, (ws) => {
-      const session = new AgentSession(server, ws, agentVersion, { db, events, log, agentConfig, heartbeats, secrets, pingIntervalMs });
+      const session = new AgentSession(server, ws, agentVersion, { db, events, log, agentConfig, heartbeats, reports, secrets, pingIntervalMs });
       const previous = sessions.get(server.id);
       sessions.set(server.id, session);
       previous?.close(closeCodes.replaced, 'replaced by a newer connection');

@@ -8,6 +8,7 @@ import {
   negotiateProtocol,
   parseAgentMessage,
   protocolAtLeast,
+  REPORT_ACK_MIN_PROTOCOL,
   TELEMETRY_ACK_MIN_PROTOCOL,
   toServerProtocolId,
   type AgentConfig,
@@ -17,12 +18,13 @@ import {
   type PendingDeployment,
   type TelemetryAckPayload,
 } from '../../contracts/index.js';
-import { markCommandSent, recordCommandResponse } from '../../db/queries/agent-commands.js';
+import { markCommandSent } from '../../db/queries/agent-commands.js';
 import { recordAgentHello } from '../../db/queries/server-presence.js';
 import type { Database, ServerRow } from '../../db/postgres/database.js';
 import type { SecretCipher } from '../../control/secrets/cipher.js';
 import type { AgentEvents } from './events.js';
 import type { HeartbeatWriter } from './heartbeat-writer.js';
+import type { AgentReportForwarding } from './report-forwarding.js';
 import { pendingCommandsToSend } from './pending-commands.js';
 import { LivenessProbe } from '../../contracts/websocket/liveness-probe.js';
 
@@ -38,6 +40,7 @@ export interface SessionDeps {
   log: Logger;
   agentConfig: AgentConfig;
   heartbeats: HeartbeatWriter;
+  reports: AgentReportForwarding;
   /** Opens a deploy's sealed secrets as it is sent. */
   secrets: SecretCipher;
   pingIntervalMs: number;
@@ -155,7 +158,7 @@ export class AgentSession {
   }
 
   private async handle(message: AgentMessage): Promise<void> {
-    const { db, events } = this.deps;
+    const { events } = this.deps;
     switch (message.type) {
       case 'agent_hello':
         return this.hello(message);
@@ -163,14 +166,13 @@ export class AgentSession {
         this.deps.heartbeats.record(this.server.id, message.payload);
         return void events.emit('heartbeat', this.server.id, message.payload);
       case 'command_response':
-        await recordCommandResponse(db, this.server.id, message.payload.request_id, message.payload);
-        events.emit('command_response', this.server.id, message.payload);
-        return;
+        return this.acknowledgeOnceHandled(message.id, this.deps.reports.commandResponse(this.server.id, message.payload));
+      case 'deploy_status':
+        return this.acknowledgeOnceHandled(message.id, this.deps.reports.deployStatus(this.server.id, message.id, message.payload));
       case 'ping':
         return this.send({ type: 'pong', payload: { nonce: message.payload.nonce, sent_at: new Date().toISOString() } });
       case 'pong':
         return this.liveness.answered(message.payload.nonce);
-      case 'deploy_status':
       case 'alert':
       case 'log_stream':
       case 'build_progress':
@@ -213,6 +215,20 @@ export class AgentSession {
     this.liveness.start();
     this.deps.events.emit('server_online', this.server.id);
     this.deliverPending();
+  }
+
+  /**
+   * Not awaited: a report waits for the database and Temporal, and the pongs and heartbeats behind
+   * it must not. The forwarding keeps one server's reports in order. A report that fails is not
+   * acknowledged (the forwarding logs why), and a 1.3 agent sends it again after its next hello.
+   */
+  private acknowledgeOnceHandled(messageId: string, handled: Promise<void>): void {
+    handled.then(
+      () => {
+        if (protocolAtLeast(this.protocolVersion, REPORT_ACK_MIN_PROTOCOL)) this.send({ type: 'report_ack', payload: { message_id: messageId } });
+      },
+      () => undefined,
+    );
   }
 
   /** A 1.1 agent keeps a batch until acknowledged; one that can never be stored is refused for good. */

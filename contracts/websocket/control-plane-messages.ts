@@ -7,6 +7,7 @@ import { ConfigureHealthCheckPayload } from './health-check.js';
 import { PingMessage, PongMessage } from './liveness.js';
 import { LogsSubscribePayload, LogsUnsubscribePayload } from './logs.js';
 import { HelloAckPayload } from './session.js';
+import { ReportAckMessage } from './report-ack.js';
 import { TelemetryAckPayload } from './telemetry-batch.js';
 
 export const HelloAckMessage = defineMessage('hello_ack', HelloAckPayload, 'Control plane -> agent, the answer to agent_hello');
@@ -60,6 +61,7 @@ export const ControlPlaneMessage = z.discriminatedUnion('type', [
   PingMessage,
   PongMessage,
   TelemetryAckMessage,
+  ReportAckMessage,
 ]);
 export type ControlPlaneMessage = z.infer<typeof ControlPlaneMessage>;
 export type ControlPlaneMessageOf<Type extends ControlPlaneMessage['type']> = Extract<ControlPlaneMessage, { type: Type }>;

@@ -34,7 +34,7 @@ export const COMMAND_MESSAGE_TYPES = [
   'cancel_build',
 ] as const;
 
-export const CONTROL_PLANE_MESSAGE_TYPES = ['hello_ack', ...COMMAND_MESSAGE_TYPES, 'ping', 'pong', 'telemetry_ack'] as const;
+export const CONTROL_PLANE_MESSAGE_TYPES = ['hello_ack', ...COMMAND_MESSAGE_TYPES, 'ping', 'pong', 'telemetry_ack', 'report_ack'] as const;
 
 export type AgentMessageType = (typeof AGENT_MESSAGE_TYPES)[number];
 export type ControlPlaneMessageType = (typeof CONTROL_PLANE_MESSAGE_TYPES)[number];

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Semver } from '../primitives.js';
 
 /** Protocol versions this control plane speaks, oldest first. */
-export const PROTOCOL_VERSIONS = ['1.0', '1.1', '1.2'] as const;
+export const PROTOCOL_VERSIONS = ['1.0', '1.1', '1.2', '1.3'] as const;
 
 /** What an agent that sends no `protocol_version` / `min_supported` speaks (agents built for contract 1.0). */
 export const LEGACY_PROTOCOL_VERSION = '1.0';
@@ -12,6 +12,9 @@ export const TELEMETRY_ACK_MIN_PROTOCOL = '1.1';
 
 /** First protocol version whose `TelemetryData` may carry `span_columns` (docs/contract-corrections.md). */
 export const SPAN_COLUMNS_MIN_PROTOCOL = '1.2';
+
+/** First protocol version with `report_ack` (docs/contract-corrections.md, "Protocol 1.3"). */
+export const REPORT_ACK_MIN_PROTOCOL = '1.3';
 
 /** "MAJOR.MINOR", as in `agent_hello.protocol_version` (contract section 4.2). */
 export const ProtocolVersion = z.string().regex(/^(0|[1-9]\d*)\.(0|[1-9]\d*)$/);

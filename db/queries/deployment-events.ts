@@ -8,17 +8,26 @@ import type { Database, DeploymentEventRow, DeploymentStatus } from '../postgres
  */
 
 export interface RecordedAgentReport {
+  /** The stored event; a repeat's is the one its first delivery stored. */
   event: DeploymentEventRow;
   /** The rollout reached a new status (pulling, creating …), not just more progress in the same one. */
   milestone: boolean;
+  /** The report was stored before (the agent sent it again): nothing was written this time. */
+  repeated: boolean;
 }
 
 /**
  * Stores an agent's `deploy_status`. Only a deployment of a service that runs on the reporting
  * server is recorded, so one agent cannot write another server's history; anything else is
- * undefined.
+ * undefined. `reportId` (the message's envelope id) records a report that a protocol 1.3 agent
+ * sends again once; two that collide run into the column's unique key, and fail.
  */
-export async function recordAgentReport(db: Kysely<Database>, serverId: string, report: DeployStatusPayload): Promise<RecordedAgentReport | undefined> {
+export async function recordAgentReport(
+  db: Kysely<Database>,
+  serverId: string,
+  report: DeployStatusPayload,
+  reportId?: string,
+): Promise<RecordedAgentReport | undefined> {
   return db.transaction().execute(async (trx) => {
     const deployment = await trx
       .selectFrom('deployments')
@@ -29,6 +38,15 @@ export async function recordAgentReport(db: Kysely<Database>, serverId: string, 
       .where('services.server_id', '=', serverId)
       .executeTakeFirst();
     if (!deployment) return undefined;
+    if (reportId !== undefined) {
+      const stored = await trx
+        .selectFrom('deployment_events')
+        .selectAll()
+        .where('report_id', '=', reportId)
+        .where('deployment_id', '=', deployment.id)
+        .executeTakeFirst();
+      if (stored) return { event: stored, milestone: false, repeated: true };
+    }
     // deploy_status is the only place the agent says where the service answers: kept on the deployment.
     if (report.endpoint) await trx.updateTable('deployments').set({ endpoint: report.endpoint }).where('id', '=', deployment.id).execute();
     const previous = await trx
@@ -53,10 +71,11 @@ export async function recordAgentReport(db: Kysely<Database>, serverId: string, 
         logs: JSON.stringify(report.logs ?? []),
         container_id: report.container_id ?? null,
         error_code: report.error?.code ?? null,
+        report_id: reportId ?? null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    return { event, milestone: previous?.status !== report.status };
+    return { event, milestone: previous?.status !== report.status, repeated: false };
   });
 }
 

@@ -81,7 +81,7 @@ describe('agent connection', () => {
     expect(first.request.headers.authorization).toBe(`Bearer ${TOKEN}`);
     expect(first.request.headers['x-agent-version']).toBe(AGENT_VERSION);
     const hello = await until(() => first.messages.find((message) => message.type === 'agent_hello'));
-    expect(hello.payload).toMatchObject({ protocol_version: '1.2', min_supported: '1.0', runtime: 'docker' });
+    expect(hello.payload).toMatchObject({ protocol_version: '1.3', min_supported: '1.0', runtime: 'docker' });
 
     // A pending deploy from an unreachable registry: it must run, report, and fail fast with PULL_FAILED.
     const pending = {
@@ -157,5 +157,71 @@ describe('agent connection', () => {
     expect(pings.length).toBeGreaterThanOrEqual(2);
     expect(new Set(pings.map((ping) => ping.type === 'ping' && ping.payload.nonce)).size).toBe(pings.length);
     expect(second.at).toBeGreaterThan(first.at);
+  });
+
+  /** Accepts the agent's hello on `connection`, speaking `protocol`. */
+  async function accept(connection: Awaited<ReturnType<typeof fakeControlPlane>>['connections'][number], protocol: string) {
+    await until(() => connection.messages.find((message) => message.type === 'agent_hello'));
+    sendFrame(connection.socket, 'hello_ack', {
+      server_id: `srv_${SERVER_UUID.replaceAll('-', '')}`,
+      accepted: true,
+      server_name: 'acknowledging-control-plane',
+      org_id: crypto.randomUUID(),
+      config: { ...DEFAULT_AGENT_CONFIG, log_level: 'error' },
+      pending_deployments: [],
+      protocol_version: protocol,
+    });
+  }
+  /** Answers for `requestId` this connection received, once a ping sent now came back (so everything sent before it is in). */
+  async function answersOn(connection: Awaited<ReturnType<typeof fakeControlPlane>>['connections'][number], requestId: string) {
+    const nonce = crypto.randomUUID().slice(0, 8);
+    sendFrame(connection.socket, 'ping', { nonce, sent_at: new Date().toISOString() });
+    await until(() => connection.messages.find((message) => message.type === 'pong' && message.payload.nonce === nonce));
+    return connection.messages.filter((message) => message.type === 'command_response' && message.payload.request_id === requestId);
+  }
+  /** An agent (its commands need no Docker here) that reconnects quickly; resolves with its first connection. */
+  async function startWithoutDocker() {
+    const docker = new Docker({ socketPath: '/nonexistent/docker.sock' });
+    controlPlane = await fakeControlPlane();
+    agent = new AgentConnection({ url: controlPlane.url, token: TOKEN, reconnectInitialDelayMs: 50, context: { docker, services: new ServiceRegistry(docker), log: pino({ level: 'silent' }) } });
+    agent.start();
+    return until(() => controlPlane!.connections[0]);
+  }
+  const invalidScale = (requestId: string) => ({ request_id: requestId, service_id: 'nope', replicas: 1, strategy: 'immediate' });
+
+  it('keeps each answer until a 1.3 control plane acknowledges it, and sends it again with its id after reconnecting', async () => {
+    const first = await startWithoutDocker();
+    await accept(first, '1.3');
+    sendFrame(first.socket, 'scale', invalidScale('unacked'));
+    sendFrame(first.socket, 'scale', invalidScale('acked'));
+    const [unacked] = await answersOn(first, 'unacked');
+    const [acked] = await answersOn(first, 'acked');
+    sendFrame(first.socket, 'report_ack', { message_id: acked!.id });
+
+    // The control plane's process dies: whatever it had not acknowledged comes again, to the next one.
+    first.socket.terminate();
+    const second = await until(() => controlPlane!.connections[1]);
+    await accept(second, '1.3');
+    expect(await answersOn(second, 'unacked')).toEqual([unacked]);
+    expect(await answersOn(second, 'acked')).toEqual([]);
+    sendFrame(second.socket, 'report_ack', { message_id: unacked!.id });
+    await answersOn(second, 'unacked');
+
+    second.socket.terminate();
+    const third = await until(() => controlPlane!.connections[2]);
+    await accept(third, '1.3');
+    expect(await answersOn(third, 'unacked')).toEqual([]);
+    expect(first.invalid.concat(second.invalid, third.invalid)).toEqual([]);
+  });
+
+  it('keeps nothing it has sent for a control plane that never acknowledges (protocol 1.2)', async () => {
+    const first = await startWithoutDocker();
+    await accept(first, '1.2');
+    sendFrame(first.socket, 'scale', invalidScale('old-control-plane'));
+    expect(await answersOn(first, 'old-control-plane')).toHaveLength(1);
+    first.socket.terminate();
+    const second = await until(() => controlPlane!.connections[1]);
+    await accept(second, '1.2');
+    expect(await answersOn(second, 'old-control-plane')).toEqual([]);
   });
 });

@@ -73,7 +73,7 @@ describe('machine facts and heartbeat', () => {
       arch: os.arch() === 'arm64' ? 'aarch64' : 'x86_64',
       resources: { cpu_cores: os.cpus().length, memory_total_mb: Math.round(os.totalmem() / 1024 ** 2) },
       network: { hostname: os.hostname() },
-      protocol_version: '1.2',
+      protocol_version: '1.3',
       min_supported: '1.0',
     });
     expect(hello.resources.disk_total_gb).toBeGreaterThan(0);

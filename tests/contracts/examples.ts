@@ -345,4 +345,5 @@ export const validMessages: { [Type in MessageType]: ExampleOf<Type> } = {
   ping: envelope('ping', { nonce: 'n-81f3', sent_at: '2025-11-20T10:15:30.500Z' }),
   pong: envelope('pong', { nonce: 'n-81f3', sent_at: '2025-11-20T10:15:30.512Z' }),
   telemetry_ack: envelope('telemetry_ack', { batch_id: 'b5a4c3d2-e1f0-4a9b-8c7d-6e5f4a3b2c1d', accepted: true }),
+  report_ack: envelope('report_ack', { message_id: '0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f' }),
 };

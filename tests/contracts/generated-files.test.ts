@@ -33,8 +33,9 @@ describe('the checked-in generated contract files', () => {
     expect(websocket).toContain('websocket/agent-hello.schema.json');
     expect(websocket).toContain('websocket/heartbeat.schema.json');
     expect(websocket).toContain('websocket/deploy.schema.json');
-    // The contract's twenty, and the three build messages of issue 19 (contract-corrections.md).
+    // The contract's twenty, the three build messages of issue 19 and protocol 1.3's report_ack (contract-corrections.md).
     expect(websocket).toContain('websocket/build-progress.schema.json');
-    expect(websocket).toHaveLength(23);
+    expect(websocket).toContain('websocket/report-ack.schema.json');
+    expect(websocket).toHaveLength(24);
   });
 });

@@ -32,7 +32,7 @@ describe('protocol negotiation (contract 4.2)', () => {
   });
 
   it('a newer agent whose range reaches down to ours gets our highest', () => {
-    expect(negotiateProtocol({ agentProtocol: '1.4', agentMinSupported: '1.0' }, controlPlane)).toEqual({ ok: true, version: '1.2' });
+    expect(negotiateProtocol({ agentProtocol: '1.4', agentMinSupported: '1.0' }, controlPlane)).toEqual({ ok: true, version: '1.3' });
   });
 
   it('an agent requiring at least 2.0 is refused with a reason', () => {

@@ -95,6 +95,7 @@ const faults: Fault[] = [
   { type: 'ping', fault: 'an empty nonce', path: ['payload', 'nonce'], value: '' },
   { type: 'pong', fault: 'sent_at without the T separator', path: ['payload', 'sent_at'], value: '2025-11-20 10:15:30Z' },
   { type: 'telemetry_ack', fault: 'a rejection without an error', path: ['payload', 'accepted'], value: false },
+  { type: 'report_ack', fault: 'a message id that is not a UUID', path: ['payload', 'message_id'], value: 'report-1' },
 ];
 
 /** Where the fault is reported: a union that switches branch reports the field the branch requires. */

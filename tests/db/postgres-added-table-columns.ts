@@ -90,6 +90,8 @@ export const addedTableColumns: Record<string, Record<string, string>> = {
     container_id: varchar(255),
     error_code: varchar(100),
     at: 'timestamp with time zone NOT NULL DEFAULT clock_timestamp()',
+    // 0028_agent_report_ids
+    report_id: 'uuid',
   },
   // 0009_telemetry_ingest
   telemetry_batches: {

@@ -103,6 +103,7 @@ export const expectedKeys: Record<string, string[]> = {
   error_group_users: ['PRIMARY KEY (error_group_id, user_id_hash)', references('error_group_id', 'error_groups', cascade)],
   deployment_events: [
     'PRIMARY KEY (id)',
+    'UNIQUE (report_id)',
     references('deployment_id', 'deployments', cascade),
     references('service_id', 'services', cascade),
     references('org_id', 'organizations', cascade),

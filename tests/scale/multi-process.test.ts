@@ -9,9 +9,10 @@ import type { Database } from '../../db/postgres/database.js';
 import { httpGet } from '../agent/harness.js';
 import { bootstrappedOrganization } from '../support/auth.js';
 import type { TestRegistry } from '../support/docker.js';
+import { AgentSocketProxy } from '../support/agent-socket-proxy.js';
 import { FakeAgent } from '../support/fake-agent.js';
 import { createServer } from '../support/fixtures.js';
-import { imageService, operationsApi, waitFor } from '../operations/stack.js';
+import { imageService, operationsApi, startServerWithAgent, waitFor } from '../operations/stack.js';
 import type { TcpBalancer } from './balancer.js';
 import type { Cluster, SyntraProcess } from './cluster.js';
 import { startScaleStack, type ScaleStack } from './scale-stack.js';
@@ -129,6 +130,34 @@ describe('two API and two worker processes behind a load balancer', () => {
     expect(newHolder).not.toBe(holder.port);
     expect((await httpGet(host.endpoint(service.id), '/version')).body).toBe('v1');
     await cluster.start(holder);
+  }, 240_000);
+
+  it("an agent's outcome written into the socket of an API process that then dies is sent again: the deploy finishes without waiting for its timeout", async () => {
+    // Between the agent and the balancer, a relay that loses the agent's `running` report and all after it, as a dying process would.
+    const proxy = await AgentSocketProxy.listen(balancer.url);
+    const host = await startServerWithAgent(db, stack.orgId, proxy.url);
+    try {
+      await waitFor('the agent online', async () => balancer.backendOf(host.token) !== undefined, 30_000);
+      const service = await newService(host);
+      const rest = operationsApi(balancer.url, cluster.ownerToken);
+      const lost = proxy.loseFrom((frame) => frame.type === 'deploy_status' && frame.payload.status === 'running');
+      // Ten minutes: only the agent sending its outcome again can end the deploy within the wait below.
+      const id = await rest.deploy(service.id, { timeout_seconds: 600 });
+      const report = await lost;
+      const holder = apiHolding(host);
+      await holder.stop('SIGKILL');
+      const deployment = await rest.until(id, ['running', 'failed'], 90_000);
+      expect(deployment.error_message).toBeNull();
+      expect(deployment.status).toBe('running');
+      // What the database holds is the lost report itself, sent again under its own id.
+      const running = await db.selectFrom('deployment_events').select('report_id').where('deployment_id', '=', id).where('status', '=', 'running').where('source', '=', 'agent').execute();
+      expect(running.map((event) => event.report_id)).toContain(report.id);
+      expect((await httpGet(host.endpoint(service.id), '/version')).body).toBe('v1');
+      await cluster.start(holder);
+    } finally {
+      await host.stopAgent();
+      await proxy.close();
+    }
   }, 240_000);
 
   it('an agent that reconnected to the other process stays online when the first drops its old socket', async () => {

@@ -165,6 +165,8 @@ export interface DeploymentEventsTable {
   container_id: string | null;
   error_code: string | null;
   at: Defaulted<Timestamp>;
+  /** The envelope id of the agent's deploy_status (migration 0028); a resent report is recorded once. */
+  report_id: string | null;
 }
 
 export type DeploymentEventRow = Selectable<DeploymentEventsTable>;
