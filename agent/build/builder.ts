@@ -72,6 +72,7 @@ export class Builder {
     const log = new ProgressLog(payload, progress);
     try {
       log.phase('fetching');
+      if (payload.server_name) log.line(`Building on server ${payload.server_name}`);
       const checkout = await checkOut(this.directory, payload, { signal, onLine: log.line });
       log.commit({ sha: checkout.sha, message: checkout.message });
       log.line(`Fetched ${checkout.sha.slice(0, 12)} in ${Date.now() - started} ms`);

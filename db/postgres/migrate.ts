@@ -27,6 +27,7 @@ import * as acmeSettings from './migrations/0024_acme_settings.js';
 import * as rateLimitBuckets from './migrations/0025_rate_limit_buckets.js';
 import * as processHandover from './migrations/0026_process_handover.js';
 import * as gitWebhookActor from './migrations/0027_git_webhook_actor.js';
+import * as buildServers from './migrations/0028_build_servers.js';
 
 /**
  * Listed by hand rather than read from the folder (FileMigrationProvider), so the same migrations
@@ -60,6 +61,7 @@ export const migrations: Record<string, Migration> = {
   '0025_rate_limit_buckets': rateLimitBuckets,
   '0026_process_handover': processHandover,
   '0027_git_webhook_actor': gitWebhookActor,
+  '0028_build_servers': buildServers,
 };
 
 /**
