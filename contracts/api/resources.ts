@@ -54,9 +54,6 @@ export const Server = z.object({
 });
 export type Server = z.infer<typeof Server>;
 
-/** The tag that marks a build server: builds of its organization's services run there while it is online. */
-export const buildServerTag = 'build';
-
 export const Project = z.object({
   id: Uuid,
   org_id: Uuid,
