@@ -10,14 +10,16 @@ import type { Database, DeploymentRow } from '../postgres/database.js';
 
 /**
  * Where a deployment builds, decided once (a retried activity keeps it): an online server of the
- * service's organization tagged `build`, the one with the fewest builds under way (each builds
- * one at a time), else the service's own server. The image goes through the platform's registry
- * either way, so the service's server pulls what another built.
+ * service's organization tagged `build` with the service's server's CPU architecture (an image
+ * runs on the architecture it was built on), the one with the fewest builds under way (each
+ * builds one at a time), else the service's own server. The image goes through the platform's
+ * registry either way, so the service's server pulls what another built.
  */
 export async function assignBuildServer(db: Kysely<Database>, id: string): Promise<{ id: string; name: string; own: boolean }> {
   await sql`UPDATE deployments AS d SET build_server_id = COALESCE(
       (SELECT candidate.id FROM servers AS candidate
         WHERE candidate.org_id = target.org_id AND candidate.status = 'online' AND ${buildServerTag} = ANY(candidate.tags)
+          AND candidate.arch IS NOT DISTINCT FROM target.arch
         ORDER BY (SELECT count(*) FROM deployments AS busy
                    WHERE busy.build_server_id = candidate.id AND busy.status IN ('building', 'pushing')), candidate.id
         LIMIT 1),
