@@ -6,7 +6,7 @@ import { BuildPayload, BuildResultData, BuildSpec, CommandResponsePayload, Deplo
 import type { BuildOutcome } from '../contracts/operations.js';
 import type { Database } from '../db/postgres/database.js';
 import { commandByRequestId, enqueueAgentCommand, withdrawPendingCommand } from '../db/queries/agent-commands.js';
-import { recordBuildLogTail, recordBuildResult, startBuild } from '../db/queries/builds.js';
+import { assignBuildServer, buildServerOf, recordBuildLogTail, recordBuildResult, startBuild } from '../db/queries/builds.js';
 import { recordStatusChange } from '../db/queries/deployment-events.js';
 import { deploymentById, serviceWithProject } from '../db/queries/deployments.js';
 import { mintRegistryCredential } from '../control/registry/credentials.js';
@@ -16,8 +16,8 @@ import { sealBuildCommand } from '../control/secrets/command-secrets.js';
 import { openBuildSecrets, openGitCredentials } from '../control/secrets/git-credentials.js';
 
 /*
- * A build is one heartbeating activity: it queues the `build` command for the service's agent
- * (idempotent by request id) and follows its row in the outbox until the agent answers. Its
+ * A build is one heartbeating activity: it queues the `build` command for the agent of the
+ * server `markBuilding` chose (the service's own or a build server; idempotent by request id) and follows its row in the outbox until the agent answers. Its
  * heartbeat is what makes it durable and cancellable: a worker killed mid-build stops
  * heartbeating, and the retry on another worker finds the same command and keeps waiting; a
  * cancelled workflow reaches the activity through its heartbeat, and the activity sends
@@ -34,7 +34,9 @@ export function buildActivities({ db, secrets, retention }: { db: Kysely<Databas
     async markBuilding(deploymentId: string): Promise<boolean> {
       return db.transaction().execute(async (trx) => {
         if (await startBuild(trx, deploymentId)) {
-          await recordStatusChange(trx, { deploymentId, status: 'building', message: "Building on the service's server" });
+          const server = await assignBuildServer(trx, deploymentId);
+          const where = server.own ? `the service's server ${server.name}` : `build server ${server.name}`;
+          await recordStatusChange(trx, { deploymentId, status: 'building', message: `Building on ${where}` });
           return true;
         }
         const status = (await deploymentById(trx, deploymentId))?.status;
@@ -52,6 +54,8 @@ export function buildActivities({ db, secrets, retention }: { db: Kysely<Databas
       const build = BuildSpec.parse(deployment.build_spec);
       const { digest: _pinned, ...image } = DeploymentSpec.parse(deployment.spec).image;
       const projectRow = await db.selectFrom('projects').select('git_credentials_encrypted').where('id', '=', found.project.id).executeTakeFirstOrThrow();
+      // Decided by markBuilding; a deployment queued before build servers existed builds at home.
+      const buildServer = (await buildServerOf(db, deployment)) ?? { id: found.service.server_id, name: undefined };
       const payload = BuildPayload.parse({
         request_id: command.requestId,
         deployment_id: deployment.id,
@@ -65,9 +69,10 @@ export function buildActivities({ db, secrets, retention }: { db: Kysely<Databas
         // The push credential outlives the build's own limit a little: the push comes last.
         registry_auth: mintRegistryCredential(secrets, { repository: image.repository, actions: ['pull', 'push'], ttlSeconds: command.timeoutSeconds + 120 }),
         timeout_seconds: command.timeoutSeconds,
+        server_name: buildServer.name,
       });
       await enqueueAgentCommand(db, {
-        serverId: found.service.server_id,
+        serverId: buildServer.id,
         requestId: command.requestId,
         workflowId: context.info.workflowExecution?.workflowId,
         type: 'build',
@@ -84,7 +89,8 @@ export function buildActivities({ db, secrets, retention }: { db: Kysely<Databas
           return outcome;
         }
         if (row?.status === 'cancelled' || row?.status === 'expired') {
-          return { ok: false, error: { code: 'AGENT_UNREACHABLE', message: `The server's agent did not pick the build up within ${pickupSeconds} s (is it offline?)` } };
+          const message = `The agent of ${buildServer.name ?? "the service's server"} did not pick the build up within ${pickupSeconds} s (is it offline?)`;
+          return { ok: false, error: { code: 'AGENT_UNREACHABLE', message } };
         }
         if (row?.status === 'pending' && Date.now() > pickupDeadline && (await withdrawPendingCommand(db, command.requestId))) continue;
         try {

@@ -63,9 +63,14 @@ export function dispatchActivities({ db, secrets, registry }: { db: Kysely<Datab
       });
     },
 
+    /**
+     * Queues a command on `serverId`; `cancel_build` goes where the deployment builds, which may
+     * be a build server: the workflow names the service's server, as its recorded histories do.
+     */
     async sendCommand(command: ServiceCommand & { serverId: string; expiresInSeconds: number }): Promise<void> {
+      const building = command.type === 'cancel_build' ? await deploymentById(db, command.payload.deployment_id) : undefined;
       await enqueueAgentCommand(db, {
-        serverId: command.serverId,
+        serverId: building?.build_server_id ?? command.serverId,
         requestId: command.payload.request_id,
         workflowId: sendingWorkflowId(),
         type: command.type,

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { Builder } from './build/builder.js';
+import type { BuildLimits } from './build/build-limits.js';
 import { AgentConnection } from './connection.js';
 import { relaunch } from './release/self-update.js';
 import type { AgentContext } from './context.js';
@@ -31,8 +32,11 @@ export interface RunAgentOptions {
   };
   /** The HTTPS proxy for services' domains (Caddy); off when absent. */
   edge?: Omit<EdgeOptions, 'log'>;
-  /** Builds from source; the checkouts are kept under `directory` (default: the system's temp folder). */
-  builds?: { directory?: string | undefined; dockerCli?: string | undefined };
+  /**
+   * Builds from source; the checkouts are kept under `directory` (default: the system's temp
+   * folder); `limits` caps every build's CPU and memory (absent: builds are not capped).
+   */
+  builds?: { directory?: string | undefined; dockerCli?: string | undefined; limits?: BuildLimits };
   log: Logger;
 }
 
@@ -51,7 +55,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     docker,
     services: new ServiceRegistry(docker),
     log: options.log,
-    builder: new Builder({ docker, directory: options.builds?.directory, dockerCli: options.builds?.dockerCli }),
+    builder: new Builder({ docker, directory: options.builds?.directory, dockerCli: options.builds?.dockerCli, limits: options.builds?.limits }),
   };
   if (options.telemetry) {
     // Without its receiver (the port is taken, the data dir unwritable) the agent still deploys and supervises.

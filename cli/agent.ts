@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LETS_ENCRYPT_DIRECTORY, type CertificateIssuer } from '../agent/edge/caddy-config.js';
 import type { EdgeOptions } from '../agent/edge/edge-router.js';
+import { defaultBuildLimits, type BuildLimits } from '../agent/build/build-limits.js';
 import { runAgent } from '../agent/main.js';
 import { createLogger } from './logger.js';
 import { exitWithParent, onShutdown } from './lifecycle.js';
@@ -30,7 +31,10 @@ export interface AgentArguments {
  * _HTTPS_PORT (default 80 / 443), SYNTRA_AGENT_TLS_ISSUER (acme, the default, or internal),
  * SYNTRA_AGENT_ACME_DIRECTORY (default Let's Encrypt), SYNTRA_AGENT_ACME_EMAIL and
  * SYNTRA_AGENT_ACME_CA_ROOT (a PEM file the ACME server's own HTTPS is signed by); SYNTRA_AGENT_DOCKER_CLI (the docker
- * CLI builds run with; default Debian's /usr/bin/docker, whose BuildKit needs no buildx plugin); on the control
+ * CLI builds run with; default Debian's /usr/bin/docker, whose BuildKit needs no buildx plugin);
+ * SYNTRA_AGENT_BUILD_CPUS and SYNTRA_AGENT_BUILD_MEMORY_MB (the caps of a build's steps; default
+ * half the server's cores and half its memory) and SYNTRA_AGENT_BUILD_CGROUP (the cgroup dockerd's
+ * BuildKit runs steps under; default /docker/buildkit, docs/builds.md); on the control
  * plane's own server, SYNTRA_AGENT_CONTROL_PLANE_DOMAIN routes that name to the API at
  * SYNTRA_AGENT_CONTROL_PLANE_UPSTREAM (default 127.0.0.1:3000).
  */
@@ -53,9 +57,25 @@ export async function runAgentCommand(flags: AgentArguments): Promise<void> {
     network: process.env.SYNTRA_AGENT_TELEMETRY_NETWORK,
   };
   // Checkouts beside the spool, so a restarted agent fetches into the checkout it kept.
-  const builds = { directory: path.join(telemetry.dataDir, 'builds'), dockerCli: process.env.SYNTRA_AGENT_DOCKER_CLI };
+  const builds = { directory: path.join(telemetry.dataDir, 'builds'), dockerCli: process.env.SYNTRA_AGENT_DOCKER_CLI, limits: buildLimits() };
   const agent = await runAgent({ url: args.url, token: args.token, bundlePath: args.bundlePath, telemetry, edge: edgeOptions(telemetry.dataDir), builds, log });
   onShutdown(log, () => agent.stop());
+}
+
+function buildLimits(): BuildLimits {
+  const env = process.env;
+  const defaults = defaultBuildLimits();
+  const positive = (name: string, fallback: number, integer: boolean): number => {
+    const value = env[name];
+    if (value === undefined) return fallback;
+    if (!(integer ? /^\d+$/ : /^\d+(\.\d+)?$/).test(value) || Number(value) <= 0) {
+      throw new UsageError(`${name} must be a positive ${integer ? 'whole ' : ''}number`);
+    }
+    return Number(value);
+  };
+  const cgroup = env.SYNTRA_AGENT_BUILD_CGROUP ?? defaults.cgroup;
+  if (!/^(\/[\w.-]+)+$/.test(cgroup) || cgroup.split('/').includes('..')) throw new UsageError('SYNTRA_AGENT_BUILD_CGROUP must be a cgroup path such as /docker/buildkit');
+  return { cpus: positive('SYNTRA_AGENT_BUILD_CPUS', defaults.cpus, false), memoryMb: positive('SYNTRA_AGENT_BUILD_MEMORY_MB', defaults.memoryMb, true), cgroup };
 }
 
 function edgeOptions(dataDir: string): Omit<EdgeOptions, 'log'> | undefined {

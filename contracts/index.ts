@@ -30,6 +30,7 @@ export * from './telemetry/span-columns.js';
 export * from './api/envelope.js';
 export * from './api/source.js';
 export * from './api/resources.js';
+export * from './api/server-tags.js';
 export * from './api/domains.js';
 export * from './api/observability.js';
 export * from './api/requests.js';

@@ -2,15 +2,17 @@ import path from 'node:path';
 import { tmpdir } from 'node:os';
 import type Docker from 'dockerode';
 import type { BuildPayload, BuildPhase, BuildProgressPayload, BuildResultData, CancelBuildPayload } from '../../contracts/index.js';
-import { AgentError } from '../errors.js';
+import { AgentError, messageOf } from '../errors.js';
+import { applyBuildLimits, type AppliedLimits, type BuildLimits } from './build-limits.js';
 import { buildImage, dockerCli, pushImage } from './buildkit.js';
 import { checkOut } from './checkout.js';
 import { detectedDockerfile } from './detected-dockerfile.js';
 
 /*
  * The server's builds: one at a time (a build takes every core it is given, and the services
- * beside it must keep theirs), each cancellable by its deployment at any point, each with a hard
- * timeout. Progress goes out batched: a phase change or a quarter second, whichever is first.
+ * beside it must keep theirs), under CPU and memory caps (build-limits.ts), each cancellable by
+ * its deployment at any point, each with a hard timeout. Progress goes out batched: a phase
+ * change or a quarter second, whichever is first.
  */
 
 const flushIntervalMs = 250;
@@ -23,6 +25,8 @@ export interface BuilderOptions {
   directory?: string;
   /** The docker CLI to build with (default: Debian's /usr/bin/docker when present). */
   dockerCli?: string;
+  /** The caps of every build's steps; absent: builds are not capped. */
+  limits?: BuildLimits;
 }
 
 export class Builder {
@@ -68,6 +72,7 @@ export class Builder {
     const log = new ProgressLog(payload, progress);
     try {
       log.phase('fetching');
+      if (payload.server_name) log.line(`Building on server ${payload.server_name}`);
       const checkout = await checkOut(this.directory, payload, { signal, onLine: log.line });
       log.commit({ sha: checkout.sha, message: checkout.message });
       log.line(`Fetched ${checkout.sha.slice(0, 12)} in ${Date.now() - started} ms`);
@@ -80,8 +85,13 @@ export class Builder {
       }
       const cli = await dockerCli(this.options.dockerCli);
       const scratch = path.join(this.directory, payload.service_id, `build-${payload.deployment_id}`);
+      const limits = await this.applyLimits(log.line);
       const buildStarted = Date.now();
-      const counts = await buildImage(checkout.directory, payload, { cli, signal, onLine: log.line, scratch, ...(detected && { generated: detected.dockerfile }) });
+      const counts = await buildImage(checkout.directory, payload, { cli, signal, onLine: log.line, scratch, ...(detected && { generated: detected.dockerfile }) }).catch(
+        async (error: unknown) => {
+          throw await this.explainedFailure(error, limits);
+        },
+      );
       // The BuildKit build alone, to the millisecond: what a plain `docker build` is compared with (bench/build-rebuild.ts).
       log.line(`Built in ${((Date.now() - buildStarted) / 1000).toFixed(3)} s: ${counts.cached} of ${counts.steps} steps cached`);
       log.phase('pushing');
@@ -104,6 +114,30 @@ export class Builder {
       log.flush();
       log.close();
     }
+  }
+
+  /** Caps that cannot be set leave the build running uncapped, and its log says why. */
+  private async applyLimits(line: (text: string) => void): Promise<AppliedLimits | undefined> {
+    const { limits } = this.options;
+    if (!limits) return undefined;
+    try {
+      const applied = await applyBuildLimits(this.options.docker, limits);
+      line(applied.description);
+      return applied;
+    } catch (error) {
+      line(`Build limits not applied, the build runs uncapped: ${messageOf(error)}`);
+      return undefined;
+    }
+  }
+
+  /** A step killed (exit 137) while the memory cap was being hit ran out of the build's memory, and the error says so. */
+  private async explainedFailure(error: unknown, limits: AppliedLimits | undefined): Promise<unknown> {
+    if (!(error instanceof AgentError) || error.code !== 'BUILD_FAILED' || !limits) return error;
+    if (!/exit code: 137/.test(error.message) || !(await limits.memoryCapReached())) return error;
+    return new AgentError(
+      'BUILD_OUT_OF_MEMORY',
+      `A build step ran out of memory: the build's cap of ${this.options.limits!.memoryMb} MiB (SYNTRA_AGENT_BUILD_MEMORY_MB) was reached and the step was killed\n${error.message}`,
+    );
   }
 }
 

@@ -12,8 +12,8 @@ import type { AgentEvents } from '../gateway/events.js';
  * What an agent reports while it builds: log lines go to ClickHouse (`build_logs`), then a NOTIFY
  * on `build_logs` lets every API process send them to the deployment's live rooms (api/live/);
  * the commit is recorded as soon as the checkout knows it, and the move to `pushing` is a status
- * change like any other. Only a deployment of a service on the reporting server is taken, so one
- * agent cannot write into another's builds. Reports of one server are handled in arrival order.
+ * change like any other. Only a deployment the reporting server builds (a build server, or the
+ * service's own) is taken, so one agent cannot write into another's builds. Reports of one server are handled in arrival order.
  */
 
 export const buildLogsChannel = 'build_logs';
@@ -28,9 +28,9 @@ export function storeBuildProgress(events: AgentEvents, db: Kysely<Database>, cl
       .innerJoin('services', 'services.id', 'deployments.service_id')
       .select(['deployments.id', 'deployments.service_id', 'deployments.status'])
       .where('deployments.id', '=', progress.deployment_id)
-      .where('services.server_id', '=', serverId)
+      .where((eb) => eb(eb.fn.coalesce('deployments.build_server_id', 'services.server_id'), '=', serverId))
       .executeTakeFirst();
-    if (!owned) return log.warn({ serverId, deploymentId: progress.deployment_id }, 'build progress for a deployment not on this server; dropped');
+    if (!owned) return log.warn({ serverId, deploymentId: progress.deployment_id }, 'build progress for a deployment this server does not build; dropped');
     const target = { deploymentId: owned.id, serviceId: owned.service_id };
     await insertBuildLines(clickhouse, target, progress.first_line, progress.lines);
     if (progress.commit && !commitsRecorded.has(owned.id)) {

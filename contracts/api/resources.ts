@@ -49,7 +49,7 @@ export const Server = z.object({
   usage: HeartbeatPayload.shape.resources.nullable().describe('From the last heartbeat; null before the first'),
   containers: HeartbeatPayload.shape.containers.nullable().describe('From the last heartbeat; null before the first'),
   problems: z.array(ServerProblem).describe("Standing problems its agent reported since it last connected; empty when all is well"),
-  tags: z.array(z.string()),
+  tags: z.array(z.string()).describe(`"build" marks a build server: it builds the organization's services from source`),
   ...timestamps,
 });
 export type Server = z.infer<typeof Server>;
@@ -169,6 +169,10 @@ export const DeploymentDetail = Deployment.extend({
   build_logs: z.string().nullable().describe('The whole build log, one line per line'),
   spec: DeploymentSpec.nullable().describe('Null only for deployments recorded before specs were kept'),
   build: BuildSpec.nullable().describe('Null for deployments of an image'),
+  build_server: z
+    .object({ id: Uuid, name: z.string() })
+    .nullable()
+    .describe("The server that built it: the service's own, or a build server (tagged `build`); null for deployments of an image"),
   events: z.array(DeploymentEvent).describe('Oldest first'),
   workflow: TemporalWorkflowRef.nullable(),
 });

@@ -6,7 +6,7 @@ import { ImageReference, RegistryAuth } from './deploy.js';
 /*
  * Builds from source (issue 19; the contract has no build messages, see contract-corrections.md).
  * The control plane decides what to build (repository, commit, Dockerfile) and where to push it;
- * the agent of the service's server checks the commit out, builds it with BuildKit and pushes it
+ * the agent of the service's server, or of a build server of its organization, checks the commit out, builds it with BuildKit and pushes it
  * to the platform's registry. Secrets (the git credential, build secrets, the push credential)
  * travel sealed in the outbox like a deploy's.
  */
@@ -47,6 +47,7 @@ export const BuildPayload = z.object({
   image: ImageReference.describe('Where the built image is pushed'),
   registry_auth: RegistryAuth.describe('A short-lived push credential for that repository only'),
   timeout_seconds: PositiveInt,
+  server_name: z.string().min(1).optional().describe('The server building it (the service\'s own or a build server), named in the build log'),
 });
 export type BuildPayload = z.infer<typeof BuildPayload>;
 

@@ -68,12 +68,14 @@ export function deploymentDetailResource(
   row: DeploymentRow,
   events: DeploymentEventRow[],
   temporal: TemporalAddress,
+  buildServer: DeploymentDetail['build_server'] = null,
 ): DeploymentDetail {
   return {
     ...deploymentResource(row),
     build_logs: row.build_logs,
     spec: row.spec === null ? null : DeploymentSpec.parse(row.spec),
     build: row.build_spec === null ? null : BuildSpec.parse(row.build_spec),
+    build_server: buildServer,
     events: events.map(eventResource),
     workflow: row.workflow_id ? temporalWorkflowRef(temporal, row.workflow_id) : null,
   };

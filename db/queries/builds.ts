@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { buildServerTag } from '../../contracts/index.js';
 import type { Database, DeploymentRow } from '../postgres/database.js';
 
 /*
@@ -6,6 +7,40 @@ import type { Database, DeploymentRow } from '../postgres/database.js';
  * it leaves (a retried activity or a repeated agent report changes nothing twice), and what the
  * build found out: the commit, the digest it pushed, how long it took, the end of its log.
  */
+
+/**
+ * Where a deployment builds, decided once (a retried activity keeps it): an online server of the
+ * service's organization tagged `build` with the service's server's CPU architecture (an image
+ * runs on the architecture it was built on), the one with the fewest builds under way (each
+ * builds one at a time), else the service's own server. The image goes through the platform's
+ * registry either way, so the service's server pulls what another built.
+ */
+export async function assignBuildServer(db: Kysely<Database>, id: string): Promise<{ id: string; name: string; own: boolean }> {
+  await sql`UPDATE deployments AS d SET build_server_id = COALESCE(
+      (SELECT candidate.id FROM servers AS candidate
+        WHERE candidate.org_id = target.org_id AND candidate.status = 'online' AND ${buildServerTag} = ANY(candidate.tags)
+          AND candidate.arch IS NOT DISTINCT FROM target.arch
+        ORDER BY (SELECT count(*) FROM deployments AS busy
+                   WHERE busy.build_server_id = candidate.id AND busy.status IN ('building', 'pushing')), candidate.id
+        LIMIT 1),
+      target.id)
+    FROM services AS service JOIN servers AS target ON target.id = service.server_id
+    WHERE d.id = ${id} AND service.id = d.service_id AND d.build_server_id IS NULL`.execute(db);
+  const chosen = await db
+    .selectFrom('deployments')
+    .innerJoin('services', 'services.id', 'deployments.service_id')
+    .innerJoin('servers', 'servers.id', 'deployments.build_server_id')
+    .select(['servers.id', 'servers.name', 'services.server_id'])
+    .where('deployments.id', '=', id)
+    .executeTakeFirstOrThrow();
+  return { id: chosen.id, name: chosen.name, own: chosen.id === chosen.server_id };
+}
+
+/** The server that built a deployment, while it exists. */
+export async function buildServerOf(db: Kysely<Database>, deployment: DeploymentRow): Promise<{ id: string; name: string } | undefined> {
+  if (deployment.build_server_id === null) return undefined;
+  return db.selectFrom('servers').select(['id', 'name']).where('id', '=', deployment.build_server_id).executeTakeFirst();
+}
 
 /** queued → building, the deployment's start. Undefined when it is not queued any more. */
 export async function startBuild(db: Kysely<Database>, id: string): Promise<DeploymentRow | undefined> {

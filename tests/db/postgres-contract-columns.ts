@@ -148,6 +148,8 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     endpoint: varchar(300),
     // 0021_builds
     build_spec: 'jsonb',
+    // 0029_build_servers
+    build_server_id: 'uuid',
   },
   error_groups: {
     id: uuidKey,

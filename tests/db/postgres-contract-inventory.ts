@@ -39,6 +39,7 @@ export const expectedKeys: Record<string, string[]> = {
     references('service_id', 'services', cascade),
     references('triggered_by', 'users'),
     references('rollback_from_id', 'deployments'),
+    references('build_server_id', 'servers', setNull),
   ],
   error_groups: [
     'PRIMARY KEY (id)',

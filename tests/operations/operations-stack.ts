@@ -4,14 +4,14 @@ import { bootstrappedOrganization } from '../support/auth.js';
 import { ensureDockerd, removeManaged, startTestRegistry, type TestRegistry } from '../support/docker.js';
 import { createProject } from '../support/fixtures.js';
 import { startTestApi } from '../support/platform.js';
-import { operationsApi, privateTemporalConfig, startInProcessWorker, startServerWithAgent } from './stack.js';
+import { operationsApi, privateTemporalConfig, startInProcessWorker, startServerWithAgent, type TestAgentOptions } from './stack.js';
 
 /**
  * The whole platform for an operations test: Docker and the test registry, the API on its own
  * Temporal task queue, a worker, a project and a server whose agent runs in this process. `stop`
  * takes it all down and removes the containers of the services the test lists.
  */
-export async function startOperationsStack(label: string, apiOverrides: Record<string, string> = {}) {
+export async function startOperationsStack(label: string, apiOverrides: Record<string, string> = {}, agentOptions: TestAgentOptions = {}) {
   const docker: Docker = await ensureDockerd();
   const registry: TestRegistry = await startTestRegistry();
   const temporal = await privateTemporalConfig(label);
@@ -21,7 +21,7 @@ export async function startOperationsStack(label: string, apiOverrides: Record<s
   const orgId = (await bootstrappedOrganization(api.platform.db)).id;
   const project = await createProject(api.platform.db, orgId, label);
   const worker = await startInProcessWorker(api.platform, temporal.taskQueue);
-  const host = await startServerWithAgent(api.platform.db, orgId, baseUrl);
+  const host = await startServerWithAgent(api.platform.db, orgId, baseUrl, agentOptions);
   const serviceIds: string[] = [];
   return {
     docker,

@@ -5,7 +5,7 @@ import type Docker from 'dockerode';
 import type { Kysely } from 'kysely';
 import pino from 'pino';
 import { expect } from 'vitest';
-import { runAgent, type RunningAgent } from '../../agent/main.js';
+import { runAgent, type RunAgentOptions, type RunningAgent } from '../../agent/main.js';
 import type { SecretCipher } from '../../control/secrets/cipher.js';
 import type { DeployRequest, DeploymentDetail, HealthCheckConfig } from '../../contracts/index.js';
 import type { Database } from '../../db/postgres/database.js';
@@ -35,10 +35,14 @@ export const FAST_HTTP_CHECK: HealthCheckConfig = {
 
 const STATUS_POLL_MS = 250;
 
+/** What a test may set of an agent beyond its session: how it builds. */
+export type TestAgentOptions = Pick<RunAgentOptions, 'builds'>;
+
 /** A registered server with its agent running in this process, which a test may stop and start again. */
-export async function startServerWithAgent(db: Kysely<Database>, orgId: string, controlPlaneUrl: string) {
+export async function startServerWithAgent(db: Kysely<Database>, orgId: string, controlPlaneUrl: string, agentOptions: TestAgentOptions = {}) {
   const { server, token } = await createServer(db, orgId, `ops-${randomUUID().slice(0, 8)}`);
-  let agent: RunningAgent | null = await runAgent({ url: controlPlaneUrl, token, serverId: server.id, log: pino({ level: 'silent' }) });
+  const start = () => runAgent({ url: controlPlaneUrl, token, serverId: server.id, log: pino({ level: 'silent' }), ...agentOptions });
+  let agent: RunningAgent | null = await start();
   return {
     server,
     token,
@@ -57,7 +61,7 @@ export async function startServerWithAgent(db: Kysely<Database>, orgId: string, 
       agent = null;
     },
     async startAgent() {
-      agent ??= await runAgent({ url: controlPlaneUrl, token, serverId: server.id, log: pino({ level: 'silent' }) });
+      agent ??= await start();
     },
   };
 }

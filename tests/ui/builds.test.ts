@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServerTag } from '../../contracts/index.js';
 import { startBuildStack, dockerfileServing, type BuildStack } from '../builds/build-stack.js';
 import { seriousViolations } from './accessibility.js';
 import { launchBrowser, screenshot, viewports } from './browser.js';
@@ -10,7 +11,8 @@ import { ensureProductionUi } from './production-build.js';
  * Builds in Chromium against the whole platform (real git server, registry, BuildKit): the
  * project's repository settings with the webhook to paste into a git host, a service built from
  * the repository created in the form, and its build log arriving line by line on the deployment
- * page while it builds, then kept after.
+ * page while it builds, then kept after, with the server that built it; build servers marked in
+ * the server list.
  */
 
 let stack: BuildStack;
@@ -102,6 +104,17 @@ describe('builds in the UI', () => {
     await page.reload();
     await page.getByTestId('build-log').getByText(/Pushed 127\.0\.0\.1/).waitFor();
     expect(await page.getByTestId('build-log').getByText('second-48').count()).toBeGreaterThan(0);
+    expect(await page.getByTestId('build-server').textContent()).toBe(stack.host.server.name);
     expect(pageErrors).toEqual([]);
   }, 300_000);
+
+  it('shows which servers are build servers in the server list', async () => {
+    const tagged = await stack.rest.call('PATCH', `/servers/${stack.host.server.id}`, { tags: [buildServerTag] });
+    expect(tagged.status).toBe(200);
+    await page.goto(`${stack.baseUrl}/servers`);
+    const row = page.locator(`tr[data-server="${stack.host.server.name}"]`);
+    await row.getByText('build server').waitFor();
+    await expectAccessible('servers-build-server');
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 });

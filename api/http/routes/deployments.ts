@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { buildServerOf } from '../../../db/queries/builds.js';
 import { eventsOfDeployment } from '../../../db/queries/deployment-events.js';
 import { deploymentInScope, deploymentsOfService, serviceForOperation } from '../../../db/queries/deployments.js';
 import { scopeOf } from '../../../control/caller.js';
@@ -27,11 +28,13 @@ export const deploymentRoutes: FastifyPluginAsync<{ platform: Platform }> = asyn
   defineRoute(app, registryRoute('getDeployment'), { permission: 'read' }, async ({ params, caller }) => {
     const deployment = await deploymentInScope(db, scopeOf(caller), params.deploymentId);
     if (!deployment) throw notFound(params.deploymentId);
-    const [events, buildLines] = await Promise.all([
+    const [events, buildLines, buildServer] = await Promise.all([
       eventsOfDeployment(db, deployment.id),
       deployment.build_spec === null ? [] : buildLogLines(platform.clickhouse.client, deployment.id),
+      buildServerOf(db, deployment),
     ]);
-    const detail = deploymentDetailResource(deployment, events, { namespace: platform.temporal.namespace, webUrl: platform.temporal.webUrl });
+    const temporal = { namespace: platform.temporal.namespace, webUrl: platform.temporal.webUrl };
+    const detail = deploymentDetailResource(deployment, events, temporal, buildServer ?? null);
     // The whole log from ClickHouse; the row keeps only its end, for when ClickHouse has let it go.
     return buildLines.length > 0 ? { ...detail, build_logs: buildLines.map((line) => line.text).join('\n') } : detail;
   });

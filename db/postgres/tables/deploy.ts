@@ -144,6 +144,8 @@ export interface DeploymentsTable {
   endpoint: Generated<string | null>;
   /** What a build from source builds, as `BuildSpec` (0021); null for image deployments. */
   build_spec: Json | null;
+  /** The server that built it, for a build from source (0028); null for image deployments. */
+  build_server_id: string | null;
 }
 
 export type DeploymentRow = Selectable<DeploymentsTable>;

@@ -79,6 +79,12 @@ export function DeploymentPage({ params }: { params: Record<string, string> }) {
                 </dd>
               </div>
             ) : null}
+            {data.build_server ? (
+              <div>
+                <dt>Built on</dt>
+                <dd data-testid="build-server">{data.build_server.name}</dd>
+              </div>
+            ) : null}
             <div>
               <dt>Started</dt>
               <dd>{formatTime(data.started_at)}</dd>

@@ -1,4 +1,5 @@
 import type { ServerProblem } from '../../../contracts/api/resources.js';
+import { buildServerTag } from '../../../contracts/api/server-tags.js';
 import { servers } from '../api/endpoints.js';
 import { DeleteByName } from '../components/delete-by-name.js';
 import { DataTable } from '../components/data-table.js';
@@ -39,6 +40,7 @@ export function ServersPage() {
           <tr key={server.id} data-server={server.name}>
             <th scope="row">
               {server.name}
+              {server.tags.includes(buildServerTag) ? <span className="tag">build server</span> : null}
               <div className="small">
                 <Link to={`/servers/${server.id}/metrics`}>Metrics <span className="visually-hidden">of {server.name}</span></Link>
               </div>
