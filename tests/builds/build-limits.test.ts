@@ -10,10 +10,12 @@ import { startBuildStack, dockerfileServing, type BuildStack } from './build-sta
  * A build's CPU and memory caps, on dockerd's own BuildKit: the agent caps the cgroup BuildKit runs
  * every RUN step under, a step sees itself inside it, and a step that wants more memory than the
  * cap is killed, failing the build with an error that says so while the running version answers.
- * The cgroup is dockerd's, shared by every build on this machine: the caps are lifted afterwards.
+ * The cgroup is dockerd's, shared by every build on this machine: the caps are lifted afterwards,
+ * and are roomy enough meanwhile for the builds other test files run at the same time (the sample
+ * apps compile Go and Rust).
  */
 
-const limits: BuildLimits = { cpus: 0.5, memoryMb: 128, cgroup: defaultBuildCgroup };
+const limits: BuildLimits = { cpus: 1, memoryMb: 768, cgroup: defaultBuildCgroup };
 const mebibyte = 1024 * 1024;
 let stack: BuildStack;
 let cgroupVersion: string;
