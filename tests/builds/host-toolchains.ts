@@ -108,3 +108,13 @@ export async function hostLinker(image: string): Promise<{ cc: string; ld: strin
   const owners = await output('dpkg-query', ['--search', await realpath(cc), await realpath(ld), await realpath(startFile), await realpath(libgcc)]);
   return { cc: await realpath(cc), ld: await realpath(ld), packages: [...new Set(owners.split('\n').map((line) => line.split(': ')[0]!))] };
 }
+
+/** The versions the sample apps declare (package.json engines, go.mod): the host's own, so the images their templates name can be made. */
+export async function hostDeclaredVersions(): Promise<{ nodeMajor: string; goVersion: string }> {
+  const node = await locate('node', []);
+  const go = await locate('go', ['/usr/local/go/bin/go']);
+  if (!node || !go) throw new Error('The sample apps are built with the host\'s Node and Go (node on the PATH, /usr/local/go): install them on this machine (the CI image has them)');
+  const nodeMajor = /^v(\d+)\./.exec(await output(node, ['--version']))![1]!;
+  const goVersion = /^go(\d+\.\d+)/.exec(await output(go, ['env', 'GOVERSION']))![1]!;
+  return { nodeMajor, goVersion };
+}
