@@ -15,7 +15,7 @@ const run = promisify(execFile);
 
 class MissingToolchain extends Error {
   constructor(image: string, what: string) {
-    super(`The test base image ${image} is made from the host's ${what}: install it on this machine (the CI image has it)`);
+    super(`Cannot make the test base image ${image}: it is made from the host's ${what} (the CI machine image has the toolchains the sample apps need)`);
   }
 }
 
@@ -40,7 +40,7 @@ export async function hostNode(image: string, major: string): Promise<HostNode> 
   const node = await locate('node', []);
   if (!node) throw new MissingToolchain(image, `Node ${major} (node on the PATH)`);
   const version = await output(node, ['--version']);
-  if (!version.startsWith(`v${major}.`)) throw new MissingToolchain(image, `Node ${major}, not ${version} (${node})`);
+  if (!version.startsWith(`v${major}.`)) throw new MissingToolchain(image, `Node ${major}, and ${node} is ${version}`);
   const npm = await locate('npm', []);
   if (!npm) throw new MissingToolchain(image, 'npm beside Node');
   // npm's bin/npm-cli.js, inside the npm package.
@@ -80,7 +80,7 @@ export async function hostGo(image: string, version: string): Promise<HostGo> {
   const go = await locate('go', ['/usr/local/go/bin/go']);
   if (!go) throw new MissingToolchain(image, `Go ${version} (/usr/local/go)`);
   const [root, goVersion] = (await output(go, ['env', 'GOROOT', 'GOVERSION'])).split('\n') as [string, string];
-  if (goVersion !== `go${version}` && !goVersion.startsWith(`go${version}.`)) throw new MissingToolchain(image, `Go ${version}, not ${goVersion} (${go})`);
+  if (goVersion !== `go${version}` && !goVersion.startsWith(`go${version}.`)) throw new MissingToolchain(image, `Go ${version}, and ${go} is ${goVersion}`);
   return { root, version: goVersion };
 }
 
