@@ -12,8 +12,8 @@ import { sampleApps, sampleFiles, type SampleApp } from './sample-apps.js';
  * builder builds for a nixpacks service of the same files in a real git repository (the agent's
  * BuildKit, pushed to the platform's registry, deployed), and the container answers with the
  * marker of this run. The base images the templates name are made from the host's toolchains
- * (base-images.ts): no public registry is reachable, and BuildKit builds here with no network
- * to fetch from either, so every template step must work offline for an app without dependencies.
+ * (base-images.ts): no public registry or package index is reachable here, so every step of the
+ * templates must work offline for an app without dependencies, as it should anywhere.
  */
 
 const run = randomUUID().slice(0, 8);
