@@ -38,7 +38,8 @@ function nodeTemplate(manager: 'npm' | 'pnpm' | 'yarn'): Template {
     const pkg = parsePackageJson(files);
     const scripts = pkg?.scripts ?? {};
     const major = /(\d{2})/.exec(pkg?.engines?.node ?? '')?.[1] ?? '22';
-    const install = { npm: 'npm ci', pnpm: 'corepack enable && pnpm install --frozen-lockfile', yarn: 'corepack enable && yarn install --frozen-lockfile' }[manager];
+    // `npm ci` refuses to run without a lock file; without one, npm install resolves the dependencies afresh.
+    const install = { npm: has(files, 'package-lock.json') ? 'npm ci' : 'npm install', pnpm: 'corepack enable && pnpm install --frozen-lockfile', yarn: 'corepack enable && yarn install --frozen-lockfile' }[manager];
     const lock = { npm: 'package-lock.json*', pnpm: 'pnpm-lock.yaml', yarn: 'yarn.lock' }[manager];
     const run = (script: string) => (manager === 'npm' ? `npm run ${script}` : `${manager} ${script}`);
     const start = scripts.start ? (manager === 'npm' ? '["npm", "start"]' : `["${manager}", "start"]`) : '["node", "index.js"]';
@@ -166,15 +167,14 @@ export const templates: Record<Stack, Template> = {
         'COPY . .',
         'RUN cargo build --release',
         '',
-        'FROM debian:bookworm-slim',
-        'RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/lib/apt/lists/*',
+        // glibc, libgcc and CA certificates, what a binary of the gnu target loads, with no package manager to run at build time.
+        'FROM gcr.io/distroless/cc-debian12:nonroot',
         'ENV PORT=8080',
-        `COPY --from=build /src/target/release/${name} /usr/local/bin/app`,
-        'USER nobody',
+        `COPY --from=build /src/target/release/${name} /app`,
         'EXPOSE 8080',
-        'CMD ["app"]',
+        'ENTRYPOINT ["/app"]',
       ),
-      notes: [`Builds the release binary ${name}.`],
+      notes: [`Builds the release binary ${name}, run as a non-root user in a distroless image with glibc.`],
     };
   },
   static: () => ({

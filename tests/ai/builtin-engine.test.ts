@@ -7,13 +7,14 @@ describe('Dockerfile generation', () => {
   it.each([
     [{ 'package.json': '{"scripts":{"start":"node server.js"}}', 'package-lock.json': '{}' }, 'node-npm', /npm ci/],
     [{ 'package.json': '{"scripts":{"build":"tsc","start":"node dist/index.js"}}', 'pnpm-lock.yaml': '' }, 'node-pnpm', /pnpm install --frozen-lockfile[\s\S]*pnpm build/],
+    [{ 'package.json': '{"scripts":{"start":"node server.js"}}' }, 'node-npm', /RUN npm install\n(?![\s\S]*npm ci)/],
     [{ 'package.json': '{}', 'yarn.lock': '' }, 'node-yarn', /yarn install/],
     [{ 'requirements.txt': 'fastapi\nuvicorn\n', 'main.py': '' }, 'python-pip', /uvicorn main:app --host 0\.0\.0\.0/],
     [{ 'pyproject.toml': '[tool.poetry]\nname="x"', 'poetry.lock': '', 'app.py': '' }, 'python-poetry', /poetry install/],
     [{ 'pyproject.toml': '[project]\nname="x"', 'uv.lock': '' }, 'python-uv', /uv sync --frozen/],
     [{ 'go.mod': 'module example.com/x\n\ngo 1.22\n' }, 'go', /FROM golang:1\.22-alpine/],
     [{ Gemfile: "gem 'rails'" }, 'ruby', /rails server -b 0\.0\.0\.0/],
-    [{ 'Cargo.toml': '[package]\nname = "hello"\n' }, 'rust', /target\/release\/hello/],
+    [{ 'Cargo.toml': '[package]\nname = "hello"\n' }, 'rust', /target\/release\/hello \/app\n(?![\s\S]*apt-get)/],
     [{ 'index.html': '<h1>hi</h1>' }, 'static', /httpd -f/],
   ])('detects %j as %s and fills its template', (files, stack, expected) => {
     const generated = generateDockerfile(files)!;

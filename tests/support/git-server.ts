@@ -20,8 +20,11 @@ export interface GitServer {
   token: string;
   /** Requests the server refused for want of the token. */
   refused: number;
-  /** Writes `files` in the working copy, commits them and pushes; returns the commit's sha. */
-  commit(message: string, files: Record<string, string>, branch?: string): Promise<string>;
+  /**
+   * Writes `files` in the working copy, commits them and pushes; returns the commit's sha. With
+   * `replace`, the commit's tree is `files` alone (another app on its own branch).
+   */
+  commit(message: string, files: Record<string, string>, branch?: string, options?: { replace?: boolean }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -94,9 +97,10 @@ export async function startGitServer(name = 'app'): Promise<GitServer> {
     get refused() {
       return state.refused;
     },
-    async commit(message, files, branch = 'main') {
+    async commit(message, files, branch = 'main', { replace = false } = {}) {
       // An existing branch is continued; a new one starts from wherever the last commit went.
       await run('git', ['-C', work, 'checkout', '-q', branch]).catch(() => run('git', ['-C', work, 'checkout', '-q', '-b', branch]));
+      if (replace) await run('git', ['-C', work, 'rm', '-rq', '--ignore-unmatch', '--', '.']);
       for (const [file, contents] of Object.entries(files)) {
         await mkdir(path.dirname(path.join(work, file)), { recursive: true });
         await writeFile(path.join(work, file), contents);

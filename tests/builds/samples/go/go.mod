@@ -1,0 +1,3 @@
+module example.com/sample
+
+go {{GO_VERSION}}
