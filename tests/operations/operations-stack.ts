@@ -1,27 +1,35 @@
 import type { AddressInfo } from 'node:net';
 import type Docker from 'dockerode';
+import type { Logger } from 'pino';
 import { bootstrappedOrganization } from '../support/auth.js';
 import { ensureDockerd, removeManaged, startTestRegistry, type TestRegistry } from '../support/docker.js';
 import { createProject } from '../support/fixtures.js';
 import { startTestApi } from '../support/platform.js';
 import { operationsApi, privateTemporalConfig, startInProcessWorker, startServerWithAgent } from './stack.js';
 
+export interface StackLogs {
+  /** A file in the API's data folder that gets its every log line (startTestApi's `logTo`). */
+  apiLogTo?: string;
+  /** The agent's logger (silent by default). */
+  agentLog?: Logger;
+}
+
 /**
  * The whole platform for an operations test: Docker and the test registry, the API on its own
  * Temporal task queue, a worker, a project and a server whose agent runs in this process. `stop`
  * takes it all down and removes the containers of the services the test lists.
  */
-export async function startOperationsStack(label: string, apiOverrides: Record<string, string> = {}) {
+export async function startOperationsStack(label: string, apiOverrides: Record<string, string> = {}, logs: StackLogs = {}) {
   const docker: Docker = await ensureDockerd();
   const registry: TestRegistry = await startTestRegistry();
   const temporal = await privateTemporalConfig(label);
-  const api = await startTestApi(label, { SYNTRA_TEMPORAL_CONFIG: temporal.file, ...apiOverrides });
+  const api = await startTestApi(label, { SYNTRA_TEMPORAL_CONFIG: temporal.file, ...apiOverrides }, logs.apiLogTo ? { logTo: logs.apiLogTo } : {});
   await api.app.listen({ port: 0, host: '127.0.0.1' });
   const baseUrl = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
   const orgId = (await bootstrappedOrganization(api.platform.db)).id;
   const project = await createProject(api.platform.db, orgId, label);
   const worker = await startInProcessWorker(api.platform, temporal.taskQueue);
-  const host = await startServerWithAgent(api.platform.db, orgId, baseUrl);
+  const host = await startServerWithAgent(api.platform.db, orgId, baseUrl, logs.agentLog);
   const serviceIds: string[] = [];
   return {
     docker,

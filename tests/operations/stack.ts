@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type Docker from 'dockerode';
 import type { Kysely } from 'kysely';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { expect } from 'vitest';
 import { runAgent, type RunningAgent } from '../../agent/main.js';
 import type { SecretCipher } from '../../control/secrets/cipher.js';
@@ -36,9 +36,9 @@ export const FAST_HTTP_CHECK: HealthCheckConfig = {
 const STATUS_POLL_MS = 250;
 
 /** A registered server with its agent running in this process, which a test may stop and start again. */
-export async function startServerWithAgent(db: Kysely<Database>, orgId: string, controlPlaneUrl: string) {
+export async function startServerWithAgent(db: Kysely<Database>, orgId: string, controlPlaneUrl: string, log: Logger = pino({ level: 'silent' })) {
   const { server, token } = await createServer(db, orgId, `ops-${randomUUID().slice(0, 8)}`);
-  let agent: RunningAgent | null = await runAgent({ url: controlPlaneUrl, token, serverId: server.id, log: pino({ level: 'silent' }) });
+  let agent: RunningAgent | null = await runAgent({ url: controlPlaneUrl, token, serverId: server.id, log });
   return {
     server,
     token,
@@ -57,7 +57,7 @@ export async function startServerWithAgent(db: Kysely<Database>, orgId: string, 
       agent = null;
     },
     async startAgent() {
-      agent ??= await runAgent({ url: controlPlaneUrl, token, serverId: server.id, log: pino({ level: 'silent' }) });
+      agent ??= await runAgent({ url: controlPlaneUrl, token, serverId: server.id, log });
     },
   };
 }

@@ -17,6 +17,8 @@ const run = promisify(execFile);
 export interface GitServer {
   /** http://127.0.0.1:<port>/<name>.git */
   url: string;
+  /** The bare repository's folder, for another transport to serve (tests/support/ssh-git-server.ts). */
+  repository: string;
   token: string;
   /** Requests the server refused for want of the token. */
   refused: number;
@@ -90,6 +92,7 @@ export async function startGitServer(name = 'app'): Promise<GitServer> {
   const auth = ['-c', `http.extraHeader=Authorization: Basic ${Buffer.from(`test:${token}`).toString('base64')}`];
   return {
     url,
+    repository: bare,
     token,
     get refused() {
       return state.refused;
