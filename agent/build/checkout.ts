@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildPayload } from '../../contracts/index.js';
@@ -16,6 +17,15 @@ import { runProcess } from './process.js';
  * whatever else runs as that user), and every later fetch must meet the same key. A changed key
  * fails the build and says which file to delete to trust the new one.
  */
+
+/*
+ * The last commit fetched, kept as a ref. A fetch tells the server what the checkout already has
+ * only through its refs: without one, every shallow fetch receives the commit's whole tree again
+ * (a clone in all but name); with it, only what changed. git writes the ref only once the fetched
+ * objects are all there and connected, so a build of that same commit again needs no fetch.
+ */
+const fetchedRef = 'refs/syntra/fetched';
+const fetchOptions = ['--depth=1', '--no-tags', '--no-write-fetch-head'];
 
 /** How much of what git said a failed fetch's error keeps. */
 const maxReasonChars = 500;
@@ -82,34 +92,44 @@ export async function checkOut(root: string, payload: BuildPayload, run: GitRun)
   await mkdir(scratch, { recursive: true, mode: 0o700 });
   try {
     const env = await credentialEnv(payload.git_auth, { scratch, knownHosts });
-    await gitOutput(directory, ['init', '-q'], env, run);
+    if (!existsSync(path.join(directory, '.git', 'HEAD'))) await gitOutput(directory, ['init', '-q'], env, run);
     const { url, branch, commit_sha: pinned } = payload.git;
-    run.onLine(`Fetching ${branch}${pinned ? ` at ${pinned}` : ''} from ${redactUrl(url)}`);
-    const said: string[] = [];
-    const fetchRun = {
-      signal: run.signal,
-      onLine: (line: string) => {
-        said.push(line);
-        run.onLine(line);
-      },
-    };
-    const fetched = await git(directory, ['fetch', '--depth=1', '--no-tags', '--progress', url, `refs/heads/${branch}`], env, fetchRun);
-    if (fetched !== 0) throw new AgentError('GIT_FAILED', `Could not fetch branch ${branch} from ${redactUrl(url)}: ${fetchFailure(said, knownHosts)}`);
-    let head = await gitOutput(directory, ['rev-parse', 'FETCH_HEAD'], env, run);
-    if (pinned && head !== pinned) {
-      // The branch moved on since the push that asked for this commit: fetch the commit itself.
-      if ((await git(directory, ['fetch', '--depth=1', '--no-tags', url, pinned], env, run)) !== 0) {
-        throw new AgentError('COMMIT_NOT_FOUND', `Commit ${pinned} is not on ${branch} any more (the branch is at ${head})`);
+    if (pinned && (await fetchedCommit(directory, env, run)) === pinned) {
+      run.onLine(`${pinned} was fetched whole for an earlier build: not fetched again`);
+    } else {
+      run.onLine(`Fetching ${branch}${pinned ? ` at ${pinned}` : ''} from ${redactUrl(url)}`);
+      const said: string[] = [];
+      const fetchRun = {
+        signal: run.signal,
+        onLine: (line: string) => {
+          said.push(line);
+          run.onLine(line);
+        },
+      };
+      const fetched = await git(directory, ['fetch', ...fetchOptions, '--progress', url, `+refs/heads/${branch}:${fetchedRef}`], env, fetchRun);
+      if (fetched !== 0) throw new AgentError('GIT_FAILED', `Could not fetch branch ${branch} from ${redactUrl(url)}: ${fetchFailure(said, knownHosts)}`);
+      const head = await fetchedCommit(directory, env, run);
+      if (pinned && head !== pinned) {
+        // The branch moved on since the push that asked for this commit: fetch the commit itself.
+        if ((await git(directory, ['fetch', ...fetchOptions, url, `+${pinned}:${fetchedRef}`], env, run)) !== 0) {
+          throw new AgentError('COMMIT_NOT_FOUND', `Commit ${pinned} is not on ${branch} any more (the branch is at ${head})`);
+        }
       }
-      head = pinned;
     }
-    await gitOutput(directory, ['checkout', '-q', '--force', '--detach', head], env, run);
+    const [sha = '', ...message] = (await gitOutput(directory, ['log', '-1', '--format=%H%n%B', fetchedRef], env, run)).split('\n');
+    await gitOutput(directory, ['checkout', '-q', '--force', '--detach', sha], env, run);
     await gitOutput(directory, ['clean', '-qffdx'], env, run);
-    const message = await gitOutput(directory, ['log', '-1', '--format=%B', head], env, run);
-    return { directory, sha: head, message };
+    return { directory, sha, message: message.join('\n').trim() };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** The commit `fetchedRef` names; null before the first fetch. */
+async function fetchedCommit(directory: string, env: NodeJS.ProcessEnv, run: GitRun): Promise<string | null> {
+  const lines: string[] = [];
+  const code = await git(directory, ['rev-parse', '--verify', '--quiet', `${fetchedRef}^{commit}`], env, run, lines);
+  return code === 0 ? (lines[0]?.trim() ?? null) : null;
 }
 
 /** A URL as it may be logged: without a password or token in it. */
