@@ -94,7 +94,8 @@ export async function checkOut(root: string, payload: BuildPayload, run: GitRun)
     const env = await credentialEnv(payload.git_auth, { scratch, knownHosts });
     if (!existsSync(path.join(directory, '.git', 'HEAD'))) await gitOutput(directory, ['init', '-q'], env, run);
     const { url, branch, commit_sha: pinned } = payload.git;
-    if (pinned && (await fetchedCommit(directory, env, run)) === pinned) {
+    let fetched = pinned ? await fetchedCommit(directory, env, run) : null;
+    if (fetched && fetched.sha === pinned) {
       run.onLine(`${pinned} was fetched whole for an earlier build: not fetched again`);
     } else {
       run.onLine(`Fetching ${branch}${pinned ? ` at ${pinned}` : ''} from ${redactUrl(url)}`);
@@ -106,30 +107,33 @@ export async function checkOut(root: string, payload: BuildPayload, run: GitRun)
           run.onLine(line);
         },
       };
-      const fetched = await git(directory, ['fetch', ...fetchOptions, '--progress', url, `+refs/heads/${branch}:${fetchedRef}`], env, fetchRun);
-      if (fetched !== 0) throw new AgentError('GIT_FAILED', `Could not fetch branch ${branch} from ${redactUrl(url)}: ${fetchFailure(said, knownHosts)}`);
-      const head = await fetchedCommit(directory, env, run);
-      if (pinned && head !== pinned) {
+      if ((await git(directory, ['fetch', ...fetchOptions, '--progress', url, `+refs/heads/${branch}:${fetchedRef}`], env, fetchRun)) !== 0) {
+        throw new AgentError('GIT_FAILED', `Could not fetch branch ${branch} from ${redactUrl(url)}: ${fetchFailure(said, knownHosts)}`);
+      }
+      fetched = await fetchedCommit(directory, env, run);
+      if (pinned && fetched?.sha !== pinned) {
         // The branch moved on since the push that asked for this commit: fetch the commit itself.
         if ((await git(directory, ['fetch', ...fetchOptions, url, `+${pinned}:${fetchedRef}`], env, run)) !== 0) {
-          throw new AgentError('COMMIT_NOT_FOUND', `Commit ${pinned} is not on ${branch} any more (the branch is at ${head})`);
+          throw new AgentError('COMMIT_NOT_FOUND', `Commit ${pinned} is not on ${branch} any more (the branch is at ${fetched?.sha})`);
         }
+        fetched = await fetchedCommit(directory, env, run);
       }
     }
-    const [sha = '', ...message] = (await gitOutput(directory, ['log', '-1', '--format=%H%n%B', fetchedRef], env, run)).split('\n');
-    await gitOutput(directory, ['checkout', '-q', '--force', '--detach', sha], env, run);
+    if (!fetched) throw new AgentError('GIT_FAILED', `git fetched ${branch} from ${redactUrl(url)} but recorded no commit`);
+    await gitOutput(directory, ['checkout', '-q', '--force', '--detach', fetched.sha], env, run);
     await gitOutput(directory, ['clean', '-qffdx'], env, run);
-    return { directory, sha, message: message.join('\n').trim() };
+    return { directory, ...fetched };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
 }
 
-/** The commit `fetchedRef` names; null before the first fetch. */
-async function fetchedCommit(directory: string, env: NodeJS.ProcessEnv, run: GitRun): Promise<string | null> {
+/** The commit `fetchedRef` names and its message; null before the first fetch. */
+async function fetchedCommit(directory: string, env: NodeJS.ProcessEnv, run: GitRun): Promise<{ sha: string; message: string } | null> {
   const lines: string[] = [];
-  const code = await git(directory, ['rev-parse', '--verify', '--quiet', `${fetchedRef}^{commit}`], env, run, lines);
-  return code === 0 ? (lines[0]?.trim() ?? null) : null;
+  if ((await git(directory, ['log', '-1', '--format=%H%n%B', fetchedRef, '--'], env, run, lines)) !== 0) return null;
+  const [sha = '', ...message] = lines;
+  return { sha, message: message.join('\n').trim() };
 }
 
 /** A URL as it may be logged: without a password or token in it. */
