@@ -25,7 +25,12 @@ import { runProcess } from './process.js';
  * objects are all there and connected, so a build of that same commit again needs no fetch.
  */
 const fetchedRef = 'refs/syntra/fetched';
-const fetchOptions = ['--depth=1', '--no-tags', '--no-write-fetch-head'];
+/*
+ * A pinned commit (a push's) is fetched by itself: one request fewer than a branch, whose refs
+ * must be listed first. The commit is not checked against the branch: a push names a commit it
+ * put there, and a manual deploy may pin any commit the credential reads.
+ */
+const fetchOptions = ['--depth=1', '--no-tags', '--no-write-fetch-head', '--progress'];
 
 /** How much of what git said a failed fetch's error keeps. */
 const maxReasonChars = 500;
@@ -94,31 +99,35 @@ export async function checkOut(root: string, payload: BuildPayload, run: GitRun)
     const env = await credentialEnv(payload.git_auth, { scratch, knownHosts });
     if (!existsSync(path.join(directory, '.git', 'HEAD'))) await gitOutput(directory, ['init', '-q'], env, run);
     const { url, branch, commit_sha: pinned } = payload.git;
-    let fetched = pinned ? await fetchedCommit(directory, env, run) : null;
-    if (fetched && fetched.sha === pinned) {
-      run.onLine(`${pinned} was fetched whole for an earlier build: not fetched again`);
-    } else {
-      run.onLine(`Fetching ${branch}${pinned ? ` at ${pinned}` : ''} from ${redactUrl(url)}`);
+    const fetch = async (source: string) => {
       const said: string[] = [];
-      const fetchRun = {
+      const code = await git(directory, ['fetch', ...fetchOptions, url, `+${source}:${fetchedRef}`], env, {
         signal: run.signal,
-        onLine: (line: string) => {
+        onLine: (line) => {
           said.push(line);
           run.onLine(line);
         },
-      };
-      if ((await git(directory, ['fetch', ...fetchOptions, '--progress', url, `+refs/heads/${branch}:${fetchedRef}`], env, fetchRun)) !== 0) {
-        throw new AgentError('GIT_FAILED', `Could not fetch branch ${branch} from ${redactUrl(url)}: ${fetchFailure(said, knownHosts)}`);
+      });
+      return { ok: code === 0, said };
+    };
+    const fetchBranch = async () => {
+      run.onLine(`Fetching ${branch} from ${redactUrl(url)}`);
+      const answer = await fetch(`refs/heads/${branch}`);
+      if (!answer.ok) throw new AgentError('GIT_FAILED', `Could not fetch branch ${branch} from ${redactUrl(url)}: ${fetchFailure(answer.said, knownHosts)}`);
+      const head = await fetchedCommit(directory, env, run);
+      if (pinned && head?.sha !== pinned) {
+        throw new AgentError('COMMIT_NOT_FOUND', `Commit ${pinned} could not be fetched, and the branch ${branch} is at ${head?.sha} now`);
       }
-      fetched = await fetchedCommit(directory, env, run);
-      if (pinned && fetched?.sha !== pinned) {
-        // The branch moved on since the push that asked for this commit: fetch the commit itself.
-        if ((await git(directory, ['fetch', ...fetchOptions, url, `+${pinned}:${fetchedRef}`], env, run)) !== 0) {
-          throw new AgentError('COMMIT_NOT_FOUND', `Commit ${pinned} is not on ${branch} any more (the branch is at ${fetched?.sha})`);
-        }
-        fetched = await fetchedCommit(directory, env, run);
-      }
-    }
+      return head;
+    };
+    /** A pinned commit by itself; null from a server that gives no commit that way (the branch's head is then the way). */
+    const fetchPinned = async (commit: string) => {
+      run.onLine(`Fetching ${commit} (${branch}) from ${redactUrl(url)}`);
+      return (await fetch(commit)).ok ? fetchedCommit(directory, env, run) : null;
+    };
+    let fetched = pinned ? await fetchedCommit(directory, env, run) : null;
+    if (pinned && fetched?.sha === pinned) run.onLine(`${pinned} was fetched whole for an earlier build: not fetched again`);
+    else fetched = (pinned ? await fetchPinned(pinned) : null) ?? (await fetchBranch());
     if (!fetched) throw new AgentError('GIT_FAILED', `git fetched ${branch} from ${redactUrl(url)} but recorded no commit`);
     await gitOutput(directory, ['checkout', '-q', '--force', '--detach', fetched.sha], env, run);
     await gitOutput(directory, ['clean', '-qffdx'], env, run);

@@ -89,4 +89,10 @@ describe("a service's checkout", () => {
     expect(checkout).toMatchObject({ sha: pinned, message: 'Pinned' });
     expect(await readFile(path.join(checkout.directory, 'site/index.html'), 'utf8')).toBe('pinned\n');
   });
+
+  it('says a pinned commit the server does not have is not found, once the branch has been tried too', async () => {
+    const missing = 'f'.repeat(40);
+    const failure = checkOutLogged(missing);
+    await expect(failure).rejects.toMatchObject({ code: 'COMMIT_NOT_FOUND', message: expect.stringContaining(`Commit ${missing} could not be fetched`) });
+  });
 });
