@@ -11,8 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { checkOut } from '../agent/build/checkout.js';
-import type { BuildPayload } from '../contracts/index.js';
-import { startGitServer } from '../tests/support/git-server.js';
+import { checkoutPayload, startGitServer } from '../tests/support/git-server.js';
 import { percentile } from './deploy-stack.js';
 
 const run = promisify(execFile);
@@ -23,25 +22,11 @@ const kilobytesPerFile = Number(process.argv[4] ?? 8);
 const git = await startGitServer('bench-fetch');
 const root = await mkdtemp(path.join(tmpdir(), 'syntra-bench-fetch-'));
 const serviceId = randomUUID();
-const payload = (sha: string): BuildPayload => ({
-  request_id: `bench-${randomUUID()}`,
-  deployment_id: randomUUID(),
-  service_id: serviceId,
-  git: { url: git.url, branch: 'main', commit_sha: sha },
-  git_auth: { kind: 'token', username: 'ci', token: git.token },
-  dockerfile: { path: 'Dockerfile', context: '.' },
-  build_args: {},
-  build_secrets: {},
-  image: { registry: '127.0.0.1:5010', repository: `services/${serviceId}`, tag: 'bench' },
-  registry_auth: { username: 'unused', password: 'unused' },
-  timeout_seconds: 300,
-});
-
 /** A checkout of the commit, timed, with the number of objects the server sent. */
 async function timedCheckOut(sha: string): Promise<{ ms: number; objects: number }> {
   const lines: string[] = [];
   const started = performance.now();
-  await checkOut(root, payload(sha), { signal: new AbortController().signal, onLine: (line) => lines.push(line) });
+  await checkOut(root, checkoutPayload(git, serviceId, sha), { signal: new AbortController().signal, onLine: (line) => lines.push(line) });
   const ms = performance.now() - started;
   return { ms, objects: Number(/^remote: Total (\d+)/m.exec(lines.join('\n'))?.[1] ?? 0) };
 }

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkOut } from '../../agent/build/checkout.js';
-import type { BuildPayload } from '../../contracts/index.js';
-import { startGitServer, type GitServer } from '../support/git-server.js';
+import { checkoutPayload, startGitServer, type GitServer } from '../support/git-server.js';
 
 /*
  * The agent's checkout of a service against a real git server (http-backend, token auth): kept
@@ -27,25 +26,9 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-function payloadFor(pinned?: string): BuildPayload {
-  return {
-    request_id: `build-${randomUUID()}`,
-    deployment_id: randomUUID(),
-    service_id: serviceId,
-    git: { url: git.url, branch: 'main', ...(pinned && { commit_sha: pinned }) },
-    git_auth: { kind: 'token', username: 'ci', token: git.token },
-    dockerfile: { path: 'Dockerfile', context: '.' },
-    build_args: {},
-    build_secrets: {},
-    image: { registry: '127.0.0.1:5010', repository: `services/${serviceId}`, tag: 'checkout' },
-    registry_auth: { username: 'unused', password: 'unused' },
-    timeout_seconds: 60,
-  };
-}
-
 async function checkOutLogged(pinned?: string) {
   const lines: string[] = [];
-  const checkout = await checkOut(root, payloadFor(pinned), { signal: new AbortController().signal, onLine: (line) => lines.push(line) });
+  const checkout = await checkOut(root, checkoutPayload(git, serviceId, pinned), { signal: new AbortController().signal, onLine: (line) => lines.push(line) });
   return { checkout, log: lines.join('\n') };
 }
 
