@@ -9,7 +9,7 @@ import { runProcess } from './process.js';
  * One checkout per service, kept between builds and fetched (shallow), never cloned again. The
  * repository URL is given on each fetch rather than stored as a remote, and credentials travel
  * in the environment (git's GIT_CONFIG_* or GIT_SSH_COMMAND), never in argv: `ps` shows argv to
- * every user of the server. An ssh deploy key is written for the fetch alone, 0600 in a 0700
+ * every user of the server. An ssh deploy key is written for the checkout alone, 0600 in a 0700
  * folder, and removed after it (and before the next build, should the agent have died mid-fetch).
  *
  * ssh host keys are trusted on first use, per service: the first fetch records the host's key in

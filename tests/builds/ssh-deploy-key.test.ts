@@ -88,7 +88,7 @@ describe('a service built from an ssh repository with a deploy key', () => {
     expect(await readFile(knownHosts, 'utf8')).toContain(await sshd.hostKey());
     expect(await knows(knownHosts, sshd.knownHostsName)).toBe(true);
     expect(await knows(path.join(homedir(), '.ssh', 'known_hosts'), sshd.knownHostsName)).toBe(false);
-    // The key was written for the fetch alone (ssh refuses a key file others may read, so the fetch succeeding says it was 0600).
+    // The key was written for the checkout alone (ssh refuses a key file others may read, so the fetch succeeding says it was 0600).
     expect(await readdir(path.join(agentBuilds, serviceId))).not.toContain('scratch');
   }, 240_000);
 
