@@ -1,6 +1,9 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { Kysely } from 'kysely';
 import type { Config } from '../config/env.js';
+import { createDb } from '../db/postgres/connection.js';
+import type { Database } from '../db/postgres/database.js';
 import { assertPortFree } from '../engines/ports.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../engines/postgres.js';
 import { startRegistry, type RunningRegistry } from '../engines/registry.js';
@@ -9,6 +12,7 @@ import { ensureTokenSigningKey } from '../control/registry/token-keys.js';
 import { registryService, tokenIssuer } from '../control/registry/token-server.js';
 import { loadTemporalDevConfig } from '../engines/temporal-config.js';
 import { onShutdown } from './lifecycle.js';
+import { scheduleRegistryGarbage, type RegistryGarbageSchedule } from './registry-garbage-schedule.js';
 import { createLogger } from './logger.js';
 import { supervise, type SupervisedProcess } from './supervisor.js';
 import { offerThisMachine } from './this-machine.js';
@@ -32,8 +36,11 @@ export async function runDev(config: Config): Promise<void> {
 
   const engines: { postgres?: RunningPostgres; temporal?: RunningTemporal; registry?: RunningRegistry } = {};
   const children: SupervisedProcess[] = [];
+  let registryGarbage: { schedule: RegistryGarbageSchedule; db: Kysely<Database> } | undefined;
   const stopAll = async () => {
     await Promise.all(children.map((child) => child.stop()));
+    await registryGarbage?.schedule.stop();
+    await registryGarbage?.db.destroy();
     await Promise.all([engines.temporal?.stop(), engines.postgres?.stop(), engines.registry?.stop()]);
   };
   onShutdown(log, stopAll);
@@ -68,6 +75,11 @@ export async function runDev(config: Config): Promise<void> {
     SYNTRA_UI: 'dev',
   };
   children.push(supervise('api', childEnv, log), supervise('worker', childEnv, log));
+  if (engines.registry && config.SYNTRA_REGISTRY_GC_HOURS > 0) {
+    const db = createDb(childEnv.DATABASE_URL!, { log, max: 1 });
+    const schedule = scheduleRegistryGarbage({ registry: engines.registry, intervalMs: config.SYNTRA_REGISTRY_GC_HOURS * 3_600_000, db, log });
+    registryGarbage = { schedule, db };
+  }
 
   const controlPlaneUrl = `http://${config.HOST}:${config.PORT}`;
   const apiUrl = `${controlPlaneUrl}/api/v1`;
@@ -91,7 +103,7 @@ export async function runDev(config: Config): Promise<void> {
     `  Temporal      ${childEnv.TEMPORAL_ADDRESS} (namespace ${namespace})`,
     ...(temporalWeb ? [`  Temporal Web  ${temporalWeb}/namespaces/${namespace}/workflows`] : []),
     `  PostgreSQL    ${engines.postgres ? 'embedded' : 'external'} (${redactPassword(childEnv.DATABASE_URL ?? '')})`,
-    `  Registry      ${engines.registry ? `${engines.registry.address} (${path.join(config.dataDir, 'registry')})` : `external (${config.REGISTRY_URL})`}`,
+    `  Registry      ${engines.registry ? `${engines.registry.address} (${path.join(config.dataDir, 'registry')}${registryGarbage ? `, garbage collected every ${config.SYNTRA_REGISTRY_GC_HOURS} h` : ''})` : `external (${config.REGISTRY_URL})`}`,
     `  ClickHouse    ${config.CLICKHOUSE_URL ? `external (${redactPassword(config.CLICKHOUSE_URL)})` : `embedded chDB (${path.join(config.dataDir, 'clickhouse')})`}`,
     `  This machine  ${thisMachine.summary}`,
     `  Data          ${config.dataDir}`,

@@ -19,6 +19,8 @@ const run = promisify(execFile);
 export const chromiumPath = '/usr/bin/chromium';
 /** The busybox test images are built from: it must be static, as it runs alone in an empty image. */
 export const busyboxPath = '/bin/busybox';
+/** OpenSSH's server, which the ssh deploy-key tests run on loopback with a config of their own. */
+export const sshdPath = '/usr/sbin/sshd';
 
 export interface Prerequisite {
   /** What a person calls it. */
@@ -58,6 +60,14 @@ export function testPrerequisites(toolsDir: string): Prerequisite[] {
       debianPackage: 'git',
       elsewhere: 'git on PATH',
       present: async () => (await onPath('git')) !== null,
+    },
+    {
+      // ssh deploy keys are tested against a real sshd on loopback (git-shell behind it); the
+      // package brings the ssh client agents fetch with.
+      name: 'an ssh server and client (sshd, ssh)',
+      debianPackage: 'openssh-server',
+      elsewhere: `OpenSSH's sshd at ${sshdPath} and ssh on PATH`,
+      present: async () => existsSync(sshdPath) && (await onPath('ssh')) !== null,
     },
     {
       // The registry token signer's certificate is made with openssl (Node makes keys, not X.509 certificates).

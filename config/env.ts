@@ -47,6 +47,10 @@ export const environmentVariables = {
     schema: port(5010),
     doc: "Port of the registry `syntra dev` starts when REGISTRY_URL is unset; fixed, since built images' references (kept for rollbacks) name it.",
   },
+  SYNTRA_REGISTRY_GC_HOURS: {
+    schema: z.coerce.number().min(0).max(8760).default(24),
+    doc: "How often `syntra dev` collects its registry's garbage (the disk of deleted built images), restarting it read-only meanwhile; 0: never. An external REGISTRY_URL's garbage is its operator's to collect.",
+  },
   CLICKHOUSE_URL: {
     schema: optionalUrl(['http:', 'https:']),
     doc: 'External ClickHouse over HTTP (user and password in the URL). Unset: embedded chDB under SYNTRA_DATA_DIR.',

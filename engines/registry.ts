@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { waitForPort } from './ports.js';
@@ -27,26 +27,39 @@ export interface RegistryOptions {
 export interface RunningRegistry {
   /** `127.0.0.1:<port>`: the registry part of image references. */
   address: string;
-  process: ChildProcess;
+  /** Its config file, as docker-registry's own commands (garbage-collect) take it. */
+  configFile: string;
+  /** Where its blobs and manifests are stored. */
+  storageDirectory: string;
+  /**
+   * Stops it and starts it again on the same port; read-only, it answers pulls and refuses every
+   * push (the registry's storage maintenance mode), which its garbage collector needs.
+   */
+  restart(mode: { readOnly: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
-export function registryConfig(options: RegistryOptions): string {
+function registryConfig(options: RegistryOptions, mode: { readOnly: boolean } = { readOnly: false }): string {
+  const storage = [
+    `filesystem: { rootdirectory: ${JSON.stringify(storageDirectoryOf(options))} }`,
+    // Deletion on: the retention of built images removes old tags' manifests.
+    'delete: { enabled: true }',
+    ...(mode.readOnly ? ['maintenance: { readonly: { enabled: true } }'] : []),
+  ];
   return [
     'version: 0.1',
     'log: { level: warn, accesslog: { disabled: true } }',
-    // Deletion on: the retention of built images removes old tags' manifests.
-    `storage: { filesystem: { rootdirectory: ${JSON.stringify(path.join(options.directory, 'data'))} }, delete: { enabled: true } }`,
+    `storage: { ${storage.join(', ')} }`,
     `http: { addr: "127.0.0.1:${options.port}" }`,
     `auth: { token: { realm: ${JSON.stringify(options.realm)}, service: ${JSON.stringify(options.service)}, issuer: ${JSON.stringify(options.issuer)}, rootcertbundle: ${JSON.stringify(options.certificateFile)} } }`,
     '',
   ].join('\n');
 }
 
-export async function startRegistry(options: RegistryOptions): Promise<RunningRegistry> {
-  await mkdir(path.join(options.directory, 'data'), { recursive: true, mode: 0o700 });
-  const configFile = path.join(options.directory, 'config.yml');
-  await writeFile(configFile, registryConfig(options));
+const storageDirectoryOf = (options: RegistryOptions) => path.join(options.directory, 'data');
+
+/** The registry process, started and waited for until its port answers. */
+async function launch(configFile: string, port: number): Promise<{ stop(): Promise<void> }> {
   const child = spawn('docker-registry', ['serve', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
@@ -57,12 +70,31 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   };
   try {
     await Promise.race([
-      waitForPort(options.port, startTimeoutMs),
+      waitForPort(port, startTimeoutMs),
       exited.then(() => Promise.reject(new Error(`docker-registry exited at start: ${stderr.trim()}`))),
     ]);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { address: `127.0.0.1:${options.port}`, process: child, stop };
+  return { stop };
+}
+
+export async function startRegistry(options: RegistryOptions): Promise<RunningRegistry> {
+  const storageDirectory = storageDirectoryOf(options);
+  await mkdir(storageDirectory, { recursive: true, mode: 0o700 });
+  const configFile = path.join(options.directory, 'config.yml');
+  await writeFile(configFile, registryConfig(options));
+  let running = await launch(configFile, options.port);
+  return {
+    address: `127.0.0.1:${options.port}`,
+    configFile,
+    storageDirectory,
+    async restart(mode) {
+      await running.stop();
+      await writeFile(configFile, registryConfig(options, mode));
+      running = await launch(configFile, options.port);
+    },
+    stop: () => running.stop(),
+  };
 }

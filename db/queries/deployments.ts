@@ -191,3 +191,13 @@ export async function cancelQueuedDeployment(db: Kysely<Database>, id: string, m
     .returningAll()
     .executeTakeFirst();
 }
+
+/** Deployments building, pushing or rolling out, across every organization: the registry is busy while any is. */
+export async function deploymentsInFlight(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom('deployments')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('status', 'in', ['building', 'pushing', 'deploying'])
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}

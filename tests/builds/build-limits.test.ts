@@ -21,7 +21,7 @@ let stack: BuildStack;
 let cgroupVersion: string;
 
 beforeAll(async () => {
-  stack = await startBuildStack('build-limits', {}, { builds: { limits } });
+  stack = await startBuildStack('build-limits', {}, { agent: { builds: { limits } } });
   cgroupVersion = String(((await stack.docker.info()) as { CgroupVersion?: string }).CgroupVersion);
 }, 180_000);
 

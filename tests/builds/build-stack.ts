@@ -3,8 +3,8 @@ import { registryService, tokenIssuer } from '../../control/registry/token-serve
 import { freePort } from '../../engines/ports.js';
 import { startRegistry, type RunningRegistry } from '../../engines/registry.js';
 import { startGitServer, type GitServer } from '../support/git-server.js';
-import { startOperationsStack, type OperationsStack } from '../operations/operations-stack.js';
-import { FAST_HTTP_CHECK, type TestAgentOptions } from '../operations/stack.js';
+import { startOperationsStack, type OperationsStack, type StackOptions } from '../operations/operations-stack.js';
+import { FAST_HTTP_CHECK } from '../operations/stack.js';
 
 /*
  * The operations stack, plus what builds need: the platform's registry with token auth (the API
@@ -17,9 +17,9 @@ export function dockerfileServing(version: string, extra = ''): string {
   return ['FROM syntra-agent-test/http:v1', `RUN echo ${version} > /www/version`, extra, 'COPY site/ /www/site/', ''].join('\n');
 }
 
-export async function startBuildStack(label: string, apiOverrides: Record<string, string> = {}, agentOptions: TestAgentOptions = {}) {
+export async function startBuildStack(label: string, apiOverrides: Record<string, string> = {}, options: StackOptions = {}) {
   const registryPort = await freePort();
-  const stack: OperationsStack = await startOperationsStack(label, { REGISTRY_URL: `http://127.0.0.1:${registryPort}`, ...apiOverrides }, agentOptions);
+  const stack: OperationsStack = await startOperationsStack(label, { REGISTRY_URL: `http://127.0.0.1:${registryPort}`, ...apiOverrides }, options);
   const signer = await ensureTokenSigningKey(stack.api.config.dataDir);
   const registry: RunningRegistry = await startRegistry({
     directory: `${stack.api.config.dataDir}/registry`,

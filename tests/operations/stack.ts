@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type Docker from 'dockerode';
 import type { Kysely } from 'kysely';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { expect } from 'vitest';
 import { runAgent, type RunAgentOptions, type RunningAgent } from '../../agent/main.js';
 import type { SecretCipher } from '../../control/secrets/cipher.js';
@@ -35,8 +35,8 @@ export const FAST_HTTP_CHECK: HealthCheckConfig = {
 
 const STATUS_POLL_MS = 250;
 
-/** What a test may set of an agent beyond its session: how it builds. */
-export type TestAgentOptions = Pick<RunAgentOptions, 'builds'>;
+/** What a test may set of an agent beyond its session: how it builds, and its logger (silent by default). */
+export type TestAgentOptions = Partial<Pick<RunAgentOptions, 'builds' | 'log'>>;
 
 /** A registered server with its agent running in this process, which a test may stop and start again. */
 export async function startServerWithAgent(db: Kysely<Database>, orgId: string, controlPlaneUrl: string, agentOptions: TestAgentOptions = {}) {

@@ -41,8 +41,8 @@ describe('syntra dev', () => {
       expect(await withDevDatabase(env, ports.postgres, (db) => db.query('SELECT id FROM servers'))).toMatchObject({ rows: [] });
 
       expect((await fetch(`http://127.0.0.1:${ports.ui}/`)).status).toBe(200);
-      // The platform's registry, data in the data folder, sending Docker to the API's token server.
-      expect(first.output).toMatch(new RegExp(`Registry +127\\.0\\.0\\.1:${ports.registry} \\(${env.SYNTRA_DATA_DIR}/registry\\)`));
+      // The platform's registry, data in the data folder, its garbage collected by default, sending Docker to the API's token server.
+      expect(first.output).toMatch(new RegExp(`Registry +127\\.0\\.0\\.1:${ports.registry} \\(${env.SYNTRA_DATA_DIR}/registry, garbage collected every 24 h\\)`));
       const registry = await fetch(`http://127.0.0.1:${ports.registry}/v2/`);
       expect(registry.status).toBe(401);
       expect(registry.headers.get('www-authenticate')).toContain(`realm="http://127.0.0.1:${ports.api}/registry/token"`);

@@ -50,8 +50,8 @@ describe('syntra setup --tests', () => {
     const result = await setupAs(nobody, { PATH: bin, HOME: tmpdir(), SYNTRA_TOOLS_DIR: inject('toolsDir') });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toContain('The tests need what this machine lacks: Docker, a container registry (docker-registry), git, openssl, htpasswd, Caddy, curl, Pebble (ACME test server), zsh, fish.');
-    expect(result.stderr).toContain('sudo apt-get install -y --no-install-recommends docker.io docker-registry git openssl apache2-utils caddy curl pebble zsh fish');
+    expect(result.stderr).toContain('The tests need what this machine lacks: Docker, a container registry (docker-registry), git, an ssh server and client (sshd, ssh), openssl, htpasswd, Caddy, curl, Pebble (ACME test server), zsh, fish.');
+    expect(result.stderr).toContain('sudo apt-get install -y --no-install-recommends docker.io docker-registry git openssh-server openssl apache2-utils caddy curl pebble zsh fish');
     expect(result.stderr).not.toContain('    at ');
   });
 

@@ -1,10 +1,12 @@
 import { execFile, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { BuildPayload } from '../../contracts/index.js';
 
 /*
  * A real git server on loopback for the build tests: `git http-backend` (smart HTTP) behind a
@@ -17,6 +19,8 @@ const run = promisify(execFile);
 export interface GitServer {
   /** http://127.0.0.1:<port>/<name>.git */
   url: string;
+  /** The bare repository's folder, for another transport to serve (tests/support/ssh-git-server.ts). */
+  repository: string;
   token: string;
   /** Requests the server refused for want of the token. */
   refused: number;
@@ -93,6 +97,7 @@ export async function startGitServer(name = 'app'): Promise<GitServer> {
   const auth = ['-c', `http.extraHeader=Authorization: Basic ${Buffer.from(`test:${token}`).toString('base64')}`];
   return {
     url,
+    repository: bare,
     token,
     get refused() {
       return state.refused;
@@ -116,5 +121,25 @@ export async function startGitServer(name = 'app'): Promise<GitServer> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await rm(root, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * A build of `server`'s main branch (at `commitSha` when given) for the agent's checkout alone:
+ * the image and push credential are there for the shape, nothing pushes.
+ */
+export function checkoutPayload(server: GitServer, serviceId: string, commitSha?: string): BuildPayload {
+  return {
+    request_id: `build-${randomUUID()}`,
+    deployment_id: randomUUID(),
+    service_id: serviceId,
+    git: { url: server.url, branch: 'main', ...(commitSha && { commit_sha: commitSha }) },
+    git_auth: { kind: 'token', username: 'ci', token: server.token },
+    dockerfile: { path: 'Dockerfile', context: '.' },
+    build_args: {},
+    build_secrets: {},
+    image: { registry: '127.0.0.1:5010', repository: `services/${serviceId}`, tag: 'checkout' },
+    registry_auth: { username: 'unused', password: 'unused' },
+    timeout_seconds: 300,
   };
 }
