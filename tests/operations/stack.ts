@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type Docker from 'dockerode';
 import type { Kysely } from 'kysely';
-import pino, { type Logger } from 'pino';
+import pino from 'pino';
 import { expect } from 'vitest';
 import { runAgent, type RunAgentOptions, type RunningAgent } from '../../agent/main.js';
 import type { SecretCipher } from '../../control/secrets/cipher.js';
