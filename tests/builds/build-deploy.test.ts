@@ -116,4 +116,41 @@ describe('a service built from its repository', () => {
     expect(done.build_logs).toContain('  FROM busybox:stable');
     expect(await version(created.body.data.id)).toBe('detected-v1');
   }, 240_000);
+
+  it("builds a service's inline Dockerfile instead of the repository's, from its build context, with its target, build arg and build secret", async () => {
+    await ensureStaticSiteBase();
+    // The repository's own Dockerfile would fail: only the inline one may be built.
+    await stack.git.commit('A site in a folder', { Dockerfile: 'FROM busybox:stable\nRUN exit 7\n', 'web/health': 'ok\n', 'web/index.html': '<h1>inline</h1>\n' });
+    const inline = [
+      'FROM busybox:stable AS site',
+      'ARG RELEASE',
+      'WORKDIR /www',
+      'COPY . .',
+      // What the context held, and the build secret's length (never its value) beside the build arg.
+      `RUN --mount=type=secret,id=SITE_TOKEN echo run-${randomUUID()} >/dev/null && ls -A | tr '\\n' ' ' > files && echo "$RELEASE $(wc -c < /run/secrets/SITE_TOKEN)" > version`,
+      'USER nobody',
+      'CMD ["httpd", "-f", "-p", "8080", "-h", "/www"]',
+      // Built only without the target.
+      'FROM site AS broken',
+      'RUN exit 9',
+      '',
+    ].join('\n');
+    const service = await stack.buildService({
+      dockerfile_content: inline,
+      build_context: 'web',
+      target: 'site',
+      build_args: { RELEASE: 'inline-v1' },
+      build_secrets: { SITE_TOKEN: 'twelve-chars' },
+    });
+    const deployment = await stack.rest.deploy(service.id);
+    const done = await stack.rest.until(deployment, ['running', 'failed', 'cancelled'], 180_000);
+    expect(done.status, done.error_message ?? '').toBe('running');
+    expect(await version(service.id)).toBe('inline-v1 12');
+    // The context is web/ alone: neither the repository's Dockerfile nor the inline one is in it.
+    expect((await httpGet(stack.host.endpoint(service.id), '/files')).body.trim()).toBe('health index.html');
+    expect(done.build).toMatchObject({ source_type: 'dockerfile', dockerfile: { context: 'web', target: 'site', content: inline } });
+    expect(done.build_logs).toContain("The service's own Dockerfile");
+    expect(done.build_logs).toContain('  ARG RELEASE');
+    expect(done.build_logs).not.toContain('twelve-chars');
+  }, 240_000);
 });
