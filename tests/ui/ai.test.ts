@@ -274,9 +274,9 @@ describe('the AI screens in Chromium', () => {
       expect(inline.source_config).not.toHaveProperty('dockerfile_path');
 
       // The service page says it builds an inline Dockerfile, and shows it.
-      const source = page.getByTestId('dockerfile-source');
-      await source.getByText('Inline, kept with the service').click();
-      expect(await source.getByLabel('Inline Dockerfile').textContent()).toBe(shown);
+      expect(await page.getByTestId('dockerfile-source').textContent()).toBe('Inline, kept with the service, context web');
+      await page.getByText('The inline Dockerfile this service builds').click();
+      expect(await page.getByLabel('Inline Dockerfile').textContent()).toBe(shown);
       await session.expectAccessible('service-inline-dockerfile');
 
       // Cleared in the form: the service builds the repository's file again.
@@ -286,7 +286,8 @@ describe('the AI screens in Chromium', () => {
       expect(await page.getByLabel('Dockerfile path').inputValue()).toBe('');
       await page.getByRole('button', { name: 'Save changes' }).click();
       await page.waitForURL(`${baseUrl}/services/${serviceId}`);
-      await page.getByTestId('dockerfile-source').getByText('./Dockerfile').waitFor();
+      await page.getByTestId('dockerfile-source').getByText('./Dockerfile, context web').waitFor();
+      expect(await page.getByText('The inline Dockerfile this service builds').count()).toBe(0);
       const cleared = await saved();
       expect(cleared).toMatchObject({ source_type: 'dockerfile', source_config: { ...buildSettings, dockerfile_path: './Dockerfile' } });
       expect(cleared.source_config).not.toHaveProperty('dockerfile_content');
