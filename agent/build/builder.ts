@@ -107,6 +107,7 @@ export class Builder {
         cached_steps: counts.cached,
         log_tail: log.tail(),
         ...(detected && { detected_stack: detected.stack }),
+        dockerfile: detected ? 'detected' : payload.dockerfile.content !== undefined ? 'inline' : 'repository',
       };
     } catch (error) {
       if (error instanceof AgentError) log.line(`${error.code}: ${error.message.split('\n')[0]}`);

@@ -90,5 +90,9 @@ export const BuildResultData = z.object({
   cached_steps: NonNegativeInt,
   log_tail: z.string().describe('The last lines of the log'),
   detected_stack: z.enum(stacks).optional().describe('nixpacks source: the stack the detector recognised'),
+  dockerfile: z
+    .enum(['repository', 'detected', 'inline'])
+    .optional()
+    .describe("Which Dockerfile was built: the checkout's file, the detector's, or the service's inline one; agents older than inline Dockerfiles leave it out"),
 });
 export type BuildResultData = z.infer<typeof BuildResultData>;
