@@ -128,8 +128,8 @@ describe('a service built from its repository', () => {
       'ARG RELEASE',
       'WORKDIR /www',
       'COPY . .',
-      // What the context held, and the build secret's length (never its value) beside the build arg.
-      `RUN --mount=type=secret,id=SITE_TOKEN echo run-${randomUUID()} >/dev/null && ls -A | tr '\\n' ' ' > files && echo "$RELEASE $(wc -c < /run/secrets/SITE_TOKEN)" > version`,
+      // What the context held (listed before the list is written), and the build secret's length (never its value) beside the build arg.
+      `RUN --mount=type=secret,id=SITE_TOKEN echo run-${randomUUID()} >/dev/null && listed=$(ls -A) && echo $listed > files && echo "$RELEASE $(wc -c < /run/secrets/SITE_TOKEN)" > version`,
       'USER nobody',
       'CMD ["httpd", "-f", "-p", "8080", "-h", "/www"]',
       // Built only without the target.
