@@ -84,7 +84,7 @@ export function buildActivities({ db, secrets, retention }: { db: Kysely<Databas
         context.heartbeat();
         const row = await commandByRequestId(db, command.requestId);
         if (row?.status === 'answered') {
-          const outcome = await recordOutcome(db, deployment.id, row.response);
+          const outcome = await recordOutcome(db, deployment.id, row.response, build);
           if (outcome.ok) await pruneQuietly(retention, db, found.service.id);
           return outcome;
         }
@@ -118,7 +118,7 @@ async function pruneQuietly(retention: BuiltImageRetention | null | undefined, d
   }
 }
 
-async function recordOutcome(db: Kysely<Database>, deploymentId: string, response: unknown): Promise<BuildOutcome> {
+async function recordOutcome(db: Kysely<Database>, deploymentId: string, response: unknown, build: BuildSpec): Promise<BuildOutcome> {
   const answer = CommandResponsePayload.safeParse(response);
   if (!answer.success) return { ok: false, error: { code: 'BUILD_FAILED', message: 'The agent answered the build in a shape this control plane does not read' } };
   if (!answer.data.success) {
@@ -128,6 +128,12 @@ async function recordOutcome(db: Kysely<Database>, deploymentId: string, respons
   }
   const result = BuildResultData.safeParse(answer.data.data);
   if (!result.success) return { ok: false, error: { code: 'BUILD_FAILED', message: 'The agent reported a build without its image digest' } };
+  // An agent older than inline Dockerfiles drops `content` without a word and builds the checkout's file: not what the service says to build.
+  if (build.dockerfile.content !== undefined && result.data.dockerfile !== 'inline') {
+    const message = "The building server's agent is older than inline Dockerfiles and built the repository's Dockerfile instead; update its agent and deploy again";
+    await recordBuildLogTail(db, deploymentId, `${result.data.log_tail}\n${message}`);
+    return { ok: false, error: { code: 'VERSION_NOT_SUPPORTED', message } };
+  }
   const { image_digest: digest, commit_sha: sha, commit_message: message, duration_ms: durationMs, log_tail: logTail, detected_stack: detectedStack } = result.data;
   await recordBuildResult(db, deploymentId, { digest, sha, message, durationMs, logTail, detectedStack });
   return { ok: true, digest, cachedSteps: result.data.cached_steps, steps: result.data.steps };

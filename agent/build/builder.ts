@@ -78,16 +78,17 @@ export class Builder {
       log.line(`Fetched ${checkout.sha.slice(0, 12)} in ${Date.now() - started} ms`);
       log.phase('building');
       const detected = payload.dockerfile.detect ? await detectedDockerfile(path.join(checkout.directory, payload.dockerfile.context)) : undefined;
-      if (detected) {
+      const dockerfileText = detected?.dockerfile ?? payload.dockerfile.content;
+      if (dockerfileText !== undefined) {
         // The log shows what was built, so a person can commit it as their own Dockerfile and change it.
-        log.line(`${detected.explanation} The Dockerfile:`);
-        for (const line of detected.dockerfile.trimEnd().split('\n')) log.line(`  ${line}`);
+        log.line(detected ? `${detected.explanation} The Dockerfile:` : "The service's own Dockerfile (kept with the service, not read from the repository):");
+        for (const line of dockerfileText.trimEnd().split('\n')) log.line(`  ${line}`);
       }
       const cli = await dockerCli(this.options.dockerCli);
       const scratch = path.join(this.directory, payload.service_id, `build-${payload.deployment_id}`);
       const limits = await this.applyLimits(log.line);
       const buildStarted = Date.now();
-      const counts = await buildImage(checkout.directory, payload, { cli, signal, onLine: log.line, scratch, ...(detected && { generated: detected.dockerfile }) }).catch(
+      const counts = await buildImage(checkout.directory, payload, { cli, signal, onLine: log.line, scratch, ...(dockerfileText !== undefined && { dockerfileText }) }).catch(
         async (error: unknown) => {
           throw await this.explainedFailure(error, limits);
         },
@@ -106,6 +107,7 @@ export class Builder {
         cached_steps: counts.cached,
         log_tail: log.tail(),
         ...(detected && { detected_stack: detected.stack }),
+        dockerfile: detected ? 'detected' : payload.dockerfile.content !== undefined ? 'inline' : 'repository',
       };
     } catch (error) {
       if (error instanceof AgentError) log.line(`${error.code}: ${error.message.split('\n')[0]}`);

@@ -47,17 +47,18 @@ export interface BuildRun {
   signal: AbortSignal;
   onLine: (line: string) => void;
   scratch: string;
-  /** The detector's Dockerfile (nixpacks source), built instead of the payload's path. */
-  generated?: string;
+  /** A Dockerfile's text built instead of the payload's path: the detector's (nixpacks source) or the service's inline one. */
+  dockerfileText?: string;
 }
 
 /** Builds the checkout with BuildKit, tagged as the payload's image. Throws BUILD_FAILED with the last lines. */
 export async function buildImage(checkout: string, payload: BuildPayload, run: BuildRun): Promise<{ steps: number; cached: number }> {
   const { dockerfile } = payload;
   await mkdir(run.scratch, { recursive: true, mode: 0o700 });
-  // Outside the checkout: the repository stays as committed, and its next fetch finds nothing changed.
-  const dockerfilePath = run.generated === undefined ? path.join(checkout, dockerfile.path) : path.join(run.scratch, 'Dockerfile.detected');
-  if (run.generated !== undefined) await writeFile(dockerfilePath, run.generated);
+  // Outside the checkout and the context: the repository stays as committed, its next fetch finds
+  // nothing changed, and the text is never sent to BuildKit as part of the context.
+  const dockerfilePath = run.dockerfileText === undefined ? path.join(checkout, dockerfile.path) : path.join(run.scratch, 'Dockerfile');
+  if (run.dockerfileText !== undefined) await writeFile(dockerfilePath, run.dockerfileText);
   const args = ['build', '--progress=plain', '--file', dockerfilePath, '--tag', imageReference(payload.image)];
   if (dockerfile.target) args.push('--target', dockerfile.target);
   for (const [name, value] of Object.entries(payload.build_args)) args.push('--build-arg', `${name}=${value}`);

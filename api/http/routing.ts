@@ -84,7 +84,11 @@ function parseInput(route: ApiRoute, request: FastifyRequest) {
     const result = schema.safeParse(value);
     if (result.success) return result.data;
     for (const issue of result.error.issues) {
-      problems.push({ path: [location, ...issue.path.map(String)].join('.'), message: issue.message });
+      const at = [location, ...issue.path.map(String)];
+      // A key a strict shape does not have is reported as that key's own field, so the message names it.
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys) problems.push({ path: [...at, key].join('.'), message: `Unknown field "${key}"` });
+      } else problems.push({ path: at.join('.'), message: issue.message });
     }
     return undefined;
   };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InlineDockerfile, maxInlineDockerfileBytes } from '../build/inline-dockerfile.js';
 import { EnvVarName } from '../primitives.js';
 import { ImageReference, RegistryAuth } from '../websocket/deploy.js';
 
@@ -20,7 +21,12 @@ function sourceVariant<Type extends SourceType, Config extends z.ZodObject>(sour
   return z.object({ source_type: z.literal(sourceType), source_config: sourceConfig });
 }
 
-const imageSource = sourceVariant('image', ImageSourceConfig);
+/*
+ * What a request sends is strict: a key the source does not have (a `build_context` on a
+ * nixpacks source) is an error, not dropped without a word. What reads back is not, so a newer
+ * field never breaks an older reader.
+ */
+const imageSource = sourceVariant('image', ImageSourceConfig.strict());
 /* What every build from the project's repository may set; build secrets are write-only. */
 const buildFields = {
   branch: z.string().min(1).max(255).regex(/^[^\s~^:?*[\\]+$/).optional().describe("The project's repository branch; defaults to the project's"),
@@ -33,13 +39,25 @@ const buildFields = {
 const buildFieldsView = { ...buildFields, build_secrets: z.array(EnvVarName).optional().describe('The names of the build secrets') };
 
 const DockerfileConfig = z.object({
-  dockerfile_path: RepositoryPath.optional().describe('Defaults to "./Dockerfile"'),
+  dockerfile_path: RepositoryPath.optional().describe('Defaults to "./Dockerfile"; not with dockerfile_content'),
+  dockerfile_content: InlineDockerfile.optional().describe(
+    `The Dockerfile's text (at most ${maxInlineDockerfileBytes / 1024} KiB of UTF-8), built instead of a file of the repository (beyond the contract); not with dockerfile_path`,
+  ),
   build_context: RepositoryPath.optional().describe('Defaults to "."'),
   target: z.string().min(1).max(128).optional().describe('The stage to build (docker build --target)'),
 });
-const dockerfileSource = sourceVariant('dockerfile', DockerfileConfig.extend(buildFields));
-const nixpacksSource = sourceVariant('nixpacks', z.object(buildFields));
-const dockerComposeSource = sourceVariant('docker_compose', z.object({ compose_file: RepositoryPath }));
+const dockerfileSource = sourceVariant(
+  'dockerfile',
+  DockerfileConfig.extend(buildFields)
+    .strict()
+    .refine((config) => config.dockerfile_path === undefined || config.dockerfile_content === undefined, {
+      path: ['dockerfile_content'],
+      message: 'Give either dockerfile_path (a file of the repository) or dockerfile_content (the Dockerfile itself), not both',
+    }),
+);
+const nixpacksSource = sourceVariant('nixpacks', z.strictObject(buildFields));
+const ComposeConfig = z.object({ compose_file: RepositoryPath });
+const dockerComposeSource = sourceVariant('docker_compose', ComposeConfig.strict());
 
 /*
  * The contract puts `source_type` beside `source_config` in the body; a union on it picks the
@@ -59,7 +77,7 @@ export const ServiceSourceView = z.discriminatedUnion('source_type', [
   sourceVariant('image', ImageSourceConfig.extend({ registry_auth: RegistryAuth.omit({ password: true }).optional() })),
   sourceVariant('dockerfile', DockerfileConfig.extend(buildFieldsView)),
   sourceVariant('nixpacks', z.object(buildFieldsView)),
-  dockerComposeSource,
+  sourceVariant('docker_compose', ComposeConfig),
 ]);
 export type ServiceSourceView = z.infer<typeof ServiceSourceView>;
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EnvVarName, IsoDateTime, NonNegativeInt, PositiveInt, RequestId, Uuid } from '../primitives.js';
 import { stacks } from '../build/detector.js';
+import { InlineDockerfile } from '../build/inline-dockerfile.js';
 import { ImageReference, RegistryAuth } from './deploy.js';
 
 /*
@@ -34,13 +35,14 @@ export const BuildPayload = z.object({
   }),
   git_auth: GitCredentials.nullable(),
   dockerfile: z.object({
-    path: CheckoutPath.describe('Relative to the checkout'),
+    path: CheckoutPath.describe('Relative to the checkout; not read when `content` or `detect` is given'),
     context: CheckoutPath,
     target: z.string().min(1).max(128).optional(),
     detect: z
       .boolean()
       .optional()
       .describe("nixpacks source: build the detector's Dockerfile for the context (contracts/build/detector.ts) instead of `path`"),
+    content: InlineDockerfile.optional().describe("The service's inline Dockerfile, built instead of `path`; written outside the checkout"),
   }),
   build_args: z.record(EnvVarName, z.string()),
   build_secrets: z.record(EnvVarName, z.string()).describe('Mounted with RUN --mount=type=secret,id=NAME; never in a layer'),
@@ -88,5 +90,9 @@ export const BuildResultData = z.object({
   cached_steps: NonNegativeInt,
   log_tail: z.string().describe('The last lines of the log'),
   detected_stack: z.enum(stacks).optional().describe('nixpacks source: the stack the detector recognised'),
+  dockerfile: z
+    .enum(['repository', 'detected', 'inline'])
+    .optional()
+    .describe("Which Dockerfile was built: the checkout's file, the detector's, or the service's inline one; agents older than inline Dockerfiles leave it out"),
 });
 export type BuildResultData = z.infer<typeof BuildResultData>;

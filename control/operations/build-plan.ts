@@ -42,6 +42,7 @@ export function buildPlanOf(
           path: relative(service.source_config.dockerfile_path ?? 'Dockerfile'),
           context: relative(service.source_config.build_context ?? '.'),
           ...(service.source_config.target ? { target: service.source_config.target } : {}),
+          ...(service.source_config.dockerfile_content !== undefined ? { content: service.source_config.dockerfile_content } : {}),
         };
   return {
     image: { registry: context.registry, repository: builtRepositoryOf(service.id), tag: context.deploymentId },

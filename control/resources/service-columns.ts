@@ -17,6 +17,7 @@ type SourceColumns = Required<
     | 'registry_username'
     | 'registry_password_encrypted'
     | 'dockerfile_path'
+    | 'dockerfile_content'
     | 'build_context'
     | 'git_branch'
     | 'build_target'
@@ -32,6 +33,7 @@ const noSourceColumns = {
   registry_username: null,
   registry_password_encrypted: null,
   dockerfile_path: null,
+  dockerfile_content: null,
   build_context: null,
   git_branch: null,
   build_target: null,
@@ -79,15 +81,19 @@ export function sourceColumns(source: ServiceSource, seal: Sealers): SourceColum
         registry_password_encrypted: auth ? seal.registryPassword(auth.password) : null,
       };
     }
-    case 'dockerfile':
+    case 'dockerfile': {
+      const content = source.source_config.dockerfile_content ?? null;
       return {
         ...noSourceColumns,
         source_type: 'dockerfile',
-        dockerfile_path: source.source_config.dockerfile_path ?? defaultDockerfilePath,
+        // An inline Dockerfile replaces the repository's file, so no path is kept beside it.
+        dockerfile_path: content === null ? (source.source_config.dockerfile_path ?? defaultDockerfilePath) : null,
+        dockerfile_content: content,
         build_context: source.source_config.build_context ?? defaultBuildContext,
         build_target: source.source_config.target ?? null,
         ...buildColumns(source.source_config, seal.buildSecrets),
       };
+    }
     case 'nixpacks':
       return { ...noSourceColumns, source_type: 'nixpacks', ...buildColumns(source.source_config, seal.buildSecrets) };
     case 'docker_compose':

@@ -9,6 +9,7 @@ import { isoTimestamp } from './timestamps.js';
  * - `image_name` is `registry/repository`; Docker's rule decides whether the first segment is a
  *   registry (it has a dot or a port, or is `localhost`), otherwise the registry is docker.io.
  * - `docker_compose` keeps its compose file in `dockerfile_path`, the table's one file column.
+ * - A dockerfile source with `dockerfile_content` (0030) builds that text; its path is not read.
  * - The health check is the `health_check` JSONB (0005) when set; otherwise, as in the
  *   contract's columns, an HTTP check on `health_check_path`, and no path means no check.
  * The registry password is never read back (write-only, contract); its username is.
@@ -44,7 +45,7 @@ function sourceOf(row: ServiceRow): ServiceSourceView {
       return {
         source_type: 'dockerfile',
         source_config: {
-          ...(row.dockerfile_path ? { dockerfile_path: row.dockerfile_path } : {}),
+          ...(row.dockerfile_content !== null ? { dockerfile_content: row.dockerfile_content } : row.dockerfile_path ? { dockerfile_path: row.dockerfile_path } : {}),
           ...(row.build_context ? { build_context: row.build_context } : {}),
           ...(row.build_target ? { target: row.build_target } : {}),
           ...buildFieldsOf(row),

@@ -29,6 +29,7 @@ import * as processHandover from './migrations/0026_process_handover.js';
 import * as gitWebhookActor from './migrations/0027_git_webhook_actor.js';
 import * as agentReportIds from './migrations/0028_agent_report_ids.js';
 import * as buildServers from './migrations/0029_build_servers.js';
+import * as inlineDockerfile from './migrations/0030_inline_dockerfile.js';
 
 /**
  * Listed by hand rather than read from the folder (FileMigrationProvider), so the same migrations
@@ -64,6 +65,7 @@ export const migrations: Record<string, Migration> = {
   '0027_git_webhook_actor': gitWebhookActor,
   '0028_agent_report_ids': agentReportIds,
   '0029_build_servers': buildServers,
+  '0030_inline_dockerfile': inlineDockerfile,
 };
 
 /**

@@ -3,6 +3,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpGet } from '../agent/harness.js';
+import { FakeAgent } from '../support/fake-agent.js';
+import { createServer } from '../support/fixtures.js';
 import { FAST_HTTP_CHECK } from '../operations/stack.js';
 import { ensureStaticSiteBase } from './base-images.js';
 import { startBuildStack, dockerfileServing, type BuildStack } from './build-stack.js';
@@ -116,4 +118,74 @@ describe('a service built from its repository', () => {
     expect(done.build_logs).toContain('  FROM busybox:stable');
     expect(await version(created.body.data.id)).toBe('detected-v1');
   }, 240_000);
+
+  it("builds a service's inline Dockerfile instead of the repository's, from its build context, with its target, build arg and build secret", async () => {
+    await ensureStaticSiteBase();
+    // The repository's own Dockerfile would fail: only the inline one may be built.
+    await stack.git.commit('A site in a folder', { Dockerfile: 'FROM busybox:stable\nRUN exit 7\n', 'web/health': 'ok\n', 'web/index.html': '<h1>inline</h1>\n' });
+    const inline = [
+      'FROM busybox:stable AS site',
+      'ARG RELEASE',
+      'WORKDIR /www',
+      'COPY . .',
+      // What the context held (listed before the list is written), and the build secret's length (never its value) beside the build arg.
+      `RUN --mount=type=secret,id=SITE_TOKEN echo run-${randomUUID()} >/dev/null && listed=$(ls -A) && echo $listed > files && echo "$RELEASE $(wc -c < /run/secrets/SITE_TOKEN)" > version`,
+      'USER nobody',
+      'CMD ["httpd", "-f", "-p", "8080", "-h", "/www"]',
+      // Built only without the target.
+      'FROM site AS broken',
+      'RUN exit 9',
+      '',
+    ].join('\n');
+    const service = await stack.buildService({
+      dockerfile_content: inline,
+      build_context: 'web',
+      target: 'site',
+      build_args: { RELEASE: 'inline-v1' },
+      build_secrets: { SITE_TOKEN: 'twelve-chars' },
+    });
+    const deployment = await stack.rest.deploy(service.id);
+    const done = await stack.rest.until(deployment, ['running', 'failed', 'cancelled'], 180_000);
+    expect(done.status, done.error_message ?? '').toBe('running');
+    expect(await version(service.id)).toBe('inline-v1 12');
+    // The context is web/ alone: neither the repository's Dockerfile nor the inline one is in it.
+    expect((await httpGet(stack.host.endpoint(service.id), '/files')).body.trim()).toBe('health index.html');
+    expect(done.build).toMatchObject({ source_type: 'dockerfile', dockerfile: { context: 'web', target: 'site', content: inline } });
+    expect(done.build_logs).toContain("The service's own Dockerfile");
+    expect(done.build_logs).toContain('  ARG RELEASE');
+    expect(done.build_logs).not.toContain('twelve-chars');
+  }, 240_000);
+
+  it("fails, deploying nothing, when the building agent is older than inline Dockerfiles and built the repository's file", async () => {
+    const { server, token } = await createServer(stack.api.platform.db, stack.orgId, 'older-agent');
+    const agent = await FakeAgent.connect(stack.baseUrl, token, server.id);
+    try {
+      await agent.hello();
+      const inline = 'FROM busybox:stable\nCMD ["true"]\n';
+      const created = await stack.rest.call('POST', `/projects/${stack.project.id}/services`, {
+        name: 'inline-on-older-agent',
+        server_id: server.id,
+        source_type: 'dockerfile',
+        source_config: { dockerfile_content: inline },
+        port: 8080,
+      });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      const deployment = await stack.rest.deploy(created.body.data.id);
+      const build = await agent.next('build', 60_000);
+      expect(build.payload.dockerfile).toMatchObject({ content: inline });
+      // What an agent from before inline Dockerfiles answers: a build, without saying which Dockerfile.
+      agent.send('command_response', {
+        request_id: build.payload.request_id,
+        success: true,
+        data: { image_digest: `sha256:${'c'.repeat(64)}`, commit_sha: 'd'.repeat(40), commit_message: 'older', duration_ms: 10, steps: 1, cached_steps: 0, log_tail: 'built Dockerfile' },
+      });
+      const done = await stack.rest.until(deployment, ['running', 'failed', 'cancelled'], 60_000);
+      expect(done.status).toBe('failed');
+      expect(done.error_message).toContain('older than inline Dockerfiles');
+      expect(done.events.at(-1)?.error_code).toBe('VERSION_NOT_SUPPORTED');
+      expect(agent.received.map((message) => message.type)).not.toContain('deploy');
+    } finally {
+      await agent.close();
+    }
+  }, 120_000);
 });

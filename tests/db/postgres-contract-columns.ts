@@ -122,6 +122,8 @@ export const expectedColumns: Record<string, Record<string, string>> = {
     build_target: varchar(128),
     build_args: "jsonb NOT NULL DEFAULT '{}'::jsonb",
     build_secrets_encrypted: 'bytea',
+    // 0030_inline_dockerfile
+    dockerfile_content: 'text',
   },
   deployments: {
     id: uuidKey,

@@ -197,8 +197,8 @@ describe('the AI screens in Chromium', () => {
     await page.getByRole('button', { name: 'Generate Dockerfile' }).click();
     const generated = page.getByTestId('generated-dockerfile');
     await generated.getByText('node-npm').waitFor();
-    // The service builds from the detector's Dockerfile already: nothing to accept, only to copy.
-    expect(await generated.getByRole('button', { name: 'Accept' }).count()).toBe(0);
+    // A service built from the repository may accept it; this one only copies it.
+    expect(await generated.getByRole('button', { name: 'Accept' }).count()).toBe(1);
     await generated.getByRole('button', { name: 'Copy' }).click();
     await generated.getByRole('button', { name: 'Copied' }).waitFor();
     const dockerfile = await page.evaluate(() => navigator.clipboard.readText());
@@ -210,54 +210,89 @@ describe('the AI screens in Chromium', () => {
     await session.expectAccessible('dockerfile');
   });
 
-  it("shows the generated Dockerfile as a diff against the repository's, and Accept makes the saved service build it", async () => {
+  it("shows the model's Dockerfile as a diff against the repository's, Accept keeps exactly that text as the service's inline Dockerfile, and clearing it goes back to the file", async () => {
+    const owner = { authorization: `Bearer ${api.ownerToken}` };
+    const buildSettings = { branch: 'release', build_context: 'web', target: 'run', build_args: { MODE: 'prod' } };
     const changed = await api.app.inject({
       method: 'PATCH',
       url: `/api/v1/services/${serviceId}`,
-      headers: { authorization: `Bearer ${api.ownerToken}` },
-      payload: { source_type: 'dockerfile', source_config: { dockerfile_path: 'Dockerfile', branch: 'release' } },
+      headers: owner,
+      payload: { port: 3000, source_type: 'dockerfile', source_config: { dockerfile_path: 'Dockerfile', ...buildSettings } },
     });
     expect(changed.statusCode, changed.body).toBe(200);
-    const folder = await mkdtemp(path.join(tmpdir(), 'syntra-ai-ui-'));
-    const files = { 'package.json': JSON.stringify({ name: 'web', scripts: { start: 'node server.js' } }), 'package-lock.json': '{"lockfileVersion":3}', Dockerfile: 'FROM busybox\nCMD ["httpd", "-f"]\n' };
-    for (const [name, text] of Object.entries(files)) await writeFile(path.join(folder, name), text);
-    await page.goto(`${baseUrl}/services/${serviceId}/edit`);
-    await expect.poll(() => page.getByLabel('Built from').inputValue()).toBe('dockerfile');
-    await page.getByLabel('Git URL').fill('https://github.com/example/web');
-    await page.getByLabel('Manifest files').setInputFiles(Object.keys(files).map((name) => path.join(folder, name)));
-    await page.getByTestId('picked-files').getByText('Dockerfile').waitFor();
+    // The organization's model writes its own Dockerfile, unlike the built-in template: it is what must be built.
+    const modelDockerfile = ['FROM node:20-slim AS run', 'WORKDIR /app', 'COPY package*.json ./', 'RUN npm ci --omit=dev', 'COPY . .', 'USER node', 'CMD ["node", "server.js"]', ''].join('\n');
+    model.answerWith({ content: JSON.stringify({ dockerfile: modelDockerfile, explanation: 'Adapted to server.js, without dev dependencies.' }) });
+    const enabled = await api.app.inject({ method: 'PATCH', url: '/api/v1/ai/settings', headers: owner, payload: { enabled: true } });
+    expect(enabled.statusCode, enabled.body).toBe(200);
+    try {
+      const folder = await mkdtemp(path.join(tmpdir(), 'syntra-ai-ui-'));
+      const files = { 'package.json': JSON.stringify({ name: 'web', scripts: { start: 'node server.js' } }), 'package-lock.json': '{"lockfileVersion":3}', Dockerfile: 'FROM busybox\nCMD ["httpd", "-f"]\n' };
+      for (const [name, text] of Object.entries(files)) await writeFile(path.join(folder, name), text);
+      expect(generateDockerfile(files)?.dockerfile).not.toBe(modelDockerfile);
+      await page.goto(`${baseUrl}/services/${serviceId}/edit`);
+      await expect.poll(() => page.getByLabel('Built from').inputValue()).toBe('dockerfile');
+      expect(await page.getByLabel('Dockerfile', { exact: true }).inputValue()).toBe('repository');
+      await page.getByLabel('Git URL').fill('https://github.com/example/web');
+      await page.getByLabel('Manifest files').setInputFiles(Object.keys(files).map((name) => path.join(folder, name)));
+      await page.getByTestId('picked-files').getByText('Dockerfile').waitFor();
 
-    // Discard drops the proposal and changes nothing.
-    await page.getByRole('button', { name: 'Generate Dockerfile' }).click();
-    await page.getByRole('button', { name: 'Discard' }).click();
-    expect(await page.getByTestId('generated-dockerfile').count()).toBe(0);
-    expect(await page.getByLabel('Built from').inputValue()).toBe('dockerfile');
+      // Discard drops the proposal and changes nothing.
+      await page.getByRole('button', { name: 'Generate Dockerfile' }).click();
+      await page.getByRole('button', { name: 'Discard' }).click();
+      expect(await page.getByTestId('generated-dockerfile').count()).toBe(0);
+      expect(await page.getByLabel('Built from').inputValue()).toBe('dockerfile');
 
-    await page.getByRole('button', { name: 'Generate Dockerfile' }).click();
-    const diff = page.getByLabel('Dockerfile changes');
-    await diff.waitFor();
-    expect(await diff.locator('del').allTextContents()).toEqual(['- FROM busybox\n', '- CMD ["httpd", "-f"]\n']);
-    const added = await diff.locator('ins').allTextContents();
-    expect(added[0]).toMatch(/^\+ FROM node/);
-    expect(added.join('')).toContain('npm ci');
-    expect(await page.getByTestId('diff-summary').textContent()).toBe(`${added.length} lines added, 2 removed.`);
-    // What the accepted source's build writes from the same repository files is what was shown.
-    expect(added.map((line) => line.slice(2)).join('')).toBe(generateDockerfile(files)?.dockerfile.replace(/\n?$/, '\n'));
-    await session.expectAccessible('dockerfile-diff');
+      await page.getByRole('button', { name: 'Generate Dockerfile' }).click();
+      const diff = page.getByLabel('Dockerfile changes');
+      await diff.waitFor();
+      expect(await page.getByTestId('generated-dockerfile').getByTestId('ai-engine').textContent()).toContain('Answered by the model');
+      expect(await diff.locator('del').allTextContents()).toEqual(['- FROM busybox\n', '- CMD ["httpd", "-f"]\n']);
+      const added = await diff.locator('ins').allTextContents();
+      expect(await page.getByTestId('diff-summary').textContent()).toBe(`${added.length} lines added, 2 removed.`);
+      const shown = added.map((line) => line.slice(2)).join('');
+      expect(shown).toBe(modelDockerfile);
+      await session.expectAccessible('dockerfile-diff');
 
-    // By keyboard: the diff is focusable to scroll, then Tab reaches Accept.
-    await diff.focus();
-    await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Accept');
-    await page.keyboard.press('Enter');
-    await page.getByTestId('dockerfile-accepted').getByText('node-npm').waitFor();
-    expect(await page.getByLabel('Built from').inputValue()).toBe('nixpacks');
-    await session.expectAccessible('dockerfile-accepted');
-    await page.getByLabel('Port').fill('3000'); // the fixture's service has none and the form asks for one
-    await page.getByRole('button', { name: 'Save changes' }).click();
-    await page.waitForURL(`${baseUrl}/services/${serviceId}`);
+      // By keyboard: the diff is focusable to scroll, then Tab reaches Accept.
+      await diff.focus();
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Accept');
+      await page.keyboard.press('Enter');
+      await page.getByTestId('dockerfile-accepted').getByText('node-npm').waitFor();
+      expect(await page.getByLabel('Built from').inputValue()).toBe('dockerfile');
+      expect(await page.getByLabel('Dockerfile', { exact: true }).inputValue()).toBe('inline');
+      expect(await page.getByLabel('Inline Dockerfile').inputValue()).toBe(shown);
+      expect(await page.getByLabel('Dockerfile path').count()).toBe(0);
+      await session.expectAccessible('dockerfile-accepted');
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await page.waitForURL(`${baseUrl}/services/${serviceId}`);
 
-    const saved = await api.app.inject({ method: 'GET', url: `/api/v1/services/${serviceId}`, headers: { authorization: `Bearer ${api.ownerToken}` } });
-    expect(saved.json().data).toMatchObject({ source_type: 'nixpacks', source_config: { branch: 'release' } });
+      const saved = async () => (await api.app.inject({ method: 'GET', url: `/api/v1/services/${serviceId}`, headers: owner })).json().data;
+      const inline = await saved();
+      expect(inline).toMatchObject({ source_type: 'dockerfile', source_config: { ...buildSettings, dockerfile_content: shown } });
+      expect(inline.source_config).not.toHaveProperty('dockerfile_path');
+
+      // The service page says it builds an inline Dockerfile, and shows it.
+      expect(await page.getByTestId('dockerfile-source').textContent()).toBe('Inline, kept with the service, context web');
+      await page.getByText('The inline Dockerfile this service builds').click();
+      expect(await page.getByLabel('Inline Dockerfile').textContent()).toBe(shown);
+      await session.expectAccessible('service-inline-dockerfile');
+
+      // Cleared in the form: the service builds the repository's file again.
+      await page.getByRole('link', { name: 'Edit settings' }).click();
+      await expect.poll(() => page.getByLabel('Dockerfile', { exact: true }).inputValue()).toBe('inline');
+      await page.getByLabel('Dockerfile', { exact: true }).selectOption('repository');
+      expect(await page.getByLabel('Dockerfile path').inputValue()).toBe('');
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await page.waitForURL(`${baseUrl}/services/${serviceId}`);
+      await page.getByTestId('dockerfile-source').getByText('./Dockerfile, context web').waitFor();
+      expect(await page.getByText('The inline Dockerfile this service builds').count()).toBe(0);
+      const cleared = await saved();
+      expect(cleared).toMatchObject({ source_type: 'dockerfile', source_config: { ...buildSettings, dockerfile_path: './Dockerfile' } });
+      expect(cleared.source_config).not.toHaveProperty('dockerfile_content');
+    } finally {
+      await api.app.inject({ method: 'PATCH', url: '/api/v1/ai/settings', headers: owner, payload: { enabled: false } });
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildLogText, storedBuildLog, withArrivedLines } from '../../ui/src/logic/build-log.js';
 import { createServiceBody, emptyServiceForm, parseEnvLines, updateServiceBody, type ServiceFormValues } from '../../ui/src/logic/service-form.js';
+import { withInlineDockerfile } from '../../ui/src/logic/service-source.js';
 
 /* The service form validates with the contract's schemas and puts each message beside its field. */
 
@@ -87,6 +88,23 @@ describe('service form', () => {
     expect(detected.ok && detected.body.source_config).toEqual({});
     expect(createServiceBody({ ...filled, source_type: 'dockerfile', dockerfile_path: '../outside' })).toMatchObject({ ok: false, errors: { dockerfile_path: expect.any(String) } });
     expect(createServiceBody({ ...filled, source_type: 'nixpacks', build_args: 'nope' })).toEqual({ ok: false, errors: { build_args: 'Line 1 is not KEY=value' } });
+  });
+
+  it('sends an inline Dockerfile exactly as written, without the path, and choosing the repository again clears it', () => {
+    const text = 'FROM busybox\n  CMD ["true"]  \n\n';
+    const repository = { ...filled, source_type: 'dockerfile' as const, dockerfile_path: 'docker/Dockerfile', build_context: 'web', target: 'run', build_args: 'MODE=prod' };
+    const accepted = withInlineDockerfile({ ...repository, source_type: 'nixpacks' }, text);
+    const inline = updateServiceBody(accepted, repository);
+    expect(inline.ok && inline.body).toMatchObject({
+      source_type: 'dockerfile',
+      source_config: { dockerfile_content: text, build_context: 'web', target: 'run', build_args: { MODE: 'prod' } },
+    });
+    expect(inline.ok && inline.body.source_config).not.toHaveProperty('dockerfile_path');
+    // Only trailing blanks changed: still a change, as the text is built exactly.
+    expect(updateServiceBody({ ...accepted, dockerfile_content: `${text} ` }, accepted)).toMatchObject({ ok: true, body: { source_config: { dockerfile_content: `${text} ` } } });
+    const cleared = updateServiceBody({ ...accepted, dockerfile_from: 'repository' }, accepted);
+    expect(cleared.ok && cleared.body.source_config).toEqual({ dockerfile_path: 'docker/Dockerfile', build_context: 'web', target: 'run', build_args: { MODE: 'prod' } });
+    expect(createServiceBody({ ...accepted, dockerfile_content: '' })).toMatchObject({ ok: false, errors: { dockerfile_content: expect.stringContaining('cannot be empty') } });
   });
 });
 

@@ -105,6 +105,8 @@ export interface ServicesTable {
   build_args: Defaulted<Json>;
   /** The build secrets' map, sealed (0021). */
   build_secrets_encrypted: Buffer | null;
+  /** A dockerfile source's own Dockerfile, built instead of `dockerfile_path` (0030). */
+  dockerfile_content: string | null;
 }
 
 export type ServiceRow = Selectable<ServicesTable>;

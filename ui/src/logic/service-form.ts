@@ -94,6 +94,7 @@ const zodPathFields: Record<string, ServiceFormField> = {
   env_vars: 'env',
   'source_config.branch': 'branch',
   'source_config.dockerfile_path': 'dockerfile_path',
+  'source_config.dockerfile_content': 'dockerfile_content',
   'source_config.build_context': 'build_context',
   'source_config.target': 'target',
   'source_config.build_args': 'build_args',
@@ -208,7 +209,10 @@ export function updateServiceBody(values: ServiceFormValues, original: ServiceFo
   const { numbers, errors } = numbersOf(values, numberFields);
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   const sourceFields: ServiceFormField[] = ['registry', 'repository', 'tag', 'registry_username', 'registry_password', ...sourceFormFields];
-  const sourceChanged = sourceFields.some((field) => values[field].trim() !== original[field].trim());
+  // A Dockerfile's text is compared whole: it is saved exactly as written.
+  const sourceChanged = sourceFields.some((field) =>
+    field === 'dockerfile_content' ? values[field] !== original[field] : values[field].trim() !== original[field].trim(),
+  );
   if (sourceChanged && values.source_type === 'image' && values.registry_username.trim() !== '' && values.registry_password === '') {
     return { ok: false, errors: { registry_password: 'Type the registry password again to change the image' } };
   }

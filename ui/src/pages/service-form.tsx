@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { servers, services } from '../api/endpoints.js';
-import { DockerfileGenerator } from '../components/ai/dockerfile-generator.js';
+import { DockerfileGenerator, type DockerfileAcceptance } from '../components/ai/dockerfile-generator.js';
 import { Field } from '../components/field.js';
 import { SourceFields } from '../components/service/source-fields.js';
 import { FailureNotice } from '../components/failure-notice.js';
@@ -14,6 +14,7 @@ import {
   type ServiceFormField,
   type ServiceFormValues,
 } from '../logic/service-form.js';
+import { withInlineDockerfile } from '../logic/service-source.js';
 import { useNavigate } from 'react-router';
 import { useCan } from '../session.js';
 
@@ -50,13 +51,18 @@ export function ServiceFormPage({ params }: { params: Record<string, string> }) 
   });
 
   /*
-   * A dockerfile source has no field for the Dockerfile's text (the build reads the repository's
-   * file), so accepting switches the service to the source whose build writes exactly this
-   * Dockerfile: the detector run on the repository's checkout (contracts/build/detector.ts).
+   * Accepting keeps the text shown as the service's inline Dockerfile, so the build builds exactly
+   * it (the model's, when a provider wrote it; whatever the branch holds), with the branch, build
+   * context, target and build args as they are.
    */
-  const dockerfileAcceptance =
-    values.source_type === 'dockerfile'
-      ? { dockerfilePath: values.dockerfile_path, onAccept: () => setValues((current) => ({ ...current, source_type: 'nixpacks' })) }
+  const inline = values.source_type === 'dockerfile' && values.dockerfile_from === 'inline';
+  const dockerfileAcceptance: DockerfileAcceptance | undefined =
+    values.source_type === 'dockerfile' || values.source_type === 'nixpacks'
+      ? {
+          inlineDockerfile: inline ? values.dockerfile_content : null,
+          dockerfilePath: values.source_type === 'dockerfile' ? values.dockerfile_path : '',
+          onAccept: (generated) => setValues((current) => withInlineDockerfile(current, generated.dockerfile)),
+        }
       : undefined;
 
   const submit = (event: FormEvent) => {

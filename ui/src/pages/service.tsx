@@ -5,6 +5,7 @@ import { deployments, services } from '../api/endpoints.js';
 import { useDeploymentEvents } from '../api/live.js';
 import { ChatPanel } from '../components/ai/chat-panel.js';
 import { Recommendations } from '../components/ai/recommendations.js';
+import { BuildSourceFacts, InlineDockerfile } from '../components/service/build-source.js';
 import { CommandRunner } from '../components/service/command-runner.js';
 import { DeploymentHistory } from '../components/service/deployment-history.js';
 import { DomainsPanel } from '../components/service/domains-panel.js';
@@ -91,6 +92,7 @@ export function ServicePage({ params }: { params: Record<string, string> }) {
               <dt>Image</dt>
               <dd>{image ? `${image.registry}/${image.repository}:${image.tag}` : data.source_type}</dd>
             </div>
+            <BuildSourceFacts service={data} />
             <div>
               <dt>Port</dt>
               <dd>{data.port ?? '—'}</dd>
@@ -104,6 +106,7 @@ export function ServicePage({ params }: { params: Record<string, string> }) {
               <dd>{data.health_check ? `${data.health_check.type}${data.health_check.type === 'http' ? ` ${data.health_check.path ?? '/'}` : ''}` : 'none'}</dd>
             </div>
           </dl>
+          <InlineDockerfile service={data} />
           <ServiceControls service={data} onChanged={reloadService} />
           <ServiceHealth service={data} />
           <DomainsPanel service={data} canEdit={canEdit} onChanged={service.reload} />

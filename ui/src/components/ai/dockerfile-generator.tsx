@@ -10,15 +10,18 @@ import { EngineLabel } from './engine-label.js';
 /*
  * A Dockerfile for the repository's stack, detected from the files the user picks (package.json,
  * go.mod, requirements.txt…): the control plane does not clone repositories, so the browser reads
- * them and sends their text. The result is shown as a diff against the repository's Dockerfile
- * when the user picked it too (else against nothing), to copy, or, for a service built from its
- * Dockerfile, to accept into the form.
+ * them and sends their text. The result is shown as a diff against the service's current
+ * Dockerfile (its inline one, or the picked file at its path, else nothing), to copy, or, for a
+ * service built from the repository, to accept: the form then keeps exactly the text shown as
+ * the service's inline Dockerfile, which is what its builds build.
  */
 const maxFiles = 200;
 
-/** Accepting hands the result to the form, which keeps it as the service's source. */
+/** Accepting hands the result to the form, which keeps it as the service's inline Dockerfile. */
 export interface DockerfileAcceptance {
-  /** Where the service reads its Dockerfile; the picked file at that path is the current one. */
+  /** The service's inline Dockerfile, when it has one: the current one. */
+  inlineDockerfile: string | null;
+  /** Where the service reads its Dockerfile otherwise; the picked file at that path is the current one. */
   dockerfilePath: string;
   onAccept: (generated: GeneratedDockerfile) => void;
 }
@@ -79,8 +82,8 @@ export function DockerfileGenerator({ acceptance }: { acceptance?: DockerfileAcc
       <FailureNotice failure={generate.failure} title="No Dockerfile was generated" />
       {accepted ? (
         <p role="status" data-testid="dockerfile-accepted">
-          Accepted: the service now builds with the Dockerfile the platform writes for the {accepted} stack, the one shown, from the
-          repository at each build. Save the service to keep it.
+          Accepted the {accepted} Dockerfile: once the service is saved, its builds build exactly the text shown, kept with the service as its
+          inline Dockerfile (under Source, to read or change), with the repository's files as the build context. Save the service to keep it.
         </p>
       ) : null}
       {generated ? (
@@ -88,7 +91,10 @@ export function DockerfileGenerator({ acceptance }: { acceptance?: DockerfileAcc
           <p>
             Stack <strong>{generated.stack}</strong>. {generated.explanation}
           </p>
-          <DockerfileDiff current={currentDockerfile(files, acceptance?.dockerfilePath ?? 'Dockerfile')} generated={generated.dockerfile} />
+          <DockerfileDiff
+            current={acceptance?.inlineDockerfile ?? currentDockerfile(files, acceptance?.dockerfilePath ?? 'Dockerfile')}
+            generated={generated.dockerfile}
+          />
           <div className="button-row">
             {acceptance ? (
               <>

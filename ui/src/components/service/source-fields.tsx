@@ -4,8 +4,9 @@ import { Field } from '../field.js';
 
 /*
  * The service form's source: a prebuilt image with its registry credentials, or a build of the
- * project's repository (its URL and credentials are the project's settings) from a Dockerfile or
- * from the Dockerfile the platform's detector writes.
+ * project's repository (its URL and credentials are the project's settings) from a Dockerfile (a
+ * file of the repository, or one kept with the service, which "Generate Dockerfile → Accept" writes)
+ * or from the Dockerfile the platform's detector writes.
  */
 
 type InputProps = { name: string; value: string; error: string | undefined; onChange: (event: { target: { value: string } }) => void };
@@ -40,11 +41,33 @@ export function SourceFields({
         <>
           <Field label="Branch" placeholder="main" hint="Empty: the project's branch. A push to it deploys when auto-deploy is on." {...input('branch')} />
           {values.source_type === 'dockerfile' ? (
-            <div className="field-row">
-              <Field label="Dockerfile path" placeholder="Dockerfile" {...input('dockerfile_path')} />
-              <Field label="Build context" placeholder="." {...input('build_context')} />
-              <Field label="Target stage" hint="Optional: docker build --target" {...input('target')} />
-            </div>
+            <>
+              {select(
+                'dockerfile_from',
+                'Dockerfile',
+                <>
+                  <option value="repository">A file of the repository</option>
+                  <option value="inline">Inline, kept with the service</option>
+                </>,
+              )}
+              {values.dockerfile_from === 'inline' ? (
+                <Field
+                  label="Inline Dockerfile"
+                  error={errors.dockerfile_content}
+                  hint="Built instead of a file of the repository, with the repository's files as its build context. Choose “A file of the repository” above to clear it."
+                >
+                  {(control) => {
+                    const { error: _error, ...props } = input('dockerfile_content');
+                    return <textarea {...control} {...props} rows={14} spellCheck={false} className="code" data-testid="inline-dockerfile" />;
+                  }}
+                </Field>
+              ) : null}
+              <div className="field-row">
+                {values.dockerfile_from === 'inline' ? null : <Field label="Dockerfile path" placeholder="Dockerfile" {...input('dockerfile_path')} />}
+                <Field label="Build context" placeholder="." {...input('build_context')} />
+                <Field label="Target stage" hint="Optional: docker build --target" {...input('target')} />
+              </div>
+            </>
           ) : (
             <p className="muted">
               The platform recognises Node, Python, Go, Ruby, Rust and static sites and writes the Dockerfile; each build's log shows it, so you can
