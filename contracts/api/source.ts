@@ -34,7 +34,7 @@ const buildFields = {
   build_secrets: z
     .record(EnvVarName, z.string())
     .optional()
-    .describe('Mounted with RUN --mount=type=secret,id=NAME; sealed, never in a layer, never read back'),
+    .describe('Mounted with RUN --mount=type=secret,id=NAME; sealed, never in a layer, never read back; left out of an update, the service keeps its own, {} clears them'),
 };
 const buildFieldsView = { ...buildFields, build_secrets: z.array(EnvVarName).optional().describe('The names of the build secrets') };
 

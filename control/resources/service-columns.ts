@@ -1,4 +1,4 @@
-import type { CreateService, HealthCheckConfig, ServiceSource, UpdateService } from '../../contracts/index.js';
+import type { CreateService, HealthCheckConfig, ServiceSource, ServiceSourceChange, UpdateService } from '../../contracts/index.js';
 import type { ServiceUpdate } from '../../db/postgres/database.js';
 
 /*
@@ -99,6 +99,17 @@ export function sourceColumns(source: ServiceSource, seal: Sealers): SourceColum
     case 'docker_compose':
       return { ...noSourceColumns, source_type: 'docker_compose', dockerfile_path: source.source_config.compose_file };
   }
+}
+
+/**
+ * Build secrets are write-only: nothing reads them back, so a form that changes a service's
+ * source cannot send them again. A new build source that leaves `build_secrets` out keeps the
+ * ones the service holds (sealed for this service, so they stay valid); `{}` clears them.
+ */
+export function keepingBuildSecrets(change: ServiceUpdate, source: ServiceSourceChange, current: { build_secrets_encrypted: Buffer | null }): ServiceUpdate {
+  const buildSource = source.source_type === 'dockerfile' || source.source_type === 'nixpacks';
+  if (!buildSource || source.source_config.build_secrets !== undefined) return change;
+  return { ...change, build_secrets_encrypted: current.build_secrets_encrypted };
 }
 
 /** The whole check in `health_check`; an HTTP check also in the contract's own columns. */

@@ -122,4 +122,25 @@ describe('a service with an inline Dockerfile', () => {
     }
     expect(await row(data.id)).toEqual(before);
   });
+
+  it('keeps write-only build secrets when a new build source leaves them out, and clears them with {} or a source without builds', async () => {
+    const { data } = (await create({ source_type: 'dockerfile', source_config: { build_secrets: { NPM_TOKEN: 'npm-secret-value' } } })).json();
+    const sealed = (await row(data.id)).build_secrets_encrypted;
+    expect(sealed).not.toBeNull();
+
+    // What the form sends on Accept: a whole new source with no build secrets in it.
+    const accepted = await patch(data.id, { source_type: 'dockerfile', source_config: { dockerfile_content: inline } });
+    expect(accepted.statusCode, accepted.body).toBe(200);
+    expect(await row(data.id)).toMatchObject({ dockerfile_content: inline, build_secrets_encrypted: sealed });
+    expect((await patch(data.id, { source_type: 'nixpacks', source_config: {} })).statusCode).toBe(200);
+    expect((await row(data.id)).build_secrets_encrypted).toEqual(sealed);
+
+    expect((await patch(data.id, { source_type: 'nixpacks', source_config: { build_secrets: {} } })).statusCode).toBe(200);
+    expect((await row(data.id)).build_secrets_encrypted).toBeNull();
+
+    const again = (await create({ source_type: 'nixpacks', source_config: { build_secrets: { NPM_TOKEN: 'npm-secret-value' } } })).json().data;
+    const image = { image: { registry: 'ghcr.io', repository: 'a/b', tag: 'v1' } };
+    expect((await patch(again.id, { source_type: 'image', source_config: image })).statusCode).toBe(200);
+    expect((await row(again.id)).build_secrets_encrypted).toBeNull();
+  });
 });

@@ -26,7 +26,7 @@ import { deploymentResource } from '../../../control/resources/deployment.js';
 import { serviceResource } from '../../../control/resources/service.js';
 import { serviceAddresses } from '../../../control/resources/service-addresses.js';
 import { assignDefaultDomain } from '../../../control/default-domain.js';
-import { settingsColumns, sourceColumns } from '../../../control/resources/service-columns.js';
+import { keepingBuildSecrets, settingsColumns, sourceColumns } from '../../../control/resources/service-columns.js';
 import { defineRoute, registryRoute, WithMeta } from '../routing.js';
 import { sealRegistryPassword } from '../../../control/secrets/registry-credentials.js';
 import { sealBuildSecrets } from '../../../control/secrets/git-credentials.js';
@@ -169,7 +169,7 @@ export const serviceRoutes: FastifyPluginAsync<{ platform: Platform }> = async (
     refuseChangesMadeElsewhere(request.body);
     const change = {
       ...settingsColumns(body),
-      // A new source replaces the old one whole, registry credentials included.
+      // A new source replaces the old one whole, registry credentials included (build secrets left out are kept).
       ...(body.source_type !== undefined && sourceColumns(body, sealersFor(secrets, params.serviceId))),
     };
     const update = () =>
@@ -178,7 +178,7 @@ export const serviceRoutes: FastifyPluginAsync<{ platform: Platform }> = async (
         const service = await serviceById(trx, scope, params.serviceId);
         if (!service) throw notFound(params.serviceId);
         if (body.name !== undefined && (await serviceNameTaken(trx, service.project_id, body.name, service.id))) throw nameConflict(body.name);
-        const row = await updateService(trx, scope, service.id, change);
+        const row = await updateService(trx, scope, service.id, keepingBuildSecrets(change, body, service));
         if (!row) throw notFound(params.serviceId);
         await claimDomains(trx, row.id, body.domains);
         // Running replicas take a new check at once, not at the next deploy.
