@@ -33,10 +33,12 @@ export interface EdgeOptions {
 
 /**
  * The server's HTTPS front door: a Caddy the agent runs, routing each domain the control plane
- * sent to its service's stable endpoint (runtime/service-proxy.ts). Routing to the endpoint, not
- * the replicas, is what keeps rolling and blue-green deploys free of failed requests: Caddy's
- * upstream never changes, and the endpoint drains a replica before it stops. The desired config
- * is rendered from the agent's services and loaded whole on every change and every start.
+ * sent straight to its service's replicas in rotation (their published ports on 127.0.0.1), with
+ * keep-alive connections to them. The rotation is the stable endpoint's (runtime/service-proxy.ts);
+ * the replica lifecycle reloads Caddy whenever it changes: after a replica joins, and before one
+ * stops, so a rolling or blue-green deploy loses no request (a reload lets the requests the old
+ * config holds finish). The desired config is rendered from the agent's services and loaded whole
+ * on every change and every start.
  */
 /** The organization's ACME account as deploys carry it (`networking.acme`). */
 type AcmeAccount = NonNullable<ServiceSpec['networking']['acme']>;
@@ -48,6 +50,7 @@ export class EdgeRouter {
   private readonly ownIssuer: CertificateIssuer;
   private readonly warming = new Set<string>();
   private readonly resolving = new Map<string, boolean>();
+  private loading: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly caddy: CaddyProcess,
@@ -116,18 +119,13 @@ export class EdgeRouter {
     if (acme) this.acme = acme;
   }
 
-  /** Routes every known service's domains to its stable endpoint; a removed domain stops routing. */
+  /** Routes every known service's domains to its replicas in rotation; a removed domain stops routing. */
   async sync(services: ServiceRegistry): Promise<void> {
-    const routes: EdgeRoute[] = [];
-    for (const serviceId of services.serviceIds()) {
-      const state = services.find(serviceId);
-      this.acme ??= state?.spec.networking.acme;
-      if (state?.proxy && state.spec.networking.domains.length > 0) {
-        routes.push({ serviceId, domains: state.spec.networking.domains.map((domain) => domain.toLowerCase()), upstream: state.proxy.endpoint });
-      }
-    }
-    this.routes = routes;
-    await this.load();
+    const routes = await this.serialised(async () => {
+      this.routes = this.desiredRoutes(services);
+      await this.load();
+      return this.routes;
+    });
     for (const route of routes) for (const domain of route.domains) void this.warmUp(domain);
   }
 
@@ -152,6 +150,32 @@ export class EdgeRouter {
   async stop(): Promise<void> {
     await this.caddy.stop();
     await this.ask.close();
+  }
+
+  /*
+   * Deploys of different services and the supervisor sync at once. Each load renders the rotation
+   * as it is when its turn comes, so the load Caddy applies last is never an older picture.
+   */
+  private serialised<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.loading.then(work, work);
+    this.loading = run.catch(() => undefined);
+    return run;
+  }
+
+  private desiredRoutes(services: ServiceRegistry): EdgeRoute[] {
+    const routes: EdgeRoute[] = [];
+    for (const serviceId of services.serviceIds()) {
+      const state = services.find(serviceId);
+      this.acme ??= state?.spec.networking.acme;
+      if (state?.proxy && state.spec.networking.domains.length > 0) {
+        routes.push({
+          serviceId,
+          domains: state.spec.networking.domains.map((domain) => domain.toLowerCase()),
+          upstreams: state.proxy.backendPorts.map((port) => `127.0.0.1:${port}`),
+        });
+      }
+    }
+    return routes;
   }
 
   /*
