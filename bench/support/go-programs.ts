@@ -59,16 +59,19 @@ export interface HttpLoadResult {
   per_second: number;
   p50_ms: number;
   p99_ms: number;
+  /** The generator's own CPU time over the phase. */
+  cpu_ms: number;
 }
 
-/** One closed-loop phase of the Go load generator (see its header). */
+/** One phase of the Go load generator: closed loop, or open loop at `rate` requests a second (see its header). */
 export async function httpLoad(
   binary: string,
-  options: { url: string; host?: string; caFile?: string; concurrency: number; seconds: number },
+  options: { url: string; host?: string; caFile?: string; concurrency: number; seconds: number; rate?: number },
 ): Promise<HttpLoadResult> {
   const args = ['-url', options.url, '-c', String(options.concurrency), '-d', `${options.seconds}s`];
   if (options.host) args.push('-host', options.host);
   if (options.caFile) args.push('-ca', options.caFile);
+  if (options.rate) args.push('-rate', String(options.rate));
   const { stdout } = await run(binary, args, { maxBuffer: LOAD_OUTPUT_MAX_BYTES });
   return JSON.parse(stdout) as HttpLoadResult;
 }

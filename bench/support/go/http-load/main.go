@@ -1,5 +1,8 @@
-// A closed-loop HTTP/1.1 load generator for bench/proxy-overhead.ts: `-c` keep-alive connections,
-// each sending its next GET as soon as the previous answer is read, for `-d`; prints one JSON line.
+// An HTTP/1.1 load generator for bench/proxy-overhead.ts: `-c` keep-alive connections for `-d`,
+// printing one JSON line. Closed loop by default (each connection sends its next GET as soon as the
+// previous answer is read: the most the path can carry); with `-rate`, open loop at that many
+// requests a second in all, each latency counted from when its request was due, so a stall shows
+// in the percentiles instead of silently sending less (coordinated omission).
 // Go, not Node: at thousands of HTTPS requests a second a Node client takes most of a core, and on
 // a 2-core machine the generator would be measured instead of the proxy. Both sides of the bench
 // use this same generator. Standard library only.
@@ -15,6 +18,7 @@ import (
 	"os"
 	"sort"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -24,6 +28,8 @@ type result struct {
 	PerSec   float64 `json:"per_second"`
 	P50Ms    float64 `json:"p50_ms"`
 	P99Ms    float64 `json:"p99_ms"`
+	// The generator's own CPU (user + system), so a reader can see what the client side cost.
+	CPUMs float64 `json:"cpu_ms"`
 }
 
 func main() {
@@ -32,6 +38,7 @@ func main() {
 	caFile := flag.String("ca", "", "PEM root the server's certificate must chain to")
 	concurrency := flag.Int("c", 16, "connections, each with one request in flight")
 	duration := flag.Duration("d", 10*time.Second, "how long to send")
+	rate := flag.Float64("rate", 0, "requests a second in all (open loop); 0 sends as fast as answers come")
 	flag.Parse()
 
 	tlsConfig := &tls.Config{ServerName: *host}
@@ -55,16 +62,27 @@ func main() {
 	var wg sync.WaitGroup
 	for i := 0; i < *concurrency; i++ {
 		wg.Add(1)
-		go func() {
+		go func(worker int) {
 			defer wg.Done()
 			own := make([]time.Duration, 0, 1<<16)
 			ownFailed := 0
+			var interval time.Duration
+			due := time.Now()
+			if *rate > 0 {
+				interval = time.Duration(float64(*concurrency) / *rate * float64(time.Second))
+				due = due.Add(interval * time.Duration(worker) / time.Duration(*concurrency))
+			}
 			for time.Now().Before(deadline) {
 				request, _ := http.NewRequest(http.MethodGet, *url, nil)
 				if *host != "" {
 					request.Host = *host
 				}
 				started := time.Now()
+				if interval > 0 {
+					time.Sleep(time.Until(due))
+					started = due
+					due = due.Add(interval)
+				}
 				response, err := client.Do(request)
 				if err == nil {
 					_, err = io.Copy(io.Discard, response.Body)
@@ -80,7 +98,7 @@ func main() {
 			latencies = append(latencies, own...)
 			failed += ownFailed
 			mu.Unlock()
-		}()
+		}(i)
 	}
 	wg.Wait()
 
@@ -95,7 +113,10 @@ func main() {
 		}
 		return float64(latencies[index].Microseconds()) / 1000
 	}
-	out := result{Requests: len(latencies), Failed: failed, PerSec: float64(len(latencies)) / duration.Seconds(), P50Ms: at(0.5), P99Ms: at(0.99)}
+	var usage syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &usage)
+	cpu := time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
+	out := result{Requests: len(latencies), Failed: failed, PerSec: float64(len(latencies)) / duration.Seconds(), P50Ms: at(0.5), P99Ms: at(0.99), CPUMs: float64(cpu.Microseconds()) / 1000}
 	if err := json.NewEncoder(os.Stdout).Encode(out); err != nil {
 		fail(err)
 	}
