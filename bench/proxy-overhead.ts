@@ -61,9 +61,15 @@ try {
   const measured = async (run: () => Promise<HttpLoadResult>, throughCaddy: boolean): Promise<Phase> => {
     const watched: Record<string, number | null> = { caddy: throughCaddy ? caddyPid : null, 'docker-proxy': userlandProxyPid };
     const before = Object.fromEntries(Object.entries(watched).map(([name, pid]) => [name, pid === null ? 0 : processCpuMs(pid)]));
+    // The agent runs in this process: what it spends during a phase is the agent's share of the path.
+    const agentBefore = process.cpuUsage();
     const result = await run();
+    const agentUsage = process.cpuUsage(agentBefore);
     const perRequest = (ms: number) => Math.round((ms * 1000) / Math.max(1, result.requests));
-    const cpu: Record<string, number> = { 'load generator': perRequest(result.cpu_ms) };
+    const cpu: Record<string, number> = {
+      'load generator': perRequest(result.cpu_ms),
+      agent: perRequest((agentUsage.user + agentUsage.system) / 1000),
+    };
     for (const [name, pid] of Object.entries(watched)) if (pid !== null) cpu[name] = perRequest(processCpuMs(pid) - before[name]!);
     return { ...result, cpu_us_per_request: cpu };
   };
