@@ -50,16 +50,14 @@ export async function serve(context: AgentContext, state: ServiceState, replicas
 }
 
 /*
- * Takes a replica out of rotation and lets its open requests finish before it is stopped. Caddy
- * dials the replicas itself, so it gets the smaller upstream set first: its load returns once the
- * requests the previous config holds are answered (a reload is graceful), then the endpoint's own
- * connections drain.
+ * Takes a replica out of rotation and lets its open requests finish before it is stopped: Caddy,
+ * which dials the replicas itself, is loaded without it and has its requests in flight waited for,
+ * while the endpoint's own connections to it drain.
  */
 export async function unserve(context: AgentContext, state: ServiceState, replica: Replica): Promise<void> {
   if (replica.hostPort === null || !state.proxy) return;
   state.proxy.remove(replica.hostPort);
-  await context.edge?.sync(context.services);
-  await state.proxy.drain(replica.hostPort);
+  await Promise.all([context.edge?.drain(context.services, replica.hostPort), state.proxy.drain(replica.hostPort)]);
 }
 
 /** A new replica, created, started and healthy, then in rotation; removed again if any step fails. */

@@ -46,6 +46,8 @@ export interface ControlPlaneRoute {
 export interface EdgeSettings {
   /** `unix//path` of the admin socket. */
   adminListen: string;
+  /** `unix//path` of the draining server's socket (see `renderCaddyConfig`), which nothing connects to. */
+  drainingListen: string;
   /** Certificates, ACME accounts and locks: in the agent's data folder, so a restart never orders again. */
   storageRoot: string;
   /** The address both ports listen on; every interface when absent (tests use 127.0.0.1). */
@@ -82,7 +84,7 @@ interface CaddyServer {
   listen: string[];
   routes: CaddyRoute[];
   /* Redirects are the agent's own server below, so they listen where it says and name the HTTPS port. */
-  automatic_https?: { disable_redirects: true };
+  automatic_https?: { disable_redirects: true } | { disable: true };
 }
 
 interface CaddyRoute {
@@ -126,7 +128,14 @@ export interface CaddyConfig {
 /** The admin API answers only requests whose Host is this, over the unix socket. */
 export const ADMIN_ORIGIN = 'caddy-admin';
 
-export function renderCaddyConfig(settings: EdgeSettings, routes: readonly EdgeRoute[]): CaddyConfig {
+/**
+ * `draining` are host:port of replicas taken out of rotation whose requests in flight the agent
+ * waits for. Caddy counts an upstream's requests only while some config holds its address, and a
+ * reload does not wait for the previous config's requests; so a replica leaving a route is parked
+ * in the same load in a server that listens on a unix socket nobody connects to, where it gets no
+ * request and its count stays readable on the admin API.
+ */
+export function renderCaddyConfig(settings: EdgeSettings, routes: readonly EdgeRoute[], draining: readonly string[] = []): CaddyConfig {
   const host = settings.listenHost ?? '';
   return {
     // persist false: the agent holds the desired config and loads it on every start, so no stale autosave can win.
@@ -154,6 +163,15 @@ export function renderCaddyConfig(settings: EdgeSettings, routes: readonly EdgeR
               NO_SERVICE_ROUTE,
             ],
           },
+          ...(draining.length > 0
+            ? {
+                draining: {
+                  listen: [settings.drainingListen],
+                  automatic_https: { disable: true as const },
+                  routes: [{ '@id': 'draining', handle: [reverseProxy(draining)], terminal: true as const }],
+                },
+              }
+            : {}),
         },
       },
       tls: {
@@ -184,13 +202,17 @@ function proxyRoute(id: string, domains: readonly string[], upstreams: readonly 
   const handler: ReverseProxyHandler | StaticResponseHandler =
     upstreams.length === 0
       ? { handler: 'static_response', status_code: 503, body: 'No replica of this service is running.\n' }
-      : {
-          handler: 'reverse_proxy',
-          upstreams: [...upstreams].sort().map((dial) => ({ dial })),
-          load_balancing: { selection_policy: { policy: 'round_robin' }, try_duration: UPSTREAM_TRY_DURATION, try_interval: UPSTREAM_TRY_INTERVAL },
-          health_checks: { passive: { fail_duration: UPSTREAM_FAIL_DURATION, max_fails: 1 } },
-        };
+      : reverseProxy(upstreams);
   return { '@id': id, match: [{ host: [...domains].sort() }], handle: [handler], terminal: true };
+}
+
+function reverseProxy(upstreams: readonly string[]): ReverseProxyHandler {
+  return {
+    handler: 'reverse_proxy',
+    upstreams: [...upstreams].sort().map((dial) => ({ dial })),
+    load_balancing: { selection_policy: { policy: 'round_robin' }, try_duration: UPSTREAM_TRY_DURATION, try_interval: UPSTREAM_TRY_INTERVAL },
+    health_checks: { passive: { fail_duration: UPSTREAM_FAIL_DURATION, max_fails: 1 } },
+  };
 }
 
 function caddyIssuer(issuer: CertificateIssuer): CaddyIssuer {

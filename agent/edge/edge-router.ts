@@ -5,6 +5,7 @@ import tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { AgentDomainStatus } from '../../contracts/index.js';
 import { messageOf } from '../errors.js';
+import { PROXY_DRAIN_TIMEOUT_MS } from '../runtime/service-proxy.js';
 import type { ServiceRegistry } from '../runtime/service-registry.js';
 import type { ServiceSpec } from '../runtime/service-spec.js';
 import { AskEndpoint } from './ask-endpoint.js';
@@ -13,6 +14,8 @@ import { CaddyProcess } from './caddy-process.js';
 import { CertificateTracker } from './certificates.js';
 
 const WARM_UP_TIMEOUT_MS = 120_000;
+/* How often a draining replica's requests in flight are read from Caddy. */
+const DRAIN_POLL_INTERVAL_MS = 50;
 
 export interface EdgeOptions {
   /** The agent's data folder; Caddy's storage and admin socket live in `<dataDir>/caddy`. */
@@ -36,9 +39,9 @@ export interface EdgeOptions {
  * sent straight to its service's replicas in rotation (their published ports on 127.0.0.1), with
  * keep-alive connections to them. The rotation is the stable endpoint's (runtime/service-proxy.ts);
  * the replica lifecycle reloads Caddy whenever it changes: after a replica joins, and before one
- * stops, so a rolling or blue-green deploy loses no request (a reload lets the requests the old
- * config holds finish). The desired config is rendered from the agent's services and loaded whole
- * on every change and every start.
+ * stops, waiting then for Caddy's requests in flight to it (`drain`), so a rolling or blue-green
+ * deploy loses no request. The desired config is rendered from the agent's services and loaded
+ * whole on every change and every start.
  */
 /** The organization's ACME account as deploys carry it (`networking.acme`). */
 type AcmeAccount = NonNullable<ServiceSpec['networking']['acme']>;
@@ -51,6 +54,8 @@ export class EdgeRouter {
   private readonly warming = new Set<string>();
   private readonly resolving = new Map<string, boolean>();
   private loading: Promise<unknown> = Promise.resolve();
+  /** host:port of replicas out of rotation whose requests through Caddy are being waited for. */
+  private readonly draining = new Set<string>();
 
   private constructor(
     private readonly caddy: CaddyProcess,
@@ -73,6 +78,7 @@ export class EdgeRouter {
     const ask = await AskEndpoint.open((domain) => router?.approves(domain) ?? false);
     const settings: EdgeSettings = {
       adminListen: `unix/${caddy.adminSocket}`,
+      drainingListen: `unix/${path.join(runDir, 'draining.sock')}`,
       storageRoot,
       listenHost: options.listenHost,
       httpPort: options.httpPort ?? 80,
@@ -127,6 +133,27 @@ export class EdgeRouter {
       return this.routes;
     });
     for (const route of routes) for (const domain of route.domains) void this.warmUp(domain);
+  }
+
+  /**
+   * Loads the routes without a replica that just left its service's rotation, then waits (at most
+   * `timeoutMs`) until Caddy has no request in flight to it, so it can be stopped.
+   */
+  async drain(services: ServiceRegistry, hostPort: number, timeoutMs = PROXY_DRAIN_TIMEOUT_MS): Promise<void> {
+    const address = `127.0.0.1:${hostPort}`;
+    // A replica Caddy never routed to (its service has no domain) has nothing to wait for, and is no reason for a reload.
+    if (!this.routes.some((route) => route.upstreams.includes(address))) return this.sync(services);
+    this.draining.add(address);
+    try {
+      await this.sync(services);
+      const deadline = Date.now() + timeoutMs;
+      while (((await this.caddy.upstreamRequests()).get(address) ?? 0) > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_INTERVAL_MS));
+      }
+    } finally {
+      // Left in Caddy's config until the next load: it receives nothing there.
+      this.draining.delete(address);
+    }
   }
 
   async domainStatuses(): Promise<AgentDomainStatus[]> {
@@ -185,7 +212,7 @@ export class EdgeRouter {
   private async load(): Promise<void> {
     const issuer: CertificateIssuer =
       this.ownIssuer.type === 'acme' && this.acme ? { ...this.ownIssuer, directory: this.acme.directory_url, email: this.acme.email ?? undefined } : this.ownIssuer;
-    await this.caddy.load(renderCaddyConfig({ ...this.settings, issuer }, this.routes));
+    await this.caddy.load(renderCaddyConfig({ ...this.settings, issuer }, this.routes, [...this.draining]));
   }
 
   /*
