@@ -125,12 +125,12 @@ export class Supervisor {
       if (replica.running) {
         await this.checkHealth(state, replica);
         // At once, not after the other replicas' probes: a failing replica leaves the rotation with its alert.
-        this.syncRotation(state, replicas);
+        await this.syncRotation(state, replicas);
       } else {
         await this.handleExit(state, replica);
       }
     }
-    this.syncRotation(state, replicas);
+    await this.syncRotation(state, replicas);
   }
 
   private async checkHealth(state: ServiceState, replica: Replica): Promise<void> {
@@ -211,8 +211,8 @@ export class Supervisor {
     for (const containerId of this.loopAlerted) if (!existing.has(containerId)) this.loopAlerted.delete(containerId);
   }
 
-  /** The endpoint routes to running replicas the health check has not found unhealthy, and nothing else. */
-  private syncRotation(state: ServiceState, replicas: readonly Replica[]): void {
+  /** The endpoint and Caddy route to running replicas the health check has not found unhealthy, and nothing else. */
+  private async syncRotation(state: ServiceState, replicas: readonly Replica[]): Promise<void> {
     const proxy = state.proxy;
     if (!proxy) return;
     const wanted = new Set(
@@ -222,8 +222,12 @@ export class Supervisor {
         .filter((replica) => state.health.get(replica.containerId) !== 'unhealthy')
         .map((replica) => replica.hostPort!),
     );
-    for (const port of proxy.backendPorts) if (!wanted.has(port)) void proxy.remove(port);
+    const before = proxy.backendPorts;
+    for (const port of before) if (!wanted.has(port)) proxy.remove(port);
     for (const port of wanted) proxy.add(port);
+    if (proxy.backendPorts.length !== before.length || proxy.backendPorts.some((port) => !before.includes(port))) {
+      await this.context.edge?.sync(this.context.services);
+    }
   }
 
   private emitAlert(fields: AlertFields): AlertPayload {

@@ -154,7 +154,7 @@ class DeployRun {
     this.configureNetwork(this.created, at(0.35));
     this.reporter.step('health_check', 'health_checking', at(0.4), `Waiting for ${count} replica(s) to pass the health check`);
     await Promise.all(this.created.map((replica) => waitHealthy(this.context, this.service, replica, signal)));
-    for (const replica of this.created) serve(this.service, replica);
+    await serve(this.context, this.service, this.created);
     await this.reportLogs();
     if (!instant) await this.stopOld(this.old, 'health_checking', at(0.85));
   }
@@ -176,7 +176,7 @@ class DeployRun {
       this.configureNetwork([replica], at(0.3));
       this.reporter.step('health_check', 'health_checking', at(0.4), `Waiting for ${label} to pass the health check`);
       await waitHealthy(this.context, this.service, replica, signal);
-      serve(this.service, replica);
+      await serve(this.context, this.service, [replica]);
       await this.reportLogs();
       const retiring = oldRunning.shift();
       if (retiring) await this.stopOld([retiring], 'health_checking', at(0.8));
@@ -251,7 +251,7 @@ class DeployRun {
   private async undo(): Promise<void> {
     const state = this.state;
     for (const replica of this.created) {
-      if (state) await unserve(state, replica);
+      if (state) await unserve(this.context, state, replica);
       await removeContainer(this.context.docker, replica.containerId);
     }
     if (!state) return;
@@ -266,7 +266,7 @@ class DeployRun {
       try {
         const restarted = await startReplica(this.context.docker, replica.containerId);
         await waitHealthy(this.context, restored, restarted, deadline);
-        serve(restored, restarted);
+        await serve(this.context, restored, [restarted]);
       } catch (error) {
         this.context.log.error({ containerId: replica.containerId }, `old replica did not come back: ${messageOf(error)}`);
       }

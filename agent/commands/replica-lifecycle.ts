@@ -40,15 +40,24 @@ export async function waitHealthy(
   return waitUntilHealthy(context.docker, check, healthTarget(state, replica), signal);
 }
 
-/** Puts a healthy replica into the service's rotation. */
-export function serve(state: ServiceState, replica: Replica): void {
-  if (state.healthCheck) state.health.set(replica.containerId, 'healthy');
-  if (replica.hostPort !== null) state.proxy?.add(replica.hostPort);
+/** Puts healthy replicas into the service's rotation, and Caddy's upstreams with them. */
+export async function serve(context: AgentContext, state: ServiceState, replicas: readonly Replica[]): Promise<void> {
+  for (const replica of replicas) {
+    if (state.healthCheck) state.health.set(replica.containerId, 'healthy');
+    if (replica.hostPort !== null) state.proxy?.add(replica.hostPort);
+  }
+  await context.edge?.sync(context.services);
 }
 
-/** Takes a replica out of rotation and lets its open requests finish before it is stopped. */
-export async function unserve(state: ServiceState, replica: Replica): Promise<void> {
-  if (replica.hostPort !== null) await state.proxy?.remove(replica.hostPort);
+/*
+ * Takes a replica out of rotation and lets its open requests finish before it is stopped: Caddy,
+ * which dials the replicas itself, is loaded without it and has its requests in flight waited for,
+ * while the endpoint's own connections to it drain.
+ */
+export async function unserve(context: AgentContext, state: ServiceState, replica: Replica): Promise<void> {
+  if (replica.hostPort === null || !state.proxy) return;
+  state.proxy.remove(replica.hostPort);
+  await Promise.all([context.edge?.drain(context.services, replica.hostPort), state.proxy.drain(replica.hostPort)]);
 }
 
 /** A new replica, created, started and healthy, then in rotation; removed again if any step fails. */
@@ -60,7 +69,7 @@ export async function launch(context: AgentContext, state: ServiceState, index: 
     await removeContainer(context.docker, replica.containerId);
     throw error;
   }
-  serve(state, replica);
+  await serve(context, state, [replica]);
   return replica;
 }
 
@@ -71,7 +80,7 @@ export async function retire(
   replica: Replica,
   options: { timeoutSeconds: number; remove: boolean },
 ): Promise<void> {
-  await unserve(state, replica);
+  await unserve(context, state, replica);
   await stopContainer(context.docker, replica.containerId, options.timeoutSeconds);
   if (!options.remove) return;
   await removeContainer(context.docker, replica.containerId);

@@ -23,11 +23,11 @@ export async function restartService(context: AgentContext, payload: RestartPayl
     state.stopped = false;
     const restarted: Replica[] = [];
     for (const replica of await context.services.currentReplicas(state)) {
-      await unserve(state, replica);
+      await unserve(context, state, replica);
       await context.docker.getContainer(replica.containerId).restart({ t: payload.timeout_seconds });
       const fresh = await inspectReplica(context.docker, replica.containerId);
       await waitHealthy(context, state, fresh, AbortSignal.timeout(RESTART_HEALTH_WAIT_MS));
-      serve(state, fresh);
+      await serve(context, state, [fresh]);
       restarted.push(fresh);
     }
     return { endpoint: state.proxy?.endpoint ?? null, replicas: replicaEndpoints(restarted) };

@@ -19,12 +19,17 @@ export type CertificateIssuer =
 
 export const LETS_ENCRYPT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
 
-/** One service's domains and the address that reaches its replicas (the agent's stable endpoint). */
+/* Caddy durations, explained where the reverse proxy handler declares them. */
+const UPSTREAM_TRY_DURATION = '5s';
+const UPSTREAM_TRY_INTERVAL = '100ms';
+const UPSTREAM_FAIL_DURATION = '2s';
+
+/** One service's domains and the replicas that answer them. */
 export interface EdgeRoute {
   serviceId: string;
   domains: readonly string[];
-  /** host:port of the service's stable endpoint. */
-  upstream: string;
+  /** host:port of each replica in rotation; none while the service has no healthy replica. */
+  upstreams: readonly string[];
 }
 
 /**
@@ -41,6 +46,8 @@ export interface ControlPlaneRoute {
 export interface EdgeSettings {
   /** `unix//path` of the admin socket. */
   adminListen: string;
+  /** `unix//path` of the draining server's socket (see `renderCaddyConfig`), which nothing connects to. */
+  drainingListen: string;
   /** Certificates, ACME accounts and locks: in the agent's data folder, so a restart never orders again. */
   storageRoot: string;
   /** The address both ports listen on; every interface when absent (tests use 127.0.0.1). */
@@ -56,8 +63,14 @@ export interface EdgeSettings {
 interface ReverseProxyHandler {
   handler: 'reverse_proxy';
   upstreams: { dial: string }[];
-  /** Short so a connection that broke is not retried for ever, long enough to ride over a restarting endpoint. */
-  load_balancing: { try_duration: string; try_interval: string };
+  /**
+   * A request whose upstream refuses it (a replica that just crashed) is tried on another for up to
+   * `try_duration`: short so a broken service answers 502 soon, long enough to ride over a replica
+   * the supervisor restarts.
+   */
+  load_balancing: { selection_policy: { policy: 'round_robin' }; try_duration: string; try_interval: string };
+  /** A replica that refused a connection is skipped for `fail_duration` (shorter than `try_duration`, so a lone replica is tried again in time). */
+  health_checks: { passive: { fail_duration: string; max_fails: number } };
 }
 
 interface StaticResponseHandler {
@@ -71,7 +84,7 @@ interface CaddyServer {
   listen: string[];
   routes: CaddyRoute[];
   /* Redirects are the agent's own server below, so they listen where it says and name the HTTPS port. */
-  automatic_https?: { disable_redirects: true };
+  automatic_https?: { disable_redirects: true } | { disable: true };
 }
 
 interface CaddyRoute {
@@ -115,7 +128,14 @@ export interface CaddyConfig {
 /** The admin API answers only requests whose Host is this, over the unix socket. */
 export const ADMIN_ORIGIN = 'caddy-admin';
 
-export function renderCaddyConfig(settings: EdgeSettings, routes: readonly EdgeRoute[]): CaddyConfig {
+/**
+ * `draining` are host:port of replicas taken out of rotation whose requests in flight the agent
+ * waits for. Caddy counts an upstream's requests only while some config holds its address, and a
+ * reload does not wait for the previous config's requests; so a replica leaving a route is parked
+ * in the same load in a server that listens on a unix socket nobody connects to, where it gets no
+ * request and its count stays readable on the admin API.
+ */
+export function renderCaddyConfig(settings: EdgeSettings, routes: readonly EdgeRoute[], draining: readonly string[] = []): CaddyConfig {
   const host = settings.listenHost ?? '';
   return {
     // persist false: the agent holds the desired config and loads it on every start, so no stale autosave can win.
@@ -135,14 +155,23 @@ export function renderCaddyConfig(settings: EdgeSettings, routes: readonly EdgeR
             listen: [`${host}:${settings.httpsPort}`],
             automatic_https: { disable_redirects: true },
             routes: [
-              ...(settings.controlPlane ? [proxyRoute('control-plane', [settings.controlPlane.domain], settings.controlPlane.upstream)] : []),
+              ...(settings.controlPlane ? [proxyRoute('control-plane', [settings.controlPlane.domain], [settings.controlPlane.upstream])] : []),
               ...[...routes]
                 .filter((route) => route.domains.length > 0)
                 .sort((a, b) => a.serviceId.localeCompare(b.serviceId))
-                .map((route) => proxyRoute(`service-${route.serviceId}`, route.domains, route.upstream)),
+                .map((route) => proxyRoute(`service-${route.serviceId}`, route.domains, route.upstreams)),
               NO_SERVICE_ROUTE,
             ],
           },
+          ...(draining.length > 0
+            ? {
+                draining: {
+                  listen: [settings.drainingListen],
+                  automatic_https: { disable: true as const },
+                  routes: [{ '@id': 'draining', handle: [reverseProxy(draining)], terminal: true as const }],
+                },
+              }
+            : {}),
         },
       },
       tls: {
@@ -164,12 +193,25 @@ function redirectToHttps(httpsPort: number): StaticResponseHandler {
   return { handler: 'static_response', status_code: 308, headers: { Location: [`https://{http.request.host}${port}{http.request.uri}`] } };
 }
 
-function proxyRoute(id: string, domains: readonly string[], upstream: string): CaddyRoute {
+/*
+ * A service whose replicas are all out of rotation (stopped, scaled to zero, an `instant` deploy
+ * between its old and new replicas) says so at once instead of holding every request for the
+ * whole try duration.
+ */
+function proxyRoute(id: string, domains: readonly string[], upstreams: readonly string[]): CaddyRoute {
+  const handler: ReverseProxyHandler | StaticResponseHandler =
+    upstreams.length === 0
+      ? { handler: 'static_response', status_code: 503, body: 'No replica of this service is running.\n' }
+      : reverseProxy(upstreams);
+  return { '@id': id, match: [{ host: [...domains].sort() }], handle: [handler], terminal: true };
+}
+
+function reverseProxy(upstreams: readonly string[]): ReverseProxyHandler {
   return {
-    '@id': id,
-    match: [{ host: [...domains].sort() }],
-    handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: upstream }], load_balancing: { try_duration: '5s', try_interval: '100ms' } }],
-    terminal: true,
+    handler: 'reverse_proxy',
+    upstreams: [...upstreams].sort().map((dial) => ({ dial })),
+    load_balancing: { selection_policy: { policy: 'round_robin' }, try_duration: UPSTREAM_TRY_DURATION, try_interval: UPSTREAM_TRY_INTERVAL },
+    health_checks: { passive: { fail_duration: UPSTREAM_FAIL_DURATION, max_fails: 1 } },
   };
 }
 

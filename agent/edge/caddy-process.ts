@@ -4,6 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { AgentError, messageOf } from '../errors.js';
 import { ADMIN_ORIGIN, type CaddyConfig } from './caddy-config.js';
 import { stopStaleCaddy, writeCaddyPid } from './stale-caddy.js';
@@ -11,6 +12,9 @@ import { stopStaleCaddy, writeCaddyPid } from './stale-caddy.js';
 const ADMIN_READY_TIMEOUT_MS = 15_000;
 const ADMIN_REQUEST_TIMEOUT_MS = 30_000;
 const RESTART_DELAY_MS = 1_000;
+
+/* GET /reverse_proxy/upstreams: every upstream address Caddy's config holds, with its requests in flight. */
+const UpstreamStatuses = z.array(z.object({ address: z.string(), num_requests: z.number().int() }));
 
 /** One line of Caddy's JSON log, as far as the agent reads it. */
 export interface CaddyLogEntry {
@@ -68,6 +72,13 @@ export class CaddyProcess {
     await this.ready;
     await this.admin('POST', '/load', config);
     this.current = config;
+  }
+
+  /** Requests in flight per upstream address, counted across configs (a reload keeps an address's count). */
+  async upstreamRequests(): Promise<Map<string, number>> {
+    await this.ready;
+    const statuses = UpstreamStatuses.parse(JSON.parse(await this.admin('GET', '/reverse_proxy/upstreams')));
+    return new Map(statuses.map((status) => [status.address, status.num_requests]));
   }
 
   async stop(): Promise<void> {
@@ -147,6 +158,8 @@ export class CaddyProcess {
       const request = http.request(
         {
           socketPath: this.adminSocket,
+          // A new connection per call: Caddy closes its admin connections when a load replaces its config.
+          agent: false,
           method,
           path: urlPath,
           headers: { host: ADMIN_ORIGIN, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },

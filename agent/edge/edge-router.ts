@@ -5,6 +5,7 @@ import tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { AgentDomainStatus } from '../../contracts/index.js';
 import { messageOf } from '../errors.js';
+import { PROXY_DRAIN_TIMEOUT_MS } from '../runtime/service-proxy.js';
 import type { ServiceRegistry } from '../runtime/service-registry.js';
 import type { ServiceSpec } from '../runtime/service-spec.js';
 import { AskEndpoint } from './ask-endpoint.js';
@@ -13,6 +14,8 @@ import { CaddyProcess } from './caddy-process.js';
 import { CertificateTracker } from './certificates.js';
 
 const WARM_UP_TIMEOUT_MS = 120_000;
+/* How often a draining replica's requests in flight are read from Caddy. */
+const DRAIN_POLL_INTERVAL_MS = 50;
 
 export interface EdgeOptions {
   /** The agent's data folder; Caddy's storage and admin socket live in `<dataDir>/caddy`. */
@@ -33,10 +36,12 @@ export interface EdgeOptions {
 
 /**
  * The server's HTTPS front door: a Caddy the agent runs, routing each domain the control plane
- * sent to its service's stable endpoint (runtime/service-proxy.ts). Routing to the endpoint, not
- * the replicas, is what keeps rolling and blue-green deploys free of failed requests: Caddy's
- * upstream never changes, and the endpoint drains a replica before it stops. The desired config
- * is rendered from the agent's services and loaded whole on every change and every start.
+ * sent straight to its service's replicas in rotation (their published ports on 127.0.0.1), with
+ * keep-alive connections to them. The rotation is the stable endpoint's (runtime/service-proxy.ts);
+ * the replica lifecycle reloads Caddy whenever it changes: after a replica joins, and before one
+ * stops, waiting then for Caddy's requests in flight to it (`drain`), so a rolling or blue-green
+ * deploy loses no request. The desired config is rendered from the agent's services and loaded
+ * whole on every change and every start.
  */
 /** The organization's ACME account as deploys carry it (`networking.acme`). */
 type AcmeAccount = NonNullable<ServiceSpec['networking']['acme']>;
@@ -48,6 +53,9 @@ export class EdgeRouter {
   private readonly ownIssuer: CertificateIssuer;
   private readonly warming = new Set<string>();
   private readonly resolving = new Map<string, boolean>();
+  private loading: Promise<unknown> = Promise.resolve();
+  /** host:port of replicas out of rotation whose requests through Caddy are being waited for. */
+  private readonly draining = new Set<string>();
 
   private constructor(
     private readonly caddy: CaddyProcess,
@@ -70,6 +78,7 @@ export class EdgeRouter {
     const ask = await AskEndpoint.open((domain) => router?.approves(domain) ?? false);
     const settings: EdgeSettings = {
       adminListen: `unix/${caddy.adminSocket}`,
+      drainingListen: `unix/${path.join(runDir, 'draining.sock')}`,
       storageRoot,
       listenHost: options.listenHost,
       httpPort: options.httpPort ?? 80,
@@ -116,19 +125,35 @@ export class EdgeRouter {
     if (acme) this.acme = acme;
   }
 
-  /** Routes every known service's domains to its stable endpoint; a removed domain stops routing. */
+  /** Routes every known service's domains to its replicas in rotation; a removed domain stops routing. */
   async sync(services: ServiceRegistry): Promise<void> {
-    const routes: EdgeRoute[] = [];
-    for (const serviceId of services.serviceIds()) {
-      const state = services.find(serviceId);
-      this.acme ??= state?.spec.networking.acme;
-      if (state?.proxy && state.spec.networking.domains.length > 0) {
-        routes.push({ serviceId, domains: state.spec.networking.domains.map((domain) => domain.toLowerCase()), upstream: state.proxy.endpoint });
-      }
-    }
-    this.routes = routes;
-    await this.load();
+    const routes = await this.serialised(async () => {
+      this.routes = this.desiredRoutes(services);
+      await this.load();
+      return this.routes;
+    });
     for (const route of routes) for (const domain of route.domains) void this.warmUp(domain);
+  }
+
+  /**
+   * Loads the routes without a replica that just left its service's rotation, then waits (at most
+   * `timeoutMs`) until Caddy has no request in flight to it, so it can be stopped.
+   */
+  async drain(services: ServiceRegistry, hostPort: number, timeoutMs = PROXY_DRAIN_TIMEOUT_MS): Promise<void> {
+    const address = `127.0.0.1:${hostPort}`;
+    // A replica Caddy never routed to (its service has no domain) has nothing to wait for, and is no reason for a reload.
+    if (!this.routes.some((route) => route.upstreams.includes(address))) return this.sync(services);
+    this.draining.add(address);
+    try {
+      await this.sync(services);
+      const deadline = Date.now() + timeoutMs;
+      while (((await this.caddy.upstreamRequests()).get(address) ?? 0) > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_INTERVAL_MS));
+      }
+    } finally {
+      // Left in Caddy's config until the next load: it receives nothing there.
+      this.draining.delete(address);
+    }
   }
 
   async domainStatuses(): Promise<AgentDomainStatus[]> {
@@ -155,13 +180,39 @@ export class EdgeRouter {
   }
 
   /*
+   * Deploys of different services and the supervisor sync at once. Each load renders the rotation
+   * as it is when its turn comes, so the load Caddy applies last is never an older picture.
+   */
+  private serialised<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.loading.then(work, work);
+    this.loading = run.catch(() => undefined);
+    return run;
+  }
+
+  private desiredRoutes(services: ServiceRegistry): EdgeRoute[] {
+    const routes: EdgeRoute[] = [];
+    for (const serviceId of services.serviceIds()) {
+      const state = services.find(serviceId);
+      this.acme ??= state?.spec.networking.acme;
+      if (state?.proxy && state.spec.networking.domains.length > 0) {
+        routes.push({
+          serviceId,
+          domains: state.spec.networking.domains.map((domain) => domain.toLowerCase()),
+          upstreams: state.proxy.backendPorts.map((port) => `127.0.0.1:${port}`),
+        });
+      }
+    }
+    return routes;
+  }
+
+  /*
    * The organization's account replaces the agent's own directory and email. An agent started with
    * Caddy's internal CA keeps it: its operator chose a private network, where no ACME server reaches.
    */
   private async load(): Promise<void> {
     const issuer: CertificateIssuer =
       this.ownIssuer.type === 'acme' && this.acme ? { ...this.ownIssuer, directory: this.acme.directory_url, email: this.acme.email ?? undefined } : this.ownIssuer;
-    await this.caddy.load(renderCaddyConfig({ ...this.settings, issuer }, this.routes));
+    await this.caddy.load(renderCaddyConfig({ ...this.settings, issuer }, this.routes, [...this.draining]));
   }
 
   /*

@@ -12,6 +12,10 @@ export const PROXY_DRAIN_TIMEOUT_MS = 10_000;
  * rotation only after its health check passes and leaves it (then drains) before it is stopped,
  * so a client never meets a replica that is starting or stopping. A backend that refuses a
  * connection is skipped: the client's bytes are held until a backend accepts.
+ *
+ * The rotation kept here is also what the server's HTTPS proxy dials (edge/edge-router.ts):
+ * Caddy goes to the replicas' ports directly, not through this endpoint, so a request over a
+ * domain crosses one proxy, not two.
  */
 export class ServiceProxy {
   private backends: readonly number[] = [];
@@ -49,9 +53,13 @@ export class ServiceProxy {
     if (!this.backends.includes(hostPort)) this.backends = [...this.backends, hostPort];
   }
 
-  /** Takes a replica out of rotation, then waits (at most `drainTimeoutMs`) for its open connections to end. */
-  async remove(hostPort: number, drainTimeoutMs = PROXY_DRAIN_TIMEOUT_MS): Promise<void> {
+  /** Takes a replica out of rotation: no new connection goes to it. */
+  remove(hostPort: number): void {
     this.backends = this.backends.filter((port) => port !== hostPort);
+  }
+
+  /** Waits (at most `drainTimeoutMs`) for the connections this endpoint holds to a replica to end. */
+  async drain(hostPort: number, drainTimeoutMs = PROXY_DRAIN_TIMEOUT_MS): Promise<void> {
     const deadline = Date.now() + drainTimeoutMs;
     while ((this.openConnections.get(hostPort)?.size ?? 0) > 0 && Date.now() < deadline) {
       await new Promise<void>((resolve) => {

@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import http from 'node:http';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pino from 'pino';
-import type { CertificateIssuer, ControlPlaneRoute } from '../../../agent/edge/caddy-config.js';
+import { ADMIN_ORIGIN, type CertificateIssuer, type ControlPlaneRoute } from '../../../agent/edge/caddy-config.js';
 import { EdgeRouter } from '../../../agent/edge/edge-router.js';
 import { freePort } from '../../../engines/ports.js';
 
@@ -21,11 +22,33 @@ export async function startEdge(issuer: CertificateIssuer, dataDir?: string, con
     dataDir: dir,
     /** Caddy's internal CA root, which signs what the `internal` issuer hands out. */
     internalRoot: () => readFile(path.join(router.storageRoot, 'pki', 'authorities', 'local', 'root.crt'), 'utf8'),
+    /** The addresses the route of a service dials, as Caddy itself reports its running config. */
+    async dialedUpstreams(serviceId: string): Promise<string[]> {
+      const route = JSON.parse(await caddyAdminGet(path.join(dir, 'caddy', 'run', 'admin.sock'), `/id/service-${serviceId}`)) as {
+        handle: { handler: string; upstreams?: { dial: string }[] }[];
+      };
+      return route.handle.flatMap((handler) => handler.upstreams ?? []).map((upstream) => upstream.dial);
+    },
     async cleanup(keepData = false) {
       await router.stop();
       if (!keepData) await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+function caddyAdminGet(socketPath: string, urlPath: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = http.get({ socketPath, path: urlPath, headers: { host: ADMIN_ORIGIN } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        if (response.statusCode === 200) resolve(body);
+        else reject(new Error(`caddy admin GET ${urlPath}: HTTP ${response.statusCode} ${body}`));
+      });
+    });
+    request.on('error', reject);
+  });
 }
 
 export interface HttpsAnswer {
@@ -56,9 +79,24 @@ export function httpsGet(domain: string, port: number, urlPath: string, ca: stri
       },
     );
     request.on('timeout', () => request.destroy(new Error('timed out')));
-    request.on('error', reject);
+    request.on('error', (error) => reject(Object.assign(error, { reusedSocket: request.reusedSocket })));
     request.end();
   });
+}
+
+/*
+ * A GET as browsers send it (RFC 9112 §9.3.1): one sent on a kept-alive connection that the server
+ * closed before any answer is sent again, once, on a new connection. Caddy closes its idle
+ * keep-alive connections whenever a new config replaces the old (every change of a service's
+ * replicas), and a request can cross that close on the wire; nothing else is retried.
+ */
+export async function httpsGetLikeABrowser(domain: string, port: number, urlPath: string, ca: string, agent: https.Agent): Promise<HttpsAnswer> {
+  try {
+    return await httpsGet(domain, port, urlPath, ca, agent);
+  } catch (error) {
+    if (!(error as { reusedSocket?: boolean }).reusedSocket) throw error;
+    return httpsGet(domain, port, urlPath, ca);
+  }
 }
 
 /** curl itself, as a user would check a site: `--resolve` pins the name to loopback, `--cacert` trusts the CA. */

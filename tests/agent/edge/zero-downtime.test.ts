@@ -2,9 +2,10 @@ import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeployStrategy } from '../../../contracts/index.js';
 import { deploy } from '../../../agent/commands/deploy.js';
+import { scaleService } from '../../../agent/commands/scale.js';
 import { startTestRegistry, type TestRegistry } from '../../support/docker.js';
 import { agentHarness, HTTP_HEALTH_CHECK } from '../harness.js';
-import { httpsGet, startEdge } from './edge-support.js';
+import { httpsGetLikeABrowser, startEdge } from './edge-support.js';
 
 let registry: TestRegistry;
 let harness: Awaited<ReturnType<typeof agentHarness>>;
@@ -26,21 +27,11 @@ afterAll(async () => {
 });
 
 /*
- * A client hammering the domain over HTTPS while v1 is replaced by v2: every request must be
- * answered 200, the answers must switch from v1 to v2 once and for good.
+ * Two clients hammering the domain over HTTPS while `work` runs, and 300 ms after: every request
+ * must be answered 200. Keep-alive, as browsers do: the connection to Caddy outlives the replicas
+ * behind it.
  */
-async function deployUnderLoad(strategy: DeployStrategy, domain: string) {
-  const serviceId = crypto.randomUUID();
-  const payload = (image: 'httpV1' | 'httpV2') =>
-    harness.deployPayload(image, {
-      serviceId,
-      strategy,
-      config: { port: 8080, replicas: 2, env_vars: {}, labels: {}, health_check: HTTP_HEALTH_CHECK },
-      networking: { domains: [domain], internal_hostname: 'web.edge.internal', expose_port: false },
-    });
-  expect(await deploy(harness.context, payload('httpV1'), () => {})).toMatchObject({ ok: true });
-
-  // Keep-alive, as browsers do: the connection to Caddy outlives the replicas behind it.
+async function underLoad<T>(domain: string, work: () => Promise<T>) {
   const agent = new https.Agent({ keepAlive: true, maxSockets: 4 });
   const answers: string[] = [];
   const failures: string[] = [];
@@ -48,7 +39,7 @@ async function deployUnderLoad(strategy: DeployStrategy, domain: string) {
   const client = async () => {
     while (running) {
       try {
-        const { status, body } = await httpsGet(domain, edge.router.httpsPort, '/version', ca, agent);
+        const { status, body } = await httpsGetLikeABrowser(domain, edge.router.httpsPort, '/version', ca, agent);
         if (status === 200) answers.push(body);
         else failures.push(`HTTP ${status} ${body}`);
       } catch (error) {
@@ -57,13 +48,34 @@ async function deployUnderLoad(strategy: DeployStrategy, domain: string) {
     }
   };
   const clients = [client(), client()];
-  const result = await deploy(harness.context, payload('httpV2'), () => {});
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  running = false;
-  await Promise.all(clients);
-  agent.destroy();
-  return { result, answers, failures };
+  try {
+    const result = await work();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return { result, answers, failures };
+  } finally {
+    running = false;
+    await Promise.all(clients);
+    agent.destroy();
+  }
 }
+
+function servicePayload(serviceId: string, image: 'httpV1' | 'httpV2', domain: string, strategy: DeployStrategy = 'rolling') {
+  return harness.deployPayload(image, {
+    serviceId,
+    strategy,
+    config: { port: 8080, replicas: 2, env_vars: {}, labels: {}, health_check: HTTP_HEALTH_CHECK },
+    networking: { domains: [domain], internal_hostname: 'web.edge.internal', expose_port: false },
+  });
+}
+
+/* While v1 is replaced by v2, the answers must switch from v1 to v2 once and for good. */
+async function deployUnderLoad(strategy: DeployStrategy, domain: string) {
+  const serviceId = crypto.randomUUID();
+  expect(await deploy(harness.context, servicePayload(serviceId, 'httpV1', domain, strategy), () => {})).toMatchObject({ ok: true });
+  return underLoad(domain, () => deploy(harness.context, servicePayload(serviceId, 'httpV2', domain, strategy), () => {}));
+}
+
+const dials = (replicas: readonly { host_port: number | null }[]) => replicas.map((replica) => `127.0.0.1:${replica.host_port}`).sort();
 
 describe('a domain during a deploy', () => {
   it.each(['rolling', 'blue_green'] as const)('answers every request during a %s deploy of two replicas, switching to v2', async (strategy) => {
@@ -75,5 +87,28 @@ describe('a domain during a deploy', () => {
     expect(answers[0]).toBe('v1');
     expect(answers.at(-1)).toBe('v2');
     expect(answers.slice(answers.lastIndexOf('v1') + 1).every((answer) => answer === 'v2')).toBe(true);
+  });
+});
+
+describe("Caddy's upstreams", () => {
+  it("are the replicas' own ports, following a scale up and down without a failed request", async () => {
+    const serviceId = crypto.randomUUID();
+    const domain = 'scaled.syntra.test';
+    const deployed = await deploy(harness.context, servicePayload(serviceId, 'httpV1', domain), () => {});
+    if (!deployed.ok) throw new Error(deployed.error.message);
+    expect(await edge.dialedUpstreams(serviceId)).toEqual(dials(deployed.replicas!));
+    expect(dials(deployed.replicas!)).not.toContain(deployed.endpoint);
+
+    const up = await underLoad(domain, () => scaleService(harness.context, { request_id: crypto.randomUUID(), service_id: serviceId, replicas: 3, strategy: 'rolling' }));
+    expect(up.result.running).toHaveLength(3);
+    expect(await edge.dialedUpstreams(serviceId)).toEqual(dials(up.result.running));
+
+    const down = await underLoad(domain, () => scaleService(harness.context, { request_id: crypto.randomUUID(), service_id: serviceId, replicas: 1, strategy: 'rolling' }));
+    expect(down.result.running).toHaveLength(1);
+    expect(await edge.dialedUpstreams(serviceId)).toEqual(dials(down.result.running));
+
+    expect([...up.failures, ...down.failures]).toEqual([]);
+    expect(up.answers.length).toBeGreaterThan(20);
+    expect(down.answers.length).toBeGreaterThan(20);
   });
 });

@@ -1,0 +1,23 @@
+// The replica of bench/proxy-overhead.ts: the test image's answers (/version, /health) from an
+// HTTP/1.1 server that keeps connections open, as real application servers do. The busybox httpd
+// of the test images closes every connection, which would measure TCP set-up instead of the proxy.
+// Standard library only; built static by the bench and run as the only file of its image.
+package main
+
+import (
+	"net/http"
+	"os"
+)
+
+func main() {
+	version := os.Getenv("VERSION")
+	if version == "" {
+		version = "v1"
+	}
+	http.HandleFunc("/version", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(version + "\n")) })
+	http.HandleFunc("/health", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	if err := http.ListenAndServe(":8080", nil); err != nil {
+		os.Stderr.WriteString(err.Error() + "\n")
+		os.Exit(1)
+	}
+}
