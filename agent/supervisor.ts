@@ -226,7 +226,7 @@ export class Supervisor {
     for (const port of before) if (!wanted.has(port)) proxy.remove(port);
     for (const port of wanted) proxy.add(port);
     if (proxy.backendPorts.length !== before.length || proxy.backendPorts.some((port) => !before.includes(port))) {
-      await this.context.edge?.sync(this.context.services);
+      await this.context.edge?.rotationChanged(this.context.services, state);
     }
   }
 

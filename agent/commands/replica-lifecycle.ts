@@ -46,7 +46,7 @@ export async function serve(context: AgentContext, state: ServiceState, replicas
     if (state.healthCheck) state.health.set(replica.containerId, 'healthy');
     if (replica.hostPort !== null) state.proxy?.add(replica.hostPort);
   }
-  await context.edge?.sync(context.services);
+  await context.edge?.rotationChanged(context.services, state);
 }
 
 /*

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { AgentDomainStatus } from '../../contracts/index.js';
 import { messageOf } from '../errors.js';
 import { PROXY_DRAIN_TIMEOUT_MS } from '../runtime/service-proxy.js';
-import type { ServiceRegistry } from '../runtime/service-registry.js';
+import type { ServiceRegistry, ServiceState } from '../runtime/service-registry.js';
 import type { ServiceSpec } from '../runtime/service-spec.js';
 import { AskEndpoint } from './ask-endpoint.js';
 import { LETS_ENCRYPT_DIRECTORY, renderCaddyConfig, type CertificateIssuer, type ControlPlaneRoute, type EdgeRoute, type EdgeSettings } from './caddy-config.js';
@@ -135,6 +135,11 @@ export class EdgeRouter {
     for (const route of routes) for (const domain of route.domains) void this.warmUp(domain);
   }
 
+  /** A service's rotation changed: Caddy follows only where it routes the service (one with domains is in its config). */
+  async rotationChanged(services: ServiceRegistry, state: ServiceState): Promise<void> {
+    if (state.spec.networking.domains.length > 0) await this.sync(services);
+  }
+
   /**
    * Loads the routes without a replica that just left its service's rotation, then waits (at most
    * `timeoutMs`) until Caddy has no request in flight to it, so it can be stopped.
@@ -142,7 +147,7 @@ export class EdgeRouter {
   async drain(services: ServiceRegistry, hostPort: number, timeoutMs = PROXY_DRAIN_TIMEOUT_MS): Promise<void> {
     const address = `127.0.0.1:${hostPort}`;
     // A replica Caddy never routed to (its service has no domain) has nothing to wait for, and is no reason for a reload.
-    if (!this.routes.some((route) => route.upstreams.includes(address))) return this.sync(services);
+    if (!this.routes.some((route) => route.upstreams.includes(address))) return;
     this.draining.add(address);
     try {
       await this.sync(services);
