@@ -28,8 +28,8 @@ export interface AgentReportForwarding {
  * comes back from the agent.
  *
  * A repeat is harmless: the outbox keeps a command's first answer, a `deploy_status` is stored
- * once by its envelope id, and both are signalled again, since the first delivery may have died
- * between storing and signalling; the workflow keeps the first outcome of each command
+ * once by its envelope id, and both (a status only if a milestone) are signalled again, since the
+ * first delivery may have died between storing and signalling; the workflow keeps the first outcome of each command
  * (workflows/agent-reports.ts). A signal that fails for another reason fails the report, which
  * the agent then sends again; meanwhile the waiting workflow finds a stored answer in the outbox itself.
  * When an agent goes away, its unanswered deploys go back in the outbox, so an agent that
@@ -60,7 +60,7 @@ export function forwardAgentReports(events: AgentEvents, db: Kysely<Database>, c
   const deployStatus = (serverId: string, reportId: string, status: DeployStatusPayload) =>
     inOrder(serverId, async () => {
       const recorded = await recordAgentReport(db, serverId, status, reportId);
-      if (!recorded || !(recorded.milestone || recorded.repeated)) return;
+      if (!recorded?.milestone) return;
       const workflowId = await deployStatusWaiter(db, serverId, status.deployment_id);
       if (!workflowId) return;
       await signal(workflowId, {

@@ -10,10 +10,15 @@ import type { Database, DeploymentEventRow, DeploymentStatus } from '../postgres
 export interface RecordedAgentReport {
   /** The stored event; a repeat's is the one its first delivery stored. */
   event: DeploymentEventRow;
-  /** The rollout reached a new status (pulling, creating …), not just more progress in the same one. */
+  /** The rollout reached a new status (pulling, creating …), not just more progress in the same one; for a repeat, as it was when first stored. */
   milestone: boolean;
-  /** The report was stored before (the agent sent it again): nothing was written this time. */
-  repeated: boolean;
+}
+
+/** The status of the agent's latest event for a deployment, before `before` when given. */
+async function lastAgentStatus(db: Kysely<Database>, deploymentId: string, before?: Date): Promise<string | undefined> {
+  let query = db.selectFrom('deployment_events').select('status').where('deployment_id', '=', deploymentId).where('source', '=', 'agent');
+  if (before) query = query.where('at', '<', before);
+  return (await query.orderBy('at', 'desc').limit(1).executeTakeFirst())?.status;
 }
 
 /**
@@ -45,18 +50,12 @@ export async function recordAgentReport(
         .where('report_id', '=', reportId)
         .where('deployment_id', '=', deployment.id)
         .executeTakeFirst();
-      if (stored) return { event: stored, milestone: false, repeated: true };
+      // Written nothing this time; a milestone is signalled again, as the first delivery may have died before it was.
+      if (stored) return { event: stored, milestone: (await lastAgentStatus(trx, deployment.id, stored.at)) !== stored.status };
     }
     // deploy_status is the only place the agent says where the service answers: kept on the deployment.
     if (report.endpoint) await trx.updateTable('deployments').set({ endpoint: report.endpoint }).where('id', '=', deployment.id).execute();
-    const previous = await trx
-      .selectFrom('deployment_events')
-      .select('status')
-      .where('deployment_id', '=', deployment.id)
-      .where('source', '=', 'agent')
-      .orderBy('at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const previous = await lastAgentStatus(trx, deployment.id);
     const event = await trx
       .insertInto('deployment_events')
       .values({
@@ -75,7 +74,7 @@ export async function recordAgentReport(
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    return { event, milestone: previous?.status !== report.status, repeated: false };
+    return { event, milestone: previous !== report.status };
   });
 }
 
