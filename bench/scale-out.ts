@@ -3,7 +3,11 @@
 // tests' TCP balancer. Agents are protocol-level (tests/support/fake-agent.ts): each answers a
 // deploy at once with `running`, so the control plane (API, outbox, workflows, worker) is what is
 // measured, not Docker. Each topology gets a fresh database.
-// Usage: npx tsx bench/scale-out.ts [agents=40] [deploys=200]
+// On a machine with fewer cores than processes, the topologies only split the same CPU; with
+// `cpus per process` each `syntra api` and `syntra worker` runs under a CPU quota of its own (a
+// cgroup; needs root), standing in for processes on machines of their own, so what the second pair
+// adds is measured, not the machine. PostgreSQL, Temporal and the agents are not capped.
+// Usage: npx tsx bench/scale-out.ts [agents=40] [deploys=200] [cpus per process, 0 = uncapped]
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,12 +20,14 @@ import { createDb } from '../db/postgres/connection.js';
 import { bootstrappedOrganization } from '../tests/support/auth.js';
 import { FakeAgent } from '../tests/support/fake-agent.js';
 import { createProject, createServer } from '../tests/support/fixtures.js';
+import { machineCpu } from './support/proc-cpu.js';
 import { TcpBalancer } from '../tests/scale/balancer.js';
 import { defineCluster, type TemporalEngine } from '../tests/scale/cluster.js';
 import { startDebianPostgres } from '../tests/scale/debian-postgres.js';
 
 const agentCount = Number(process.argv[2] ?? 40);
 const deployCount = Number(process.argv[3] ?? 200);
+const cpusPerProcess = Number(process.argv[4] ?? 0);
 const finishTimeoutMs = 300_000;
 
 /**
@@ -72,7 +78,9 @@ async function measure(topology: { apis: number; workers: number; run: number },
     apiCount: topology.apis,
     workerCount: topology.workers,
     env: { SYNTRA_RATE_LIMIT_IP_PER_MINUTE: '0', SYNTRA_RATE_LIMIT_CALLER_PER_MINUTE: '0' },
+    cpusPerProcess: cpusPerProcess || undefined,
   });
+  const capped = [...cluster.apis, ...cluster.workers].flatMap((child) => (child.cap ? [{ kind: child.kind, cap: child.cap }] : []));
   const balancer = await TcpBalancer.listen(cluster.apis.map((api) => api.port));
   const db = createDb(postgres.databaseUrl(database));
   const agents: FakeAgent[] = [];
@@ -117,11 +125,18 @@ async function measure(topology: { apis: number; workers: number; run: number },
     await Promise.all(services.slice(deployCount).map((service) => deploy(service.id)));
     await waitForRunning(db, warmUps);
     const measured = services.slice(0, deployCount);
+    const cpuBefore = machineCpu();
+    const throttledBefore = await Promise.all(capped.map(({ cap }) => cap.throttled()));
     const started = performance.now();
     await Promise.all(measured.map((service) => deploy(service.id)));
     const accepted = performance.now();
     const running = (await waitForRunning(db, warmUps + deployCount)) - warmUps;
     const seconds = (performance.now() - started) / 1000;
+    const cpuAfter = machineCpu();
+    const busy = cpuAfter.busyMs - cpuBefore.busyMs;
+    // How long each capped process was held back by its quota during the burst: near the burst's
+    // length when the process, not what it waits on, is what limits the throughput.
+    const throttled = await Promise.all(capped.map(async ({ kind, cap }, i) => `${kind} ${(((await cap.throttled()).ms - throttledBefore[i]!.ms) / 1000).toFixed(1)} s`));
     const online = Number((await db.selectFrom('servers').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'online').executeTakeFirstOrThrow()).n);
     return {
       topology: `${topology.apis} api + ${topology.workers} worker`,
@@ -132,6 +147,8 @@ async function measure(topology: { apis: number; workers: number; run: number },
       deploys_per_second: Number((running / seconds).toFixed(2)),
       posts_accepted_seconds: Number(((accepted - started) / 1000).toFixed(1)),
       agents_online: online,
+      machine_cpu_busy_percent: Math.round((100 * busy) / Math.max(1, busy + cpuAfter.idleMs - cpuBefore.idleMs)),
+      ...(capped.length > 0 ? { cpus_per_process: cpusPerProcess, throttled } : {}),
     };
   } finally {
     await Promise.all(agents.map((agent) => agent.close()));
@@ -158,7 +175,7 @@ try {
   const oneAgain = await measure({ apis: 1, workers: 1, run: 3 }, postgres, temporal);
   const baseline = (one.deploys_per_second + oneAgain.deploys_per_second) / 2;
   const ratio = Number((two.deploys_per_second / baseline).toFixed(2));
-  process.stdout.write(`${JSON.stringify({ agents: agentCount, one, two, oneAgain, throughput_ratio: ratio }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ agents: agentCount, cpus_per_process: cpusPerProcess || 'uncapped', one, two, oneAgain, throughput_ratio: ratio }, null, 2)}\n`);
 } finally {
   await postgres.stop();
   await temporalServer.stop();

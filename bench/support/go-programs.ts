@@ -16,7 +16,7 @@ const GO = process.env.GO ?? '/usr/local/go/bin/go';
 const sources = fileURLToPath(new URL('go/', import.meta.url));
 const LOAD_OUTPUT_MAX_BYTES = 1024 * 1024;
 
-export type GoProgram = 'keep-alive-server' | 'http-load';
+export type GoProgram = 'keep-alive-server' | 'http-load' | 'tls-proxy';
 
 /** Builds one program into `outDir`; returns the binary's path. */
 export async function buildGoProgram(program: GoProgram, outDir: string): Promise<string> {

@@ -9,6 +9,7 @@ import { issueToken } from '../../contracts/tokens.js';
 import { freePort } from '../../engines/ports.js';
 import { privateTemporalConfig } from '../support/temporal.js';
 import { waitFor } from '../operations/stack.js';
+import { CpuCap } from './cpu-cap.js';
 
 const processReadyTimeoutMs = 90_000;
 
@@ -21,6 +22,8 @@ export class SyntraProcess {
     readonly env: NodeJS.ProcessEnv,
     /** The API's own port (not the balancer's); 0 for a worker. */
     readonly port: number,
+    /** A CPU quota the process runs under from its start, if any. */
+    readonly cap: CpuCap | null = null,
   ) {}
 
   get url(): string {
@@ -32,7 +35,9 @@ export class SyntraProcess {
   }
 
   async start(taskQueue: string, temporal: TemporalEngine): Promise<void> {
-    const child = spawn(process.execPath, ['bin/syntra.js', this.kind], { env: this.env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const plain = { command: process.execPath, args: ['bin/syntra.js', this.kind] };
+    const { command, args } = this.cap ? this.cap.wrap(plain.command, plain.args) : plain;
+    const child = spawn(command, args, { env: this.env, stdio: ['ignore', 'ignore', 'inherit'] });
     this.child = child;
     if (this.kind === 'api') {
       await waitFor(`API :${this.port} to answer /health`, () => fetch(`${this.url}/api/v1/health`).then((response) => response.status === 200), processReadyTimeoutMs);
@@ -104,6 +109,8 @@ export async function defineCluster(options: {
   apiCount: number;
   workerCount: number;
   env?: NodeJS.ProcessEnv;
+  /** Caps each process at this many CPUs (a cgroup each), standing in for a machine of its own. */
+  cpusPerProcess?: number;
 }): Promise<Cluster> {
   const root = await mkdtemp(path.join(tmpdir(), 'syntra-cluster-'));
   const temporal = await privateTemporalConfig('cluster');
@@ -129,7 +136,8 @@ export async function defineCluster(options: {
     const dataDir = path.join(root, `${kind}-${made}`);
     await mkdir(dataDir, { recursive: true });
     const port = kind === 'api' ? await freePort() : 0;
-    return new SyntraProcess(kind, { ...shared, SYNTRA_DATA_DIR: dataDir, PORT: String(port || (await freePort())) }, port);
+    const cap = options.cpusPerProcess ? await CpuCap.create(`${path.basename(root)}-${kind}-${made}`, options.cpusPerProcess) : null;
+    return new SyntraProcess(kind, { ...shared, SYNTRA_DATA_DIR: dataDir, PORT: String(port || (await freePort())) }, port, cap);
   };
   const apis: SyntraProcess[] = [];
   const workers: SyntraProcess[] = [];
@@ -153,6 +161,7 @@ export async function defineCluster(options: {
     stopAll,
     async cleanup() {
       await stopAll();
+      await Promise.all([...apis, ...workers].map((child) => child.cap?.remove()));
       await temporal.cleanup();
       await rm(root, { recursive: true, force: true });
     },
