@@ -5,23 +5,23 @@
 // so neither TCP set-up per request nor a Node client's CPU is what gets measured. Throughput is
 // the closed loop's (as fast as answers come); p99 is reported for it and, since a saturated loop's
 // p99 is mostly queueing on the CPU, also at a fixed rate both sides can carry. The goal
-// (issue 20): at least 0.7× the direct throughput and under 2 ms added at p99. A third side, the
-// floor, sends the same load through the least an HTTPS reverse proxy can do (bench/support/go/
-// tls-proxy: the standard library's, TLS and forwarding only), so the figures separate what any
-// TLS-terminating proxy costs on this machine from what Caddy adds.
+// (issue 20): at least 0.7× the direct throughput and under 2 ms added at p99. Reference proxies
+// carry the same load in the same rounds (bench/support/reference-proxies.ts: the least a Go TLS
+// proxy can do, and HAProxy when installed), so the figures separate what terminating TLS and
+// forwarding costs on this machine from what Caddy adds.
 // Usage: npx tsx bench/proxy-overhead.ts [seconds per phase=10] [concurrency=16] [rounds=2] [fixed rate, req/s=1000]
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { deploy } from '../agent/commands/deploy.js';
-import { freePort } from '../engines/ports.js';
 import { startTestRegistry } from '../tests/support/docker.js';
 import { agentHarness, HTTP_HEALTH_CHECK } from '../tests/agent/harness.js';
 import { startEdge } from '../tests/agent/edge/edge-support.js';
 import { buildGoProgram, httpLoad, pushKeepAliveServer, type HttpLoadResult } from './support/go-programs.js';
 import { processCpuMs } from './support/proc-cpu.js';
+import { startFloorProxy, startHaproxy, type ReferenceProxy } from './support/reference-proxies.js';
 
 const seconds = Number(process.argv[2] ?? 10);
 const concurrency = Number(process.argv[3] ?? 16);
@@ -46,7 +46,7 @@ const registry = await startTestRegistry();
 const harness = await agentHarness(registry);
 const edge = await startEdge({ type: 'internal' });
 harness.context.edge = edge.router;
-let floor: ChildProcess | null = null;
+const references: ReferenceProxy[] = [];
 try {
   const [server, load, floorProxy] = await Promise.all([
     buildGoProgram('keep-alive-server', workDir),
@@ -65,24 +65,13 @@ try {
   const caFile = path.join(workDir, 'root.crt');
   await writeFile(caFile, await edge.internalRoot());
 
-  const floorPort = await freePort();
-  const floorCert = path.join(workDir, 'floor.crt');
-  floor = spawn(floorProxy, ['-listen', `127.0.0.1:${floorPort}`, '-upstream', `http://127.0.0.1:${hostPort}`, '-host', domain, '-cert', floorCert], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  for (let tries = 0; await access(floorCert).then(() => false, () => true); tries++) {
-    if (tries > 100) throw new Error('the floor proxy did not start');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  references.push(await startFloorProxy(floorProxy, `http://127.0.0.1:${hostPort}`, domain, workDir));
+  const haproxy = await startHaproxy({ host: '127.0.0.1', port: hostPort }, domain, workDir);
+  if (haproxy) references.push(haproxy);
 
-  const caddyPid = edge.router.caddyPid!;
   const userlandProxyPid = await dockerProxyPid(hostPort);
-  const measured = async (run: () => Promise<HttpLoadResult>, through?: 'caddy' | 'floor proxy'): Promise<Phase> => {
-    const watched: Record<string, number | null> = {
-      caddy: through === 'caddy' ? caddyPid : null,
-      'floor proxy': through === 'floor proxy' ? floor!.pid! : null,
-      'docker-proxy': userlandProxyPid,
-    };
+  const measured = async (run: () => Promise<HttpLoadResult>, through?: { name: string; pid: number }): Promise<Phase> => {
+    const watched: Record<string, number | null> = { ...(through ? { [through.name]: through.pid } : {}), 'docker-proxy': userlandProxyPid };
     const before = Object.fromEntries(Object.entries(watched).map(([name, pid]) => [name, pid === null ? 0 : processCpuMs(pid)]));
     // The agent runs in this process: what it spends during a phase is the agent's share of the path.
     const agentBefore = process.cpuUsage();
@@ -96,31 +85,23 @@ try {
     for (const [name, pid] of Object.entries(watched)) if (pid !== null) cpu[name] = perRequest(processCpuMs(pid) - before[name]!);
     return { ...result, cpu_us_per_request: cpu };
   };
-  const direct = (phaseSeconds: number, rate?: number) =>
-    measured(() => httpLoad(load, { url: `http://127.0.0.1:${hostPort}/version`, concurrency, seconds: phaseSeconds, rate }));
-  const proxied = (phaseSeconds: number, rate?: number) =>
-    measured(
-      () => httpLoad(load, { url: `https://127.0.0.1:${edge.router.httpsPort}/version`, host: domain, caFile, concurrency, seconds: phaseSeconds, rate }),
-      'caddy',
-    );
-  const floored = (phaseSeconds: number, rate?: number) =>
-    measured(
-      () => httpLoad(load, { url: `https://127.0.0.1:${floorPort}/version`, host: domain, caFile: floorCert, concurrency, seconds: phaseSeconds, rate }),
-      'floor proxy',
-    );
-  // Warm-up: the certificate is issued at the first handshake, Caddy's upstream pool fills.
-  await proxied(WARM_UP_SECONDS);
-  await floored(WARM_UP_SECONDS);
-  await direct(WARM_UP_SECONDS);
+  type Path = (phaseSeconds: number, rate?: number) => Promise<Phase>;
+  const https = (name: string, port: number, pid: number, ca: string): Path => (phaseSeconds, rate) =>
+    measured(() => httpLoad(load, { url: `https://127.0.0.1:${port}/version`, host: domain, caFile: ca, concurrency, seconds: phaseSeconds, rate }), { name, pid });
+  const paths: Record<string, Path> = {
+    direct: (phaseSeconds, rate) => measured(() => httpLoad(load, { url: `http://127.0.0.1:${hostPort}/version`, concurrency, seconds: phaseSeconds, rate })),
+    caddy: https('caddy', edge.router.httpsPort, edge.router.caddyPid!, caFile),
+    ...Object.fromEntries(references.map((proxy) => [proxy.name, https(proxy.name, proxy.port, proxy.pid, proxy.caFile)])),
+  };
+  // Warm-up: the certificate is issued at the first handshake, the upstream pools fill.
+  for (const measure of Object.values(paths)) await measure(WARM_UP_SECONDS);
 
   const loadBefore = loadavg();
-  type Side = 'direct' | 'proxy' | 'floor';
-  const sides: Record<Side, typeof direct> = { direct, proxy: proxied, floor: floored };
-  const saturated: Record<Side, Phase[]> = { direct: [], proxy: [], floor: [] };
-  const paced: Record<Side, Phase[]> = { direct: [], proxy: [], floor: [] };
+  const saturated: Record<string, Phase[]> = Object.fromEntries(Object.keys(paths).map((name) => [name, []]));
+  const paced: Record<string, Phase[]> = Object.fromEntries(Object.keys(paths).map((name) => [name, []]));
   for (let round = 0; round < rounds; round++) {
-    for (const side of ['direct', 'proxy', 'floor'] as const) saturated[side].push(await sides[side](seconds));
-    for (const side of ['direct', 'proxy', 'floor'] as const) paced[side].push(await sides[side](seconds, fixedRate));
+    for (const [name, measure] of Object.entries(paths)) saturated[name]!.push(await measure(seconds));
+    for (const [name, measure] of Object.entries(paths)) paced[name]!.push(await measure(seconds, fixedRate));
   }
   const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
   const summary = (results: Phase[]) => ({
@@ -132,8 +113,9 @@ try {
       Object.keys(results[0]!.cpu_us_per_request).map((name) => [name, Math.round(mean(results.map((f) => f.cpu_us_per_request[name]!)))]),
     ),
   });
-  const closedLoop = { direct: summary(saturated.direct), proxy: summary(saturated.proxy), floor: summary(saturated.floor) };
-  const atRate = { direct: summary(paced.direct), proxy: summary(paced.proxy), floor: summary(paced.floor) };
+  const summaries = (phases: Record<string, Phase[]>) => Object.fromEntries(Object.entries(phases).map(([name, results]) => [name, summary(results)]));
+  const closedLoop = summaries(saturated);
+  const atRate = summaries(paced);
   const loadAverage = (values: number[]) => values.map((value) => Number(value.toFixed(2)));
   const loadAfter = loadavg();
   console.log(
@@ -143,15 +125,15 @@ try {
       2,
     ),
   );
-  const added = (mode: typeof closedLoop, via: 'proxy' | 'floor') => (mode[via].p99_ms - mode.direct.p99_ms).toFixed(2);
-  for (const via of ['proxy', 'floor'] as const) {
+  const added = (mode: typeof closedLoop, via: string) => (mode[via]!.p99_ms - mode.direct!.p99_ms).toFixed(2);
+  for (const via of Object.keys(paths).filter((name) => name !== 'direct')) {
     console.log(
-      `${via === 'proxy' ? 'Caddy' : 'floor proxy'}: throughput ratio ${(closedLoop[via].rps / closedLoop.direct.rps).toFixed(2)}× (goal ≥ 0.7); ` +
+      `${via}: throughput ratio ${(closedLoop[via]!.rps / closedLoop.direct!.rps).toFixed(2)}× (goal ≥ 0.7); ` +
         `p99 added ${added(closedLoop, via)} ms saturated, ${added(atRate, via)} ms at ${fixedRate} req/s (goal < 2)`,
     );
   }
 } finally {
-  floor?.kill();
+  for (const proxy of references) proxy.stop();
   await harness.cleanup();
   await edge.cleanup();
   await registry.cleanup();

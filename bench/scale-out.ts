@@ -7,7 +7,11 @@
 // `cpus per process` each `syntra api` and `syntra worker` runs under a CPU quota of its own (a
 // cgroup; needs root), standing in for processes on machines of their own, so what the second pair
 // adds is measured, not the machine. PostgreSQL, Temporal and the agents are not capped.
-// Usage: npx tsx bench/scale-out.ts [agents=40] [deploys=200] [cpus per process, 0 = uncapped]
+// Agents held: after the deploys, a swarm of simulated agents (bench/support/agent-swarm.ts, its own
+// process) connects through the balancer in steps of twice as many, each agent sending a heartbeat
+// every second; a step is held when no agent is dropped, 95 % of the heartbeats are answered and
+// their p99 stays under the interval. The topology holds the largest step it held.
+// Usage: npx tsx bench/scale-out.ts [agents=40] [deploys=200] [cpus per process, 0 = uncapped] [first swarm step=250, 0 = none]
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,6 +25,7 @@ import { bootstrappedOrganization } from '../tests/support/auth.js';
 import { FakeAgent } from '../tests/support/fake-agent.js';
 import { createProject, createServer } from '../tests/support/fixtures.js';
 import { machineCpu } from './support/proc-cpu.js';
+import { enrollAgents, runSwarm, type SwarmAgent } from './support/swarm.js';
 import { TcpBalancer } from '../tests/scale/balancer.js';
 import { defineCluster, type TemporalEngine } from '../tests/scale/cluster.js';
 import { startDebianPostgres } from '../tests/scale/debian-postgres.js';
@@ -28,6 +33,9 @@ import { startDebianPostgres } from '../tests/scale/debian-postgres.js';
 const agentCount = Number(process.argv[2] ?? 40);
 const deployCount = Number(process.argv[3] ?? 200);
 const cpusPerProcess = Number(process.argv[4] ?? 0);
+const firstSwarmStep = Number(process.argv[5] ?? 250);
+const swarmSteps = 6;
+const swarmSeconds = 8;
 const finishTimeoutMs = 300_000;
 
 /**
@@ -64,6 +72,23 @@ async function waitForRunning(db: ReturnType<typeof createDb>, count: number): P
     if (running >= count || Date.now() > deadline) return running;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** The most swarm agents, heartbeating every second, the topology keeps up with (see the header). */
+async function swarmCapacity(db: ReturnType<typeof createDb>, orgId: string, url: string) {
+  const agents: SwarmAgent[] = [];
+  const steps: string[] = [];
+  let held = 0;
+  for (let count = firstSwarmStep, step = 0; step < swarmSteps; count *= 2, step++) {
+    await enrollAgents(db, orgId, agents, count);
+    const result = await runSwarm(url, agents, 1, swarmSeconds);
+    const perSecond = result.heartbeats / swarmSeconds;
+    const keptUp = result.failures === 0 && perSecond >= 0.95 * count && result.p99 < 1000;
+    steps.push(`${count}: ${Math.round(perSecond)} heartbeats/s, p99 ${result.p99.toFixed(0)} ms, ${result.failures} dropped${keptUp ? '' : ' (not held)'}`);
+    if (!keptUp) break;
+    held = count;
+  }
+  return { held, steps };
 }
 
 async function measure(topology: { apis: number; workers: number; run: number }, postgres: Awaited<ReturnType<typeof startDebianPostgres>>, temporal: TemporalEngine) {
@@ -137,6 +162,7 @@ async function measure(topology: { apis: number; workers: number; run: number },
     // How long each capped process was held back by its quota during the burst: near the burst's
     // length when the process, not what it waits on, is what limits the throughput.
     const throttled = await Promise.all(capped.map(async ({ kind, cap }, i) => `${kind} ${(((await cap.throttled()).ms - throttledBefore[i]!.ms) / 1000).toFixed(1)} s`));
+    const agentsHeld = firstSwarmStep > 0 ? await swarmCapacity(db, orgId, balancer.url.replace('http', 'ws')) : undefined;
     const online = Number((await db.selectFrom('servers').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'online').executeTakeFirstOrThrow()).n);
     return {
       topology: `${topology.apis} api + ${topology.workers} worker`,
@@ -147,6 +173,7 @@ async function measure(topology: { apis: number; workers: number; run: number },
       deploys_per_second: Number((running / seconds).toFixed(2)),
       posts_accepted_seconds: Number(((accepted - started) / 1000).toFixed(1)),
       agents_online: online,
+      ...(agentsHeld ? { agents_held: agentsHeld.held, swarm_steps: agentsHeld.steps } : {}),
       machine_cpu_busy_percent: Math.round((100 * busy) / Math.max(1, busy + cpuAfter.idleMs - cpuBefore.idleMs)),
       ...(capped.length > 0 ? { cpus_per_process: cpusPerProcess, throttled } : {}),
     };
@@ -175,7 +202,10 @@ try {
   const oneAgain = await measure({ apis: 1, workers: 1, run: 3 }, postgres, temporal);
   const baseline = (one.deploys_per_second + oneAgain.deploys_per_second) / 2;
   const ratio = Number((two.deploys_per_second / baseline).toFixed(2));
-  process.stdout.write(`${JSON.stringify({ agents: agentCount, cpus_per_process: cpusPerProcess || 'uncapped', one, two, oneAgain, throughput_ratio: ratio }, null, 2)}\n`);
+  const heldRatio = one.agents_held && oneAgain.agents_held ? Number((two.agents_held! / ((one.agents_held + oneAgain.agents_held) / 2)).toFixed(2)) : undefined;
+  process.stdout.write(
+    `${JSON.stringify({ agents: agentCount, cpus_per_process: cpusPerProcess || 'uncapped', one, two, oneAgain, throughput_ratio: ratio, agents_held_ratio: heldRatio }, null, 2)}\n`,
+  );
 } finally {
   await postgres.stop();
   await temporalServer.stop();

@@ -1,7 +1,7 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { devServerArgs, loadTemporalDevConfig } from '../../engines/temporal-config.js';
 
 describe('temporal-dev.yaml', () => {
@@ -31,6 +31,7 @@ describe('temporal-dev.yaml', () => {
 
   it('names the faulty key of an invalid file', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'syntra-yaml-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const file = path.join(dir, 'temporal-dev.yaml');
     const valid = await loadTemporalDevConfig('temporal-dev.yaml');
     await writeFile(file, JSON.stringify({ ...valid, frontend: { ...valid.frontend, port: 'seven' } }));

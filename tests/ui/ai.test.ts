@@ -1,8 +1,8 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { generateDockerfile } from '../../contracts/build/detector.js';
 import { builtinLabel } from '../../control/ai/builtin/chat-answer.js';
 import { openAiProviderKey } from '../../control/secrets/ai-provider-key.js';
@@ -187,6 +187,7 @@ describe('the AI screens in Chromium', () => {
 
   it('generates a Dockerfile from the files the user picks in the service form, to copy', async () => {
     const folder = await mkdtemp(path.join(tmpdir(), 'syntra-ai-ui-'));
+    onTestFinished(() => rm(folder, { recursive: true, force: true }));
     const files = [path.join(folder, 'package.json'), path.join(folder, 'package-lock.json')];
     await writeFile(files[0]!, JSON.stringify({ name: 'web', scripts: { start: 'node server.js' } }));
     await writeFile(files[1]!, '{"lockfileVersion":3}');
@@ -227,6 +228,7 @@ describe('the AI screens in Chromium', () => {
     expect(enabled.statusCode, enabled.body).toBe(200);
     try {
       const folder = await mkdtemp(path.join(tmpdir(), 'syntra-ai-ui-'));
+      onTestFinished(() => rm(folder, { recursive: true, force: true }));
       const files = { 'package.json': JSON.stringify({ name: 'web', scripts: { start: 'node server.js' } }), 'package-lock.json': '{"lockfileVersion":3}', Dockerfile: 'FROM busybox\nCMD ["httpd", "-f"]\n' };
       for (const [name, text] of Object.entries(files)) await writeFile(path.join(folder, name), text);
       expect(generateDockerfile(files)?.dockerfile).not.toBe(modelDockerfile);
