@@ -9,7 +9,9 @@
 // carry the same load in the same rounds (bench/support/reference-proxies.ts: the least a Go TLS
 // proxy can do, and HAProxy when installed), so the figures separate what terminating TLS and
 // forwarding costs on this machine from what Caddy adds.
-// Usage: npx tsx bench/proxy-overhead.ts [seconds per phase=10] [concurrency=16] [rounds=2] [fixed rate, req/s=1000]
+// The replica answers from memory by default, which makes the proxies most of the work; `replica
+// work` makes it spend that much CPU per request first, as an application's handler would.
+// Usage: npx tsx bench/proxy-overhead.ts [seconds per phase=10] [concurrency=16] [rounds=2] [fixed rate, req/s=1000] [replica work, µs=0]
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -27,6 +29,7 @@ const seconds = Number(process.argv[2] ?? 10);
 const concurrency = Number(process.argv[3] ?? 16);
 const rounds = Number(process.argv[4] ?? 2);
 const fixedRate = Number(process.argv[5] ?? 1000);
+const replicaWorkUs = Number(process.argv[6] ?? 0);
 const domain = 'bench.syntra.test';
 const WARM_UP_SECONDS = 2;
 
@@ -56,7 +59,7 @@ try {
   const image = await pushKeepAliveServer(registry, server);
   const payload = harness.deployPayload('httpV1', {
     image: { registry: registry.registry, ...image },
-    config: { port: 8080, replicas: 1, env_vars: {}, labels: {}, health_check: HTTP_HEALTH_CHECK },
+    config: { port: 8080, replicas: 1, env_vars: { WORK_US: String(replicaWorkUs) }, labels: {}, health_check: HTTP_HEALTH_CHECK },
     networking: { domains: [domain], internal_hostname: 'bench.edge.internal', expose_port: false },
   });
   const result = await deploy(harness.context, payload, () => {});
@@ -120,7 +123,7 @@ try {
   const loadAfter = loadavg();
   console.log(
     JSON.stringify(
-      { seconds, concurrency, rounds, load_average_1_5_15: { before: loadAverage(loadBefore), after: loadAverage(loadAfter) }, closed_loop: closedLoop, at_fixed_rate: { rate: fixedRate, ...atRate } },
+      { seconds, concurrency, rounds, replica_work_us: replicaWorkUs, load_average_1_5_15: { before: loadAverage(loadBefore), after: loadAverage(loadAfter) }, closed_loop: closedLoop, at_fixed_rate: { rate: fixedRate, ...atRate } },
       null,
       2,
     ),
