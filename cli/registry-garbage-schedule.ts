@@ -11,7 +11,8 @@ import type { RunningRegistry } from '../engines/registry.js';
  * means restarting the registry read-only and back, which only its parent can do. The registry is
  * down for a moment at each restart and refuses pushes in between, so a collection waits for a
  * moment when no deployment is building, pushing or rolling out (a build that reaches its push in
- * the few seconds a collection takes fails with PUSH_FAILED and keeps the old version serving).
+ * the few seconds a collection takes has its push refused, and the agent tries it again for up to
+ * a minute: agent/build/buildkit.ts).
  */
 
 /** How soon a collection postponed by a deployment in flight tries again, by default. */

@@ -4,6 +4,7 @@ import type Docker from 'dockerode';
 import type { BuildPayload } from '../../contracts/index.js';
 import { AgentError, messageOf } from '../errors.js';
 import { imageReference } from '../runtime/service-spec.js';
+import { sleep } from '../timing.js';
 import { runProcess } from './process.js';
 
 /*
@@ -95,25 +96,50 @@ interface PushEvent {
   aux?: { Digest?: string };
 }
 
+/*
+ * A registry that is restarting, or read-only while its garbage is collected (`syntra dev` does
+ * both for a few seconds), refuses a push it will take moments later: such a push is tried again,
+ * for up to a minute, instead of failing a build that succeeded. A refused credential, a missing
+ * repository or a full disk fail at once.
+ */
+const PUSH_RETRY_WINDOW_MS = 60_000;
+const PUSH_RETRY_DELAYS_MS = [1_000, 2_000, 4_000, 8_000];
+// A read-only Distribution answers an upload 405 (dockerd: "error parsing HTTP 405 response body …
+// Method not allowed"); one restarting refuses the connection.
+const TRANSIENT_PUSH_ERROR = /connection refused|connection reset|broken pipe|\bEOF\b|method not allowed|unsupported|service unavailable|bad gateway|gateway time-?out|\b405\b|\b50[234]\b/i;
+
 /** Pushes the built image with the push credential; returns the digest the registry gave it. */
 export async function pushImage(docker: Docker, payload: BuildPayload, signal: AbortSignal, onLine: (line: string) => void): Promise<string> {
   const reference = imageReference(payload.image);
-  const authconfig = { ...payload.registry_auth, serveraddress: payload.image.registry };
-  try {
-    const stream = await docker.getImage(reference).push({ authconfig, abortSignal: signal });
-    const events = await new Promise<PushEvent[]>((resolve, reject) => {
-      docker.modem.followProgress(stream, (error: Error | null, output: PushEvent[]) => (error ? reject(error) : resolve(output)), (event: PushEvent) => {
-        if (event.status && !event.status.startsWith('Pushing')) onLine(event.status);
-      });
-      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-    });
-    const failure = events.find((event) => event.error !== undefined);
-    if (failure) throw new Error(failure.error);
-    const digest = events.map((event) => event.aux?.Digest).find((value) => value !== undefined);
-    if (!digest) throw new Error('the registry reported no digest');
-    return digest;
-  } catch (error) {
-    if (signal.aborted) throw signal.reason;
-    throw new AgentError('PUSH_FAILED', `Pushing ${reference} failed: ${messageOf(error)}`);
+  const deadline = Date.now() + PUSH_RETRY_WINDOW_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await pushOnce(docker, payload, reference, signal, onLine);
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      const reason = messageOf(error);
+      const delayMs = PUSH_RETRY_DELAYS_MS[Math.min(attempt, PUSH_RETRY_DELAYS_MS.length - 1)]!;
+      if (!TRANSIENT_PUSH_ERROR.test(reason) || Date.now() + delayMs > deadline) {
+        throw new AgentError('PUSH_FAILED', `Pushing ${reference} failed: ${reason}`);
+      }
+      onLine(`The registry refused the push for now (${reason}); trying again in ${delayMs / 1000} s`);
+      await sleep(delayMs, signal);
+    }
   }
+}
+
+async function pushOnce(docker: Docker, payload: BuildPayload, reference: string, signal: AbortSignal, onLine: (line: string) => void): Promise<string> {
+  const authconfig = { ...payload.registry_auth, serveraddress: payload.image.registry };
+  const stream = await docker.getImage(reference).push({ authconfig, abortSignal: signal });
+  const events = await new Promise<PushEvent[]>((resolve, reject) => {
+    docker.modem.followProgress(stream, (error: Error | null, output: PushEvent[]) => (error ? reject(error) : resolve(output)), (event: PushEvent) => {
+      if (event.status && !event.status.startsWith('Pushing')) onLine(event.status);
+    });
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+  const failure = events.find((event) => event.error !== undefined);
+  if (failure) throw new Error(failure.error);
+  const digest = events.map((event) => event.aux?.Digest).find((value) => value !== undefined);
+  if (!digest) throw new Error('the registry reported no digest');
+  return digest;
 }

@@ -15,7 +15,7 @@ import { dockerfileServing, startBuildStack, type BuildStack } from './build-sta
  * retention deleting the oldest one's manifest, then `syntra dev`'s schedule collecting the
  * garbage. The deleted image's blobs leave the disk, every blob left is one a kept image names,
  * and the kept images still pull, blob by blob and through a rollback. While it collects, the
- * registry is read-only: pulls answer, pushes do not.
+ * registry is read-only: pulls answer, pushes do not, and the agent's push waits until it may.
  */
 
 let stack: BuildStack;
@@ -156,4 +156,23 @@ describe("the registry's garbage collection", () => {
     expect(done.status, done.error_message ?? '').toBe('running');
     expect((await httpGet(stack.host.endpoint(serviceId), '/version')).body.trim()).toBe('gc-v2');
   }, 360_000);
+
+  it('a push that meets the registry read-only (a collection under way) waits for it, and the version goes live', async () => {
+    await stack.git.commit('Pushed during a collection', { Dockerfile: dockerfileServing('gc-v4'), 'site/index.html': 'gc-v4\n' });
+    await stack.registry.restart({ readOnly: true });
+    let readOnly = true;
+    try {
+      const deploymentId = await stack.rest.deploy(serviceId);
+      const buildLog = async () => ((await stack.rest.call('GET', `/deployments/${deploymentId}`)).body.data.build_logs ?? '') as string;
+      await expect.poll(buildLog, { timeout: 120_000, interval: 250 }).toContain('The registry refused the push for now');
+      await stack.registry.restart({ readOnly: false });
+      readOnly = false;
+      const done = await stack.rest.until(deploymentId, ['running', 'failed', 'cancelled'], 120_000);
+      expect(done.status, done.error_message ?? '').toBe('running');
+      expect(done.build_logs).toMatch(/Pushed 127\.0\.0\.1:\d+\/services\//);
+    } finally {
+      if (readOnly) await stack.registry.restart({ readOnly: false });
+    }
+    expect((await httpGet(stack.host.endpoint(serviceId), '/version')).body.trim()).toBe('gc-v4');
+  }, 300_000);
 });
