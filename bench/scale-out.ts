@@ -162,8 +162,9 @@ async function measure(topology: { apis: number; workers: number; run: number },
     // How long each capped process was held back by its quota during the burst: near the burst's
     // length when the process, not what it waits on, is what limits the throughput.
     const throttled = await Promise.all(capped.map(async ({ kind, cap }, i) => `${kind} ${(((await cap.throttled()).ms - throttledBefore[i]!.ms) / 1000).toFixed(1)} s`));
-    const agentsHeld = firstSwarmStep > 0 ? await swarmCapacity(db, orgId, balancer.url.replace('http', 'ws')) : undefined;
+    // The deploying agents still online, counted before the swarm adds servers of its own.
     const online = Number((await db.selectFrom('servers').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'online').executeTakeFirstOrThrow()).n);
+    const agentsHeld = firstSwarmStep > 0 ? await swarmCapacity(db, orgId, balancer.url.replace('http', 'ws')) : undefined;
     return {
       topology: `${topology.apis} api + ${topology.workers} worker`,
       deploys: deployCount,
