@@ -42,7 +42,8 @@ export interface RunAgentOptions {
 
 export interface RunningAgent {
   context: AgentContext;
-  stop(): Promise<void>;
+  /** `keepServing` leaves the HTTPS proxy serving every site for the next agent process to adopt. */
+  stop(options?: { keepServing?: boolean }): Promise<void>;
 }
 
 /**
@@ -76,7 +77,8 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   const { bundlePath } = options;
   if (bundlePath) {
     // Deferred so the update's command_response is sent before the session closes.
-    context.release = { path: bundlePath, restart: () => setImmediate(() => void stop().finally(() => relaunch(bundlePath))) };
+    // The new version adopts the running Caddy: an update drops no site's connections.
+    context.release = { path: bundlePath, restart: () => setImmediate(() => void stop({ keepServing: true }).finally(() => relaunch(bundlePath))) };
   }
   // A known server takes its services back now; otherwise the first hello_ack names the server.
   if (options.serverId) {
@@ -85,11 +87,11 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   }
   const connection = new AgentConnection({ url: options.url, token: options.token, serverId: options.serverId, context });
   connection.start();
-  async function stop() {
+  async function stop(options: { keepServing?: boolean } = {}) {
     context.builder?.close();
     await connection.stop();
     await context.telemetry?.stop();
-    await context.edge?.stop();
+    await (options.keepServing ? context.edge?.detach() : context.edge?.stop());
     await context.services.close();
   }
   return { context, stop };

@@ -48,6 +48,8 @@ export interface EdgeSettings {
   adminListen: string;
   /** `unix//path` of the draining server's socket (see `renderCaddyConfig`), which nothing connects to. */
   drainingListen: string;
+  /** `unix//path` of the agent's socket for Caddy's log (see caddy-process.ts). */
+  logListen: string;
   /** Certificates, ACME accounts and locks: in the agent's data folder, so a restart never orders again. */
   storageRoot: string;
   /** The address both ports listen on; every interface when absent (tests use 127.0.0.1). */
@@ -108,7 +110,7 @@ type CaddyIssuer =
 export interface CaddyConfig {
   admin: { listen: string; origins: string[]; config: { persist: false } };
   storage: { module: 'file_system'; root: string };
-  logging: { logs: { default: { writer: { output: 'stderr' }; encoder: { format: 'json' }; level: 'INFO' } } };
+  logging: { logs: { default: { writer: { output: 'net'; address: string }; encoder: { format: 'json' }; level: 'INFO' } } };
   apps: {
     http: {
       http_port: number;
@@ -141,7 +143,7 @@ export function renderCaddyConfig(settings: EdgeSettings, routes: readonly EdgeR
     // persist false: the agent holds the desired config and loads it on every start, so no stale autosave can win.
     admin: { listen: settings.adminListen, origins: [ADMIN_ORIGIN], config: { persist: false } },
     storage: { module: 'file_system', root: settings.storageRoot },
-    logging: { logs: { default: { writer: { output: 'stderr' }, encoder: { format: 'json' }, level: 'INFO' } } },
+    logging: { logs: { default: { writer: { output: 'net', address: settings.logListen }, encoder: { format: 'json' }, level: 'INFO' } } },
     apps: {
       http: {
         http_port: settings.httpPort,

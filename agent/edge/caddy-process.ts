@@ -1,17 +1,22 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { AgentError, messageOf } from '../errors.js';
 import { ADMIN_ORIGIN, type CaddyConfig } from './caddy-config.js';
-import { stopStaleCaddy, writeCaddyPid } from './stale-caddy.js';
+import { alive, runningCaddyPid, stopCaddy, writeCaddyPid } from './caddy-pid.js';
 
 const ADMIN_READY_TIMEOUT_MS = 15_000;
 const ADMIN_REQUEST_TIMEOUT_MS = 30_000;
 const RESTART_DELAY_MS = 1_000;
+/* How often the agent looks whether Caddy is still running. */
+const WATCH_INTERVAL_MS = 250;
+/* Lines of Caddy's own output quoted when it fails to start. */
+const OUTPUT_TAIL_LINES = 5;
 
 /* GET /reverse_proxy/upstreams: every upstream address Caddy's config holds, with its requests in flight. */
 const UpstreamStatuses = z.array(z.object({ address: z.string(), num_requests: z.number().int() }));
@@ -37,17 +42,26 @@ export interface CaddyProcessOptions {
 }
 
 /**
- * Caddy as a child process the agent supervises. It starts with nothing but its admin API on a
- * unix socket (no TCP port another user could reach) and receives its whole config through
- * `load`; when it dies it is started again and given the last config, so routes never depend on
- * Caddy's own autosave.
+ * Caddy as a process the agent supervises. It starts with nothing but its admin API on a unix
+ * socket (no TCP port another user could reach) and receives its whole config through `load`;
+ * when it dies it is started again and given the last config, so routes never depend on Caddy's
+ * own autosave.
+ *
+ * It outlives the agent process on purpose. Its log reaches the agent over a unix socket the agent
+ * listens on (Caddy's `net` writer, which dials again after the agent comes back; what it writes
+ * meanwhile goes to `caddy.log` in the run folder, as does its output before the first config), so
+ * nothing ties it to the agent's pipes. A later agent process finds it by its pid file and adopts
+ * it while it answers on the admin socket: a crash of the agent, or a self-update (`detach`),
+ * leaves every site serving instead of restarting Caddy, which would drop their connections.
  */
 export class CaddyProcess {
-  private child: ChildProcess | null = null;
+  private running: number | null = null;
   private current: CaddyConfig | null = null;
-  private stopping = false;
-  private restartTimer: NodeJS.Timeout | null = null;
+  private supervising = false;
+  private watchTimer: NodeJS.Timeout | null = null;
   private ready: Promise<void> = Promise.resolve();
+  private logServer: net.Server | null = null;
+  private readonly logConnections = new Set<net.Socket>();
 
   constructor(private readonly options: CaddyProcessOptions) {}
 
@@ -55,16 +69,32 @@ export class CaddyProcess {
     return path.join(this.options.runDir, 'admin.sock');
   }
 
-  get pid(): number | undefined {
-    return this.child?.pid;
+  /** Where Caddy's `net` log writer connects. */
+  get logSocket(): string {
+    return path.join(this.options.runDir, 'log.sock');
   }
 
-  async start(): Promise<void> {
-    this.stopping = false;
+  get pid(): number | undefined {
+    return this.running ?? undefined;
+  }
+
+  /** Starts Caddy, or adopts the one a previous agent process left serving, and says which. */
+  async start(): Promise<'started' | 'adopted'> {
+    this.supervising = true;
     await mkdir(this.options.runDir, { recursive: true, mode: 0o700 });
-    await stopStaleCaddy(this.options.runDir);
+    await this.listenForLogs();
+    const leftOver = await runningCaddyPid(this.options.runDir);
+    if (leftOver !== null && (await this.admin('GET', '/config/').then(() => true, () => false))) {
+      this.running = leftOver;
+      this.watch();
+      this.options.log.info({ pid: leftOver }, 'adopted the caddy a previous agent process left serving');
+      return 'adopted';
+    }
+    // One that no longer answers its admin API cannot be given a config: a new one takes its ports.
+    if (leftOver !== null) await stopCaddy(leftOver);
     this.ready = this.launch();
     await this.ready;
+    return 'started';
   }
 
   /** Replaces Caddy's whole config in one call; Caddy applies it atomically or keeps the old one. */
@@ -81,49 +111,98 @@ export class CaddyProcess {
     return new Map(statuses.map((status) => [status.address, status.num_requests]));
   }
 
+  /** Stops Caddy (gracefully: requests in flight finish). */
   async stop(): Promise<void> {
-    this.stopping = true;
-    if (this.restartTimer) clearTimeout(this.restartTimer);
-    const child = this.child;
-    this.child = null;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
+    const pid = await this.release();
+    if (pid !== null) await stopCaddy(pid);
+  }
+
+  /** Stops supervising and leaves Caddy serving, for the next agent process to adopt. */
+  async detach(): Promise<void> {
+    await this.release();
+  }
+
+  private async release(): Promise<number | null> {
+    this.supervising = false;
+    if (this.watchTimer) clearInterval(this.watchTimer);
+    this.watchTimer = null;
+    await this.ready.catch(() => undefined);
+    for (const connection of this.logConnections) connection.destroy();
+    await new Promise<void>((resolve) => (this.logServer ? this.logServer.close(() => resolve()) : resolve()));
+    this.logServer = null;
+    const pid = this.running;
+    this.running = null;
+    return pid;
+  }
+
+  private async listenForLogs(): Promise<void> {
+    await rm(this.logSocket, { force: true });
+    const server = net.createServer((connection) => {
+      this.logConnections.add(connection);
+      connection.once('close', () => this.logConnections.delete(connection));
+      connection.on('error', () => connection.destroy());
+      readline.createInterface({ input: connection }).on('line', (line) => this.onLine(line));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.logSocket, () => resolve());
+    });
+    this.logServer = server;
   }
 
   private async launch(): Promise<void> {
     const socket = this.adminSocket;
     await rm(socket, { force: true });
     const bootstrap = path.join(this.options.runDir, 'bootstrap.json');
-    const config = { admin: { listen: `unix/${socket}`, origins: [ADMIN_ORIGIN], config: { persist: false } } };
+    const config = {
+      admin: { listen: `unix/${socket}`, origins: [ADMIN_ORIGIN], config: { persist: false } },
+      logging: { logs: { default: { writer: { output: 'net', address: `unix/${this.logSocket}` }, encoder: { format: 'json' } } } },
+    };
     await writeFile(bootstrap, JSON.stringify(config), { mode: 0o600 });
     // HOME and XDG dirs point into the run dir so Caddy writes nothing into the agent user's home.
     const env = { ...process.env, HOME: this.options.runDir, XDG_CONFIG_HOME: this.options.runDir, XDG_DATA_HOME: this.options.runDir };
-    const child = spawn(this.options.executable, ['run', '--config', bootstrap], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    this.child = child;
-    readline.createInterface({ input: child.stderr! }).on('line', (line) => this.onLine(line));
-    const spawned = new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve);
-      child.once('error', (error) => reject(new AgentError('PROXY_FAILED', `could not start ${this.options.executable}: ${error.message}`)));
-    });
-    child.once('exit', (code, signal) => this.onExit(child, code, signal));
-    await spawned;
-    await writeCaddyPid(this.options.runDir, child.pid);
-    await this.waitForAdmin(child);
+    // A file, not a pipe: Go ends a process whose write to a closed stderr pipe fails, and Caddy outlives the agent.
+    const output = await open(this.outputFile, 'a', 0o600);
+    let pid: number;
+    try {
+      const child = spawn(this.options.executable, ['run', '--config', bootstrap], { env, stdio: ['ignore', 'ignore', output.fd] });
+      await new Promise<void>((resolve, reject) => {
+        child.once('spawn', resolve);
+        child.once('error', (error) => reject(new AgentError('PROXY_FAILED', `could not start ${this.options.executable}: ${error.message}`)));
+      });
+      // Followed by its pid (`watch`), so the agent's own exit never waits for it.
+      child.unref();
+      pid = child.pid!;
+    } finally {
+      await output.close();
+    }
+    this.running = pid;
+    await writeCaddyPid(this.options.runDir, pid);
+    await this.waitForAdmin(pid);
+    this.watch();
   }
 
-  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    if (this.child !== child || this.stopping) return;
-    this.options.log.error({ code, signal }, 'caddy exited; starting it again');
-    this.restartTimer = setTimeout(() => {
-      this.ready = this.launch().then(async () => {
-        if (this.current) await this.admin('POST', '/load', this.current);
-      });
+  private get outputFile(): string {
+    return path.join(this.options.runDir, 'caddy.log');
+  }
+
+  /** Starts Caddy again, with the last config, when the one followed is gone. */
+  private watch(): void {
+    if (this.watchTimer) clearInterval(this.watchTimer);
+    this.watchTimer = setInterval(() => {
+      const pid = this.running;
+      if (pid === null || alive(pid) || !this.supervising) return;
+      this.running = null;
+      if (this.watchTimer) clearInterval(this.watchTimer);
+      this.options.log.error({ pid }, 'caddy exited; starting it again');
+      this.ready = new Promise((resolve) => setTimeout(resolve, RESTART_DELAY_MS))
+        .then(() => (this.supervising ? this.launch() : undefined))
+        .then(async () => {
+          if (this.current && this.supervising) await this.admin('POST', '/load', this.current);
+        });
       this.ready.catch((error: unknown) => this.options.log.error(`caddy did not come back: ${messageOf(error)}`));
-    }, RESTART_DELAY_MS);
+    }, WATCH_INTERVAL_MS);
+    this.watchTimer.unref();
   }
 
   private onLine(line: string): void {
@@ -138,10 +217,10 @@ export class CaddyProcess {
     this.options.onLog(entry);
   }
 
-  private async waitForAdmin(child: ChildProcess): Promise<void> {
+  private async waitForAdmin(pid: number): Promise<void> {
     const deadline = Date.now() + ADMIN_READY_TIMEOUT_MS;
     for (;;) {
-      if (child.exitCode !== null) throw new AgentError('PROXY_FAILED', `caddy exited with code ${child.exitCode} while starting`);
+      if (!alive(pid)) throw new AgentError('PROXY_FAILED', `caddy exited while starting: ${await this.outputTail()}`);
       try {
         await this.admin('GET', '/config/');
         return;
@@ -150,6 +229,11 @@ export class CaddyProcess {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
+  }
+
+  private async outputTail(): Promise<string> {
+    const text = await readFile(this.outputFile, 'utf8').catch(() => '');
+    return text.trimEnd().split('\n').slice(-OUTPUT_TAIL_LINES).join('\n') || `nothing in ${this.outputFile}`;
   }
 
   private admin(method: 'GET' | 'POST', urlPath: string, body?: unknown): Promise<string> {

@@ -79,6 +79,7 @@ export class EdgeRouter {
     const settings: EdgeSettings = {
       adminListen: `unix/${caddy.adminSocket}`,
       drainingListen: `unix/${path.join(runDir, 'draining.sock')}`,
+      logListen: `unix/${caddy.logSocket}`,
       storageRoot,
       listenHost: options.listenHost,
       httpPort: options.httpPort ?? 80,
@@ -87,14 +88,17 @@ export class EdgeRouter {
       issuer: options.issuer ?? { type: 'acme', directory: LETS_ENCRYPT_DIRECTORY },
       controlPlane: options.controlPlane,
     };
+    let started: 'started' | 'adopted';
     try {
-      await caddy.start();
+      started = await caddy.start();
     } catch (error) {
       await ask.close();
       throw error;
     }
     router = new EdgeRouter(caddy, ask, settings, certificates, options.log);
-    await router.load();
+    // An adopted Caddy keeps routing with its config until the services are known again (the first
+    // sync): loading the empty one now would answer 404 on every site in between.
+    if (started === 'started') await router.load();
     if (settings.controlPlane) void router.warmUp(settings.controlPlane.domain);
     return router;
   }
@@ -181,6 +185,12 @@ export class EdgeRouter {
 
   async stop(): Promise<void> {
     await this.caddy.stop();
+    await this.ask.close();
+  }
+
+  /** Leaves Caddy serving every site for the next agent process, which adopts it (a self-update). */
+  async detach(): Promise<void> {
+    await this.caddy.detach();
     await this.ask.close();
   }
 

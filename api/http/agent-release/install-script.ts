@@ -61,6 +61,9 @@ EnvironmentFile=/etc/syntra-agent.env
 ExecStart=$(command -v node) ${AGENT_NODE_FLAGS.join(' ')} $dir/syntra-agent.mjs
 Restart=always
 RestartSec=2
+# Caddy, which the agent starts, keeps serving when the agent crashes or updates itself, and the
+# next agent process adopts it; a stop still stops it (the agent does, on SIGTERM).
+KillMode=process
 
 [Install]
 WantedBy=multi-user.target

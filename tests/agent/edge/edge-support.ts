@@ -13,10 +13,18 @@ import { freePort } from '../../../engines/ports.js';
 const run = promisify(execFile);
 const REQUEST_TIMEOUT_MS = 10_000;
 
-/** A Caddy run by the agent's edge router on unprivileged ports, in a data folder of its own. */
-export async function startEdge(issuer: CertificateIssuer, dataDir?: string, controlPlane?: ControlPlaneRoute) {
+/** A Caddy run by the agent's edge router on unprivileged ports (new ones unless given), in a data folder of its own. */
+export async function startEdge(issuer: CertificateIssuer, dataDir?: string, controlPlane?: ControlPlaneRoute, ports?: { http: number; https: number }) {
   const dir = dataDir ?? (await mkdtemp(path.join(tmpdir(), 'syntra-edge-')));
-  const router = await EdgeRouter.start({ dataDir: dir, listenHost: '127.0.0.1', httpPort: await freePort(), httpsPort: await freePort(), issuer, controlPlane, log: pino({ level: 'silent' }) });
+  const router = await EdgeRouter.start({
+    dataDir: dir,
+    listenHost: '127.0.0.1',
+    httpPort: ports?.http ?? (await freePort()),
+    httpsPort: ports?.https ?? (await freePort()),
+    issuer,
+    controlPlane,
+    log: pino({ level: 'silent' }),
+  });
   return {
     router,
     dataDir: dir,

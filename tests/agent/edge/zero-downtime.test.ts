@@ -3,9 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeployStrategy } from '../../../contracts/index.js';
 import { deploy } from '../../../agent/commands/deploy.js';
 import { scaleService } from '../../../agent/commands/scale.js';
+import { ServiceRegistry } from '../../../agent/runtime/service-registry.js';
 import { startTestRegistry, type TestRegistry } from '../../support/docker.js';
 import { agentHarness, HTTP_HEALTH_CHECK } from '../harness.js';
-import { httpsGetLikeABrowser, startEdge } from './edge-support.js';
+import { httpsGet, httpsGetLikeABrowser, startEdge } from './edge-support.js';
 
 let registry: TestRegistry;
 let harness: Awaited<ReturnType<typeof agentHarness>>;
@@ -110,5 +111,38 @@ describe("Caddy's upstreams", () => {
     expect([...up.failures, ...down.failures]).toEqual([]);
     expect(up.answers.length).toBeGreaterThan(20);
     expect(down.answers.length).toBeGreaterThan(20);
+  });
+});
+
+describe('an agent process handing over to the next', () => {
+  it('leaves Caddy serving (a self-update, or a crash), and the next agent process adopts it: no failed request, the same Caddy, the same routes', async () => {
+    const domain = 'handover.syntra.test';
+    const serviceId = crypto.randomUUID();
+    const deployed = await deploy(harness.context, servicePayload(serviceId, 'httpV1', domain), () => {});
+    if (!deployed.ok) throw new Error(deployed.error.message);
+    // The site is live (its certificate issued on demand) before the handover: while no agent runs,
+    // nothing answers Caddy's ask, so only a name already certified can be served.
+    expect((await httpsGet(domain, edge.router.httpsPort, '/version', ca)).body).toBe('v1');
+    const caddyPid = edge.router.caddyPid;
+    const { result: next, answers, failures } = await underLoad(domain, async () => {
+      await edge.router.detach();
+      // A new agent process on the same data folder: its memory of services rebuilt from the containers' labels.
+      await harness.context.services.close();
+      harness.context.services = new ServiceRegistry(harness.docker, harness.serverId);
+      const adopting = await startEdge({ type: 'internal' }, edge.dataDir, undefined, { http: edge.router.httpPort, https: edge.router.httpsPort });
+      harness.context.edge = adopting.router;
+      await harness.context.services.attach(harness.serverId);
+      await adopting.router.sync(harness.context.services);
+      return adopting;
+    });
+    edge = next;
+    expect(failures).toEqual([]);
+    expect(new Set(answers)).toEqual(new Set(['v1']));
+    expect(edge.router.caddyPid).toBe(caddyPid);
+    expect(await edge.dialedUpstreams(serviceId)).toEqual(dials(deployed.replicas!));
+    // Supervised as before: a Caddy that dies now is started again by the agent that adopted it.
+    process.kill(caddyPid!, 'SIGKILL');
+    await expect.poll(() => edge.router.caddyPid !== caddyPid && edge.router.caddyPid !== undefined, { timeout: 15_000 }).toBe(true);
+    await expect.poll(async () => (await httpsGet(domain, edge.router.httpsPort, '/version', ca).catch(() => null))?.body, { timeout: 15_000 }).toBe('v1');
   });
 });
