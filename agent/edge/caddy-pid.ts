@@ -14,12 +14,13 @@ export async function writeCaddyPid(runDir: string, pid: number): Promise<void> 
   await writeFile(pidFile(runDir), `${pid}\n`, { mode: 0o600 });
 }
 
-/** The pid in the run folder, if that process is alive and still `caddy`. */
-export async function runningCaddyPid(runDir: string): Promise<number | null> {
+/** The pid in the run folder, if that process is alive and still a `caddy` started on this folder's bootstrap config. */
+export async function runningCaddyPid(runDir: string, bootstrap: string): Promise<number | null> {
   const pid = Number.parseInt(await readFile(pidFile(runDir), 'utf8').catch(() => ''), 10);
   if (!Number.isInteger(pid) || pid <= 1 || !alive(pid)) return null;
-  const commandLine = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  return commandLine.split('\0').some((part) => path.basename(part) === 'caddy') ? pid : null;
+  // A pid reused since by another program (even the machine's own Caddy service) is not ours to adopt or stop.
+  const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+  return argv.some((part) => path.basename(part) === 'caddy') && argv.includes(bootstrap) ? pid : null;
 }
 
 /** SIGTERM (Caddy stops gracefully), SIGKILL past the timeout; resolves once it is gone. */

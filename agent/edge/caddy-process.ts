@@ -83,7 +83,7 @@ export class CaddyProcess {
     this.supervising = true;
     await mkdir(this.options.runDir, { recursive: true, mode: 0o700 });
     await this.listenForLogs();
-    const leftOver = await runningCaddyPid(this.options.runDir);
+    const leftOver = await runningCaddyPid(this.options.runDir, this.bootstrapFile);
     if (leftOver !== null && (await this.admin('GET', '/config/').then(() => true, () => false))) {
       this.running = leftOver;
       this.watch();
@@ -93,7 +93,12 @@ export class CaddyProcess {
     // One that no longer answers its admin API cannot be given a config: a new one takes its ports.
     if (leftOver !== null) await stopCaddy(leftOver);
     this.ready = this.launch();
-    await this.ready;
+    try {
+      await this.ready;
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
     return 'started';
   }
 
@@ -153,7 +158,7 @@ export class CaddyProcess {
   private async launch(): Promise<void> {
     const socket = this.adminSocket;
     await rm(socket, { force: true });
-    const bootstrap = path.join(this.options.runDir, 'bootstrap.json');
+    const bootstrap = this.bootstrapFile;
     const config = {
       admin: { listen: `unix/${socket}`, origins: [ADMIN_ORIGIN], config: { persist: false } },
       logging: { logs: { default: { writer: { output: 'net', address: `unix/${this.logSocket}` }, encoder: { format: 'json' } } } },
@@ -180,6 +185,10 @@ export class CaddyProcess {
     await writeCaddyPid(this.options.runDir, pid);
     await this.waitForAdmin(pid);
     this.watch();
+  }
+
+  private get bootstrapFile(): string {
+    return path.join(this.options.runDir, 'bootstrap.json');
   }
 
   private get outputFile(): string {
