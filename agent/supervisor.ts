@@ -4,6 +4,7 @@ import { messageOf } from './errors.js';
 import { emitAlert, type AlertFields, type Emit } from './outbound.js';
 import { startReplica, type Replica } from './runtime/containers.js';
 import { probeOnce } from './runtime/health-check.js';
+import { networkAddress } from './runtime/service-proxy.js';
 import type { ServiceState } from './runtime/service-registry.js';
 import { healthTarget } from './commands/replica-lifecycle.js';
 
@@ -215,17 +216,17 @@ export class Supervisor {
   private async syncRotation(state: ServiceState, replicas: readonly Replica[]): Promise<void> {
     const proxy = state.proxy;
     if (!proxy) return;
-    const wanted = new Set(
+    const wanted = new Map(
       replicas
         .filter((replica) => replica.running && replica.hostPort !== null)
         // Not yet probed counts as eligible: after an agent restart the endpoint keeps serving while checks catch up.
         .filter((replica) => state.health.get(replica.containerId) !== 'unhealthy')
-        .map((replica) => replica.hostPort!),
+        .map((replica) => [replica.hostPort!, networkAddress(replica, state.spec.config.port)]),
     );
-    const before = proxy.backendPorts;
-    for (const port of before) if (!wanted.has(port)) proxy.remove(port);
-    for (const port of wanted) proxy.add(port);
-    if (proxy.backendPorts.length !== before.length || proxy.backendPorts.some((port) => !before.includes(port))) {
+    const before = proxy.upstreams;
+    for (const port of proxy.backendPorts) if (!wanted.has(port)) proxy.remove(port);
+    for (const [port, address] of wanted) proxy.add(port, address);
+    if (proxy.upstreams.length !== before.length || proxy.upstreams.some((upstream) => !before.includes(upstream))) {
       await this.context.edge?.rotationChanged(this.context.services, state);
     }
   }

@@ -9,6 +9,7 @@ import {
 } from '../runtime/containers.js';
 import { waitUntilHealthy, type HealthTarget, type ProbeResult } from '../runtime/health-check.js';
 import type { ServiceState } from '../runtime/service-registry.js';
+import { networkAddress } from '../runtime/service-proxy.js';
 
 /*
  * The replica lifecycle every command shares: a replica serves traffic only between passing
@@ -44,7 +45,7 @@ export async function waitHealthy(
 export async function serve(context: AgentContext, state: ServiceState, replicas: readonly Replica[]): Promise<void> {
   for (const replica of replicas) {
     if (state.healthCheck) state.health.set(replica.containerId, 'healthy');
-    if (replica.hostPort !== null) state.proxy?.add(replica.hostPort);
+    if (replica.hostPort !== null) state.proxy?.add(replica.hostPort, networkAddress(replica, state.spec.config.port));
   }
   await context.edge?.rotationChanged(context.services, state);
 }
@@ -56,8 +57,9 @@ export async function serve(context: AgentContext, state: ServiceState, replicas
  */
 export async function unserve(context: AgentContext, state: ServiceState, replica: Replica): Promise<void> {
   if (replica.hostPort === null || !state.proxy) return;
+  const upstream = state.proxy.upstreamOf(replica.hostPort);
   state.proxy.remove(replica.hostPort);
-  await Promise.all([context.edge?.drain(context.services, replica.hostPort), state.proxy.drain(replica.hostPort)]);
+  await Promise.all([context.edge?.drain(context.services, upstream), state.proxy.drain(replica.hostPort)]);
 }
 
 /** A new replica, created, started and healthy, then in rotation; removed again if any step fails. */

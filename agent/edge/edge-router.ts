@@ -148,8 +148,7 @@ export class EdgeRouter {
    * Loads the routes without a replica that just left its service's rotation, then waits (at most
    * `timeoutMs`) until Caddy has no request in flight to it, so it can be stopped.
    */
-  async drain(services: ServiceRegistry, hostPort: number, timeoutMs = PROXY_DRAIN_TIMEOUT_MS): Promise<void> {
-    const address = `127.0.0.1:${hostPort}`;
+  async drain(services: ServiceRegistry, address: string, timeoutMs = PROXY_DRAIN_TIMEOUT_MS): Promise<void> {
     // A replica Caddy never routed to (its service has no domain) has nothing to wait for, and is no reason for a reload.
     if (!this.routes.some((route) => route.upstreams.includes(address))) return;
     this.draining.add(address);
@@ -213,7 +212,7 @@ export class EdgeRouter {
         routes.push({
           serviceId,
           domains: state.spec.networking.domains.map((domain) => domain.toLowerCase()),
-          upstreams: state.proxy.backendPorts.map((port) => `127.0.0.1:${port}`),
+          upstreams: [...state.proxy.upstreams],
         });
       }
     }

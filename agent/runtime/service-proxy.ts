@@ -14,11 +14,15 @@ export const PROXY_DRAIN_TIMEOUT_MS = 10_000;
  * connection is skipped: the client's bytes are held until a backend accepts.
  *
  * The rotation kept here is also what the server's HTTPS proxy dials (edge/edge-router.ts):
- * Caddy goes to the replicas' ports directly, not through this endpoint, so a request over a
- * domain crosses one proxy, not two.
+ * Caddy goes to the replicas directly, not through this endpoint, so a request over a domain
+ * crosses one proxy, not two; and to each replica's address on the project network when it has
+ * one, not its published port, which on loopback Docker carries through its userland proxy (a
+ * third process, ~40 µs of CPU per request here; docs/benchmarks.md).
  */
 export class ServiceProxy {
   private backends: readonly number[] = [];
+  /** ip:port on the project network, by published port, for the replicas that have one. */
+  private readonly networkAddresses = new Map<number, string>();
   private nextIndex = 0;
   private readonly openConnections = new Map<number, Set<net.Socket>>();
   private readonly clients = new Set<net.Socket>();
@@ -48,14 +52,27 @@ export class ServiceProxy {
     return this.backends;
   }
 
-  /** Puts a healthy replica's host port into rotation. */
-  add(hostPort: number): void {
+  /** Where the server's HTTPS proxy dials the replicas in rotation. */
+  get upstreams(): readonly string[] {
+    return this.backends.map((port) => this.upstreamOf(port));
+  }
+
+  /** The replica's address on the project network, else its published port on loopback. */
+  upstreamOf(hostPort: number): string {
+    return this.networkAddresses.get(hostPort) ?? `127.0.0.1:${hostPort}`;
+  }
+
+  /** Puts a healthy replica into rotation, by its published port and its address on the project network (null if it has none). */
+  add(hostPort: number, networkAddress: string | null): void {
+    if (networkAddress === null) this.networkAddresses.delete(hostPort);
+    else this.networkAddresses.set(hostPort, networkAddress);
     if (!this.backends.includes(hostPort)) this.backends = [...this.backends, hostPort];
   }
 
   /** Takes a replica out of rotation: no new connection goes to it. */
   remove(hostPort: number): void {
     this.backends = this.backends.filter((port) => port !== hostPort);
+    this.networkAddresses.delete(hostPort);
   }
 
   /** Waits (at most `drainTimeoutMs`) for the connections this endpoint holds to a replica to end. */
@@ -74,6 +91,7 @@ export class ServiceProxy {
 
   async close(): Promise<void> {
     this.backends = [];
+    this.networkAddresses.clear();
     for (const client of this.clients) client.destroy();
     for (const sockets of this.openConnections.values()) for (const socket of sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -128,4 +146,9 @@ export class ServiceProxy {
       for (const wake of waiters) wake();
     });
   }
+}
+
+/** A replica's address on its project network for the service's port, when it has one. */
+export function networkAddress(replica: { ip: string | null }, servicePort: number): string | null {
+  return replica.ip === null ? null : `${replica.ip}:${servicePort}`;
 }

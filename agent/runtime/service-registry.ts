@@ -3,7 +3,7 @@ import type { HealthCheckConfig } from '../../contracts/index.js';
 import { AgentError } from '../errors.js';
 import { replicaFromInspect, type Replica } from './containers.js';
 import { LABEL, listServiceContainers, managedFilter } from './docker.js';
-import { ServiceProxy } from './service-proxy.js';
+import { networkAddress, ServiceProxy } from './service-proxy.js';
 import { needsEndpoint, specFromContainer, type ServiceSpec } from './service-spec.js';
 
 /** What the agent remembers about a service between commands. */
@@ -97,7 +97,9 @@ export class ServiceRegistry {
     if (!spec) throw new AgentError('CONTAINER_NOT_FOUND', `Service ${serviceId} has containers but no readable ${LABEL.spec} label`);
     const state = await this.adopt(spec);
     for (const replica of await this.replicas(serviceId)) {
-      if (replica.running && replica.deploymentId === spec.deployment_id && replica.hostPort !== null) state.proxy?.add(replica.hostPort);
+      if (replica.running && replica.deploymentId === spec.deployment_id && replica.hostPort !== null) {
+        state.proxy?.add(replica.hostPort, networkAddress(replica, spec.config.port));
+      }
     }
     return state;
   }

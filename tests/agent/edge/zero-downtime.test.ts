@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeployStrategy } from '../../../contracts/index.js';
 import { deploy } from '../../../agent/commands/deploy.js';
 import { scaleService } from '../../../agent/commands/scale.js';
+import { replicaFromInspect } from '../../../agent/runtime/containers.js';
 import { ServiceRegistry } from '../../../agent/runtime/service-registry.js';
 import { startTestRegistry, type TestRegistry } from '../../support/docker.js';
 import { agentHarness, HTTP_HEALTH_CHECK } from '../harness.js';
@@ -76,7 +77,11 @@ async function deployUnderLoad(strategy: DeployStrategy, domain: string) {
   return underLoad(domain, () => deploy(harness.context, servicePayload(serviceId, 'httpV2', domain, strategy), () => {}));
 }
 
-const dials = (replicas: readonly { host_port: number | null }[]) => replicas.map((replica) => `127.0.0.1:${replica.host_port}`).sort();
+/* Where Caddy dials each replica: its address on the project network at the service's port, not its published port (which Docker's userland proxy carries). */
+async function dials(replicas: readonly { container_id: string }[]): Promise<string[]> {
+  const inspected = await Promise.all(replicas.map((replica) => harness.docker.getContainer(replica.container_id).inspect()));
+  return inspected.map((container) => `${replicaFromInspect(container).ip}:8080`).sort();
+}
 
 describe('a domain during a deploy', () => {
   it.each(['rolling', 'blue_green'] as const)('answers every request during a %s deploy of two replicas, switching to v2', async (strategy) => {
@@ -92,21 +97,21 @@ describe('a domain during a deploy', () => {
 });
 
 describe("Caddy's upstreams", () => {
-  it("are the replicas' own ports, following a scale up and down without a failed request", async () => {
+  it("are the replicas' own addresses, following a scale up and down without a failed request", async () => {
     const serviceId = crypto.randomUUID();
     const domain = 'scaled.syntra.test';
     const deployed = await deploy(harness.context, servicePayload(serviceId, 'httpV1', domain), () => {});
     if (!deployed.ok) throw new Error(deployed.error.message);
-    expect(await edge.dialedUpstreams(serviceId)).toEqual(dials(deployed.replicas!));
-    expect(dials(deployed.replicas!)).not.toContain(deployed.endpoint);
+    expect(await edge.dialedUpstreams(serviceId)).toEqual(await dials(deployed.replicas!));
+    expect(await dials(deployed.replicas!)).not.toContain(deployed.endpoint);
 
     const up = await underLoad(domain, () => scaleService(harness.context, { request_id: crypto.randomUUID(), service_id: serviceId, replicas: 3, strategy: 'rolling' }));
     expect(up.result.running).toHaveLength(3);
-    expect(await edge.dialedUpstreams(serviceId)).toEqual(dials(up.result.running));
+    expect(await edge.dialedUpstreams(serviceId)).toEqual(await dials(up.result.running));
 
     const down = await underLoad(domain, () => scaleService(harness.context, { request_id: crypto.randomUUID(), service_id: serviceId, replicas: 1, strategy: 'rolling' }));
     expect(down.result.running).toHaveLength(1);
-    expect(await edge.dialedUpstreams(serviceId)).toEqual(dials(down.result.running));
+    expect(await edge.dialedUpstreams(serviceId)).toEqual(await dials(down.result.running));
 
     expect([...up.failures, ...down.failures]).toEqual([]);
     expect(up.answers.length).toBeGreaterThan(20);
@@ -139,7 +144,7 @@ describe('an agent process handing over to the next', () => {
     expect(failures).toEqual([]);
     expect(new Set(answers)).toEqual(new Set(['v1']));
     expect(edge.router.caddyPid).toBe(caddyPid);
-    expect(await edge.dialedUpstreams(serviceId)).toEqual(dials(deployed.replicas!));
+    expect(await edge.dialedUpstreams(serviceId)).toEqual(await dials(deployed.replicas!));
     // Supervised as before: a Caddy that dies now is started again by the agent that adopted it.
     process.kill(caddyPid!, 'SIGKILL');
     await expect.poll(() => edge.router.caddyPid !== caddyPid && edge.router.caddyPid !== undefined, { timeout: 15_000 }).toBe(true);
