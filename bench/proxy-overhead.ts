@@ -1,6 +1,7 @@
 // Requests per second and p99 through the agent's HTTPS proxy (Caddy, keep-alive, internal CA) to
-// the service's replica, against the replica's published port directly over plain HTTP, same
-// service, same run, phases alternated. The replica is a keep-alive Go server and the load comes
+// the service's replica, against the replica directly over plain HTTP, same service, same run,
+// phases alternated. Every path reaches the replica at its address on the project network, as
+// Caddy does (not its published port, which on loopback Docker's userland proxy carries). The replica is a keep-alive Go server and the load comes
 // from a Go generator on both sides (bench/support/go/, built now with the host's Go toolchain),
 // so neither TCP set-up per request nor a Node client's CPU is what gets measured. Throughput is
 // the closed loop's (as fast as answers come); p99 is reported for it and, since a saturated loop's
@@ -12,12 +13,11 @@
 // The replica answers from memory by default, which makes the proxies most of the work; `replica
 // work` makes it spend that much CPU per request first, as an application's handler would.
 // Usage: npx tsx bench/proxy-overhead.ts [seconds per phase=10] [concurrency=16] [rounds=2] [fixed rate, req/s=1000] [replica work, µs=0]
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { deploy } from '../agent/commands/deploy.js';
+import { replicaFromInspect } from '../agent/runtime/containers.js';
 import { startTestRegistry } from '../tests/support/docker.js';
 import { agentHarness, HTTP_HEALTH_CHECK } from '../tests/agent/harness.js';
 import { startEdge } from '../tests/agent/edge/edge-support.js';
@@ -32,12 +32,6 @@ const fixedRate = Number(process.argv[5] ?? 1000);
 const replicaWorkUs = Number(process.argv[6] ?? 0);
 const domain = 'bench.syntra.test';
 const WARM_UP_SECONDS = 2;
-
-/* Docker's userland proxy, which carries the published port on loopback on both paths; none when it is off. */
-async function dockerProxyPid(hostPort: number): Promise<number | null> {
-  const { stdout } = await promisify(execFile)('pgrep', ['-f', `docker-proxy .*-host-port ${hostPort} `]).catch(() => ({ stdout: '' }));
-  return Number(stdout.trim().split('\n')[0]) || null;
-}
 
 interface Phase extends HttpLoadResult {
   /** CPU per answered request, in µs, of each process on the path. */
@@ -64,18 +58,19 @@ try {
   });
   const result = await deploy(harness.context, payload, () => {});
   if (!result.ok) throw new Error(`deploy failed: ${result.error.message}`);
-  const hostPort = result.replicas![0]!.host_port!;
+  const replica = replicaFromInspect(await harness.docker.getContainer(result.replicas![0]!.container_id).inspect());
+  if (replica.ip === null) throw new Error('the replica has no address on its network');
+  const replicaAddress = `${replica.ip}:8080`;
   const caFile = path.join(workDir, 'root.crt');
   await writeFile(caFile, await edge.internalRoot());
 
-  references.push(await startFloorProxy(floorProxy, `http://127.0.0.1:${hostPort}`, domain, workDir));
-  const haproxy = await startHaproxy({ host: '127.0.0.1', port: hostPort }, domain, workDir);
+  references.push(await startFloorProxy(floorProxy, `http://${replicaAddress}`, domain, workDir));
+  const haproxy = await startHaproxy(replicaAddress, domain, workDir);
   if (haproxy) references.push(haproxy);
 
-  const userlandProxyPid = await dockerProxyPid(hostPort);
   const measured = async (run: () => Promise<HttpLoadResult>, through?: { name: string; pid: number }): Promise<Phase> => {
-    const watched: Record<string, number | null> = { ...(through ? { [through.name]: through.pid } : {}), 'docker-proxy': userlandProxyPid };
-    const before = Object.fromEntries(Object.entries(watched).map(([name, pid]) => [name, pid === null ? 0 : processCpuMs(pid)]));
+    const watched: Record<string, number> = through ? { [through.name]: through.pid } : {};
+    const before = Object.fromEntries(Object.entries(watched).map(([name, pid]) => [name, processCpuMs(pid)]));
     // The agent runs in this process: what it spends during a phase is the agent's share of the path.
     const agentBefore = process.cpuUsage();
     const result = await run();
@@ -85,14 +80,14 @@ try {
       'load generator': perRequest(result.cpu_ms),
       agent: perRequest((agentUsage.user + agentUsage.system) / 1000),
     };
-    for (const [name, pid] of Object.entries(watched)) if (pid !== null) cpu[name] = perRequest(processCpuMs(pid) - before[name]!);
+    for (const [name, pid] of Object.entries(watched)) cpu[name] = perRequest(processCpuMs(pid) - before[name]!);
     return { ...result, cpu_us_per_request: cpu };
   };
   type Path = (phaseSeconds: number, rate?: number) => Promise<Phase>;
   const https = (name: string, port: number, pid: number, ca: string): Path => (phaseSeconds, rate) =>
     measured(() => httpLoad(load, { url: `https://127.0.0.1:${port}/version`, host: domain, caFile: ca, concurrency, seconds: phaseSeconds, rate }), { name, pid });
   const paths: Record<string, Path> = {
-    direct: (phaseSeconds, rate) => measured(() => httpLoad(load, { url: `http://127.0.0.1:${hostPort}/version`, concurrency, seconds: phaseSeconds, rate })),
+    direct: (phaseSeconds, rate) => measured(() => httpLoad(load, { url: `http://${replicaAddress}/version`, concurrency, seconds: phaseSeconds, rate })),
     caddy: https('caddy', edge.router.httpsPort, edge.router.caddyPid!, caFile),
     ...Object.fromEntries(references.map((proxy) => [proxy.name, https(proxy.name, proxy.port, proxy.pid, proxy.caFile)])),
   };

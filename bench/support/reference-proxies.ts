@@ -28,7 +28,7 @@ function started(name: string, child: ChildProcess, port: number, caFile: string
   return { name, port, caFile, pid: child.pid!, stop: () => child.kill() };
 }
 
-/** The Go floor proxy (a binary built by `buildGoProgram('tls-proxy')`), forwarding to `upstream`. */
+/** The Go floor proxy (a binary built by `buildGoProgram('tls-proxy')`), forwarding to `upstream` (a URL). */
 export async function startFloorProxy(binary: string, upstream: string, host: string, workDir: string): Promise<ReferenceProxy> {
   const port = await freePort();
   const caFile = path.join(workDir, 'floor.crt');
@@ -38,10 +38,10 @@ export async function startFloorProxy(binary: string, upstream: string, host: st
 }
 
 /**
- * HAProxy in HTTP mode: TLS with a P-256 certificate made here, HTTP/1.1 keep-alive both sides,
+ * HAProxy in HTTP mode, forwarding to `upstream` (host:port): TLS with a P-256 certificate made here, HTTP/1.1 keep-alive both sides,
  * connections to the replica reused, no logs; null when `haproxy` is not installed.
  */
-export async function startHaproxy(upstream: { host: string; port: number }, host: string, workDir: string): Promise<ReferenceProxy | null> {
+export async function startHaproxy(upstream: string, host: string, workDir: string): Promise<ReferenceProxy | null> {
   if (!(await run('haproxy', ['-v']).then(() => true, () => false))) return null;
   const key = path.join(workDir, 'haproxy.key');
   const caFile = path.join(workDir, 'haproxy.crt');
@@ -65,7 +65,7 @@ export async function startHaproxy(upstream: { host: string; port: number }, hos
       '  default_backend replica',
       'backend replica',
       '  http-reuse always',
-      `  server replica ${upstream.host}:${upstream.port}`,
+      `  server replica ${upstream}`,
       '',
     ].join('\n'),
   );
