@@ -54,14 +54,24 @@ async function numberIn(file: string, key?: string): Promise<number> {
   return Number(line?.split(' ')[1] ?? 0);
 }
 
+/** Caps a cgroup's processes at `cpus` a period: `directory` is the cgroup's folder (v1: under the cpu controller's hierarchy). */
+export async function writeCpuQuota(directory: string, cpus: number, version: 1 | 2): Promise<void> {
+  const quota = String(Math.round(cpus * cpuPeriodMicroseconds));
+  if (version === 2) {
+    await writeFile(path.join(directory, 'cpu.max'), `${quota} ${cpuPeriodMicroseconds}`);
+    return;
+  }
+  await writeFile(path.join(directory, 'cpu.cfs_period_us'), String(cpuPeriodMicroseconds));
+  await writeFile(path.join(directory, 'cpu.cfs_quota_us'), quota);
+}
+
 /** cgroup v1: one hierarchy per controller; the memory+swap cap may never be below the memory cap. */
 async function applyV1(limits: BuildLimits): Promise<AppliedLimits> {
   const cpu = path.join(cgroupRoot, 'cpu', limits.cgroup);
   const memory = path.join(cgroupRoot, 'memory', limits.cgroup);
   await mkdir(cpu, { recursive: true });
   await mkdir(memory, { recursive: true });
-  await writeFile(path.join(cpu, 'cpu.cfs_period_us'), String(cpuPeriodMicroseconds));
-  await writeFile(path.join(cpu, 'cpu.cfs_quota_us'), String(Math.round(limits.cpus * cpuPeriodMicroseconds)));
+  await writeCpuQuota(cpu, limits.cpus, 1);
   const bytes = limits.memoryMb * mebibyte;
   const withSwap = path.join(memory, 'memory.memsw.limit_in_bytes');
   const swapAccounted = await exists(withSwap);
@@ -85,7 +95,7 @@ async function applyV2(limits: BuildLimits): Promise<AppliedLimits> {
   for (let depth = 0; depth <= ancestors.length; depth += 1) {
     await writeFile(path.join(cgroupRoot, ...ancestors.slice(0, depth), 'cgroup.subtree_control'), '+cpu +memory');
   }
-  await writeFile(path.join(target, 'cpu.max'), `${Math.round(limits.cpus * cpuPeriodMicroseconds)} ${cpuPeriodMicroseconds}`);
+  await writeCpuQuota(target, limits.cpus, 2);
   await writeFile(path.join(target, 'memory.max'), String(limits.memoryMb * mebibyte));
   if (await exists(path.join(target, 'memory.swap.max'))) await writeFile(path.join(target, 'memory.swap.max'), '0');
   // v2 counts OOM kills in every ancestor of the killed step's cgroup, this one included.

@@ -36,7 +36,7 @@ export interface EdgeOptions {
 
 /**
  * The server's HTTPS front door: a Caddy the agent runs, routing each domain the control plane
- * sent straight to its service's replicas in rotation (their published ports on 127.0.0.1), with
+ * sent straight to its service's replicas in rotation (their addresses on the project network), with
  * keep-alive connections to them. The rotation is the stable endpoint's (runtime/service-proxy.ts);
  * the replica lifecycle reloads Caddy whenever it changes: after a replica joins, and before one
  * stops, waiting then for Caddy's requests in flight to it (`drain`), so a rolling or blue-green
@@ -212,7 +212,7 @@ export class EdgeRouter {
         routes.push({
           serviceId,
           domains: state.spec.networking.domains.map((domain) => domain.toLowerCase()),
-          upstreams: [...state.proxy.upstreams],
+          upstreams: state.proxy.upstreams,
         });
       }
     }

@@ -1,5 +1,6 @@
 import { access, mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeCpuQuota } from '../../agent/build/build-limits.js';
 
 /*
  * A cgroup with a CPU quota, for benchmarks that stand in for machines of their own on this one:
@@ -9,7 +10,6 @@ import path from 'node:path';
  */
 
 const cgroupRoot = '/sys/fs/cgroup';
-const periodMicroseconds = 100_000;
 
 async function isCgroupV2(): Promise<boolean> {
   return access(path.join(cgroupRoot, 'cgroup.controllers')).then(
@@ -30,16 +30,12 @@ export class CpuCap {
     const parent = path.join(cgroupRoot, ...(v2 ? [] : ['cpu']), 'syntra-bench');
     const dir = path.join(parent, name);
     await mkdir(dir, { recursive: true });
-    const quota = String(Math.round(cpus * periodMicroseconds));
     if (v2) {
       // A controller's files exist only where the parents delegate it.
       await writeFile(path.join(cgroupRoot, 'cgroup.subtree_control'), '+cpu');
       await writeFile(path.join(parent, 'cgroup.subtree_control'), '+cpu');
-      await writeFile(path.join(dir, 'cpu.max'), `${quota} ${periodMicroseconds}`);
-    } else {
-      await writeFile(path.join(dir, 'cpu.cfs_period_us'), String(periodMicroseconds));
-      await writeFile(path.join(dir, 'cpu.cfs_quota_us'), quota);
     }
+    await writeCpuQuota(dir, cpus, v2 ? 2 : 1);
     return new CpuCap(dir, cpus);
   }
 
